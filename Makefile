@@ -1,0 +1,50 @@
+# Clearhouse — the two commands: `make run` (embedded demo) and `make test` (PostgreSQL + Redis).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+# Test services (override to point elsewhere).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clearhouse
+TEST_REDIS_URL ?= redis://127.0.0.1:6379
+PYTEST_ARGS ?= -n 2
+
+.PHONY: run test install lint migrate demo clean bench
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-dev: $(VENV)/bin/python requirements/base.txt requirements/dev.txt
+	$(VENV)/bin/pip install --quiet -r requirements/dev.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/bin/python requirements/base.txt requirements/dev.txt requirements/test.txt
+	$(VENV)/bin/pip install --quiet -r requirements/test.txt
+	touch $@ $(VENV)/.installed-dev
+
+install: $(VENV)/.installed-dev
+
+# Embedded default: SQLite file + filesystem Celery broker; web, worker and beat via honcho.
+run: $(VENV)/.installed-dev
+	mkdir -p var/broker/queue var/broker/processed var/media
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py load_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/ — API docs /v1/docs, back office /admin/ (Ctrl-C stops all three processes)"
+	ADMIN_2FA_REQUIRED=$${ADMIN_2FA_REQUIRED:-false} $(VENV)/bin/honcho start -p $(PORT)
+
+test: $(VENV)/.installed-test
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL)/0 CACHE_URL=$(TEST_REDIS_URL)/1 \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(VENV)/.installed-test
+	@ls bench/*.py | sed 's/^/  /'; echo "Run one with: DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/<script>.py"
+
+clean:
+	rm -rf var staticfiles

@@ -1,0 +1,106 @@
+"""Database-backed idempotency for POSTs (DESIGN.md §2).
+
+The first request inserts a `started` row (its own committed statement, so every process sees
+it); a duplicate that arrives while the first is running waits up to IDEMPOTENCY_WAIT_SECONDS
+for the outcome and replays it, or answers 409 if the first is still running. The same key with
+other parameters answers 400 `idempotency_error`.
+"""
+
+import hashlib
+import json
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .errors import IdempotencyError, InvalidRequestError
+from .models import IdempotencyKey
+
+MAX_KEY_LENGTH = 255
+
+
+def request_fingerprint(*, method: str, path: str, data) -> str:
+    if hasattr(data, "lists"):
+        data = {k: v if len(v) > 1 else v[0] for k, v in data.lists()}
+    canonical = json.dumps(
+        {"m": method, "p": path, "d": data}, sort_keys=True, default=str, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotency_begin(*, merchant, livemode: bool, key: str, method: str, path: str, request_hash: str):
+    """Returns (record, None) when this request should run, or (None, stored_row) to replay."""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidRequestError(
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+            code="parameter_invalid",
+            param="Idempotency-Key",
+        )
+    deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS
+    while True:
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(
+                    merchant=merchant,
+                    livemode=livemode,
+                    key=key,
+                    request_method=method,
+                    request_path=path,
+                    request_hash=request_hash,
+                    expires_at=now + timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
+                )
+            return record, None
+        except IntegrityError:
+            pass
+        existing = IdempotencyKey.objects.filter(merchant=merchant, livemode=livemode, key=key).first()
+        if existing is None:
+            continue  # purged between our insert and read: try again
+        if existing.expires_at <= now:
+            IdempotencyKey.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
+            continue
+        if existing.request_hash != request_hash:
+            raise IdempotencyError(
+                "Keys for idempotent requests can only be used with the same parameters they were first "
+                f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
+                code="idempotency_key_reused",
+            )
+        if existing.status == IdempotencyKey.Status.COMPLETED:
+            return None, existing
+        if time.monotonic() >= deadline:
+            raise IdempotencyError(
+                "There is currently another in-progress request using this Idempotency-Key. Retry after "
+                "it finishes.",
+                code="idempotency_key_in_use",
+                status=409,
+            )
+        time.sleep(0.05)
+
+
+def idempotency_finish(record: IdempotencyKey, *, status: int, body) -> None:
+    IdempotencyKey.objects.filter(pk=record.pk).update(
+        status=IdempotencyKey.Status.COMPLETED,
+        response_status=status,
+        response_body=body,
+        updated_at=timezone.now(),
+    )
+
+
+def idempotency_abandon(record: IdempotencyKey) -> None:
+    """Validation refused the request before anything ran: forget the key so it can be reused."""
+    IdempotencyKey.objects.filter(pk=record.pk, status=IdempotencyKey.Status.STARTED).delete()
+
+
+def idempotency_keys_purge(*, batch_size: int = 5000) -> int:
+    deleted = 0
+    while True:
+        ids = list(
+            IdempotencyKey.objects.filter(expires_at__lte=timezone.now()).values_list("pk", flat=True)[
+                :batch_size
+            ]
+        )
+        if not ids:
+            return deleted
+        deleted += IdempotencyKey.objects.filter(pk__in=ids).delete()[0]

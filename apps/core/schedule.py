@@ -1,0 +1,3 @@
+BEAT_SCHEDULE = {
+    "core.purge_idempotency_keys": {"task": "apps.core.tasks.purge_idempotency_keys", "schedule": 3600.0},
+}

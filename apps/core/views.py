@@ -1,0 +1,91 @@
+"""Operations endpoints and JSON error pages for paths outside DRF."""
+
+import logging
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from .context import get_request_id
+
+logger = logging.getLogger("clearhouse.ops")
+
+
+@require_GET
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_broker() -> None:
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def _check_cache() -> None:
+    cache.set("clearhouse:ready", "1", timeout=10)
+    if cache.get("clearhouse:ready") != "1":
+        raise RuntimeError("cache did not return the value just written")
+
+
+@require_GET
+def ready(request):
+    checks = {}
+    for name, check in (("database", _check_database), ("broker", _check_broker), ("cache", _check_cache)):
+        try:
+            check()
+            checks[name] = "ok"
+        except Exception as exc:  # a readiness probe reports every failure, whatever its type
+            logger.warning("readiness check %s failed: %s", name, exc)
+            checks[name] = f"error: {exc.__class__.__name__}: {exc}"[:300]
+    failed = [name for name, state in checks.items() if state != "ok"]
+    return JsonResponse(
+        {"status": "unavailable" if failed else "ok", "checks": checks}, status=503 if failed else 200
+    )
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/v1/") or "application/json" in request.headers.get("Accept", "")
+
+
+def not_found(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "resource_missing",
+                    "message": f"Unrecognized request URL ({request.method}: {request.path}).",
+                    "request_id": get_request_id(),
+                }
+            },
+            status=404,
+        )
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "error": {
+                    "type": "api_error",
+                    "code": "api_error",
+                    "message": "An unexpected error occurred. Quote the request id to support.",
+                    "request_id": get_request_id(),
+                }
+            },
+            status=500,
+        )
+    from django.views.defaults import server_error as default_server_error
+
+    return default_server_error(request)

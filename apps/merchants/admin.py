@@ -1,0 +1,126 @@
+from django.contrib import admin, messages
+from django.utils import timezone
+from unfold.admin import ModelAdmin, StackedInline
+
+from apps.audit.services import Actor
+
+from .models import ApiKey, Merchant, MerchantSettings
+from .services import api_key_create, api_key_revoke
+
+
+class MerchantSettingsInline(StackedInline):
+    model = MerchantSettings
+    can_delete = False
+    readonly_fields = ("version",)
+    extra = 0
+
+
+@admin.register(Merchant)
+class MerchantAdmin(ModelAdmin):
+    list_display = (
+        "name",
+        "public_id",
+        "country",
+        "default_currency",
+        "settlement_currency",
+        "status",
+        "created_at",
+    )
+    list_filter = ("status", "country")
+    search_fields = ("name", "public_id", "support_email")
+    readonly_fields = ("public_id", "status", "created_at", "updated_at")
+    inlines = [MerchantSettingsInline]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ModelAdmin):
+    list_display = (
+        "display_prefix",
+        "merchant",
+        "kind",
+        "livemode",
+        "name",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+    list_filter = ("kind", "livemode", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("public_id", "display_prefix", "name", "merchant__name", "merchant__public_id")
+    list_select_related = ("merchant",)
+    readonly_fields = (
+        "public_id",
+        "display_prefix",
+        "lookup",
+        "hashed_key",
+        "last_used_at",
+        "revoked_at",
+        "created_by",
+        "created_at",
+    )
+    actions = ["revoke_keys"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("merchant", "kind", "livemode", "name", "scopes", "expires_at")
+        return (
+            "public_id",
+            "merchant",
+            "kind",
+            "livemode",
+            "name",
+            "display_prefix",
+            "scopes",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "created_by",
+            "created_at",
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return (
+            "public_id",
+            "merchant",
+            "kind",
+            "livemode",
+            "display_prefix",
+            "scopes",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "created_by",
+            "created_at",
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        key, plaintext = api_key_create(
+            merchant=obj.merchant,
+            kind=obj.kind,
+            livemode=obj.livemode,
+            actor=Actor.staff(request.user),
+            name=obj.name,
+            scopes=obj.scopes or None,
+            expires_at=obj.expires_at,
+        )
+        obj.__dict__.update({k: v for k, v in key.__dict__.items() if not k.startswith("_")})
+        messages.warning(request, f"Copy this key now, it will not be shown again: {plaintext}")
+
+    @admin.action(description="Revoke selected keys", permissions=["revoke"])
+    def revoke_keys(self, request, queryset):
+        count = 0
+        for key in queryset.select_related("merchant").filter(revoked_at__isnull=True):
+            api_key_revoke(
+                merchant=key.merchant,
+                key_id=key.public_id,
+                actor=Actor.staff(request.user),
+                reason="revoked from the back office",
+            )
+            count += 1
+        self.message_user(request, f"Revoked {count} key(s) at {timezone.now():%Y-%m-%d %H:%M} UTC.")
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("merchants.revoke_apikey")

@@ -1,0 +1,155 @@
+from datetime import UTC, datetime
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from apps.audit.services import Actor
+from apps.core.api import MerchantAPIView, stripe_list
+from apps.core.errors import InvalidRequestError
+from apps.merchants import selectors, services
+
+from .serializers import (
+    AccountOutput,
+    ApiKeyCreateInput,
+    ApiKeyOutput,
+    RevokeInput,
+    SettingsOutput,
+    SettingsPatchInput,
+    api_key_to_dict,
+    merchant_to_dict,
+    settings_to_dict,
+)
+
+
+def _etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+def _parse_if_match(value: str | None) -> int | None:
+    if value is None or value.strip() == "*":
+        return None
+    raw = value.strip().removeprefix("W/").strip('"')
+    if not raw.startswith("v") or not raw[1:].isdigit():
+        raise InvalidRequestError("If-Match must be an ETag returned by GET /v1/settings.", param="If-Match")
+    return int(raw[1:])
+
+
+class AccountView(MerchantAPIView):
+    resource = "settings"
+
+    @extend_schema(
+        operation_id="account_retrieve",
+        responses=AccountOutput,
+        summary="The merchant account this key belongs to",
+    )
+    def get(self, request):
+        return Response(merchant_to_dict(request.merchant))
+
+
+class SettingsView(MerchantAPIView):
+    resource = "settings"
+
+    @extend_schema(
+        operation_id="settings_retrieve", responses=SettingsOutput, summary="Read merchant settings"
+    )
+    def get(self, request):
+        current = selectors.merchant_settings_get(request.merchant)
+        return Response(settings_to_dict(current), headers={"ETag": _etag(current.version)})
+
+    @extend_schema(
+        operation_id="settings_update",
+        request=SettingsPatchInput,
+        responses=SettingsOutput,
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="ETag from GET; a stale one answers 412",
+            )
+        ],
+        summary="Change merchant settings (optimistic concurrency with If-Match)",
+    )
+    def patch(self, request):
+        expected = _parse_if_match(request.headers.get("If-Match"))
+        data = SettingsPatchInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        updated = services.merchant_settings_update(
+            merchant=request.merchant,
+            changes=dict(data.validated_data),
+            actor=Actor.from_request(request),
+            expected_version=expected,
+        )
+        return Response(settings_to_dict(updated), headers={"ETag": _etag(updated.version)})
+
+
+class ApiKeyListView(MerchantAPIView):
+    resource = "api_keys"
+
+    @extend_schema(operation_id="api_keys_list", responses=ApiKeyOutput(many=True), summary="List API keys")
+    def get(self, request):
+        return stripe_list(
+            request,
+            selectors.api_key_list(merchant=request.merchant, livemode=request.livemode),
+            api_key_to_dict,
+        )
+
+    @extend_schema(
+        operation_id="api_keys_create",
+        request=ApiKeyCreateInput,
+        responses={201: ApiKeyOutput},
+        summary="Create an API key (its secret is shown once)",
+    )
+    def post(self, request):
+        data = ApiKeyCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        expires = datetime.fromtimestamp(v["expires_at"], tz=UTC) if v.get("expires_at") else None
+        key, plaintext = services.api_key_create(
+            merchant=request.merchant,
+            kind=v["type"],
+            livemode=request.livemode,
+            actor=Actor.from_request(request),
+            name=v.get("name", ""),
+            scopes=v.get("scopes"),
+            expires_at=expires,
+        )
+        response = Response(api_key_to_dict(key, plaintext), status=status.HTTP_201_CREATED)
+        response.idempotent_redact = ("secret",)
+        return response
+
+
+class ApiKeyDetailView(MerchantAPIView):
+    resource = "api_keys"
+
+    @extend_schema(operation_id="api_keys_retrieve", responses=ApiKeyOutput, summary="Retrieve an API key")
+    def get(self, request, key_id: str):
+        return Response(
+            api_key_to_dict(
+                selectors.api_key_get(merchant=request.merchant, livemode=request.livemode, id=key_id)
+            )
+        )
+
+
+class ApiKeyRevokeView(MerchantAPIView):
+    resource = "api_keys"
+
+    @extend_schema(
+        operation_id="api_keys_revoke",
+        request=RevokeInput,
+        responses=ApiKeyOutput,
+        summary="Revoke an API key",
+    )
+    def post(self, request, key_id: str):
+        data = RevokeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        selectors.api_key_get(merchant=request.merchant, livemode=request.livemode, id=key_id)
+        key = services.api_key_revoke(
+            merchant=request.merchant,
+            key_id=key_id,
+            actor=Actor.from_request(request),
+            reason=data.validated_data["reason"],
+        )
+        return Response(api_key_to_dict(key))

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core import views as core_views
+
+API_APPS = [
+    "core",
+    "merchants",
+    "vault",
+    "connectors",
+    "intents",
+    "refunds",
+    "ledger",
+    "payouts",
+    "webhooks",
+    "approvals",
+    "reporting",
+]
+
+urlpatterns = [
+    path("health", core_views.health, name="health"),
+    path("ready", core_views.ready, name="ready"),
+    path("v1/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    *[path("v1/", include(f"apps.{name}.api.urls")) for name in API_APPS],
+    path("sandbox/", include("apps.connectors.sandbox_urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "apps.core.views.not_found"
+handler500 = "apps.core.views.server_error"

@@ -1,0 +1,47 @@
+import pytest
+from rest_framework.test import APIClient
+
+from config.celery import app as celery_app
+from tests.factories.merchants import MerchantFactory, api_key_create
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager_by_default():
+    """Unit and API tests run tasks in-process when their transaction commits; the tests that
+    exercise the real worker and Redis broker switch this off (tests/webhooks)."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture
+def merchant(db):
+    return MerchantFactory(name="Acme Books")
+
+
+@pytest.fixture
+def other_merchant(db):
+    return MerchantFactory(name="Other Shop")
+
+
+@pytest.fixture
+def client_for(db):
+    def make(merchant, kind="secret", livemode=False, scopes=None) -> APIClient:
+        _, plaintext = api_key_create(merchant, kind=kind, livemode=livemode, scopes=scopes)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+        client.api_key_plaintext = plaintext
+        client.merchant = merchant
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(client_for, merchant) -> APIClient:
+    return client_for(merchant)
+
+
+@pytest.fixture
+def api_other(client_for, other_merchant) -> APIClient:
+    return client_for(other_merchant)
