@@ -1,0 +1,54 @@
+from django.db import models
+
+from apps.core.models import TenantModel
+
+
+class Connector(TenantModel):
+    """One configured provider account of a merchant (test mode: the sandbox acquirer)."""
+
+    ID_PREFIX = "con"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        DISABLED = "disabled"
+
+    code = models.CharField(max_length=40, help_text="Adapter code, e.g. sandbox.")
+    name = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    is_default = models.BooleanField(default=False)
+    # Encrypted JSON (apps.core field encryption); never shown back in full.
+    credentials_ciphertext = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "livemode", "code"],
+                condition=models.Q(is_default=True),
+                name="connector_one_default_per_code",
+            ),
+        ]
+        indexes = [models.Index(fields=["merchant", "livemode", "status"], name="connector_tenant_status")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.code})"
+
+
+class SandboxTransaction(models.Model):
+    """The simulated acquirer's own books (not ours): one row per operation it received."""
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    operation = models.CharField(max_length=16)
+    reference = models.CharField(max_length=64, db_index=True)
+    parent_reference = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    status = models.CharField(max_length=24)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    behaviour = models.CharField(max_length=40, blank=True, default="")
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "sandbox acquirer transaction"
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.reference}"

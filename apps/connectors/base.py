@@ -1,0 +1,342 @@
+"""The one interface every connector adapter implements.
+
+Adapters speak to a provider (a PSP, an acquirer, the sandbox) and translate its
+answers into the typed results below. They never raise provider exceptions into
+services: anything unexpected becomes a ``RetryableError`` (see ``SafeAdapter``),
+so the caller always has a result to record. Every call carries *our* idempotency
+key, derived from the charge/refund id, so a retry after a crash or a timeout can
+never authorize, capture or refund twice at the provider.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
+
+
+class CardLike(Protocol):
+    """Plaintext card data held in memory for the duration of one provider call only
+    (the vault's ``CardData``)."""
+
+    number: str
+    exp_month: int
+    exp_year: int
+    brand: str
+
+
+# ---------------------------------------------------------------------------
+# Requests
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    idempotency_key: str
+    amount: int
+    currency: str
+    payment_method_type: str = "card"
+    card: Any = field(default=None, repr=False)  # CardLike, never logged
+    cvc: str | None = field(default=None, repr=False)
+    capture: bool = True  # False = authorization only (capture_method=manual)
+    off_session: bool = False
+    three_ds: str = "automatic"  # automatic | always | never
+    billing_details: Mapping[str, Any] | None = None
+    return_url: str = ""
+    description: str = ""
+    statement_descriptor: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    reference: str = ""  # our charge id (ch_…)
+    merchant_reference: str = ""  # the merchant id (acct_…)
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Approved:
+    gateway_reference: str
+    network_code: str = "00"
+    authorization_code: str = ""
+    amount: int | None = None
+    cvc_check: str | None = None  # pass | fail | unavailable | unchecked
+    address_line1_check: str | None = None
+    address_postal_code_check: str | None = None
+    three_ds: Mapping[str, Any] | None = None
+    risk_score: int | None = None
+    risk_level: str | None = None
+    network_transaction_id: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    outcome = "approved"
+
+
+@dataclass(frozen=True)
+class Declined:
+    decline_code: str
+    network_code: str
+    message: str
+    code: str = "card_declined"  # card_declined | expired_card | incorrect_cvc | processing_error | authentication_required
+    gateway_reference: str = ""
+    cvc_check: str | None = None
+    address_line1_check: str | None = None
+    address_postal_code_check: str | None = None
+    three_ds: Mapping[str, Any] | None = None
+    risk_score: int | None = None
+    risk_level: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    outcome = "declined"
+
+
+@dataclass(frozen=True)
+class RequiresAction:
+    kind: str  # redirect_to_url | display_qr_code
+    reference: str  # the provider's reference for the pending action (3DS session, wallet order)
+    url: str = ""
+    qr_data: str = ""
+    qr_image_url: str = ""
+    expires_at: int | None = None  # unix seconds
+    three_ds: bool = False
+    gateway_reference: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    outcome = "requires_action"
+
+
+@dataclass(frozen=True)
+class Pending:
+    gateway_reference: str
+    message: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    outcome = "pending"
+
+
+@dataclass(frozen=True)
+class RetryableError:
+    code: str  # timeout | provider_error | provider_unavailable | rate_limited | network_error
+    message: str
+    # True when the request may have reached the provider: the attempt is "unknown"
+    # and must be resolved by asking the provider (the re-check janitor).
+    outcome_unknown: bool = False
+    http_status: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    outcome = "error"
+
+
+AuthorizeResult = Approved | Declined | RequiresAction | Pending | RetryableError
+OperationResult = Approved | Declined | Pending | RetryableError
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """A provider callback, verified and mapped to our vocabulary."""
+
+    provider_event_id: str
+    type: str  # charge.succeeded | charge.failed | charge.captured | refund.succeeded | refund.failed | charge.dispute.created | …
+    gateway_reference: str  # the provider's reference of the charge or refund concerned
+    occurred_at: dt.datetime
+    livemode: bool = False
+    amount: int | None = None
+    currency: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class InboundWebhookError(Exception):
+    """A payload we cannot trust or cannot understand (bad signature, stale, unknown type)."""
+
+    def __init__(self, message: str, *, code: str = "invalid_payload"):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class SettlementLine:
+    gateway_reference: str
+    type: str  # capture | refund | dispute | fee
+    amount: int  # signed, minor units
+    currency: str
+    fee: int
+    settled_on: dt.date
+    reference: str = ""  # our id when the provider echoes it
+
+
+@dataclass(frozen=True)
+class HealthStatus:
+    ok: bool
+    latency_ms: int
+    detail: str = ""
+
+
+# ---------------------------------------------------------------------------
+# The interface
+# ---------------------------------------------------------------------------
+
+
+class ConnectorAdapter(ABC):
+    code: str = ""
+    display_name: str = ""
+    supported_payment_method_types: tuple[str, ...] = ("card",)
+
+    def __init__(self, *, credentials: Mapping[str, Any] | None = None, livemode: bool = False):
+        self.credentials = dict(credentials or {})
+        self.livemode = livemode
+
+    @abstractmethod
+    def authorize(self, request: PaymentRequest) -> AuthorizeResult:
+        """Authorize (``capture=False``) or sale (``capture=True``)."""
+
+    @abstractmethod
+    def capture(
+        self,
+        *,
+        idempotency_key: str,
+        gateway_reference: str,
+        amount: int,
+        currency: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> OperationResult: ...
+
+    @abstractmethod
+    def void(
+        self,
+        *,
+        idempotency_key: str,
+        gateway_reference: str,
+        amount: int,
+        currency: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> OperationResult: ...
+
+    @abstractmethod
+    def refund(
+        self,
+        *,
+        idempotency_key: str,
+        gateway_reference: str,
+        amount: int,
+        currency: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> OperationResult: ...
+
+    @abstractmethod
+    def start_3ds(self, request: PaymentRequest) -> AuthorizeResult: ...
+
+    @abstractmethod
+    def complete_3ds(
+        self, request: PaymentRequest, *, reference: str, payload: Mapping[str, Any]
+    ) -> AuthorizeResult: ...
+
+    @abstractmethod
+    def start_redirect(self, request: PaymentRequest) -> AuthorizeResult:
+        """Redirect or QR payment methods (wallets, paypal-style APMs)."""
+
+    @abstractmethod
+    def confirm_redirect(
+        self, request: PaymentRequest, *, reference: str, payload: Mapping[str, Any]
+    ) -> AuthorizeResult: ...
+
+    @abstractmethod
+    def lookup(self, *, idempotency_key: str) -> OperationResult | None:
+        """What the provider knows about the operation sent with this key (None: never
+        received). Used by the re-check janitor for attempts left submitting/unknown."""
+
+    @abstractmethod
+    def parse_inbound_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
+        """Verify the signature and map the payload; raises InboundWebhookError."""
+
+    @abstractmethod
+    def fetch_settlement_report(self, *, date: dt.date) -> list[SettlementLine]: ...
+
+    @abstractmethod
+    def health(self) -> HealthStatus: ...
+
+
+_GUARDED = (
+    "authorize",
+    "capture",
+    "void",
+    "refund",
+    "start_3ds",
+    "complete_3ds",
+    "start_redirect",
+    "confirm_redirect",
+    "lookup",
+)
+
+
+class SafeAdapter:
+    """Wraps an adapter so no provider exception ever reaches a service: an unexpected
+    exception during an operation becomes ``RetryableError(outcome_unknown=True)``."""
+
+    def __init__(self, adapter: ConnectorAdapter):
+        self._adapter = adapter
+
+    @property
+    def wrapped(self) -> ConnectorAdapter:
+        return self._adapter
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._adapter, name)
+        if name not in _GUARDED or not callable(attr):
+            if name == "health" and callable(attr):
+                return self._guard_health(attr)
+            return attr
+
+        @functools.wraps(attr)
+        def guarded(*args, **kwargs):
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:
+                logger.exception("connector %s.%s raised %s", self._adapter.code, name, type(exc).__name__)
+                return RetryableError(
+                    code="provider_error",
+                    message=f"{type(exc).__name__} from connector {self._adapter.code}",
+                    outcome_unknown=name not in ("lookup",),
+                )
+
+        return guarded
+
+    @staticmethod
+    def _guard_health(fn):
+        @functools.wraps(fn)
+        def guarded():
+            try:
+                return fn()
+            except Exception as exc:
+                return HealthStatus(ok=False, latency_ms=0, detail=type(exc).__name__)
+
+        return guarded
+
+
+_RESULT_TYPES = {
+    "approved": Approved,
+    "declined": Declined,
+    "requires_action": RequiresAction,
+    "pending": Pending,
+    "error": RetryableError,
+}
+
+
+def result_to_dict(result) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    data = asdict(result)
+    data["outcome"] = result.outcome
+    return data
+
+
+def result_from_dict(data: Mapping[str, Any]):
+    data = dict(data)
+    cls = _RESULT_TYPES[data.pop("outcome")]
+    return cls(**data)

@@ -1,0 +1,39 @@
+"""Adapter lookup: the only way services obtain an adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from apps.connectors.base import ConnectorAdapter, SafeAdapter
+
+_ADAPTERS: dict[str, type[ConnectorAdapter]] = {}
+
+
+def register(cls: type[ConnectorAdapter]) -> type[ConnectorAdapter]:
+    _ADAPTERS[cls.code] = cls
+    return cls
+
+
+def _builtin() -> None:
+    if "sandbox" not in _ADAPTERS:
+        from apps.connectors.sandbox import SandboxAdapter
+
+        register(SandboxAdapter)
+
+
+def available_codes() -> list[str]:
+    _builtin()
+    return sorted(_ADAPTERS)
+
+
+def get_adapter(
+    code: str, *, credentials: Mapping[str, Any] | None = None, livemode: bool = False
+) -> SafeAdapter:
+    """An adapter instance wrapped so it never raises into services."""
+    _builtin()
+    try:
+        cls = _ADAPTERS[code]
+    except KeyError:
+        raise LookupError(f"No connector adapter named {code!r}.") from None
+    return SafeAdapter(cls(credentials=credentials, livemode=livemode))

@@ -1,0 +1,605 @@
+"""The sandbox acquirer: deterministic, complete, and controllable from tests.
+
+Behaviour is chosen by the card number (see ``cards.py``). Faults are injected per
+payment through metadata, so a test or a demo can drive them through the public API:
+
+``metadata[sandbox_fault]`` = ``[<operation>:]<fault>`` where operation is one of
+``authorize`` (the default), ``capture``, ``void``, ``refund``, and fault is
+
+* ``timeout`` - the request never reached the acquirer (nothing happened there);
+  ``RetryableError(code="timeout", outcome_unknown=True)``.
+* ``timeout_after_processing`` - the acquirer processed the request but the answer
+  was lost: the caller sees a timeout, the re-check janitor finds the real outcome.
+* ``http_500`` / ``http_503`` - the acquirer answered 5xx before doing anything.
+
+``metadata[sandbox_latency_ms]`` = ``"<n>"`` sleeps n ms (capped at 5 s) before answering.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from apps.connectors.base import (
+    Approved,
+    ConnectorAdapter,
+    Declined,
+    HealthStatus,
+    InboundEvent,
+    InboundWebhookError,
+    PaymentRequest,
+    Pending,
+    RequiresAction,
+    RetryableError,
+    SettlementLine,
+    result_from_dict,
+    result_to_dict,
+)
+from apps.connectors.sandbox.cards import card_for_number
+from apps.connectors.sandbox.store import DatabaseStore, SandboxRecord, SandboxStore
+
+DEFAULT_WEBHOOK_SECRET = "whsec_sandbox_not_a_secret"
+SIGNATURE_HEADER = "Sandbox-Signature"
+SIGNATURE_TOLERANCE_SECONDS = 300
+AUTHORIZATION_VALIDITY = dt.timedelta(days=7)
+QR_PAYMENT_METHOD_TYPES = ("wechat_pay", "promptpay", "paynow", "sandbox_qr")
+REDIRECT_PAYMENT_METHOD_TYPES = ("paypal", "ideal", "klarna", "sandbox_redirect")
+FEE_BASIS_POINTS = 150  # what the simulated acquirer charges us (interchange + scheme)
+FEE_FIXED = 10
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.sha256("|".join(parts).encode()).digest()
+
+
+def _token(prefix: str, *parts: str, length: int = 24) -> str:
+    raw = base64.b32encode(_digest(*parts)).decode().lower().rstrip("=")
+    return f"{prefix}_{raw[:length]}"
+
+
+def _fault(metadata: Mapping[str, str] | None, operation: str) -> str:
+    value = (metadata or {}).get("sandbox_fault", "") or ""
+    op, sep, fault = value.partition(":")
+    if not sep:
+        op, fault = "authorize", value
+    return fault.strip() if op.strip() == operation else ""
+
+
+def _latency(metadata: Mapping[str, str] | None) -> None:
+    raw = (metadata or {}).get("sandbox_latency_ms", "")
+    if raw and str(raw).isdigit():
+        time.sleep(min(int(raw), 5000) / 1000)
+
+
+class SandboxAdapter(ConnectorAdapter):
+    code = "sandbox"
+    display_name = "Sandbox acquirer"
+    supported_payment_method_types = ("card", *REDIRECT_PAYMENT_METHOD_TYPES, *QR_PAYMENT_METHOD_TYPES)
+
+    def __init__(self, *, credentials=None, livemode=False, store: SandboxStore | None = None, base_url=None):
+        super().__init__(credentials=credentials, livemode=livemode)
+        self.store = store or DatabaseStore()
+        self._base_url = base_url
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def base_url(self) -> str:
+        if self._base_url is None:
+            from django.conf import settings
+
+            self._base_url = getattr(settings, "PUBLIC_BASE_URL", "") or "http://localhost:8000"
+        return self._base_url.rstrip("/")
+
+    @property
+    def webhook_secret(self) -> str:
+        secret = self.credentials.get("webhook_secret")
+        if not secret:
+            from django.conf import settings
+
+            secret = getattr(settings, "SANDBOX_WEBHOOK_SECRET", "") or DEFAULT_WEBHOOK_SECRET
+        return secret
+
+    def _secret_token(self, prefix: str, key: str) -> str:
+        # References that open the ACS / wallet pages must not be guessable from ids.
+        mac = hmac.new(self.webhook_secret.encode(), key.encode(), hashlib.sha256).digest()
+        return f"{prefix}_{base64.b32encode(mac).decode().lower().rstrip('=')[:28]}"
+
+    @staticmethod
+    def _fault_result(fault: str) -> RetryableError | None:
+        if fault == "timeout":
+            return RetryableError(
+                code="timeout", message="The sandbox acquirer did not answer in time.", outcome_unknown=True
+            )
+        if fault in ("http_500", "http_503"):
+            status = int(fault[-3:])
+            return RetryableError(
+                code="provider_unavailable" if status == 503 else "provider_error",
+                message=f"The sandbox acquirer answered HTTP {status}.",
+                http_status=status,
+            )
+        return None
+
+    @staticmethod
+    def _checks(card, request: PaymentRequest) -> dict[str, str]:
+        billing = request.billing_details or {}
+        address = billing.get("address") or {}
+        return {
+            # The vault checked the CVC at tokenization and never stores it: the issuer's
+            # verdict on it travels with the card behaviour.
+            "cvc_check": card.cvc_check,
+            "address_line1_check": card.address_line1_check if address.get("line1") else "unchecked",
+            "address_postal_code_check": card.address_postal_code_check
+            if address.get("postal_code")
+            else "unchecked",
+        }
+
+    @staticmethod
+    def _risk(card, key: str) -> tuple[int, str]:
+        if card.risk_score is not None:
+            return card.risk_score, card.risk_level
+        return _digest("risk", key)[0] % 30, card.risk_level
+
+    def _card_outcome(self, request: PaymentRequest, reference: str, *, three_ds: dict | None):
+        """The issuer's answer once authentication (if any) is settled."""
+        card = card_for_number(request.card.number)
+        checks = self._checks(card, request)
+        score, level = self._risk(card, request.idempotency_key)
+        expired = (request.card.exp_year, request.card.exp_month) < (
+            dt.date.today().year,
+            dt.date.today().month,
+        )
+        if expired and not card.declines:
+            return Declined(
+                code="expired_card",
+                decline_code="expired_card",
+                network_code="54",
+                message="Your card has expired.",
+                gateway_reference=reference,
+                three_ds=three_ds,
+                risk_score=score,
+                risk_level=level,
+                **checks,
+            )
+        if card.declines:
+            if card.cvc_check == "fail":
+                checks["cvc_check"] = "fail"
+            return Declined(
+                code=card.code or "card_declined",
+                decline_code=card.decline_code,
+                network_code=card.network_code,
+                message=_DECLINE_MESSAGES.get(card.decline_code, "Your card was declined."),
+                gateway_reference=reference,
+                three_ds=three_ds,
+                risk_score=score,
+                risk_level=level,
+                **checks,
+            )
+        return Approved(
+            gateway_reference=reference,
+            network_code="00",
+            authorization_code=f"{int.from_bytes(_digest('auth', request.idempotency_key)[:4], 'big') % 1_000_000:06d}",
+            amount=request.amount,
+            three_ds=three_ds,
+            risk_score=score,
+            risk_level=level,
+            network_transaction_id=_token("ntid", request.idempotency_key, length=15),
+            raw={"behaviour": card.behaviour, "captured": request.capture, "funding": card.funding},
+            **checks,
+        )
+
+    def _record(
+        self, request: PaymentRequest, operation: str, reference: str, result, behaviour="", parent=""
+    ):
+        status = result.outcome
+        stored = self.store.add(
+            SandboxRecord(
+                idempotency_key=request.idempotency_key if isinstance(request, PaymentRequest) else request,
+                operation=operation,
+                reference=reference,
+                status=status,
+                amount=request.amount,
+                currency=request.currency,
+                parent_reference=parent,
+                behaviour=behaviour,
+                result=result_to_dict(result),
+            )
+        )
+        return result_from_dict(stored.result)
+
+    # ------------------------------------------------------------------ payments
+    def authorize(self, request: PaymentRequest):
+        _latency(request.metadata)
+        fault = _fault(request.metadata, "authorize")
+        early = self._fault_result(fault)
+        if early:
+            return early
+        previous = self.store.get(request.idempotency_key)
+        if previous is not None:
+            return result_from_dict(previous.result)
+        if request.payment_method_type != "card":
+            result = self.start_redirect(request)
+        else:
+            reference = _token("sbxch", request.idempotency_key)
+            card = card_for_number(request.card.number)
+            if self._needs_3ds(card, request):
+                if request.off_session:
+                    result = Declined(
+                        code="authentication_required",
+                        decline_code="authentication_required",
+                        network_code="1A",
+                        message="This payment requires authentication; it cannot be made off session.",
+                        gateway_reference=reference,
+                    )
+                    result = self._record(request, "authorize", reference, result, card.behaviour)
+                else:
+                    result = self.start_3ds(request)
+            else:
+                result = self._record(
+                    request,
+                    "authorize",
+                    reference,
+                    self._card_outcome(request, reference, three_ds=None),
+                    card.behaviour,
+                )
+        if fault == "timeout_after_processing":
+            return RetryableError(
+                code="timeout", message="The sandbox acquirer did not answer in time.", outcome_unknown=True
+            )
+        return result
+
+    @staticmethod
+    def _needs_3ds(card, request: PaymentRequest) -> bool:
+        if card.three_ds == "required":
+            return True
+        if card.three_ds == "required_on_session":
+            return not request.off_session
+        return bool(request.three_ds == "always" and card.three_ds == "supported")
+
+    def start_3ds(self, request: PaymentRequest):
+        reference = _token("sbxch", request.idempotency_key)
+        session = self._secret_token("acs", request.idempotency_key)
+        card = card_for_number(request.card.number)
+        action = RequiresAction(
+            kind="redirect_to_url",
+            reference=session,
+            url=f"{self.base_url}/sandbox/acs/{session}",
+            expires_at=int(time.time()) + 3600,
+            three_ds=True,
+            gateway_reference=reference,
+            raw={"three_ds_version": "2.2.0", "behaviour": card.behaviour},
+        )
+        return self._record(request, "authorize", reference, action, card.behaviour)
+
+    def complete_3ds(self, request: PaymentRequest, *, reference: str, payload: Mapping[str, Any]):
+        record = self.store.get(request.idempotency_key)
+        if record is None or not hmac.compare_digest(
+            reference, self._secret_token("acs", request.idempotency_key)
+        ):
+            return Declined(
+                code="payment_intent_authentication_failure",
+                decline_code="",
+                network_code="",
+                message="Unknown or expired 3D Secure session.",
+            )
+        if record.status != "requires_action":
+            return result_from_dict(record.result)  # replay: the first answer stands
+        outcome = str(payload.get("result", "")).lower()
+        if outcome in ("authenticated", "approved", "succeeded", "success"):
+            three_ds = {"authenticated": True, "result": "authenticated", "version": "2.2.0", "eci": "05"}
+            card = card_for_number(request.card.number)
+            if card.decline_after_authentication:
+                result = Declined(
+                    code=card.code,
+                    decline_code=card.decline_code,
+                    network_code=card.network_code,
+                    message="Your card was declined.",
+                    gateway_reference=record.reference,
+                    three_ds=three_ds,
+                    **self._checks(card, request),
+                )
+            else:
+                result = self._card_outcome(request, record.reference, three_ds=three_ds)
+        else:
+            result = Declined(
+                code="payment_intent_authentication_failure",
+                decline_code="authentication_failed",
+                network_code="",
+                message="The customer failed the 3D Secure challenge."
+                if outcome != "abandoned"
+                else "The customer abandoned the 3D Secure challenge.",
+                gateway_reference=record.reference,
+                three_ds={"authenticated": False, "result": outcome or "failed", "version": "2.2.0"},
+            )
+        self.store.update(request.idempotency_key, status=result.outcome, result=result_to_dict(result))
+        return result
+
+    def start_redirect(self, request: PaymentRequest):
+        reference = _token("sbxwal", request.idempotency_key)
+        session = self._secret_token("wal", request.idempotency_key)
+        url = f"{self.base_url}/sandbox/wallet/{session}"
+        if request.payment_method_type in QR_PAYMENT_METHOD_TYPES:
+            action = RequiresAction(
+                kind="display_qr_code",
+                reference=session,
+                url=url,
+                qr_data=url,
+                qr_image_url=f"{url}/qr.svg",
+                expires_at=int(time.time()) + 900,
+                gateway_reference=reference,
+            )
+        else:
+            action = RequiresAction(
+                kind="redirect_to_url",
+                reference=session,
+                url=url,
+                expires_at=int(time.time()) + 3600,
+                gateway_reference=reference,
+            )
+        return self._record(request, "authorize", reference, action, request.payment_method_type)
+
+    def confirm_redirect(self, request: PaymentRequest, *, reference: str, payload: Mapping[str, Any]):
+        record = self.store.get(request.idempotency_key)
+        if record is None or not hmac.compare_digest(
+            reference, self._secret_token("wal", request.idempotency_key)
+        ):
+            return Declined(
+                code="payment_intent_authentication_failure",
+                decline_code="",
+                network_code="",
+                message="Unknown or expired wallet session.",
+            )
+        if record.status != "requires_action":
+            return result_from_dict(record.result)
+        outcome = str(payload.get("result", "")).lower()
+        if outcome in ("approved", "succeeded", "authorized"):
+            result = Approved(
+                gateway_reference=record.reference,
+                amount=request.amount,
+                authorization_code=f"{int.from_bytes(_digest('wal', request.idempotency_key)[:4], 'big') % 1_000_000:06d}",
+                risk_score=_digest("risk", request.idempotency_key)[0] % 30,
+                risk_level="normal",
+                raw={"payment_method_type": request.payment_method_type, "captured": request.capture},
+            )
+        else:
+            result = Declined(
+                code="payment_intent_authentication_failure",
+                decline_code="",
+                network_code="",
+                message="The customer abandoned the payment."
+                if outcome in ("abandoned", "canceled", "cancelled")
+                else "The customer declined the payment.",
+                gateway_reference=record.reference,
+            )
+        self.store.update(request.idempotency_key, status=result.outcome, result=result_to_dict(result))
+        return result
+
+    # ------------------------------------------------------------------ follow-ups
+    def _follow_up(self, operation, *, idempotency_key, gateway_reference, amount, currency, metadata):
+        _latency(metadata)
+        fault = _fault(metadata, operation)
+        early = self._fault_result(fault)
+        if early:
+            return early
+        previous = self.store.get(idempotency_key)
+        if previous is not None:
+            return result_from_dict(previous.result)
+        parent = self.store.get_by_reference(gateway_reference)
+        reference = _token(f"sbx{operation[:2]}", idempotency_key)
+        if parent is None or parent.status != "approved":
+            result = Declined(
+                code="processing_error",
+                decline_code="processing_error",
+                network_code="12",
+                message=f"No approved authorization {gateway_reference} to {operation}.",
+                gateway_reference=reference,
+            )
+        elif (
+            operation in ("capture", "void")
+            and parent.created_at < dt.datetime.now(dt.UTC) - AUTHORIZATION_VALIDITY
+        ):
+            result = Declined(
+                code="charge_expired_for_capture",
+                decline_code="expired_authorization",
+                network_code="54",
+                message="The authorization has expired.",
+                gateway_reference=reference,
+            )
+        elif operation == "refund" and parent.behaviour == "refund_fails_async":
+            result = Pending(
+                gateway_reference=reference, message="Refund submitted; the issuer answers later."
+            )
+        else:
+            result = Approved(gateway_reference=reference, amount=amount, raw={"parent": gateway_reference})
+        stored = self.store.add(
+            SandboxRecord(
+                idempotency_key=idempotency_key,
+                operation=operation,
+                reference=reference,
+                status=result.outcome,
+                amount=amount,
+                currency=currency,
+                parent_reference=gateway_reference,
+                behaviour=parent.behaviour if parent else "",
+                result=result_to_dict(result),
+            )
+        )
+        if fault == "timeout_after_processing":
+            return RetryableError(
+                code="timeout", message="The sandbox acquirer did not answer in time.", outcome_unknown=True
+            )
+        return result_from_dict(stored.result)
+
+    def capture(self, *, idempotency_key, gateway_reference, amount, currency, metadata=None):
+        return self._follow_up(
+            "capture",
+            idempotency_key=idempotency_key,
+            gateway_reference=gateway_reference,
+            amount=amount,
+            currency=currency,
+            metadata=metadata,
+        )
+
+    def void(self, *, idempotency_key, gateway_reference, amount, currency, metadata=None):
+        return self._follow_up(
+            "void",
+            idempotency_key=idempotency_key,
+            gateway_reference=gateway_reference,
+            amount=amount,
+            currency=currency,
+            metadata=metadata,
+        )
+
+    def refund(self, *, idempotency_key, gateway_reference, amount, currency, metadata=None):
+        return self._follow_up(
+            "refund",
+            idempotency_key=idempotency_key,
+            gateway_reference=gateway_reference,
+            amount=amount,
+            currency=currency,
+            metadata=metadata,
+        )
+
+    def lookup(self, *, idempotency_key: str):
+        record = self.store.get(idempotency_key)
+        if record is None:
+            return None
+        if record.status == "requires_action":
+            return Pending(
+                gateway_reference=record.result.get("gateway_reference", ""), message="Awaiting the customer."
+            )
+        if (
+            record.status == "pending"
+            and record.operation == "refund"
+            and record.behaviour == "refund_fails_async"
+        ):
+            # The issuer's late answer for 4000 0000 0000 5126: the refund fails.
+            failed = Declined(
+                code="refund_failed",
+                decline_code="refund_failed",
+                network_code="05",
+                message="The issuer refused the refund.",
+                gateway_reference=record.reference,
+            )
+            self.store.update(idempotency_key, status="declined", result=result_to_dict(failed))
+            return failed
+        return result_from_dict(record.result)
+
+    # ------------------------------------------------------------------ inbound webhooks
+    def sign_webhook(self, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        mac = hmac.new(
+            self.webhook_secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+        ).hexdigest()
+        return {SIGNATURE_HEADER: f"t={timestamp},v1={mac}", "Content-Type": "application/json"}
+
+    def build_webhook(
+        self,
+        *,
+        type: str,
+        gateway_reference: str,
+        amount: int | None = None,
+        currency: str = "",
+        data=None,
+        event_id=None,
+        timestamp=None,
+    ) -> tuple[bytes, dict[str, str]]:
+        """A signed callback as the sandbox acquirer would send it (for tests and the simulator)."""
+        occurred = int(time.time()) if timestamp is None else timestamp
+        payload = {
+            "id": event_id or _token("sbxevt", type, gateway_reference, str(occurred)),
+            "type": type,
+            "created": occurred,
+            "livemode": False,
+            "data": {"reference": gateway_reference, "amount": amount, "currency": currency, **(data or {})},
+        }
+        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+        return body, self.sign_webhook(body, timestamp=timestamp)
+
+    def parse_inbound_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        header = lowered.get(SIGNATURE_HEADER.lower()) or lowered.get("http_sandbox_signature")
+        if not header:
+            raise InboundWebhookError("Missing Sandbox-Signature header.", code="signature_missing")
+        parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+        try:
+            timestamp = int(parts.get("t", ""))
+        except ValueError as exc:
+            raise InboundWebhookError(
+                "Malformed Sandbox-Signature header.", code="signature_invalid"
+            ) from exc
+        if abs(time.time() - timestamp) > SIGNATURE_TOLERANCE_SECONDS:
+            raise InboundWebhookError("Signature timestamp outside the tolerance.", code="signature_expired")
+        expected = hmac.new(
+            self.webhook_secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+        ).hexdigest()
+        if not hmac.compare_digest(expected, parts.get("v1", "")):
+            raise InboundWebhookError("Signature does not match.", code="signature_invalid")
+        try:
+            payload = json.loads(body)
+            data = payload["data"]
+            return InboundEvent(
+                provider_event_id=str(payload["id"]),
+                type=str(payload["type"]),
+                gateway_reference=str(data["reference"]),
+                occurred_at=dt.datetime.fromtimestamp(int(payload["created"]), tz=dt.UTC),
+                livemode=bool(payload.get("livemode", False)),
+                amount=data.get("amount"),
+                currency=data.get("currency") or "",
+                data=data,
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InboundWebhookError("Payload is not a sandbox event.", code="invalid_payload") from exc
+
+    # ------------------------------------------------------------------ reports / health
+    def fetch_settlement_report(self, *, date: dt.date) -> list[SettlementLine]:
+        start = dt.datetime.combine(date, dt.time.min, tzinfo=dt.UTC)
+        lines = []
+        for record in self.store.between(start, start + dt.timedelta(days=1)):
+            if record.status != "approved":
+                continue
+            if record.operation == "authorize" and not record.result.get("raw", {}).get("captured"):
+                continue
+            if record.operation not in ("authorize", "capture", "refund"):
+                continue
+            sign = -1 if record.operation == "refund" else 1
+            fee = 0 if sign < 0 else (record.amount * FEE_BASIS_POINTS + 5_000) // 10_000 + FEE_FIXED
+            lines.append(
+                SettlementLine(
+                    gateway_reference=record.reference,
+                    type="refund" if sign < 0 else "capture",
+                    amount=sign * record.amount,
+                    currency=record.currency,
+                    fee=fee,
+                    settled_on=date,
+                )
+            )
+        return lines
+
+    def health(self) -> HealthStatus:
+        started = time.monotonic()
+        try:
+            self.store.get("__health__")
+        except Exception as exc:
+            return HealthStatus(
+                ok=False, latency_ms=int((time.monotonic() - started) * 1000), detail=type(exc).__name__
+            )
+        return HealthStatus(ok=True, latency_ms=int((time.monotonic() - started) * 1000), detail="sandbox")
+
+
+_DECLINE_MESSAGES = {
+    "generic_decline": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
+    "lost_card": "Your card was declined (reported lost).",
+    "stolen_card": "Your card was declined (reported stolen).",
+    "expired_card": "Your card has expired.",
+    "incorrect_cvc": "Your card's security code is incorrect.",
+    "processing_error": "An error occurred while processing your card. Try again in a little bit.",
+    "card_velocity_exceeded": "Your card has exceeded its velocity limit.",
+    "fraudulent": "Your card was declined.",
+}

@@ -1,0 +1,31 @@
+from apps.core.errors import InvalidRequestError, NotFoundError
+
+from .models import Connector
+
+
+def connector_get(*, merchant, livemode: bool, id: str) -> Connector:
+    connector = Connector.objects.filter(merchant=merchant, livemode=livemode, public_id=id).first()
+    if connector is None:
+        raise NotFoundError("connector", id)
+    return connector
+
+
+def connector_for_payment(*, merchant, livemode: bool) -> Connector:
+    """The connector a new attempt goes to. Test mode always reaches the sandbox (ensured on first
+    use); live mode needs an active default connector (routing rules come with a later issue)."""
+    if not livemode:
+        from .services import connector_ensure_sandbox
+
+        return connector_ensure_sandbox(merchant=merchant)
+    connector = (
+        Connector.objects.filter(
+            merchant=merchant, livemode=True, status=Connector.Status.ACTIVE, is_default=True
+        )
+        .exclude(code="sandbox")
+        .first()
+    )
+    if connector is None:
+        raise InvalidRequestError(
+            "No live-mode connector is configured for this account.", code="no_connector_available"
+        )
+    return connector
