@@ -1,0 +1,581 @@
+"""Vault API: input serializers (strict), output representations, and schema serializers.
+
+The output functions (`customer_to_dict`, `payment_method_to_dict`, `token_to_dict`) are the
+API representation used by the views and by the events; the `*Output` serializers describe
+the same shapes for the OpenAPI schema. No representation ever includes the number, the CVC
+or the encrypted blob.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.core.api import MetadataField, StrictBooleanField, StrictSerializer, unix
+from apps.vault.models import Customer, MicroDepositVerification, PaymentMethod, Token
+
+# --- helpers ------------------------------------------------------------------------------------
+
+ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
+
+
+def _address(value: dict | None) -> dict | None:
+    if not value:
+        return None
+    return {key: value.get(key) or None for key in ADDRESS_KEYS}
+
+
+def billing_details_to_dict(value: dict | None) -> dict:
+    value = value or {}
+    return {
+        "address": _address(value.get("address")) or dict.fromkeys(ADDRESS_KEYS),
+        "email": value.get("email") or None,
+        "name": value.get("name") or None,
+        "phone": value.get("phone") or None,
+    }
+
+
+# --- output -----------------------------------------------------------------------------------
+
+_NO_DEFAULT = object()
+
+
+def customer_to_dict(customer: Customer) -> dict:
+    if customer.deleted_at is not None:
+        return {"id": customer.public_id, "object": "customer", "deleted": True}
+    default_pm = getattr(customer, "default_payment_method_id", _NO_DEFAULT)
+    if default_pm is _NO_DEFAULT:
+        default_pm = (
+            PaymentMethod.objects.filter(customer=customer, is_default=True, deleted_at__isnull=True)
+            .values_list("public_id", flat=True)
+            .first()
+        )
+    return {
+        "id": customer.public_id,
+        "object": "customer",
+        "address": _address(customer.address),
+        "created": unix(customer.created_at),
+        "description": customer.description or None,
+        "email": customer.email or None,
+        "invoice_settings": {"default_payment_method": default_pm},
+        "livemode": customer.livemode,
+        "metadata": customer.metadata or {},
+        "name": customer.name or None,
+        "phone": customer.phone or None,
+    }
+
+
+def customer_deleted_dict(customer: Customer) -> dict:
+    return {"id": customer.public_id, "object": "customer", "deleted": True}
+
+
+def _date_unix(value: dt.date | None) -> int | None:
+    if value is None:
+        return None
+    return int(dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC).timestamp())
+
+
+def _verification(pm: PaymentMethod) -> dict:
+    data: dict = {
+        "status": pm.verification_status,
+        "verified_at": unix(pm.verified_at),
+        "method": (pm.verification_detail or {}).get("method"),
+    }
+    if pm.type in PaymentMethod.BANK_TYPES:
+        try:
+            md: MicroDepositVerification | None = pm.microdeposits  # select_related by the selectors
+        except MicroDepositVerification.DoesNotExist:
+            md = None
+        if md is not None:
+            data["microdeposits"] = {
+                "status": md.status,
+                "attempts_remaining": max(0, MicroDepositVerification.MAX_ATTEMPTS - md.attempts),
+                "arrival_date": _date_unix(md.arrival_date),
+                "currency": md.currency.lower(),
+            }
+    return data
+
+
+def payment_method_to_dict(pm: PaymentMethod) -> dict:
+    """The API representation of a payment method (also the `data` of its events)."""
+    detail = pm.verification_detail or {}
+    body: dict = {
+        "id": pm.public_id,
+        "object": "payment_method",
+        "type": pm.type,
+        "allow_redisplay": pm.allow_redisplay,
+        "billing_details": billing_details_to_dict(pm.billing_details),
+        "consent": {
+            "allow_redisplay": pm.allow_redisplay,
+            "collected_at": unix(pm.consent_collected_at),
+        },
+        "created": unix(pm.created_at),
+        "customer": pm.customer.public_id if pm.customer_id else None,
+        "is_default": pm.is_default,
+        "livemode": pm.livemode,
+        "metadata": pm.metadata or {},
+        "nickname": pm.nickname or None,
+        "verification": _verification(pm),
+    }
+    if pm.type == PaymentMethod.Type.CARD:
+        body["card"] = {
+            "brand": pm.card_brand,
+            "checks": {
+                "cvc_check": detail.get("cvc_check"),
+                "address_line1_check": detail.get("address_line1_check"),
+                "address_postal_code_check": detail.get("address_postal_code_check"),
+            },
+            "country": pm.card_country or None,
+            "display_brand": pm.card_brand,
+            "exp_month": pm.card_exp_month,
+            "exp_year": pm.card_exp_year,
+            "fingerprint": pm.fingerprint,
+            "funding": pm.card_funding,
+            "last4": pm.card_last4,
+            "wallet": None,
+        }
+    elif pm.type == PaymentMethod.Type.SEPA_DEBIT:
+        body["sepa_debit"] = {
+            "bank_code": pm.bank_code or None,
+            "country": pm.bank_country,
+            "fingerprint": pm.fingerprint,
+            "last4": pm.bank_last4,
+        }
+    elif pm.type == PaymentMethod.Type.US_BANK_ACCOUNT:
+        body["us_bank_account"] = {
+            "account_holder_type": pm.bank_account_holder_type,
+            "account_type": pm.bank_account_type,
+            "fingerprint": pm.fingerprint,
+            "last4": pm.bank_last4,
+            "routing_number": pm.bank_routing_number,
+        }
+    else:
+        wallet: dict = {"type": pm.type, "fingerprint": pm.fingerprint}
+        if pm.card_brand:
+            wallet["card_brand"] = pm.card_brand
+            wallet["dynamic_last4"] = pm.card_last4 or None
+        if pm.type == PaymentMethod.Type.PAYPAL:
+            wallet["payer_email"] = pm.wallet_payer_email or None
+        body[pm.type] = wallet
+    return body
+
+
+def payment_method_deleted_dict(pm: PaymentMethod) -> dict:
+    return {"id": pm.public_id, "object": "payment_method", "deleted": True}
+
+
+def token_to_dict(token: Token) -> dict:
+    return {
+        "id": token.public_id,
+        "object": "token",
+        "card": {
+            "brand": token.card_brand,
+            "country": token.card_country or None,
+            "exp_month": token.card_exp_month,
+            "exp_year": token.card_exp_year,
+            "fingerprint": token.fingerprint,
+            "funding": token.card_funding,
+            "last4": token.card_last4,
+            "billing_details": billing_details_to_dict(token.billing_details),
+        },
+        "client_ip": token.client_ip,
+        "created": unix(token.created_at),
+        "expires_at": unix(token.expires_at),
+        "livemode": token.livemode,
+        "type": "card",
+        "used": token.used_at is not None,
+    }
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class LooseScalarField(serializers.Field):
+    """Takes an integer or a digit string as sent and leaves the verdict to the card validator,
+    so a bad expiry answers Stripe's specific code (invalid_expiry_month …) rather than a generic one."""
+
+    default_error_messages = {"invalid": "Expected an integer or a string of digits."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, (dict, list)):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class AddressInput(StrictSerializer):
+    city = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    country = serializers.CharField(
+        max_length=2, min_length=2, required=False, allow_blank=True, allow_null=True
+    )
+    line1 = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    state = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+
+    def validate_country(self, value):
+        return value.upper() if value else value
+
+
+class BillingDetailsInput(StrictSerializer):
+    address = AddressInput(required=False, allow_null=True)
+    email = serializers.EmailField(max_length=512, required=False, allow_blank=True, allow_null=True)
+    name = serializers.CharField(max_length=256, required=False, allow_blank=True, allow_null=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+
+    def validate_email(self, value):
+        return value.lower() if value else value
+
+
+class CustomerCreateInput(StrictSerializer):
+    email = serializers.EmailField(max_length=512, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=256, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    address = AddressInput(required=False, allow_null=True)
+    metadata = MetadataField()
+
+
+class CustomerUpdateInput(CustomerCreateInput):
+    pass
+
+
+class CustomerDeleteInput(StrictSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class CardInput(StrictSerializer):
+    number = serializers.CharField(required=False, trim_whitespace=True, max_length=64)
+    exp_month = LooseScalarField(required=False)
+    exp_year = LooseScalarField(required=False)
+    cvc = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    token = serializers.CharField(required=False, max_length=64)
+
+    def validate(self, attrs):
+        if attrs.get("token"):
+            if any(key in attrs for key in ("number", "exp_month", "exp_year", "cvc")):
+                raise serializers.ValidationError(
+                    {"token": ["Pass either card[token] or the card details, not both."]}, code="invalid"
+                )
+            return attrs
+        for key in ("number", "exp_month", "exp_year"):
+            if key not in attrs:
+                raise serializers.ValidationError(
+                    {key: [serializers.ErrorDetail("required", code="required")]}
+                )
+        return attrs
+
+
+class TokenCardInput(StrictSerializer):
+    number = serializers.CharField(trim_whitespace=True, max_length=64)
+    exp_month = LooseScalarField()
+    exp_year = LooseScalarField()
+    cvc = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=256)
+    address_line1 = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    address_line2 = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    address_city = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    address_state = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    address_zip = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    address_country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+
+
+class TokenCreateInput(StrictSerializer):
+    card = TokenCardInput()
+
+
+class SepaDebitInput(StrictSerializer):
+    iban = serializers.CharField(max_length=64)
+
+
+class UsBankAccountInput(StrictSerializer):
+    routing_number = serializers.CharField(max_length=32)
+    account_number = serializers.CharField(max_length=32)
+    account_type = serializers.ChoiceField(choices=["checking", "savings"], required=False)
+    account_holder_type = serializers.ChoiceField(choices=["individual", "company"], required=False)
+
+
+class WalletInput(StrictSerializer):
+    token = serializers.CharField(max_length=500)
+    card_brand = serializers.ChoiceField(
+        choices=["visa", "mastercard", "amex", "discover", "jcb", "diners", "unionpay"], required=False
+    )
+    dynamic_last4 = serializers.RegexField(r"^[0-9]{4}$", required=False)
+
+
+class PaypalInput(StrictSerializer):
+    token = serializers.CharField(max_length=500)
+    payer_email = serializers.EmailField(max_length=512, required=False, allow_blank=True)
+
+
+ALLOW_REDISPLAY_CHOICES = ["always", "limited", "unspecified"]
+
+
+class PaymentMethodCreateInput(StrictSerializer):
+    type = serializers.ChoiceField(choices=[c for c, _ in PaymentMethod.Type.choices])
+    card = CardInput(required=False)
+    token = serializers.CharField(
+        required=False, max_length=64, help_text="A tok_… made with POST /v1/tokens."
+    )
+    sepa_debit = SepaDebitInput(required=False)
+    us_bank_account = UsBankAccountInput(required=False)
+    apple_pay = WalletInput(required=False)
+    google_pay = WalletInput(required=False)
+    paypal = PaypalInput(required=False)
+    billing_details = BillingDetailsInput(required=False)
+    metadata = MetadataField()
+    nickname = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    customer = serializers.CharField(max_length=64, required=False)
+    allow_redisplay = serializers.ChoiceField(choices=ALLOW_REDISPLAY_CHOICES, required=False)
+
+    def validate(self, attrs):
+        pm_type = attrs["type"]
+        type_keys = ("card", "sepa_debit", "us_bank_account", "apple_pay", "google_pay", "paypal")
+        for key in type_keys:
+            if key in attrs and key != pm_type:
+                raise serializers.ValidationError(
+                    {
+                        key: [
+                            serializers.ErrorDetail(
+                                f"{key} cannot be passed with type={pm_type}.", code="invalid"
+                            )
+                        ]
+                    }
+                )
+        if "token" in attrs and pm_type != "card":
+            raise serializers.ValidationError(
+                {"token": [serializers.ErrorDetail("token is only for type=card.", code="invalid")]}
+            )
+        if pm_type == "card":
+            has_token = bool(attrs.get("token")) or bool(attrs.get("card", {}).get("token"))
+            if "token" in attrs and "card" in attrs:
+                raise serializers.ValidationError(
+                    {
+                        "token": [
+                            serializers.ErrorDetail("Pass either token or card, not both.", code="invalid")
+                        ]
+                    }
+                )
+            if not has_token and "card" not in attrs:
+                raise serializers.ValidationError(
+                    {"card": [serializers.ErrorDetail("required", code="required")]}
+                )
+        elif pm_type not in attrs:
+            raise serializers.ValidationError(
+                {pm_type: [serializers.ErrorDetail("required", code="required")]}
+            )
+        return attrs
+
+
+class PaymentMethodCardUpdateInput(StrictSerializer):
+    exp_month = LooseScalarField(required=False)
+    exp_year = LooseScalarField(required=False)
+
+
+class PaymentMethodUpdateInput(StrictSerializer):
+    billing_details = BillingDetailsInput(required=False)
+    metadata = MetadataField()
+    nickname = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    card = PaymentMethodCardUpdateInput(required=False)
+    is_default = StrictBooleanField(required=False)
+    allow_redisplay = serializers.ChoiceField(choices=ALLOW_REDISPLAY_CHOICES, required=False)
+
+
+class PaymentMethodAttachInput(StrictSerializer):
+    customer = serializers.CharField(max_length=64)
+    allow_redisplay = serializers.ChoiceField(choices=ALLOW_REDISPLAY_CHOICES, required=False)
+
+
+class PaymentMethodDetachInput(StrictSerializer):
+    pass
+
+
+class PaymentMethodDeleteInput(StrictSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class PaymentMethodVerifyInput(StrictSerializer):
+    amounts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=99),
+        required=False,
+        help_text="The two micro-deposit amounts in minor units (bank accounts only).",
+    )
+
+
+# --- schema-only output serializers (mirror the dict functions above) ---------------------------
+
+
+class AddressOutput(serializers.Serializer):
+    city = serializers.CharField(allow_null=True)
+    country = serializers.CharField(allow_null=True)
+    line1 = serializers.CharField(allow_null=True)
+    line2 = serializers.CharField(allow_null=True)
+    postal_code = serializers.CharField(allow_null=True)
+    state = serializers.CharField(allow_null=True)
+
+
+class BillingDetailsOutput(serializers.Serializer):
+    address = AddressOutput()
+    email = serializers.CharField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    phone = serializers.CharField(allow_null=True)
+
+
+class InvoiceSettingsOutput(serializers.Serializer):
+    default_payment_method = serializers.CharField(allow_null=True)
+
+
+class CustomerOutput(serializers.Serializer):
+    id = serializers.CharField()
+    object = serializers.CharField(default="customer")
+    address = AddressOutput(allow_null=True)
+    created = serializers.IntegerField()
+    description = serializers.CharField(allow_null=True)
+    email = serializers.CharField(allow_null=True)
+    invoice_settings = InvoiceSettingsOutput()
+    livemode = serializers.BooleanField()
+    metadata = serializers.DictField(child=serializers.CharField())
+    name = serializers.CharField(allow_null=True)
+    phone = serializers.CharField(allow_null=True)
+
+
+class DeletedOutput(serializers.Serializer):
+    id = serializers.CharField()
+    object = serializers.CharField()
+    deleted = serializers.BooleanField()
+
+
+class CardChecksOutput(serializers.Serializer):
+    cvc_check = serializers.CharField(allow_null=True)
+    address_line1_check = serializers.CharField(allow_null=True)
+    address_postal_code_check = serializers.CharField(allow_null=True)
+
+
+class CardOutput(serializers.Serializer):
+    brand = serializers.CharField()
+    checks = CardChecksOutput()
+    country = serializers.CharField(allow_null=True)
+    display_brand = serializers.CharField()
+    exp_month = serializers.IntegerField()
+    exp_year = serializers.IntegerField()
+    fingerprint = serializers.CharField()
+    funding = serializers.ChoiceField(choices=["credit", "debit", "prepaid", "unknown"])
+    last4 = serializers.CharField()
+    wallet = serializers.JSONField(allow_null=True)
+
+
+class SepaDebitOutput(serializers.Serializer):
+    bank_code = serializers.CharField(allow_null=True)
+    country = serializers.CharField()
+    fingerprint = serializers.CharField()
+    last4 = serializers.CharField()
+
+
+class UsBankAccountOutput(serializers.Serializer):
+    account_holder_type = serializers.CharField()
+    account_type = serializers.CharField()
+    fingerprint = serializers.CharField()
+    last4 = serializers.CharField()
+    routing_number = serializers.CharField()
+
+
+class WalletOutput(serializers.Serializer):
+    type = serializers.CharField()
+    fingerprint = serializers.CharField()
+    card_brand = serializers.CharField(required=False)
+    dynamic_last4 = serializers.CharField(required=False, allow_null=True)
+    payer_email = serializers.CharField(required=False, allow_null=True)
+
+
+class MicrodepositsOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[c for c, _ in MicroDepositVerification.Status.choices])
+    attempts_remaining = serializers.IntegerField()
+    arrival_date = serializers.IntegerField(allow_null=True)
+    currency = serializers.CharField()
+
+
+class VerificationOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[c for c, _ in PaymentMethod.VerificationStatus.choices])
+    verified_at = serializers.IntegerField(allow_null=True)
+    method = serializers.CharField(allow_null=True)
+    microdeposits = MicrodepositsOutput(required=False)
+
+
+class ConsentOutput(serializers.Serializer):
+    allow_redisplay = serializers.ChoiceField(choices=ALLOW_REDISPLAY_CHOICES)
+    collected_at = serializers.IntegerField(allow_null=True)
+
+
+class PaymentMethodOutput(serializers.Serializer):
+    id = serializers.CharField()
+    object = serializers.CharField(default="payment_method")
+    type = serializers.ChoiceField(choices=[c for c, _ in PaymentMethod.Type.choices])
+    allow_redisplay = serializers.ChoiceField(choices=ALLOW_REDISPLAY_CHOICES)
+    billing_details = BillingDetailsOutput()
+    consent = ConsentOutput()
+    created = serializers.IntegerField()
+    customer = serializers.CharField(allow_null=True)
+    is_default = serializers.BooleanField()
+    livemode = serializers.BooleanField()
+    metadata = serializers.DictField(child=serializers.CharField())
+    nickname = serializers.CharField(allow_null=True)
+    verification = VerificationOutput()
+    card = CardOutput(required=False)
+    sepa_debit = SepaDebitOutput(required=False)
+    us_bank_account = UsBankAccountOutput(required=False)
+    apple_pay = WalletOutput(required=False)
+    google_pay = WalletOutput(required=False)
+    paypal = WalletOutput(required=False)
+
+
+class TokenCardOutput(serializers.Serializer):
+    brand = serializers.CharField()
+    country = serializers.CharField(allow_null=True)
+    exp_month = serializers.IntegerField()
+    exp_year = serializers.IntegerField()
+    fingerprint = serializers.CharField()
+    funding = serializers.CharField()
+    last4 = serializers.CharField()
+    billing_details = BillingDetailsOutput()
+
+
+class TokenOutput(serializers.Serializer):
+    id = serializers.CharField()
+    object = serializers.CharField(default="token")
+    card = TokenCardOutput()
+    client_ip = serializers.CharField(allow_null=True)
+    created = serializers.IntegerField()
+    expires_at = serializers.IntegerField()
+    livemode = serializers.BooleanField()
+    type = serializers.CharField()
+    used = serializers.BooleanField()
+
+
+def _list_of(item_serializer, name):
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "object": serializers.CharField(default="list"),
+            "url": serializers.CharField(),
+            "has_more": serializers.BooleanField(),
+            "data": item_serializer(many=True),
+        },
+    )
+
+
+CustomerListOutput = _list_of(CustomerOutput, "CustomerListOutput")
+PaymentMethodListOutput = _list_of(PaymentMethodOutput, "PaymentMethodListOutput")
+
+
+class CustomerSearchOutput(serializers.Serializer):
+    object = serializers.CharField(default="search_result")
+    url = serializers.CharField()
+    has_more = serializers.BooleanField()
+    data = CustomerOutput(many=True)
