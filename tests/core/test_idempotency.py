@@ -86,12 +86,18 @@ def test_purge_task_removes_expired_keys(api, merchant):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_posts_with_one_key_create_one_object(live_server, merchant):
-    """Real PostgreSQL, separate connections (one per server thread): exactly one key is created
-    and every request answers the same body."""
+def test_twenty_concurrent_posts_with_one_key_create_one_object(merchant):
+    """Real PostgreSQL, two gunicorn worker processes with four threads each (separate
+    connections): exactly one key is created and every request answers the same body."""
     from tests.factories.merchants import api_key_create
+    from tests.servers import gunicorn
 
     _, plaintext = api_key_create(merchant)
+    with gunicorn(workers=2, threads=4) as url:
+        _concurrent_idempotent_posts(url, plaintext, merchant)
+
+
+def _concurrent_idempotent_posts(base_url, plaintext, merchant):
     barrier = threading.Barrier(20)
     results = []
     lock = threading.Lock()
@@ -99,7 +105,7 @@ def test_twenty_concurrent_posts_with_one_key_create_one_object(live_server, mer
     def post():
         barrier.wait()
         r = requests.post(
-            f"{live_server.url}/v1/api_keys",
+            f"{base_url}/v1/api_keys",
             json={"type": "secret", "name": "concurrent"},
             headers={"Authorization": f"Bearer {plaintext}", "Idempotency-Key": "same-key-20"},
             timeout=30,
@@ -121,7 +127,7 @@ def test_twenty_concurrent_posts_with_one_key_create_one_object(live_server, mer
     redacted = [{**body, "secret": None} for _, body in results]
     assert all(body == redacted[0] for body in redacted)
     other = requests.post(
-        f"{live_server.url}/v1/api_keys",
+        f"{base_url}/v1/api_keys",
         json={"type": "publishable"},
         headers={"Authorization": f"Bearer {plaintext}", "Idempotency-Key": "same-key-20"},
         timeout=30,
