@@ -1,0 +1,197 @@
+import secrets
+
+from django.db import models
+
+from apps.core.ids import generate_id
+from apps.core.models import TenantModel
+
+
+class PaymentIntent(TenantModel):
+    ID_PREFIX = "pi"
+
+    class Status(models.TextChoices):
+        REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+        REQUIRES_CONFIRMATION = "requires_confirmation"
+        REQUIRES_ACTION = "requires_action"
+        PROCESSING = "processing"
+        REQUIRES_CAPTURE = "requires_capture"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELED = "canceled"
+
+    class CaptureMethod(models.TextChoices):
+        AUTOMATIC = "automatic"
+        MANUAL = "manual"
+
+    class CancellationReason(models.TextChoices):
+        DUPLICATE = "duplicate"
+        FRAUDULENT = "fraudulent"
+        REQUESTED_BY_CUSTOMER = "requested_by_customer"
+        ABANDONED = "abandoned"
+        AUTOMATIC = "automatic"  # authorization expired / janitor
+        FAILED_INVOICE = "failed_invoice"
+
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.REQUIRES_PAYMENT_METHOD)
+    capture_method = models.CharField(
+        max_length=16, choices=CaptureMethod.choices, default=CaptureMethod.AUTOMATIC
+    )
+    amount_capturable = models.BigIntegerField(default=0)
+    amount_received = models.BigIntegerField(default=0)
+    amount_refunded = models.BigIntegerField(default=0)
+    customer = models.ForeignKey(
+        "vault.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="payment_intents"
+    )
+    payment_method = models.ForeignKey(
+        "vault.PaymentMethod", null=True, blank=True, on_delete=models.PROTECT, related_name="payment_intents"
+    )
+    payment_method_types = models.JSONField(default=list)
+    # A redirect/QR payment method given inline (payment_method_data[type]); no vault object.
+    payment_method_data = models.JSONField(null=True, blank=True)
+    connector = models.ForeignKey(
+        "connectors.Connector", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    latest_charge = models.ForeignKey(
+        "intents.Charge", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_secret = models.CharField(max_length=120, editable=False)
+    description = models.CharField(max_length=1000, blank=True, default="")
+    statement_descriptor = models.CharField(max_length=22, blank=True, default="")
+    metadata = models.JSONField(default=dict, blank=True)
+    # metadata["order_id"], copied to an indexed column so `metadata[order_id]` filters hit an index.
+    order_id = models.CharField(max_length=500, blank=True, default="")
+    receipt_email = models.EmailField(blank=True, default="")
+    return_url = models.URLField(max_length=2048, blank=True, default="")
+    setup_future_usage = models.CharField(max_length=16, blank=True, default="")
+    off_session = models.BooleanField(default=False)
+    request_three_d_secure = models.CharField(max_length=16, blank=True, default="")
+    next_action = models.JSONField(null=True, blank=True)
+    last_payment_error = models.JSONField(null=True, blank=True)
+    cancellation_reason = models.CharField(
+        max_length=32, choices=CancellationReason.choices, blank=True, default=""
+    )
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    # Split of the net among beneficiaries: [{"account_type", "account_id", "percentage_bp"}, …];
+    # the ledger computes and stores each share's amount ("amount" keys) on capture.
+    split = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["merchant", "livemode", "public_id"], name="pi_tenant_id"),
+            models.Index(fields=["merchant", "livemode", "status", "public_id"], name="pi_tenant_status"),
+            models.Index(fields=["merchant", "livemode", "order_id"], name="pi_tenant_order_id"),
+            models.Index(fields=["merchant", "livemode", "customer"], name="pi_tenant_customer"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="pi_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount_received__gte=0, amount_capturable__gte=0, amount_refunded__gte=0),
+                name="pi_amounts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_refunded__lte=models.F("amount_received")),
+                name="pi_refunded_lte_received",
+            ),
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            self.public_id = generate_id(self.ID_PREFIX)
+        if not self.client_secret:
+            self.client_secret = f"{self.public_id}_secret_{secrets.token_urlsafe(18)}"
+        super().save(*args, **kwargs)
+
+
+class Charge(TenantModel):
+    """One attempt: authorization (and capture) record at the connector."""
+
+    ID_PREFIX = "ch"
+
+    class Status(models.TextChoices):
+        SUBMITTING = "submitting"  # marked before the provider call; resolved by the janitor after a crash
+        UNKNOWN = "unknown"  # the provider call timed out: outcome to be asked for
+        PENDING = "pending"  # the provider accepted it and answers later
+        REQUIRES_ACTION = "requires_action"  # 3DS challenge / wallet approval pending
+        AUTHORIZED = "authorized"  # approved, not captured (manual capture)
+        SUCCEEDED = "succeeded"  # captured (fully or partially)
+        FAILED = "failed"
+        CANCELED = "canceled"  # authorization voided or expired
+
+    class Operation(models.TextChoices):
+        NONE = ""
+        CAPTURE = "capture"
+        VOID = "void"
+
+    payment_intent = models.ForeignKey(PaymentIntent, on_delete=models.PROTECT, related_name="charges")
+    connector = models.ForeignKey("connectors.Connector", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.SUBMITTING)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    amount_authorized = models.BigIntegerField(default=0)
+    amount_captured = models.BigIntegerField(default=0)
+    amount_refunded = models.BigIntegerField(default=0)
+    captured = models.BooleanField(default=False)
+    # A capture or void sent to the provider and not yet recorded (lock→commit→call→record).
+    pending_operation = models.CharField(max_length=16, choices=Operation.choices, blank=True, default="")
+    pending_operation_amount = models.BigIntegerField(null=True, blank=True)
+    pending_since = models.DateTimeField(null=True, blank=True)
+    payment_method = models.ForeignKey(
+        "vault.PaymentMethod", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payment_method_type = models.CharField(max_length=32, default="card")
+    # Snapshot shown on the charge: brand, last4, exp, funding, country, fingerprint, wallet.
+    payment_method_details = models.JSONField(default=dict, blank=True)
+    last4 = models.CharField(max_length=4, blank=True, default="", db_index=True)
+    gateway_reference = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    authorization_code = models.CharField(max_length=16, blank=True, default="")
+    network_transaction_id = models.CharField(max_length=64, blank=True, default="")
+    network_code = models.CharField(max_length=8, blank=True, default="")
+    failure_code = models.CharField(max_length=64, blank=True, default="")
+    decline_code = models.CharField(max_length=64, blank=True, default="")
+    failure_message = models.CharField(max_length=500, blank=True, default="")
+    cvc_check = models.CharField(max_length=16, blank=True, default="")
+    address_line1_check = models.CharField(max_length=16, blank=True, default="")
+    address_postal_code_check = models.CharField(max_length=16, blank=True, default="")
+    three_ds = models.JSONField(null=True, blank=True)
+    action_reference = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    risk_score = models.SmallIntegerField(null=True, blank=True)
+    risk_level = models.CharField(max_length=16, blank=True, default="")
+    authorized_at = models.DateTimeField(null=True, blank=True)
+    authorization_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    # Filled by the ledger (apps.ledger.hooks.on_capture) inside the capture transaction.
+    application_fee_amount = models.BigIntegerField(null=True, blank=True)
+    fee_details = models.JSONField(null=True, blank=True)
+    fx = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["merchant", "livemode", "public_id"], name="ch_tenant_id"),
+            models.Index(
+                fields=["status", "updated_at"],
+                name="ch_unresolved",
+                condition=models.Q(status__in=["submitting", "unknown", "pending"]),
+            ),
+            models.Index(
+                fields=["pending_since"], name="ch_pending_op", condition=~models.Q(pending_operation="")
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="ch_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount_captured__lte=models.F("amount")), name="ch_captured_lte_amount"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_refunded__lte=models.F("amount_captured")),
+                name="ch_refunded_lte_captured",
+            ),
+        ]
+
+    @property
+    def provider_key(self) -> str:
+        """Our idempotency key for the authorization at the provider."""
+        return f"{self.public_id}:authorize"

@@ -1,0 +1,288 @@
+"""Thin views: parse → service/selector → representation."""
+
+from __future__ import annotations
+
+import hmac
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from apps.audit.services import Actor
+from apps.connectors.sandbox.cards import TEST_CARDS
+from apps.core.api import MerchantAPIView, created_filter, stripe_list
+from apps.core.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
+from apps.intents import selectors, services
+from apps.intents.models import PaymentIntent
+from apps.merchants.models import ApiKey
+
+from .serializers import (
+    PaymentIntentCancelInput,
+    PaymentIntentCaptureInput,
+    PaymentIntentConfirmInput,
+    PaymentIntentCreateInput,
+    PaymentIntentUpdateInput,
+    ThreeDSCompleteInput,
+    charge_to_dict,
+    next_action_to_dict,
+    payment_intent_public_dict,
+    payment_intent_to_dict,
+)
+
+ANY = inline_serializer("PaymentIntentObject", fields={"id": serializers.CharField()})
+LIST_PARAMS = [
+    OpenApiParameter("limit", int, required=False),
+    OpenApiParameter("starting_after", str, required=False),
+    OpenApiParameter("ending_before", str, required=False),
+]
+
+
+def _validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data if request.data is not None else {})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _is_publishable(request) -> bool:
+    key = getattr(request, "api_key", None)
+    return key is not None and key.kind == ApiKey.Kind.PUBLISHABLE
+
+
+def _intent_for(request, intent_id: str, *, client_secret: str | None = None) -> PaymentIntent:
+    intent = selectors.payment_intent_get(merchant=request.merchant, livemode=request.livemode, id=intent_id)
+    if _is_publishable(request):
+        if not client_secret:
+            raise PermissionDeniedError(
+                "A publishable key needs the PaymentIntent's client_secret.", code="secret_key_required"
+            )
+        if not hmac.compare_digest(client_secret, intent.client_secret):
+            raise InvalidRequestError(
+                "The client_secret does not match this PaymentIntent.",
+                code="parameter_invalid",
+                param="client_secret",
+            )
+    return intent
+
+
+def _render(request, intent: PaymentIntent, *, status_code=status.HTTP_200_OK) -> Response:
+    body = payment_intent_public_dict(intent) if _is_publishable(request) else payment_intent_to_dict(intent)
+    return Response(body, status=status_code)
+
+
+class PaymentIntentListCreateView(MerchantAPIView):
+    resource = "payment_intents"
+
+    @extend_schema(
+        request=PaymentIntentCreateInput, responses={200: ANY}, operation_id="payment_intents_create"
+    )
+    def post(self, request):
+        data = _validated(PaymentIntentCreateInput, request)
+        intent = services.payment_intent_create(
+            merchant=request.merchant, livemode=request.livemode, actor=Actor.from_request(request), **data
+        )
+        return _render(request, intent)
+
+    @extend_schema(
+        parameters=[
+            *LIST_PARAMS,
+            OpenApiParameter("customer", str, required=False),
+            OpenApiParameter("status", str, required=False),
+            OpenApiParameter("metadata[order_id]", str, required=False),
+            OpenApiParameter("created[gte]", int, required=False),
+            OpenApiParameter("created[lte]", int, required=False),
+        ],
+        responses={200: ANY},
+        operation_id="payment_intents_list",
+    )
+    def get(self, request):
+        params = request.query_params
+        status_filter = params.get("status")
+        if status_filter and status_filter not in PaymentIntent.Status.values:
+            raise InvalidRequestError(
+                f"Invalid status: {status_filter!r}.", code="parameter_invalid", param="status"
+            )
+        for key in params:
+            if key.startswith("metadata[") and key != "metadata[order_id]":
+                raise InvalidRequestError(
+                    "Only metadata[order_id] can be filtered on.", code="parameter_unknown", param=key
+                )
+        qs = selectors.payment_intent_list(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            filters={
+                "customer": params.get("customer"),
+                "status": status_filter,
+                "order_id": params.get("metadata[order_id]"),
+            },
+        )
+        qs = created_filter(qs, request)
+        return stripe_list(request, qs, payment_intent_to_dict, url="/v1/payment_intents")
+
+
+class PaymentIntentDetailView(MerchantAPIView):
+    resource = "payment_intents"
+    allow_publishable = {"GET"}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("client_secret", str, required=False)],
+        responses={200: ANY},
+        operation_id="payment_intents_retrieve",
+    )
+    def get(self, request, intent_id: str):
+        intent = _intent_for(request, intent_id, client_secret=request.query_params.get("client_secret"))
+        return _render(request, intent)
+
+    @extend_schema(
+        request=PaymentIntentUpdateInput, responses={200: ANY}, operation_id="payment_intents_update"
+    )
+    def post(self, request, intent_id: str):
+        intent = _intent_for(request, intent_id)
+        data = _validated(PaymentIntentUpdateInput, request)
+        intent = services.payment_intent_update(
+            intent_id=intent.pk, actor=Actor.from_request(request), **data
+        )
+        return _render(request, intent)
+
+
+class PaymentIntentConfirmView(MerchantAPIView):
+    resource = "payment_intents"
+    allow_publishable = {"POST"}
+
+    @extend_schema(
+        request=PaymentIntentConfirmInput, responses={200: ANY}, operation_id="payment_intents_confirm"
+    )
+    def post(self, request, intent_id: str):
+        data = _validated(PaymentIntentConfirmInput, request)
+        client_secret = data.pop("client_secret", None)
+        intent = _intent_for(request, intent_id, client_secret=client_secret)
+        intent = services.payment_intent_confirm(
+            intent_id=intent.pk, actor=Actor.from_request(request), **data
+        )
+        return _render(request, intent)
+
+
+class PaymentIntentCaptureView(MerchantAPIView):
+    resource = "payment_intents"
+
+    @extend_schema(
+        request=PaymentIntentCaptureInput, responses={200: ANY}, operation_id="payment_intents_capture"
+    )
+    def post(self, request, intent_id: str):
+        intent = _intent_for(request, intent_id)
+        data = _validated(PaymentIntentCaptureInput, request)
+        intent = services.payment_intent_capture(
+            intent_id=intent.pk,
+            actor=Actor.from_request(request),
+            amount_to_capture=data.get("amount_to_capture"),
+            reason=data.get("reason", ""),
+        )
+        return _render(request, intent)
+
+
+class PaymentIntentCancelView(MerchantAPIView):
+    resource = "payment_intents"
+
+    @extend_schema(
+        request=PaymentIntentCancelInput, responses={200: ANY}, operation_id="payment_intents_cancel"
+    )
+    def post(self, request, intent_id: str):
+        intent = _intent_for(request, intent_id)
+        data = _validated(PaymentIntentCancelInput, request)
+        intent = services.payment_intent_cancel(
+            intent_id=intent.pk,
+            actor=Actor.from_request(request),
+            cancellation_reason=data.get("cancellation_reason", ""),
+        )
+        return _render(request, intent)
+
+
+class PaymentIntentThreeDSCompleteView(MerchantAPIView):
+    resource = "payment_intents"
+
+    @extend_schema(
+        request=ThreeDSCompleteInput, responses={200: ANY}, operation_id="payment_intents_3ds_complete"
+    )
+    def post(self, request, intent_id: str):
+        intent = _intent_for(request, intent_id)
+        data = _validated(ThreeDSCompleteInput, request)
+        intent = services.payment_intent_complete_action(
+            intent_id=intent.pk,
+            actor=Actor.from_request(request),
+            result=data["result"],
+            reference=data.get("reference"),
+        )
+        return _render(request, intent)
+
+
+class PaymentIntentNextActionView(MerchantAPIView):
+    resource = "payment_intents"
+    allow_publishable = {"GET"}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("client_secret", str, required=False)],
+        responses={200: ANY},
+        operation_id="payment_intents_next_action",
+    )
+    def get(self, request, intent_id: str):
+        intent = _intent_for(request, intent_id, client_secret=request.query_params.get("client_secret"))
+        return Response(next_action_to_dict(intent))
+
+
+class PaymentIntentChargesView(MerchantAPIView):
+    resource = "payment_intents"
+
+    @extend_schema(parameters=LIST_PARAMS, responses={200: ANY}, operation_id="payment_intents_charges")
+    def get(self, request, intent_id: str):
+        intent = _intent_for(request, intent_id)
+        qs = selectors.charge_list(
+            merchant=request.merchant, livemode=request.livemode, payment_intent=intent
+        )
+        return stripe_list(request, qs, charge_to_dict, url=f"/v1/payment_intents/{intent.public_id}/charges")
+
+
+class ChargeListView(MerchantAPIView):
+    resource = "charges"
+
+    @extend_schema(
+        parameters=[*LIST_PARAMS, OpenApiParameter("payment_intent", str, required=False)],
+        responses={200: ANY},
+        operation_id="charges_list",
+    )
+    def get(self, request):
+        intent = None
+        if request.query_params.get("payment_intent"):
+            intent = selectors.payment_intent_get(
+                merchant=request.merchant,
+                livemode=request.livemode,
+                id=request.query_params["payment_intent"],
+            )
+        qs = selectors.charge_list(
+            merchant=request.merchant, livemode=request.livemode, payment_intent=intent
+        )
+        qs = created_filter(qs, request)
+        return stripe_list(request, qs, charge_to_dict, url="/v1/charges")
+
+
+class ChargeDetailView(MerchantAPIView):
+    resource = "charges"
+
+    @extend_schema(responses={200: ANY}, operation_id="charges_retrieve")
+    def get(self, request, charge_id: str):
+        charge = selectors.charge_get(merchant=request.merchant, livemode=request.livemode, id=charge_id)
+        return Response(charge_to_dict(charge))
+
+
+class TestCardListView(MerchantAPIView):
+    """The sandbox acquirer's test cards and what each does. Test mode only."""
+
+    resource = "payment_intents"
+    allow_publishable = {"GET"}
+
+    @extend_schema(responses={200: ANY}, operation_id="test_cards_list")
+    def get(self, request):
+        if request.livemode:
+            raise NotFoundError("endpoint", "/v1/test/cards", param=None)
+        return Response(
+            {"object": "list", "url": "/v1/test/cards", "has_more": False,
+             "data": [card.as_public_dict() for card in TEST_CARDS]}
+        )  # fmt: skip

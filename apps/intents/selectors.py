@@ -1,0 +1,63 @@
+from django.db.models import QuerySet
+
+from apps.core.errors import NotFoundError
+
+from .models import Charge, PaymentIntent
+
+INTENT_RELATED = ("customer", "payment_method", "latest_charge")
+
+
+def payment_intent_get(*, merchant, livemode: bool, id: str) -> PaymentIntent:
+    intent = (
+        PaymentIntent.objects.select_related(*INTENT_RELATED)
+        .filter(merchant=merchant, livemode=livemode, public_id=id)
+        .first()
+    )
+    if intent is None:
+        raise NotFoundError("payment_intent", id)
+    return intent
+
+
+def payment_intent_list(*, merchant, livemode: bool, filters: dict | None = None) -> QuerySet[PaymentIntent]:
+    """filters: customer (public id), status, order_id (metadata[order_id])."""
+    filters = filters or {}
+    qs = PaymentIntent.objects.select_related(*INTENT_RELATED).filter(merchant=merchant, livemode=livemode)
+    if filters.get("customer"):
+        qs = qs.filter(customer__public_id=filters["customer"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("order_id") is not None:
+        qs = qs.filter(order_id=filters["order_id"])
+    return qs
+
+
+def charge_get(*, merchant, livemode: bool, id: str) -> Charge:
+    charge = (
+        Charge.objects.select_related("payment_intent", "connector", "payment_method")
+        .filter(merchant=merchant, livemode=livemode, public_id=id)
+        .first()
+    )
+    if charge is None:
+        raise NotFoundError("charge", id)
+    return charge
+
+
+def charge_list(*, merchant, livemode: bool, payment_intent: PaymentIntent | None = None) -> QuerySet[Charge]:
+    qs = Charge.objects.select_related("payment_intent", "connector", "payment_method").filter(
+        merchant=merchant, livemode=livemode
+    )
+    if payment_intent is not None:
+        qs = qs.filter(payment_intent=payment_intent)
+    return qs
+
+
+def charge_get_by_action_reference(reference: str) -> Charge | None:
+    """For the sandbox ACS / wallet pages: the attempt waiting on this (unguessable) reference."""
+    if not reference:
+        return None
+    return (
+        Charge.objects.select_related("payment_intent", "merchant")
+        .filter(action_reference=reference)
+        .order_by("-id")
+        .first()
+    )

@@ -1,0 +1,36 @@
+from django.db.models import QuerySet
+
+from apps.core.errors import NotFoundError
+
+from .models import Refund
+
+
+def refund_get(*, merchant, livemode: bool, id: str) -> Refund:
+    refund = (
+        Refund.objects.select_related("payment_intent", "charge")
+        .filter(merchant=merchant, livemode=livemode, public_id=id)
+        .first()
+    )
+    if refund is None:
+        raise NotFoundError("refund", id)
+    return refund
+
+
+def refund_list(*, merchant, livemode: bool, filters: dict | None = None) -> QuerySet[Refund]:
+    filters = filters or {}
+    qs = Refund.objects.select_related("payment_intent", "charge").filter(
+        merchant=merchant, livemode=livemode
+    )
+    if filters.get("payment_intent"):
+        qs = qs.filter(payment_intent__public_id=filters["payment_intent"])
+    if filters.get("charge"):
+        qs = qs.filter(charge__public_id=filters["charge"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    return qs
+
+
+def refund_approval_queue() -> QuerySet[Refund]:
+    return Refund.objects.select_related("merchant", "payment_intent", "charge").filter(
+        status=Refund.Status.REQUIRES_APPROVAL
+    )
