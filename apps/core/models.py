@@ -65,3 +65,13 @@ class IdempotencyKey(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status})"
+
+
+class SchedulerHeartbeat(models.Model):
+    """Written by a periodic task, so operators (and /ready) can see that beat and a worker run."""
+
+    name = models.CharField(max_length=64, unique=True)
+    last_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_run_at:%Y-%m-%d %H:%M:%S}"
