@@ -16,7 +16,7 @@ def make_card(merchant, number="4242424242424242", *, livemode=False, exp_month=
         number=number,
         exp_month=exp_month,
         exp_year=exp_year,
-        cvc="123" if not number.startswith("3") else "1234",
+        cvc="1234" if number.startswith(("34", "37")) else "123",
         billing_details=billing_details,
         customer=customer,
         actor=ACTOR,
