@@ -1,0 +1,284 @@
+"""Back office for events and webhooks: endpoint health, the delivery log with request and
+response excerpts, replay / disable / retry actions (audited, through services), and the
+inbound gateway callback log. Everything here is read-only except through those actions."""
+
+from django.contrib import admin
+from django.db.models import Max, Q
+from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
+
+from apps.audit.services import Actor
+
+from . import services
+from .models import Delivery, DeliveryAttempt, Event, InboundWebhook, WebhookEndpoint
+from .selectors import endpoint_health
+
+
+class _ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(_ReadOnly, ModelAdmin):
+    list_display = (
+        "public_id",
+        "merchant",
+        "url",
+        "livemode",
+        "status",
+        "disabled_reason",
+        "success_rate",
+        "pending",
+        "last_failure",
+        "failing_since",
+        "created_at",
+    )
+    list_filter = ("status", "disabled_reason", "livemode", ("deleted_at", admin.EmptyFieldListFilter))
+    search_fields = ("=public_id", "url", "merchant__name", "=merchant__public_id")
+    list_select_related = ("merchant",)
+    show_full_result_count = False
+    fields = (
+        "public_id",
+        "merchant",
+        "livemode",
+        "url",
+        "description",
+        "enabled_events",
+        "api_version",
+        "metadata",
+        "status",
+        "disabled_reason",
+        "disabled_at",
+        "failing_since",
+        "previous_secret_expires_at",
+        "deleted_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+    actions = ["disable_endpoints", "enable_endpoints", "retry_failed_deliveries"]
+
+    def get_queryset(self, request):
+        qs = endpoint_health(super().get_queryset(request))
+        return qs.annotate(
+            last_failure_at=Max(
+                "deliveries__last_attempt_at",
+                filter=Q(deliveries__last_response_status__isnull=True)
+                | ~Q(deliveries__last_response_status__range=(200, 299)),
+            )
+        )
+
+    def has_change_permission(self, request, obj=None):
+        # View-only form; the actions below are the way to change an endpoint.
+        return False
+
+    @admin.display(description="success rate")
+    def success_rate(self, obj):
+        if not obj.deliveries_total:
+            return "—"
+        return f"{100 * obj.deliveries_succeeded / obj.deliveries_total:.1f}% of {obj.deliveries_total}"
+
+    @admin.display(description="pending")
+    def pending(self, obj):
+        return obj.deliveries_pending
+
+    @admin.display(description="last failure", ordering="last_failure_at")
+    def last_failure(self, obj):
+        return obj.last_failure_at or "—"
+
+    def _set_enabled(self, request, queryset, *, enabled: bool):
+        count = 0
+        for endpoint in queryset:
+            services.webhook_endpoint_set_enabled(
+                endpoint_id=endpoint.pk,
+                enabled=enabled,
+                actor=Actor.staff(request.user),
+                reason="from the back office",
+            )
+            count += 1
+        self.message_user(request, f"{'Enabled' if enabled else 'Disabled'} {count} endpoint(s).")
+
+    @admin.action(description="Disable selected endpoints", permissions=["manage"])
+    def disable_endpoints(self, request, queryset):
+        self._set_enabled(request, queryset, enabled=False)
+
+    @admin.action(description="Enable selected endpoints", permissions=["manage"])
+    def enable_endpoints(self, request, queryset):
+        self._set_enabled(request, queryset, enabled=True)
+
+    @admin.action(description="Retry failed deliveries of selected endpoints", permissions=["manage"])
+    def retry_failed_deliveries(self, request, queryset):
+        total = 0
+        for endpoint in queryset.select_related("merchant"):
+            total += services.deliveries_retry_failed(
+                merchant=endpoint.merchant,
+                livemode=endpoint.livemode,
+                endpoint_id=endpoint.public_id,
+                actor=Actor.staff(request.user),
+                reason="from the back office",
+            )
+        self.message_user(request, f"Re-driving {total} failed deliveries.")
+
+    def has_manage_permission(self, request):
+        return request.user.has_perm("webhooks.view_webhookendpoint") and request.user.is_staff
+
+
+class DeliveryAttemptInline(TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = (
+        "number",
+        "attempted_at",
+        "outcome",
+        "response_status",
+        "latency_ms",
+        "error",
+        "request_body_excerpt",
+        "response_body_excerpt",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(_ReadOnly, ModelAdmin):
+    list_display = (
+        "public_id",
+        "event_link",
+        "event_type",
+        "endpoint",
+        "url",
+        "status",
+        "attempt_count",
+        "last_response_status",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+    )
+    list_filter = ("status", "livemode", "created_at")
+    search_fields = ("=public_id", "=event__public_id", "=endpoint__public_id", "url")
+    list_select_related = ("event", "endpoint", "merchant")
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    inlines = [DeliveryAttemptInline]
+    fields = (
+        "public_id",
+        "merchant",
+        "livemode",
+        "event",
+        "endpoint",
+        "url",
+        "status",
+        "attempt_count",
+        "schedule_attempt",
+        "schedule_started_at",
+        "next_attempt_at",
+        "last_attempt_at",
+        "last_response_status",
+        "last_error",
+        "succeeded_at",
+        "created_at",
+    )
+    readonly_fields = fields
+    actions = ["replay_deliveries"]
+
+    @admin.display(description="event", ordering="event__public_id")
+    def event_link(self, obj):
+        return format_html("<code>{}</code>", obj.event.public_id)
+
+    @admin.display(description="type")
+    def event_type(self, obj):
+        return obj.event.type
+
+    @admin.action(description="Replay selected deliveries", permissions=["replay"])
+    def replay_deliveries(self, request, queryset):
+        count = services.deliveries_redrive(
+            delivery_ids=list(queryset.values_list("pk", flat=True)[:1000]),
+            actor=Actor.staff(request.user),
+            reason="replayed from the back office",
+        )
+        self.message_user(request, f"Replaying {count} deliveries.")
+
+    def has_replay_permission(self, request):
+        return request.user.is_staff and request.user.has_perm("webhooks.view_delivery")
+
+
+@admin.register(Event)
+class EventAdmin(_ReadOnly, ModelAdmin):
+    list_display = ("public_id", "type", "merchant", "livemode", "created_at", "enqueued_at", "fanned_out_at")
+    list_filter = ("livemode", "created_at")
+    search_fields = ("=public_id", "type", "=merchant__public_id", "=request_id")
+    list_select_related = ("merchant",)
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "public_id",
+        "merchant",
+        "livemode",
+        "type",
+        "api_version",
+        "data",
+        "previous_attributes",
+        "request_id",
+        "enqueued_at",
+        "fanned_out_at",
+        "created_at",
+    )
+    fields = readonly_fields
+
+
+@admin.register(InboundWebhook)
+class InboundWebhookAdmin(_ReadOnly, ModelAdmin):
+    list_display = (
+        "id",
+        "created_at",
+        "provider",
+        "connector_ref",
+        "provider_event_id",
+        "event_type",
+        "status",
+        "result",
+        "short_error",
+    )
+    list_filter = ("status", "provider", "livemode", "created_at")
+    search_fields = ("=provider_event_id", "=connector_ref", "=gateway_reference")
+    list_select_related = ("connector", "merchant")
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    fields = (
+        "created_at",
+        "connector",
+        "connector_ref",
+        "merchant",
+        "livemode",
+        "provider",
+        "provider_event_id",
+        "event_type",
+        "gateway_reference",
+        "status",
+        "result",
+        "error",
+        "duplicate_of",
+        "processed_at",
+        "remote_ip",
+        "headers",
+        "body",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return (obj.error or "")[:80]

@@ -1,0 +1,146 @@
+from rest_framework import serializers
+
+from apps.core.api import MetadataField, StrictBooleanField, StrictIntegerField, StrictSerializer, unix
+
+
+def event_to_dict(event, *, pending_webhooks: int | None = None) -> dict:
+    data = dict(event.data or {})
+    if event.previous_attributes:
+        data["previous_attributes"] = event.previous_attributes
+    if pending_webhooks is None:
+        pending_webhooks = getattr(event, "pending_webhooks", 0) or 0
+    return {
+        "id": event.public_id,
+        "object": "event",
+        "api_version": event.api_version,
+        "created": unix(event.created_at),
+        "data": data,
+        "livemode": event.livemode,
+        "pending_webhooks": pending_webhooks,
+        "request": {"id": event.request_id or None, "idempotency_key": None},
+        "type": event.type,
+    }
+
+
+def endpoint_to_dict(endpoint, *, secret: str | None = None) -> dict:
+    body = {
+        "id": endpoint.public_id,
+        "object": "webhook_endpoint",
+        "api_version": endpoint.api_version,
+        "created": unix(endpoint.created_at),
+        "description": endpoint.description or None,
+        "enabled_events": list(endpoint.enabled_events or []),
+        "livemode": endpoint.livemode,
+        "metadata": endpoint.metadata or {},
+        "status": endpoint.status,
+        "disabled_reason": endpoint.disabled_reason or None,
+        "url": endpoint.url,
+    }
+    if secret is not None:
+        body["secret"] = secret
+    return body
+
+
+def delivery_to_dict(delivery) -> dict:
+    return {
+        "id": delivery.public_id,
+        "object": "webhook_delivery",
+        "event": delivery.event.public_id,
+        "webhook_endpoint": delivery.endpoint.public_id if delivery.endpoint_id else None,
+        "url": delivery.url,
+        "status": delivery.status,
+        "attempt_count": delivery.attempt_count,
+        "next_attempt": unix(delivery.next_attempt_at),
+        "created": unix(delivery.created_at),
+    }
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class EndpointCreateInput(StrictSerializer):
+    url = serializers.CharField(max_length=2048)
+    enabled_events = serializers.ListField(
+        child=serializers.CharField(max_length=100), allow_empty=False, max_length=200
+    )
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    api_version = serializers.CharField(max_length=20, required=False)
+    metadata = MetadataField()
+
+
+class EndpointUpdateInput(StrictSerializer):
+    url = serializers.CharField(max_length=2048, required=False)
+    enabled_events = serializers.ListField(
+        child=serializers.CharField(max_length=100), allow_empty=False, max_length=200, required=False
+    )
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    metadata = MetadataField()
+    disabled = StrictBooleanField(required=False)
+
+
+class RotateSecretInput(StrictSerializer):
+    # How long the previous secret keeps signing (a second signature) after the rotation.
+    previous_secret_expires_in = StrictIntegerField(
+        required=False, min_value=0, max_value=7 * 24 * 3600, default=24 * 3600
+    )
+
+
+class EmptyInput(StrictSerializer):
+    pass
+
+
+class RetryFailedInput(StrictSerializer):
+    webhook_endpoint = serializers.CharField(max_length=64, required=False)
+
+
+# --- output (schema only) ---------------------------------------------------------------------
+
+
+class EventOutput(serializers.Serializer):
+    id = serializers.CharField()
+    object = serializers.CharField()
+    api_version = serializers.CharField()
+    created = serializers.IntegerField()
+    data = serializers.DictField()
+    livemode = serializers.BooleanField()
+    pending_webhooks = serializers.IntegerField()
+    request = serializers.DictField()
+    type = serializers.CharField()
+
+
+class EndpointOutput(serializers.Serializer):
+    id = serializers.CharField()
+    object = serializers.CharField()
+    api_version = serializers.CharField()
+    created = serializers.IntegerField()
+    description = serializers.CharField(allow_null=True)
+    enabled_events = serializers.ListField(child=serializers.CharField())
+    livemode = serializers.BooleanField()
+    metadata = serializers.DictField()
+    status = serializers.CharField()
+    disabled_reason = serializers.CharField(allow_null=True)
+    url = serializers.CharField()
+    secret = serializers.CharField(required=False, help_text="Only on create and rotate_secret.")
+
+
+class DeliveryOutput(serializers.Serializer):
+    id = serializers.CharField()
+    object = serializers.CharField()
+    event = serializers.CharField()
+    webhook_endpoint = serializers.CharField(allow_null=True)
+    url = serializers.CharField()
+    status = serializers.CharField()
+    attempt_count = serializers.IntegerField()
+    next_attempt = serializers.IntegerField(allow_null=True)
+    created = serializers.IntegerField()
+
+
+class RetryFailedOutput(serializers.Serializer):
+    object = serializers.CharField()
+    retried = serializers.IntegerField()
+
+
+class DeletedOutput(serializers.Serializer):
+    id = serializers.CharField()
+    object = serializers.CharField()
+    deleted = serializers.BooleanField()

@@ -1,0 +1,240 @@
+"""Thin views: parse → selector/service → representation."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.audit.services import Actor
+from apps.core.api import MerchantAPIView, created_filter, stripe_list
+from apps.core.context import get_client_ip
+from apps.webhooks import selectors, services
+
+from .serializers import (
+    DeletedOutput,
+    DeliveryOutput,
+    EmptyInput,
+    EndpointCreateInput,
+    EndpointOutput,
+    EndpointUpdateInput,
+    EventOutput,
+    RetryFailedInput,
+    RetryFailedOutput,
+    RotateSecretInput,
+    delivery_to_dict,
+    endpoint_to_dict,
+    event_to_dict,
+)
+
+_ERRORS = {
+    400: OpenApiResponse(description="Invalid request (error.param names the parameter)"),
+    401: OpenApiResponse(description="Missing or invalid API key"),
+    404: OpenApiResponse(description="No such object"),
+}
+
+
+class EventListView(MerchantAPIView):
+    resource = "events"
+
+    @extend_schema(
+        operation_id="events_list",
+        summary="List events (newest first; kept 30 days)",
+        parameters=[
+            OpenApiParameter(
+                "type", str, description="Exact type, or a prefix wildcard like payment_intent.*"
+            ),
+            OpenApiParameter("created[gte]", int),
+            OpenApiParameter("created[lte]", int),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("starting_after", str),
+            OpenApiParameter("ending_before", str),
+        ],
+        responses={200: EventOutput(many=True), **_ERRORS},
+    )
+    def get(self, request):
+        qs = selectors.event_list(
+            merchant=request.merchant, livemode=request.livemode, type=request.query_params.get("type")
+        )
+        return stripe_list(request, created_filter(qs, request), event_to_dict)
+
+
+class EventDetailView(MerchantAPIView):
+    resource = "events"
+
+    @extend_schema(operation_id="events_retrieve", responses={200: EventOutput, **_ERRORS})
+    def get(self, request, event_id: str):
+        return Response(
+            event_to_dict(
+                selectors.event_get(merchant=request.merchant, livemode=request.livemode, id=event_id)
+            )
+        )
+
+
+class EndpointListView(MerchantAPIView):
+    resource = "webhook_endpoints"
+
+    @extend_schema(
+        operation_id="webhook_endpoints_list", responses={200: EndpointOutput(many=True), **_ERRORS}
+    )
+    def get(self, request):
+        return stripe_list(
+            request,
+            selectors.endpoint_list(merchant=request.merchant, livemode=request.livemode),
+            endpoint_to_dict,
+        )
+
+    @extend_schema(
+        operation_id="webhook_endpoints_create",
+        request=EndpointCreateInput,
+        responses={201: EndpointOutput, **_ERRORS},
+        summary="Create a webhook endpoint (its signing secret is shown once)",
+    )
+    def post(self, request):
+        data = EndpointCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        endpoint, secret = services.webhook_endpoint_create(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            url=v["url"],
+            enabled_events=v["enabled_events"],
+            description=v.get("description", ""),
+            api_version=v.get("api_version"),
+            metadata=v.get("metadata"),
+            actor=Actor.from_request(request),
+        )
+        response = Response(endpoint_to_dict(endpoint, secret=secret), status=status.HTTP_201_CREATED)
+        response.idempotent_redact = ("secret",)
+        return response
+
+
+class EndpointDetailView(MerchantAPIView):
+    resource = "webhook_endpoints"
+
+    def _get(self, request, endpoint_id):
+        return selectors.endpoint_get(merchant=request.merchant, livemode=request.livemode, id=endpoint_id)
+
+    @extend_schema(operation_id="webhook_endpoints_retrieve", responses={200: EndpointOutput, **_ERRORS})
+    def get(self, request, endpoint_id: str):
+        return Response(endpoint_to_dict(self._get(request, endpoint_id)))
+
+    @extend_schema(
+        operation_id="webhook_endpoints_update",
+        request=EndpointUpdateInput,
+        responses={200: EndpointOutput, **_ERRORS},
+    )
+    def post(self, request, endpoint_id: str):
+        endpoint = self._get(request, endpoint_id)
+        data = EndpointUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = services.webhook_endpoint_update(
+            endpoint_id=endpoint.pk, actor=Actor.from_request(request), **data.validated_data
+        )
+        return Response(endpoint_to_dict(endpoint))
+
+    @extend_schema(operation_id="webhook_endpoints_delete", responses={200: DeletedOutput, **_ERRORS})
+    def delete(self, request, endpoint_id: str):
+        endpoint = self._get(request, endpoint_id)
+        services.webhook_endpoint_delete(endpoint_id=endpoint.pk, actor=Actor.from_request(request))
+        return Response({"id": endpoint.public_id, "object": "webhook_endpoint", "deleted": True})
+
+
+class EndpointRotateSecretView(MerchantAPIView):
+    resource = "webhook_endpoints"
+
+    @extend_schema(
+        operation_id="webhook_endpoints_rotate_secret",
+        request=RotateSecretInput,
+        responses={200: EndpointOutput, **_ERRORS},
+        summary="New signing secret (shown once); the old one keeps signing for the grace period",
+    )
+    def post(self, request, endpoint_id: str):
+        endpoint = selectors.endpoint_get(
+            merchant=request.merchant, livemode=request.livemode, id=endpoint_id
+        )
+        data = RotateSecretInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint, secret = services.webhook_endpoint_rotate_secret(
+            endpoint_id=endpoint.pk,
+            actor=Actor.from_request(request),
+            previous_secret_expires_in=data.validated_data["previous_secret_expires_in"],
+        )
+        response = Response(endpoint_to_dict(endpoint, secret=secret))
+        response.idempotent_redact = ("secret",)
+        return response
+
+
+class EndpointTestView(MerchantAPIView):
+    resource = "webhook_endpoints"
+
+    @extend_schema(
+        operation_id="webhook_endpoints_test",
+        request=EmptyInput,
+        responses={200: DeliveryOutput, **_ERRORS},
+        summary="Send a signed webhook_endpoint.test event to this endpoint",
+    )
+    def post(self, request, endpoint_id: str):
+        endpoint = selectors.endpoint_get(
+            merchant=request.merchant, livemode=request.livemode, id=endpoint_id
+        )
+        EmptyInput(data=request.data).is_valid(raise_exception=True)
+        delivery = services.webhook_endpoint_send_test(
+            endpoint_id=endpoint.pk, actor=Actor.from_request(request)
+        )
+        return Response(delivery_to_dict(delivery))
+
+
+class RetryFailedView(MerchantAPIView):
+    resource = "webhook_endpoints"
+
+    @extend_schema(
+        operation_id="webhook_endpoints_retry_failed",
+        request=RetryFailedInput,
+        responses={200: RetryFailedOutput, **_ERRORS},
+        summary="Re-drive failed deliveries (optionally of one endpoint) with a fresh retry schedule",
+    )
+    def post(self, request):
+        data = RetryFailedInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        count = services.deliveries_retry_failed(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            actor=Actor.from_request(request),
+            endpoint_id=data.validated_data.get("webhook_endpoint"),
+        )
+        return Response({"object": "retry_result", "retried": count})
+
+
+class GatewayWebhookView(APIView):
+    """Provider callbacks: no API key; the connector's adapter verifies the provider's signature."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        operation_id="gateway_webhook_receive",
+        request=None,
+        responses={
+            200: OpenApiResponse(description="Received (processed, ignored or a duplicate)"),
+            400: OpenApiResponse(description="Unverifiable or not understood (recorded)"),
+            404: OpenApiResponse(description="No such connector"),
+        },
+        auth=[],
+    )
+    def post(self, request, connector_id: str):
+        outcome = services.inbound_webhook_receive(
+            connector_ref=connector_id,
+            body=request.body,
+            headers=dict(request.headers),
+            remote_ip=get_client_ip() or request.META.get("REMOTE_ADDR"),
+        )
+        return Response(
+            {
+                "received": True,
+                "duplicate": outcome.duplicate,
+                "status": outcome.webhook.status,
+                "event_id": outcome.webhook.provider_event_id,
+            }
+        )

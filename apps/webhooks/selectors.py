@@ -1,0 +1,84 @@
+"""Read queries for events and webhook endpoints, tenant-scoped, shared by the API and the admin."""
+
+import re
+
+from django.db.models import Count, Q, QuerySet
+
+from apps.core.errors import InvalidRequestError, NotFoundError
+
+from .models import Delivery, Event, WebhookEndpoint
+
+EVENT_PATTERN = re.compile(r"^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$")
+
+
+def event_type_matches(pattern: str, type_: str) -> bool:
+    """`*` matches everything, `payment_intent.*` every type under that prefix, else exact."""
+    if pattern == "*":
+        return True
+    if pattern.endswith(".*"):
+        return type_.startswith(pattern[:-1])
+    return pattern == type_
+
+
+def endpoint_matches(endpoint: WebhookEndpoint, type_: str) -> bool:
+    return any(event_type_matches(p, type_) for p in endpoint.enabled_events or [])
+
+
+def event_list(*, merchant, livemode: bool, type: str | None = None) -> QuerySet[Event]:
+    qs = Event.objects.filter(merchant=merchant, livemode=livemode).annotate(
+        pending_webhooks=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.PENDING))
+    )
+    if type:
+        if not EVENT_PATTERN.match(type):
+            raise InvalidRequestError(
+                f"Invalid event type filter: {type!r}. Use an exact type or a prefix like payment_intent.*.",
+                code="parameter_invalid",
+                param="type",
+            )
+        if type.endswith(".*"):
+            qs = qs.filter(type__startswith=type[:-1])
+        elif type != "*":
+            qs = qs.filter(type=type)
+    return qs
+
+
+def event_get(*, merchant, livemode: bool, id: str) -> Event:
+    event = event_list(merchant=merchant, livemode=livemode).filter(public_id=id).first()
+    if event is None:
+        raise NotFoundError("event", id)
+    return event
+
+
+def endpoint_list(*, merchant, livemode: bool) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(merchant=merchant, livemode=livemode, deleted_at__isnull=True)
+
+
+def endpoint_get(*, merchant, livemode: bool, id: str) -> WebhookEndpoint:
+    endpoint = endpoint_list(merchant=merchant, livemode=livemode).filter(public_id=id).first()
+    if endpoint is None:
+        raise NotFoundError("webhook_endpoint", id)
+    return endpoint
+
+
+def default_signing_endpoint(*, merchant_id: int, livemode: bool) -> WebhookEndpoint | None:
+    """The merchant's default endpoint (its oldest enabled one in that mode): its secret signs
+    deliveries to per-payment URLs from an object's metadata."""
+    return (
+        WebhookEndpoint.objects.filter(
+            merchant_id=merchant_id,
+            livemode=livemode,
+            status=WebhookEndpoint.Status.ENABLED,
+            deleted_at__isnull=True,
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def endpoint_health(queryset: QuerySet[WebhookEndpoint]) -> QuerySet[WebhookEndpoint]:
+    """Annotates delivery counts for the back office (success rate, failures)."""
+    return queryset.annotate(
+        deliveries_total=Count("deliveries", filter=~Q(deliveries__status=Delivery.Status.PENDING)),
+        deliveries_succeeded=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SUCCEEDED)),
+        deliveries_pending=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.PENDING)),
+    )
