@@ -192,6 +192,17 @@ def token_to_dict(token: Token) -> dict:
 
 # --- input ------------------------------------------------------------------------------------
 
+PAYMENT_METHOD_TYPES = [c for c, _ in PaymentMethod.Type.choices]
+
+
+@extend_schema_field({"type": "string", "enum": PAYMENT_METHOD_TYPES})
+class PaymentMethodTypeField(serializers.ChoiceField):
+    """Inline enum in the schema: the same values as merchant settings' allowed types, without
+    drf-spectacular's enum-name collision between the two components."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=PAYMENT_METHOD_TYPES, **kwargs)
+
 
 @extend_schema_field(OpenApiTypes.INT)
 class LooseScalarField(serializers.Field):
@@ -318,7 +329,7 @@ ALLOW_REDISPLAY_CHOICES = ["always", "limited", "unspecified"]
 
 
 class PaymentMethodCreateInput(StrictSerializer):
-    type = serializers.ChoiceField(choices=[c for c, _ in PaymentMethod.Type.choices])
+    type = PaymentMethodTypeField()
     card = CardInput(required=False)
     token = serializers.CharField(
         required=False, max_length=64, help_text="A tok_… made with POST /v1/tokens."
@@ -515,7 +526,7 @@ class ConsentOutput(serializers.Serializer):
 class PaymentMethodOutput(serializers.Serializer):
     id = serializers.CharField()
     object = serializers.CharField(default="payment_method")
-    type = serializers.ChoiceField(choices=[c for c, _ in PaymentMethod.Type.choices])
+    type = PaymentMethodTypeField()
     allow_redisplay = serializers.ChoiceField(choices=ALLOW_REDISPLAY_CHOICES)
     billing_details = BillingDetailsOutput()
     consent = ConsentOutput()
