@@ -143,7 +143,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2026-11-01",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentMethodTypeEnum": "apps.merchants.models.DEFAULT_PAYMENT_METHOD_TYPES",
+        "CaptureMethodEnum": "apps.merchants.models.MerchantSettings.CaptureMethod",
+    },
 }
 API_VERSION = "2026-11-01"
 
