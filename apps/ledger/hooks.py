@@ -1,0 +1,82 @@
+"""Entry points the intents and refunds apps call inside their capture / refund-succeeded
+transactions (imported lazily, only if this module exists)."""
+
+from .services import capture_fx_dict, ledger_post_capture, ledger_post_refund
+
+
+def _payment_method_type(charge) -> str:
+    return getattr(charge, "payment_method_type", "") or "card"
+
+
+def on_capture(*, charge) -> None:
+    """Posts the capture of `charge` (its `amount_captured`), then fills the charge's
+    `application_fee_amount`, `fee_details`, `fx` and the intent's split amounts."""
+    amount = getattr(charge, "amount_captured", None) or charge.amount
+    intent = getattr(charge, "payment_intent", None)
+    split = getattr(intent, "split", None) if intent is not None else None
+    result = ledger_post_capture(
+        merchant=charge.merchant,
+        livemode=charge.livemode,
+        charge_id=charge.public_id,
+        amount=amount,
+        currency=charge.currency,
+        connector_code=charge.connector.code,
+        payment_method_type=_payment_method_type(charge),
+        split=_clean_split(split),
+        payment_intent_id=getattr(intent, "public_id", "") if intent is not None else "",
+        captured_at=getattr(charge, "captured_at", None),
+    )
+    updates = []
+    for name, value in (
+        ("application_fee_amount", result.application_fee_amount),
+        ("fee_details", result.fee_details or (result.balance_transaction.fee_details
+                                               if result.balance_transaction else [])),
+        ("fx", capture_fx_dict(result.record)),
+    ):  # fmt: skip
+        if hasattr(charge, name):
+            setattr(charge, name, value)
+            updates.append(name)
+    if updates:
+        type(charge).objects.filter(pk=charge.pk).update(**{name: getattr(charge, name) for name in updates})
+    if intent is not None and result.split and hasattr(intent, "split"):
+        intent.split = result.split
+        type(intent).objects.filter(pk=intent.pk).update(split=result.split)
+
+
+def _clean_split(split) -> list[dict] | None:
+    if not split:
+        return None
+    return [
+        {
+            "account_type": _canonical_type(entry.get("account_type")),
+            "account_id": str(entry.get("account_id")),
+            "percentage_bp": int(entry.get("percentage_bp")),
+        }
+        for entry in split
+    ]
+
+
+def _canonical_type(value) -> str:
+    from .splits import _ALIASES
+
+    return _ALIASES.get(str(value).lower(), "Partner")
+
+
+def on_refund(*, refund) -> None:
+    """Posts a succeeded refund. A capture the ledger never saw (captured before the ledger
+    existed) is posted first, so the books stay complete."""
+    charge = refund.charge
+    if not _capture_posted(charge.public_id):
+        on_capture(charge=charge)
+    ledger_post_refund(
+        refund_id=refund.public_id,
+        charge_id=charge.public_id,
+        amount=refund.amount,
+        refunded_at=getattr(refund, "succeeded_at", None),
+    )
+
+
+def _capture_posted(charge_id: str) -> bool:
+    from .models import CaptureRecord
+
+    return CaptureRecord.objects.filter(charge_id=charge_id).exists()
