@@ -84,6 +84,10 @@ class PaymentIntent(TenantModel):
             models.Index(fields=["merchant", "livemode", "order_id"], name="pi_tenant_order_id"),
             models.Index(fields=["merchant", "livemode", "customer"], name="pi_tenant_customer"),
         ]
+        permissions = [
+            ("capture_paymentintent", "Can capture payments from the back office"),
+            ("cancel_paymentintent", "Can cancel payments from the back office"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="pi_amount_positive"),
             models.CheckConstraint(

@@ -74,3 +74,12 @@ class Refund(TenantModel):
     @property
     def counts_against_capture(self) -> bool:
         return self.status not in (self.Status.FAILED, self.Status.CANCELED)
+
+
+class RefundApprovalQueue(Refund):
+    """The refunds waiting for a support lead (admin queue; same rows as Refund)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "refund awaiting approval"
+        verbose_name_plural = "refund approval queue"

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from unfold.admin import ModelAdmin
+
+from apps.audit.services import Actor
+from apps.core.errors import ApplicationError
+from apps.intents.admin import money
+
+from . import services
+from .models import Refund, RefundApprovalQueue
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(max_length=500, min_length=3, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Kept in the audit log.")  # fmt: skip
+
+
+class RefundAdmin(ModelAdmin):
+    list_display = ("public_id", "payment_intent", "merchant", "amount_display", "status", "reason",
+                    "requested_by", "created_at")  # fmt: skip
+    list_filter = ("status", "reason", "livemode")
+    list_select_related = ("payment_intent", "merchant")
+    search_fields = ("=public_id", "=payment_intent__public_id", "=charge__public_id", "=gateway_reference")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ["approve_refunds", "reject_refunds", "cancel_refunds"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("refunds.approve_refund")
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("refunds.add_refund")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, obj):
+        return money(obj.amount, obj.currency)
+
+    def _decide(self, request, queryset, *, verb, perform):
+        form = DecisionForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            actor = Actor.staff(request.user)
+            done = 0
+            for refund in queryset:
+                try:
+                    perform(refund, actor, form.cleaned_data["reason"])
+                    done += 1
+                except ApplicationError as exc:
+                    self.message_user(request, f"{refund.public_id}: {exc.message}", messages.ERROR)
+            if done:
+                self.message_user(request, f"{verb} {done} refund(s).", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{verb} refunds",
+            "objects": list(queryset[:50]),
+            "form": form,
+            "action": request.POST.get("action"),
+            "opts": self.model._meta,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "verb": verb,
+        }
+        return TemplateResponse(request, "admin/intents/action_form.html", context)
+
+    @admin.action(description="Approve selected refunds (reason required)", permissions=["approve"])
+    def approve_refunds(self, request, queryset):
+        return self._decide(
+            request, queryset, verb="Approved",
+            perform=lambda r, actor, reason: services.refund_approve(refund_id=r.pk, actor=actor, reason=reason),
+        )  # fmt: skip
+
+    @admin.action(description="Reject selected refunds (reason required)", permissions=["approve"])
+    def reject_refunds(self, request, queryset):
+        return self._decide(
+            request, queryset, verb="Rejected",
+            perform=lambda r, actor, reason: services.refund_reject(refund_id=r.pk, actor=actor, reason=reason),
+        )  # fmt: skip
+
+    @admin.action(description="Cancel selected pending refunds (reason required)", permissions=["cancel"])
+    def cancel_refunds(self, request, queryset):
+        return self._decide(
+            request, queryset, verb="Canceled",
+            perform=lambda r, actor, reason: services.refund_cancel(refund_id=r.pk, actor=actor, reason=reason),
+        )  # fmt: skip
+
+
+admin.site.register(Refund, RefundAdmin)
+
+
+@admin.register(RefundApprovalQueue)
+class RefundApprovalQueueAdmin(RefundAdmin):
+    list_display = ("public_id", "payment_intent", "merchant", "amount_display", "reason", "requested_by",
+                    "created_at")  # fmt: skip
+    list_filter = ("reason", "livemode")
+    actions = ["approve_refunds", "reject_refunds"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=Refund.Status.REQUIRES_APPROVAL)
