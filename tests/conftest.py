@@ -14,6 +14,12 @@ def _celery_eager_by_default():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _admin_2fa_off_by_default(settings):
+    """Admin tests log in with force_login; tests/admin/test_two_factor.py turns 2FA back on."""
+    settings.ADMIN_2FA_REQUIRED = False
+
+
 @pytest.fixture
 def merchant(db):
     return MerchantFactory(name="Acme Books")

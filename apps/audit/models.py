@@ -45,3 +45,57 @@ class AuditEntry(models.Model):
         return (
             f"{self.action} by {self.actor_label or self.actor_type} at {self.created_at:%Y-%m-%d %H:%M:%S}"
         )
+
+
+class AuditExport(models.Model):
+    """A compliance export of audit entries: a job row that a Celery task fills in.
+
+    The files carry a SHA-256 hash chain (each row's hash covers the previous hash), and the manifest
+    holds the final hash, so a later edit of an exported file is detectable (`verify_audit_export`)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    public_id = models.CharField(max_length=40, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    requested_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.PROTECT, related_name="audit_exports"
+    )
+    requested_by_label = models.CharField(max_length=200, blank=True)
+    # Filters (all optional): created_at range [date_from, date_to), merchant, actor, action.
+    date_from = models.DateTimeField(null=True, blank=True)
+    date_to = models.DateTimeField(null=True, blank=True)
+    merchant = models.ForeignKey(
+        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.CharField(
+        max_length=200, blank=True, help_text="Actor label or id (exact), e.g. a staff username."
+    )
+    action = models.CharField(
+        max_length=100, blank=True, help_text="Exact action, or a prefix ending with '.' (refund.)."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    row_count = models.PositiveIntegerField(default=0)
+    final_hash = models.CharField(max_length=64, blank=True)
+    csv_file = models.FileField(upload_to="audit_exports/", blank=True)
+    jsonl_file = models.FileField(upload_to="audit_exports/", blank=True)
+    manifest = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            from apps.core.ids import generate_id
+
+            self.public_id = generate_id("aex")
+        super().save(*args, **kwargs)

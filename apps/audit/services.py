@@ -70,3 +70,224 @@ def audit_record(
         request_id=get_request_id(),
         ip_address=get_client_ip() or None,
     )
+
+
+# --- compliance export ----------------------------------------------------------------------
+
+EXPORT_CHUNK_SIZE = 2000
+_EXPORT_VALUES = (
+    "id",
+    "created_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "merchant__public_id",
+    "action",
+    "object_type",
+    "object_id",
+    "reason",
+    "request_id",
+    "ip_address",
+    "before",
+    "after",
+)
+
+
+def audit_export_request(
+    *,
+    user,
+    date_from=None,
+    date_to=None,
+    merchant=None,
+    actor: str = "",
+    action: str = "",
+):
+    """Queue a compliance export of audit entries; the request itself is audited."""
+    from django.db import transaction
+
+    from apps.core.errors import InvalidRequestError
+
+    from .models import AuditExport
+
+    if date_from and date_to and date_from >= date_to:
+        raise InvalidRequestError("date_from must be before date_to.", param="date_from")
+    with transaction.atomic():
+        export = AuditExport.objects.create(
+            requested_by=user,
+            requested_by_label=user.get_username(),
+            date_from=date_from,
+            date_to=date_to,
+            merchant=merchant,
+            actor=actor.strip(),
+            action=action.strip(),
+        )
+        audit_record(
+            actor=Actor.staff(user),
+            action="audit_export.requested",
+            merchant=merchant,
+            obj=export,
+            object_type="audit.auditexport",
+            object_id=export.public_id,
+            after=_export_filters(export),
+        )
+        from .tasks import audit_export_run_task
+
+        transaction.on_commit(lambda: audit_export_run_task.delay(export.pk))
+    return export
+
+
+def _export_filters(export) -> dict:
+    return {
+        "date_from": export.date_from.isoformat() if export.date_from else None,
+        "date_to": export.date_to.isoformat() if export.date_to else None,
+        "merchant": export.merchant.public_id if export.merchant_id else None,
+        "actor": export.actor or None,
+        "action": export.action or None,
+    }
+
+
+def audit_export_queryset(export):
+    from django.db.models import Q
+
+    qs = AuditEntry.objects.all()
+    if export.date_from:
+        qs = qs.filter(created_at__gte=export.date_from)
+    if export.date_to:
+        qs = qs.filter(created_at__lt=export.date_to)
+    if export.merchant_id:
+        qs = qs.filter(merchant_id=export.merchant_id)
+    if export.actor:
+        qs = qs.filter(Q(actor_label=export.actor) | Q(actor_id=export.actor))
+    if export.action:
+        qs = (
+            qs.filter(action__startswith=export.action)
+            if export.action.endswith(".")
+            else qs.filter(action=export.action)
+        )
+    return qs.order_by("id")
+
+
+def _export_rows(export):
+    rows = audit_export_queryset(export).values_list(*_EXPORT_VALUES).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    for values in rows:
+        row = dict(zip(_EXPORT_VALUES, values, strict=True))
+        yield {
+            "entry_id": row["id"],
+            "created_at": row["created_at"].isoformat(),
+            "actor_type": row["actor_type"],
+            "actor_id": row["actor_id"],
+            "actor_label": row["actor_label"],
+            "merchant": row["merchant__public_id"] or "",
+            "action": row["action"],
+            "object_type": row["object_type"],
+            "object_id": row["object_id"],
+            "reason": row["reason"],
+            "request_id": row["request_id"],
+            "ip_address": row["ip_address"] or "",
+            "before": row["before"],
+            "after": row["after"],
+        }
+
+
+def audit_export_run(*, export_id: int):
+    """Stream the matching entries into hash-chained CSV and JSON Lines files (constant memory).
+
+    Safe to run twice: a completed export is left as it is; an interrupted one starts over."""
+    import hashlib
+    import tempfile
+
+    from django.core.files import File
+    from django.db import transaction
+    from django.utils import timezone
+
+    from . import export as chained
+    from .models import AuditExport
+
+    with transaction.atomic():
+        export = AuditExport.objects.select_for_update().get(pk=export_id)
+        if export.status == AuditExport.Status.COMPLETED:
+            return export
+        export.status = AuditExport.Status.RUNNING
+        export.started_at = timezone.now()
+        export.error = ""
+        export.save(update_fields=["status", "started_at", "error"])
+    try:
+        with tempfile.TemporaryFile() as csv_fh, tempfile.TemporaryFile() as jsonl_fh:
+            csv_state, jsonl_state = chained.entries_to_files(_export_rows(export), csv_fh, jsonl_fh)
+            digests = {}
+            for name, fh in (("csv", csv_fh), ("jsonl", jsonl_fh)):
+                fh.seek(0)
+                digest = hashlib.sha256()
+                for block in iter(lambda fh=fh: fh.read(1 << 16), b""):
+                    digest.update(block)
+                digests[name] = digest.hexdigest()
+                fh.seek(0)
+            manifest = {
+                "export_id": export.public_id,
+                "format_version": chained.FORMAT_VERSION,
+                "hash_algorithm": "sha256; hash_n = sha256(hash_{n-1} + '\\n' + row_without_hash)",
+                "genesis_hash": chained.GENESIS,
+                "generated_at": timezone.now().isoformat(),
+                "requested_by": export.requested_by_label,
+                "filters": _export_filters(export),
+                "row_count": csv_state.rows,
+                "final_hash": csv_state.hash,
+                "files": {
+                    "csv": {
+                        "name": f"{export.public_id}.csv",
+                        "rows": csv_state.rows,
+                        "final_hash": csv_state.hash,
+                        "sha256": digests["csv"],
+                    },
+                    "jsonl": {
+                        "name": f"{export.public_id}.jsonl",
+                        "rows": jsonl_state.rows,
+                        "final_hash": jsonl_state.hash,
+                        "sha256": digests["jsonl"],
+                    },
+                },
+            }
+            export.csv_file.save(f"{export.public_id}.csv", File(csv_fh), save=False)
+            export.jsonl_file.save(f"{export.public_id}.jsonl", File(jsonl_fh), save=False)
+    except Exception as exc:
+        AuditExport.objects.filter(pk=export.pk).update(
+            status=AuditExport.Status.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        raise
+    with transaction.atomic():
+        export.status = AuditExport.Status.COMPLETED
+        export.row_count = csv_state.rows
+        export.final_hash = csv_state.hash
+        export.manifest = manifest
+        export.finished_at = timezone.now()
+        export.save(
+            update_fields=[
+                "status",
+                "row_count",
+                "final_hash",
+                "manifest",
+                "finished_at",
+                "csv_file",
+                "jsonl_file",
+            ]
+        )
+        audit_record(
+            actor=Actor.system("audit_export"),
+            action="audit_export.completed",
+            merchant=export.merchant,
+            object_type="audit.auditexport",
+            object_id=export.public_id,
+            after={"row_count": export.row_count, "final_hash": export.final_hash},
+        )
+    return export
+
+
+def audit_export_downloaded(*, export, user, fmt: str) -> None:
+    audit_record(
+        actor=Actor.staff(user),
+        action="audit_export.downloaded",
+        merchant=export.merchant,
+        object_type="audit.auditexport",
+        object_id=export.public_id,
+        after={"format": fmt},
+    )

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from unfold.admin import ModelAdmin, StackedInline
 
+from apps.audit.history import ConfigHistoryMixin, render_history
 from apps.audit.services import Actor
 
 from .models import ApiKey, Merchant, MerchantSettings
@@ -28,12 +29,17 @@ class MerchantAdmin(ModelAdmin):
     )
     list_filter = ("status", "country")
     search_fields = ("name", "public_id", "support_email")
-    readonly_fields = ("public_id", "status", "created_at", "updated_at")
+    readonly_fields = ("public_id", "status", "created_at", "updated_at", "settings_history")
     inlines = [MerchantSettingsInline]
+
+    @admin.display(description="History of settings changes")
+    def settings_history(self, obj):
+        settings = getattr(obj, "settings", None) if obj is not None and obj.pk else None
+        return render_history(settings) if settings is not None else "—"
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(ModelAdmin):
+class ApiKeyAdmin(ConfigHistoryMixin, ModelAdmin):
     list_display = (
         "display_prefix",
         "merchant",
@@ -75,12 +81,14 @@ class ApiKeyAdmin(ModelAdmin):
             "revoked_at",
             "created_by",
             "created_at",
+            "config_history",
         )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         return (
+            "config_history",
             "public_id",
             "merchant",
             "kind",

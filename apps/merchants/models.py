@@ -1,5 +1,6 @@
 from django.db import models
 
+from apps.audit.history import track_config
 from apps.core.models import PublicIdModel, TimeStampedModel
 
 
@@ -30,6 +31,7 @@ class Merchant(PublicIdModel, TimeStampedModel):
         return self.status == self.Status.ACTIVE
 
 
+@track_config()
 class MerchantSettings(TimeStampedModel):
     class CaptureMethod(models.TextChoices):
         AUTOMATIC = "automatic"
@@ -70,6 +72,8 @@ class MerchantSettings(TimeStampedModel):
 DEFAULT_PAYMENT_METHOD_TYPES = ["card", "sepa_debit", "us_bank_account", "apple_pay", "google_pay", "paypal"]
 
 
+# The hash and lookup never enter the history; last_used_at changes on every request.
+@track_config(exclude=["hashed_key", "lookup", "last_used_at"])
 class ApiKey(PublicIdModel, TimeStampedModel):
     """A merchant API key, stored as SHA-256 of the secret with a visible prefix for display.
 

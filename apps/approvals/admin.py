@@ -1,0 +1,150 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from unfold.admin import ModelAdmin
+from unfold.widgets import UnfoldAdminTextareaWidget
+
+from apps.core.errors import ApplicationError
+from apps.reporting.formatting import format_money
+
+from . import registry
+from .models import ApprovalRequest
+from .services import approval_can_decide, approval_request_decide
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for your decision",
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(ModelAdmin):
+    """The approval queue: pending requests first; deciding goes through a page that asks a reason."""
+
+    list_display = (
+        "public_id",
+        "kind",
+        "target",
+        "money",
+        "merchant",
+        "status",
+        "requested_by_label",
+        "created_at",
+        "decided_by",
+        "decide_link",
+    )
+    list_filter = ("status", "kind", "livemode")
+    search_fields = ("=public_id", "=target_id", "requested_by_label")
+    list_select_related = ("merchant", "decided_by")
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in ApprovalRequest._meta.fields] + ["money", "target", "decide_link"]
+    fields = (
+        "public_id",
+        "kind",
+        "status",
+        "merchant",
+        "livemode",
+        "target",
+        "money",
+        "reason",
+        "payload",
+        "requested_by_label",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "executed_at",
+        "error",
+        "decide_link",
+    )
+
+    @admin.display(description="Amount")
+    def money(self, obj):
+        return "—" if obj.amount is None else format_money(obj.amount, obj.currency)
+
+    @admin.display(description="Target")
+    def target(self, obj):
+        return f"{obj.target_type} {obj.target_id}"
+
+    @admin.display(description="Decide")
+    def decide_link(self, obj):
+        if obj.status != ApprovalRequest.Status.PENDING:
+            return "—"
+        url = reverse("admin:approvals_approvalrequest_decide", args=[obj.pk])
+        return format_html('<a class="text-primary-600 underline decide-link" href="{}">Review</a>', url)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="approvals_approvalrequest_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, object_id):
+        approval = get_object_or_404(ApprovalRequest.objects.select_related("merchant"), pk=object_id)
+        if not self.has_view_permission(request, approval) or not request.user.has_perm(
+            "approvals.decide_approvalrequest"
+        ):
+            raise PermissionDenied
+        allowed, why = approval_can_decide(approval, request.user)
+        form = DecisionForm(request.POST or None)
+        if request.method == "POST":
+            if not allowed:
+                raise PermissionDenied(why)
+            decision = request.POST.get("decision")
+            if decision not in ("approve", "reject"):
+                form.add_error(None, "Choose approve or reject.")
+            elif form.is_valid():
+                try:
+                    approval = approval_request_decide(
+                        approval_id=approval.public_id,
+                        approve=decision == "approve",
+                        user=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                except ApplicationError as exc:
+                    if exc.status == 403:
+                        raise PermissionDenied(exc.message) from exc
+                    messages.error(request, exc.message)
+                else:
+                    if approval.status == ApprovalRequest.Status.FAILED:
+                        messages.error(request, f"Approved, but the action failed: {approval.error}")
+                    else:
+                        messages.success(request, f"{approval.public_id} is now {approval.status}.")
+                    return HttpResponseRedirect(
+                        reverse("admin:approvals_approvalrequest_change", args=[approval.pk])
+                    )
+        kind = registry.kinds().get(approval.kind)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Decide {approval.public_id}",
+            "opts": self.model._meta,
+            "approval": approval,
+            "kind_label": kind.label if kind else approval.kind,
+            "money": self.money(approval),
+            "form": form,
+            "allowed": allowed,
+            "why": why,
+        }
+        return TemplateResponse(request, "admin/approvals/decide.html", context)

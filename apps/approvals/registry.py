@@ -1,0 +1,42 @@
+"""Which kinds of action need a second pair of eyes, who may approve them, and what runs then."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apps.core.errors import InvalidRequestError
+
+
+@dataclass(frozen=True)
+class ApprovalKind:
+    kind: str
+    permission: str  # "<app_label>.<codename>" the approver must hold
+    execute: Callable  # (approval, actor) -> None; runs after the decision commits
+    reject: Callable | None = None  # (approval, actor) -> None
+    label: str = ""
+
+
+_KINDS: dict[str, ApprovalKind] = {}
+
+
+def register(
+    kind: str,
+    *,
+    permission: str,
+    execute: Callable,
+    reject: Callable | None = None,
+    label: str = "",
+) -> None:
+    _KINDS[kind] = ApprovalKind(
+        kind=kind, permission=permission, execute=execute, reject=reject, label=label or kind
+    )
+
+
+def get(kind: str) -> ApprovalKind:
+    try:
+        return _KINDS[kind]
+    except KeyError:
+        raise InvalidRequestError(f"Unknown approval kind '{kind}'.", param="kind") from None
+
+
+def kinds() -> dict[str, ApprovalKind]:
+    return dict(_KINDS)

@@ -1,0 +1,224 @@
+"""Maker-checker: create approval requests, decide them, run the approved action exactly once."""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.audit.services import Actor, audit_record
+from apps.core.errors import ApplicationError, InvalidRequestError, PermissionDeniedError, StateConflictError
+
+from . import registry
+from .models import ApprovalRequest
+
+logger = logging.getLogger(__name__)
+
+
+def _snapshot(approval: ApprovalRequest) -> dict:
+    return {
+        "kind": approval.kind,
+        "status": approval.status,
+        "target": f"{approval.target_type}:{approval.target_id}",
+        "amount": approval.amount,
+        "currency": approval.currency,
+    }
+
+
+def approval_request_create(
+    *,
+    kind: str,
+    merchant,
+    livemode: bool,
+    target_type: str,
+    target_id: str,
+    amount: int | None = None,
+    currency: str = "",
+    reason: str,
+    requested_by: Actor,
+    requested_by_user=None,
+    payload: dict | None = None,
+) -> ApprovalRequest:
+    """Record that `target` waits for a second person. Call inside the transaction that parks the
+    target in its waiting state (e.g. refund `requires_approval`)."""
+    registry.get(kind)
+    if not (reason or "").strip():
+        raise InvalidRequestError("A reason is required to request an approval.", param="reason")
+    if requested_by_user is None and requested_by.type == "staff" and requested_by.id:
+        requested_by_user_id = int(requested_by.id)
+    else:
+        requested_by_user_id = requested_by_user.pk if requested_by_user is not None else None
+    try:
+        with transaction.atomic():
+            approval = ApprovalRequest.objects.create(
+                kind=kind,
+                merchant=merchant,
+                livemode=livemode,
+                target_type=target_type,
+                target_id=target_id,
+                amount=amount,
+                currency=(currency or "").upper(),
+                reason=reason.strip(),
+                payload=payload or {},
+                requested_by_label=requested_by.label,
+                requested_by_actor=f"{requested_by.type}:{requested_by.id}",
+                requested_by_user_id=requested_by_user_id,
+            )
+    except IntegrityError:
+        raise StateConflictError(
+            f"An approval for {target_type} {target_id} is already pending.",
+            code="approval_already_pending",
+            param="target_id",
+        ) from None
+    audit_record(
+        actor=requested_by,
+        action="approval.requested",
+        merchant=merchant,
+        obj=approval,
+        after=_snapshot(approval),
+        reason=approval.reason,
+    )
+    return approval
+
+
+def _is_requester(approval: ApprovalRequest, user) -> bool:
+    return approval.requested_by_user_id == user.pk or approval.requested_by_actor == f"staff:{user.pk}"
+
+
+def approval_can_decide(approval: ApprovalRequest, user) -> tuple[bool, str]:
+    """Whether `user` may decide `approval` now, and why not (for the admin's buttons)."""
+    if approval.status != ApprovalRequest.Status.PENDING:
+        return False, f"This request is {approval.status}."
+    if _is_requester(approval, user):
+        return False, "You asked for this; another staff member must decide it."
+    kind = registry.get(approval.kind)
+    if not (user.has_perm("approvals.decide_approvalrequest") and user.has_perm(kind.permission)):
+        return False, f"Deciding {approval.kind} approvals needs the {kind.permission} permission."
+    return True, ""
+
+
+def approval_request_decide(*, approval_id: str, approve: bool, user, reason: str) -> ApprovalRequest:
+    """Approve or reject. Refuses the requester and users without the kind's permission; the row
+    lock makes a concurrent second decision fail, so the approved action runs once. The executor
+    runs after the decision commits (it may call a provider), then the row is marked executed or
+    failed with the error."""
+    if not (reason or "").strip():
+        raise InvalidRequestError("A reason is required for the decision.", param="reason")
+    with transaction.atomic():
+        approval = (
+            ApprovalRequest.objects.select_for_update()
+            .select_related("merchant")
+            .filter(public_id=approval_id)
+            .first()
+        )
+        if approval is None:
+            from apps.core.errors import NotFoundError
+
+            raise NotFoundError("approval request", approval_id)
+        if approval.status != ApprovalRequest.Status.PENDING:
+            raise StateConflictError(
+                f"This approval request is already {approval.status}.", code="approval_not_pending"
+            )
+        if _is_requester(approval, user):
+            raise PermissionDeniedError(
+                "An approval cannot be decided by the person who requested it.", code="approval_self_decision"
+            )
+        allowed, why = approval_can_decide(approval, user)
+        if not allowed:
+            raise PermissionDeniedError(why, code="approval_permission_missing")
+        before = _snapshot(approval)
+        approval.status = ApprovalRequest.Status.APPROVED if approve else ApprovalRequest.Status.REJECTED
+        approval.decided_by = user
+        approval.decided_at = timezone.now()
+        approval.decision_reason = reason.strip()
+        approval.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"])
+        audit_record(
+            actor=Actor.staff(user),
+            action="approval.approved" if approve else "approval.rejected",
+            merchant=approval.merchant,
+            obj=approval,
+            before=before,
+            after=_snapshot(approval),
+            reason=approval.decision_reason,
+        )
+        pk = approval.pk
+        transaction.on_commit(lambda: _run_decision(pk, user))
+    approval.refresh_from_db()
+    return approval
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ApplicationError):
+        return f"{exc.code}: {exc.message}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _run_decision(approval_pk: int, user) -> None:
+    approval = ApprovalRequest.objects.select_related("merchant").get(pk=approval_pk)
+    kind = registry.get(approval.kind)
+    actor = Actor.staff(user)
+    if approval.status == ApprovalRequest.Status.REJECTED:
+        if kind.reject is not None:
+            try:
+                kind.reject(approval, actor)
+            except Exception as exc:
+                logger.exception("approval %s: reject hook failed", approval.public_id)
+                ApprovalRequest.objects.filter(pk=approval_pk).update(error=_error_text(exc))
+        return
+    if approval.status != ApprovalRequest.Status.APPROVED:
+        return
+    try:
+        kind.execute(approval, actor)
+    except Exception as exc:
+        logger.exception("approval %s: executor failed", approval.public_id)
+        _finish(approval_pk, actor, failed=_error_text(exc))
+        return
+    _finish(approval_pk, actor)
+
+
+def _finish(approval_pk: int, actor: Actor, failed: str = "") -> None:
+    with transaction.atomic():
+        approval = ApprovalRequest.objects.select_for_update().select_related("merchant").get(pk=approval_pk)
+        if approval.status != ApprovalRequest.Status.APPROVED:
+            return
+        before = _snapshot(approval)
+        if failed:
+            approval.status, approval.error = ApprovalRequest.Status.FAILED, failed
+        else:
+            approval.status, approval.executed_at = ApprovalRequest.Status.EXECUTED, timezone.now()
+        approval.save(update_fields=["status", "error", "executed_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="approval.failed" if failed else "approval.executed",
+            merchant=approval.merchant,
+            obj=approval,
+            before=before,
+            after={**_snapshot(approval), "error": failed or None},
+        )
+
+
+def approval_request_resume(*, approval_id: str) -> ApprovalRequest:
+    """Re-run the executor of a request left `approved` by a crash (executors are idempotent)."""
+    approval = ApprovalRequest.objects.select_related("decided_by").get(public_id=approval_id)
+    if approval.status == ApprovalRequest.Status.APPROVED and approval.decided_by is not None:
+        _run_decision(approval.pk, approval.decided_by)
+        approval.refresh_from_db()
+    return approval
+
+
+def approval_request_cancel(*, target_type: str, target_id: str, actor: Actor, reason: str) -> int:
+    """Cancel the pending request of a target that went away (e.g. the refund was canceled).
+    Call inside the owner's transaction. Returns how many requests were canceled."""
+    canceled = 0
+    for approval in (
+        ApprovalRequest.objects.select_for_update()
+        .select_related("merchant")
+        .filter(target_type=target_type, target_id=target_id, status=ApprovalRequest.Status.PENDING)
+    ):
+        approval.status = ApprovalRequest.Status.CANCELED
+        approval.decision_reason = reason
+        approval.save(update_fields=["status", "decision_reason", "updated_at"])
+        audit_record(
+            actor=actor, action="approval.canceled", merchant=approval.merchant, obj=approval, reason=reason
+        )
+        canceled += 1
+    return canceled

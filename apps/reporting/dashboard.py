@@ -1,0 +1,101 @@
+"""unfold DASHBOARD_CALLBACK: the figures of apps.reporting.selectors turned into chart data."""
+
+import json
+
+from django.urls import NoReverseMatch, reverse
+
+from .formatting import format_money
+from .selectors import PERIODS, dashboard_figures
+
+PALETTE = ["var(--color-primary-600)", "var(--color-primary-300)", "#f59e0b", "#ef4444", "#10b981", "#6366f1"]
+
+
+def _merchant_choices():
+    from apps.merchants.models import Merchant
+
+    return list(Merchant.objects.order_by("name").values_list("pk", "public_id", "name")[:200])
+
+
+def _url(name: str, query: str = "") -> str:
+    try:
+        return reverse(name) + query
+    except NoReverseMatch:
+        return ""
+
+
+def dashboard_callback(request, context):
+    period = request.GET.get("period", "today")
+    merchant_param = request.GET.get("merchant", "")
+    merchants = _merchant_choices()
+    merchant_id = next((pk for pk, public_id, _ in merchants if public_id == merchant_param), None)
+    figures = dashboard_figures(period=period, merchant_id=merchant_id)
+
+    volume = figures.volume_by_currency
+    volume_chart = json.dumps(
+        {
+            "labels": [row["currency"] for row in volume],
+            "datasets": [
+                {
+                    "label": "Payments",
+                    "data": [row["count"] for row in volume],
+                    "backgroundColor": PALETTE[0],
+                },
+            ],
+        }
+    )
+    declines_chart = json.dumps(
+        {
+            "labels": [row["reason"] for row in figures.declines],
+            "datasets": [
+                {
+                    "label": "Declines",
+                    "data": [row["count"] for row in figures.declines],
+                    "backgroundColor": PALETTE[3],
+                }
+            ],
+        }
+    )
+    kpis = [
+        {
+            "title": "Succeeded volume",
+            "value": ", ".join(format_money(r["amount"], r["currency"]) for r in volume[:3]) or "0",
+            "footer": f"{sum(r['count'] for r in volume)} payments",
+        },
+        {
+            "title": "Authorization rate",
+            "value": "—" if figures.authorization_rate is None else f"{figures.authorization_rate}%",
+            "footer": f"{figures.authorized} of {figures.attempts} attempts",
+        },
+        {
+            "title": "Refunds",
+            "value": ", ".join(
+                format_money(r["amount"], r["currency"]) for r in figures.refunds_by_currency[:3]
+            )
+            or "0",
+            "footer": f"{figures.refunds_awaiting_approval} awaiting approval",
+            "href": _url("admin:approvals_approvalrequest_changelist", "?status__exact=pending"),
+        },
+        {
+            "title": "Webhook failure rate",
+            "value": "—" if figures.webhook_failure_rate is None else f"{figures.webhook_failure_rate}%",
+            "footer": f"{figures.deliveries_failed} failed of {figures.deliveries} finished deliveries",
+        },
+    ]
+    context.update(
+        {
+            "periods": PERIODS,
+            "period": figures.period,
+            "merchants": merchants,
+            "merchant_param": merchant_param if merchant_id else "",
+            "figures": figures,
+            "kpis": kpis,
+            "volume_rows": [{**r, "formatted": format_money(r["amount"], r["currency"])} for r in volume],
+            "payout_rows": [
+                {**r, "formatted": format_money(r["amount"], r["currency"])} for r in figures.payouts
+            ],
+            "volume_chart": volume_chart,
+            "declines_chart": declines_chart,
+            "search_url": _url("admin:global_search"),
+        }
+    )
+    return context

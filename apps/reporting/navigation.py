@@ -1,0 +1,119 @@
+"""The sidebar, grouped by workflow. A link shows only when its model is registered in the admin
+and the staff member may view it, so apps that land later appear by themselves."""
+
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+
+# (group title, [(item title, icon, "app_label.ModelName" or url name, query string)])
+NAVIGATION = [
+    (
+        "Payments",
+        [
+            ("Payment intents", "payments", "intents.PaymentIntent", ""),
+            ("Charges", "credit_card", "intents.Charge", ""),
+        ],
+    ),
+    (
+        "Refunds",
+        [
+            ("Approval queue", "rule", "approvals.ApprovalRequest", "?status__exact=pending"),
+            ("Refunds", "undo", "refunds.Refund", ""),
+        ],
+    ),
+    (
+        "Customers",
+        [
+            ("Customers", "group", "vault.Customer", ""),
+            ("Payment methods", "wallet", "vault.PaymentMethod", ""),
+        ],
+    ),
+    (
+        "Balances & payouts",
+        [
+            ("Payouts", "account_balance_wallet", "payouts.Payout", ""),
+            ("Balances", "account_balance", "ledger.Account", ""),
+            ("Journal entries", "menu_book", "ledger.JournalEntry", ""),
+            ("Fee schedules", "percent", "ledger.FeeSchedule", ""),
+        ],
+    ),
+    (
+        "Webhooks",
+        [
+            ("Endpoints", "webhook", "webhooks.WebhookEndpoint", ""),
+            ("Events", "bolt", "webhooks.Event", ""),
+            ("Deliveries", "send", "webhooks.Delivery", ""),
+        ],
+    ),
+    ("Disputes", [("Disputes", "gavel", "disputes.Dispute", "")]),
+    (
+        "Reconciliation",
+        [
+            ("Reconciliation runs", "fact_check", "reconciliation.ReconciliationRun", ""),
+            ("Discrepancies", "report", "reconciliation.Discrepancy", ""),
+        ],
+    ),
+    ("Risk", [("Rules", "shield", "risk.Rule", ""), ("Reviews", "policy", "risk.Review", "")]),
+    ("Connectors", [("Connectors", "hub", "connectors.Connector", "")]),
+    (
+        "Audit",
+        [
+            ("Audit log", "history", "audit.AuditEntry", ""),
+            ("Compliance exports", "download", "audit.AuditExport", ""),
+            ("Configuration history", "manage_history", "pghistory.Events", ""),
+            ("All approvals", "approval", "approvals.ApprovalRequest", ""),
+        ],
+    ),
+    (
+        "Settings",
+        [
+            ("Merchants", "storefront", "merchants.Merchant", ""),
+            ("API keys", "key", "merchants.ApiKey", ""),
+            ("Staff users", "badge", "auth.User", ""),
+            ("Roles", "admin_panel_settings", "auth.Group", ""),
+            ("2FA devices", "phonelink_lock", "otp_totp.TOTPDevice", ""),
+            ("Periodic tasks", "schedule", "django_celery_beat.PeriodicTask", ""),
+        ],
+    ),
+]
+
+
+def _registered(label: str):
+    for model in admin.site._registry:
+        if model._meta.label == label:
+            return model
+    return None
+
+
+def navigation_items(request) -> list[dict]:
+    groups = []
+    for title, entries in NAVIGATION:
+        items = []
+        for item_title, icon, label, query in entries:
+            model = _registered(label)
+            if model is None:
+                continue
+            opts = model._meta
+            if not request.user.has_perm(
+                f"{opts.app_label}.view_{opts.model_name}"
+            ) and not request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+                continue
+            try:
+                link = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") + query
+            except NoReverseMatch:
+                continue
+            items.append({"title": item_title, "icon": icon, "link": link})
+        if items:
+            groups.append({"title": title, "separator": True, "collapsible": True, "items": items})
+    return groups
+
+
+def sidebar_navigation(request) -> list[dict]:
+    dashboard = {
+        "title": "Back office",
+        "separator": False,
+        "items": [
+            {"title": "Dashboard", "icon": "dashboard", "link": reverse("admin:index")},
+            {"title": "Search", "icon": "search", "link": reverse("admin:global_search")},
+        ],
+    }
+    return [dashboard, *navigation_items(request)]
