@@ -29,10 +29,13 @@ def on_capture(*, charge) -> None:
     updates = []
     for name, value in (
         ("application_fee_amount", result.application_fee_amount),
-        ("fee_details", result.fee_details or (result.balance_transaction.fee_details
-                                               if result.balance_transaction else [])),
+        (
+            "fee_details",
+            result.fee_details
+            or (result.balance_transaction.fee_details if result.balance_transaction else []),
+        ),
         ("fx", capture_fx_dict(result.record)),
-    ):  # fmt: skip
+    ):
         if hasattr(charge, name):
             setattr(charge, name, value)
             updates.append(name)

@@ -337,8 +337,13 @@ def ledger_post_capture(
         found = fx.rate_find(base=currency, quote=settlement_currency, at=captured_at)
         if found is None:
             fx_status = CaptureRecord.FxStatus.RATE_MISSING
-            logger.warning("ledger: no %s→%s rate for %s; settling in %s", currency, settlement_currency,
-                           charge_id, currency)  # fmt: skip
+            logger.warning(
+                "ledger: no %s→%s rate for %s; settling in %s",
+                currency,
+                settlement_currency,
+                charge_id,
+                currency,
+            )
             settlement_currency = currency
         else:
             fx_status = CaptureRecord.FxStatus.CONVERTED
@@ -369,9 +374,12 @@ def ledger_post_capture(
     for share in shares:
         if share["account_type"] == "SystemOwner":
             ref = platform_ref(
-                livemode, K.PLATFORM_REVENUE, settlement_currency,
-                beneficiary_type="SystemOwner", beneficiary_id=share["account_id"],
-            )  # fmt: skip
+                livemode,
+                K.PLATFORM_REVENUE,
+                settlement_currency,
+                beneficiary_type="SystemOwner",
+                beneficiary_id=share["account_id"],
+            )
             legs.append((ref, share["amount"]))
         elif share["account_type"] == "Partner":
             ref = beneficiary_ref(merchant, livemode, settlement_currency, "Partner", share["account_id"])
@@ -408,8 +416,18 @@ def ledger_post_capture(
         shares=shares,
         merchant_net=merchant_net,
     )
-    fee_details = [{"type": "application_fee", "amount": fee, "currency": settlement_currency.lower(),
-                    "description": "Processing fee"}] if fee else []  # fmt: skip
+    fee_details = (
+        [
+            {
+                "type": "application_fee",
+                "amount": fee,
+                "currency": settlement_currency.lower(),
+                "description": "Processing fee",
+            }
+        ]
+        if fee
+        else []
+    )
     for share in shares:
         if share["account_type"] != "ServiceOwner":
             fee_details.append(
@@ -440,8 +458,9 @@ def ledger_post_capture(
         available_on=captured_at + timedelta(days=settlement_delay_days),
         pending_amount=pending_part,
     )
-    return CaptureResult(record=record, entry=entry, balance_transaction=txn, fee_details=fee_details,
-                         split=shares or None)  # fmt: skip
+    return CaptureResult(
+        record=record, entry=entry, balance_transaction=txn, fee_details=fee_details, split=shares or None
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -506,13 +525,24 @@ def ledger_post_refund(
             continue
         reversed_total += part
         if share["account_type"] == "SystemOwner":
-            ref = platform_ref(livemode, K.PLATFORM_REVENUE, scur, beneficiary_type="SystemOwner",
-                               beneficiary_id=share["account_id"])  # fmt: skip
+            ref = platform_ref(
+                livemode,
+                K.PLATFORM_REVENUE,
+                scur,
+                beneficiary_type="SystemOwner",
+                beneficiary_id=share["account_id"],
+            )
         else:
             ref = beneficiary_ref(merchant, livemode, scur, "Partner", share["account_id"])
         legs.append((ref, -part))
-        fee_details.append({"type": "split_reversal", "amount": -part, "currency": scur.lower(),
-                            "description": f"{share['account_type']} {share['account_id']}"})  # fmt: skip
+        fee_details.append(
+            {
+                "type": "split_reversal",
+                "amount": -part,
+                "currency": scur.lower(),
+                "description": f"{share['account_type']} {share['account_id']}",
+            }
+        )
     merchant_part = s_amount - reversed_total
     state = _lock_state(merchant, livemode, scur)
     debit, available_after = _debit_legs(state, merchant, livemode, scur, merchant_part)
@@ -603,12 +633,23 @@ def ledger_post_dispute_debit(
     )
     _set_debt(state, available_after)
     _txn(
-        merchant=merchant, livemode=livemode, entry=entry, type=TX.DISPUTE, amount=-s_amount,
-        net=-(s_amount + fee), currency=scur, source_type="dispute", source_id=dispute_id,
-        fee_details=[{"type": "dispute_fee", "amount": fee, "currency": scur.lower(), "description": "Dispute fee"}]
-        if fee else [],
-        exchange_rate=rate, description=description,
-    )  # fmt: skip
+        merchant=merchant,
+        livemode=livemode,
+        entry=entry,
+        type=TX.DISPUTE,
+        amount=-s_amount,
+        net=-(s_amount + fee),
+        currency=scur,
+        source_type="dispute",
+        source_id=dispute_id,
+        fee_details=[
+            {"type": "dispute_fee", "amount": fee, "currency": scur.lower(), "description": "Dispute fee"}
+        ]
+        if fee
+        else [],
+        exchange_rate=rate,
+        description=description,
+    )
     return entry
 
 
@@ -633,8 +674,16 @@ def ledger_post_dispute_reversal(*, dispute_id: str, description: str = "") -> J
         account = posting.account
         if account.owner == Account.Owner.MERCHANT or account.kind == K.FEES:
             continue
-        ref = AccountRef(account.owner, account.kind, account.merchant_id, account.livemode, account.currency,
-                         account.connector_code, account.beneficiary_type, account.beneficiary_id)  # fmt: skip
+        ref = AccountRef(
+            account.owner,
+            account.kind,
+            account.merchant_id,
+            account.livemode,
+            account.currency,
+            account.connector_code,
+            account.beneficiary_type,
+            account.beneficiary_id,
+        )
         legs.append((ref, -posting.amount))
         credit_by_currency[account.currency] = credit_by_currency.get(account.currency, 0) + posting.amount
     credit_by_currency = {cur: total for cur, total in credit_by_currency.items() if total}
@@ -655,8 +704,18 @@ def ledger_post_dispute_reversal(*, dispute_id: str, description: str = "") -> J
         description=description or f"Dispute {dispute_id} won",
     )
     _set_debt(state, available + amount)
-    _txn(merchant=merchant, livemode=livemode, entry=entry, type=TX.DISPUTE_REVERSAL, amount=amount, net=amount,
-         currency=scur, source_type="dispute", source_id=dispute_id, description=description)  # fmt: skip
+    _txn(
+        merchant=merchant,
+        livemode=livemode,
+        entry=entry,
+        type=TX.DISPUTE_REVERSAL,
+        amount=amount,
+        net=amount,
+        currency=scur,
+        source_type="dispute",
+        source_id=dispute_id,
+        description=description,
+    )
     return entry
 
 
@@ -711,9 +770,11 @@ def ledger_settle_due(*, merchant, livemode: bool, currency: str, now: datetime 
             from .selectors import balance_to_dict
 
             event_record(
-                merchant=merchant, livemode=livemode, type="balance.available",
+                merchant=merchant,
+                livemode=livemode,
+                type="balance.available",
                 data=balance_to_dict(merchant=merchant, livemode=livemode),
-            )  # fmt: skip
+            )
     return move
 
 
@@ -769,9 +830,19 @@ def ledger_payout_debit(
         description=description or f"Payout {payout_id}",
     )
     _set_debt(state, available - amount)
-    return _txn(merchant=merchant, livemode=livemode, entry=entry, type=TX.PAYOUT, amount=-amount, net=-amount,
-                currency=currency, source_type="payout", source_id=payout_id, payout_id=payout_id,
-                description=description)  # fmt: skip
+    return _txn(
+        merchant=merchant,
+        livemode=livemode,
+        entry=entry,
+        type=TX.PAYOUT,
+        amount=-amount,
+        net=-amount,
+        currency=currency,
+        source_type="payout",
+        source_id=payout_id,
+        payout_id=payout_id,
+        description=description,
+    )
 
 
 def ledger_payout_paid(
@@ -818,9 +889,18 @@ def ledger_payout_return(
         description=f"Payout {payout_id} {'canceled' if reason == 'cancel' else 'failed'}",
     )
     _set_debt(state, available + amount)
-    return _txn(merchant=merchant, livemode=livemode, entry=entry,
-                type=TX.PAYOUT_CANCEL if reason == "cancel" else TX.PAYOUT_FAILURE, amount=amount, net=amount,
-                currency=currency, source_type="payout", source_id=payout_id, payout_id=payout_id)  # fmt: skip
+    return _txn(
+        merchant=merchant,
+        livemode=livemode,
+        entry=entry,
+        type=TX.PAYOUT_CANCEL if reason == "cancel" else TX.PAYOUT_FAILURE,
+        amount=amount,
+        net=amount,
+        currency=currency,
+        source_type="payout",
+        source_id=payout_id,
+        payout_id=payout_id,
+    )
 
 
 def ledger_available_balance(*, merchant, livemode: bool, currency: str) -> int:
@@ -847,8 +927,9 @@ def ledger_adjustment_post(
     it (available, then pending, then tracked debt). Audited. Idempotent per approval id."""
     currency = get_currency(currency).code
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
-        raise InvalidRequestError("amount must be a non-zero integer.", code="parameter_invalid_integer",
-                                  param="amount")  # fmt: skip
+        raise InvalidRequestError(
+            "amount must be a non-zero integer.", code="parameter_invalid_integer", param="amount"
+        )
     if not (reason or "").strip():
         raise InvalidRequestError("A reason is required.", code="parameter_missing", param="reason")
     key = f"adjustment:{approval_id}" if approval_id else None
@@ -873,27 +954,41 @@ def ledger_adjustment_post(
             description=reason.strip(),
         )
         _set_debt(state, available_after)
-        _txn(merchant=merchant, livemode=livemode, entry=entry, type=TX.ADJUSTMENT, amount=amount, net=amount,
-             currency=currency, source_type="adjustment", source_id=entry.public_id, description=reason.strip())  # fmt: skip
+        _txn(
+            merchant=merchant,
+            livemode=livemode,
+            entry=entry,
+            type=TX.ADJUSTMENT,
+            amount=amount,
+            net=amount,
+            currency=currency,
+            source_type="adjustment",
+            source_id=entry.public_id,
+            description=reason.strip(),
+        )
         audit_record(
-            actor=actor, action="ledger.adjustment_posted", merchant=merchant, obj=entry,
+            actor=actor,
+            action="ledger.adjustment_posted",
+            merchant=merchant,
+            obj=entry,
             after={"amount": amount, "currency": currency, "livemode": livemode, "approval": approval_id},
             reason=reason,
-        )  # fmt: skip
+        )
     return entry
 
 
 def ledger_adjustment_request(
     *, merchant, livemode: bool, currency: str, amount: int, reason: str, actor: Actor, requested_by_user=None
 ):
-    """Asks for a second approver (apps.approvals, kind "balance_adjustment"); the executor
-    calls `ledger_adjustment_execute`. Returns the ApprovalRequest."""
+    """Asks for a second approver (apps.approvals, kind "balance_adjustment"); once approved its
+    executor calls `ledger_adjustment_post(**payload, approval_id=…)`. Returns the request."""
     import importlib.util
 
     currency = get_currency(currency).code
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
-        raise InvalidRequestError("amount must be a non-zero integer.", code="parameter_invalid_integer",
-                                  param="amount")  # fmt: skip
+        raise InvalidRequestError(
+            "amount must be a non-zero integer.", code="parameter_invalid_integer", param="amount"
+        )
     if not (reason or "").strip():
         raise InvalidRequestError("A reason is required.", code="parameter_missing", param="reason")
     if importlib.util.find_spec("apps.approvals.services") is None:
@@ -904,25 +999,19 @@ def ledger_adjustment_request(
 
     with transaction.atomic():
         return approval_request_create(
-            kind="balance_adjustment", merchant=merchant, livemode=livemode, target_type="ledger.adjustment",
-            target_id=merchant.public_id, amount=amount, currency=currency, reason=reason, requested_by=actor,
+            kind="balance_adjustment",
+            merchant=merchant,
+            livemode=livemode,
+            target_type="ledger.adjustment",
+            target_id=merchant.public_id,
+            amount=amount,
+            currency=currency,
+            reason=reason,
+            requested_by=actor,
             requested_by_user=requested_by_user,
-            payload={"currency": currency, "amount": amount, "livemode": livemode, "reason": reason},
-        )  # fmt: skip
-
-
-def ledger_adjustment_execute(approval, actor: Actor) -> None:
-    """Executor for approvals kind "balance_adjustment"."""
-    payload = approval.payload or {}
-    ledger_adjustment_post(
-        merchant=approval.merchant,
-        livemode=bool(payload.get("livemode", approval.livemode)),
-        currency=payload.get("currency") or approval.currency,
-        amount=int(payload.get("amount", approval.amount)),
-        reason=payload.get("reason") or approval.reason,
-        actor=actor,
-        approval_id=approval.public_id,
-    )
+            # passed as keyword arguments to ledger_adjustment_post by the approvals executor
+            payload={"currency": currency, "amount": amount},
+        )
 
 
 # ---------------------------------------------------------------------------------------------

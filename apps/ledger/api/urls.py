@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("balance", views.BalanceView.as_view(), name="balance"),
+    path("balance_transactions", views.BalanceTransactionListView.as_view(), name="balance-transactions"),
+    path(
+        "balance_transactions/<str:txn_id>",
+        views.BalanceTransactionDetailView.as_view(),
+        name="balance-transaction",
+    ),
+]

@@ -1,0 +1,102 @@
+"""GET /v1/balance and /v1/balance_transactions (thin: selector → representation)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from apps.core.api import MerchantAPIView, created_filter, stripe_list
+from apps.core.errors import InvalidRequestError
+from apps.ledger import selectors
+from apps.ledger.models import BalanceTransaction
+
+AMOUNTS = serializers.ListField(child=serializers.DictField())
+BALANCE = inline_serializer(
+    "Balance",
+    fields={
+        "object": serializers.CharField(),
+        "livemode": serializers.BooleanField(),
+        "available": AMOUNTS,
+        "pending": AMOUNTS,
+        "reserved": AMOUNTS,
+    },
+)
+TXN = inline_serializer(
+    "BalanceTransaction",
+    fields={
+        "id": serializers.CharField(),
+        "object": serializers.CharField(),
+        "amount": serializers.IntegerField(),
+        "currency": serializers.CharField(),
+        "fee": serializers.IntegerField(),
+        "fee_details": serializers.ListField(child=serializers.DictField()),
+        "net": serializers.IntegerField(),
+        "type": serializers.CharField(),
+        "status": serializers.CharField(),
+        "source": serializers.CharField(allow_null=True),
+        "payout": serializers.CharField(allow_null=True),
+        "exchange_rate": serializers.CharField(allow_null=True),
+        "available_on": serializers.IntegerField(),
+        "created": serializers.IntegerField(),
+    },
+)
+ERRORS = {400: inline_serializer("LedgerError", fields={"error": serializers.DictField()})}
+
+
+class BalanceView(MerchantAPIView):
+    resource = "balance"
+
+    @extend_schema(
+        operation_id="balance_retrieve",
+        responses={200: BALANCE, **ERRORS},
+        summary="Available, pending and reserved balance per currency",
+    )
+    def get(self, request):
+        return Response(selectors.balance_to_dict(merchant=request.merchant, livemode=request.livemode))
+
+
+class BalanceTransactionListView(MerchantAPIView):
+    resource = "balance"
+
+    @extend_schema(
+        operation_id="balance_transactions_list",
+        responses={200: TXN, **ERRORS},
+        parameters=[
+            OpenApiParameter("type", str, required=False, enum=BalanceTransaction.Type.values),
+            OpenApiParameter("payout", str, required=False),
+            OpenApiParameter("currency", str, required=False),
+            OpenApiParameter("source", str, required=False),
+            OpenApiParameter("created[gte]", int, required=False),
+            OpenApiParameter("created[lte]", int, required=False),
+            OpenApiParameter("limit", int, required=False),
+            OpenApiParameter("starting_after", str, required=False),
+            OpenApiParameter("ending_before", str, required=False),
+        ],
+        summary="Balance history (filters: type, created, payout, currency, source)",
+    )
+    def get(self, request):
+        params = request.query_params
+        txn_type = params.get("type")
+        if txn_type and txn_type not in BalanceTransaction.Type.values:
+            raise InvalidRequestError(
+                f"Invalid type {txn_type!r}; one of {', '.join(BalanceTransaction.Type.values)}.",
+                code="parameter_invalid",
+                param="type",
+            )
+        qs = selectors.balance_transaction_list(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            filters={k: params.get(k) for k in ("type", "payout", "currency", "source")},
+        )
+        qs = created_filter(qs, request)
+        return stripe_list(request, qs, selectors.balance_transaction_to_dict)
+
+
+class BalanceTransactionDetailView(MerchantAPIView):
+    resource = "balance"
+
+    @extend_schema(operation_id="balance_transactions_retrieve", responses={200: TXN, 404: ERRORS[400]})
+    def get(self, request, txn_id: str):
+        txn = selectors.balance_transaction_get(
+            merchant=request.merchant, livemode=request.livemode, id=txn_id
+        )
+        return Response(selectors.balance_transaction_to_dict(txn))

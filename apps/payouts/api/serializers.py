@@ -1,0 +1,45 @@
+from rest_framework import serializers
+
+from apps.core.api import AmountField, CurrencyField, MetadataField, StrictIntegerField, StrictSerializer
+from apps.payouts.models import PayoutSchedule
+
+
+class BankAccountCreateInput(StrictSerializer):
+    currency = CurrencyField()
+    country = serializers.CharField(max_length=2, min_length=2, required=False)
+    account_holder_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    account_holder_type = serializers.ChoiceField(
+        choices=["individual", "company"], required=False, default="company"
+    )
+    iban = serializers.CharField(max_length=64, required=False)
+    routing_number = serializers.CharField(max_length=16, required=False)
+    account_number = serializers.CharField(max_length=34, required=False)
+    default_for_currency = serializers.BooleanField(required=False, default=False)
+    metadata = MetadataField()
+
+
+class BankAccountUpdateInput(StrictSerializer):
+    account_holder_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    default_for_currency = serializers.BooleanField(required=False)
+    metadata = MetadataField()
+
+
+class PayoutCreateInput(StrictSerializer):
+    amount = AmountField()
+    currency = CurrencyField()
+    destination = serializers.CharField(max_length=64, required=False)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    statement_descriptor = serializers.CharField(max_length=22, required=False, allow_blank=True, default="")
+    method = serializers.ChoiceField(choices=["standard"], required=False, default="standard")
+    metadata = MetadataField()
+
+
+class PayoutCancelInput(StrictSerializer):
+    pass
+
+
+class PayoutScheduleInput(StrictSerializer):
+    interval = serializers.ChoiceField(choices=PayoutSchedule.Interval.values, required=False)
+    weekly_anchor = serializers.ChoiceField(choices=list(PayoutSchedule.WEEKDAYS), required=False)
+    monthly_anchor = StrictIntegerField(min_value=1, max_value=31, required=False)
+    minimum_amount = AmountField(required=False)

@@ -1,0 +1,197 @@
+"""Thin views for /v1/bank_accounts, /v1/payouts and /v1/payout_schedule."""
+
+from datetime import UTC, datetime
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from apps.audit.services import Actor
+from apps.core.api import MerchantAPIView, created_filter, stripe_list
+from apps.core.errors import InvalidRequestError
+from apps.payouts import services
+from apps.payouts.models import BankAccount, Payout
+from apps.payouts.serializers import bank_account_to_dict, payout_schedule_to_dict, payout_to_dict
+
+from .serializers import (
+    BankAccountCreateInput,
+    BankAccountUpdateInput,
+    PayoutCancelInput,
+    PayoutCreateInput,
+    PayoutScheduleInput,
+)
+
+OBJ = inline_serializer(
+    "PayoutObject", fields={"id": serializers.CharField(), "object": serializers.CharField()}
+)
+BANK = inline_serializer(
+    "BankAccountObject", fields={"id": serializers.CharField(), "last4": serializers.CharField()}
+)
+SCHEDULE = inline_serializer("PayoutScheduleObject", fields={"interval": serializers.CharField()})
+ERR = inline_serializer("PayoutError", fields={"error": serializers.DictField()})
+ERRORS = {400: ERR, 404: ERR}
+LIST_PARAMS = [
+    OpenApiParameter("limit", int, required=False),
+    OpenApiParameter("starting_after", str, required=False),
+    OpenApiParameter("ending_before", str, required=False),
+]
+
+
+def _validated(serializer_class, request, **kwargs) -> dict:
+    serializer = serializer_class(data=request.data if request.data is not None else {}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class BankAccountListView(MerchantAPIView):
+    resource = "payouts"
+
+    @extend_schema(operation_id="bank_accounts_list", responses={200: BANK, **ERRORS}, parameters=LIST_PARAMS)
+    def get(self, request):
+        qs = BankAccount.objects.filter(merchant=request.merchant, livemode=request.livemode).exclude(
+            status=BankAccount.Status.DELETED
+        )
+        if request.query_params.get("currency"):
+            qs = qs.filter(currency=request.query_params["currency"].upper())
+        return stripe_list(request, qs, bank_account_to_dict)
+
+    @extend_schema(
+        operation_id="bank_accounts_create", request=BankAccountCreateInput, responses={200: BANK, **ERRORS}
+    )
+    def post(self, request):
+        data = _validated(BankAccountCreateInput, request)
+        account = services.bank_account_create(
+            merchant=request.merchant, livemode=request.livemode, actor=Actor.from_request(request), **data
+        )
+        return Response(bank_account_to_dict(account))
+
+
+class BankAccountDetailView(MerchantAPIView):
+    resource = "payouts"
+
+    def _get(self, request, account_id):
+        return services.bank_account_get(merchant=request.merchant, livemode=request.livemode, id=account_id)
+
+    @extend_schema(operation_id="bank_accounts_retrieve", responses={200: BANK, **ERRORS})
+    def get(self, request, account_id: str):
+        return Response(bank_account_to_dict(self._get(request, account_id)))
+
+    @extend_schema(
+        operation_id="bank_accounts_update", request=BankAccountUpdateInput, responses={200: BANK, **ERRORS}
+    )
+    def post(self, request, account_id: str):
+        data = _validated(BankAccountUpdateInput, request)
+        if "metadata" in data and "metadata" not in request.data:
+            data.pop("metadata")
+        account = services.bank_account_update(
+            account=self._get(request, account_id), changes=data, actor=Actor.from_request(request)
+        )
+        return Response(bank_account_to_dict(account))
+
+    @extend_schema(operation_id="bank_accounts_delete", responses={200: BANK, **ERRORS})
+    def delete(self, request, account_id: str):
+        account = services.bank_account_delete(
+            account=self._get(request, account_id), actor=Actor.from_request(request)
+        )
+        return Response({"id": account.public_id, "object": "bank_account", "deleted": True})
+
+
+def _date_filter(qs, request, param: str, field: str):
+    for op in ("gte", "gt", "lte", "lt"):
+        raw = request.query_params.get(f"{param}[{op}]")
+        if raw is None:
+            continue
+        if not raw.lstrip("-").isdigit():
+            raise InvalidRequestError(
+                f"Invalid timestamp: {raw!r}. Use unix seconds.",
+                code="parameter_invalid_integer",
+                param=f"{param}[{op}]",
+            )
+        qs = qs.filter(**{f"{field}__{op}": datetime.fromtimestamp(int(raw), tz=UTC).date()})
+    return qs
+
+
+class PayoutListView(MerchantAPIView):
+    resource = "payouts"
+
+    @extend_schema(
+        operation_id="payouts_list",
+        responses={200: OBJ, **ERRORS},
+        parameters=[
+            *LIST_PARAMS,
+            OpenApiParameter("status", str, required=False, enum=Payout.Status.values),
+            OpenApiParameter("destination", str, required=False),
+            OpenApiParameter("created[gte]", int, required=False),
+            OpenApiParameter("created[lte]", int, required=False),
+            OpenApiParameter("arrival_date[gte]", int, required=False),
+            OpenApiParameter("arrival_date[lte]", int, required=False),
+        ],
+    )
+    def get(self, request):
+        qs = Payout.objects.filter(merchant=request.merchant, livemode=request.livemode).select_related(
+            "destination"
+        )
+        status_filter = request.query_params.get("status")
+        if status_filter:
+            if status_filter not in Payout.Status.values:
+                raise InvalidRequestError(
+                    f"Invalid status {status_filter!r}.", code="parameter_invalid", param="status"
+                )
+            qs = qs.filter(status=status_filter)
+        if request.query_params.get("destination"):
+            qs = qs.filter(destination__public_id=request.query_params["destination"])
+        qs = created_filter(qs, request)
+        qs = _date_filter(qs, request, "arrival_date", "arrival_date")
+        return stripe_list(request, qs, payout_to_dict)
+
+    @extend_schema(operation_id="payouts_create", request=PayoutCreateInput, responses={200: OBJ, **ERRORS})
+    def post(self, request):
+        data = _validated(PayoutCreateInput, request)
+        payout = services.payout_create(
+            merchant=request.merchant, livemode=request.livemode, actor=Actor.from_request(request), **data
+        )
+        return Response(payout_to_dict(payout), status=status.HTTP_200_OK)
+
+
+class PayoutDetailView(MerchantAPIView):
+    resource = "payouts"
+
+    @extend_schema(operation_id="payouts_retrieve", responses={200: OBJ, **ERRORS})
+    def get(self, request, payout_id: str):
+        payout = services.payout_get(merchant=request.merchant, livemode=request.livemode, id=payout_id)
+        return Response(payout_to_dict(payout))
+
+
+class PayoutCancelView(MerchantAPIView):
+    resource = "payouts"
+
+    @extend_schema(operation_id="payouts_cancel", request=PayoutCancelInput, responses={200: OBJ, **ERRORS})
+    def post(self, request, payout_id: str):
+        _validated(PayoutCancelInput, request)
+        payout = services.payout_get(merchant=request.merchant, livemode=request.livemode, id=payout_id)
+        payout = services.payout_cancel(payout=payout, actor=Actor.from_request(request))
+        return Response(payout_to_dict(payout))
+
+
+class PayoutScheduleView(MerchantAPIView):
+    resource = "payouts"
+
+    @extend_schema(operation_id="payout_schedule_retrieve", responses={200: SCHEDULE, **ERRORS})
+    def get(self, request):
+        schedule = services.payout_schedule_get(merchant=request.merchant, livemode=request.livemode)
+        return Response(payout_schedule_to_dict(schedule))
+
+    @extend_schema(
+        operation_id="payout_schedule_update",
+        request=PayoutScheduleInput,
+        responses={200: SCHEDULE, **ERRORS},
+    )
+    def post(self, request):
+        data = _validated(PayoutScheduleInput, request)
+        schedule = services.payout_schedule_update(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            changes=data,
+            actor=Actor.from_request(request),
+        )
+        return Response(payout_schedule_to_dict(schedule))
