@@ -57,6 +57,7 @@ __all__ = [
     "payment_method_verify_card",
     "payment_method_verify_microdeposits",
     "token_create",
+    "token_purge_expired",
     "vault_detokenize",
     "vault_record_rotate",
 ]
@@ -455,6 +456,28 @@ def token_create(
             after={"brand": card.brand, "last4": card.last4},
         )
     return token
+
+
+def token_purge_expired(*, grace_seconds: int = 3600, batch_size: int = 500) -> int:
+    """Delete unused tokens expired for more than `grace_seconds`, with their vault records (a used
+    token's record belongs to its payment method and stays). Idempotent; returns the count."""
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    purged = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Token.objects.select_for_update(skip_locked=True)
+                .filter(used_at__isnull=True, expires_at__lt=cutoff)
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return purged
+            record_ids = [t.vault_record_id for t in batch]
+            Token.objects.filter(pk__in=[t.pk for t in batch]).delete()
+            VaultRecord.objects.filter(
+                pk__in=record_ids, payment_method__isnull=True, tokens__isnull=True
+            ).delete()
+            purged += len(batch)
 
 
 def payment_method_create_from_token(

@@ -138,3 +138,48 @@ def test_one_default_is_enforced_by_the_database(merchant):
     PaymentMethod.objects.filter(pk=a.pk).update(is_default=True)
     with pytest.raises(IntegrityError):
         PaymentMethod.objects.filter(pk=b.pk).update(is_default=True)
+
+
+def test_expired_unused_tokens_are_purged_with_their_vault_record(merchant):
+    import datetime as dt
+
+    from apps.vault.models import Token
+    from apps.vault.tasks import purge_expired_tokens
+
+    old = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    unused = services.token_create(
+        merchant=merchant,
+        livemode=False,
+        number="4242424242424242",
+        exp_month=1,
+        exp_year=2035,
+        cvc=None,
+        actor=ACTOR,
+    )
+    used = services.token_create(
+        merchant=merchant,
+        livemode=False,
+        number="5555555555554444",
+        exp_month=1,
+        exp_year=2035,
+        cvc=None,
+        actor=ACTOR,
+    )
+    fresh = services.token_create(
+        merchant=merchant,
+        livemode=False,
+        number="6011111111111117",
+        exp_month=1,
+        exp_year=2035,
+        cvc=None,
+        actor=ACTOR,
+    )
+    pm = services.payment_method_create_from_token(
+        merchant=merchant, livemode=False, token=used.public_id, actor=ACTOR
+    )
+    Token.objects.filter(pk__in=[unused.pk, used.pk]).update(expires_at=old)
+    assert purge_expired_tokens() == 1
+    assert set(Token.objects.values_list("public_id", flat=True)) == {used.public_id, fresh.public_id}
+    assert not VaultRecord.objects.filter(pk=unused.vault_record_id).exists()
+    assert VaultRecord.objects.filter(pk=pm.vault_record_id).exists()
+    assert purge_expired_tokens() == 0
