@@ -14,6 +14,7 @@ index-only range scan. No row is updated under a lock on the capture path.
 
 from django.db import models
 
+from apps.audit.history import track_config
 from apps.core.models import PublicIdModel, TenantModel, TimeStampedModel
 
 
@@ -292,6 +293,7 @@ class CaptureRecord(TimeStampedModel):
         return self.charge_id
 
 
+@track_config()
 class FeeSchedule(TimeStampedModel):
     """Processing fee: `percent_bp` basis points of the settled amount plus `fixed_amount` minor
     units, per merchant (or platform default when `merchant` is empty), per currency, optionally

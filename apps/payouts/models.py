@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from apps.audit.history import track_config
 from apps.core.models import TenantModel, TimeStampedModel
 
 
@@ -121,6 +122,7 @@ class Payout(TenantModel):
         return f"{self.public_id}:payout"
 
 
+@track_config(exclude=["last_run_on"])
 class PayoutSchedule(TimeStampedModel):
     """How a merchant's available balance is swept to its default bank account per currency."""
 

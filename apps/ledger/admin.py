@@ -1,0 +1,354 @@
+"""Back office for the ledger: balances per merchant and currency, the journal browser, fee
+schedules, exchange rates (entry and CSV import) and manual adjustment requests (second approver).
+Journal entries and postings are read-only for everybody."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import TextFilter
+
+from apps.audit.history import ConfigHistoryMixin
+from apps.audit.services import Actor, audit_record
+from apps.core.currencies import CURRENCIES
+from apps.core.errors import ApplicationError
+from apps.merchants.models import Merchant
+from apps.reporting.formatting import format_money
+
+from . import fx
+from .accounts import with_balance
+from .models import (
+    Account,
+    BalanceTransaction,
+    CaptureRecord,
+    ExchangeRate,
+    FeeSchedule,
+    JournalEntry,
+    Posting,
+)
+from .services import ledger_adjustment_request
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AdjustmentForm(forms.Form):
+    merchant = forms.ModelChoiceField(queryset=Merchant.objects.all())
+    livemode = forms.BooleanField(required=False, label="Live mode")
+    currency = forms.ChoiceField(choices=[(c, c) for c in sorted(CURRENCIES)], initial="USD")
+    amount = forms.IntegerField(help_text="Minor units; negative debits the merchant.")
+    reason = forms.CharField(widget=forms.Textarea, max_length=500)
+
+    def clean_amount(self):
+        if self.cleaned_data["amount"] == 0:
+            raise forms.ValidationError("The amount cannot be zero.")
+        return self.cleaned_data["amount"]
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyMixin, ModelAdmin):
+    """Balances: one row per account (merchant pending/available/reserve per currency, platform
+    accounts), balance = snapshot + newer postings."""
+
+    list_display = ("owner_label", "kind", "currency", "livemode", "balance_display", "entries_link")
+    list_filter = ("owner", "kind", "currency", "livemode")
+    search_fields = ("merchant__name", "=merchant__public_id", "connector_code", "beneficiary_id")
+    list_select_related = ("merchant",)
+    show_full_result_count = False
+    readonly_fields = (
+        "key",
+        "owner",
+        "kind",
+        "merchant",
+        "livemode",
+        "currency",
+        "connector_code",
+        "beneficiary_type",
+        "beneficiary_id",
+        "created_at",
+    )
+
+    def get_queryset(self, request):
+        return with_balance(super().get_queryset(request))
+
+    @admin.display(description="Owner")
+    def owner_label(self, obj):
+        if obj.owner == Account.Owner.MERCHANT:
+            return str(obj.merchant)
+        return f"{obj.owner} {obj.connector_code or obj.beneficiary_id}".strip()
+
+    @admin.display(description="Balance", ordering="balance")
+    def balance_display(self, obj):
+        return format_money(obj.balance, obj.currency)
+
+    @admin.display(description="Journal")
+    def entries_link(self, obj):
+        url = reverse("admin:ledger_journalentry_changelist") + f"?account={obj.pk}"
+        return format_html('<a class="text-primary-600 underline" href="{}">entries</a>', url)
+
+    def get_urls(self):
+        return [
+            path(
+                "request-adjustment/",
+                self.admin_site.admin_view(self.adjustment_view),
+                name="ledger_account_request_adjustment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def adjustment_view(self, request):
+        if not request.user.has_perm("ledger.request_adjustment"):
+            raise PermissionDenied
+        form = AdjustmentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                approval = ledger_adjustment_request(
+                    merchant=data["merchant"],
+                    livemode=data["livemode"],
+                    currency=data["currency"],
+                    amount=data["amount"],
+                    reason=data["reason"],
+                    actor=Actor.staff(request.user),
+                    requested_by_user=request.user,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, f"Adjustment requested ({approval.public_id}); a second approver decides it."
+                )
+                return HttpResponseRedirect(reverse("admin:ledger_account_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Request a balance adjustment",
+            "opts": self.model._meta,
+            "form": form,
+            "help": "Posts a balanced entry against the platform's adjustments account once another "
+            "finance user approves it in the approval queue.",
+            "submit_label": "Request adjustment",
+        }
+        return TemplateResponse(request, "admin/ledger/form_page.html", context)
+
+
+class AccountFilter(TextFilter):
+    title = "account id"
+    parameter_name = "account"
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        if value.isdigit():
+            return queryset.filter(postings__account_id=int(value)).distinct()
+        if value:
+            return queryset.filter(postings__account__key__icontains=value).distinct()
+        return queryset
+
+
+class MerchantFilter(TextFilter):
+    title = "merchant id (acct_…)"
+    parameter_name = "merchant_id"
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        return queryset.filter(merchant__public_id=value) if value else queryset
+
+
+class PostingInline(ReadOnlyMixin, TabularInline):
+    model = Posting
+    fields = ("account", "amount_display", "currency")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account", "account__merchant")
+
+    @admin.display(description="Amount (+ credit / - debit)")
+    def amount_display(self, obj):
+        return format_money(obj.amount, obj.currency)
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(ReadOnlyMixin, ModelAdmin):
+    list_display = ("public_id", "kind", "merchant", "livemode", "source_type", "source_id", "effective_at")
+    list_filter = (AccountFilter, MerchantFilter, "kind", "livemode", "effective_at")
+    list_filter_submit = True
+    search_fields = ("=public_id", "=source_id")
+    date_hierarchy = "effective_at"
+    list_select_related = ("merchant",)
+    show_full_result_count = False
+    inlines = [PostingInline]
+    readonly_fields = (
+        "public_id",
+        "kind",
+        "merchant",
+        "livemode",
+        "source_type",
+        "source_id",
+        "idempotency_key",
+        "description",
+        "effective_at",
+        "created_at",
+    )
+
+
+@admin.register(BalanceTransaction)
+class BalanceTransactionAdmin(ReadOnlyMixin, ModelAdmin):
+    list_display = (
+        "public_id",
+        "merchant",
+        "type",
+        "status",
+        "amount_display",
+        "net_display",
+        "source_id",
+        "available_on",
+        "created_at",
+    )
+    list_filter = ("type", "status", "livemode", "currency", "created_at")
+    search_fields = ("=public_id", "=source_id", "=payout_id", "=merchant__public_id")
+    list_select_related = ("merchant",)
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Amount")
+    def amount_display(self, obj):
+        return format_money(obj.amount, obj.currency)
+
+    @admin.display(description="Net")
+    def net_display(self, obj):
+        return format_money(obj.net, obj.currency)
+
+
+@admin.register(CaptureRecord)
+class CaptureRecordAdmin(ReadOnlyMixin, ModelAdmin):
+    """Captures as the ledger saw them; filter fx status = rate_missing for the finance follow-up."""
+
+    list_display = (
+        "charge_id",
+        "merchant",
+        "amount_display",
+        "settled_display",
+        "fx_status",
+        "fx_rate",
+        "fee",
+        "created_at",
+    )
+    list_filter = ("fx_status", "livemode", "currency", "settlement_currency")
+    search_fields = ("=charge_id", "=payment_intent_id", "=merchant__public_id")
+    list_select_related = ("merchant",)
+    show_full_result_count = False
+
+    @admin.display(description="Amount")
+    def amount_display(self, obj):
+        return format_money(obj.amount, obj.currency)
+
+    @admin.display(description="Settled")
+    def settled_display(self, obj):
+        return format_money(obj.settlement_amount, obj.settlement_currency)
+
+
+@admin.register(FeeSchedule)
+class FeeScheduleAdmin(ConfigHistoryMixin, ModelAdmin):
+    list_display = ("merchant", "currency", "payment_method_type", "percent_bp", "fixed_display", "active")
+    list_filter = ("currency", "payment_method_type", "active")
+    search_fields = ("merchant__name", "=merchant__public_id")
+    list_select_related = ("merchant",)
+    autocomplete_fields = ()
+
+    @admin.display(description="Fixed")
+    def fixed_display(self, obj):
+        return format_money(obj.fixed_amount, obj.currency)
+
+    def save_model(self, request, obj, form, change):
+        obj.currency = obj.currency.upper()
+        before = {name: form.initial.get(name) for name in form.changed_data} if change else None
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=Actor.staff(request.user),
+            action="fee_schedule.updated" if change else "fee_schedule.created",
+            merchant=obj.merchant,
+            obj=obj,
+            object_id=str(obj.pk),
+            before=before,
+            after={name: form.cleaned_data.get(name) for name in form.changed_data},
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: past fees must stay explainable
+
+
+class RatesCsvForm(forms.Form):
+    file = forms.FileField(help_text="CSV with a header: base,quote,rate,as_of (ISO 8601; empty = now)")
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(ModelAdmin):
+    list_display = ("base", "quote", "rate", "source", "as_of", "created_at")
+    list_filter = ("base", "quote", "source")
+    search_fields = ("=base", "=quote")
+    date_hierarchy = "as_of"
+    readonly_fields = ("source", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.base, obj.quote = obj.base.upper(), obj.quote.upper()
+        obj.source = ExchangeRate.Source.MANUAL
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=Actor.staff(request.user),
+            action="exchange_rate.saved",
+            obj=obj,
+            object_id=str(obj.pk),
+            after={"base": obj.base, "quote": obj.quote, "rate": str(obj.rate), "as_of": obj.as_of},
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "import-csv/", self.admin_site.admin_view(self.import_view), name="ledger_exchangerate_import"
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = RatesCsvForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                text = form.cleaned_data["file"].read().decode("utf-8-sig")
+                count = fx.exchange_rates_import_csv(text)
+            except (ApplicationError, UnicodeDecodeError) as exc:
+                form.add_error("file", getattr(exc, "message", str(exc)))
+            else:
+                audit_record(
+                    actor=Actor.staff(request.user),
+                    action="exchange_rate.csv_imported",
+                    object_type="ledger.exchangerate",
+                    after={"rows": count},
+                )
+                messages.success(request, f"Imported {count} rate(s).")
+                return HttpResponseRedirect(reverse("admin:ledger_exchangerate_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import exchange rates (CSV)",
+            "opts": self.model._meta,
+            "form": form,
+            "submit_label": "Import",
+        }
+        return TemplateResponse(request, "admin/ledger/form_page.html", context)
