@@ -7,6 +7,7 @@ from django.db.models import Max, Q
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
+from apps.audit.history import ConfigHistoryMixin
 from apps.audit.services import Actor
 
 from . import services
@@ -26,7 +27,7 @@ class _ReadOnly:
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(_ReadOnly, ModelAdmin):
+class WebhookEndpointAdmin(ConfigHistoryMixin, _ReadOnly, ModelAdmin):
     list_display = (
         "public_id",
         "merchant",
@@ -63,6 +64,7 @@ class WebhookEndpointAdmin(_ReadOnly, ModelAdmin):
         "updated_at",
     )
     readonly_fields = fields
+    fields = (*fields, "config_history")
     actions = ["disable_endpoints", "enable_endpoints", "retry_failed_deliveries"]
 
     def get_queryset(self, request):

@@ -1,5 +1,6 @@
 from django.db import models
 
+from apps.audit.history import track_config
 from apps.core.models import PublicIdModel, TenantModel, TimeStampedModel
 
 
@@ -38,6 +39,8 @@ class Event(TenantModel):
         return f"{self.type} {self.public_id}"
 
 
+# Secrets never enter the history; failing_since moves with every failed delivery.
+@track_config(exclude=["secret_ciphertext", "previous_secret_ciphertext", "failing_since"])
 class WebhookEndpoint(TenantModel):
     """A merchant URL that receives signed events. The signing secret is stored encrypted
     (AES-GCM, FIELD_ENCRYPTION_KEYS) and shown to the merchant only once."""

@@ -28,7 +28,6 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 import requests
 from django.conf import settings
@@ -83,6 +82,17 @@ def _publish(task, *args) -> bool:
     return True
 
 
+def _after_commit(fn, *args) -> None:
+    """Runs fn(*args) once the current transaction commits; a failure there is logged and never
+    reaches the caller, whose change is already committed."""
+
+    def callback():
+        fn(*args)
+
+    callback.__qualname__ = f"webhooks.{fn.__name__}"
+    transaction.on_commit(callback, robust=True)
+
+
 def _tasks():
     from . import tasks
 
@@ -108,7 +118,7 @@ def event_record(
         previous_attributes=previous_attributes,
         request_id=get_request_id(),
     )
-    transaction.on_commit(partial(_event_enqueue, event.pk), robust=True)
+    _after_commit(_event_enqueue, event.pk)
     return event
 
 
@@ -193,7 +203,7 @@ def event_fan_out(*, event_id: int) -> list[int]:
         event.save(update_fields=["fanned_out_at", "enqueued_at", "updated_at"])
         ids = [d.pk for d in created]
         if ids:
-            transaction.on_commit(partial(_publish_deliveries, ids), robust=True)
+            _after_commit(_publish_deliveries, ids)
     return ids
 
 
@@ -497,7 +507,7 @@ def webhook_endpoint_send_test(*, endpoint_id: int, actor: Actor) -> Delivery:
         audit_record(
             actor=actor, action="webhook_endpoint.test_sent", merchant=endpoint.merchant, obj=endpoint
         )
-        transaction.on_commit(partial(_publish_deliveries, [delivery.pk]), robust=True)
+        _after_commit(_publish_deliveries, [delivery.pk])
     return delivery
 
 
@@ -783,7 +793,7 @@ def _redrive(ids: list[int], *, now) -> None:
         last_error="",
         updated_at=now,
     )
-    transaction.on_commit(partial(_publish_deliveries, list(ids)), robust=True)
+    _after_commit(_publish_deliveries, list(ids))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -819,11 +829,18 @@ def _inbound_handlers(event_type: str):
     return None, None
 
 
+def _module_available(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # the parent package does not exist
+        return False
+
+
 def _apply_inbound(*, connector, event) -> str:
     module_name, function_name = _inbound_handlers(event.type)
     if module_name is None:
         return "ignored:unhandled_type"
-    if importlib.util.find_spec(module_name) is None:
+    if not _module_available(module_name):
         if module_name == "apps.disputes.services":
             # No disputes app yet: the callback is kept (status ignored) so it can be replayed
             # from the admin log once disputes exist.
