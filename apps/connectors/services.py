@@ -4,9 +4,25 @@ from .crypto import decrypt_credentials
 from .models import Connector
 from .registry import get_adapter
 
+# merchant pk → its sandbox connector. The sandbox row never changes once created (test mode only),
+# so a per-process memo saves a query on every test-mode payment.
+_SANDBOX_MEMO: dict[int, Connector] = {}
+_SANDBOX_MEMO_MAX = 10_000
+
 
 def connector_ensure_sandbox(*, merchant) -> Connector:
-    """The merchant's test-mode sandbox connector, created on first use (one query afterwards)."""
+    """The merchant's test-mode sandbox connector, created on first use."""
+    memo = _SANDBOX_MEMO.get(merchant.pk)
+    if memo is not None:
+        return memo
+    connector = _sandbox_row(merchant)
+    if len(_SANDBOX_MEMO) >= _SANDBOX_MEMO_MAX:
+        _SANDBOX_MEMO.clear()
+    _SANDBOX_MEMO[merchant.pk] = connector
+    return connector
+
+
+def _sandbox_row(merchant) -> Connector:
     connector = Connector.objects.filter(
         merchant=merchant, livemode=False, code="sandbox", is_default=True
     ).first()

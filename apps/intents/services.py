@@ -343,13 +343,16 @@ def payment_intent_create(
     metadata = metadata or {}
     connector = connector_for_payment(merchant=merchant, livemode=livemode) if confirm else None
 
+    status = S.REQUIRES_CONFIRMATION if (pm is not None or pmd_type) else S.REQUIRES_PAYMENT_METHOD
     with transaction.atomic(durable=True):
         intent = PaymentIntent(
             merchant=merchant,
             livemode=livemode,
             amount=amount,
             currency=currency,
-            status=S.REQUIRES_CONFIRMATION if (pm is not None or pmd_type) else S.REQUIRES_PAYMENT_METHOD,
+            # create+confirm: the new intent goes straight to processing with its first attempt
+            status=S.PROCESSING if confirm else status,
+            connector=connector,
             capture_method=capture_method or merchant_settings.default_capture_method or "automatic",
             customer=customer_obj,
             payment_method=pm,
@@ -377,8 +380,9 @@ def payment_intent_create(
         _intent_event(intent, "payment_intent.created")
         if not confirm:
             return intent
-        # The intent was created in this transaction: nobody else can see it, no lock needed.
-        charge = _begin_attempt(intent, actor=actor, pm=pm, pmd_type=pmd_type, connector=connector)
+        # The intent was created in this transaction: nobody else can see it, no lock needed; the
+        # attempt's latest_charge link is saved with the result (step 3).
+        charge = _new_charge(intent, pm=pm, pmd_type=pmd_type, connector=connector)
     return _run_authorization(intent, charge, actor=actor, merchant_settings=merchant_settings)
 
 
@@ -509,6 +513,27 @@ def payment_intent_confirm(
 def _begin_attempt(intent: PaymentIntent, *, actor: Actor, pm, pmd_type: str, connector) -> Charge:
     """Step 1 (inside the caller's transaction, intent locked or new): the attempt, marked submitting."""
     assert_transition(intent, S.PROCESSING, action="confirm")
+    charge = _new_charge(intent, pm=pm, pmd_type=pmd_type, connector=connector)
+    intent.status = S.PROCESSING
+    intent.latest_charge = charge
+    intent.connector = connector
+    intent.payment_method = pm
+    intent.payment_method_data = {"type": pmd_type} if pm is None and pmd_type else None
+    intent.next_action = None
+    intent.last_payment_error = None
+    intent.save()
+    audit_record(
+        actor=actor,
+        action="payment_intent.confirm",
+        merchant=intent.merchant,
+        obj=intent,
+        after={"charge": charge.public_id, "payment_method_type": charge.payment_method_type,
+               "connector": connector.public_id},
+    )  # fmt: skip
+    return charge
+
+
+def _new_charge(intent: PaymentIntent, *, pm, pmd_type: str, connector) -> Charge:
     if pm is not None:
         pm_type, details, last4 = _pm_snapshot(pm)
     else:
@@ -527,21 +552,6 @@ def _begin_attempt(intent: PaymentIntent, *, actor: Actor, pm, pmd_type: str, co
         last4=last4,
     )
     charge.save()
-    intent.status = S.PROCESSING
-    intent.latest_charge = charge
-    intent.connector = connector
-    intent.payment_method = pm
-    intent.payment_method_data = {"type": pmd_type} if pm is None and pmd_type else None
-    intent.next_action = None
-    intent.last_payment_error = None
-    intent.save()
-    audit_record(
-        actor=actor,
-        action="payment_intent.confirm",
-        merchant=intent.merchant,
-        obj=intent,
-        after={"charge": charge.public_id, "payment_method_type": pm_type, "connector": connector.public_id},
-    )
     return charge
 
 
@@ -584,6 +594,9 @@ def _record(*, intent_id: int, charge_id: int, result, actor: Actor, capture: bo
     with transaction.atomic(durable=True):
         intent = _lock_intent(intent_id)
         charge = _lock_charge(charge_id, intent)
+        if charge.payment_method_id and charge.payment_method_id == intent.payment_method_id:
+            charge.payment_method = intent.payment_method
+        link_missing = intent.latest_charge_id != charge.pk
         intent.latest_charge = charge
         if charge.status not in (C.SUBMITTING, C.UNKNOWN, C.PENDING):
             return _Recorded(intent, charge, None)
@@ -660,12 +673,16 @@ def _record(*, intent_id: int, charge_id: int, result, actor: Actor, capture: bo
             charge.status = C.PENDING
             charge.gateway_reference = result.gateway_reference or charge.gateway_reference
             charge.save()
+            if link_missing:
+                intent.save(update_fields=["latest_charge", "updated_at"])
             _charge_event(charge, "charge.pending")
         elif isinstance(result, RetryableError) and result.outcome_unknown:
             assert_charge_transition(charge, C.UNKNOWN)
             charge.status = C.UNKNOWN
             charge.failure_message = result.message[:500]
             charge.save()
+            if link_missing:
+                intent.save(update_fields=["latest_charge", "updated_at"])
             audit_record(
                 actor=actor, action="charge.outcome_unknown", merchant=intent.merchant, obj=charge,
                 after={"code": result.code, "message": result.message},

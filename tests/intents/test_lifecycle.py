@@ -110,7 +110,7 @@ def test_manual_capture_partial_releases_the_remainder(api, card):
         "payment_intent.succeeded",
     ]
     actions = set(AuditEntry.objects.filter(object_id=body["id"]).values_list("action", flat=True))
-    assert {"payment_intent.create", "payment_intent.confirm", "payment_intent.authorized"} <= actions
+    assert {"payment_intent.create", "payment_intent.authorized"} <= actions
     assert {"payment_intent.capture_requested", "payment_intent.captured"} <= actions
 
 

@@ -224,9 +224,7 @@ class SandboxAdapter(ConnectorAdapter):
         early = self._fault_result(fault)
         if early:
             return early
-        previous = self.store.get(request.idempotency_key)
-        if previous is not None:
-            return result_from_dict(previous.result)
+        # A retry under the same key gets the first answer: the store keeps the first writer's.
         if request.payment_method_type in WALLET_TOKEN_TYPES:
             # Device wallets carry a network token already authenticated on the device.
             reference = _token("sbxch", request.idempotency_key)

@@ -1,0 +1,246 @@
+"""Payment confirm throughput against a bare-insert baseline, over HTTP, on PostgreSQL.
+
+    .venv/bin/python bench/intents_confirm.py [--duration 30] [--clients 8] [--merchants 100]
+
+Starts gunicorn (2 workers x 4 threads, as the Procfile) on DATABASE_URL (default: database
+clearhouse_intents_bench, created and migrated if missing), then measures, in the same run on the
+same database:
+
+1. baseline: a bare DRF view inserting one row per POST in its own transaction;
+2. create+confirm (confirm=true, 4242 card, automatic capture) through the whole real path
+   (API key auth, Idempotency-Key, locks, charge, sandbox acquirer, audit, events, ledger hooks)
+   from N concurrent clients, spread over M merchants;
+3. the same with every request on one merchant (the hot-row case).
+
+Prints requests/s, p50/p99 latency, queries per confirm and the ratios. gunicorn is stopped by
+its pid at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clearhouse_intents_bench")
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+os.environ.setdefault("CACHE_URL", "locmemcache://bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.intents_settings")
+os.environ.setdefault("ADMIN_2FA_REQUIRED", "false")
+
+HOST = "127.0.0.1"
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup(merchant_count: int) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_baseline (id bigserial PRIMARY KEY, payload text, created_at timestamptz)"
+        )
+        cursor.execute("TRUNCATE bench_baseline")
+    from apps.audit.services import Actor
+    from apps.merchants.models import DEFAULT_PAYMENT_METHOD_TYPES, Merchant, MerchantSettings
+    from apps.merchants.services import api_key_create
+    from apps.vault.services import payment_method_create_card
+
+    actor = Actor.system("bench")
+    run = uuid.uuid4().hex[:6]
+    tenants = []
+    for i in range(merchant_count + 1):
+        merchant = Merchant.objects.create(name=f"Bench {run} {i}")
+        MerchantSettings.objects.get_or_create(
+            merchant=merchant, defaults={"allowed_payment_method_types": list(DEFAULT_PAYMENT_METHOD_TYPES)}
+        )
+        _, secret = api_key_create(merchant=merchant, kind="secret", livemode=False, scopes=None, actor=actor)
+        pm = payment_method_create_card(
+            merchant=merchant, livemode=False, number="4242424242424242", exp_month=12, exp_year=2034,
+            cvc="123", actor=actor,
+        )  # fmt: skip
+        tenants.append((secret, pm.public_id))
+    return {"spread": tenants[:merchant_count], "hot": tenants[merchant_count:]}
+
+
+def queries_per_confirm(tenant, n: int = 20) -> tuple[float, list[str]]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    secret, pm = tenant
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    body = {"amount": 1999, "currency": "usd", "payment_method": pm, "confirm": True}
+    client.post("/v1/payment_intents", body, content_type="application/json")  # warm caches
+    counts = []
+    last = []
+    for _ in range(n):
+        with CaptureQueriesContext(connection) as ctx:
+            resp = client.post(
+                "/v1/payment_intents",
+                body,
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+            )
+        assert resp.status_code == 200 and resp.json()["status"] == "succeeded", resp.content
+        counts.append(len(ctx.captured_queries))
+        last = [q["sql"][:110] for q in ctx.captured_queries]
+    return statistics.mean(counts), last
+
+
+def client_loop(args) -> list[tuple[float, int]]:
+    port, path, tenants, offset, deadline, warm_until = args
+    samples = []
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    i = offset
+    while time.time() < deadline:
+        headers = {"Content-Type": "application/json"}
+        if tenants:
+            secret, pm = tenants[i % len(tenants)]
+            body = json.dumps({"amount": 1999, "currency": "usd", "payment_method": pm, "confirm": True})
+            headers["Authorization"] = f"Bearer {secret}"
+            headers["Idempotency-Key"] = uuid.uuid4().hex
+        else:
+            body = "{}"
+        i += 1
+        start = time.perf_counter()
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            resp = conn.getresponse()
+            resp.read()
+            status = resp.status
+            if resp.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        except (http.client.HTTPException, OSError):
+            status = 599
+            conn.close()
+            conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        if time.time() >= warm_until:
+            samples.append((time.perf_counter() - start, status))
+    conn.close()
+    return samples
+
+
+def load(port: int, path: str, tenants, *, clients: int, duration: float, warmup: float = 3.0) -> dict:
+    now = time.time()
+    warm_until = now + warmup
+    deadline = warm_until + duration
+    jobs = []
+    step = max(1, len(tenants) // clients) if tenants else 1
+    for c in range(clients):
+        # each client walks the merchant list from its own offset, so clients hit different merchants
+        jobs.append((port, path, tenants, c * step, deadline, warm_until))
+    with mp.get_context("fork").Pool(clients) as pool:
+        results = pool.map(client_loop, jobs)
+    samples = [s for r in results for s in r]
+    ok = sorted(d for d, status in samples if status == 200)
+    errors = len(samples) - len(ok)
+    return {
+        "rps": len(ok) / duration,
+        "p50": statistics.median(ok) * 1000 if ok else float("nan"),
+        "p99": ok[max(0, int(len(ok) * 0.99) - 1)] * 1000 if ok else float("nan"),
+        "n": len(ok),
+        "errors": errors,
+    }
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.intents_settings", "LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"{HOST}:{port}", "--workers", "2",
+         "--threads", "4", "--chdir", str(ROOT), "--log-level", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("gunicorn did not start: " + proc.stderr.read().decode()[-2000:])
+
+
+def line(label: str, r: dict) -> str:
+    return (
+        f"{label:<34} {r['rps']:>8.1f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
+        f"n={r['n']} errors={r['errors']}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--merchants", type=int, default=100)
+    parser.add_argument("--port", type=int, default=8765)
+    opts = parser.parse_args()
+
+    ensure_database(os.environ["DATABASE_URL"])
+    tenants = setup(opts.merchants)
+    from django.conf import settings
+    from django.db import connection
+
+    qpc, queries = queries_per_confirm(tenants["spread"][0])
+    connection.close()
+    db = settings.DATABASES["default"]
+    print(f"PostgreSQL {db['HOST']}/{db['NAME']}; gunicorn 2 workers x 4 threads; {opts.clients} clients; "
+          f"{opts.duration:.0f} s per scenario; {opts.merchants} merchants")  # fmt: skip
+
+    proc = start_gunicorn(opts.port)
+    try:
+        base = load(opts.port, "/bench/baseline", None, clients=opts.clients, duration=opts.duration)
+        spread = load(
+            opts.port, "/v1/payment_intents", tenants["spread"], clients=opts.clients, duration=opts.duration
+        )
+        hot = load(
+            opts.port, "/v1/payment_intents", tenants["hot"], clients=opts.clients, duration=opts.duration
+        )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    print(line("baseline (bare DRF insert)", base))
+    print(line(f"create+confirm, {opts.merchants} merchants", spread))
+    print(line("create+confirm, one merchant", hot))
+    print(f"queries per confirm (create+confirm=true, in-process): {qpc:.1f}")
+    print(f"ratio confirm/baseline:        {spread['rps'] / base['rps']:.2f}  (aim >= 0.5)")
+    print(f"ratio one-merchant/spread:     {hot['rps'] / spread['rps']:.2f}  (aim >= 0.8)")
+    print(f"p99 at {opts.clients} clients (spread):   {spread['p99']:.1f} ms (aim <= 25 ms)")
+    if os.environ.get("BENCH_SHOW_QUERIES"):
+        print("\n".join(queries))
+
+
+if __name__ == "__main__":
+    main()
