@@ -200,6 +200,12 @@ CELERY_TIMEZONE = "UTC"
 ADMIN_2FA_REQUIRED = env.bool("ADMIN_2FA_REQUIRED", default=True)
 # Test mode may deliver webhooks to localhost/private addresses; live mode never does.
 WEBHOOKS_ALLOW_PRIVATE_URLS_IN_TEST_MODE = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS_IN_TEST_MODE", default=True)
+# Outbound delivery: per-attempt HTTP timeout; a delivery published but not sent after this long is
+# published again by the sweeper; events not enqueued after the grace are fanned out by the sweeper.
+WEBHOOKS_DELIVERY_TIMEOUT_SECONDS = env.float("WEBHOOKS_DELIVERY_TIMEOUT_SECONDS", default=15.0)
+WEBHOOKS_REENQUEUE_AFTER_SECONDS = env.int("WEBHOOKS_REENQUEUE_AFTER_SECONDS", default=60)
+WEBHOOKS_OUTBOX_GRACE_SECONDS = env.int("WEBHOOKS_OUTBOX_GRACE_SECONDS", default=10)
+WEBHOOKS_EVENT_RETENTION_DAYS = env.int("WEBHOOKS_EVENT_RETENTION_DAYS", default=30)
 
 UNFOLD = {
     "SITE_TITLE": "Clearhouse back office",
