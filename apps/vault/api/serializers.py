@@ -220,7 +220,7 @@ class LooseScalarField(serializers.Field):
         return value
 
 
-class AddressInput(StrictSerializer):
+class VaultAddressInput(StrictSerializer):
     city = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
     country = serializers.CharField(
         max_length=2, min_length=2, required=False, allow_blank=True, allow_null=True
@@ -234,8 +234,8 @@ class AddressInput(StrictSerializer):
         return value.upper() if value else value
 
 
-class BillingDetailsInput(StrictSerializer):
-    address = AddressInput(required=False, allow_null=True)
+class VaultBillingDetailsInput(StrictSerializer):
+    address = VaultAddressInput(required=False, allow_null=True)
     email = serializers.EmailField(max_length=512, required=False, allow_blank=True, allow_null=True)
     name = serializers.CharField(max_length=256, required=False, allow_blank=True, allow_null=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
@@ -249,7 +249,7 @@ class CustomerCreateInput(StrictSerializer):
     name = serializers.CharField(max_length=256, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    address = AddressInput(required=False, allow_null=True)
+    address = VaultAddressInput(required=False, allow_null=True)
     metadata = MetadataField()
 
 
@@ -261,7 +261,7 @@ class CustomerDeleteInput(StrictSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class CardInput(StrictSerializer):
+class PaymentMethodCardInput(StrictSerializer):
     number = serializers.CharField(required=False, trim_whitespace=True, max_length=64)
     exp_month = LooseScalarField(required=False)
     exp_year = LooseScalarField(required=False)
@@ -301,18 +301,18 @@ class TokenCreateInput(StrictSerializer):
     card = TokenCardInput()
 
 
-class SepaDebitInput(StrictSerializer):
+class PaymentMethodSepaDebitInput(StrictSerializer):
     iban = serializers.CharField(max_length=64)
 
 
-class UsBankAccountInput(StrictSerializer):
+class PaymentMethodUsBankAccountInput(StrictSerializer):
     routing_number = serializers.CharField(max_length=32)
     account_number = serializers.CharField(max_length=32)
     account_type = serializers.ChoiceField(choices=["checking", "savings"], required=False)
     account_holder_type = serializers.ChoiceField(choices=["individual", "company"], required=False)
 
 
-class WalletInput(StrictSerializer):
+class PaymentMethodWalletInput(StrictSerializer):
     token = serializers.CharField(max_length=500)
     card_brand = serializers.ChoiceField(
         choices=["visa", "mastercard", "amex", "discover", "jcb", "diners", "unionpay"], required=False
@@ -320,7 +320,7 @@ class WalletInput(StrictSerializer):
     dynamic_last4 = serializers.RegexField(r"^[0-9]{4}$", required=False)
 
 
-class PaypalInput(StrictSerializer):
+class PaymentMethodPaypalInput(StrictSerializer):
     token = serializers.CharField(max_length=500)
     payer_email = serializers.EmailField(max_length=512, required=False, allow_blank=True)
 
@@ -330,16 +330,16 @@ ALLOW_REDISPLAY_CHOICES = ["always", "limited", "unspecified"]
 
 class PaymentMethodCreateInput(StrictSerializer):
     type = PaymentMethodTypeField()
-    card = CardInput(required=False)
+    card = PaymentMethodCardInput(required=False)
     token = serializers.CharField(
         required=False, max_length=64, help_text="A tok_… made with POST /v1/tokens."
     )
-    sepa_debit = SepaDebitInput(required=False)
-    us_bank_account = UsBankAccountInput(required=False)
-    apple_pay = WalletInput(required=False)
-    google_pay = WalletInput(required=False)
-    paypal = PaypalInput(required=False)
-    billing_details = BillingDetailsInput(required=False)
+    sepa_debit = PaymentMethodSepaDebitInput(required=False)
+    us_bank_account = PaymentMethodUsBankAccountInput(required=False)
+    apple_pay = PaymentMethodWalletInput(required=False)
+    google_pay = PaymentMethodWalletInput(required=False)
+    paypal = PaymentMethodPaypalInput(required=False)
+    billing_details = VaultBillingDetailsInput(required=False)
     metadata = MetadataField()
     nickname = serializers.CharField(max_length=100, required=False, allow_blank=True)
     customer = serializers.CharField(max_length=64, required=False)
@@ -390,7 +390,7 @@ class PaymentMethodCardUpdateInput(StrictSerializer):
 
 
 class PaymentMethodUpdateInput(StrictSerializer):
-    billing_details = BillingDetailsInput(required=False)
+    billing_details = VaultBillingDetailsInput(required=False)
     metadata = MetadataField()
     nickname = serializers.CharField(max_length=100, required=False, allow_blank=True)
     card = PaymentMethodCardUpdateInput(required=False)
@@ -422,7 +422,7 @@ class PaymentMethodVerifyInput(StrictSerializer):
 # --- schema-only output serializers (mirror the dict functions above) ---------------------------
 
 
-class AddressOutput(serializers.Serializer):
+class VaultAddressOutput(serializers.Serializer):
     city = serializers.CharField(allow_null=True)
     country = serializers.CharField(allow_null=True)
     line1 = serializers.CharField(allow_null=True)
@@ -431,46 +431,46 @@ class AddressOutput(serializers.Serializer):
     state = serializers.CharField(allow_null=True)
 
 
-class BillingDetailsOutput(serializers.Serializer):
-    address = AddressOutput()
+class VaultBillingDetailsOutput(serializers.Serializer):
+    address = VaultAddressOutput()
     email = serializers.CharField(allow_null=True)
     name = serializers.CharField(allow_null=True)
     phone = serializers.CharField(allow_null=True)
 
 
-class InvoiceSettingsOutput(serializers.Serializer):
+class CustomerInvoiceSettingsOutput(serializers.Serializer):
     default_payment_method = serializers.CharField(allow_null=True)
 
 
 class CustomerOutput(serializers.Serializer):
     id = serializers.CharField()
     object = serializers.CharField(default="customer")
-    address = AddressOutput(allow_null=True)
+    address = VaultAddressOutput(allow_null=True)
     created = serializers.IntegerField()
     description = serializers.CharField(allow_null=True)
     email = serializers.CharField(allow_null=True)
-    invoice_settings = InvoiceSettingsOutput()
+    invoice_settings = CustomerInvoiceSettingsOutput()
     livemode = serializers.BooleanField()
     metadata = serializers.DictField(child=serializers.CharField())
     name = serializers.CharField(allow_null=True)
     phone = serializers.CharField(allow_null=True)
 
 
-class DeletedOutput(serializers.Serializer):
+class VaultDeletedOutput(serializers.Serializer):
     id = serializers.CharField()
     object = serializers.CharField()
     deleted = serializers.BooleanField()
 
 
-class CardChecksOutput(serializers.Serializer):
+class PaymentMethodCardChecksOutput(serializers.Serializer):
     cvc_check = serializers.CharField(allow_null=True)
     address_line1_check = serializers.CharField(allow_null=True)
     address_postal_code_check = serializers.CharField(allow_null=True)
 
 
-class CardOutput(serializers.Serializer):
+class PaymentMethodCardOutput(serializers.Serializer):
     brand = serializers.CharField()
-    checks = CardChecksOutput()
+    checks = PaymentMethodCardChecksOutput()
     country = serializers.CharField(allow_null=True)
     display_brand = serializers.CharField()
     exp_month = serializers.IntegerField()
@@ -481,14 +481,14 @@ class CardOutput(serializers.Serializer):
     wallet = serializers.JSONField(allow_null=True)
 
 
-class SepaDebitOutput(serializers.Serializer):
+class PaymentMethodSepaDebitOutput(serializers.Serializer):
     bank_code = serializers.CharField(allow_null=True)
     country = serializers.CharField()
     fingerprint = serializers.CharField()
     last4 = serializers.CharField()
 
 
-class UsBankAccountOutput(serializers.Serializer):
+class PaymentMethodUsBankAccountOutput(serializers.Serializer):
     account_holder_type = serializers.CharField()
     account_type = serializers.CharField()
     fingerprint = serializers.CharField()
@@ -496,7 +496,7 @@ class UsBankAccountOutput(serializers.Serializer):
     routing_number = serializers.CharField()
 
 
-class WalletOutput(serializers.Serializer):
+class PaymentMethodWalletOutput(serializers.Serializer):
     type = serializers.CharField()
     fingerprint = serializers.CharField()
     card_brand = serializers.CharField(required=False)
@@ -504,21 +504,21 @@ class WalletOutput(serializers.Serializer):
     payer_email = serializers.CharField(required=False, allow_null=True)
 
 
-class MicrodepositsOutput(serializers.Serializer):
+class PaymentMethodMicrodepositsOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=[c for c, _ in MicroDepositVerification.Status.choices])
     attempts_remaining = serializers.IntegerField()
     arrival_date = serializers.IntegerField(allow_null=True)
     currency = serializers.CharField()
 
 
-class VerificationOutput(serializers.Serializer):
+class PaymentMethodVerificationOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=[c for c, _ in PaymentMethod.VerificationStatus.choices])
     verified_at = serializers.IntegerField(allow_null=True)
     method = serializers.CharField(allow_null=True)
-    microdeposits = MicrodepositsOutput(required=False)
+    microdeposits = PaymentMethodMicrodepositsOutput(required=False)
 
 
-class ConsentOutput(serializers.Serializer):
+class PaymentMethodConsentOutput(serializers.Serializer):
     allow_redisplay = serializers.ChoiceField(choices=ALLOW_REDISPLAY_CHOICES)
     collected_at = serializers.IntegerField(allow_null=True)
 
@@ -528,21 +528,21 @@ class PaymentMethodOutput(serializers.Serializer):
     object = serializers.CharField(default="payment_method")
     type = PaymentMethodTypeField()
     allow_redisplay = serializers.ChoiceField(choices=ALLOW_REDISPLAY_CHOICES)
-    billing_details = BillingDetailsOutput()
-    consent = ConsentOutput()
+    billing_details = VaultBillingDetailsOutput()
+    consent = PaymentMethodConsentOutput()
     created = serializers.IntegerField()
     customer = serializers.CharField(allow_null=True)
     is_default = serializers.BooleanField()
     livemode = serializers.BooleanField()
     metadata = serializers.DictField(child=serializers.CharField())
     nickname = serializers.CharField(allow_null=True)
-    verification = VerificationOutput()
-    card = CardOutput(required=False)
-    sepa_debit = SepaDebitOutput(required=False)
-    us_bank_account = UsBankAccountOutput(required=False)
-    apple_pay = WalletOutput(required=False)
-    google_pay = WalletOutput(required=False)
-    paypal = WalletOutput(required=False)
+    verification = PaymentMethodVerificationOutput()
+    card = PaymentMethodCardOutput(required=False)
+    sepa_debit = PaymentMethodSepaDebitOutput(required=False)
+    us_bank_account = PaymentMethodUsBankAccountOutput(required=False)
+    apple_pay = PaymentMethodWalletOutput(required=False)
+    google_pay = PaymentMethodWalletOutput(required=False)
+    paypal = PaymentMethodWalletOutput(required=False)
 
 
 class TokenCardOutput(serializers.Serializer):
@@ -553,7 +553,7 @@ class TokenCardOutput(serializers.Serializer):
     fingerprint = serializers.CharField()
     funding = serializers.CharField()
     last4 = serializers.CharField()
-    billing_details = BillingDetailsOutput()
+    billing_details = VaultBillingDetailsOutput()
 
 
 class TokenOutput(serializers.Serializer):

@@ -22,7 +22,7 @@ from .serializers import (
     CustomerOutput,
     CustomerSearchOutput,
     CustomerUpdateInput,
-    DeletedOutput,
+    VaultDeletedOutput,
     PaymentMethodAttachInput,
     PaymentMethodCreateInput,
     PaymentMethodDeleteInput,
@@ -41,7 +41,7 @@ from .serializers import (
 )
 
 
-class ErrorDetailOutput(serializers.Serializer):
+class VaultErrorDetailOutput(serializers.Serializer):
     type = serializers.CharField()
     code = serializers.CharField()
     message = serializers.CharField()
@@ -51,7 +51,7 @@ class ErrorDetailOutput(serializers.Serializer):
 
 
 class VaultErrorOutput(serializers.Serializer):
-    error = ErrorDetailOutput()
+    error = VaultErrorDetailOutput()
 
 
 def _errors(*codes: int) -> dict:
@@ -230,7 +230,7 @@ class CustomerDetailView(MerchantAPIView):
         operation_id="customers_delete",
         summary="Delete a customer (soft, audited; its payment methods are detached)",
         request=CustomerDeleteInput,
-        responses={200: DeletedOutput, **_errors(400, 401, 403, 404)},
+        responses={200: VaultDeletedOutput, **_errors(400, 401, 403, 404)},
     )
     def delete(self, request, customer_id: str):
         customer = selectors.customer_get(
@@ -415,7 +415,7 @@ class PaymentMethodDetailView(MerchantAPIView):
         operation_id="payment_methods_delete",
         summary="Delete a payment method (soft, audited; it can no longer be used to pay)",
         request=PaymentMethodDeleteInput,
-        responses={200: DeletedOutput, **_errors(400, 401, 403, 404)},
+        responses={200: VaultDeletedOutput, **_errors(400, 401, 403, 404)},
     )
     def delete(self, request, payment_method_id: str):
         pm = self._get(request, payment_method_id)
