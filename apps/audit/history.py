@@ -34,19 +34,26 @@ def history_for(obj, *, limit: int = 50) -> list:
 
     if connection.vendor != "postgresql" or obj is None or obj.pk is None:
         return []
-    return list(Events.objects.tracks(obj).select_related("pgh_context").order_by("-pgh_created_at")[:limit])
+    return list(Events.objects.tracks(obj).order_by("-pgh_created_at")[:limit])
 
 
-def _who(event) -> str:
-    context = getattr(event, "pgh_context", None)
-    metadata = (context.metadata if context is not None else None) or {}
+def _who(event, usernames: dict) -> str:
+    # On the aggregate Events model, pgh_context is the context's metadata (JSON).
+    metadata = getattr(event, "pgh_context", None) or {}
     user_id = metadata.get("user")
     if user_id:
-        from django.contrib.auth import get_user_model
-
-        user = get_user_model().objects.filter(pk=user_id).only("username").first()
-        return user.get_username() if user else f"user #{user_id}"
+        return usernames.get(str(user_id), f"user #{user_id}")
     return metadata.get("actor", "") or "system / API"
+
+
+def _usernames(events) -> dict:
+    from django.contrib.auth import get_user_model
+
+    ids = {str((e.pgh_context or {}).get("user")) for e in events if (e.pgh_context or {}).get("user")}
+    if not ids:
+        return {}
+    users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")
+    return {str(pk): name for pk, name in users}
 
 
 def _diff(event) -> str:
@@ -64,11 +71,15 @@ def render_history(obj) -> str:
     events = history_for(obj)
     if not events:
         return "No recorded changes."
+    usernames = _usernames(events)
     rows = format_html_join(
         "",
         '<tr class="border-t border-base-200 dark:border-base-700"><td class="py-1 pr-4 whitespace-nowrap">{}</td>'
         '<td class="py-1 pr-4">{}</td><td class="py-1 pr-4">{}</td><td class="py-1">{}</td></tr>',
-        ((f"{e.pgh_created_at:%Y-%m-%d %H:%M:%S}", e.pgh_label, _who(e), _diff(e)) for e in events),
+        (
+            (f"{e.pgh_created_at:%Y-%m-%d %H:%M:%S}", e.pgh_label, _who(e, usernames), _diff(e))
+            for e in events
+        ),
     )
     return format_html(
         '<table class="config-history w-full text-sm"><thead><tr><th class="text-left pr-4">When</th>'

@@ -42,6 +42,15 @@ class OTPLoginForm(OTPAuthenticationFormMixin, AuthenticationForm):
         self.clean_otp(self.get_user())
         return cleaned
 
+    def _chosen_device(self, user):
+        # One step: without an explicit choice, use the staff member's (first) authenticator app.
+        device = super()._chosen_device(user)
+        if device is None:
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("id").first()
+        return device
+
 
 class BackOfficeSite(UnfoldAdminSite):
     site_title = "Clearhouse back office"
