@@ -209,3 +209,39 @@ def test_table_has_the_issue_cards():
         "4100000000000019",
     ]:
         assert n in numbers
+
+
+def test_0259_is_disputed_as_fraudulent_after_capture(adapter):
+    auth = adapter.authorize(req("4000000000000259", capture=False))
+    assert adapter.dispute_notifications(gateway_reference=auth.gateway_reference) == []
+    adapter.capture(
+        idempotency_key="c1", gateway_reference=auth.gateway_reference, amount=1000, currency="USD"
+    )
+    [(body, headers)] = adapter.dispute_notifications(gateway_reference=auth.gateway_reference)
+    event = adapter.parse_inbound_webhook(body=body, headers=headers)
+    assert event.type == "charge.dispute.created" and event.data["reason"] == "fraudulent"
+    assert event.gateway_reference == auth.gateway_reference and event.amount == 1000
+    sale = adapter.authorize(req("4000000000000259", key="k2"))
+    assert len(adapter.dispute_notifications(gateway_reference=sale.gateway_reference)) == 1
+    assert (
+        len(
+            adapter.dispute_notifications(
+                gateway_reference=adapter.authorize(req("4242424242424242", key="k3")).gateway_reference
+            )
+        )
+        == 0
+    )
+
+
+def test_settlement_report_lists_captures_refunds_and_disputes(adapter):
+    import datetime as dt
+
+    sale = adapter.authorize(req("4000000000000259"))
+    adapter.refund(idempotency_key="r1", gateway_reference=sale.gateway_reference, amount=300, currency="USD")
+    lines = adapter.fetch_settlement_report(date=dt.datetime.now(dt.UTC).date())
+    assert sorted((line.type, line.amount) for line in lines) == [
+        ("capture", 1000),
+        ("dispute", -1000),
+        ("refund", -300),
+    ]
+    assert all(line.fee >= 0 for line in lines)

@@ -255,3 +255,14 @@ def test_split_is_validated_and_stored(api, card):
     assert bad.status_code == 400
     assert bad.json()["error"]["param"] == "split"
     assert bad.json()["error"]["code"] == "split_percentages_invalid"
+
+
+def test_0259_payment_gets_a_signed_fraud_dispute_callback(api, card):
+    from apps.connectors.sandbox import SandboxAdapter
+
+    body = pay(api, card("4000000000000259")).json()
+    charge = Charge.objects.get(public_id=body["latest_charge"])
+    adapter = SandboxAdapter()
+    [(raw, headers)] = adapter.dispute_notifications(gateway_reference=charge.gateway_reference)
+    event = adapter.parse_inbound_webhook(body=raw, headers=headers)
+    assert (event.type, event.data["reason"], event.amount) == ("charge.dispute.created", "fraudulent", 2000)

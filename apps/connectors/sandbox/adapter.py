@@ -215,7 +215,47 @@ class SandboxAdapter(ConnectorAdapter):
                 result=result_to_dict(result),
             )
         )
+        if (
+            operation == "authorize"
+            and stored.status == "approved"
+            and stored.result.get("raw", {}).get("captured")
+        ):
+            self._maybe_dispute(stored)
         return result_from_dict(stored.result)
+
+    def _maybe_dispute(self, captured: SandboxRecord, *, parent_reference: str = "") -> None:
+        """4000 0000 0000 0259: the issuer opens a fraud dispute once the payment is captured."""
+        if captured.behaviour != "dispute_fraudulent":
+            return
+        parent = parent_reference or captured.reference
+        self.store.add(
+            SandboxRecord(
+                idempotency_key=f"{captured.idempotency_key}:dispute",
+                operation="dispute",
+                reference=_token("sbxdp", captured.idempotency_key),
+                status="needs_response",
+                amount=captured.amount,
+                currency=captured.currency,
+                parent_reference=parent,
+                behaviour=captured.behaviour,
+                result={"reason": "fraudulent", "network_reason_code": "10.4"},
+            )
+        )
+
+    def dispute_notifications(self, *, gateway_reference: str) -> list[tuple[bytes, dict[str, str]]]:
+        """The signed `charge.dispute.created` callbacks the acquirer sends for this charge."""
+        return [
+            self.build_webhook(
+                type="charge.dispute.created",
+                gateway_reference=gateway_reference,
+                amount=record.amount,
+                currency=record.currency,
+                data={"dispute": record.reference, **record.result},
+                event_id=f"evt_{record.reference}",
+            )
+            for record in self.store.children(gateway_reference)
+            if record.operation == "dispute"
+        ]
 
     # ------------------------------------------------------------------ payments
     def authorize(self, request: PaymentRequest):
@@ -474,6 +514,8 @@ class SandboxAdapter(ConnectorAdapter):
                 result=result_to_dict(result),
             )
         )
+        if operation == "capture" and stored.status == "approved" and parent is not None:
+            self._maybe_dispute(stored, parent_reference=gateway_reference)
         if fault == "timeout_after_processing":
             return RetryableError(
                 code="timeout", message="The sandbox acquirer did not answer in time.", outcome_unknown=True
@@ -606,18 +648,18 @@ class SandboxAdapter(ConnectorAdapter):
         start = dt.datetime.combine(date, dt.time.min, tzinfo=dt.UTC)
         lines = []
         for record in self.store.between(start, start + dt.timedelta(days=1)):
-            if record.status != "approved":
+            if record.status != "approved" and record.operation != "dispute":
                 continue
             if record.operation == "authorize" and not record.result.get("raw", {}).get("captured"):
                 continue
-            if record.operation not in ("authorize", "capture", "refund"):
+            if record.operation not in ("authorize", "capture", "refund", "dispute"):
                 continue
-            sign = -1 if record.operation == "refund" else 1
+            sign = -1 if record.operation in ("refund", "dispute") else 1
             fee = 0 if sign < 0 else (record.amount * FEE_BASIS_POINTS + 5_000) // 10_000 + FEE_FIXED
             lines.append(
                 SettlementLine(
                     gateway_reference=record.reference,
-                    type="refund" if sign < 0 else "capture",
+                    type=record.operation if sign < 0 else "capture",
                     amount=sign * record.amount,
                     currency=record.currency,
                     fee=fee,
