@@ -7,6 +7,7 @@ other parameters answers 400 `idempotency_error`.
 """
 
 import hashlib
+import hmac
 import json
 import time
 from datetime import timedelta
@@ -21,13 +22,19 @@ from .models import IdempotencyKey
 MAX_KEY_LENGTH = 255
 
 
+def _fingerprint_key() -> bytes:
+    return hashlib.sha256(b"clearhouse/idempotency-fingerprint/" + settings.SECRET_KEY.encode()).digest()
+
+
 def request_fingerprint(*, method: str, path: str, data) -> str:
+    """Keyed HMAC of the canonical request. Bodies can hold a card number (tokenization), so a
+    plain hash would be brute-forceable from a known BIN and last4; the key never leaves the process."""
     if hasattr(data, "lists"):
         data = {k: v if len(v) > 1 else v[0] for k, v in data.lists()}
     canonical = json.dumps(
         {"m": method, "p": path, "d": data}, sort_keys=True, default=str, separators=(",", ":")
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(_fingerprint_key(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def idempotency_begin(*, merchant, livemode: bool, key: str, method: str, path: str, request_hash: str):

@@ -124,3 +124,30 @@ def test_openapi_schema_generates_without_warnings():
 @pytest.mark.django_db
 def test_swagger_ui_served(client):
     assert client.get("/v1/docs").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("metadata", "fragment"),
+    [
+        ({"nested": {"a": 1}}, "nested"),
+        ({"x" * 41: "v"}, "x" * 41),
+        ({"k": "v" * 501}, "k"),
+        ("notadict", ""),
+    ],
+)
+def test_bad_metadata_is_400_naming_the_param(metadata, fragment):
+    from apps.core.api import MetadataField, StrictSerializer
+
+    class Input(StrictSerializer):
+        metadata = MetadataField()
+
+    from apps.core.exception_handler import validation_error_body
+
+    data = Input(data={"metadata": metadata})
+    assert not data.is_valid()
+    from rest_framework.exceptions import ValidationError
+
+    body = validation_error_body(ValidationError(data.errors))
+    assert body["param"] == "metadata"
+    assert fragment in body["message"]

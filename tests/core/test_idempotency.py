@@ -134,3 +134,18 @@ def _concurrent_idempotent_posts(base_url, plaintext, merchant):
     )
     assert other.status_code == 400
     assert other.json()["error"]["type"] == "idempotency_error"
+
+
+def test_request_fingerprint_is_keyed_not_a_plain_hash_of_the_body():
+    import hashlib
+    import json
+
+    from apps.core.idempotency import request_fingerprint
+
+    data = {"type": "card", "card": {"number": "4242424242424242"}}
+    fingerprint = request_fingerprint(method="POST", path="/v1/payment_methods", data=data)
+    canonical = json.dumps(
+        {"m": "POST", "p": "/v1/payment_methods", "d": data}, sort_keys=True, separators=(",", ":")
+    )
+    assert fingerprint != hashlib.sha256(canonical.encode()).hexdigest()
+    assert fingerprint == request_fingerprint(method="POST", path="/v1/payment_methods", data=data)

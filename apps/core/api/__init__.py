@@ -173,8 +173,8 @@ class MetadataField(serializers.Field):
     default_error_messages = {
         "not_a_dict": "Metadata must be an object of string keys and string values.",
         "too_many": "Metadata can have up to 50 keys.",
-        "key_length": "Metadata keys must be 1 to 40 characters: {key}.",
-        "value": "Metadata values must be strings of at most 500 characters ({key}).",
+        "key_length": "Metadata keys must be 1 to 40 characters without brackets: {name}.",
+        "value": "Metadata values must be strings of at most 500 characters ({name}).",
     }
 
     def __init__(self, **kwargs):
@@ -191,14 +191,14 @@ class MetadataField(serializers.Field):
         clean = {}
         for key, value in data.items():
             if not isinstance(key, str) or not 0 < len(key) <= 40 or "[" in key:
-                self.fail("key_length", key=key)
+                self.fail("key_length", name=key)
             if isinstance(value, (bool, dict, list)):
-                self.fail("value", key=key)
+                self.fail("value", name=key)
             if value is None:
                 value = ""
             value = str(value)
             if len(value) > 500:
-                self.fail("value", key=key)
+                self.fail("value", name=key)
             clean[key] = value
         return clean
 
