@@ -132,10 +132,9 @@ def receiver_server():
 
 
 def _reset_publisher() -> None:
-    if celery_app._pool is not None:
-        with contextlib.suppress(Exception):
-            celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # kombu keeps one pool per broker URL (process-global); forgetting the app's cached handles
+    # makes the next publish pick the pool of the URL now configured.
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
@@ -143,20 +142,19 @@ def _reset_publisher() -> None:
 def real_broker(url: str = REDIS_URL):
     """Switches this process from eager tasks to publishing to `url` on a queue of its own."""
     conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.task_default_queue, conf.broker_transport_options)
+    saved = (conf.task_always_eager, conf.get("broker_write_url"), conf.task_default_queue)
     queue = f"webhooks-test-{uuid.uuid4().hex[:10]}"
     conf.task_always_eager = False
-    conf.broker_url = url
+    # broker_url itself gives way to the CELERY_BROKER_URL environment variable; the write URL
+    # (what publishing uses) is read from the configuration first.
+    conf.broker_write_url = url
     conf.task_default_queue = queue
-    conf.broker_transport_options = {"visibility_timeout": 3600}
     _reset_publisher()
     try:
         yield queue
     finally:
         _purge(url, queue)
-        (conf.task_always_eager, conf.broker_url, conf.task_default_queue, conf.broker_transport_options) = (
-            saved
-        )
+        (conf.task_always_eager, conf.broker_write_url, conf.task_default_queue) = saved
         _reset_publisher()
 
 
@@ -182,11 +180,15 @@ class Worker:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def child_pids(self) -> list[int]:
-        try:
-            out = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text()
-        except OSError:
-            return []
-        return [int(p) for p in out.split()]
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.pid:
+                children.append(int(stat.parent.name))
+        return children
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -204,7 +206,13 @@ class Worker:
 
 
 def start_worker(
-    *, queue: str, broker_url: str = REDIS_URL, pool: str = "solo", concurrency: int = 1, tmp_path: Path
+    *,
+    queue: str,
+    tmp_path: Path,
+    broker_url: str = REDIS_URL,
+    pool: str = "solo",
+    concurrency: int = 1,
+    extra_env: dict | None = None,
 ) -> Worker:
     log_path = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
     env = {
@@ -215,6 +223,7 @@ def start_worker(
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "WEBHOOKS_ALLOW_PRIVATE_URLS_IN_TEST_MODE": "true",
         "CONN_MAX_AGE": "0",
+        **(extra_env or {}),
     }
     log = open(log_path, "wb")  # noqa: SIM115 (closed when the process ends)
     proc = subprocess.Popen(

@@ -1,0 +1,215 @@
+"""End to end with a real Celery worker subprocess, a real Redis broker (db 5, a queue of this
+run's own; a private redis-server for the outage test) and a real local HTTP receiver.
+
+Time is controlled by making a delivery due (next_attempt_at = now) and running the sweeper, as
+the beat would; nothing here asserts how long anything took."""
+
+import json
+import os
+import signal
+
+import pytest
+from django.core.signals import request_started
+from django.db import close_old_connections, transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from apps.audit.services import Actor
+from apps.webhooks import retry, services, tasks
+from apps.webhooks.models import Delivery, DeliveryAttempt, Event
+from tests.intents.helpers import make_card, pay
+from tests.webhooks.helpers import (
+    private_redis,
+    real_broker,
+    start_worker,
+    verify_webhook_signature,
+    wait_until,
+    worker_running,
+)
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+ACTOR = Actor.system("tests")
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    request_started.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+
+
+def make_endpoint(merchant, url, events=("*",)):
+    return services.webhook_endpoint_create(
+        merchant=merchant, livemode=False, url=url, enabled_events=list(events), actor=ACTOR
+    )
+
+
+def record(merchant, type_="payment_intent.succeeded") -> Event:
+    with transaction.atomic():
+        return services.event_record(
+            merchant=merchant, livemode=False, type=type_, data={"id": "pi_w", "object": "payment_intent"}
+        )
+
+
+def delivery_state(event, **filters):
+    return Delivery.objects.filter(event=event, **filters).first()
+
+
+def make_due_and_sweep(delivery) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert services.deliveries_sweep() == 1
+
+
+def test_a_payment_through_the_api_is_delivered_signed(api, merchant, receiver, tmp_path):
+    with real_broker() as queue, worker_running(queue=queue, tmp_path=tmp_path):
+        created = api.post(
+            "/v1/webhook_endpoints",
+            {"url": receiver.url, "enabled_events": ["payment_intent.*"]},
+            format="json",
+        ).json()
+        body = pay(api, make_card(merchant)).json()
+        assert body["status"] == "succeeded", body
+        expected = set(
+            Event.objects.filter(type__startswith="payment_intent.").values_list("public_id", flat=True)
+        )
+        assert len(expected) >= 2
+        got = receiver.wait_for(len(expected))
+        wait_until(
+            lambda: Delivery.objects.filter(status="succeeded").count() == len(expected), message="deliveries"
+        )
+    assert {json.loads(r.body)["id"] for r in got} == expected
+    for request in got:
+        signature = {k.lower(): v for k, v in request.headers.items()}["payments-signature"]
+        assert verify_webhook_signature(request.body.decode(), signature, created["secret"])
+    succeeded = [json.loads(r.body) for r in got if json.loads(r.body)["type"] == "payment_intent.succeeded"]
+    assert succeeded[0]["data"]["object"]["id"] == body["id"]
+
+
+def test_retries_on_500_and_on_a_timeout_follow_the_schedule(merchant, receiver, tmp_path):
+    receiver.script.extend([500, "hang"])
+    with (
+        real_broker() as queue,
+        worker_running(queue=queue, tmp_path=tmp_path, extra_env={"WEBHOOKS_DELIVERY_TIMEOUT_SECONDS": "2"}),
+    ):
+        make_endpoint(merchant, receiver.url)
+        event = record(merchant)
+        first = wait_until(lambda: delivery_state(event, attempt_count=1), message="first attempt")
+        gap = (first.next_attempt_at - first.last_attempt_at).total_seconds()
+        assert retry.base_delay(1) * 0.9 <= gap <= retry.base_delay(1) * 1.1
+        assert first.last_response_status == 500 and first.status == "pending"
+
+        make_due_and_sweep(first)
+        second = wait_until(lambda: delivery_state(event, attempt_count=2), message="second attempt")
+        receiver.release()
+        gap = (second.next_attempt_at - second.last_attempt_at).total_seconds()
+        assert retry.base_delay(2) * 0.9 <= gap <= retry.base_delay(2) * 1.1
+        assert second.last_error == "timeout" and second.status == "pending"
+
+        make_due_and_sweep(second)
+        third = wait_until(lambda: delivery_state(event, status="succeeded"), message="success")
+    assert third.attempt_count == 3
+    outcomes = list(
+        DeliveryAttempt.objects.filter(delivery=third)
+        .order_by("number")
+        .values_list("response_status", "error")
+    )
+    assert outcomes == [(500, ""), (None, "timeout"), (200, "")]
+    assert [json.loads(r.body)["id"] for r in receiver.requests] == [event.public_id] * 3
+
+
+def test_410_disables_the_endpoint(merchant, receiver, tmp_path):
+    receiver.default = 410
+    with real_broker() as queue, worker_running(queue=queue, tmp_path=tmp_path):
+        endpoint, _ = make_endpoint(merchant, receiver.url, ["payment_intent.*"])
+        event = record(merchant)
+        wait_until(lambda: delivery_state(event, status="failed"), message="failed delivery")
+    endpoint.refresh_from_db()
+    assert (endpoint.status, endpoint.disabled_reason) == ("disabled", "gone")
+    assert Event.objects.filter(type="webhook_endpoint.disabled").count() == 1
+    assert len(receiver.requests) == 1
+
+
+def test_killing_the_worker_mid_delivery_loses_nothing(merchant, receiver, tmp_path):
+    """SIGKILL the whole worker while the receiver holds the request: the transaction that
+    claimed the row dies with it, and after a restart the event is delivered, same event id."""
+    receiver.script.append("hang")
+    with real_broker() as queue:
+        worker = start_worker(queue=queue, tmp_path=tmp_path)
+        try:
+            make_endpoint(merchant, receiver.url)
+            event = record(merchant)
+            receiver.wait_for(1)
+            worker.kill()
+        finally:
+            worker.stop()
+        receiver.release()
+        delivery = Delivery.objects.get(event=event)
+        assert (delivery.status, delivery.attempt_count) == ("pending", 0)
+
+        with worker_running(queue=queue, tmp_path=tmp_path):
+            with override_settings(WEBHOOKS_REENQUEUE_AFTER_SECONDS=0):
+                assert services.deliveries_sweep() == 1  # the beat's job
+            receiver.wait_for(2)
+            delivered = wait_until(lambda: delivery_state(event, status="succeeded"), message="redelivery")
+    assert delivered.attempt_count == 1
+    assert [json.loads(r.body)["id"] for r in receiver.requests] == [event.public_id] * 2
+    assert [r.headers["webhook-id"] for r in receiver.requests] == [event.public_id] * 2
+
+
+def test_killing_the_pool_process_mid_delivery_redelivers_the_task(merchant, receiver, tmp_path):
+    """acks_late + reject_on_worker_lost: the message goes back to the broker when the process
+    running it dies, and the next process sends the event again, without any sweeper."""
+    receiver.script.append("hang")
+    with real_broker() as queue, worker_running(queue=queue, tmp_path=tmp_path, pool="prefork") as worker:
+        make_endpoint(merchant, receiver.url)
+        event = record(merchant)
+        receiver.wait_for(1)
+        children = worker.child_pids()
+        assert len(children) == 1
+        os.kill(children[0], signal.SIGKILL)
+        receiver.release()
+        receiver.wait_for(2, timeout=90)
+        delivered = wait_until(lambda: delivery_state(event, status="succeeded"), message="redelivery")
+        log = worker.log()
+    assert delivered.attempt_count == 1
+    assert "WorkerLostError" in log
+    assert [json.loads(r.body)["id"] for r in receiver.requests] == [event.public_id] * 2
+
+
+def test_a_broker_outage_loses_no_event(api, merchant, receiver, tmp_path):
+    """Redis stops; payments through the API still succeed (their events wait in the outbox);
+    Redis comes back; the outbox sweeper (what the beat runs) gets every event delivered."""
+    with (
+        private_redis() as redis_server,
+        real_broker(redis_server.url) as queue,
+        worker_running(
+            queue=queue,
+            broker_url=redis_server.url,
+            tmp_path=tmp_path,
+            extra_env={"WEBHOOKS_OUTBOX_GRACE_SECONDS": "0"},
+        ),
+    ):
+        api.post(
+            "/v1/webhook_endpoints",
+            {"url": receiver.url, "enabled_events": ["payment_intent.*", "charge.*"]},
+            format="json",
+        )
+        cards = [make_card(merchant) for _ in range(3)]
+        redis_server.stop()
+        bodies = [pay(api, card).json() for card in cards]
+        assert [b["status"] for b in bodies] == ["succeeded"] * 3
+        waiting = Event.objects.filter(type__regex=r"^(payment_intent|charge)\.")
+        assert waiting.count() >= 6
+        assert not waiting.filter(enqueued_at__isnull=False).exists()
+        expected = set(waiting.values_list("public_id", flat=True))
+
+        redis_server.start_again()
+
+        def swept_and_delivered():
+            services._publish(tasks.events_outbox_sweep_task)
+            return Delivery.objects.filter(status="succeeded").count() >= len(expected)
+
+        wait_until(swept_and_delivered, timeout=120, interval=1.0, message="every event delivered")
+    received = {json.loads(r.body)["id"] for r in receiver.requests}
+    assert received == expected
+    assert not Event.objects.filter(enqueued_at__isnull=True).exists()
