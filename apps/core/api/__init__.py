@@ -63,6 +63,11 @@ class MerchantAPIView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        rate = getattr(request, "_rate_limit", None)
+        if rate is not None:
+            response["RateLimit-Limit"], response["RateLimit-Remaining"], response["RateLimit-Reset"] = map(
+                str, rate
+            )
         record = getattr(self, "_idempotency_record", None)
         if record is not None:
             self._idempotency_record = None
