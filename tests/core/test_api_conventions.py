@@ -151,3 +151,11 @@ def test_bad_metadata_is_400_naming_the_param(metadata, fragment):
     body = validation_error_body(ValidationError(data.errors))
     assert body["param"] == "metadata"
     assert fragment in body["message"]
+
+
+@pytest.mark.django_db
+def test_metrics_endpoint_exposes_prometheus_counters(client, api):
+    api.get("/v1/settings")
+    body = client.get("/metrics").content.decode()
+    assert "django_http_requests_total_by_view_transport_method_total" in body
+    assert "django_http_responses_total_by_status_total" in body
