@@ -115,7 +115,7 @@ class WebhookEndpointAdmin(ConfigHistoryMixin, _ReadOnly, ModelAdmin):
     def enable_endpoints(self, request, queryset):
         self._set_enabled(request, queryset, enabled=True)
 
-    @admin.action(description="Retry failed deliveries of selected endpoints", permissions=["manage"])
+    @admin.action(description="Retry failed deliveries of selected endpoints", permissions=["redrive"])
     def retry_failed_deliveries(self, request, queryset):
         total = 0
         for endpoint in queryset.select_related("merchant"):
@@ -129,7 +129,10 @@ class WebhookEndpointAdmin(ConfigHistoryMixin, _ReadOnly, ModelAdmin):
         self.message_user(request, f"Re-driving {total} failed deliveries.")
 
     def has_manage_permission(self, request):
-        return request.user.has_perm("webhooks.view_webhookendpoint") and request.user.is_staff
+        return request.user.has_perm("webhooks.manage_webhookendpoint")
+
+    def has_redrive_permission(self, request):
+        return request.user.has_perm("webhooks.redrive_delivery")
 
 
 class DeliveryAttemptInline(TabularInline):
@@ -215,7 +218,7 @@ class DeliveryAdmin(_ReadOnly, ModelAdmin):
         self.message_user(request, f"Replaying {count} deliveries.")
 
     def has_replay_permission(self, request):
-        return request.user.is_staff and request.user.has_perm("webhooks.view_delivery")
+        return request.user.has_perm("webhooks.redrive_delivery")
 
 
 @admin.register(Event)

@@ -77,6 +77,7 @@ class WebhookEndpoint(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["merchant", "livemode", "status"], name="endpoint_tenant_status_idx")]
+        permissions = [("manage_webhookendpoint", "Can enable and disable webhook endpoints")]
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.url}"
@@ -116,6 +117,7 @@ class Delivery(PublicIdModel, TimeStampedModel):
 
     class Meta:
         verbose_name_plural = "deliveries"
+        permissions = [("redrive_delivery", "Can replay and re-drive webhook deliveries")]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "endpoint"],
