@@ -23,22 +23,22 @@ def refund_reject(approval: ApprovalRequest, actor: Actor) -> None:
 
 
 def payout_execute(approval: ApprovalRequest, actor: Actor) -> None:
-    from apps.payouts import services
+    from apps.payouts.services import payout_approve
 
-    services.payout_approve(payout_id=approval.target_id, actor=actor, reason=_reason(approval))
+    payout_approve(
+        payout_id=approval.target_id, actor=actor, user=approval.decided_by, reason=_reason(approval)
+    )
 
 
 def payout_reject(approval: ApprovalRequest, actor: Actor) -> None:
-    from apps.payouts import services
+    from apps.payouts.services import payout_reject as reject
 
-    reject = getattr(services, "payout_reject", None) or getattr(services, "payout_cancel", None)
-    if reject is not None:
-        reject(payout_id=approval.target_id, actor=actor, reason=_reason(approval))
+    reject(payout_id=approval.target_id, actor=actor, user=approval.decided_by, reason=_reason(approval))
 
 
 def balance_adjustment_execute(approval: ApprovalRequest, actor: Actor) -> None:
-    """The payload holds the adjustment as requested: {"account": …, "amount": …, "currency": …,
-    "description": …} (whatever `ledger_adjustment_post` takes besides the actor and reason)."""
+    """The payload holds the adjustment as requested by `ledger_adjustment_request`: {"currency", "amount"};
+    the approval's public id makes the posting idempotent."""
     from apps.ledger.services import ledger_adjustment_post
 
     ledger_adjustment_post(

@@ -153,7 +153,7 @@ def _error_text(exc: Exception) -> str:
 
 
 def _run_decision(approval_pk: int, user) -> None:
-    approval = ApprovalRequest.objects.select_related("merchant").get(pk=approval_pk)
+    approval = ApprovalRequest.objects.select_related("merchant", "decided_by").get(pk=approval_pk)
     kind = registry.get(approval.kind)
     actor = Actor.staff(user)
     if approval.status == ApprovalRequest.Status.REJECTED:

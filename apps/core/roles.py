@@ -31,7 +31,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Finds payments, refunds within policy, helps merchants with webhooks.
     "support": (
         "merchants.view_merchant",
-        "vault.view_*",
+        "vault.view_customer",
+        "vault.view_paymentmethod",
         "vault.delete_paymentmethod",
         "vault.delete_customer",
         "intents.view_*",
@@ -47,7 +48,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Reviews fraud decisions; sees payments and customers, never money controls.
     "risk": (
         "merchants.view_merchant",
-        "vault.view_*",
+        "vault.view_customer",
+        "vault.view_paymentmethod",
         "intents.view_*",
         "intents.cancel_paymentintent",
         "refunds.view_*",
@@ -65,24 +67,46 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "payouts.view_*",
         "approvals.view_*",
         "webhooks.view_*",
-        "vault.view_*",
+        "vault.view_customer",
+        "vault.view_paymentmethod",
         "pghistory.view_*",
     ),
     # Platform administrators: configuration of merchants, keys, connectors, roles.
     "admin": ("*",),
 }
 
-# Nobody may change or delete append-only records, whatever their role.
+# Nobody may change or delete append-only records, whatever their role; approval requests and
+# audit entries are only ever written by services.
 NEVER_GRANTED = (
+    "audit.add_auditentry",
     "audit.change_*",
     "audit.delete_*",
+    "approvals.add_*",
+    "approvals.change_*",
+    "approvals.delete_*",
+    # pghistory event tables (…Event models) and the webhook outbox are append-only.
+    "*.add_*event",
+    "*.change_*event",
+    "*.delete_*event",
+    "*.change_*events",
+    "*.delete_*events",
     "ledger.change_journalentry",
     "ledger.delete_journalentry",
     "ledger.change_posting",
     "ledger.delete_posting",
+    "pghistory.add_*",
     "pghistory.change_*",
     "pghistory.delete_*",
 )
+
+
+ROLE_DESCRIPTIONS = {
+    "finance": "Reconciles, pays out, approves large refunds/payouts and balance adjustments.",
+    "support": "Finds payments, refunds within policy (above the threshold a finance approver decides).",
+    "risk": "Reviews fraud decisions; sees payments and customers, never money controls.",
+    "compliance": "Reads everything that leaves a trace; exports the audit log.",
+    "admin": "Platform administrators: merchants, keys, connectors, staff and roles.",
+}
 
 
 def role_grants(role: str, perm: str) -> bool:
@@ -104,3 +128,25 @@ def sync_roles(sender=None, **kwargs) -> None:
         group, _ = Group.objects.get_or_create(name=role)
         wanted = [p for p in permissions if role_grants(role, f"{p.content_type.app_label}.{p.codename}")]
         group.permissions.set(wanted)
+
+
+def roles_matrix_markdown() -> str:
+    """The README's roles matrix, generated from ROLE_PERMISSIONS for every model in the admin."""
+    from django.contrib import admin
+    from django.contrib.auth import get_permission_codename
+
+    rows = []
+    for model in sorted(admin.site._registry, key=lambda m: m._meta.label):
+        opts = model._meta
+        if opts.proxy and opts.app_label == "pghistory":
+            continue
+        codenames = [get_permission_codename(action, opts) for action in opts.default_permissions]
+        codenames += [codename for codename, _ in opts.permissions]
+        cells = []
+        for role in ROLES:
+            granted = [c for c in codenames if role_grants(role, f"{opts.app_label}.{c}")]
+            words = [c.rsplit("_", 1)[0] if c.endswith(f"_{opts.model_name}") else c for c in granted]
+            cells.append(", ".join(words) if words else "—")
+        rows.append(f"| `{opts.label}` | " + " | ".join(cells) + " |")
+    header = "| Model | " + " | ".join(ROLES) + " |\n|---|" + "---|" * len(ROLES)
+    return header + "\n" + "\n".join(rows) + "\n"

@@ -3,10 +3,13 @@
 2FA is enforced when `settings.ADMIN_2FA_REQUIRED` is true (the default; `make run` turns it off for
 the embedded demo). The setting is read per request, so tests can flip it."""
 
+from functools import wraps
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -91,6 +94,9 @@ class BackOfficeSite(UnfoldAdminSite):
             extra_context=context,
         )(request)
 
+    def admin_view(self, view, cacheable=False):
+        return super().admin_view(_guard_actions(view), cacheable)
+
     def get_urls(self):
         from apps.reporting import views
 
@@ -98,3 +104,20 @@ class BackOfficeSite(UnfoldAdminSite):
             path("global-search/", self.admin_view(views.global_search_view), name="global_search"),
         ]
         return extra + super().get_urls()
+
+
+def _guard_actions(view):
+    """A changelist POST naming an action the staff member is not offered answers 403 (Django would
+    quietly redirect with "No action selected"), so forbidden actions fail loudly everywhere."""
+    model_admin = getattr(view, "__self__", None)
+    if model_admin is None or getattr(view, "__name__", "") != "changelist_view":
+        return view
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action and action not in model_admin.get_actions(request):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded

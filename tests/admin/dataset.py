@@ -1,0 +1,36 @@
+"""One object of (almost) every admin-registered model, built through the real services/API."""
+
+from apps.audit.services import Actor, audit_export_request, audit_export_run
+from apps.merchants.models import MerchantSettings
+from tests.intents.helpers import make_card, make_customer, pay
+
+ACTOR = Actor.system("tests")
+
+
+def build(merchant, api, requester):
+    from tests.payouts.conftest import fund, us_bank
+
+    MerchantSettings.objects.filter(merchant=merchant).update(refund_approval_threshold=1000)
+    customer = make_customer(merchant, email="ann@example.com")
+    intent = pay(api, make_card(merchant, customer=customer), customer=customer.public_id, amount=5000).json()
+    api.post("/v1/refunds", {"payment_intent": intent["id"], "amount": 500}, format="json")
+    from apps.refunds.services import refund_create
+
+    refund = refund_create(
+        merchant=merchant,
+        livemode=False,
+        actor=Actor.staff(requester),
+        payment_intent=intent["id"],
+        amount=2000,
+        reason="requested_by_customer",
+    )
+    api.post(
+        "/v1/webhook_endpoints", {"url": "https://example.com/hooks", "enabled_events": ["*"]}, format="json"
+    )
+    fund(merchant, 100_000)
+    us_bank(merchant)
+    from apps.payouts.services import payout_create
+
+    payout_create(merchant=merchant, livemode=False, amount=1000, currency="USD", actor=ACTOR)
+    export = audit_export_run(export_id=audit_export_request(user=requester).pk)
+    return {"intent": intent, "refund": refund, "export": export}
