@@ -1,0 +1,218 @@
+"""Webhook delivery throughput and commit→delivery lag, with real Celery workers and Redis.
+
+    .venv/bin/python bench/webhooks_delivery.py [--backlog 600] [--rate 5] [--seconds 20] [--concurrency 2]
+
+Uses DATABASE_URL (default: database clearhouse_webhooks_bench, created and migrated if missing)
+and CELERY_BROKER_URL (default redis://127.0.0.1:6379/5) on a queue of its own. A local HTTP
+receiver (thread pool, keep-alive, answers 200 at once) records when each event arrives.
+
+1. Throughput: with no worker running, `--backlog` events are committed (each one's fan-out is
+   published on commit); then one Celery worker with `--concurrency` pool processes (prefork,
+   prefetch 1, acks_late) starts and drains them: fan-out + signed POST + attempt recorded.
+   Prints deliveries per second, from worker ready to the last delivery.
+2. Lag: with the worker running, events are committed at `--rate` per second for `--seconds`;
+   prints the commit→delivery lag p50 / p99 / max (commit = right after COMMIT returns).
+
+The worker is stopped by its pid at the end and the queue is deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+QUEUE = f"webhooks-bench-{uuid.uuid4().hex[:8]}"
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clearhouse_webhooks_bench")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
+os.environ.setdefault("CACHE_URL", "locmemcache://bench")
+os.environ["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+ARRIVALS: dict[str, float] = {}
+LOCK = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        now = time.time()
+        event_id = json.loads(body)["id"]
+        with LOCK:
+            ARRIVALS.setdefault(event_id, now)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_worker(concurrency: int, log_path: Path) -> subprocess.Popen:
+    log = open(log_path, "wb")  # noqa: SIM115 (kept open for the worker's lifetime)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config.celery", "worker", "-Q", QUEUE, "-P", "prefork",
+         "-c", str(concurrency), "-n", f"{QUEUE}@%h", "--without-heartbeat", "--without-gossip",
+         "--without-mingle", "-l", "INFO"],
+        cwd=ROOT, env={**os.environ, "LOG_LEVEL": "INFO"}, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while b" ready." not in log_path.read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"worker did not start:\n{log_path.read_text()[-2000:]}")
+        time.sleep(0.05)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def wait_for(ids: list[str], timeout: float) -> float:
+    deadline = time.monotonic() + timeout
+    while True:
+        with LOCK:
+            missing = [i for i in ids if i not in ARRIVALS]
+        if not missing:
+            with LOCK:
+                return max(ARRIVALS[i] for i in ids)
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{len(missing)} of {len(ids)} events never arrived")
+        time.sleep(0.02)
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backlog", type=int, default=600)
+    parser.add_argument("--rate", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--concurrency", type=int, default=2)
+    args = parser.parse_args()
+
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+
+    call_command("migrate", verbosity=0)
+    from apps.audit.services import Actor
+    from apps.merchants.models import Merchant
+    from apps.webhooks import services
+    from apps.webhooks.models import Delivery
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+
+    merchant = Merchant.objects.create(name=f"Bench {QUEUE}")
+    endpoint, _ = services.webhook_endpoint_create(
+        merchant=merchant, livemode=False, url=url, enabled_events=["*"], actor=Actor.system("bench")
+    )
+    data = {
+        "id": "pi_bench",
+        "object": "payment_intent",
+        "amount": 2000,
+        "currency": "usd",
+        "status": "succeeded",
+    }
+    commits: dict[str, float] = {}
+
+    def emit() -> str:
+        with transaction.atomic():
+            holder: dict = {}
+            # Registered first, so it runs right after COMMIT, before the fan-out is published.
+            transaction.on_commit(lambda: holder.__setitem__("t", time.time()))
+            event = services.event_record(
+                merchant=merchant, livemode=False, type="payment_intent.succeeded", data=data
+            )
+        commits[event.public_id] = holder["t"]
+        return event.public_id
+
+    log_path = Path(f"/tmp/{QUEUE}.log")
+    worker = None
+    try:
+        # 1. throughput: drain a backlog
+        started = time.monotonic()
+        backlog = [emit() for _ in range(args.backlog)]
+        produce_s = time.monotonic() - started
+        worker = start_worker(args.concurrency, log_path)
+        ready = time.time()
+        last = wait_for(backlog, timeout=600)
+        drain_s = last - ready
+        print(
+            f"backlog: {args.backlog} events committed in {produce_s:.1f}s ({args.backlog / produce_s:.0f}/s)"
+        )
+        print(
+            f"throughput: {args.backlog} deliveries in {drain_s:.2f}s = {args.backlog / drain_s:.0f} deliveries/s "
+            f"({args.concurrency} worker processes, fan-out + signed POST + attempt recorded)"
+        )
+
+        # 2. lag at a steady rate
+        interval = 1.0 / args.rate
+        steady = []
+        next_at = time.monotonic()
+        end = next_at + args.seconds
+        while time.monotonic() < end:
+            steady.append(emit())
+            next_at += interval
+            time.sleep(max(0.0, next_at - time.monotonic()))
+        wait_for(steady, timeout=120)
+        lags = [(ARRIVALS[i] - commits[i]) * 1000 for i in steady]
+        print(
+            f"lag commit→delivery at {args.rate:.0f} events/s for {args.seconds:.0f}s ({len(steady)} events): "
+            f"p50 {statistics.median(lags):.1f} ms, p99 {pct(lags, 0.99):.1f} ms, max {max(lags):.1f} ms"
+        )
+        ok = Delivery.objects.filter(endpoint=endpoint, status="succeeded").count()
+        print(f"deliveries recorded succeeded: {ok} of {len(backlog) + len(steady)}")
+    finally:
+        if worker is not None:
+            stop(worker)
+        server.shutdown()
+        import redis
+
+        redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).delete(QUEUE)
+
+
+if __name__ == "__main__":
+    main()
