@@ -103,7 +103,7 @@ def navigation_items(request) -> list[dict]:
                 continue
             items.append({"title": item_title, "icon": icon, "link": link})
         if items:
-            groups.append({"title": title, "separator": True, "collapsible": True, "items": items})
+            groups.append({"title": title, "separator": True, "collapsible": False, "items": items})
     return groups
 
 
