@@ -160,7 +160,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "PaymentMethodTypeEnum": "apps.merchants.models.DEFAULT_PAYMENT_METHOD_TYPES",
-        "CaptureMethodEnum": "apps.merchants.models.MerchantSettings.CaptureMethod",
+        "CaptureMethodEnum": ["automatic", "manual"],
     },
 }
 API_VERSION = "2026-11-01"
