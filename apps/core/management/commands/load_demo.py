@@ -26,6 +26,19 @@ def demo_key_body(kind: str) -> str:
     return digest[:44]
 
 
+def demo_totp_device(user):
+    """One authenticator per demo staff user, with a key derived from SECRET_KEY so the printed
+    otpauth URI stays valid across runs (demo only)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    seed = f"clearhouse-demo-totp-{user.username}-{settings.SECRET_KEY}"
+    key = hashlib.sha256(seed.encode()).hexdigest()[:40]
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="demo authenticator", defaults={"key": key, "confirmed": True}
+    )
+    return device
+
+
 class Command(BaseCommand):
     help = "Load idempotent demo data (merchant, keys, staff per role, sample payments)."
 
@@ -60,7 +73,7 @@ class Command(BaseCommand):
                         username=role, email=f"{role}@clearhouse.test", password=password, is_staff=True
                     )
                 user.groups.add(Group.objects.get(name=role))
-                logins.append((role, password))
+                logins.append((role, password, demo_totp_device(user)))
         apps_dir = Path(__file__).resolve().parents[3]
         for path in sorted(apps_dir.glob("*/demo.py")):
             module = importlib.import_module(f"apps.{path.parent.name}.demo")
@@ -69,6 +82,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  Merchant:         {merchant.name} ({merchant.public_id})")
         self.stdout.write(f"  Secret key:       {keys[ApiKey.Kind.SECRET]}")
         self.stdout.write(f"  Publishable key:  {keys[ApiKey.Kind.PUBLISHABLE]}")
-        self.stdout.write("  Staff logins (/admin/):")
-        for role, password in logins:
+        self.stdout.write(
+            "  Staff logins (/admin/); when ADMIN_2FA_REQUIRED is true, add the TOTP URI to an authenticator app:"
+        )
+        for role, password, device in logins:
             self.stdout.write(f"    {role:<11} password {password}")
+            self.stdout.write(f"    {'':<11} totp     {device.config_url}")
