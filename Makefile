@@ -27,7 +27,7 @@ install: $(VENV)/.installed-dev
 
 # Embedded default: SQLite file + filesystem Celery broker; web, worker and beat via honcho.
 run: $(VENV)/.installed-dev
-	mkdir -p var/broker/queue var/broker/processed var/media
+	mkdir -p var/broker/queue var/broker/processed var/broker/control var/media
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
