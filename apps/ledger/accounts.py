@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from .models import Account, Posting
@@ -99,8 +99,32 @@ def with_balance(queryset):
     return queryset.annotate(balance=Coalesce(F("snapshot__balance"), 0) + Coalesce(Subquery(tail), 0))
 
 
+def account_balances(accounts) -> list[tuple[dict, int]]:
+    """[(account row, balance)] for an Account queryset, in two short queries: the accounts with
+    their snapshots, then the tails with literal lower bounds. (One correlated query works too,
+    but the planner cannot see the snapshot bound, over-estimates the tail at millions of rows
+    and pays ~60 ms of JIT compilation for a sub-millisecond scan.)"""
+    rows = list(
+        accounts.values("pk", "key", "kind", "currency", "snapshot__balance", "snapshot__upto_posting_id")
+    )
+    if not rows:
+        return []
+    condition = Q()
+    for row in rows:
+        condition |= Q(account_id=row["pk"], id__gt=row["snapshot__upto_posting_id"] or 0)
+    tails = dict(
+        Posting.objects.filter(condition)
+        .order_by()
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    return [(row, (row["snapshot__balance"] or 0) + int(tails.get(row["pk"]) or 0)) for row in rows]
+
+
 def balances_by_key(keys: list[str]) -> dict[str, int]:
-    rows = with_balance(Account.objects.filter(key__in=keys)).values_list("key", "balance")
     result = dict.fromkeys(keys, 0)
-    result.update({key: int(balance) for key, balance in rows})
+    result.update(
+        {row["key"]: balance for row, balance in account_balances(Account.objects.filter(key__in=keys))}
+    )
     return result

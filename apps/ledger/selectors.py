@@ -3,24 +3,21 @@ from django.db.models import QuerySet
 from apps.core.api import unix
 from apps.core.errors import NotFoundError
 
-from .accounts import with_balance
+from .accounts import account_balances
 from .models import Account, BalanceTransaction
 
 
 def balance_get(*, merchant, livemode: bool) -> dict[str, dict[str, int]]:
     """{currency: {"pending": n, "available": n, "reserve": n}} from snapshots + posting tails:
-    one query whatever the number of postings."""
-    rows = with_balance(
-        Account.objects.filter(
-            owner=Account.Owner.MERCHANT,
-            merchant=merchant,
-            livemode=livemode,
-            kind__in=Account.MERCHANT_KINDS,
-        )
-    ).values_list("currency", "kind", "balance")
+    two queries whatever the number of postings."""
+    accounts = Account.objects.filter(
+        owner=Account.Owner.MERCHANT, merchant=merchant, livemode=livemode, kind__in=Account.MERCHANT_KINDS
+    )
     result: dict[str, dict[str, int]] = {}
-    for currency, kind, balance in rows:
-        result.setdefault(currency, {"pending": 0, "available": 0, "reserve": 0})[kind] = int(balance)
+    for row, balance in account_balances(accounts):
+        result.setdefault(row["currency"], {"pending": 0, "available": 0, "reserve": 0})[row["kind"]] = (
+            balance
+        )
     return result
 
 
