@@ -204,6 +204,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
+# --- Ledger and payouts -------------------------------------------------------------------------
+# A capture in another currency than the merchant's settlement currency uses the latest rate not
+# older than this; without one it settles in its own currency and is flagged for finance.
+LEDGER_FX_MAX_RATE_AGE_HOURS = env.int("LEDGER_FX_MAX_RATE_AGE_HOURS", default=24)
+# Dotted path of a rate provider for the hourly refresh task ("" = off; the demo provider is
+# "apps.ledger.fx.sandbox_provider").
+LEDGER_FX_PROVIDER = env.str("LEDGER_FX_PROVIDER", default="")
+# How long the sandbox bank keeps a payout in transit before answering paid or failed.
+PAYOUTS_SANDBOX_SETTLE_SECONDS = env.int("PAYOUTS_SANDBOX_SETTLE_SECONDS", default=60)
+
 # --- Back office ------------------------------------------------------------------------------
 ADMIN_2FA_REQUIRED = env.bool("ADMIN_2FA_REQUIRED", default=True)
 # Test mode may deliver webhooks to localhost/private addresses; live mode never does.
