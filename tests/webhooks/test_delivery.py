@@ -117,10 +117,11 @@ def test_retries_on_500_follow_the_schedule_until_3_days_then_the_endpoint_is_di
     attempts = list(DeliveryAttempt.objects.filter(delivery=delivery).order_by("number"))
     assert len(receiver.requests) == len(attempts) == delivery.attempt_count
     assert all(a.response_status == 500 and a.outcome == "failed" for a in attempts)
-    # Every gap is the documented delay ±10 % jitter, except the last, clipped at the 3-day mark.
+    # Every gap is the documented delay ±10 % jitter (counted from the end of the attempt, so the
+    # HTTP round trip comes on top), except the last, clipped at the 3-day mark.
     for number, gap in enumerate(gaps[:-1], start=1):
         base = retry.base_delay(number)
-        assert base * 0.9 - 0.01 <= gap <= base * 1.1 + 0.01, (number, gap)
+        assert base * 0.9 <= gap <= base * 1.1 + 1.0, (number, gap)
     assert [round(retry.base_delay(n)) for n in range(1, 9)] == [
         5,
         300,

@@ -58,7 +58,7 @@ def delivery_to_dict(delivery) -> dict:
 # --- input ------------------------------------------------------------------------------------
 
 
-class EndpointCreateInput(StrictSerializer):
+class WebhookEndpointCreateInput(StrictSerializer):
     url = serializers.CharField(max_length=2048)
     enabled_events = serializers.ListField(
         child=serializers.CharField(max_length=100), allow_empty=False, max_length=200
@@ -68,7 +68,7 @@ class EndpointCreateInput(StrictSerializer):
     metadata = MetadataField()
 
 
-class EndpointUpdateInput(StrictSerializer):
+class WebhookEndpointUpdateInput(StrictSerializer):
     url = serializers.CharField(max_length=2048, required=False)
     enabled_events = serializers.ListField(
         child=serializers.CharField(max_length=100), allow_empty=False, max_length=200, required=False
@@ -78,25 +78,25 @@ class EndpointUpdateInput(StrictSerializer):
     disabled = StrictBooleanField(required=False)
 
 
-class RotateSecretInput(StrictSerializer):
+class WebhookRotateSecretInput(StrictSerializer):
     # How long the previous secret keeps signing (a second signature) after the rotation.
     previous_secret_expires_in = StrictIntegerField(
         required=False, min_value=0, max_value=7 * 24 * 3600, default=24 * 3600
     )
 
 
-class EmptyInput(StrictSerializer):
+class WebhookEndpointTestInput(StrictSerializer):
     pass
 
 
-class RetryFailedInput(StrictSerializer):
+class WebhookRetryFailedInput(StrictSerializer):
     webhook_endpoint = serializers.CharField(max_length=64, required=False)
 
 
 # --- output (schema only) ---------------------------------------------------------------------
 
 
-class EventOutput(serializers.Serializer):
+class WebhookEventOutput(serializers.Serializer):
     id = serializers.CharField()
     object = serializers.CharField()
     api_version = serializers.CharField()
@@ -108,7 +108,7 @@ class EventOutput(serializers.Serializer):
     type = serializers.CharField()
 
 
-class EndpointOutput(serializers.Serializer):
+class WebhookEndpointOutput(serializers.Serializer):
     id = serializers.CharField()
     object = serializers.CharField()
     api_version = serializers.CharField()
@@ -123,7 +123,7 @@ class EndpointOutput(serializers.Serializer):
     secret = serializers.CharField(required=False, help_text="Only on create and rotate_secret.")
 
 
-class DeliveryOutput(serializers.Serializer):
+class WebhookDeliveryOutput(serializers.Serializer):
     id = serializers.CharField()
     object = serializers.CharField()
     event = serializers.CharField()
@@ -135,12 +135,12 @@ class DeliveryOutput(serializers.Serializer):
     created = serializers.IntegerField()
 
 
-class RetryFailedOutput(serializers.Serializer):
+class WebhookRetryFailedOutput(serializers.Serializer):
     object = serializers.CharField()
     retried = serializers.IntegerField()
 
 
-class DeletedOutput(serializers.Serializer):
+class WebhookEndpointDeletedOutput(serializers.Serializer):
     id = serializers.CharField()
     object = serializers.CharField()
     deleted = serializers.BooleanField()

@@ -12,16 +12,16 @@ from apps.core.context import get_client_ip
 from apps.webhooks import selectors, services
 
 from .serializers import (
-    DeletedOutput,
-    DeliveryOutput,
-    EmptyInput,
-    EndpointCreateInput,
-    EndpointOutput,
-    EndpointUpdateInput,
-    EventOutput,
-    RetryFailedInput,
-    RetryFailedOutput,
-    RotateSecretInput,
+    WebhookDeliveryOutput,
+    WebhookEndpointCreateInput,
+    WebhookEndpointDeletedOutput,
+    WebhookEndpointOutput,
+    WebhookEndpointTestInput,
+    WebhookEndpointUpdateInput,
+    WebhookEventOutput,
+    WebhookRetryFailedInput,
+    WebhookRetryFailedOutput,
+    WebhookRotateSecretInput,
     delivery_to_dict,
     endpoint_to_dict,
     event_to_dict,
@@ -50,7 +50,7 @@ class EventListView(MerchantAPIView):
             OpenApiParameter("starting_after", str),
             OpenApiParameter("ending_before", str),
         ],
-        responses={200: EventOutput(many=True), **_ERRORS},
+        responses={200: WebhookEventOutput(many=True), **_ERRORS},
     )
     def get(self, request):
         qs = selectors.event_list(
@@ -62,7 +62,7 @@ class EventListView(MerchantAPIView):
 class EventDetailView(MerchantAPIView):
     resource = "events"
 
-    @extend_schema(operation_id="events_retrieve", responses={200: EventOutput, **_ERRORS})
+    @extend_schema(operation_id="events_retrieve", responses={200: WebhookEventOutput, **_ERRORS})
     def get(self, request, event_id: str):
         return Response(
             event_to_dict(
@@ -75,7 +75,7 @@ class EndpointListView(MerchantAPIView):
     resource = "webhook_endpoints"
 
     @extend_schema(
-        operation_id="webhook_endpoints_list", responses={200: EndpointOutput(many=True), **_ERRORS}
+        operation_id="webhook_endpoints_list", responses={200: WebhookEndpointOutput(many=True), **_ERRORS}
     )
     def get(self, request):
         return stripe_list(
@@ -86,12 +86,12 @@ class EndpointListView(MerchantAPIView):
 
     @extend_schema(
         operation_id="webhook_endpoints_create",
-        request=EndpointCreateInput,
-        responses={201: EndpointOutput, **_ERRORS},
+        request=WebhookEndpointCreateInput,
+        responses={201: WebhookEndpointOutput, **_ERRORS},
         summary="Create a webhook endpoint (its signing secret is shown once)",
     )
     def post(self, request):
-        data = EndpointCreateInput(data=request.data)
+        data = WebhookEndpointCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         endpoint, secret = services.webhook_endpoint_create(
@@ -115,25 +115,29 @@ class EndpointDetailView(MerchantAPIView):
     def _get(self, request, endpoint_id):
         return selectors.endpoint_get(merchant=request.merchant, livemode=request.livemode, id=endpoint_id)
 
-    @extend_schema(operation_id="webhook_endpoints_retrieve", responses={200: EndpointOutput, **_ERRORS})
+    @extend_schema(
+        operation_id="webhook_endpoints_retrieve", responses={200: WebhookEndpointOutput, **_ERRORS}
+    )
     def get(self, request, endpoint_id: str):
         return Response(endpoint_to_dict(self._get(request, endpoint_id)))
 
     @extend_schema(
         operation_id="webhook_endpoints_update",
-        request=EndpointUpdateInput,
-        responses={200: EndpointOutput, **_ERRORS},
+        request=WebhookEndpointUpdateInput,
+        responses={200: WebhookEndpointOutput, **_ERRORS},
     )
     def post(self, request, endpoint_id: str):
         endpoint = self._get(request, endpoint_id)
-        data = EndpointUpdateInput(data=request.data)
+        data = WebhookEndpointUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         endpoint = services.webhook_endpoint_update(
             endpoint_id=endpoint.pk, actor=Actor.from_request(request), **data.validated_data
         )
         return Response(endpoint_to_dict(endpoint))
 
-    @extend_schema(operation_id="webhook_endpoints_delete", responses={200: DeletedOutput, **_ERRORS})
+    @extend_schema(
+        operation_id="webhook_endpoints_delete", responses={200: WebhookEndpointDeletedOutput, **_ERRORS}
+    )
     def delete(self, request, endpoint_id: str):
         endpoint = self._get(request, endpoint_id)
         services.webhook_endpoint_delete(endpoint_id=endpoint.pk, actor=Actor.from_request(request))
@@ -145,15 +149,15 @@ class EndpointRotateSecretView(MerchantAPIView):
 
     @extend_schema(
         operation_id="webhook_endpoints_rotate_secret",
-        request=RotateSecretInput,
-        responses={200: EndpointOutput, **_ERRORS},
+        request=WebhookRotateSecretInput,
+        responses={200: WebhookEndpointOutput, **_ERRORS},
         summary="New signing secret (shown once); the old one keeps signing for the grace period",
     )
     def post(self, request, endpoint_id: str):
         endpoint = selectors.endpoint_get(
             merchant=request.merchant, livemode=request.livemode, id=endpoint_id
         )
-        data = RotateSecretInput(data=request.data)
+        data = WebhookRotateSecretInput(data=request.data)
         data.is_valid(raise_exception=True)
         endpoint, secret = services.webhook_endpoint_rotate_secret(
             endpoint_id=endpoint.pk,
@@ -170,15 +174,15 @@ class EndpointTestView(MerchantAPIView):
 
     @extend_schema(
         operation_id="webhook_endpoints_test",
-        request=EmptyInput,
-        responses={200: DeliveryOutput, **_ERRORS},
+        request=WebhookEndpointTestInput,
+        responses={200: WebhookDeliveryOutput, **_ERRORS},
         summary="Send a signed webhook_endpoint.test event to this endpoint",
     )
     def post(self, request, endpoint_id: str):
         endpoint = selectors.endpoint_get(
             merchant=request.merchant, livemode=request.livemode, id=endpoint_id
         )
-        EmptyInput(data=request.data).is_valid(raise_exception=True)
+        WebhookEndpointTestInput(data=request.data).is_valid(raise_exception=True)
         delivery = services.webhook_endpoint_send_test(
             endpoint_id=endpoint.pk, actor=Actor.from_request(request)
         )
@@ -190,12 +194,12 @@ class RetryFailedView(MerchantAPIView):
 
     @extend_schema(
         operation_id="webhook_endpoints_retry_failed",
-        request=RetryFailedInput,
-        responses={200: RetryFailedOutput, **_ERRORS},
+        request=WebhookRetryFailedInput,
+        responses={200: WebhookRetryFailedOutput, **_ERRORS},
         summary="Re-drive failed deliveries (optionally of one endpoint) with a fresh retry schedule",
     )
     def post(self, request):
-        data = RetryFailedInput(data=request.data)
+        data = WebhookRetryFailedInput(data=request.data)
         data.is_valid(raise_exception=True)
         count = services.deliveries_retry_failed(
             merchant=request.merchant,
