@@ -5,7 +5,7 @@ indexed columns (created_at, merchant). Models that are not installed yet are sk
 dashboard works while apps land."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -43,20 +43,111 @@ def _has(model, name: str) -> bool:
     return True
 
 
-def period_start(period: str, now=None):
-    now = now or timezone.now()
-    if period == "today":
-        return now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return now - timedelta(days=7 if period == "7d" else 30)
+PERIOD_DAYS = {"today": 1, "7d": 7, "30d": 30}
 
 
-def _scoped(model, *, since, merchant_id, livemode):
-    qs = model.objects.filter(created_at__gte=since)
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def period_start(period: str, now=None) -> datetime:
+    """Periods are calendar days in UTC, today included: "7d" is today and the six days before."""
+    today = (now or timezone.now()).astimezone(UTC).date()
+    return _day_start(today - timedelta(days=PERIOD_DAYS.get(period, 1) - 1))
+
+
+def _scoped(model, *, start, end, merchant_id, livemode):
+    qs = model.objects.filter(created_at__gte=start)
+    if end is not None:
+        qs = qs.filter(created_at__lt=end)
     if merchant_id is not None and _has(model, "merchant"):
         qs = qs.filter(merchant_id=merchant_id)
     if livemode is not None and _has(model, "livemode"):
         qs = qs.filter(livemode=livemode)
     return qs.order_by()
+
+
+def aggregate_metrics(start, end=None, *, merchant_id=None, livemode=None, by_merchant=False) -> list[dict]:
+    """The dashboard's figures for [start, end) in long format: dicts of metric, key, count, amount
+    (plus merchant_id and livemode when `by_merchant`). One GROUP BY query per source table."""
+    from .models import DailyMetric
+
+    M = DailyMetric.Metric
+    group = ["merchant_id", "livemode"] if by_merchant else []
+    scope = {"start": start, "end": end, "merchant_id": merchant_id, "livemode": livemode}
+    rows: list[dict] = []
+
+    def emit(metric, source: dict, key="", count=0, amount=0):
+        row = {"metric": metric, "key": key or "", "count": count or 0, "amount": amount or 0}
+        if by_merchant:
+            row.update(merchant_id=source["merchant_id"], livemode=source["livemode"])
+        rows.append(row)
+
+    intent = _model("intents.PaymentIntent")
+    if intent is not None:
+        for r in (
+            _scoped(intent, **scope)
+            .filter(status="succeeded")
+            .values(*group, "currency")
+            .annotate(n=Count("id"), total=Sum("amount_received"))
+        ):
+            emit(M.SUCCEEDED, r, r["currency"], r["n"], r["total"])
+    charge = _model("intents.Charge")
+    if charge is not None:
+        ok = ["authorized", "succeeded", "canceled"]
+        for r in (
+            _scoped(charge, **scope)
+            .values(*group)
+            .annotate(
+                attempts=Count("id", filter=Q(status__in=[*ok, "failed"])),
+                authorized=Count("id", filter=Q(status__in=ok)),
+            )
+        ):
+            emit(M.ATTEMPTS, r, count=r["attempts"])
+            emit(M.AUTHORIZED, r, count=r["authorized"])
+        reason = "decline_code" if _has(charge, "decline_code") else "failure_code"
+        for r in (
+            _scoped(charge, **scope).filter(status="failed").values(*group, reason).annotate(n=Count("id"))
+        ):
+            emit(M.DECLINES, r, r[reason] or "unspecified", r["n"])
+    refund = _model("refunds.Refund")
+    if refund is not None:
+        for r in (
+            _scoped(refund, **scope)
+            .exclude(status__in=["failed", "canceled"])
+            .values(*group, "currency")
+            .annotate(n=Count("id"), total=Sum("amount"))
+        ):
+            emit(M.REFUNDS, r, r["currency"], r["n"], r["total"])
+    delivery = _model("webhooks.Delivery")
+    if delivery is not None:
+        for r in (
+            _scoped(delivery, **scope)
+            .values(*group)
+            .annotate(
+                total=Count("id", filter=~Q(status="pending")), failed=Count("id", filter=Q(status="failed"))
+            )
+        ):
+            emit(M.DELIVERIES, r, count=r["total"])
+            emit(M.DELIVERIES_FAILED, r, count=r["failed"])
+    return rows
+
+
+def _rolled_up(first_day: date, last_day: date, *, merchant_id, livemode) -> list[dict] | None:
+    """Roll-up rows for [first_day, last_day], or None if a day of it was never rolled up."""
+    from .models import DailyMetric, RolledUpDay
+
+    if _model("reporting.DailyMetric") is None:
+        return None
+    wanted = (last_day - first_day).days + 1
+    if RolledUpDay.objects.filter(day__range=(first_day, last_day)).count() != wanted:
+        return None
+    qs = DailyMetric.objects.filter(day__range=(first_day, last_day))
+    if merchant_id is not None:
+        qs = qs.filter(merchant_id=merchant_id)
+    if livemode is not None:
+        qs = qs.filter(livemode=livemode)
+    return list(qs.values("metric", "key").annotate(count=Sum("count"), amount=Sum("amount")).order_by())
 
 
 @dataclass
@@ -73,6 +164,7 @@ class DashboardFigures:
     deliveries: int = 0
     deliveries_failed: int = 0
     approvals_pending: int = 0
+    from_rollups: bool = False
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -87,78 +179,72 @@ class DashboardFigures:
 def dashboard_figures(
     *, period: str = "today", merchant_id: int | None = None, livemode=None
 ) -> DashboardFigures:
+    """Today is aggregated live; earlier days of the period come from the daily roll-ups when every
+    one of them is rolled up (else they are aggregated live too)."""
+    from .models import DailyMetric
+
+    M = DailyMetric.Metric
     period = period if period in PERIODS else "today"
-    since = period_start(period)
+    now = timezone.now()
+    since = period_start(period, now)
+    today = now.astimezone(UTC).date()
     figures = DashboardFigures(period=period, since=since)
-    scope = {"since": since, "merchant_id": merchant_id, "livemode": livemode}
+    rows = aggregate_metrics(_day_start(today), merchant_id=merchant_id, livemode=livemode)
+    if period != "today":
+        past = _rolled_up(since.date(), today - timedelta(days=1), merchant_id=merchant_id, livemode=livemode)
+        figures.from_rollups = past is not None
+        if past is None:
+            past = aggregate_metrics(since, _day_start(today), merchant_id=merchant_id, livemode=livemode)
+        rows += past
 
-    intent = _model("intents.PaymentIntent")
-    if intent is not None:
-        figures.volume_by_currency = list(
-            _scoped(intent, **scope)
-            .filter(status="succeeded")
-            .values("currency")
-            .annotate(amount=Sum("amount_received"), count=Count("id"))
-            .order_by("-count")
-        )
-    else:
-        figures.missing.append("payments")
+    totals: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        slot = totals.setdefault((r["metric"], r["key"]), [0, 0])
+        slot[0] += r["count"] or 0
+        slot[1] += r["amount"] or 0
 
-    charge = _model("intents.Charge")
-    if charge is not None:
-        ok = ["authorized", "succeeded", "canceled"]
-        row = _scoped(charge, **scope).aggregate(
-            attempts=Count("id", filter=Q(status__in=[*ok, "failed"])),
-            authorized=Count("id", filter=Q(status__in=ok)),
-        )
-        figures.attempts, figures.authorized = row["attempts"], row["authorized"]
-        reason = "decline_code" if _has(charge, "decline_code") else "failure_code"
-        figures.declines = [
-            {"reason": r[reason] or "unspecified", "count": r["count"]}
-            for r in _scoped(charge, **scope)
-            .filter(status="failed")
-            .values(reason)
-            .annotate(count=Count("id"))
-            .order_by("-count")[:8]
+    def keyed(metric):
+        out = [
+            {"currency": key, "count": c, "amount": a}
+            for (m, key), (c, a) in totals.items()
+            if m == metric and c
         ]
+        return sorted(out, key=lambda x: -x["count"])
+
+    figures.volume_by_currency = keyed(M.SUCCEEDED)
+    figures.refunds_by_currency = keyed(M.REFUNDS)
+    figures.attempts = totals.get((M.ATTEMPTS, ""), [0, 0])[0]
+    figures.authorized = totals.get((M.AUTHORIZED, ""), [0, 0])[0]
+    figures.deliveries = totals.get((M.DELIVERIES, ""), [0, 0])[0]
+    figures.deliveries_failed = totals.get((M.DELIVERIES_FAILED, ""), [0, 0])[0]
+    figures.declines = sorted(
+        ({"reason": key, "count": c} for (m, key), (c, _a) in totals.items() if m == M.DECLINES and c),
+        key=lambda x: -x["count"],
+    )[:8]
+    for label, name in (
+        ("payments", "intents.PaymentIntent"),
+        ("refunds", "refunds.Refund"),
+        ("payouts", "payouts.Payout"),
+    ):
+        if _model(name) is None:
+            figures.missing.append(label)
 
     refund = _model("refunds.Refund")
     if refund is not None:
-        figures.refunds_by_currency = list(
-            _scoped(refund, **scope)
-            .exclude(status__in=["failed", "canceled"])
-            .values("currency")
-            .annotate(amount=Sum("amount"), count=Count("id"))
-            .order_by("-count")
-        )
         waiting = refund.objects.filter(status="requires_approval")
         if merchant_id is not None:
             waiting = waiting.filter(merchant_id=merchant_id)
         figures.refunds_awaiting_approval = waiting.count()
-    else:
-        figures.missing.append("refunds")
-
     payout = _model("payouts.Payout")
-    if payout is not None and _has(payout, "status") and _has(payout, "amount"):
+    if payout is not None and _has(payout, "status") and _has(payout, "amount") and _has(payout, "currency"):
         qs = payout.objects.filter(status__in=["pending", "failed"]).order_by()
         if merchant_id is not None and _has(payout, "merchant"):
             qs = qs.filter(merchant_id=merchant_id)
-        if _has(payout, "currency"):
-            figures.payouts = list(
-                qs.values("status", "currency")
-                .annotate(amount=Sum("amount"), count=Count("id"))
-                .order_by("status")
-            )
-    else:
-        figures.missing.append("payouts")
-
-    delivery = _model("webhooks.Delivery")
-    if delivery is not None:
-        row = _scoped(delivery, **scope).aggregate(
-            total=Count("id", filter=~Q(status="pending")), failed=Count("id", filter=Q(status="failed"))
+        figures.payouts = list(
+            qs.values("status", "currency")
+            .annotate(amount=Sum("amount"), count=Count("id"))
+            .order_by("status")
         )
-        figures.deliveries, figures.deliveries_failed = row["total"], row["failed"]
-
     approval = _model("approvals.ApprovalRequest")
     if approval is not None:
         qs = approval.objects.filter(status="pending")

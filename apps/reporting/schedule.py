@@ -1,0 +1,6 @@
+BEAT_SCHEDULE = {
+    "reporting.daily_metrics_rollup": {
+        "task": "apps.reporting.tasks.daily_metrics_rollup_task",
+        "schedule": 900.0,
+    },
+}
