@@ -225,11 +225,10 @@ def bench_capture_path(n: int) -> None:
     card = make_card(merchant)
     real_hooks = intents.ledger_hooks
 
-    def run(label: str, hooks) -> tuple[float, float]:
+    def one(hooks) -> tuple[float, int]:
         intents.ledger_hooks = hooks
-        times, queries = [], []
-        for _ in range(n):
-            with QueryCounter(connection) as ctx:
+        try:
+            with QueryCounter(connection) as counter:
                 start = time.perf_counter()
                 intent = intents.payment_intent_create(
                     merchant=merchant,
@@ -240,20 +239,28 @@ def bench_capture_path(n: int) -> None:
                     payment_method=card.public_id,
                     confirm=True,
                 )
-                times.append(time.perf_counter() - start)
-            assert intent.status == "succeeded", intent.status
-            queries.append(ctx.count)
-        intents.ledger_hooks = real_hooks
-        t, q = statistics.median(times), statistics.median(queries)
-        print(f"  {label:<34} {ms(t)} per payment, {q:.0f} queries")
-        return t, q
+                elapsed = time.perf_counter() - start
+        finally:
+            intents.ledger_hooks = real_hooks
+        assert intent.status == "succeeded", intent.status
+        return elapsed, counter.count
 
-    run("warm-up", real_hooks)
-    without_t, without_q = run("create+confirm WITHOUT ledger", lambda: None)
-    with_t, with_q = run("create+confirm WITH ledger", real_hooks)
+    for _ in range(5):  # warm-up
+        one(real_hooks)
+    # interleaved, so background load hits both variants alike
+    samples: dict[str, list[tuple[float, int]]] = {"without": [], "with": []}
+    for _ in range(n):
+        samples["without"].append(one(lambda: None))
+        samples["with"].append(one(real_hooks))
+    medians = {}
+    for label, rows in samples.items():
+        t, q = statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)
+        medians[label] = (t, q)
+        print(f"  create+confirm {label.upper():<8} ledger: {ms(t)} per payment, {q:.0f} queries")
+    (without_t, without_q), (with_t, with_q) = medians["without"], medians["with"]
     print(
-        f"  ledger cost on the capture path: +{ms(with_t - without_t)} (+{(with_t / without_t - 1) * 100:.0f}%), "
-        f"+{with_q - without_q:.0f} queries"
+        f"  ledger cost on the capture path: {(with_t - without_t) * 1000:+.2f} ms "
+        f"({(with_t / without_t - 1) * 100:+.0f}%), {with_q - without_q:+.0f} queries"
     )
     times, queries = [], []
     for i in range(n):
