@@ -79,3 +79,17 @@ def test_admin_shows_history_and_offers_no_edit(client, merchant):
         client.post(reverse("admin:pghistory_events_delete", args=[event.pk]), {"post": "yes"}).status_code
         == 403
     )
+
+
+@pytest.mark.django_db
+def test_history_context_is_attached_to_config_changes_not_to_payments(api, merchant):
+    """pghistory's context costs a set_config round trip per query: only configuration requests pay it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as config_queries:
+        assert api.patch("/v1/settings", {"settlement_delay_days": 4}, format="json").status_code == 200
+    assert any("pghistory.context" in q["sql"] for q in config_queries.captured_queries)
+    with CaptureQueriesContext(connection) as payment_queries:
+        api.post("/v1/customers", {"email": "a@example.com"}, format="json")
+    assert not any("pghistory.context" in q["sql"] for q in payment_queries.captured_queries)
