@@ -39,6 +39,10 @@ class AuditEntry(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             models.Index(fields=["actor_type", "actor_id"], name="audit_actor_idx"),
             models.Index(fields=["merchant", "created_at"], name="audit_merchant_time_idx"),
+            # The back office's exact search box (object id, staff username, request id).
+            models.Index(fields=["object_id"], name="audit_object_id_idx"),
+            models.Index(fields=["actor_label"], name="audit_actor_label_idx"),
+            models.Index(fields=["request_id"], name="audit_request_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -67,6 +67,14 @@ def _scoped(model, *, start, end, merchant_id, livemode):
     return qs.order_by()
 
 
+def _grouped(qs, group: list[str], **aggregates) -> list[dict]:
+    """GROUP BY `group` — or one plain aggregate row when there is nothing to group by (an empty
+    .values() would group by every column)."""
+    if group:
+        return list(qs.values(*group).annotate(**aggregates))
+    return [qs.aggregate(**aggregates)]
+
+
 def aggregate_metrics(start, end=None, *, merchant_id=None, livemode=None, by_merchant=False) -> list[dict]:
     """The dashboard's figures for [start, end) in long format: dicts of metric, key, count, amount
     (plus merchant_id and livemode when `by_merchant`). One GROUP BY query per source table."""
@@ -95,13 +103,11 @@ def aggregate_metrics(start, end=None, *, merchant_id=None, livemode=None, by_me
     charge = _model("intents.Charge")
     if charge is not None:
         ok = ["authorized", "succeeded", "canceled"]
-        for r in (
-            _scoped(charge, **scope)
-            .values(*group)
-            .annotate(
-                attempts=Count("id", filter=Q(status__in=[*ok, "failed"])),
-                authorized=Count("id", filter=Q(status__in=ok)),
-            )
+        for r in _grouped(
+            _scoped(charge, **scope),
+            group,
+            attempts=Count("id", filter=Q(status__in=[*ok, "failed"])),
+            authorized=Count("id", filter=Q(status__in=ok)),
         ):
             emit(M.ATTEMPTS, r, count=r["attempts"])
             emit(M.AUTHORIZED, r, count=r["authorized"])
@@ -121,12 +127,11 @@ def aggregate_metrics(start, end=None, *, merchant_id=None, livemode=None, by_me
             emit(M.REFUNDS, r, r["currency"], r["n"], r["total"])
     delivery = _model("webhooks.Delivery")
     if delivery is not None:
-        for r in (
-            _scoped(delivery, **scope)
-            .values(*group)
-            .annotate(
-                total=Count("id", filter=~Q(status="pending")), failed=Count("id", filter=Q(status="failed"))
-            )
+        for r in _grouped(
+            _scoped(delivery, **scope),
+            group,
+            total=Count("id", filter=~Q(status="pending")),
+            failed=Count("id", filter=Q(status="failed")),
         ):
             emit(M.DELIVERIES, r, count=r["total"])
             emit(M.DELIVERIES_FAILED, r, count=r["failed"])

@@ -43,6 +43,11 @@ def test_dashboard_figures(payments, merchant, other_merchant):
     assert figures.declines == [{"reason": "insufficient_funds", "count": 1}]
     assert figures.refunds_by_currency == [{"currency": "USD", "amount": 500, "count": 1}]
     assert dashboard_figures(period="30d", merchant_id=other_merchant.pk).volume_by_currency == []
+    # One aggregate row per metric, not one per payment.
+    from apps.reporting.selectors import aggregate_metrics, period_start
+
+    rows = aggregate_metrics(period_start("today"))
+    assert sum(1 for r in rows if r["metric"] == "charge_attempts") == 1
 
 
 def test_dashboard_queries_are_constant(payments, client, api, merchant):
@@ -167,9 +172,19 @@ def test_past_days_come_from_rollups_and_match_the_live_figures(payments, mercha
     call_command("reporting_rollup", days=8)
     rolled = dashboard_figures(period="7d")
     assert rolled.from_rollups
-    for attr in ("volume_by_currency", "attempts", "authorized", "declines", "refunds_by_currency", "deliveries"):
+    for attr in (
+        "volume_by_currency",
+        "attempts",
+        "authorized",
+        "declines",
+        "refunds_by_currency",
+        "deliveries",
+    ):
         assert getattr(rolled, attr) == getattr(live, attr), attr
-    assert dashboard_figures(period="7d", merchant_id=merchant.pk).volume_by_currency == rolled.volume_by_currency
+    assert (
+        dashboard_figures(period="7d", merchant_id=merchant.pk).volume_by_currency
+        == rolled.volume_by_currency
+    )
     # Rolled-up days are read from the roll-up, not re-aggregated from millions of rows.
     PaymentIntent.objects.filter(status="succeeded").update(amount_received=models.F("amount_received") + 1)
     assert dashboard_figures(period="7d").volume_by_currency == live.volume_by_currency
