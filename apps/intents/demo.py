@@ -96,5 +96,5 @@ def load(merchant, stdout) -> None:
     )
     stdout.write(
         "  Demo payments: succeeded, partially refunded, awaiting capture, canceled, declined, "
-        "awaiting 3DS, a refund awaiting approval, a EUR payment."
+        "awaiting 3DS, a refund awaiting approval, a refund that fails, a EUR payment.\n"
     )

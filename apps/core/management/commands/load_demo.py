@@ -75,8 +75,11 @@ class Command(BaseCommand):
                 user.groups.add(Group.objects.get(name=role))
                 logins.append((role, password, demo_totp_device(user)))
         apps_dir = Path(__file__).resolve().parents[3]
-        for path in sorted(apps_dir.glob("*/demo.py")):
-            module = importlib.import_module(f"apps.{path.parent.name}.demo")
+        # Each app's demo may set ORDER (default 50): pricing before payments before payouts.
+        modules = [
+            importlib.import_module(f"apps.{path.parent.name}.demo") for path in apps_dir.glob("*/demo.py")
+        ]
+        for module in sorted(modules, key=lambda m: (getattr(m, "ORDER", 50), m.__name__)):
             module.load(merchant, self.stdout)
         self.stdout.write(self.style.SUCCESS("\nClearhouse demo is ready."))
         self.stdout.write(f"  Merchant:         {merchant.name} ({merchant.public_id})")
