@@ -208,12 +208,13 @@ def main() -> None:
             [*changelist, ("changelist, page 15 000 (OFFSET)", "/admin/intents/paymentintent/?p=15000")],
         )
 
-    from apps.reporting.paging import EstimatedCountPaginator, KeysetChangeList
+    from apps.reporting.paging import EstimatedCountPaginator, ExactSearchMixin, KeysetChangeList
 
     # Recommended to the payments admin's owner (applied here only): apps.reporting.paging, no
     # date_hierarchy (SELECT DISTINCT date_trunc(...) over the whole table), no "currency" list
     # filter (SELECT DISTINCT currency over the whole table: give it fixed choices), exact order-id
-    # search on an index of its own (pi_tenant_order_id leads with merchant).
+    # search (case-sensitive, ExactSearchMixin) on an index of its own (pi_tenant_order_id leads
+    # with merchant).
     with connection.cursor() as cur:
         cur.execute("CREATE INDEX IF NOT EXISTS bench_pi_order_id ON intents_paymentintent (order_id)")
         cur.execute("ANALYZE intents_paymentintent")
@@ -222,6 +223,7 @@ def main() -> None:
     PaymentIntentAdmin.date_hierarchy = None
     PaymentIntentAdmin.list_filter = ("status", "capture_method", "livemode")
     PaymentIntentAdmin.search_fields = ("=order_id", "=public_id")
+    PaymentIntentAdmin.get_search_results = ExactSearchMixin.get_search_results
     deep = ("changelist, deep page by keyset (?after=)", f"/admin/intents/paymentintent/?after={deep_pk}")
     report("Payments changelist with the recommendations (bench-only):", [*changelist, deep, ours[-1]])
 

@@ -6,9 +6,12 @@
   range scan (`WHERE id < after ORDER BY id DESC LIMIT n`) instead of OFFSET, so page 20 000 costs
   what page 1 costs. The admin's default ordering (-pk) is kept.
 
+- `ExactSearchMixin`: exact identifiers (ids, order ids, emails, last4, references) matched with
+  plain equality so their indexes are used.
+
 Use on a ModelAdmin::
 
-    class PaymentIntentAdmin(KeysetChangeListMixin, ModelAdmin):
+    class PaymentIntentAdmin(ExactSearchMixin, KeysetChangeListMixin, ModelAdmin):
         paginator = EstimatedCountPaginator
         show_full_result_count = False
 """
@@ -65,3 +68,19 @@ class KeysetChangeList(ChangeList):
 class KeysetChangeListMixin:
     def get_changelist(self, request, **kwargs):
         return KeysetChangeList
+
+
+class ExactSearchMixin:
+    """`search_fields` matched by case-sensitive equality, so each column's B-tree index applies
+    (Django's `=field` means iexact, i.e. UPPER(col) = UPPER(term): no plain index can serve it)."""
+
+    def get_search_results(self, request, queryset, search_term):
+        from django.db.models import Q
+
+        term = (search_term or "").strip()
+        if not term:
+            return queryset, False
+        condition = Q()
+        for name in self.get_search_fields(request):
+            condition |= Q(**{name.lstrip("=^@"): term})
+        return queryset.filter(condition), False
