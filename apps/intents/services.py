@@ -13,6 +13,7 @@ janitor (``payment_intents_recheck``) asks the provider what happened and record
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from apps.connectors.services import connector_adapter
 from apps.core.currencies import validate_amount
 from apps.core.errors import ApplicationError, CardError, InvalidRequestError, StateConflictError
 from apps.merchants.selectors import merchant_settings_get
-from apps.webhooks.services import event_record
+from apps.webhooks.services import event_record, events_publish_deferred, events_record
 
 from .api.serializers import charge_to_dict, payment_intent_to_dict
 from .models import Charge, PaymentIntent
@@ -68,10 +69,17 @@ def ledger_hooks():
     return hooks
 
 
-def _ledger_on_capture(charge: Charge) -> None:
+def _ledger_on_capture(charge: Charge, **options) -> None:
     hooks = ledger_hooks()
     if hooks is not None and hasattr(hooks, "on_capture"):
-        hooks.on_capture(charge=charge)
+        hooks.on_capture(charge=charge, **options)
+
+
+def _merchant_settings(merchant):
+    """The merchant's settings, from the row API-key authentication already joined when it did
+    (`select_related("merchant__settings")`), else one query."""
+    cached = merchant._state.fields_cache.get("settings")
+    return cached if cached is not None else merchant_settings_get(merchant)
 
 
 def _event(intent_or_charge, type_: str, data: dict, previous: dict | None = None) -> None:
@@ -84,6 +92,18 @@ def _event(intent_or_charge, type_: str, data: dict, previous: dict | None = Non
     )
 
 
+def _events_together(fn):
+    """The events of the request's transactions (create+confirm commits twice) are published
+    once, after the last commit: one broker message and one UPDATE."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with events_publish_deferred():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def _intent_event(intent: PaymentIntent, type_: str, previous: dict | None = None) -> None:
     _event(intent, type_, payment_intent_to_dict(intent), previous)
 
@@ -92,18 +112,43 @@ def _charge_event(charge: Charge, type_: str) -> None:
     _event(charge, type_, charge_to_dict(charge))
 
 
-def _lock_intent(intent_id: int) -> PaymentIntent:
-    return (
-        PaymentIntent.objects.select_for_update(of=("self",))
-        .select_related("merchant", "customer", "payment_method")
-        .get(pk=intent_id)
-    )
+_INTENT_RELATED = ("merchant", "customer", "payment_method")
 
 
-def _lock_charge(charge_id: int, intent: PaymentIntent | None = None) -> Charge:
-    charge = Charge.objects.select_for_update(of=("self",)).select_related("connector").get(pk=charge_id)
+def _lock_intent(intent_id: int, known: PaymentIntent | None = None) -> PaymentIntent:
+    """Locks and re-reads the intent. With `known` (the same intent read earlier in this request),
+    only the intent row is read; its merchant, customer and payment method objects are reused
+    when the locked row still points at the same rows."""
+    if known is None:
+        return (
+            PaymentIntent.objects.select_for_update(of=("self",))
+            .select_related(*_INTENT_RELATED)
+            .get(pk=intent_id)
+        )
+    intent = PaymentIntent.objects.select_for_update().get(pk=intent_id)
+    _reuse_related(intent, known, _INTENT_RELATED)
+    return intent
+
+
+def _reuse_related(obj, known, names) -> None:
+    cache = known._state.fields_cache
+    for name in names:
+        related = cache.get(name)
+        field_id = getattr(obj, f"{name}_id")
+        if related is not None and related.pk == field_id:
+            setattr(obj, name, related)
+
+
+def _lock_charge(charge_id: int, intent: PaymentIntent | None = None, known: Charge | None = None) -> Charge:
+    if known is None:
+        charge = Charge.objects.select_for_update(of=("self",)).select_related("connector").get(pk=charge_id)
+    else:
+        charge = Charge.objects.select_for_update().get(pk=charge_id)
+        _reuse_related(charge, known, ("connector", "payment_method"))
     if intent is not None:
         charge.payment_intent = intent
+        if charge.merchant_id == intent.merchant_id:
+            charge.merchant = intent.merchant  # already loaded with the intent
     return charge
 
 
@@ -117,7 +162,7 @@ def _vault():
 def _payment_method(*, merchant, livemode: bool, id: str, param: str = "payment_method"):
     vault_selectors, _ = _vault()
     try:
-        pm = vault_selectors.payment_method_get(merchant=merchant, livemode=livemode, id=id)
+        pm = vault_selectors.payment_method_for_payment(merchant=merchant, livemode=livemode, id=id)
     except ApplicationError as exc:
         raise InvalidRequestError(
             f"No such PaymentMethod: '{id}'", code="resource_missing", param=param
@@ -171,39 +216,15 @@ def validate_intent_amount(
 
 
 def validate_split(split: list[dict] | None) -> list[dict] | None:
-    if not split:
+    """The ledger's split rule (apps.ledger.splits): account types SystemOwner / ServiceOwner /
+    Partner (aliases accepted, stored canonical), `percentage_bp` or `percentage` per entry, the
+    percentages summing to 100%. Stored as [{account_type, account_id, percentage_bp}], the shape
+    the ledger's capture hook reads. None means no split."""
+    if split is None:
         return None
-    total = 0
-    clean = []
-    for index, entry in enumerate(split):
-        bp = entry.get("percentage_bp")
-        if isinstance(bp, bool) or not isinstance(bp, int) or not 0 < bp <= 10_000:
-            raise InvalidRequestError(
-                "percentage_bp must be an integer from 1 to 10000 (basis points).",
-                code="parameter_invalid_integer",
-                param=f"split[{index}][percentage_bp]",
-            )
-        if not entry.get("account_type") or not entry.get("account_id"):
-            raise InvalidRequestError(
-                "Each split entry needs account_type and account_id.",
-                code="parameter_missing",
-                param=f"split[{index}]",
-            )
-        total += bp
-        clean.append(
-            {
-                "account_type": str(entry["account_type"]),
-                "account_id": str(entry["account_id"]),
-                "percentage_bp": bp,
-            }
-        )
-    if total != 10_000:
-        raise InvalidRequestError(
-            f"Split percentages must total 100% (10000 basis points); they total {total}.",
-            code="split_percentages_invalid",
-            param="split",
-        )
-    return clean
+    from apps.ledger.splits import validate_split_rule
+
+    return validate_split_rule(split, param="split")
 
 
 def _validate_types(types: list[str], merchant_settings) -> list[str]:
@@ -271,11 +292,21 @@ def _payment_request(
     )
 
 
-def _card_for(charge: Charge, actor: Actor, purpose: str):
-    if charge.payment_method_type != "card" or charge.payment_method_id is None:
+def _needs_card(charge: Charge) -> bool:
+    return charge.payment_method_type == "card" and charge.payment_method_id is not None
+
+
+def _card_for(charge: Charge, actor: Actor, purpose: str, *, audited: bool = False):
+    if not _needs_card(charge):
         return None
     _, vault_services = _vault()
-    return vault_services.vault_detokenize(payment_method=charge.payment_method, purpose=purpose, actor=actor)
+    return vault_services.vault_detokenize(
+        payment_method=charge.payment_method, purpose=purpose, actor=actor, audited=audited
+    )
+
+
+def _authorize_purpose(charge: Charge) -> str:
+    return f"authorize {charge.public_id}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,6 +314,7 @@ def _card_for(charge: Charge, actor: Actor, purpose: str):
 # ---------------------------------------------------------------------------------------------
 
 
+@_events_together
 def payment_intent_create(
     *,
     merchant,
@@ -307,7 +339,7 @@ def payment_intent_create(
     split: list[dict] | None = None,
 ) -> PaymentIntent:
     currency = currency.upper()
-    merchant_settings = merchant_settings_get(merchant)
+    merchant_settings = _merchant_settings(merchant)
     validate_intent_amount(
         amount=amount, currency=currency, merchant=merchant, merchant_settings=merchant_settings
     )
@@ -382,7 +414,7 @@ def payment_intent_create(
             return intent
         # The intent was created in this transaction: nobody else can see it, no lock needed; the
         # attempt's latest_charge link is saved with the result (step 3).
-        charge = _new_charge(intent, pm=pm, pmd_type=pmd_type, connector=connector)
+        charge = _new_charge(intent, pm=pm, pmd_type=pmd_type, connector=connector, actor=actor)
     return _run_authorization(intent, charge, actor=actor, merchant_settings=merchant_settings)
 
 
@@ -451,6 +483,7 @@ def payment_intent_update(*, intent_id: int, actor: Actor, **changes: Any) -> Pa
 # ---------------------------------------------------------------------------------------------
 
 
+@_events_together
 def payment_intent_confirm(
     *,
     intent_id: int,
@@ -469,7 +502,7 @@ def payment_intent_confirm(
     pm = _payment_method(merchant=merchant, livemode=livemode, id=payment_method) if payment_method else None
     pmd_type = (payment_method_data or {}).get("type") or ""
     connector = connector_for_payment(merchant=merchant, livemode=livemode)
-    merchant_settings = merchant_settings_get(merchant)
+    merchant_settings = _merchant_settings(merchant)
     with transaction.atomic(durable=True):
         intent = _lock_intent(intent_id)
         if intent.status not in (S.REQUIRES_PAYMENT_METHOD, S.REQUIRES_CONFIRMATION):
@@ -513,7 +546,7 @@ def payment_intent_confirm(
 def _begin_attempt(intent: PaymentIntent, *, actor: Actor, pm, pmd_type: str, connector) -> Charge:
     """Step 1 (inside the caller's transaction, intent locked or new): the attempt, marked submitting."""
     assert_transition(intent, S.PROCESSING, action="confirm")
-    charge = _new_charge(intent, pm=pm, pmd_type=pmd_type, connector=connector)
+    charge = _new_charge(intent, pm=pm, pmd_type=pmd_type, connector=connector, actor=actor)
     intent.status = S.PROCESSING
     intent.latest_charge = charge
     intent.connector = connector
@@ -533,7 +566,10 @@ def _begin_attempt(intent: PaymentIntent, *, actor: Actor, pm, pmd_type: str, co
     return charge
 
 
-def _new_charge(intent: PaymentIntent, *, pm, pmd_type: str, connector) -> Charge:
+def _new_charge(intent: PaymentIntent, *, pm, pmd_type: str, connector, actor: Actor) -> Charge:
+    """The attempt, marked submitting (step 1, in the caller's transaction). When the provider
+    call will read the card number from the vault, the read's audit entry is written here too,
+    so it is durable before the number is read."""
     if pm is not None:
         pm_type, details, last4 = _pm_snapshot(pm)
     else:
@@ -552,6 +588,13 @@ def _new_charge(intent: PaymentIntent, *, pm, pmd_type: str, connector) -> Charg
         last4=last4,
     )
     charge.save()
+    if _needs_card(charge):
+        if pm.merchant_id == intent.merchant_id:
+            pm.merchant = intent.merchant
+        _, vault_services = _vault()
+        vault_services.vault_detokenize_audit(
+            payment_method=pm, purpose=_authorize_purpose(charge), actor=actor
+        )
     return charge
 
 
@@ -559,7 +602,7 @@ def _run_authorization(
     intent: PaymentIntent, charge: Charge, *, actor: Actor, merchant_settings
 ) -> PaymentIntent:
     """Step 2 (no transaction open): call the provider; step 3: record."""
-    card = _card_for(charge, actor, purpose=f"authorize {charge.public_id}")
+    card = _card_for(charge, actor, purpose=_authorize_purpose(charge), audited=True)
     request = _payment_request(intent, charge, card=card, merchant_settings=merchant_settings)
     adapter = connector_adapter(charge.connector)
     if charge.payment_method_type in REDIRECT_PAYMENT_METHOD_TYPES:
@@ -567,7 +610,13 @@ def _run_authorization(
     else:
         result = adapter.authorize(request)
     return record_authorization_result(
-        intent_id=intent.pk, charge_id=charge.pk, result=result, actor=actor, capture=request.capture
+        intent_id=intent.pk,
+        charge_id=charge.pk,
+        result=result,
+        actor=actor,
+        capture=request.capture,
+        merchant_settings=merchant_settings,
+        known=(intent, charge),
     )
 
 
@@ -579,21 +628,50 @@ class _Recorded:
 
 
 def record_authorization_result(
-    *, intent_id: int, charge_id: int, result, actor: Actor, capture: bool, raise_errors: bool = True
+    *,
+    intent_id: int,
+    charge_id: int,
+    result,
+    actor: Actor,
+    capture: bool,
+    raise_errors: bool = True,
+    merchant_settings=None,
+    known: tuple[PaymentIntent, Charge] | None = None,
 ) -> PaymentIntent:
     """Step 3: lock and record an authorization outcome (also used by the janitor and by inbound
     gateway events). An attempt already recorded is left alone: replays change nothing."""
-    recorded = _record(intent_id=intent_id, charge_id=charge_id, result=result, actor=actor, capture=capture)
+    recorded = _record(
+        intent_id=intent_id,
+        charge_id=charge_id,
+        result=result,
+        actor=actor,
+        capture=capture,
+        merchant_settings=merchant_settings,
+        known=known,
+    )
     if recorded.error is not None and raise_errors:
         raise recorded.error
     return recorded.intent
 
 
-def _record(*, intent_id: int, charge_id: int, result, actor: Actor, capture: bool) -> _Recorded:
+def _record(
+    *,
+    intent_id: int,
+    charge_id: int,
+    result,
+    actor: Actor,
+    capture: bool,
+    merchant_settings=None,
+    known: tuple[PaymentIntent, Charge] | None = None,
+) -> _Recorded:
+    """`known`: the intent and charge objects of step 1 (same request), whose related rows are
+    reused instead of joined again; the intent and charge rows themselves are always re-read
+    under the lock."""
     now = timezone.now()
+    known_intent, known_charge = known or (None, None)
     with transaction.atomic(durable=True):
-        intent = _lock_intent(intent_id)
-        charge = _lock_charge(charge_id, intent)
+        intent = _lock_intent(intent_id, known_intent)
+        charge = _lock_charge(charge_id, intent, known_charge)
         if charge.payment_method_id and charge.payment_method_id == intent.payment_method_id:
             charge.payment_method = intent.payment_method
         link_missing = intent.latest_charge_id != charge.pk
@@ -630,10 +708,19 @@ def _record(*, intent_id: int, charge_id: int, result, actor: Actor, capture: bo
                 intent.amount_capturable = charge.amount
             intent.next_action = None
             intent.last_payment_error = None
+            if capture:
+                # The ledger fills the charge's fee fields (and the intent's split amounts) on the
+                # objects; the two saves below write them with the new state, one UPDATE each.
+                _ledger_on_capture(
+                    charge,
+                    persist=False,
+                    first_capture=True,
+                    settlement_delay_days=(
+                        merchant_settings.settlement_delay_days if merchant_settings is not None else None
+                    ),
+                )
             charge.save()
             intent.save()
-            if capture:
-                _ledger_on_capture(charge)
             audit_record(
                 actor=actor,
                 action="payment_intent.succeeded" if capture else "payment_intent.authorized",
@@ -642,9 +729,17 @@ def _record(*, intent_id: int, charge_id: int, result, actor: Actor, capture: bo
                 after={"charge": charge.public_id, "gateway_reference": charge.gateway_reference,
                        "status": intent.status, "amount": charge.amount},
             )  # fmt: skip
-            _charge_event(charge, "charge.succeeded")
-            _intent_event(
-                intent, "payment_intent.succeeded" if capture else "payment_intent.amount_capturable_updated"
+            events_record(
+                merchant=intent.merchant,
+                livemode=intent.livemode,
+                events=[
+                    ("charge.succeeded", charge_to_dict(charge), None),
+                    (
+                        "payment_intent.succeeded" if capture else "payment_intent.amount_capturable_updated",
+                        payment_intent_to_dict(intent),
+                        None,
+                    ),
+                ],
             )
         elif isinstance(result, Declined):
             error = _fail_attempt(intent, charge, result, actor=actor, now=now)

@@ -8,9 +8,22 @@ def _payment_method_type(charge) -> str:
     return getattr(charge, "payment_method_type", "") or "card"
 
 
-def on_capture(*, charge) -> None:
+def on_capture(
+    *,
+    charge,
+    persist: bool = True,
+    settlement_delay_days: int | None = None,
+    first_capture: bool = False,
+) -> None:
     """Posts the capture of `charge` (its `amount_captured`), then fills the charge's
-    `application_fee_amount`, `fee_details`, `fx` and the intent's split amounts."""
+    `application_fee_amount`, `fee_details`, `fx` and the intent's split amounts.
+
+    `persist=False`: only set those attributes; the caller saves the charge and the intent
+    afterwards in the same transaction (one UPDATE each instead of two).
+    `settlement_delay_days`: the merchant's setting when the caller already read it.
+    `first_capture=True`: the caller holds the charge row lock and is moving it to succeeded, so
+    no capture can have been posted yet; the idempotency pre-check is skipped (the unique
+    `CaptureRecord.charge_id` and `JournalEntry.idempotency_key` still refuse a double posting)."""
     amount = getattr(charge, "amount_captured", None) or charge.amount
     intent = getattr(charge, "payment_intent", None)
     split = getattr(intent, "split", None) if intent is not None else None
@@ -25,6 +38,8 @@ def on_capture(*, charge) -> None:
         split=_clean_split(split),
         payment_intent_id=getattr(intent, "public_id", "") if intent is not None else "",
         captured_at=getattr(charge, "captured_at", None),
+        settlement_delay_days=settlement_delay_days,
+        check_existing=not first_capture,
     )
     updates = []
     for name, value in (
@@ -39,11 +54,12 @@ def on_capture(*, charge) -> None:
         if hasattr(charge, name):
             setattr(charge, name, value)
             updates.append(name)
-    if updates:
+    if updates and persist:
         type(charge).objects.filter(pk=charge.pk).update(**{name: getattr(charge, name) for name in updates})
     if intent is not None and result.split and hasattr(intent, "split"):
         intent.split = result.split
-        type(intent).objects.filter(pk=intent.pk).update(split=result.split)
+        if persist:
+            type(intent).objects.filter(pk=intent.pk).update(split=result.split)
 
 
 def _clean_split(split) -> list[dict] | None:

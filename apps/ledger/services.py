@@ -90,7 +90,6 @@ def _post(
     if unbalanced:
         raise ValueError(f"unbalanced journal entry {kind}: {unbalanced}")
     live = [(ref, amount) for ref, amount in merged.values() if amount]
-    accounts = accounts_get_or_create([ref for ref, _ in live])
     entry = JournalEntry.objects.create(
         kind=kind,
         merchant=merchant,
@@ -101,13 +100,47 @@ def _post(
         description=description[:500],
         effective_at=effective_at or timezone.now(),
     )
+    _insert_postings(entry, live)
+    return entry
+
+
+_POSTINGS_BY_KEY_SQL = """
+    INSERT INTO ledger_posting (entry_id, account_id, amount, currency)
+    SELECT %s, a.id, v.amount, v.currency
+    FROM unnest(%s::text[], %s::bigint[], %s::text[]) WITH ORDINALITY AS v(key, amount, currency, ord)
+    JOIN ledger_account a ON a.key = v.key
+    ORDER BY v.ord
+    RETURNING account_id
+"""
+
+
+def _insert_postings(entry: JournalEntry, live: list[tuple[AccountRef, int]]) -> None:
+    """One statement in the usual case: the postings are inserted joined to their accounts by key
+    (no separate account lookup). Legs whose account does not exist yet are created race-free by
+    `accounts_get_or_create` and inserted afterwards."""
+    if not live:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _POSTINGS_BY_KEY_SQL,
+            [
+                entry.pk,
+                [ref.key for ref, _ in live],
+                [amount for _, amount in live],
+                [ref.currency for ref, _ in live],
+            ],
+        )
+        inserted = {row[0] for row in cursor.fetchall()}
+    if len(inserted) == len(live):
+        return
+    accounts = accounts_get_or_create([ref for ref, _ in live])
     Posting.objects.bulk_create(
         [
             Posting(entry=entry, account=accounts[ref.key], amount=amount, currency=ref.currency)
             for ref, amount in live
+            if accounts[ref.key].pk not in inserted
         ]
     )
-    return entry
 
 
 def _existing(idempotency_key: str) -> JournalEntry | None:
@@ -313,6 +346,7 @@ def ledger_post_capture(
     captured_at: datetime | None = None,
     settlement_delay_days: int | None = None,
     description: str = "",
+    check_existing: bool = True,
 ) -> CaptureResult:
     """Gross to connector clearing (debit) against the merchant's pending balance, the fee to
     platform fees, split shares to their accounts, FX through the FX accounts. Idempotent per
@@ -322,7 +356,7 @@ def ledger_post_capture(
             "amount must be positive.", code="parameter_invalid_integer", param="amount"
         )
     currency = currency.upper()
-    existing = CaptureRecord.objects.filter(charge_id=charge_id).first()
+    existing = CaptureRecord.objects.filter(charge_id=charge_id).first() if check_existing else None
     if existing is not None:
         return CaptureResult(
             record=existing, entry=None, balance_transaction=None, split=existing.shares or None

@@ -58,7 +58,9 @@ def authenticate_key(raw: str) -> ApiKey:
         or len(parts[2]) < 12
     ):
         raise invalid
-    key = ApiKey.objects.select_related("merchant").filter(lookup=parts[2][:12]).first()
+    # The merchant's settings come with it (one LEFT JOIN): the payment path reads them on every
+    # request (limits, capture method, settlement delay) and would otherwise query them again.
+    key = ApiKey.objects.select_related("merchant", "merchant__settings").filter(lookup=parts[2][:12]).first()
     if key is None or not hmac.compare_digest(key.hashed_key, hash_key(raw)):
         raise invalid
     if key.revoked_at is not None:

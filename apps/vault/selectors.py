@@ -74,6 +74,24 @@ def payment_method_get(
     return pm
 
 
+def payment_method_for_payment(
+    *, merchant, livemode: bool, id: str, param: str = "payment_method"
+) -> PaymentMethod:
+    """`payment_method_get` for the payment path: the vault record comes in the same query (the
+    connector call detokenizes right after) and the caller's merchant object is reused."""
+    pm = (
+        PaymentMethod.objects.select_related("customer", "vault_record")
+        .filter(merchant=merchant, livemode=livemode, public_id=id, deleted_at__isnull=True)
+        .first()
+        if isinstance(id, str)
+        else None
+    )
+    if pm is None:
+        raise NotFoundError("payment_method", str(id), param=param)
+    pm.merchant = merchant
+    return pm
+
+
 def payment_method_list(
     *,
     merchant,

@@ -148,10 +148,35 @@ def _fingerprint(merchant, kind: str, value: str) -> str:
 # --- detokenization (connector adapters only) ----------------------------------------------------
 
 
-def vault_detokenize(*, payment_method: PaymentMethod, purpose: str, actor: Actor) -> CardData:
+def vault_detokenize_audit(*, payment_method: PaymentMethod, purpose: str, actor: Actor) -> None:
+    """Writes the detokenization's audit entry ahead of the read, in the caller's transaction
+    (the payment path writes it with the attempt it authorizes, before that commits); the read
+    then passes `audited=True`. Same entry as `vault_detokenize` writes itself."""
+    if not purpose or not isinstance(purpose, str):
+        raise ValueError("vault_detokenize needs a purpose")
+    record = payment_method._state.fields_cache.get("vault_record")
+    if record is None and payment_method.vault_record_id is not None:
+        record = VaultRecord.objects.only("public_id", "kind").get(pk=payment_method.vault_record_id)
+    audit_record(
+        actor=actor,
+        action="vault.detokenize",
+        merchant=payment_method.merchant,
+        obj=payment_method,
+        after={
+            "purpose": purpose,
+            "vault_record": record.public_id if record is not None else None,
+            "kind": record.kind if record is not None else None,
+        },
+    )
+
+
+def vault_detokenize(
+    *, payment_method: PaymentMethod, purpose: str, actor: Actor, audited: bool = False
+) -> CardData:
     """The only way to read a number back. For connector adapters, right before a provider call.
 
-    Writes an audit entry (who, which payment method, why); a deleted payment method is refused.
+    Writes an audit entry (who, which payment method, why) unless the caller already wrote it
+    with `vault_detokenize_audit`; a deleted payment method is refused.
     """
     if not purpose or not isinstance(purpose, str):
         raise ValueError("vault_detokenize needs a purpose")
@@ -167,9 +192,14 @@ def vault_detokenize(*, payment_method: PaymentMethod, purpose: str, actor: Acto
             code="payment_method_invalid_parameter",
             param="payment_method",
         )
-    record = VaultRecord.objects.select_related("merchant").get(pk=payment_method.vault_record_id)
+    record = payment_method._state.fields_cache.get("vault_record")  # payment_method_get joins it
+    if record is not None and record.merchant_id == payment_method.merchant_id:
+        record.merchant = payment_method.merchant
+    else:
+        record = VaultRecord.objects.select_related("merchant").get(pk=payment_method.vault_record_id)
     secret = _vault_read(record)
-    with transaction.atomic():
+    if not audited:
+        # One INSERT: in autocommit it is its own transaction (no BEGIN/COMMIT round trips).
         audit_record(
             actor=actor,
             action="vault.detokenize",

@@ -22,6 +22,7 @@ at most the HTTP timeout, on one row, and no other transaction waits on delivery
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
@@ -118,13 +119,117 @@ def event_record(
         previous_attributes=previous_attributes,
         request_id=get_request_id(),
     )
-    _after_commit(_event_enqueue, event.pk)
+    _enqueue_on_commit(event.pk)
     return event
 
 
+def events_record(*, merchant, livemode: bool, events: list[tuple[str, dict, dict | None]]) -> list[Event]:
+    """Several outbox rows of one state change as one INSERT: `events` is [(type, data,
+    previous_attributes)], in order. Same contract as `event_record`."""
+    now = timezone.now()
+    request_id = get_request_id()
+    rows = [
+        Event(
+            public_id=generate_id(Event.ID_PREFIX),
+            created_at=now,
+            updated_at=now,
+            merchant=merchant,
+            livemode=livemode,
+            type=type_,
+            api_version=settings.API_VERSION,
+            data={"object": data},
+            previous_attributes=previous,
+            request_id=request_id,
+        )
+        for type_, data, previous in events
+    ]
+    Event.objects.bulk_create(rows)
+    for row in rows:
+        _enqueue_on_commit(row.pk)
+    return rows
+
+
+@contextlib.contextmanager
+def events_publish_deferred():
+    """Events committed by the transactions run inside this block (outside any transaction) are
+    published together when it exits, with one broker message and one UPDATE (create+confirm
+    commits twice within one request). The rows are committed as before; until published they
+    have `enqueued_at` null, which is what `events_outbox_sweep` re-drives after a crash."""
+    conn = transaction.get_connection()
+    if conn.in_atomic_block or getattr(conn, "_clearhouse_outbox_deferred", None) is not None:
+        yield
+        return
+    pending: list[int] = []
+    conn._clearhouse_outbox_deferred = pending
+    try:
+        yield
+    finally:
+        conn._clearhouse_outbox_deferred = None
+        try:
+            _events_enqueue(pending)
+        except Exception:  # the changes are committed; the sweeper publishes what is left
+            logger.exception("outbox: publishing %d deferred events failed", len(pending))
+
+
 def _event_enqueue(event_pk: int) -> None:
-    if _publish(_tasks().event_fan_out_task, event_pk):
-        Event.objects.filter(pk=event_pk, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+    _events_enqueue([event_pk])
+
+
+def _events_enqueue(event_pks: list[int]) -> None:
+    """One broker message and one UPDATE for the events of one committed transaction."""
+    if not event_pks:
+        return
+    if len(event_pks) == 1:
+        published = _publish(_tasks().event_fan_out_task, event_pks[0])
+    else:
+        published = _publish(_tasks().events_fan_out_task, list(event_pks))
+    if published:
+        Event.objects.filter(pk__in=event_pks, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+
+
+class _OutboxBatch:
+    """The events written by one transaction, published together when it commits (one broker
+    message and one UPDATE instead of one of each per event).
+
+    A batch belongs to the connection's list of on-commit callbacks (`run_on_commit`), which
+    Django replaces at every commit, rollback and savepoint rollback: a later event after any of
+    those starts a new batch with its own callback. An event written in a savepoint that was
+    rolled back may stay in the batch of its transaction; publishing its id is harmless (the
+    fan-out finds no row, the UPDATE matches none). Anything not published is re-driven by
+    `events_outbox_sweep`."""
+
+    __slots__ = ("flushed", "owner", "pks")
+
+    def __init__(self, owner: list):
+        self.owner = owner
+        self.pks: list[int] = []
+        self.flushed = False
+
+    def flush(self) -> None:
+        if self.flushed:
+            return
+        self.flushed = True
+        deferred = getattr(transaction.get_connection(), "_clearhouse_outbox_deferred", None)
+        if deferred is not None:
+            deferred.extend(self.pks)
+        else:
+            _events_enqueue(self.pks)
+
+    flush.__qualname__ = "webhooks._events_enqueue"
+
+
+def _enqueue_on_commit(event_pk: int) -> None:
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:  # autocommit: the row is committed already
+        _events_enqueue([event_pk])
+        return
+    batch = getattr(conn, "_clearhouse_outbox_batch", None)
+    if batch is None or batch.flushed or batch.owner is not conn.run_on_commit:
+        batch = _OutboxBatch(conn.run_on_commit)
+        conn._clearhouse_outbox_batch = batch
+    batch.pks.append(event_pk)
+    if len(batch.pks) == 1:
+        transaction.on_commit(batch.flush, robust=True)
 
 
 def _metadata_url(event: Event) -> str:

@@ -257,6 +257,32 @@ def test_split_is_validated_and_stored(api, card):
     assert bad.json()["error"]["code"] == "split_percentages_invalid"
 
 
+def test_split_uses_the_ledger_rule(api, card):
+    """apps.ledger.splits.validate_split_rule: canonical account types, `percentage` accepted,
+    errors naming the entry's field."""
+    split = [
+        {"account_type": "system_owner", "account_id": "sys-1", "percentage": "33.33"},
+        {"account_type": "partner", "account_id": "partner-1", "percentage_bp": 6667},
+    ]
+    resp = pay(api, card(), split=split)
+    assert resp.status_code == 200, resp.json()
+    assert resp.json()["split"][0]["account_type"] == "SystemOwner"
+    assert resp.json()["split"][0]["percentage_bp"] == 3333
+    stored = PaymentIntent.objects.get(public_id=resp.json()["id"]).split
+    assert [(e["account_type"], e["account_id"]) for e in stored][:2] == [
+        ("SystemOwner", "sys-1"),
+        ("Partner", "partner-1"),
+    ]
+    assert [e["percentage_bp"] for e in stored] == [3333, 6667]
+    bad_type = pay(api, card(), split=[{"account_type": "Bank", "account_id": "x", "percentage_bp": 10000}])
+    assert bad_type.status_code == 400
+    assert bad_type.json()["error"]["param"] == "split[0][account_type]"
+    empty = pay(api, card(), split=[])
+    assert empty.status_code == 400 and empty.json()["error"]["param"] == "split"
+    not_a_list = pay(api, card(), split="SystemOwner")
+    assert not_a_list.status_code == 400 and not_a_list.json()["error"]["param"] == "split"
+
+
 def test_0259_payment_gets_a_signed_fraud_dispute_callback(api, card):
     from apps.connectors.sandbox import SandboxAdapter
 

@@ -105,11 +105,16 @@ class DatabaseStore:
         return self._to_record(row) if row else None
 
     def add(self, record):
-        from django.db import IntegrityError, transaction
+        import contextlib
+
+        from django.db import IntegrityError, connection, transaction
 
         model = self._model()
         try:
-            with transaction.atomic():
+            # Outside a transaction the lone INSERT is its own (no BEGIN/COMMIT round trips); a
+            # savepoint only when a caller holds a transaction open, so a duplicate key cannot
+            # poison it.
+            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
                 row = model.objects.create(
                     idempotency_key=record.idempotency_key,
                     operation=record.operation,

@@ -151,12 +151,6 @@ def next_action_to_dict(intent: PaymentIntent) -> dict:
 # --- input ----------------------------------------------------------------------------------
 
 
-class SplitEntryInput(StrictSerializer):
-    account_type = serializers.CharField(max_length=40)
-    account_id = serializers.CharField(max_length=100)
-    percentage_bp = serializers.IntegerField(min_value=1, max_value=10_000)
-
-
 class PaymentMethodDataInput(StrictSerializer):
     type = serializers.ChoiceField(choices=REDIRECT_TYPES)
 
@@ -182,7 +176,8 @@ class PaymentIntentCreateInput(StrictSerializer):
     request_three_d_secure = serializers.ChoiceField(
         choices=["automatic", "any", "challenge"], required=False
     )
-    split = SplitEntryInput(many=True, required=False, allow_empty=False)
+    # Validated by the service with the ledger's split rule (errors name split[i][field]).
+    split = serializers.JSONField(required=False)
 
 
 class PaymentIntentUpdateInput(StrictSerializer):
@@ -200,7 +195,8 @@ class PaymentIntentUpdateInput(StrictSerializer):
     receipt_email = serializers.EmailField(required=False, allow_blank=True)
     return_url = serializers.URLField(required=False, max_length=2048)
     setup_future_usage = serializers.ChoiceField(choices=["on_session", "off_session"], required=False)
-    split = SplitEntryInput(many=True, required=False, allow_empty=False)
+    # Validated by the service with the ledger's split rule (errors name split[i][field]).
+    split = serializers.JSONField(required=False)
 
 
 class PaymentIntentConfirmInput(StrictSerializer):
