@@ -1,17 +1,13 @@
-"""Until the refunds service opens the approval request itself (inside refund_create's
-transaction), this receiver opens it after the refund commits in `requires_approval`, naming the
-requester from the refund's audit entry; and it cancels a pending request whose refund left
-`requires_approval` some other way (canceled by the merchant, decided elsewhere)."""
+"""Backfill for refunds parked in `requires_approval` before `refund_create` opened their approval
+request itself (inside its own transaction): `sync_refund_approval(refund_pk)` opens the missing
+request, naming the requester from the refund's audit entry, and cancels a pending request whose
+refund already left `requires_approval`. Call it explicitly (e.g. from a shell or a one-off
+command); nothing runs it on save — business logic does not hang off signals."""
 
 from django.db import transaction
 
 
-def on_refund_saved(sender, instance, created, **kwargs) -> None:
-    pk, status = instance.pk, instance.status
-    transaction.on_commit(lambda: sync_refund_approval(pk, status))
-
-
-def sync_refund_approval(refund_pk: int, status: str) -> None:
+def sync_refund_approval(refund_pk: int) -> None:
     from apps.audit.models import AuditEntry
     from apps.audit.services import Actor
     from apps.refunds.models import Refund

@@ -5,8 +5,10 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from unfold.admin import ModelAdmin
 
+from apps.approvals.models import ApprovalRequest
+from apps.approvals.services import approval_request_decide
 from apps.audit.services import Actor
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, StateConflictError
 from apps.intents.admin import money
 
 from . import services
@@ -41,7 +43,10 @@ class RefundAdmin(ModelAdmin):
         return False
 
     def has_approve_permission(self, request):
-        return request.user.has_perm("refunds.approve_refund")
+        # Deciding goes through the maker-checker, which needs both (see approval_can_decide).
+        return request.user.has_perm("refunds.approve_refund") and request.user.has_perm(
+            "approvals.decide_approvalrequest"
+        )
 
     def has_cancel_permission(self, request):
         return request.user.has_perm("refunds.add_refund")
@@ -81,19 +86,42 @@ class RefundAdmin(ModelAdmin):
         }
         return TemplateResponse(request, "admin/intents/action_form.html", context)
 
+    def _decide_through_approval(self, request, approve: bool):
+        """Approve/reject via the maker-checker (`approval_request_decide`): the requester can never
+        decide their own refund, the decider needs the kind's permission, and a double click runs
+        the refund once. The refund service runs after the decision commits."""
+
+        def perform(refund, actor, reason):
+            approval = (
+                ApprovalRequest.objects.filter(
+                    kind="refund",
+                    target_type="refund",
+                    target_id=refund.public_id,
+                    status=ApprovalRequest.Status.PENDING,
+                )
+                .values_list("public_id", flat=True)
+                .first()
+            )
+            if approval is None:
+                raise StateConflictError(
+                    f"This refund has a status of {refund.status} and no pending approval request.",
+                    code="approval_not_pending",
+                )
+            approval_request_decide(approval_id=approval, approve=approve, user=request.user, reason=reason)
+
+        return perform
+
     @admin.action(description="Approve selected refunds (reason required)", permissions=["approve"])
     def approve_refunds(self, request, queryset):
         return self._decide(
-            request, queryset, verb="Approved",
-            perform=lambda r, actor, reason: services.refund_approve(refund_id=r.pk, actor=actor, reason=reason),
-        )  # fmt: skip
+            request, queryset, verb="Approved", perform=self._decide_through_approval(request, approve=True)
+        )
 
     @admin.action(description="Reject selected refunds (reason required)", permissions=["approve"])
     def reject_refunds(self, request, queryset):
         return self._decide(
-            request, queryset, verb="Rejected",
-            perform=lambda r, actor, reason: services.refund_reject(refund_id=r.pk, actor=actor, reason=reason),
-        )  # fmt: skip
+            request, queryset, verb="Rejected", perform=self._decide_through_approval(request, approve=False)
+        )
 
     @admin.action(description="Cancel selected pending refunds (reason required)", permissions=["cancel"])
     def cancel_refunds(self, request, queryset):

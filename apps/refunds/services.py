@@ -200,9 +200,36 @@ def refund_create(
                    "status": refund.status, "reason": refund.reason},
         )  # fmt: skip
         _event(refund, "refund.created")
+        if needs_approval:
+            _approval_open(refund, actor)
     if needs_approval:
         return refund
     return _submit(refund, locked, actor=actor)
+
+
+def _approval_open(refund: Refund, actor: Actor) -> None:
+    """Opens the maker-checker request of a refund parked in `requires_approval` (same transaction)."""
+    from django.contrib.auth import get_user_model
+
+    from apps.approvals.services import approval_request_create
+
+    reason = (refund.metadata or {}).get("staff_reason") or refund.reason or "above the approval threshold"
+    user = None
+    if actor.type == "staff" and str(actor.id).isdigit():
+        user = get_user_model().objects.filter(pk=int(actor.id)).first()
+    approval_request_create(
+        kind="refund",
+        merchant=refund.merchant,
+        livemode=refund.livemode,
+        target_type="refund",
+        target_id=refund.public_id,
+        amount=refund.amount,
+        currency=refund.currency,
+        reason=reason,
+        requested_by=actor,
+        requested_by_user=user,
+        payload={"payment_intent_id": refund.payment_intent.public_id, "charge_id": refund.charge.public_id},
+    )
 
 
 def _submit(refund: Refund, charge: Charge, *, actor: Actor) -> Refund:
@@ -346,7 +373,15 @@ def refund_cancel(*, refund_id, actor: Actor, reason: str = "") -> Refund:
             refund.status in (R.PENDING, R.REQUIRES_ACTION) and refund.submission == SUB.NOT_SENT
         )
         if cancellable_now:
+            was_waiting = refund.status == R.REQUIRES_APPROVAL
             _mark_canceled(refund, actor=actor, reason=reason)
+            if was_waiting:
+                from apps.approvals.services import approval_request_cancel
+
+                approval_request_cancel(
+                    target_type="refund", target_id=refund.public_id, actor=actor,
+                    reason=reason or "the refund was canceled",
+                )  # fmt: skip
             return refund
         if not (refund.status in (R.PENDING, R.REQUIRES_ACTION) and refund.submission == SUB.ACCEPTED):
             raise StateConflictError(

@@ -160,3 +160,22 @@ def test_refund_canceled_elsewhere_cancels_its_pending_approval(waiting, django_
         )
     approval.refresh_from_db()
     assert approval.status == ApprovalRequest.Status.CANCELED
+
+
+def test_refund_create_opens_its_approval_in_the_same_transaction(merchant, threshold, paid):
+    """No on-commit bridge: the request exists as soon as refund_create returns, callbacks not run."""
+    support = staff_user("support", "sam")
+    refund = _request_refund(merchant, paid(amount=5000)["id"], support)
+    approval = ApprovalRequest.objects.get(target_type="refund", target_id=refund.public_id)
+    assert (approval.status, approval.requested_by_user_id) == (ApprovalRequest.Status.PENDING, support.pk)
+    assert approval.payload == {"payment_intent_id": refund.payment_intent.public_id,
+                                "charge_id": refund.charge.public_id}  # fmt: skip
+
+
+def test_refund_canceled_while_waiting_cancels_its_approval_in_the_same_transaction(
+    merchant, threshold, paid
+):
+    refund = _request_refund(merchant, paid(amount=5000)["id"], staff_user("support", "sam"))
+    refund_services.refund_cancel(refund_id=refund.pk, actor=Actor.system("merchant"), reason="changed mind")
+    approval = ApprovalRequest.objects.get(target_id=refund.public_id)
+    assert (approval.status, approval.decision_reason) == (ApprovalRequest.Status.CANCELED, "changed mind")

@@ -4,8 +4,11 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
+from apps.approvals.models import ApprovalRequest
 from apps.audit.models import AuditEntry
+from apps.audit.services import Actor
 from apps.intents.models import PaymentIntent
+from apps.refunds import services as refund_services
 from apps.refunds.models import Refund
 from tests.intents.helpers import make_customer, pay
 
@@ -101,7 +104,7 @@ def test_roles_without_the_permission_do_not_get_the_action(client, api, card):
     assert "capture_payments" not in page and "refund_payments" not in page
 
 
-def test_refund_approval_queue(client, api, card, merchant):
+def test_refund_approval_queue(client, api, card, merchant, django_capture_on_commit_callbacks):
     merchant.settings.refund_approval_threshold = 100
     merchant.settings.save()
     paid = pay(api, card()).json()
@@ -110,8 +113,35 @@ def test_refund_approval_queue(client, api, card, merchant):
     queue = reverse("admin:refunds_refundapprovalqueue_changelist")
     assert big["id"] in finance.get(queue).content.decode()
     re = Refund.objects.get(public_id=big["id"])
-    finance.post(queue, {"action": "approve_refunds", "_selected_action": [re.pk], "apply": "1",
-                         "reason": "within policy"})  # fmt: skip
+    # The action decides the refund's approval request; the refund runs once the decision commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        finance.post(queue, {"action": "approve_refunds", "_selected_action": [re.pk], "apply": "1",
+                             "reason": "within policy"})  # fmt: skip
     re.refresh_from_db()
     assert re.status == "succeeded" and re.decision_reason == "within policy"
+    assert ApprovalRequest.objects.get(target_id=re.public_id).status == ApprovalRequest.Status.EXECUTED
     assert big["id"] not in finance.get(queue).content.decode()
+
+
+def test_refund_queue_action_refuses_the_requester(
+    client, api, card, merchant, django_capture_on_commit_callbacks
+):
+    """A staff member who asked for a refund cannot approve it from the refunds admin either."""
+    merchant.settings.refund_approval_threshold = 100
+    merchant.settings.save()
+    paid = pay(api, card()).json()
+    lead = _staff(client, "finance", "fin")
+    refund = refund_services.refund_create(
+        merchant=merchant, livemode=False, actor=Actor.staff(User.objects.get(username="fin")), payment_intent=paid["id"], amount=1500,
+        reason="requested_by_customer",
+    )  # fmt: skip
+    queue = reverse("admin:refunds_refundapprovalqueue_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = lead.post(queue, {"action": "approve_refunds", "_selected_action": [refund.pk], "apply": "1",
+                                     "reason": "looks fine"}, follow=True)  # fmt: skip
+    assert "another staff member must decide it" in response.content.decode() or (
+        "cannot be decided by the person who requested it" in response.content.decode()
+    )
+    refund.refresh_from_db()
+    assert refund.status == "requires_approval"
+    assert ApprovalRequest.objects.get(target_id=refund.public_id).status == ApprovalRequest.Status.PENDING
