@@ -97,3 +97,39 @@ def test_nobody_edits_deliveries_or_the_inbound_log(client, delivered):
     )
     assert WebhookEndpoint.objects.count() == 1
     services.deliveries_redrive(delivery_ids=[delivery.pk], actor=Actor.system("t"))
+
+
+@pytest.mark.parametrize(
+    ("role", "may_manage", "may_redrive"),
+    [
+        ("compliance", False, False),
+        ("finance", False, False),
+        ("support", False, True),
+        ("admin", True, True),
+    ],
+)
+def test_endpoint_and_delivery_actions_check_their_permissions(
+    client, delivered, role, may_manage, may_redrive
+):
+    """Enable/disable needs webhooks.manage_webhookendpoint, replay/retry webhooks.redrive_delivery:
+    read-only compliance staff can neither disable an endpoint nor re-drive deliveries."""
+    endpoint, delivery = delivered
+    client.force_login(staff_user(role, f"wh-{role}"))
+    endpoints = reverse("admin:webhooks_webhookendpoint_changelist")
+    page = client.get(endpoints).content.decode()
+    assert ("disable_endpoints" in page) is may_manage and ("enable_endpoints" in page) is may_manage
+    assert ("retry_failed_deliveries" in page) is may_redrive
+    client.post(endpoints, {"action": "disable_endpoints", "_selected_action": [endpoint.pk]})
+    endpoint.refresh_from_db()
+    assert (endpoint.status == "disabled") is may_manage
+    audited = AuditEntry.objects.filter(action="webhook_endpoint.disabled", object_id=endpoint.public_id)
+    assert audited.exists() is may_manage
+    if may_manage:
+        services.webhook_endpoint_set_enabled(
+            endpoint_id=endpoint.pk, enabled=True, actor=Actor.system("test"), reason="re-enable"
+        )
+    deliveries = reverse("admin:webhooks_delivery_changelist")
+    assert ("replay_deliveries" in client.get(deliveries).content.decode()) is may_redrive
+    client.post(deliveries, {"action": "replay_deliveries", "_selected_action": [delivery.pk]})
+    replayed = AuditEntry.objects.filter(action="webhook_delivery.replayed", object_id=delivery.public_id)
+    assert replayed.exists() is may_redrive
