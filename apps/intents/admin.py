@@ -5,15 +5,25 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import PAGE_VAR
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import DropdownFilter
 
 from apps.audit.models import AuditEntry
 from apps.audit.services import Actor
 from apps.core.currencies import CURRENCIES
 from apps.core.errors import ApplicationError
+from apps.reporting.paging import (
+    CURSOR_PARAM,
+    EstimatedCountPaginator,
+    ExactSearchMixin,
+    KeysetChangeList,
+    KeysetChangeListMixin,
+)
 
 from . import services
 from .models import Charge, PaymentIntent
@@ -39,6 +49,82 @@ STATUS_COLOURS = {
     "requires_payment_method": "#b91c1c",
     "requires_confirmation": "#6b7280",
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Big tables (payments, charges, refunds): nothing on the changelist may scan the whole table.
+# No date_hierarchy (SELECT DISTINCT date_trunc(...) over every row), list filters with fixed
+# choices (no SELECT DISTINCT), the planner's row estimate instead of COUNT(*), ?after=<pk> keyset
+# pages, exact case-sensitive search on indexed columns only; identifiers that live on a related
+# table are resolved first by their own index into a short list of primary keys.
+# ---------------------------------------------------------------------------------------------
+
+RELATED_MATCHES_CAP = 1000
+
+
+def related_pks(queryset, column: str) -> list[int]:
+    """The newest RELATED_MATCHES_CAP values of `column` in `queryset` (an index-backed lookup)."""
+    return list(queryset.order_by("-pk").values_list(column, flat=True)[:RELATED_MATCHES_CAP])
+
+
+def is_last4(term: str) -> bool:
+    return len(term) == 4 and term.isdigit()
+
+
+class BigTableChangeList(KeysetChangeList):
+    @property
+    def keyset_next_url(self) -> str:
+        if self.keyset_next is None:
+            return ""
+        return self.get_query_string({CURSOR_PARAM: self.keyset_next}, remove=[PAGE_VAR])
+
+
+class BigTableAdminMixin(ExactSearchMixin, KeysetChangeListMixin):
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_filter_submit = True
+    change_list_template = "admin/keyset_change_list.html"
+
+    def get_changelist(self, request, **kwargs):
+        return BigTableChangeList
+
+    def related_search(self, term: str) -> Q | None:
+        """Matches through other tables, as `pk__in=[…]` / `fk__in=[…]` conditions on this table."""
+        return None
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = (search_term or "").strip()
+        extra = self.related_search(term) if term else None
+        if extra is not None:
+            found = found | queryset.filter(extra)
+        return found, may_have_duplicates
+
+
+def fixed_choices_filter(field: str, title: str, choices):
+    """A dropdown list filter whose choices are fixed (no SELECT DISTINCT over the table)."""
+
+    class FixedChoicesFilter(DropdownFilter):
+        parameter_name = field
+
+        def lookups(self, request, model_admin):
+            return [(value, value) for value in choices]
+
+        def queryset(self, request, queryset):
+            value = self.value()
+            return queryset.filter(**{field: value}) if value else queryset
+
+    FixedChoicesFilter.title = title
+    FixedChoicesFilter.__name__ = f"{field.title().replace('_', '')}Filter"
+    return FixedChoicesFilter
+
+
+CurrencyFilter = fixed_choices_filter("currency", "currency", sorted(CURRENCIES))
+PaymentMethodTypeFilter = fixed_choices_filter(
+    "payment_method_type",
+    "payment method type",
+    sorted(services.CARD_LIKE_TYPES | services.REDIRECT_PAYMENT_METHOD_TYPES),
+)
 
 
 class ReasonForm(forms.Form):
@@ -115,16 +201,16 @@ class ActionMixin:
 
 
 @admin.register(PaymentIntent)
-class PaymentIntentAdmin(ActionMixin, ModelAdmin):
+class PaymentIntentAdmin(BigTableAdminMixin, ActionMixin, ModelAdmin):
     list_display = ("public_id", "merchant", "amount_display", "status_badge", "capture_method", "order_id",
                     "card_last4", "customer_email", "livemode", "created_at")  # fmt: skip
-    list_filter = ("status", "capture_method", "livemode", "currency")
+    list_filter = ("status", "capture_method", "livemode", CurrencyFilter)
     list_select_related = ("merchant", "customer", "latest_charge")
-    search_fields = ("=public_id", "=order_id", "=customer__email", "=latest_charge__last4",
-                     "=latest_charge__public_id", "=latest_charge__gateway_reference")  # fmt: skip
+    # Own columns by ExactSearchMixin (pi_ id, order id: both indexed across merchants); charge ids,
+    # gateway references, card last4 and customer emails through related_search.
+    search_fields = ("=public_id", "=order_id")
     search_help_text = "Exact id (pi_/ch_), order id, customer email, card last4 or gateway reference."
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    sortable_by = ("public_id", "created_at")
     list_per_page = 50
     inlines = [ChargeInline]
     fields = (
@@ -139,6 +225,17 @@ class PaymentIntentAdmin(ActionMixin, ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("merchant", "customer", "latest_charge")
+
+    def related_search(self, term):
+        from apps.vault.models import Customer
+
+        charges = Q(public_id=term) | Q(gateway_reference=term)
+        if is_last4(term):
+            charges |= Q(last4=term)
+        condition = Q(pk__in=related_pks(Charge.objects.filter(charges), "payment_intent_id"))
+        if "@" in term:
+            condition |= Q(customer_id__in=related_pks(Customer.objects.filter(email=term), "pk"))
+        return condition
 
     def has_add_permission(self, request):
         return False
@@ -254,14 +351,18 @@ def payment_timeline(intent: PaymentIntent) -> list[dict]:
 
 
 @admin.register(Charge)
-class ChargeAdmin(ModelAdmin):
+class ChargeAdmin(BigTableAdminMixin, ModelAdmin):
     list_display = ("public_id", "payment_intent", "merchant", "status", "amount_display", "last4",
                     "gateway_reference", "network_code", "decline_code", "created_at")  # fmt: skip
-    list_filter = ("status", "payment_method_type", "captured", "livemode")
+    list_filter = ("status", PaymentMethodTypeFilter, "captured", "livemode")
     list_select_related = ("payment_intent", "merchant")
-    search_fields = ("=public_id", "=gateway_reference", "=last4", "=payment_intent__public_id")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    search_fields = ("=public_id", "=gateway_reference", "=last4")
+    search_help_text = "Exact charge id, gateway reference or card last4; payment id (pi_) or order id."
+    sortable_by = ("public_id", "created_at")
+
+    def related_search(self, term):
+        intents = PaymentIntent.objects.filter(Q(public_id=term) | Q(order_id=term))
+        return Q(payment_intent_id__in=related_pks(intents, "pk"))
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

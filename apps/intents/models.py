@@ -83,6 +83,9 @@ class PaymentIntent(TenantModel):
             models.Index(fields=["merchant", "livemode", "status", "public_id"], name="pi_tenant_status"),
             models.Index(fields=["merchant", "livemode", "order_id"], name="pi_tenant_order_id"),
             models.Index(fields=["merchant", "livemode", "customer"], name="pi_tenant_customer"),
+            # Back office: order-id search across merchants; status filter in newest-first pages.
+            models.Index(fields=["order_id"], name="pi_order_id"),
+            models.Index(fields=["status", "id"], name="pi_status_id"),
         ]
         permissions = [
             ("capture_paymentintent", "Can capture payments from the back office"),

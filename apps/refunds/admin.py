@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from unfold.admin import ModelAdmin
 
@@ -9,7 +10,8 @@ from apps.approvals.models import ApprovalRequest
 from apps.approvals.services import approval_request_decide
 from apps.audit.services import Actor
 from apps.core.errors import ApplicationError, StateConflictError
-from apps.intents.admin import money
+from apps.intents.admin import BigTableAdminMixin, money, related_pks
+from apps.intents.models import Charge, PaymentIntent
 
 from . import services
 from .models import Refund, RefundApprovalQueue
@@ -20,18 +22,23 @@ class DecisionForm(forms.Form):
                              help_text="Kept in the audit log.")  # fmt: skip
 
 
-class RefundAdmin(ModelAdmin):
+class RefundAdmin(BigTableAdminMixin, ModelAdmin):
     list_display = ("public_id", "payment_intent", "merchant", "amount_display", "status", "reason",
                     "requested_by", "created_at")  # fmt: skip
     list_filter = ("status", "reason", "livemode")
     list_select_related = ("payment_intent", "merchant")
-    search_fields = ("=public_id", "=payment_intent__public_id", "=charge__public_id", "=gateway_reference")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    search_fields = ("=public_id", "=gateway_reference")
+    search_help_text = "Exact refund id, gateway reference, payment id (pi_) or charge id (ch_)."
+    sortable_by = ("public_id", "created_at")
     actions = ["approve_refunds", "reject_refunds", "cancel_refunds"]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+    def related_search(self, term):
+        return Q(payment_intent_id__in=related_pks(PaymentIntent.objects.filter(public_id=term), "pk")) | Q(
+            charge_id__in=related_pks(Charge.objects.filter(public_id=term), "pk")
+        )
 
     def has_add_permission(self, request):
         return False
