@@ -27,12 +27,10 @@ class ApiKeyRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // WINDOW_SECONDS)
         cache_key = f"ratelimit:{key.public_id}:{window}"
-        cache.add(cache_key, 0, timeout=WINDOW_SECONDS + 5)
         try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=WINDOW_SECONDS + 5)
-            count = 1
+            count = cache.incr(cache_key)  # one round trip once the window's counter exists
+        except ValueError:  # first request of the window; add fails if another process just did
+            count = 1 if cache.add(cache_key, 1, timeout=WINDOW_SECONDS + 5) else cache.incr(cache_key)
         self.limit = _limit()
         self.remaining = max(self.limit - count, 0)
         self.reset = (window + 1) * WINDOW_SECONDS

@@ -139,6 +139,30 @@ def _reuse_related(obj, known, names) -> None:
             setattr(obj, name, related)
 
 
+def _field_state(obj) -> dict:
+    """The concrete field values of a model instance (for `_save_changed`)."""
+    state = {}
+    for field in obj._meta.concrete_fields:
+        value = getattr(obj, field.attname)
+        state[field.attname] = value.copy() if isinstance(value, (dict, list)) else value
+    return state
+
+
+def _save_changed(obj, before: dict) -> None:
+    """UPDATE only the columns that differ from `before` (plus updated_at): the locked row was
+    read in this transaction, so the others hold what the row holds."""
+    changed = [
+        field.name
+        for field in obj._meta.concrete_fields
+        if not field.primary_key and getattr(obj, field.attname) != before.get(field.attname)
+    ]
+    if not changed:
+        return
+    if "updated_at" not in changed:
+        changed.append("updated_at")
+    obj.save(update_fields=changed)
+
+
 def _lock_charge(charge_id: int, intent: PaymentIntent | None = None, known: Charge | None = None) -> Charge:
     if known is None:
         charge = Charge.objects.select_for_update(of=("self",)).select_related("connector").get(pk=charge_id)
@@ -672,6 +696,7 @@ def _record(
     with transaction.atomic(durable=True):
         intent = _lock_intent(intent_id, known_intent)
         charge = _lock_charge(charge_id, intent, known_charge)
+        intent_before, charge_before = _field_state(intent), _field_state(charge)
         if charge.payment_method_id and charge.payment_method_id == intent.payment_method_id:
             charge.payment_method = intent.payment_method
         link_missing = intent.latest_charge_id != charge.pk
@@ -719,8 +744,8 @@ def _record(
                         merchant_settings.settlement_delay_days if merchant_settings is not None else None
                     ),
                 )
-            charge.save()
-            intent.save()
+            _save_changed(charge, charge_before)
+            _save_changed(intent, intent_before)
             audit_record(
                 actor=actor,
                 action="payment_intent.succeeded" if capture else "payment_intent.authorized",
