@@ -168,6 +168,8 @@ def load(port: int, path: str, tenants, *, clients: int, duration: float, warmup
         "p99": ok[max(0, int(len(ok) * 0.99) - 1)] * 1000 if ok else float("nan"),
         "n": len(ok),
         "errors": errors,
+        # CPU is read over warm-up + measured time; requests are counted over the measured time only
+        "scale": (duration + warmup) / duration,
     }
 
 
@@ -197,10 +199,62 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start: " + proc.stderr.read().decode()[-2000:])
 
 
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """user+system CPU seconds of these processes (Linux /proc)."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return out
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU spent between two readings: processes alive at both, plus the whole CPU of those
+    started in between (new connections); processes that exited in between are not counted."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def server_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    try:
+        return [master, *map(int, children.read_text().split())]
+    except OSError:
+        return [master]
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+def measured(fn, master: int) -> dict:
+    """Runs one scenario and adds the CPU the gunicorn workers and the PostgreSQL backends spent
+    per request (PostgreSQL's figure includes anything else using the server meanwhile)."""
+    app_pids, db_pids = server_pids(master), postgres_pids()
+    app_before, db_before = cpu_by_pid(app_pids), cpu_by_pid(db_pids)
+    result = fn()
+    app_after, db_after = cpu_by_pid(app_pids), cpu_by_pid(db_pids + postgres_pids())
+    seen = max(result["n"] + result["errors"], 1) * result.get("scale", 1)
+    result["app_cpu_ms"] = cpu_delta(app_before, app_after) / seen * 1000
+    result["db_cpu_ms"] = cpu_delta(db_before, db_after) / seen * 1000
+    return result
+
+
 def line(label: str, r: dict) -> str:
     return (
         f"{label:<34} {r['rps']:>8.1f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
-        f"n={r['n']} errors={r['errors']}"
+        f"n={r['n']} errors={r['errors']}  CPU/req app {r['app_cpu_ms']:.1f} ms, db {r['db_cpu_ms']:.1f} ms"
     )
 
 
@@ -225,12 +279,25 @@ def main() -> None:
 
     proc = start_gunicorn(opts.port)
     try:
-        base = load(opts.port, "/bench/baseline", None, clients=opts.clients, duration=opts.duration)
-        spread = load(
-            opts.port, "/v1/payment_intents", tenants["spread"], clients=opts.clients, duration=opts.duration
+        base = measured(
+            lambda: load(opts.port, "/bench/baseline", None, clients=opts.clients, duration=opts.duration),
+            proc.pid,
         )
-        hot = load(
-            opts.port, "/v1/payment_intents", tenants["hot"], clients=opts.clients, duration=opts.duration
+        spread = measured(
+            lambda: load(
+                opts.port,
+                "/v1/payment_intents",
+                tenants["spread"],
+                clients=opts.clients,
+                duration=opts.duration,
+            ),
+            proc.pid,
+        )
+        hot = measured(
+            lambda: load(
+                opts.port, "/v1/payment_intents", tenants["hot"], clients=opts.clients, duration=opts.duration
+            ),
+            proc.pid,
         )
     finally:
         proc.send_signal(signal.SIGTERM)
