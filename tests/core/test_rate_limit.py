@@ -9,6 +9,18 @@ def tight_limit(settings):
 
 @pytest.mark.django_db
 def test_rate_limit_per_key_answers_429_with_retry_after(api, api_other, tight_limit):
+    # Pin the clock mid-window: the counter is per one-minute window, and a real clock crossing a
+    # minute boundary between requests would (correctly) start a fresh budget.
+    import time
+
+    import time_machine
+
+    start = (int(time.time()) // 60 + 1) * 60 + 20
+    with time_machine.travel(start, tick=False):
+        _exercise(api, api_other)
+
+
+def _exercise(api, api_other):
     statuses = [api.get("/v1/settings").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     limited = api.get("/v1/settings")
