@@ -51,3 +51,19 @@ def api(client_for, merchant) -> APIClient:
 @pytest.fixture
 def api_other(client_for, other_merchant) -> APIClient:
     return client_for(other_merchant)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _close_leaked_connections_before_teardown(django_db_setup, django_db_blocker):
+    """Concurrency tests open connections in threads and subprocesses; one still closing when the
+    session ends would keep PostgreSQL from dropping the test database. End them first."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
