@@ -43,6 +43,13 @@ os.environ.setdefault("ADMIN_2FA_REQUIRED", "false")
 HOST = "127.0.0.1"
 
 
+
+def _visa_success() -> str:
+    from apps.connectors.sandbox.cards import DEFAULT_CARD  # test numbers live only in that table
+
+    return DEFAULT_CARD.number
+
+
 def ensure_database(url: str) -> None:
     import psycopg
 
@@ -82,7 +89,7 @@ def setup(merchant_count: int) -> dict:
         )
         _, secret = api_key_create(merchant=merchant, kind="secret", livemode=False, scopes=None, actor=actor)
         pm = payment_method_create_card(
-            merchant=merchant, livemode=False, number="4242424242424242", exp_month=12, exp_year=2034,
+            merchant=merchant, livemode=False, number=_visa_success(), exp_month=12, exp_year=2034,
             cvc="123", actor=actor,
         )  # fmt: skip
         tenants.append((secret, pm.public_id))
