@@ -31,6 +31,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Finds payments, refunds within policy, helps merchants with webhooks.
     "support": (
         "merchants.view_merchant",
+        # Support follows up on what staff and merchants did (read-only; exports stay compliance's).
+        "audit.view_auditentry",
         "vault.view_customer",
         "vault.view_paymentmethod",
         "vault.delete_paymentmethod",

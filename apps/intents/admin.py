@@ -310,7 +310,7 @@ class PaymentIntentAdmin(BigTableAdminMixin, ActionMixin, ModelAdmin):
             refund_create(
                 merchant=obj.merchant, livemode=obj.livemode, actor=actor, payment_intent=obj.public_id,
                 amount=data.get("amount"), reason=data["refund_reason"],
-                metadata={"staff_reason": data["reason"][:500]},
+                staff_reason=data["reason"][:500],
             )  # fmt: skip
 
         return self._run_action(

@@ -110,7 +110,10 @@ def refund_create(
     amount: int | None = None,
     reason: str = "",
     metadata: dict | None = None,
+    staff_reason: str = "",
 ) -> Refund:
+    """`staff_reason` is the back office's why: kept on the audit entry and the approval request,
+    never in `metadata` (which the merchant sees)."""
     if not payment_intent and not charge:
         raise InvalidRequestError(
             "One of payment_intent or charge is required.", code="parameter_missing", param="payment_intent"
@@ -198,22 +201,23 @@ def refund_create(
             actor=actor, action="refund.create", merchant=intent.merchant, obj=refund,
             after={"amount": value, "currency": refund.currency, "charge": locked.public_id,
                    "status": refund.status, "reason": refund.reason},
+            reason=staff_reason,
         )  # fmt: skip
         _event(refund, "refund.created")
         if needs_approval:
-            _approval_open(refund, actor)
+            _approval_open(refund, actor, staff_reason=staff_reason)
     if needs_approval:
         return refund
     return _submit(refund, locked, actor=actor)
 
 
-def _approval_open(refund: Refund, actor: Actor) -> None:
+def _approval_open(refund: Refund, actor: Actor, *, staff_reason: str = "") -> None:
     """Opens the maker-checker request of a refund parked in `requires_approval` (same transaction)."""
     from django.contrib.auth import get_user_model
 
     from apps.approvals.services import approval_request_create
 
-    reason = (refund.metadata or {}).get("staff_reason") or refund.reason or "above the approval threshold"
+    reason = staff_reason or refund.reason or "above the approval threshold"
     user = None
     if actor.type == "staff" and str(actor.id).isdigit():
         user = get_user_model().objects.filter(pk=int(actor.id)).first()

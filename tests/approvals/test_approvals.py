@@ -22,7 +22,7 @@ def _request_refund(merchant, intent_id, user, amount=3000):
         payment_intent=intent_id,
         amount=amount,
         reason="requested_by_customer",
-        metadata={"staff_reason": "customer returned two books"},
+        staff_reason="customer returned two books",
     )
 
 

@@ -76,6 +76,14 @@ def test_support_finds_a_payment_by_order_id_refunds_part_and_sees_the_audit_tra
     content = page.content()
     assert refund.public_id in content and "refund.create" in content and "sam" in content
 
+    # And in the audit log itself, found by the refund's id: who, what and why.
+    page.goto(f"{live_server.url}/admin/audit/auditentry/?q={refund.public_id}")
+    row = page.locator("#result_list tbody tr", has_text="refund.create")
+    assert row.count() == 1
+    assert "sam" in row.inner_text()
+    row.locator("a").first.click()
+    page.wait_for_selector("text=ticket 881")
+
 
 def test_finance_approves_a_large_refund_requested_by_someone_else(page, live_server, api, merchant):
     MerchantSettings.objects.filter(merchant=merchant).update(refund_approval_threshold=10_000)
@@ -88,7 +96,7 @@ def test_finance_approves_a_large_refund_requested_by_someone_else(page, live_se
         payment_intent=intent["id"],
         amount=30_000,
         reason="requested_by_customer",
-        metadata={"staff_reason": "Whole order returned unopened"},
+        staff_reason="Whole order returned unopened",
     )
     assert refund.status == Refund.Status.REQUIRES_APPROVAL
     approval = ApprovalRequest.objects.get(target_id=refund.public_id)

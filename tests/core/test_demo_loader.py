@@ -70,4 +70,5 @@ def test_roles_exist_with_permissions():
     compliance = Group.objects.get(name="compliance")
     assert compliance.permissions.filter(codename="view_auditentry").exists()
     assert not Group.objects.get(name="admin").permissions.filter(codename="change_auditentry").exists()
-    assert not Group.objects.get(name="support").permissions.filter(codename="view_auditentry").exists()
+    assert not Group.objects.get(name="risk").permissions.filter(codename="view_auditentry").exists()
+    assert not Group.objects.get(name="support").permissions.filter(codename="add_auditexport").exists()
