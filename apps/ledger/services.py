@@ -120,6 +120,10 @@ def _insert_postings(entry: JournalEntry, live: list[tuple[AccountRef, int]]) ->
     `accounts_get_or_create` and inserted afterwards."""
     if not live:
         return
+    inserted: set[int] = set()
+    if connection.vendor != "postgresql":  # the embedded SQLite demo: no unnest(); plain ORM path
+        _insert_postings_orm(entry, live, inserted)
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             _POSTINGS_BY_KEY_SQL,
@@ -133,6 +137,10 @@ def _insert_postings(entry: JournalEntry, live: list[tuple[AccountRef, int]]) ->
         inserted = {row[0] for row in cursor.fetchall()}
     if len(inserted) == len(live):
         return
+    _insert_postings_orm(entry, live, inserted)
+
+
+def _insert_postings_orm(entry: JournalEntry, live: list[tuple[AccountRef, int]], inserted: set[int]) -> None:
     accounts = accounts_get_or_create([ref for ref, _ in live])
     Posting.objects.bulk_create(
         [
