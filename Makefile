@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clearhouse
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test install lint migrate demo clean bench
+.PHONY: run test install lint imports migrate demo clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,13 @@ test: $(VENV)/.installed-test
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL)/0 CACHE_URL=$(TEST_REDIS_URL)/1 \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-dev
+lint: imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The import contract in .importlinter: the layers of apps and what each layer may import.
+imports: $(VENV)/.installed-dev
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: $(VENV)/.installed-test
 	@ls bench/*.py | sed 's/^/  /'; echo "Run one with: DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/<script>.py"

@@ -43,7 +43,6 @@ os.environ.setdefault("ADMIN_2FA_REQUIRED", "false")
 HOST = "127.0.0.1"
 
 
-
 def _visa_success() -> str:
     from apps.connectors.sandbox.cards import DEFAULT_CARD  # test numbers live only in that table
 

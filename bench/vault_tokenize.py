@@ -29,7 +29,6 @@ os.environ["VAULT_KEYS"] = f"v1:{K1}"
 os.environ["VAULT_FINGERPRINT_KEY"] = "bench-fingerprint-key"
 
 
-
 def _success_cards() -> list[str]:
     from apps.connectors.sandbox.cards import TEST_CARDS  # test numbers live only in that table
 

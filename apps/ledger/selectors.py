@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
-from apps.core.api import unix
 from apps.core.errors import NotFoundError
+from apps.core.payloads import unix
 
 from .accounts import account_balances
 from .models import Account, BalanceTransaction

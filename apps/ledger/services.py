@@ -20,9 +20,9 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
-from apps.core.api import unix
 from apps.core.currencies import get_currency
 from apps.core.errors import InvalidRequestError, StateConflictError
+from apps.core.payloads import unix
 
 from . import fx
 from .accounts import (

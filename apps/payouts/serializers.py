@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, time
 
-from apps.core.api import unix
+from apps.core.payloads import unix
 
 from .models import BankAccount, Payout, PayoutSchedule
 

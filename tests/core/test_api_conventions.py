@@ -137,7 +137,7 @@ def test_swagger_ui_served(client):
     ],
 )
 def test_bad_metadata_is_400_naming_the_param(metadata, fragment):
-    from apps.core.api import MetadataField, StrictSerializer
+    from apps.core.rest import MetadataField, StrictSerializer
 
     class Input(StrictSerializer):
         metadata = MetadataField()

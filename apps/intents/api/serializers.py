@@ -2,14 +2,8 @@
 
 from rest_framework import serializers
 
-from apps.core.api import (
-    AmountField,
-    CurrencyField,
-    MetadataField,
-    StrictBooleanField,
-    StrictSerializer,
-    unix,
-)
+from apps.core.payloads import unix
+from apps.core.rest import AmountField, CurrencyField, MetadataField, StrictBooleanField, StrictSerializer
 from apps.intents.models import Charge, PaymentIntent
 
 CANCELLATION_REASONS = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"]

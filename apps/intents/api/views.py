@@ -10,8 +10,8 @@ from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.connectors.sandbox.cards import TEST_CARDS
-from apps.core.api import MerchantAPIView, created_filter, stripe_list
 from apps.core.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
+from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.intents import selectors, services
 from apps.intents.models import PaymentIntent
 from apps.merchants.models import ApiKey

@@ -4,8 +4,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from apps.core.api import MerchantAPIView, created_filter, stripe_list
 from apps.core.errors import InvalidRequestError
+from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.ledger import selectors
 from apps.ledger.models import BalanceTransaction
 

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from apps.core.api import AmountField, StrictIntegerField, StrictSerializer, unix
+from apps.core.payloads import unix
+from apps.core.rest import AmountField, StrictIntegerField, StrictSerializer
 from apps.merchants.models import DEFAULT_PAYMENT_METHOD_TYPES, ApiKey, Merchant, MerchantSettings
 
 

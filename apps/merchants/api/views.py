@@ -5,8 +5,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
-from apps.core.api import MerchantAPIView, stripe_list
 from apps.core.errors import InvalidRequestError
+from apps.core.rest import MerchantAPIView, stripe_list
 from apps.merchants import selectors, services
 
 from .serializers import (

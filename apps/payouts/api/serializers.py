@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from apps.core.api import AmountField, CurrencyField, MetadataField, StrictIntegerField, StrictSerializer
+from apps.core.rest import AmountField, CurrencyField, MetadataField, StrictIntegerField, StrictSerializer
 from apps.payouts.models import PayoutSchedule
 
 

@@ -7,8 +7,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
-from apps.core.api import MerchantAPIView, created_filter, stripe_list
 from apps.core.errors import InvalidRequestError
+from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.payouts import services
 from apps.payouts.models import BankAccount, Payout
 from apps.payouts.serializers import bank_account_to_dict, payout_schedule_to_dict, payout_to_dict

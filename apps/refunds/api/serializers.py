@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from apps.core.api import AmountField, MetadataField, StrictSerializer, unix
+from apps.core.payloads import unix
+from apps.core.rest import AmountField, MetadataField, StrictSerializer
 from apps.refunds.models import Refund
 
 

@@ -3,8 +3,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
-from apps.core.api import MerchantAPIView, created_filter, stripe_list
 from apps.core.errors import InvalidRequestError
+from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.refunds import selectors, services
 from apps.refunds.models import Refund
 

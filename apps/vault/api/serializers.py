@@ -14,7 +14,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api import MetadataField, StrictBooleanField, StrictSerializer, unix
+from apps.core.payloads import unix
+from apps.core.rest import MetadataField, StrictBooleanField, StrictSerializer
 from apps.vault.models import Customer, MicroDepositVerification, PaymentMethod, Token
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
-from apps.core.api import MerchantAPIView, created_filter, stripe_list
 from apps.core.context import get_client_ip
 from apps.core.errors import InvalidRequestError
+from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.vault import selectors, services
 from apps.vault.models import PaymentMethod
 

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from apps.core.api import MetadataField, StrictBooleanField, StrictIntegerField, StrictSerializer, unix
+from apps.core.payloads import unix
+from apps.core.rest import MetadataField, StrictBooleanField, StrictIntegerField, StrictSerializer
 
 
 def event_to_dict(event, *, pending_webhooks: int | None = None) -> dict:

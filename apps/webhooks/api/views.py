@@ -7,8 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.audit.services import Actor
-from apps.core.api import MerchantAPIView, created_filter, stripe_list
 from apps.core.context import get_client_ip
+from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.webhooks import selectors, services
 
 from .serializers import (

@@ -1,0 +1,283 @@
+"""Building blocks every merchant API view uses: the base view (auth, tenancy, scopes,
+idempotency), strict input serializers and fields, Stripe-style lists with cursor pagination."""
+
+import json
+from datetime import UTC, datetime
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.currencies import CURRENCIES
+from apps.core.errors import InvalidRequestError
+from apps.core.idempotency import (
+    idempotency_abandon,
+    idempotency_begin,
+    idempotency_finish,
+    request_fingerprint,
+)
+
+
+class _IdempotentReplay(Exception):
+    def __init__(self, response: Response):
+        self.response = response
+
+
+class MerchantAPIView(APIView):
+    """Base for every `/v1/` endpoint.
+
+    - `resource`: scope name for restricted keys (`<resource>:read` for GET, `:write` otherwise).
+    - `allow_publishable`: False, True, or a set of HTTP methods a publishable key may call.
+    - Every POST honours `Idempotency-Key` (stored per merchant and mode).
+    """
+
+    resource: str | None = None
+    allow_publishable: bool | set[str] = False
+
+    def initial(self, request, *args, **kwargs):
+        self._idempotency_record = None
+        super().initial(request, *args, **kwargs)
+        key = request.headers.get("Idempotency-Key")
+        if request.method == "POST" and key is not None and getattr(request, "merchant", None) is not None:
+            record, stored = idempotency_begin(
+                merchant=request.merchant,
+                livemode=request.livemode,
+                key=key,
+                method=request.method,
+                path=request.path,
+                request_hash=request_fingerprint(method=request.method, path=request.path, data=request.data),
+            )
+            if stored is not None:
+                response = Response(stored.response_body, status=stored.response_status)
+                response["Idempotent-Replayed"] = "true"
+                response["Original-Request"] = stored.key
+                raise _IdempotentReplay(response)
+            self._idempotency_record = record
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _IdempotentReplay):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        rate = getattr(request, "_rate_limit", None)
+        if rate is not None:
+            response["RateLimit-Limit"], response["RateLimit-Remaining"], response["RateLimit-Reset"] = map(
+                str, rate
+            )
+        record = getattr(self, "_idempotency_record", None)
+        if record is not None:
+            self._idempotency_record = None
+            if getattr(response, "idempotent_store", True):
+                body = (
+                    json.loads(json.dumps(response.data, default=str)) if response.data is not None else None
+                )
+                # Secrets shown once (new API keys, webhook signing secrets) are never stored for replay.
+                for field in getattr(response, "idempotent_redact", ()):
+                    if isinstance(body, dict) and field in body:
+                        body[field] = None
+                idempotency_finish(record, status=response.status_code, body=body)
+            else:
+                idempotency_abandon(record)
+        return response
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects parameters it does not know, naming the first one (Stripe: parameter_unknown)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = [key for key in data if key not in self.fields or self.fields[key].read_only]
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        unknown[0]: [
+                            serializers.ErrorDetail(
+                                f"Received unknown parameter: {unknown[0]}", code="unknown"
+                            )
+                        ]
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class AmountField(serializers.Field):
+    """An integer amount in minor units. Floats, booleans and non-numeric strings are refused."""
+
+    default_error_messages = {
+        "invalid_integer": "Invalid integer: {value}. Amounts are integers in the smallest currency unit.",
+        "negative": "This value must be greater than or equal to 0.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid_integer", value=data)
+        if isinstance(data, int):
+            value = data
+        elif isinstance(data, str) and data.strip().lstrip("-").isdigit():
+            value = int(data.strip())
+        else:
+            self.fail("invalid_integer", value=data)
+        if value < 0:
+            self.fail("negative")
+        return value
+
+    def to_representation(self, value):
+        return int(value)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """IntegerField that refuses booleans and floats with a fraction instead of truncating them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or (isinstance(data, float) and not data.is_integer()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if data in (True, False, "true", "false", "True", "False"):
+            return data in (True, "true", "True")
+        self.fail("invalid", input=data)
+
+
+class CurrencyField(serializers.CharField):
+    default_error_messages = {
+        "invalid_currency": "Invalid currency: {value}. Use a three-letter ISO 4217 code."
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("min_length", 3)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_currency", value=data)
+        value = data.strip().upper()
+        if value not in CURRENCIES:
+            self.fail("invalid_currency", value=data)
+        return value
+
+    def to_representation(self, value):
+        return value.lower() if value else value
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+class MetadataField(serializers.Field):
+    """Stripe metadata: up to 50 keys of at most 40 characters, string values up to 500."""
+
+    default_error_messages = {
+        "not_a_dict": "Metadata must be an object of string keys and string values.",
+        "too_many": "Metadata can have up to 50 keys.",
+        "key_length": "Metadata keys must be 1 to 40 characters without brackets: {name}.",
+        "value": "Metadata values must be strings of at most 500 characters ({name}).",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if data in ("", None):
+            return {}
+        if not isinstance(data, dict):
+            self.fail("not_a_dict")
+        if len(data) > 50:
+            self.fail("too_many")
+        clean = {}
+        for key, value in data.items():
+            if not isinstance(key, str) or not 0 < len(key) <= 40 or "[" in key:
+                self.fail("key_length", name=key)
+            if isinstance(value, (bool, dict, list)):
+                self.fail("value", name=key)
+            if value is None:
+                value = ""
+            value = str(value)
+            if len(value) > 500:
+                self.fail("value", name=key)
+            clean[key] = value
+        return clean
+
+    def to_representation(self, value):
+        return value or {}
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def _int_param(request, name: str, *, minimum: int, maximum: int, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+        raise InvalidRequestError(
+            f"Invalid {name}: must be an integer from {minimum} to {maximum}.",
+            code="parameter_invalid_integer",
+            param=name,
+        )
+    return int(raw)
+
+
+def created_filter(queryset, request, *, field: str = "created_at", param: str = "created"):
+    """Applies `created[gte|gt|lte|lt]=<unix seconds>` (and `created=<unix>` for one second)."""
+    ops = {"gte": "gte", "gt": "gt", "lte": "lte", "lt": "lt"}
+    for op, lookup in ops.items():
+        raw = request.query_params.get(f"{param}[{op}]")
+        if raw is None:
+            continue
+        if not raw.lstrip("-").isdigit():
+            raise InvalidRequestError(
+                f"Invalid timestamp: {raw!r}. Use unix seconds.",
+                code="parameter_invalid_integer",
+                param=f"{param}[{op}]",
+            )
+        queryset = queryset.filter(**{f"{field}__{lookup}": datetime.fromtimestamp(int(raw), tz=UTC)})
+    return queryset
+
+
+def stripe_list(
+    request, queryset, serialize, *, url: str | None = None, cursor_field: str = "public_id"
+) -> Response:
+    """`{"object": "list", "data": [...], "has_more": bool}`, newest first, keyset-paginated on the
+    time-sortable public id (no OFFSET, so deep pages cost the same as the first)."""
+    limit = _int_param(request, "limit", minimum=1, maximum=100, default=10)
+    starting_after = request.query_params.get("starting_after")
+    ending_before = request.query_params.get("ending_before")
+    if starting_after and ending_before:
+        raise InvalidRequestError(
+            "You may only specify one of starting_after and ending_before.",
+            code="parameter_invalid",
+            param="ending_before",
+        )
+    for name, value in (("starting_after", starting_after), ("ending_before", ending_before)):
+        if value is not None and (not value or len(value) > 64 or "_" not in value):
+            raise InvalidRequestError(f"Invalid cursor: {value!r}.", code="parameter_invalid", param=name)
+    if ending_before:
+        rows = list(
+            queryset.filter(**{f"{cursor_field}__gt": ending_before}).order_by(cursor_field)[: limit + 1]
+        )
+        has_more = len(rows) > limit
+        rows = list(reversed(rows[:limit]))
+    else:
+        if starting_after:
+            queryset = queryset.filter(**{f"{cursor_field}__lt": starting_after})
+        rows = list(queryset.order_by(f"-{cursor_field}")[: limit + 1])
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+    return Response(
+        {
+            "object": "list",
+            "url": url or request.path,
+            "has_more": has_more,
+            "data": [serialize(r) for r in rows],
+        }
+    )
