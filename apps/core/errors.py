@@ -1,17 +1,41 @@
-"""Application errors carry the fields of the one error shape (DESIGN.md §2)."""
+"""The error vocabulary: every application error is a class carrying the fields of the one error
+shape (DESIGN.md §2) — its ``code``, HTTP ``status``, ``type`` and a ``message`` template.
+
+Each app declares its own errors in ``apps/<app>/errors.py`` as subclasses of the classes below
+(Zulip's ``JsonableError`` subclasses), and raises them by name::
+
+    class PaymentIntentUnexpectedState(StateConflictError):
+        code = "payment_intent_unexpected_state"
+        message = "You cannot {action} this PaymentIntent because it has a status of {status}."
+
+    raise PaymentIntentUnexpectedState(action="capture", status=intent.status)
+
+Keyword arguments that are not fields of the error fill the message template. A message given
+positionally replaces the template for that raise. The OpenAPI schema lists each endpoint's error
+codes from the classes its view declares (``apps.core.schema.error_responses``).
+"""
+
+from __future__ import annotations
+
+import string
+
+_FORMATTER = string.Formatter()
 
 
 class ApplicationError(Exception):
     status = 400
     type = "invalid_request_error"
-    default_code = "invalid_request"
+    code = "invalid_request"
+    message = "Invalid request."
+    # The parameter the error is about, when the class always names the same one.
+    param: str | None = None
     # Whether an idempotent request that ended with this error stores it for replay. Input
     # validation refused before anything ran is not stored, so the client can fix and retry.
-    default_stored = True
+    stored = True
 
     def __init__(
         self,
-        message: str,
+        message: str | None = None,
         *,
         code: str | None = None,
         param: str | None = None,
@@ -20,18 +44,29 @@ class ApplicationError(Exception):
         decline_code: str | None = None,
         extra: dict | None = None,
         stored: bool | None = None,
+        **fields: object,
     ):
-        super().__init__(message)
-        self.message = message
-        self.code = code or self.default_code
-        self.param = param
+        template = self.message if message is None else message
+        if fields:
+            missing = {name for _, name, _, _ in _FORMATTER.parse(template) if name} - set(fields)
+            if missing:
+                raise TypeError(f"{self.__class__.__name__} needs {sorted(missing)} for its message")
+            template = template.format(**fields)
+        super().__init__(template)
+        self.message = template
+        self.fields = fields
+        if code is not None:
+            self.code = code
+        if param is not None:
+            self.param = param
         if status is not None:
             self.status = status
         if type is not None:
             self.type = type
         self.decline_code = decline_code
         self.extra = extra or {}
-        self.stored = self.default_stored if stored is None else stored
+        if stored is not None:
+            self.stored = stored
 
     def to_dict(self) -> dict:
         body = {"type": self.type, "code": self.code, "message": self.message}
@@ -44,23 +79,27 @@ class ApplicationError(Exception):
 
 
 class InvalidRequestError(ApplicationError):
-    default_stored = False
+    stored = False
 
 
 class CardError(ApplicationError):
     status = 402
     type = "card_error"
-    default_code = "card_declined"
+    code = "card_declined"
+    message = "Your card was declined."
 
 
 class StateConflictError(ApplicationError):
-    default_code = "unexpected_state"
+    """The object is in a state that forbids the operation. 400, as Stripe answers."""
+
+    code = "unexpected_state"
+    message = "The object is in a state that does not allow this operation."
 
 
 class NotFoundError(ApplicationError):
     status = 404
-    default_code = "resource_missing"
-    default_stored = False
+    code = "resource_missing"
+    stored = False
 
     def __init__(self, resource: str, id: str, param: str = "id", **kwargs):
         super().__init__(f"No such {resource}: '{id}'", param=param, **kwargs)
@@ -68,32 +107,36 @@ class NotFoundError(ApplicationError):
 
 class IdempotencyError(ApplicationError):
     type = "idempotency_error"
-    default_code = "idempotency_key_reused"
-    default_stored = False
+    code = "idempotency_key_reused"
+    stored = False
 
 
 class AuthenticationError(ApplicationError):
     status = 401
     type = "authentication_error"
-    default_code = "api_key_invalid"
-    default_stored = False
+    code = "api_key_invalid"
+    message = "Invalid API key provided."
+    stored = False
 
 
 class PermissionDeniedError(ApplicationError):
     status = 403
     type = "permission_error"
-    default_code = "permission_denied"
-    default_stored = False
+    code = "permission_denied"
+    message = "The API key may not perform this request."
+    stored = False
 
 
 class RateLimitError(ApplicationError):
     status = 429
     type = "rate_limit_error"
-    default_code = "rate_limit"
-    default_stored = False
+    code = "rate_limit"
+    message = "Too many requests."
+    stored = False
 
 
 class ApiError(ApplicationError):
     status = 500
     type = "api_error"
-    default_code = "api_error"
+    code = "api_error"
+    message = "An unexpected error occurred."

@@ -1,0 +1,85 @@
+"""OpenAPI error responses built from the error classes (apps.core.errors).
+
+A view declares the errors it can raise; the schema then lists, per HTTP status, the codes a client
+may see — the same classes the services raise, so the documentation cannot drift from the code::
+
+    @extend_schema(responses={200: PaymentIntentOutput, **error_responses(PaymentIntentUnexpectedState)})
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+from .errors import (
+    ApplicationError,
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+
+ERROR_BODY = inline_serializer(
+    "Error",
+    fields={
+        "error": inline_serializer(
+            "ErrorDetail",
+            fields={
+                "type": serializers.CharField(),
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "param": serializers.CharField(required=False),
+                "decline_code": serializers.CharField(required=False),
+                "request_id": serializers.CharField(),
+            },
+        )
+    },
+)
+
+# Every merchant endpoint can answer these: validation (the parameter is named), auth, scope,
+# another merchant's or a missing object, and the per-key rate limit.
+_COMMON: tuple[tuple[int, str], ...] = (
+    (400, "parameter_missing"),
+    (400, "parameter_invalid"),
+    (400, "parameter_unknown"),
+    (400, "idempotency_error"),
+    (AuthenticationError.status, AuthenticationError.code),
+    (PermissionDeniedError.status, PermissionDeniedError.code),
+    (NotFoundError.status, NotFoundError.code),
+    (RateLimitError.status, RateLimitError.code),
+)
+
+_DESCRIPTIONS = {
+    400: "Invalid request (error.param names the parameter) or a state conflict",
+    401: "Missing or invalid API key",
+    402: "Card error: the card failed validation or was declined",
+    403: "The key may not call this endpoint",
+    404: "No such object for this merchant and mode",
+    409: "A conflicting request is in progress",
+    412: "The If-Match precondition failed",
+    413: "The request body is too large",
+    429: "Too many requests",
+}
+
+
+def error_codes(*classes: type[ApplicationError]) -> dict[int, list[str]]:
+    codes: dict[int, set[str]] = defaultdict(set)
+    for status, code in _COMMON:
+        codes[status].add(code)
+    for cls in classes:
+        codes[cls.status].add(cls.code)
+    return {status: sorted(found) for status, found in sorted(codes.items())}
+
+
+def error_responses(*classes: type[ApplicationError]) -> dict[int, OpenApiResponse]:
+    """`responses=` entries for every status the endpoint may answer with an error."""
+    return {
+        status: OpenApiResponse(
+            response=ERROR_BODY,
+            description=f"{_DESCRIPTIONS.get(status, 'Error')}. error.code: {', '.join(codes)}.",
+        )
+        for status, codes in error_codes(*classes).items()
+    }
+
