@@ -179,6 +179,37 @@ class HealthStatus:
 
 
 # ---------------------------------------------------------------------------
+# Payout rails: the bank side (credit transfers to a merchant's bank account)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayoutSubmitted:
+    reference: str
+    arrival_date: dt.date
+
+
+@dataclass(frozen=True)
+class PayoutOutcome:
+    paid: bool
+    failure_code: str = ""
+    failure_message: str = ""
+
+
+class PayoutRail(Protocol):
+    """A bank rail that sends payouts. Submission is idempotent per ``idempotency_key`` (our
+    payout's key); the outcome is asked for later, once the transfer had time to settle."""
+
+    code: str
+
+    def submit(
+        self, *, idempotency_key: str, amount: int, currency: str, account_number: str, today: dt.date
+    ) -> PayoutSubmitted: ...
+
+    def outcome(self, *, reference: str, account_number: str) -> PayoutOutcome: ...
+
+
+# ---------------------------------------------------------------------------
 # The interface
 # ---------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@ from django.db import IntegrityError, transaction
 
 from .crypto import decrypt_credentials
 from .models import Connector
-from .registry import get_adapter
 
 # merchant pk → its sandbox connector. The sandbox row never changes once created (test mode only),
 # so a per-process memo saves a query on every test-mode payment.
@@ -41,9 +40,3 @@ def connector_credentials(connector: Connector) -> dict:
     if not connector.credentials_ciphertext:
         return {}
     return decrypt_credentials(connector.credentials_ciphertext)
-
-
-def connector_adapter(connector: Connector):
-    return get_adapter(
-        connector.code, credentials=connector_credentials(connector), livemode=connector.livemode
-    )

@@ -82,4 +82,3 @@ def error_responses(*classes: type[ApplicationError]) -> dict[int, OpenApiRespon
         )
         for status, codes in error_codes(*classes).items()
     }
-

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.connectors import gateway
 from apps.connectors.base import (
     Approved,
     Declined,
@@ -33,7 +34,6 @@ from apps.connectors.base import (
     RetryableError,
 )
 from apps.connectors.selectors import connector_for_payment
-from apps.connectors.services import connector_adapter
 from apps.core.currencies import validate_amount
 from apps.core.errors import ApplicationError, CardError, InvalidRequestError, StateConflictError
 from apps.merchants.selectors import merchant_settings_get
@@ -628,11 +628,10 @@ def _run_authorization(
     """Step 2 (no transaction open): call the provider; step 3: record."""
     card = _card_for(charge, actor, purpose=_authorize_purpose(charge), audited=True)
     request = _payment_request(intent, charge, card=card, merchant_settings=merchant_settings)
-    adapter = connector_adapter(charge.connector)
     if charge.payment_method_type in REDIRECT_PAYMENT_METHOD_TYPES:
-        result = adapter.start_redirect(request)
+        result = gateway.start_redirect(connector=charge.connector, request=request)
     else:
-        result = adapter.authorize(request)
+        result = gateway.authorize(connector=charge.connector, request=request)
     return record_authorization_result(
         intent_id=intent.pk,
         charge_id=charge.pk,
@@ -938,12 +937,13 @@ def payment_intent_complete_action(
         action_reference = charge.action_reference
     card = _card_for(charge, actor, purpose=f"complete 3DS {charge.public_id}")
     request = _payment_request(intent, charge, card=card)
-    adapter = connector_adapter(charge.connector)
-    payload = {"result": result}
-    if charge.payment_method_type in REDIRECT_PAYMENT_METHOD_TYPES:
-        outcome = adapter.confirm_redirect(request, reference=action_reference, payload=payload)
-    else:
-        outcome = adapter.complete_3ds(request, reference=action_reference, payload=payload)
+    outcome = gateway.complete_action(
+        connector=charge.connector,
+        request=request,
+        kind="redirect" if charge.payment_method_type in REDIRECT_PAYMENT_METHOD_TYPES else "three_d_secure",
+        reference=action_reference,
+        payload={"result": result},
+    )
     if isinstance(outcome, Pending):
         # the provider still waits for the customer: back to requires_action
         return _revert_to_action(intent.pk, charge.pk, actor=actor)
@@ -1011,7 +1011,8 @@ def payment_intent_capture(
             actor=actor, action="payment_intent.capture_requested", merchant=intent.merchant, obj=intent,
             after={"amount_to_capture": amount, "charge": charge.public_id}, reason=reason,
         )  # fmt: skip
-    result = connector_adapter(charge.connector).capture(
+    result = gateway.capture(
+        connector=charge.connector,
         idempotency_key=f"{charge.public_id}:capture",
         gateway_reference=charge.gateway_reference,
         amount=amount,
@@ -1051,7 +1052,8 @@ def payment_intent_cancel(
             actor=actor, action="payment_intent.cancel_requested", merchant=intent.merchant, obj=intent,
             after={"cancellation_reason": cancellation_reason, "charge": charge.public_id}, reason=reason,
         )  # fmt: skip
-    result = connector_adapter(charge.connector).void(
+    result = gateway.void(
+        connector=charge.connector,
         idempotency_key=f"{charge.public_id}:void",
         gateway_reference=charge.gateway_reference,
         amount=charge.amount_authorized,
@@ -1224,7 +1226,7 @@ def payment_intents_recheck(
     stuck = Charge.objects.filter(status__in=[C.SUBMITTING, C.UNKNOWN, C.PENDING], updated_at__lte=cutoff)
     for charge in stuck.select_related("connector", "payment_intent")[:limit]:
         intent = charge.payment_intent
-        result = connector_adapter(charge.connector).lookup(idempotency_key=charge.provider_key)
+        result = gateway.lookup(connector=charge.connector, idempotency_key=charge.provider_key)
         if result is None:
             result = RetryableError(code="not_received", message="The connector never received the attempt.")
         if isinstance(result, Pending):
@@ -1241,7 +1243,7 @@ def payment_intents_recheck(
     in_flight = Charge.objects.exclude(pending_operation="").filter(pending_since__lte=cutoff)
     for charge in in_flight.select_related("connector")[:limit]:
         operation = charge.pending_operation
-        result = connector_adapter(charge.connector).lookup(idempotency_key=f"{charge.public_id}:{operation}")
+        result = gateway.lookup(connector=charge.connector, idempotency_key=f"{charge.public_id}:{operation}")
         if result is None:
             result = RetryableError(
                 code="not_received", message="The connector never received the operation."

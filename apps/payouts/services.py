@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.connectors import gateway
 from apps.core.currencies import get_currency, validate_amount
 from apps.core.errors import InvalidRequestError, NotFoundError, StateConflictError
 from apps.core.ids import generate_id
@@ -24,7 +25,6 @@ from apps.vault.banks import validate_account_number, validate_iban, validate_ro
 from apps.vault.exceptions import BankValidationError
 from apps.webhooks.services import event_record
 
-from .bank import get_bank
 from .models import BankAccount, Payout, PayoutSchedule
 from .transitions import assert_transition
 
@@ -509,7 +509,7 @@ def payout_submit(*, payout_id: int, actor: Actor | None = None) -> Payout:
         payout.submission = SUB.SUBMITTING
         payout.submitted_at = timezone.now()
         payout.save(update_fields=["submission", "submitted_at", "updated_at"])
-    submitted = get_bank().submit(
+    submitted = gateway.payout_submit(
         idempotency_key=payout.bank_key,
         amount=payout.amount,
         currency=payout.currency,
@@ -546,7 +546,7 @@ def payout_settle(*, payout_id: int, actor: Actor | None = None) -> Payout:
     payout = Payout.objects.select_related("destination", "merchant").get(pk=payout_id)
     if payout.status != P.IN_TRANSIT:
         return payout
-    outcome = get_bank().outcome(
+    outcome = gateway.payout_outcome(
         reference=payout.bank_reference, account_number=bank_account_number(payout.destination)
     )
     with transaction.atomic():
@@ -609,7 +609,7 @@ def payouts_submit_due() -> int:
 
 def _resubmit(payout_id: int) -> None:
     payout = Payout.objects.select_related("destination", "merchant").get(pk=payout_id)
-    submitted = get_bank().submit(
+    submitted = gateway.payout_submit(
         idempotency_key=payout.bank_key,
         amount=payout.amount,
         currency=payout.currency,

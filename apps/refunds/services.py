@@ -15,8 +15,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.connectors import gateway
 from apps.connectors.base import Approved, Declined, Pending, RetryableError
-from apps.connectors.services import connector_adapter
 from apps.core.errors import ApplicationError, InvalidRequestError, NotFoundError, StateConflictError
 from apps.intents.models import Charge, PaymentIntent
 from apps.merchants.selectors import merchant_settings_get
@@ -238,7 +238,8 @@ def _approval_open(refund: Refund, actor: Actor, *, staff_reason: str = "") -> N
 
 def _submit(refund: Refund, charge: Charge, *, actor: Actor) -> Refund:
     """Step 2 (no transaction open): ask the provider, then record."""
-    result = connector_adapter(charge.connector).refund(
+    result = gateway.refund(
+        connector=charge.connector,
         idempotency_key=refund.provider_key,
         gateway_reference=charge.gateway_reference,
         amount=refund.amount,
@@ -394,7 +395,8 @@ def refund_cancel(*, refund_id, actor: Actor, reason: str = "") -> Refund:
                 extra={"status": refund.status},
             )
         gateway_reference = refund.gateway_reference
-    result = connector_adapter(charge.connector).void(
+    result = gateway.void(
+        connector=charge.connector,
         idempotency_key=f"{refund.public_id}:cancel",
         gateway_reference=gateway_reference,
         amount=refund.amount,
@@ -464,8 +466,7 @@ def refunds_recheck(*, older_than: timedelta = timedelta(minutes=1), limit: int 
         .order_by("updated_at")[:limit]
     )
     for refund in rows:
-        adapter = connector_adapter(refund.charge.connector)
-        result = adapter.lookup(idempotency_key=refund.provider_key)
+        result = gateway.lookup(connector=refund.charge.connector, idempotency_key=refund.provider_key)
         if result is None:
             _submit(refund, refund.charge, actor=actor)
         elif isinstance(result, RetryableError):

@@ -23,6 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.connectors import gateway
+from apps.connectors.base import PaymentRequest
 from apps.core.errors import (
     ApplicationError,
     CardError,
@@ -1072,18 +1074,9 @@ def payment_method_verify_microdeposits(
     raise failure
 
 
-def _verification_adapter(payment_method: PaymentMethod):
-    """The connector that runs the zero-amount authorization: the sandbox acquirer (test mode
-    and, until live routing exists for verification, live mode too)."""
-    from apps.connectors.registry import get_adapter  # lazy: connectors may import the vault
-
-    return get_adapter("sandbox")
-
-
 def payment_method_verify_card(*, payment_method: PaymentMethod, actor: Actor) -> PaymentMethod:
     """Zero-amount authorization through the sandbox connector. No lock or transaction is held
     while the connector answers; the result is recorded afterwards under a fresh lock."""
-    from apps.connectors.base import PaymentRequest  # lazy, see above
 
     pm = payment_method
     card = vault_detokenize(payment_method=pm, purpose="card_verification", actor=actor)
@@ -1100,7 +1093,8 @@ def payment_method_verify_card(*, payment_method: PaymentMethod, actor: Actor) -
         reference=pm.public_id,
         merchant_reference=pm.merchant.public_id,
     )
-    result = _verification_adapter(pm).authorize(request)
+    # The sandbox acquirer runs it (test mode and, until verification is routed, live mode too).
+    result = gateway.verify(request=request)
     outcome = getattr(result, "outcome", "error")
     failure: ApplicationError | None = None
     with transaction.atomic():

@@ -965,9 +965,9 @@ def inbound_webhook_receive(
 ) -> InboundOutcome:
     """Stores the raw callback first, verifies it with the connector's adapter, deduplicates on
     (connector, provider event id) and applies it through the owning app's service."""
+    from apps.connectors import gateway
     from apps.connectors.base import InboundWebhookError
     from apps.connectors.models import Connector
-    from apps.connectors.services import connector_adapter
 
     connector = Connector.objects.select_related("merchant").filter(public_id=connector_ref[:40]).first()
     row = InboundWebhook.objects.create(
@@ -984,7 +984,7 @@ def inbound_webhook_receive(
         _inbound_mark(row, status=InboundWebhook.Status.REJECTED, error="unknown connector")
         raise NotFoundError("connector", connector_ref, param="connector_id")
     try:
-        event = connector_adapter(connector).parse_inbound_webhook(body=body, headers=headers)
+        event = gateway.parse_inbound_webhook(connector=connector, body=body, headers=headers)
     except InboundWebhookError as exc:
         _inbound_mark(row, status=InboundWebhook.Status.REJECTED, error=f"{exc.code}: {exc}")
         raise InvalidRequestError(str(exc), code=f"webhook_{exc.code}") from exc

@@ -13,8 +13,9 @@ Submission answers at once (the payout goes in transit, arriving the next day); 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date, timedelta
+
+from apps.connectors.base import PayoutOutcome, PayoutRail, PayoutSubmitted
 
 FAILING_SUFFIXES = {
     "111116": ("no_account", "The bank account details on file are probably incorrect: no such account."),
@@ -22,34 +23,17 @@ FAILING_SUFFIXES = {
 }
 
 
-@dataclass(frozen=True)
-class Submitted:
-    reference: str
-    arrival_date: date
-
-
-@dataclass(frozen=True)
-class Outcome:
-    paid: bool
-    failure_code: str = ""
-    failure_message: str = ""
-
-
-class SandboxBank:
+class SandboxBank(PayoutRail):
     code = "sandbox_bank"
 
     def submit(
         self, *, idempotency_key: str, amount: int, currency: str, account_number: str, today: date
-    ) -> Submitted:
+    ) -> PayoutSubmitted:
         reference = "sbk_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
-        return Submitted(reference=reference, arrival_date=today + timedelta(days=1))
+        return PayoutSubmitted(reference=reference, arrival_date=today + timedelta(days=1))
 
-    def outcome(self, *, reference: str, account_number: str) -> Outcome:
+    def outcome(self, *, reference: str, account_number: str) -> PayoutOutcome:
         for suffix, (code, message) in FAILING_SUFFIXES.items():
             if account_number.endswith(suffix):
-                return Outcome(paid=False, failure_code=code, failure_message=message)
-        return Outcome(paid=True)
-
-
-def get_bank() -> SandboxBank:
-    return SandboxBank()
+                return PayoutOutcome(paid=False, failure_code=code, failure_message=message)
+        return PayoutOutcome(paid=True)

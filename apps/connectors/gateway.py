@@ -1,0 +1,202 @@
+"""The one funnel to payment providers: every call to an acquirer, a wallet, a bank rail or a
+provider's reporting goes through here.
+
+Each function resolves the adapter for the connector (decrypting its credentials), calls it and
+returns a normalised result: an adapter exception never reaches the caller — an operation answers
+``RetryableError(outcome_unknown=True)`` (see ``SafeAdapter``), a health check answers
+``HealthStatus(ok=False)``.
+
+The callers keep their own "before" and "after" steps, which this module never does for them:
+lock the row and mark the attempt ``submitting``, commit, then call the gateway with *our*
+idempotency key outside any transaction, then lock again and record the result (DESIGN.md §2).
+Routing (which connector an attempt goes to) happens before the "before" step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from .base import (
+    AuthorizeResult,
+    HealthStatus,
+    InboundEvent,
+    OperationResult,
+    PaymentRequest,
+    PayoutOutcome,
+    PayoutRail,
+    PayoutSubmitted,
+    SafeAdapter,
+    SettlementLine,
+)
+from .models import Connector
+from .registry import get_adapter
+from .services import connector_credentials
+
+
+def _adapter(connector: Connector) -> SafeAdapter:
+    return get_adapter(
+        connector.code, credentials=connector_credentials(connector), livemode=connector.livemode
+    )
+
+
+def _outside_transaction(operation: str) -> None:
+    # A provider call inside an open transaction would hold row locks for a network round trip
+    # and could not be rolled back with the rows; refuse it loudly in development and tests.
+    # (The atomic blocks a Django TestCase wraps around each test don't count, as for durable=True.)
+    blocks = transaction.get_connection().atomic_blocks
+    if any(not getattr(block, "_from_testcase", False) for block in blocks):
+        raise RuntimeError(f"gateway.{operation} called inside a transaction")
+
+
+# --- payments ---------------------------------------------------------------------------------
+
+
+def authorize(*, connector: Connector, request: PaymentRequest) -> AuthorizeResult:
+    """Authorize (``request.capture`` False) or sale (True), for card-like payment methods."""
+    _outside_transaction("authorize")
+    return _adapter(connector).authorize(request)
+
+
+def start_redirect(*, connector: Connector, request: PaymentRequest) -> AuthorizeResult:
+    """Begin a redirect, QR or wallet-page payment: answers ``RequiresAction`` (or a result)."""
+    _outside_transaction("start_redirect")
+    return _adapter(connector).start_redirect(request)
+
+
+def complete_action(
+    *, connector: Connector, request: PaymentRequest, kind: str, reference: str, payload: Mapping[str, Any]
+) -> AuthorizeResult:
+    """Finish a next action: ``kind`` is ``"three_d_secure"`` or ``"redirect"``."""
+    _outside_transaction("complete_action")
+    adapter = _adapter(connector)
+    if kind == "redirect":
+        return adapter.confirm_redirect(request, reference=reference, payload=payload)
+    return adapter.complete_3ds(request, reference=reference, payload=payload)
+
+
+def capture(
+    *,
+    connector: Connector,
+    idempotency_key: str,
+    gateway_reference: str,
+    amount: int,
+    currency: str,
+    metadata: Mapping[str, str] | None = None,
+) -> OperationResult:
+    _outside_transaction("capture")
+    return _adapter(connector).capture(
+        idempotency_key=idempotency_key,
+        gateway_reference=gateway_reference,
+        amount=amount,
+        currency=currency,
+        metadata=metadata,
+    )
+
+
+def void(
+    *,
+    connector: Connector,
+    idempotency_key: str,
+    gateway_reference: str,
+    amount: int,
+    currency: str,
+    metadata: Mapping[str, str] | None = None,
+) -> OperationResult:
+    _outside_transaction("void")
+    return _adapter(connector).void(
+        idempotency_key=idempotency_key,
+        gateway_reference=gateway_reference,
+        amount=amount,
+        currency=currency,
+        metadata=metadata,
+    )
+
+
+def refund(
+    *,
+    connector: Connector,
+    idempotency_key: str,
+    gateway_reference: str,
+    amount: int,
+    currency: str,
+    metadata: Mapping[str, str] | None = None,
+) -> OperationResult:
+    _outside_transaction("refund")
+    return _adapter(connector).refund(
+        idempotency_key=idempotency_key,
+        gateway_reference=gateway_reference,
+        amount=amount,
+        currency=currency,
+        metadata=metadata,
+    )
+
+
+def lookup(*, connector: Connector, idempotency_key: str) -> OperationResult | None:
+    """What the provider knows of the operation sent with our key (None: it never arrived)."""
+    _outside_transaction("lookup")
+    return _adapter(connector).lookup(idempotency_key=idempotency_key)
+
+
+def verify(*, request: PaymentRequest, connector: Connector | None = None) -> AuthorizeResult:
+    """A zero-amount authorization that checks a card. Without a connector it runs on the
+    sandbox acquirer (test mode, and live mode until verification is routed)."""
+    _outside_transaction("verify")
+    adapter = _adapter(connector) if connector is not None else get_adapter("sandbox")
+    return adapter.authorize(request)
+
+
+# --- inbound, reporting, health ---------------------------------------------------------------
+
+
+def parse_inbound_webhook(*, connector: Connector, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
+    """Verify the provider's signature and map its payload; raises ``InboundWebhookError``."""
+    return _adapter(connector).parse_inbound_webhook(body=body, headers=headers)
+
+
+def fetch_settlement_report(*, connector: Connector, date: dt.date) -> list[SettlementLine]:
+    _outside_transaction("fetch_settlement_report")
+    return _adapter(connector).fetch_settlement_report(date=date)
+
+
+def health(*, connector: Connector) -> HealthStatus:
+    return _adapter(connector).health()
+
+
+# --- payouts ----------------------------------------------------------------------------------
+
+
+def payout_rail(code: str = "sandbox_bank") -> PayoutRail:
+    """The bank rail that sends payouts; the sandbox bank is the only one today."""
+    if code != "sandbox_bank":
+        raise LookupError(f"No payout rail named {code!r}.")
+    from .sandbox.bank import SandboxBank
+
+    return SandboxBank()
+
+
+def payout_submit(
+    *,
+    idempotency_key: str,
+    amount: int,
+    currency: str,
+    account_number: str,
+    today: dt.date,
+    rail: str = "sandbox_bank",
+) -> PayoutSubmitted:
+    _outside_transaction("payout_submit")
+    return payout_rail(rail).submit(
+        idempotency_key=idempotency_key,
+        amount=amount,
+        currency=currency,
+        account_number=account_number,
+        today=today,
+    )
+
+
+def payout_outcome(*, reference: str, account_number: str, rail: str = "sandbox_bank") -> PayoutOutcome:
+    _outside_transaction("payout_outcome")
+    return payout_rail(rail).outcome(reference=reference, account_number=account_number)
