@@ -78,7 +78,8 @@ def complete_action(
     return adapter.complete_3ds(request, reference=reference, payload=payload)
 
 
-def capture(
+def _operation(
+    name: str,
     *,
     connector: Connector,
     idempotency_key: str,
@@ -87,8 +88,9 @@ def capture(
     currency: str,
     metadata: Mapping[str, str] | None = None,
 ) -> OperationResult:
-    _outside_transaction("capture")
-    return _adapter(connector).capture(
+    """capture, void and refund share one signature on the adapter interface."""
+    _outside_transaction(name)
+    return getattr(_adapter(connector), name)(
         idempotency_key=idempotency_key,
         gateway_reference=gateway_reference,
         amount=amount,
@@ -97,42 +99,18 @@ def capture(
     )
 
 
-def void(
-    *,
-    connector: Connector,
-    idempotency_key: str,
-    gateway_reference: str,
-    amount: int,
-    currency: str,
-    metadata: Mapping[str, str] | None = None,
-) -> OperationResult:
-    _outside_transaction("void")
-    return _adapter(connector).void(
-        idempotency_key=idempotency_key,
-        gateway_reference=gateway_reference,
-        amount=amount,
-        currency=currency,
-        metadata=metadata,
-    )
+def capture(*, connector: Connector, **operation) -> OperationResult:
+    """Capture ``amount`` of an authorization (partial captures release the remainder)."""
+    return _operation("capture", connector=connector, **operation)
 
 
-def refund(
-    *,
-    connector: Connector,
-    idempotency_key: str,
-    gateway_reference: str,
-    amount: int,
-    currency: str,
-    metadata: Mapping[str, str] | None = None,
-) -> OperationResult:
-    _outside_transaction("refund")
-    return _adapter(connector).refund(
-        idempotency_key=idempotency_key,
-        gateway_reference=gateway_reference,
-        amount=amount,
-        currency=currency,
-        metadata=metadata,
-    )
+def void(*, connector: Connector, **operation) -> OperationResult:
+    """Release an authorization (or cancel a refund still pending at the provider)."""
+    return _operation("void", connector=connector, **operation)
+
+
+def refund(*, connector: Connector, **operation) -> OperationResult:
+    return _operation("refund", connector=connector, **operation)
 
 
 def lookup(*, connector: Connector, idempotency_key: str) -> OperationResult | None:

@@ -1,5 +1,6 @@
-from apps.core.errors import InvalidRequestError, NotFoundError
+from apps.core.errors import NotFoundError
 
+from .errors import NoConnectorAvailable
 from .models import Connector
 
 
@@ -12,7 +13,7 @@ def connector_get(*, merchant, livemode: bool, id: str) -> Connector:
 
 def connector_for_payment(*, merchant, livemode: bool) -> Connector:
     """The connector a new attempt goes to. Test mode always reaches the sandbox (ensured on first
-    use); live mode needs an active default connector (routing rules come with a later issue)."""
+    use); live mode needs an active default connector."""
     if not livemode:
         from .services import connector_ensure_sandbox
 
@@ -25,7 +26,5 @@ def connector_for_payment(*, merchant, livemode: bool) -> Connector:
         .first()
     )
     if connector is None:
-        raise InvalidRequestError(
-            "No live-mode connector is configured for this account.", code="no_connector_available"
-        )
+        raise NoConnectorAvailable()
     return connector
