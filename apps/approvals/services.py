@@ -11,9 +11,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
-from apps.core.errors import ApplicationError, InvalidRequestError, PermissionDeniedError, StateConflictError
+from apps.core.errors import ApplicationError, InvalidRequestError, NotFoundError
 
 from . import registry
+from .errors import (
+    ApprovalAlreadyPending,
+    ApprovalNotPending,
+    ApprovalPermissionMissing,
+    ApprovalSelfDecision,
+)
 from .models import ApprovalRequest
 from .tasks import approval_execute_task
 
@@ -77,11 +83,7 @@ def approval_request_create(
                 requested_by_user_id=requested_by_user_id,
             )
     except IntegrityError:
-        raise StateConflictError(
-            f"An approval for {target_type} {target_id} is already pending.",
-            code="approval_already_pending",
-            param="target_id",
-        ) from None
+        raise ApprovalAlreadyPending(target_type=target_type, target_id=target_id) from None
     audit_record(
         actor=requested_by,
         action="approval.requested",
@@ -124,20 +126,14 @@ def approval_request_decide(*, approval_id: str, approve: bool, user, reason: st
             .first()
         )
         if approval is None:
-            from apps.core.errors import NotFoundError
-
             raise NotFoundError("approval request", approval_id)
         if approval.status != ApprovalRequest.Status.PENDING:
-            raise StateConflictError(
-                f"This approval request is already {approval.status}.", code="approval_not_pending"
-            )
+            raise ApprovalNotPending(status=approval.status)
         if _is_requester(approval, user):
-            raise PermissionDeniedError(
-                "An approval cannot be decided by the person who requested it.", code="approval_self_decision"
-            )
+            raise ApprovalSelfDecision()
         allowed, why = approval_can_decide(approval, user)
         if not allowed:
-            raise PermissionDeniedError(why, code="approval_permission_missing")
+            raise ApprovalPermissionMissing(why)
         before = _snapshot(approval)
         approval.status = ApprovalRequest.Status.APPROVED if approve else ApprovalRequest.Status.REJECTED
         approval.decided_by = user

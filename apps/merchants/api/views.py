@@ -5,9 +5,18 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
-from apps.core.errors import InvalidRequestError
+from apps.core.errors import (
+    InvalidRequestError,
+    ParameterInvalid,
+    ParameterInvalidInteger,
+    ParameterMissing,
+    ParameterUnknown,
+    PreconditionFailed,
+)
 from apps.core.rest import MerchantAPIView, stripe_list
+from apps.core.schema import error_responses
 from apps.merchants import selectors, services
+from apps.merchants.errors import ApiKeyAlreadyRevoked
 
 from .serializers import (
     AccountOutput,
@@ -40,7 +49,7 @@ class AccountView(MerchantAPIView):
 
     @extend_schema(
         operation_id="account_retrieve",
-        responses=AccountOutput,
+        responses={200: AccountOutput, **error_responses()},
         summary="The merchant account this key belongs to",
     )
     def get(self, request):
@@ -51,7 +60,9 @@ class SettingsView(MerchantAPIView):
     resource = "settings"
 
     @extend_schema(
-        operation_id="settings_retrieve", responses=SettingsOutput, summary="Read merchant settings"
+        operation_id="settings_retrieve",
+        responses={200: SettingsOutput, **error_responses()},
+        summary="Read merchant settings",
     )
     def get(self, request):
         current = selectors.merchant_settings_get(request.merchant)
@@ -60,7 +71,10 @@ class SettingsView(MerchantAPIView):
     @extend_schema(
         operation_id="settings_update",
         request=SettingsPatchInput,
-        responses=SettingsOutput,
+        responses={
+            200: SettingsOutput,
+            **error_responses(InvalidRequestError, ParameterInvalidInteger, PreconditionFailed),
+        },
         parameters=[
             OpenApiParameter(
                 "If-Match",
@@ -88,7 +102,14 @@ class SettingsView(MerchantAPIView):
 class ApiKeyListView(MerchantAPIView):
     resource = "api_keys"
 
-    @extend_schema(operation_id="api_keys_list", responses=ApiKeyOutput(many=True), summary="List API keys")
+    @extend_schema(
+        operation_id="api_keys_list",
+        responses={
+            200: ApiKeyOutput(many=True),
+            **error_responses(ParameterInvalid, ParameterInvalidInteger),
+        },
+        summary="List API keys",
+    )
     def get(self, request):
         return stripe_list(
             request,
@@ -99,7 +120,10 @@ class ApiKeyListView(MerchantAPIView):
     @extend_schema(
         operation_id="api_keys_create",
         request=ApiKeyCreateInput,
-        responses={201: ApiKeyOutput},
+        responses={
+            201: ApiKeyOutput,
+            **error_responses(InvalidRequestError, ParameterMissing, ParameterInvalid, ParameterUnknown),
+        },
         summary="Create an API key (its secret is shown once)",
     )
     def post(self, request):
@@ -124,7 +148,11 @@ class ApiKeyListView(MerchantAPIView):
 class ApiKeyDetailView(MerchantAPIView):
     resource = "api_keys"
 
-    @extend_schema(operation_id="api_keys_retrieve", responses=ApiKeyOutput, summary="Retrieve an API key")
+    @extend_schema(
+        operation_id="api_keys_retrieve",
+        responses={200: ApiKeyOutput, **error_responses()},
+        summary="Retrieve an API key",
+    )
     def get(self, request, key_id: str):
         return Response(
             api_key_to_dict(
@@ -139,7 +167,7 @@ class ApiKeyRevokeView(MerchantAPIView):
     @extend_schema(
         operation_id="api_keys_revoke",
         request=RevokeInput,
-        responses=ApiKeyOutput,
+        responses={200: ApiKeyOutput, **error_responses(ApiKeyAlreadyRevoked)},
         summary="Revoke an API key",
     )
     def post(self, request, key_id: str):
