@@ -17,6 +17,7 @@ from apps.core.rest import MerchantAPIView, stripe_list
 from apps.core.schema import error_responses
 from apps.merchants import selectors, services
 from apps.merchants.errors import ApiKeyAlreadyRevoked
+from apps.merchants.payloads import api_key_payload, merchant_payload, merchant_settings_payload
 
 from .serializers import (
     AccountOutput,
@@ -25,9 +26,6 @@ from .serializers import (
     RevokeInput,
     SettingsOutput,
     SettingsPatchInput,
-    api_key_to_dict,
-    merchant_to_dict,
-    settings_to_dict,
 )
 
 
@@ -53,7 +51,7 @@ class AccountView(MerchantAPIView):
         summary="The merchant account this key belongs to",
     )
     def get(self, request):
-        return Response(merchant_to_dict(request.merchant))
+        return Response(merchant_payload(request.merchant))
 
 
 class SettingsView(MerchantAPIView):
@@ -66,7 +64,7 @@ class SettingsView(MerchantAPIView):
     )
     def get(self, request):
         current = selectors.merchant_settings_get(request.merchant)
-        return Response(settings_to_dict(current), headers={"ETag": _etag(current.version)})
+        return Response(merchant_settings_payload(current), headers={"ETag": _etag(current.version)})
 
     @extend_schema(
         operation_id="settings_update",
@@ -96,7 +94,7 @@ class SettingsView(MerchantAPIView):
             actor=Actor.from_request(request),
             expected_version=expected,
         )
-        return Response(settings_to_dict(updated), headers={"ETag": _etag(updated.version)})
+        return Response(merchant_settings_payload(updated), headers={"ETag": _etag(updated.version)})
 
 
 class ApiKeyListView(MerchantAPIView):
@@ -114,7 +112,7 @@ class ApiKeyListView(MerchantAPIView):
         return stripe_list(
             request,
             selectors.api_key_list(merchant=request.merchant, livemode=request.livemode),
-            api_key_to_dict,
+            api_key_payload,
         )
 
     @extend_schema(
@@ -140,7 +138,7 @@ class ApiKeyListView(MerchantAPIView):
             scopes=v.get("scopes"),
             expires_at=expires,
         )
-        response = Response(api_key_to_dict(key, plaintext), status=status.HTTP_201_CREATED)
+        response = Response(api_key_payload(key, plaintext), status=status.HTTP_201_CREATED)
         response.idempotent_redact = ("secret",)
         return response
 
@@ -155,7 +153,7 @@ class ApiKeyDetailView(MerchantAPIView):
     )
     def get(self, request, key_id: str):
         return Response(
-            api_key_to_dict(
+            api_key_payload(
                 selectors.api_key_get(merchant=request.merchant, livemode=request.livemode, id=key_id)
             )
         )
@@ -180,4 +178,4 @@ class ApiKeyRevokeView(MerchantAPIView):
             actor=Actor.from_request(request),
             reason=data.validated_data["reason"],
         )
-        return Response(api_key_to_dict(key))
+        return Response(api_key_payload(key))
