@@ -161,6 +161,10 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _stale_before():
+    return timezone.now() - STALE_CLAIM_AFTER
+
+
 def _claim(approval_id: str) -> ApprovalRequest | None:
     """Marks the decided action as started, under the row lock: of two workers holding the same id
     (the on-commit task and the sweeper, or a redelivered message), only one gets the request."""
@@ -185,9 +189,12 @@ def _claim(approval_id: str) -> ApprovalRequest | None:
     return approval
 
 
-def _release(approval_pk: int) -> None:
-    """Gives the claim back after a transient error, so a retry (or the sweeper) can take it."""
-    ApprovalRequest.objects.filter(pk=approval_pk).update(execution_started_at=None)
+def _release(approval: ApprovalRequest) -> None:
+    """Gives the claim back after a transient error, so a retry (or the sweeper) can take it; a
+    newer claim (ours went stale and was taken over) is left alone."""
+    ApprovalRequest.objects.filter(pk=approval.pk, execution_started_at=approval.execution_started_at).update(
+        execution_started_at=None
+    )
 
 
 def approval_request_execute(*, approval_id: str) -> ApprovalRequest | None:
@@ -207,7 +214,7 @@ def approval_request_execute(*, approval_id: str) -> ApprovalRequest | None:
             try:
                 kind.reject(approval, actor)
             except TRANSIENT_ERRORS:
-                _release(approval.pk)
+                _release(approval)
                 raise
             except Exception as exc:
                 logger.exception("approval %s: reject hook failed", approval.public_id)
@@ -216,7 +223,7 @@ def approval_request_execute(*, approval_id: str) -> ApprovalRequest | None:
     try:
         kind.execute(approval, actor)
     except TRANSIENT_ERRORS:
-        _release(approval.pk)
+        _release(approval)
         raise
     except Exception as exc:
         logger.exception("approval %s: executor failed", approval.public_id)
@@ -244,10 +251,6 @@ def _finish(approval_pk: int, actor: Actor, failed: str = "") -> ApprovalRequest
             after={**_snapshot(approval), "error": failed or None},
         )
     return approval
-
-
-def _stale_before():
-    return timezone.now() - STALE_CLAIM_AFTER
 
 
 def approval_request_resume(*, approval_id: str) -> ApprovalRequest:
