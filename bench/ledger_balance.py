@@ -153,7 +153,7 @@ def time_balance_reads(merchant, repeat: int = 30) -> tuple[float, float, dict]:
 
 def bench_balance(total: int) -> None:
     from apps.ledger.services import ledger_post_capture, ledger_snapshots_refresh
-    from tests.factories.merchants import MerchantFactory
+    from tests.merchants.factories import MerchantFactory
 
     merchant = MerchantFactory(name="Bench heavy")
     start = time.perf_counter()
@@ -217,8 +217,8 @@ def bench_capture_path(n: int) -> None:
     import apps.intents.services as intents
     from apps.audit.services import Actor
     from apps.ledger.services import ledger_post_capture
-    from tests.factories.merchants import MerchantFactory
     from tests.intents.helpers import make_card
+    from tests.merchants.factories import MerchantFactory
 
     merchant = MerchantFactory(name="Bench capture path")
     actor = Actor.system("bench")
@@ -290,7 +290,7 @@ def bench_writers(writers: int, per_writer: int, rounds: int) -> None:
 
     from apps.ledger.services import ledger_post_capture
     from apps.merchants.models import Merchant
-    from tests.factories.merchants import MerchantFactory
+    from tests.merchants.factories import MerchantFactory
 
     hot = MerchantFactory(name="Bench hot")
     spread = [MerchantFactory(name=f"Bench spread {i}") for i in range(1_000)]

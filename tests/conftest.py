@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
-from tests.factories.merchants import MerchantFactory, api_key_create
+from tests.merchants.factories import MerchantFactory, api_key_create
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -11,7 +11,7 @@ class ApprovalRequest(PublicIdModel, TimeStampedModel):
 
     class Status(models.TextChoices):
         PENDING = "pending"
-        APPROVED = "approved"  # decided; the executor is running (or was interrupted)
+        APPROVED = "approved"  # decided; the action is queued, running, or was interrupted (resumed)
         REJECTED = "rejected"
         EXECUTED = "executed"
         FAILED = "failed"  # approved, but the executor raised: see `error`
@@ -37,6 +37,9 @@ class ApprovalRequest(PublicIdModel, TimeStampedModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True, default="")
+    # When a worker claimed the decided action (execute or reject hook); set under the row lock so
+    # the action starts once. A claim left by a dead worker goes stale and is resumed.
+    execution_started_at = models.DateTimeField(null=True, blank=True)
     executed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
 

@@ -1,17 +1,36 @@
-"""Maker-checker: create approval requests, decide them, run the approved action exactly once."""
+"""Maker-checker: create approval requests, decide them, run the decided action exactly once.
+
+The decision commits first; `approval_execute_task` then runs the owner's action (enqueued on
+commit), and the `approvals_resume_task` sweeper finishes requests a crash left `approved`."""
 
 import logging
+from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
-from apps.core.errors import ApplicationError, InvalidRequestError, PermissionDeniedError, StateConflictError
+from apps.core.errors import ApplicationError, InvalidRequestError, NotFoundError
 
 from . import registry
+from .errors import (
+    ApprovalAlreadyPending,
+    ApprovalNotPending,
+    ApprovalPermissionMissing,
+    ApprovalSelfDecision,
+)
 from .models import ApprovalRequest
+from .tasks import approval_execute_task
 
 logger = logging.getLogger(__name__)
+
+# Errors worth retrying: the database went away, not the action failing on its merits.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# The sweeper leaves fresh decisions to their own task...
+RESUME_GRACE = timedelta(minutes=2)
+# ...and takes over a claim no worker finished in this time (its worker died).
+STALE_CLAIM_AFTER = timedelta(minutes=15)
 
 
 def _snapshot(approval: ApprovalRequest) -> dict:
@@ -64,11 +83,7 @@ def approval_request_create(
                 requested_by_user_id=requested_by_user_id,
             )
     except IntegrityError:
-        raise StateConflictError(
-            f"An approval for {target_type} {target_id} is already pending.",
-            code="approval_already_pending",
-            param="target_id",
-        ) from None
+        raise ApprovalAlreadyPending(target_type=target_type, target_id=target_id) from None
     audit_record(
         actor=requested_by,
         action="approval.requested",
@@ -98,9 +113,9 @@ def approval_can_decide(approval: ApprovalRequest, user) -> tuple[bool, str]:
 
 def approval_request_decide(*, approval_id: str, approve: bool, user, reason: str) -> ApprovalRequest:
     """Approve or reject. Refuses the requester and users without the kind's permission; the row
-    lock makes a concurrent second decision fail, so the approved action runs once. The executor
-    runs after the decision commits (it may call a provider), then the row is marked executed or
-    failed with the error."""
+    lock makes a concurrent second decision fail, so the approved action runs once. The action runs
+    in `approval_execute_task`, enqueued once the decision commits (it may call a provider); the row
+    is then marked executed or failed with the error."""
     if not (reason or "").strip():
         raise InvalidRequestError("A reason is required for the decision.", param="reason")
     with transaction.atomic():
@@ -111,20 +126,14 @@ def approval_request_decide(*, approval_id: str, approve: bool, user, reason: st
             .first()
         )
         if approval is None:
-            from apps.core.errors import NotFoundError
-
             raise NotFoundError("approval request", approval_id)
         if approval.status != ApprovalRequest.Status.PENDING:
-            raise StateConflictError(
-                f"This approval request is already {approval.status}.", code="approval_not_pending"
-            )
+            raise ApprovalNotPending(status=approval.status)
         if _is_requester(approval, user):
-            raise PermissionDeniedError(
-                "An approval cannot be decided by the person who requested it.", code="approval_self_decision"
-            )
+            raise ApprovalSelfDecision()
         allowed, why = approval_can_decide(approval, user)
         if not allowed:
-            raise PermissionDeniedError(why, code="approval_permission_missing")
+            raise ApprovalPermissionMissing(why)
         before = _snapshot(approval)
         approval.status = ApprovalRequest.Status.APPROVED if approve else ApprovalRequest.Status.REJECTED
         approval.decided_by = user
@@ -140,8 +149,8 @@ def approval_request_decide(*, approval_id: str, approve: bool, user, reason: st
             after=_snapshot(approval),
             reason=approval.decision_reason,
         )
-        pk = approval.pk
-        transaction.on_commit(lambda: _run_decision(pk, user))
+        public_id = approval.public_id
+        transaction.on_commit(lambda: approval_execute_task.delay(public_id))
     approval.refresh_from_db()
     return approval
 
@@ -152,34 +161,81 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _run_decision(approval_pk: int, user) -> None:
-    approval = ApprovalRequest.objects.select_related("merchant", "decided_by").get(pk=approval_pk)
+def _stale_before():
+    return timezone.now() - STALE_CLAIM_AFTER
+
+
+def _claim(approval_id: str) -> ApprovalRequest | None:
+    """Marks the decided action as started, under the row lock: of two workers holding the same id
+    (the on-commit task and the sweeper, or a redelivered message), only one gets the request."""
+    with transaction.atomic():
+        approval = (
+            ApprovalRequest.objects.select_for_update(of=("self",))
+            .select_related("merchant", "decided_by")
+            .filter(public_id=approval_id)
+            .first()
+        )
+        if approval is None or approval.decided_by is None:
+            return None
+        if approval.status == ApprovalRequest.Status.REJECTED:
+            if approval.execution_started_at is not None:
+                return None  # the reject hook ran (or runs): rejections are not resumed
+        elif approval.status != ApprovalRequest.Status.APPROVED:
+            return None
+        elif approval.execution_started_at is not None and approval.execution_started_at > _stale_before():
+            return None  # another worker is running it
+        approval.execution_started_at = timezone.now()
+        approval.save(update_fields=["execution_started_at", "updated_at"])
+    return approval
+
+
+def _release(approval: ApprovalRequest) -> None:
+    """Gives the claim back after a transient error, so a retry (or the sweeper) can take it; a
+    newer claim (ours went stale and was taken over) is left alone."""
+    ApprovalRequest.objects.filter(pk=approval.pk, execution_started_at=approval.execution_started_at).update(
+        execution_started_at=None
+    )
+
+
+def approval_request_execute(*, approval_id: str) -> ApprovalRequest | None:
+    """Runs the decided action of a request once: the owner's `execute` for an approval, its
+    `reject` hook for a rejection. Called by `approval_execute_task` after the decision commits and
+    by the sweeper for requests a crash left behind. The action runs outside any transaction (it may
+    call a provider); the outcome is recorded under the row lock. A transient error (database
+    connection) releases the claim and propagates, for the caller to retry; any other error marks
+    the approval failed with it. Returns None when there was nothing to run."""
+    approval = _claim(approval_id)
+    if approval is None:
+        return None
     kind = registry.get(approval.kind)
-    actor = Actor.staff(user)
+    actor = Actor.staff(approval.decided_by)
     if approval.status == ApprovalRequest.Status.REJECTED:
         if kind.reject is not None:
             try:
                 kind.reject(approval, actor)
+            except TRANSIENT_ERRORS:
+                _release(approval)
+                raise
             except Exception as exc:
                 logger.exception("approval %s: reject hook failed", approval.public_id)
-                ApprovalRequest.objects.filter(pk=approval_pk).update(error=_error_text(exc))
-        return
-    if approval.status != ApprovalRequest.Status.APPROVED:
-        return
+                ApprovalRequest.objects.filter(pk=approval.pk).update(error=_error_text(exc))
+        return approval
     try:
         kind.execute(approval, actor)
+    except TRANSIENT_ERRORS:
+        _release(approval)
+        raise
     except Exception as exc:
         logger.exception("approval %s: executor failed", approval.public_id)
-        _finish(approval_pk, actor, failed=_error_text(exc))
-        return
-    _finish(approval_pk, actor)
+        return _finish(approval.pk, actor, failed=_error_text(exc))
+    return _finish(approval.pk, actor)
 
 
-def _finish(approval_pk: int, actor: Actor, failed: str = "") -> None:
+def _finish(approval_pk: int, actor: Actor, failed: str = "") -> ApprovalRequest:
     with transaction.atomic():
         approval = ApprovalRequest.objects.select_for_update().select_related("merchant").get(pk=approval_pk)
         if approval.status != ApprovalRequest.Status.APPROVED:
-            return
+            return approval
         before = _snapshot(approval)
         if failed:
             approval.status, approval.error = ApprovalRequest.Status.FAILED, failed
@@ -194,15 +250,43 @@ def _finish(approval_pk: int, actor: Actor, failed: str = "") -> None:
             before=before,
             after={**_snapshot(approval), "error": failed or None},
         )
+    return approval
 
 
 def approval_request_resume(*, approval_id: str) -> ApprovalRequest:
-    """Re-run the executor of a request left `approved` by a crash (executors are idempotent)."""
-    approval = ApprovalRequest.objects.select_related("decided_by").get(public_id=approval_id)
-    if approval.status == ApprovalRequest.Status.APPROVED and approval.decided_by is not None:
-        _run_decision(approval.pk, approval.decided_by)
+    """Runs the action of a request left `approved` by a crash (the decision committed but its task
+    never ran, or its worker died). The claim keeps it to one run; the owners' services refuse a
+    target that already left its waiting state, and balance adjustments post once per approval."""
+    approval = ApprovalRequest.objects.get(public_id=approval_id)
+    if approval.status == ApprovalRequest.Status.APPROVED:
+        approval_request_execute(approval_id=approval_id)
         approval.refresh_from_db()
     return approval
+
+
+def approvals_resume(*, limit: int = 100) -> int:
+    """The sweeper: resumes approvals decided more than a grace period ago whose action was never
+    claimed, or whose claim went stale. Returns how many it resumed; a transient error leaves the
+    request for the next sweep."""
+    now = timezone.now()
+    stuck = (
+        ApprovalRequest.objects.filter(
+            status=ApprovalRequest.Status.APPROVED, decided_at__lt=now - RESUME_GRACE
+        )
+        .filter(Q(execution_started_at__isnull=True) | Q(execution_started_at__lt=_stale_before()))
+        .order_by("decided_at")
+        .values_list("public_id", flat=True)[:limit]
+    )
+    resumed = 0
+    for approval_id in list(stuck):
+        try:
+            approval = approval_request_resume(approval_id=approval_id)
+        except TRANSIENT_ERRORS:
+            logger.warning("approval %s: transient error while resuming; next sweep", approval_id)
+            continue
+        if approval.status != ApprovalRequest.Status.APPROVED:
+            resumed += 1
+    return resumed
 
 
 def approval_request_cancel(*, target_type: str, target_id: str, actor: Actor, reason: str) -> int:

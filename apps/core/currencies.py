@@ -7,7 +7,7 @@ we use 1 minor unit); `max_amount` is the largest single amount (8 digits, as St
 
 from dataclasses import dataclass
 
-from .errors import InvalidRequestError
+from .errors import AmountTooLarge, AmountTooSmall, CurrencyInvalid, ParameterInvalidInteger
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,7 @@ CURRENCIES: dict[str, Currency] = _build()
 
 def get_currency(code, *, param: str = "currency") -> Currency:
     if not isinstance(code, str) or code.upper() not in CURRENCIES:
-        raise InvalidRequestError(
-            f"Invalid currency: {code!r}. Use a three-letter ISO 4217 code such as 'usd'.",
-            code="invalid_currency",
-            param=param,
-        )
+        raise CurrencyInvalid(currency=code, param=param)
     return CURRENCIES[code.upper()]
 
 
@@ -92,29 +88,18 @@ def validate_amount(
     """Amounts are integers in minor units, positive, within the currency's limits."""
     cur = get_currency(currency)
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise InvalidRequestError(
-            "Amounts are integers in the currency's smallest unit (e.g. 1099 for 10.99 USD).",
-            code="parameter_invalid_integer",
-            param=param,
+        raise ParameterInvalidInteger(
+            "Amounts are integers in the currency's smallest unit (e.g. 1099 for 10.99 USD).", param=param
         )
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise InvalidRequestError(
+        raise ParameterInvalidInteger(
             "This value must be greater than 0." if not allow_zero else "This value must not be negative.",
-            code="parameter_invalid_integer",
             param=param,
         )
     if amount > cur.max_amount:
-        raise InvalidRequestError(
-            f"Amount must be no more than {format_amount(cur.max_amount, cur.code)}.",
-            code="amount_too_large",
-            param=param,
-        )
+        raise AmountTooLarge(maximum=format_amount(cur.max_amount, cur.code), param=param)
     if enforce_minimum and 0 < amount < cur.min_amount:
-        raise InvalidRequestError(
-            f"Amount must be at least {format_amount(cur.min_amount, cur.code)}.",
-            code="amount_too_small",
-            param=param,
-        )
+        raise AmountTooSmall(minimum=format_amount(cur.min_amount, cur.code), param=param)
 
 
 def format_amount(amount: int, currency: str) -> str:

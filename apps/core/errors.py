@@ -82,6 +82,41 @@ class InvalidRequestError(ApplicationError):
     stored = False
 
 
+class ParameterMissing(InvalidRequestError):
+    code = "parameter_missing"
+    message = "A required parameter is missing."
+
+
+class ParameterInvalid(InvalidRequestError):
+    code = "parameter_invalid"
+    message = "A parameter is invalid."
+
+
+class ParameterInvalidInteger(InvalidRequestError):
+    code = "parameter_invalid_integer"
+    message = "This value must be an integer."
+
+
+class ParameterUnknown(InvalidRequestError):
+    code = "parameter_unknown"
+    message = "Received unknown parameter: {name}"
+
+
+class CurrencyInvalid(InvalidRequestError):
+    code = "invalid_currency"
+    message = "Invalid currency: {currency!r}. Use a three-letter ISO 4217 code such as 'usd'."
+
+
+class AmountTooLarge(InvalidRequestError):
+    code = "amount_too_large"
+    message = "Amount must be no more than {maximum}."
+
+
+class AmountTooSmall(InvalidRequestError):
+    code = "amount_too_small"
+    message = "Amount must be at least {minimum}."
+
+
 class CardError(ApplicationError):
     status = 402
     type = "card_error"
@@ -96,6 +131,14 @@ class StateConflictError(ApplicationError):
     message = "The object is in a state that does not allow this operation."
 
 
+class PreconditionFailed(StateConflictError):
+    """An If-Match precondition did not hold: the object changed since the client read it."""
+
+    status = 412
+    code = "precondition_failed"
+    message = "The object changed since you read it (ETag mismatch). Fetch it again and retry."
+
+
 class NotFoundError(ApplicationError):
     status = 404
     code = "resource_missing"
@@ -108,7 +151,19 @@ class NotFoundError(ApplicationError):
 class IdempotencyError(ApplicationError):
     type = "idempotency_error"
     code = "idempotency_key_reused"
+    message = (
+        "Keys for idempotent requests can only be used with the same parameters they were first "
+        "used with. Try using a key other than '{key}' if you meant to execute a different request."
+    )
     stored = False
+
+
+class IdempotencyKeyInUse(IdempotencyError):
+    status = 409
+    code = "idempotency_key_in_use"
+    message = (
+        "There is currently another in-progress request using this Idempotency-Key. Retry after it finishes."
+    )
 
 
 class AuthenticationError(ApplicationError):

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .errors import IdempotencyError, InvalidRequestError
+from .errors import IdempotencyError, IdempotencyKeyInUse, ParameterInvalid
 from .models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
@@ -41,10 +41,8 @@ def request_fingerprint(*, method: str, path: str, data) -> str:
 def idempotency_begin(*, merchant, livemode: bool, key: str, method: str, path: str, request_hash: str):
     """Returns (record, None) when this request should run, or (None, stored_row) to replay."""
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidRequestError(
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
-            code="parameter_invalid",
-            param="Idempotency-Key",
+        raise ParameterInvalid(
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", param="Idempotency-Key"
         )
     deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS
     while True:
@@ -73,20 +71,11 @@ def idempotency_begin(*, merchant, livemode: bool, key: str, method: str, path: 
             IdempotencyKey.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
             continue
         if existing.request_hash != request_hash:
-            raise IdempotencyError(
-                "Keys for idempotent requests can only be used with the same parameters they were first "
-                f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
-                code="idempotency_key_reused",
-            )
+            raise IdempotencyError(key=key)
         if existing.status == IdempotencyKey.Status.COMPLETED:
             return None, existing
         if time.monotonic() >= deadline:
-            raise IdempotencyError(
-                "There is currently another in-progress request using this Idempotency-Key. Retry after "
-                "it finishes.",
-                code="idempotency_key_in_use",
-                status=409,
-            )
+            raise IdempotencyKeyInUse()
         time.sleep(0.05)
 
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.currencies import CURRENCIES
-from apps.core.errors import InvalidRequestError
+from apps.core.errors import ParameterInvalid, ParameterInvalidInteger
 from apps.core.idempotency import (
     idempotency_abandon,
     idempotency_begin,
@@ -219,10 +219,8 @@ def _int_param(request, name: str, *, minimum: int, maximum: int, default: int) 
     if raw is None:
         return default
     if not raw.isdigit() or not minimum <= int(raw) <= maximum:
-        raise InvalidRequestError(
-            f"Invalid {name}: must be an integer from {minimum} to {maximum}.",
-            code="parameter_invalid_integer",
-            param=name,
+        raise ParameterInvalidInteger(
+            f"Invalid {name}: must be an integer from {minimum} to {maximum}.", param=name
         )
     return int(raw)
 
@@ -235,10 +233,8 @@ def created_filter(queryset, request, *, field: str = "created_at", param: str =
         if raw is None:
             continue
         if not raw.lstrip("-").isdigit():
-            raise InvalidRequestError(
-                f"Invalid timestamp: {raw!r}. Use unix seconds.",
-                code="parameter_invalid_integer",
-                param=f"{param}[{op}]",
+            raise ParameterInvalidInteger(
+                f"Invalid timestamp: {raw!r}. Use unix seconds.", param=f"{param}[{op}]"
             )
         queryset = queryset.filter(**{f"{field}__{lookup}": datetime.fromtimestamp(int(raw), tz=UTC)})
     return queryset
@@ -253,14 +249,12 @@ def stripe_list(
     starting_after = request.query_params.get("starting_after")
     ending_before = request.query_params.get("ending_before")
     if starting_after and ending_before:
-        raise InvalidRequestError(
-            "You may only specify one of starting_after and ending_before.",
-            code="parameter_invalid",
-            param="ending_before",
+        raise ParameterInvalid(
+            "You may only specify one of starting_after and ending_before.", param="ending_before"
         )
     for name, value in (("starting_after", starting_after), ("ending_before", ending_before)):
         if value is not None and (not value or len(value) > 64 or "_" not in value):
-            raise InvalidRequestError(f"Invalid cursor: {value!r}.", code="parameter_invalid", param=name)
+            raise ParameterInvalid(f"Invalid cursor: {value!r}.", param=name)
     if ending_before:
         rows = list(
             queryset.filter(**{f"{cursor_field}__gt": ending_before}).order_by(cursor_field)[: limit + 1]

@@ -16,7 +16,11 @@ from rest_framework import serializers
 from .errors import (
     ApplicationError,
     AuthenticationError,
+    IdempotencyError,
     NotFoundError,
+    ParameterInvalid,
+    ParameterMissing,
+    ParameterUnknown,
     PermissionDeniedError,
     RateLimitError,
 )
@@ -40,15 +44,15 @@ ERROR_BODY = inline_serializer(
 
 # Every merchant endpoint can answer these: validation (the parameter is named), auth, scope,
 # another merchant's or a missing object, and the per-key rate limit.
-_COMMON: tuple[tuple[int, str], ...] = (
-    (400, "parameter_missing"),
-    (400, "parameter_invalid"),
-    (400, "parameter_unknown"),
-    (400, "idempotency_error"),
-    (AuthenticationError.status, AuthenticationError.code),
-    (PermissionDeniedError.status, PermissionDeniedError.code),
-    (NotFoundError.status, NotFoundError.code),
-    (RateLimitError.status, RateLimitError.code),
+_COMMON: tuple[type[ApplicationError], ...] = (
+    ParameterMissing,
+    ParameterInvalid,
+    ParameterUnknown,
+    IdempotencyError,
+    AuthenticationError,
+    PermissionDeniedError,
+    NotFoundError,
+    RateLimitError,
 )
 
 _DESCRIPTIONS = {
@@ -66,9 +70,7 @@ _DESCRIPTIONS = {
 
 def error_codes(*classes: type[ApplicationError]) -> dict[int, list[str]]:
     codes: dict[int, set[str]] = defaultdict(set)
-    for status, code in _COMMON:
-        codes[status].add(code)
-    for cls in classes:
+    for cls in (*_COMMON, *classes):
         codes[cls.status].add(cls.code)
     return {status: sorted(found) for status, found in sorted(codes.items())}
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
 
-from apps.core.errors import AuthenticationError, PermissionDeniedError
+from apps.core.errors import AuthenticationError
 
+from .errors import AccountSuspended, ApiKeyExpired, ApiKeyRevoked
 from .models import ApiKey
 from .services import PREFIX_KIND, hash_key
 
@@ -64,14 +65,12 @@ def authenticate_key(raw: str) -> ApiKey:
     if key is None or not hmac.compare_digest(key.hashed_key, hash_key(raw)):
         raise invalid
     if key.revoked_at is not None:
-        raise AuthenticationError("This API key has been revoked.", code="api_key_revoked")
+        raise ApiKeyRevoked()
     now = timezone.now()
     if key.expires_at is not None and key.expires_at <= now:
-        raise AuthenticationError("This API key has expired.", code="api_key_expired")
+        raise ApiKeyExpired()
     if not key.merchant.is_active:
-        raise PermissionDeniedError(
-            "This account is suspended; API requests are refused. Contact support.", code="account_suspended"
-        )
+        raise AccountSuspended()
     # Bounded write: at most once a minute per key, so the hot path does not update a row each request.
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -1,8 +1,7 @@
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
 
-from apps.core.errors import PermissionDeniedError
-
+from .errors import InsufficientScope, SecretKeyRequired
 from .models import ApiKey
 
 
@@ -19,18 +18,12 @@ class ApiKeyPermission(BasePermission):
                 isinstance(allowed, (set, frozenset, tuple, list)) and request.method in allowed
             ):
                 return True
-            raise PermissionDeniedError(
-                "This API call cannot be made with a publishable API key. Use a secret key on your server.",
-                code="secret_key_required",
-            )
+            raise SecretKeyRequired()
         if key.kind == ApiKey.Kind.RESTRICTED:
             resource = getattr(view, "resource", None)
             access = "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
             granted = set(key.scopes or [])
             if resource and (f"{resource}:{access}" in granted or f"{resource}:write" in granted):
                 return True
-            raise PermissionDeniedError(
-                f"The provided key does not have the required permission '{resource}:{access}'.",
-                code="insufficient_scope",
-            )
+            raise InsufficientScope(scope=f"{resource}:{access}")
         return True

@@ -6,8 +6,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
-from apps.core.errors import InvalidRequestError, NotFoundError, StateConflictError
+from apps.core.errors import (
+    InvalidRequestError,
+    NotFoundError,
+    ParameterInvalid,
+    ParameterMissing,
+    ParameterUnknown,
+    PreconditionFailed,
+)
 
+from .errors import ApiKeyAlreadyRevoked
 from .models import DEFAULT_PAYMENT_METHOD_TYPES, ApiKey, Merchant, MerchantSettings
 
 KEY_PREFIX = {ApiKey.Kind.SECRET: "sk", ApiKey.Kind.PUBLISHABLE: "pk", ApiKey.Kind.RESTRICTED: "rk"}
@@ -80,7 +88,7 @@ def merchant_set_status(*, merchant_id: int, status: str, actor: Actor, reason: 
     if status not in Merchant.Status.values:
         raise InvalidRequestError(f"Unknown status {status!r}.", param="status")
     if not reason:
-        raise InvalidRequestError("A reason is required.", code="parameter_missing", param="reason")
+        raise ParameterMissing("A reason is required.", param="reason")
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
         before = merchant.status
@@ -100,19 +108,16 @@ def merchant_set_status(*, merchant_id: int, status: str, actor: Actor, reason: 
 
 def _validate_scopes(scopes) -> list[str]:
     if not isinstance(scopes, list) or not scopes:
-        raise InvalidRequestError(
-            "Restricted keys need at least one scope such as 'payment_intents:read'.",
-            code="parameter_missing",
-            param="scopes",
+        raise ParameterMissing(
+            "Restricted keys need at least one scope such as 'payment_intents:read'.", param="scopes"
         )
     clean = []
     for scope in scopes:
         resource, _, access = str(scope).partition(":")
         if resource not in SCOPE_RESOURCES or access not in ("read", "write"):
-            raise InvalidRequestError(
+            raise ParameterInvalid(
                 f"Invalid scope {scope!r}: use '<resource>:read' or '<resource>:write' with a resource among "
                 f"{', '.join(SCOPE_RESOURCES)}.",
-                code="parameter_invalid",
                 param="scopes",
             )
         clean.append(f"{resource}:{access}")
@@ -137,9 +142,7 @@ def api_key_create(
     if kind == ApiKey.Kind.RESTRICTED:
         scopes = _validate_scopes(scopes)
     elif scopes:
-        raise InvalidRequestError(
-            "Only restricted keys take scopes.", code="parameter_unknown", param="scopes"
-        )
+        raise ParameterUnknown("Only restricted keys take scopes.", param="scopes")
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidRequestError("expires_at must be in the future.", param="expires_at")
     body = secret or secrets.token_urlsafe(33).replace("-", "x").replace("_", "y")[:44]
@@ -182,7 +185,7 @@ def api_key_revoke(*, merchant: Merchant, key_id: str, actor: Actor, reason: str
         if key is None:
             raise NotFoundError("api_key", key_id)
         if key.revoked_at:
-            raise StateConflictError("This API key is already revoked.", code="api_key_revoked")
+            raise ApiKeyAlreadyRevoked()
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at", "updated_at"])
         audit_record(
@@ -204,17 +207,13 @@ def merchant_settings_update(
     with transaction.atomic():
         current = MerchantSettings.objects.select_for_update().get(merchant=merchant)
         if expected_version is not None and current.version != expected_version:
-            raise StateConflictError(
-                "The settings changed since you read them (ETag mismatch). Fetch them again and retry.",
-                code="precondition_failed",
-                status=412,
+            raise PreconditionFailed(
+                "The settings changed since you read them (ETag mismatch). Fetch them again and retry."
             )
         before = {f: getattr(current, f) for f in changes}
         for field, value in changes.items():
             if field not in SETTINGS_FIELDS:
-                raise InvalidRequestError(
-                    f"Received unknown parameter: {field}", code="parameter_unknown", param=field
-                )
+                raise ParameterUnknown(name=field, param=field)
             setattr(current, field, value)
         current.version += 1
         current.save()

@@ -8,7 +8,7 @@ from pghistory.models import Events
 
 from apps.merchants.models import ApiKey, MerchantSettings
 from tests.admin.staff import staff_user
-from tests.factories.merchants import api_key_create
+from tests.merchants.factories import api_key_create
 
 pytestmark = pytest.mark.django_db
 

@@ -63,7 +63,7 @@ def test_wrong_type_is_400_with_param(api):
 
 @pytest.mark.django_db
 def test_list_pagination_is_cursor_based(api, merchant):
-    from tests.factories.merchants import api_key_create
+    from tests.merchants.factories import api_key_create
 
     for _ in range(24):
         api_key_create(merchant)

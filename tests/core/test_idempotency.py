@@ -89,7 +89,7 @@ def test_purge_task_removes_expired_keys(api, merchant):
 def test_twenty_concurrent_posts_with_one_key_create_one_object(merchant):
     """Real PostgreSQL, two gunicorn worker processes with four threads each (separate
     connections): exactly one key is created and every request answers the same body."""
-    from tests.factories.merchants import api_key_create
+    from tests.merchants.factories import api_key_create
     from tests.servers import gunicorn
 
     _, plaintext = api_key_create(merchant)

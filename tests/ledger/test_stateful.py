@@ -40,7 +40,7 @@ from apps.ledger.services import (
 from apps.merchants.models import MerchantSettings
 from apps.payouts import services as payouts
 from apps.payouts.models import Payout
-from tests.factories.merchants import MerchantFactory
+from tests.merchants.factories import MerchantFactory
 
 ACTOR = Actor.system("hypothesis")
 SPLITS = [

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from apps.webhooks import services
 from apps.webhooks.models import Event
-from tests.factories.merchants import MerchantFactory
+from tests.merchants.factories import MerchantFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

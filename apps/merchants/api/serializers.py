@@ -1,57 +1,7 @@
 from rest_framework import serializers
 
-from apps.core.payloads import unix
 from apps.core.rest import AmountField, StrictIntegerField, StrictSerializer
-from apps.merchants.models import DEFAULT_PAYMENT_METHOD_TYPES, ApiKey, Merchant, MerchantSettings
-
-
-def merchant_to_dict(merchant: Merchant) -> dict:
-    return {
-        "id": merchant.public_id,
-        "object": "account",
-        "name": merchant.name,
-        "country": merchant.country,
-        "default_currency": merchant.default_currency.lower(),
-        "settlement_currency": merchant.settlement_currency.lower(),
-        "status": merchant.status,
-        "created": unix(merchant.created_at),
-    }
-
-
-def settings_to_dict(s: MerchantSettings) -> dict:
-    return {
-        "object": "settings",
-        "allowed_payment_method_types": s.allowed_payment_method_types,
-        "default_capture_method": s.default_capture_method,
-        "max_authorization_amount": s.max_authorization_amount,
-        "three_ds_policy": s.three_ds_policy,
-        "dispute_retention_days": s.dispute_retention_days,
-        "refund_approval_threshold": s.refund_approval_threshold,
-        "payout_approval_threshold": s.payout_approval_threshold,
-        "settlement_delay_days": s.settlement_delay_days,
-        "version": s.version,
-        "updated": unix(s.updated_at),
-    }
-
-
-def api_key_to_dict(key: ApiKey, plaintext: str | None = None) -> dict:
-    data = {
-        "id": key.public_id,
-        "object": "api_key",
-        "type": key.kind,
-        "livemode": key.livemode,
-        "name": key.name,
-        "redacted_key": f"{key.display_prefix}{'*' * 8}",
-        "scopes": key.scopes,
-        "created": unix(key.created_at),
-        "expires_at": unix(key.expires_at),
-        "last_used_at": unix(key.last_used_at),
-        "revoked": key.revoked_at is not None,
-        "revoked_at": unix(key.revoked_at),
-    }
-    if plaintext:
-        data["secret"] = plaintext  # shown once, on creation
-    return data
+from apps.merchants.models import DEFAULT_PAYMENT_METHOD_TYPES, ApiKey, MerchantSettings
 
 
 class AccountOutput(serializers.Serializer):

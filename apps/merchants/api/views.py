@@ -5,9 +5,19 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
-from apps.core.errors import InvalidRequestError
+from apps.core.errors import (
+    InvalidRequestError,
+    ParameterInvalid,
+    ParameterInvalidInteger,
+    ParameterMissing,
+    ParameterUnknown,
+    PreconditionFailed,
+)
 from apps.core.rest import MerchantAPIView, stripe_list
+from apps.core.schema import error_responses
 from apps.merchants import selectors, services
+from apps.merchants.errors import ApiKeyAlreadyRevoked
+from apps.merchants.payloads import api_key_payload, merchant_payload, merchant_settings_payload
 
 from .serializers import (
     AccountOutput,
@@ -16,9 +26,6 @@ from .serializers import (
     RevokeInput,
     SettingsOutput,
     SettingsPatchInput,
-    api_key_to_dict,
-    merchant_to_dict,
-    settings_to_dict,
 )
 
 
@@ -40,27 +47,32 @@ class AccountView(MerchantAPIView):
 
     @extend_schema(
         operation_id="account_retrieve",
-        responses=AccountOutput,
+        responses={200: AccountOutput, **error_responses()},
         summary="The merchant account this key belongs to",
     )
     def get(self, request):
-        return Response(merchant_to_dict(request.merchant))
+        return Response(merchant_payload(request.merchant))
 
 
 class SettingsView(MerchantAPIView):
     resource = "settings"
 
     @extend_schema(
-        operation_id="settings_retrieve", responses=SettingsOutput, summary="Read merchant settings"
+        operation_id="settings_retrieve",
+        responses={200: SettingsOutput, **error_responses()},
+        summary="Read merchant settings",
     )
     def get(self, request):
         current = selectors.merchant_settings_get(request.merchant)
-        return Response(settings_to_dict(current), headers={"ETag": _etag(current.version)})
+        return Response(merchant_settings_payload(current), headers={"ETag": _etag(current.version)})
 
     @extend_schema(
         operation_id="settings_update",
         request=SettingsPatchInput,
-        responses=SettingsOutput,
+        responses={
+            200: SettingsOutput,
+            **error_responses(InvalidRequestError, ParameterInvalidInteger, PreconditionFailed),
+        },
         parameters=[
             OpenApiParameter(
                 "If-Match",
@@ -82,24 +94,34 @@ class SettingsView(MerchantAPIView):
             actor=Actor.from_request(request),
             expected_version=expected,
         )
-        return Response(settings_to_dict(updated), headers={"ETag": _etag(updated.version)})
+        return Response(merchant_settings_payload(updated), headers={"ETag": _etag(updated.version)})
 
 
 class ApiKeyListView(MerchantAPIView):
     resource = "api_keys"
 
-    @extend_schema(operation_id="api_keys_list", responses=ApiKeyOutput(many=True), summary="List API keys")
+    @extend_schema(
+        operation_id="api_keys_list",
+        responses={
+            200: ApiKeyOutput(many=True),
+            **error_responses(ParameterInvalid, ParameterInvalidInteger),
+        },
+        summary="List API keys",
+    )
     def get(self, request):
         return stripe_list(
             request,
             selectors.api_key_list(merchant=request.merchant, livemode=request.livemode),
-            api_key_to_dict,
+            api_key_payload,
         )
 
     @extend_schema(
         operation_id="api_keys_create",
         request=ApiKeyCreateInput,
-        responses={201: ApiKeyOutput},
+        responses={
+            201: ApiKeyOutput,
+            **error_responses(InvalidRequestError, ParameterMissing, ParameterInvalid, ParameterUnknown),
+        },
         summary="Create an API key (its secret is shown once)",
     )
     def post(self, request):
@@ -116,7 +138,7 @@ class ApiKeyListView(MerchantAPIView):
             scopes=v.get("scopes"),
             expires_at=expires,
         )
-        response = Response(api_key_to_dict(key, plaintext), status=status.HTTP_201_CREATED)
+        response = Response(api_key_payload(key, plaintext), status=status.HTTP_201_CREATED)
         response.idempotent_redact = ("secret",)
         return response
 
@@ -124,10 +146,14 @@ class ApiKeyListView(MerchantAPIView):
 class ApiKeyDetailView(MerchantAPIView):
     resource = "api_keys"
 
-    @extend_schema(operation_id="api_keys_retrieve", responses=ApiKeyOutput, summary="Retrieve an API key")
+    @extend_schema(
+        operation_id="api_keys_retrieve",
+        responses={200: ApiKeyOutput, **error_responses()},
+        summary="Retrieve an API key",
+    )
     def get(self, request, key_id: str):
         return Response(
-            api_key_to_dict(
+            api_key_payload(
                 selectors.api_key_get(merchant=request.merchant, livemode=request.livemode, id=key_id)
             )
         )
@@ -139,7 +165,7 @@ class ApiKeyRevokeView(MerchantAPIView):
     @extend_schema(
         operation_id="api_keys_revoke",
         request=RevokeInput,
-        responses=ApiKeyOutput,
+        responses={200: ApiKeyOutput, **error_responses(ApiKeyAlreadyRevoked)},
         summary="Revoke an API key",
     )
     def post(self, request, key_id: str):
@@ -152,4 +178,4 @@ class ApiKeyRevokeView(MerchantAPIView):
             actor=Actor.from_request(request),
             reason=data.validated_data["reason"],
         )
-        return Response(api_key_to_dict(key))
+        return Response(api_key_payload(key))

@@ -1,7 +1,7 @@
 import pytest
 
 from apps.audit.models import AuditEntry
-from tests.factories.merchants import api_key_create
+from tests.merchants.factories import api_key_create
 
 
 @pytest.mark.django_db

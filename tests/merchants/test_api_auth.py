@@ -5,7 +5,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.merchants.models import ApiKey, Merchant
-from tests.factories.merchants import api_key_create
+from tests.merchants.factories import api_key_create
 
 
 def _client(key: str | None, scheme="Bearer") -> APIClient:

@@ -1,0 +1,34 @@
+"""The payout approval kind: a payout above the merchant's threshold waits until a second staff
+member releases or refuses it. Registered by PayoutsConfig.ready()."""
+
+from apps.approvals import registry
+from apps.approvals.models import ApprovalRequest
+from apps.audit.services import Actor
+
+from .services import payout_approve, payout_reject
+
+
+def _reason(approval: ApprovalRequest) -> str:
+    return approval.decision_reason or approval.reason
+
+
+def payout_approval_execute(approval: ApprovalRequest, actor: Actor) -> None:
+    payout_approve(
+        payout_id=approval.target_id, actor=actor, user=approval.decided_by, reason=_reason(approval)
+    )
+
+
+def payout_approval_reject(approval: ApprovalRequest, actor: Actor) -> None:
+    payout_reject(
+        payout_id=approval.target_id, actor=actor, user=approval.decided_by, reason=_reason(approval)
+    )
+
+
+def register_approval_kind() -> None:
+    registry.register(
+        "payout",
+        permission="payouts.approve_payout",
+        execute=payout_approval_execute,
+        reject=payout_approval_reject,
+        label="Payout above the approval threshold",
+    )
