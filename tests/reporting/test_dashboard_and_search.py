@@ -5,11 +5,12 @@ from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.backoffice.money import money as format_money
+from apps.backoffice.navigation import sidebar_navigation
+from apps.backoffice.paging import EstimatedCountPaginator
+from apps.backoffice.search import global_search
 from apps.intents.models import Charge, PaymentIntent
-from apps.reporting.formatting import format_money
-from apps.reporting.navigation import sidebar_navigation
-from apps.reporting.paging import EstimatedCountPaginator
-from apps.reporting.selectors import dashboard_figures, global_search
+from apps.reporting.selectors import dashboard_figures
 from tests.admin.staff import staff_user
 from tests.intents.helpers import make_card, make_customer, pay
 
@@ -139,8 +140,8 @@ def test_estimated_count_paginator(payments):
 
 
 def test_keyset_pages(payments, client):
+    from apps.backoffice.paging import KeysetChangeList
     from apps.intents.admin import PaymentIntentAdmin
-    from apps.reporting.paging import KeysetChangeList
 
     client.force_login(staff_user("support"))
     newest = PaymentIntent.objects.order_by("-pk").first()
