@@ -58,10 +58,11 @@ class MoneyField(forms.DecimalField):
             raise forms.ValidationError("Enter an amount.", code="invalid") from exc
 
     def validate(self, value):
+        # `value` is already integer minor units; DecimalField's checks were made by to_python.
         forms.Field.validate(self, value)
 
     def run_validators(self, value):
-        forms.Field.run_validators(self, value)
+        return None
 
     def prepare_value(self, value):
         if isinstance(value, int) and not isinstance(value, bool):

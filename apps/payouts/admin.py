@@ -52,7 +52,7 @@ def _decider(approve: bool):
             public_id=payout.approval_request_id, status=ApprovalRequest.Status.PENDING
         ).exists()
         if not payout.approval_request_id or not pending:
-            raise ApprovalNotPending(target="payout", status=f"{payout.status} (approval {payout.approval})")
+            raise ApprovalNotPending(target="payout", state=f"{payout.status} (approval {payout.approval})")
         approval = approval_request_decide(
             approval_id=payout.approval_request_id, approve=approve, user=request.user, reason=data["reason"]
         )

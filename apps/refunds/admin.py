@@ -79,7 +79,7 @@ class RefundAdmin(BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
             .first()
         )
         if approval_id is None:
-            raise ApprovalNotPending(target="refund", status=refund.status)
+            raise ApprovalNotPending(target="refund", state=refund.status)
         approval_request_decide(
             approval_id=approval_id, approve=approve, user=request.user, reason=data["reason"]
         )
