@@ -4,6 +4,7 @@ amount's currency (ISO exponents from apps.core.currencies; integer arithmetic, 
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from unfold.widgets import UnfoldAdminTextInputWidget
 
 from apps.core.currencies import CURRENCIES, format_amount
 
@@ -32,7 +33,8 @@ def to_minor(value: Decimal, currency: str) -> int:
 
 
 def to_major(amount: int, currency: str) -> Decimal:
-    return Decimal(amount).scaleb(-_exponent(currency))
+    exponent = _exponent(currency)
+    return (Decimal(amount) / 10**exponent).quantize(Decimal(1).scaleb(-exponent))
 
 
 class MoneyField(forms.DecimalField):
@@ -40,18 +42,25 @@ class MoneyField(forms.DecimalField):
     `cleaned_data` holds integer minor units. Set the currency per form instance with
     `field.currency = ...` when it depends on the object."""
 
-    def __init__(self, *, currency: str = "", allow_negative: bool = False, **kwargs):
+    def __init__(
+        self, *, currency: str = "", allow_negative: bool = False, allow_zero: bool = False, **kwargs
+    ):
         self.currency = currency
         self.allow_negative = allow_negative
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        self.allow_zero = allow_zero
+        kwargs.setdefault(
+            "widget", UnfoldAdminTextInputWidget(attrs={"inputmode": "decimal", "autocomplete": "off"})
+        )
         super().__init__(**kwargs)
 
     def to_python(self, value):
         major = super().to_python(value)
         if major is None:
             return None
-        if not self.allow_negative and major <= 0:
-            raise forms.ValidationError("Enter an amount greater than zero.", code="min_value")
+        if major == 0 and not self.allow_zero:
+            raise forms.ValidationError("Enter an amount other than zero.", code="min_value")
+        if major < 0 and not self.allow_negative:
+            raise forms.ValidationError("Enter an amount that is not negative.", code="min_value")
         try:
             return to_minor(major, self.currency)
         except InvalidOperation as exc:

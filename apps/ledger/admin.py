@@ -15,7 +15,7 @@ from unfold.contrib.filters.admin import TextFilter
 from apps.audit.history import ConfigHistoryMixin
 from apps.audit.services import Actor, audit_record
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome
-from apps.backoffice.money import money
+from apps.backoffice.money import MoneyField, money
 from apps.core.currencies import CURRENCIES
 from apps.core.errors import ApplicationError
 from apps.merchants.models import Merchant
@@ -259,8 +259,24 @@ class CaptureRecordAdmin(ReadOnlyMixin, ModelAdmin):
         return money(obj.settlement_amount, obj.settlement_currency)
 
 
+class FeeScheduleForm(forms.ModelForm):
+    """The fixed fee is typed in major units of the schedule's currency (15.00 USD, 50 JPY)."""
+
+    fixed_amount = MoneyField(allow_zero=True, initial=0, help_text="In the schedule's currency, e.g. 0.30.")
+
+    class Meta:
+        model = FeeSchedule
+        fields = ("merchant", "currency", "payment_method_type", "percent_bp", "fixed_amount", "active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = self.data.get(self.add_prefix("currency")) or self.instance.currency or "USD"
+        self.fields["fixed_amount"].currency = currency.upper()
+
+
 @admin.register(FeeSchedule)
 class FeeScheduleAdmin(ConfigHistoryMixin, ModelAdmin):
+    form = FeeScheduleForm
     list_display = ("merchant", "currency", "payment_method_type", "percent_bp", "fixed_display", "active")
     list_filter = ("currency", "payment_method_type", "active")
     search_fields = ("merchant__name", "=merchant__public_id")

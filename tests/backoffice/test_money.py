@@ -41,3 +41,33 @@ def test_money_field_refuses_what_the_currency_cannot_hold(currency, typed):
 def test_money_field_shows_minor_units_as_major():
     form = _Form(initial={"amount": 1500})
     assert 'value="15.00"' in str(form["amount"])
+
+
+def test_money_field_shows_zero_in_the_currency_exponent():
+    form = _Form(initial={"amount": 0})
+    assert 'value="0.00"' in str(form["amount"])
+
+
+@pytest.mark.django_db
+def test_a_fee_schedule_fixed_fee_is_typed_in_major_units(client):
+    from django.urls import reverse
+
+    from apps.ledger.models import FeeSchedule
+    from tests.admin.staff import staff_user
+
+    client.force_login(staff_user("admin", "ada"))
+    response = client.post(
+        reverse("admin:ledger_feeschedule_add"),
+        {
+            "currency": "USD",
+            "payment_method_type": "",
+            "percent_bp": 290,
+            "fixed_amount": "0.30",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    schedule = FeeSchedule.objects.get(currency="USD", merchant=None, percent_bp=290)
+    assert schedule.fixed_amount == 30
+    page = client.get(reverse("admin:ledger_feeschedule_change", args=[schedule.pk])).content.decode()
+    assert 'value="0.30"' in page
