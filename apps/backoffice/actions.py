@@ -13,10 +13,11 @@ Declare an action with the decorator, on a ModelAdmin that mixes in `ConfirmActi
     def cancel_refunds(self, request, refund, data, actor):
         refund_cancel(refund_id=refund.pk, actor=actor, reason=data["reason"])
 
-`perform` returns None (the object counts under `verb`), another verb (e.g. "Sent for approval
-the refund of"; "{n}" in it places the count) or an `Outcome` with its own message. An `ApplicationError` refuses that object only (a message
-names it). Per-object pages (a payout's "Mark failed" link,
-an approval's decide page) call `ConfirmActionMixin.confirm_object_action` with a spec of their own.
+`perform` returns None (the object counts under `verb`), another verb (e.g. "Sent to the approval
+queue the refunds of"; "{n}" in it places the count) or an `Outcome` with its own message. An
+`ApplicationError` refuses that object only, in a message naming it. Pages about one object (a
+payout's "Mark failed" link, an approval's decide page, a balance adjustment request) call
+`ConfirmActionMixin.confirm_object_action` with a `ConfirmAction` of their own.
 """
 
 from __future__ import annotations
@@ -111,7 +112,6 @@ def confirm_action(
         def action(model_admin, request, queryset):
             return model_admin.confirm_selected_action(request, queryset, spec)
 
-        action.confirm_spec = spec
         return admin.action(description=description, permissions=list(permissions) or None)(action)
 
     return decorator
