@@ -11,7 +11,7 @@ time of the last run (the rest of a page's time is Python: the admin and templat
         .venv/bin/python bench/admin_pages.py [--rows 1000000] [--runs 15] [--reseed]
 
 The database is created (and migrated) if missing and reseeded only with --reseed or when it holds
-fewer rows than asked. Pages are measured as shipped (apps.reporting.paging applied by the admins).
+fewer rows than asked. Pages are measured as shipped (apps.backoffice.paging applied by the admins).
 """
 
 import argparse
@@ -205,7 +205,7 @@ def main() -> None:
 
     print(f"\n{rows:,} payment intents; {args.runs} runs per page (after 2 warm-ups)")
     report("Dashboard and global search (COUNTs here are the dashboard's aggregates):", ours)
-    # The payments, charges and refunds admins ship apps.reporting.paging (estimated count, keyset
+    # The payments, charges and refunds admins ship apps.backoffice.paging (estimated count, keyset
     # pages, exact search), no date_hierarchy, fixed-choice filters and the pi_order_id /
     # pi_status_id indexes (intents 0003). An index this script used to add for the same purpose
     # is dropped so the shipped ones are what is measured.

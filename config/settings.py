@@ -22,11 +22,11 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    # Basic config: the admin site class comes from apps.reporting.admin_config (2FA, dashboard).
+    # Basic config: the admin site class comes from apps.backoffice.admin_config (2FA, dashboard).
     "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
     "unfold.contrib.forms",
-    "apps.reporting.admin_config.BackOfficeAdminConfig",
+    "apps.backoffice.admin_config.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "apps.payouts",
     "apps.webhooks",
     "apps.approvals",
+    # The back office has no models; apps.core.roles syncs the roles after the last app with models.
+    "apps.backoffice",
     "apps.reporting",
 ]
 
@@ -236,10 +238,10 @@ UNFOLD = {
         "show_search": True,
         "show_all_applications": True,
         # Grouped by workflow; links to models that are not registered (yet) are left out.
-        "navigation": "apps.reporting.navigation.sidebar_navigation",
+        "navigation": "apps.backoffice.navigation.sidebar_navigation",
     },
-    "DASHBOARD_CALLBACK": "apps.reporting.dashboard.dashboard_callback",
-    "COMMAND": {"search_callback": "apps.reporting.search.command_search", "show_history": True},
+    "DASHBOARD_CALLBACK": "apps.backoffice.dashboard.dashboard_callback",
+    "COMMAND": {"search_callback": "apps.backoffice.search.command_search", "show_history": True},
 }
 # Field-level history of configuration (django-pghistory): event tables refuse UPDATE/DELETE.
 PGHISTORY_APPEND_ONLY = True

@@ -1,20 +1,20 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from apps.core.errors import ApplicationError
-from apps.reporting.formatting import format_money
+from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome
+from apps.backoffice.money import money
 
 from . import registry
 from .models import ApprovalRequest
 from .services import approval_can_decide, approval_request_decide
+
+DECISIONS = ("approve", "reject")
 
 
 class DecisionForm(forms.Form):
@@ -23,10 +23,41 @@ class DecisionForm(forms.Form):
         widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
         max_length=2000,
     )
+    # Set by the Approve / Reject button pressed.
+    decision = forms.CharField(required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") not in DECISIONS:
+            raise forms.ValidationError("Choose approve or reject.")
+        return cleaned
+
+
+def _decide(model_admin, request, approval, data, actor):
+    approval = approval_request_decide(
+        approval_id=approval.public_id,
+        approve=data["decision"] == "approve",
+        user=request.user,
+        reason=data["reason"],
+    )
+    if approval.status == ApprovalRequest.Status.FAILED:
+        return Outcome(f"Approved, but the action failed: {approval.error}", messages.ERROR)
+    return Outcome(f"{approval.public_id} is now {approval.status}.")
+
+
+DECIDE = ConfirmAction(
+    perform=_decide,
+    title="Decide",
+    noun="approval request",
+    verb="Decided",
+    permissions=("decide",),
+    form_class=DecisionForm,
+    forbidden_is_403=True,
+)
 
 
 @admin.register(ApprovalRequest)
-class ApprovalRequestAdmin(ModelAdmin):
+class ApprovalRequestAdmin(ConfirmActionMixin, ModelAdmin):
     """The approval queue: pending requests first; deciding goes through a page that asks a reason."""
 
     list_display = (
@@ -69,7 +100,7 @@ class ApprovalRequestAdmin(ModelAdmin):
 
     @admin.display(description="Amount")
     def money(self, obj):
-        return "—" if obj.amount is None else format_money(obj.amount, obj.currency)
+        return money(obj.amount, obj.currency)
 
     @admin.display(description="Target")
     def target(self, obj):
@@ -101,50 +132,29 @@ class ApprovalRequestAdmin(ModelAdmin):
             *super().get_urls(),
         ]
 
+    def has_decide_permission(self, request):
+        return request.user.has_perm("approvals.decide_approvalrequest")
+
     def decide_view(self, request, object_id):
         approval = get_object_or_404(ApprovalRequest.objects.select_related("merchant"), pk=object_id)
-        if not self.has_view_permission(request, approval) or not request.user.has_perm(
-            "approvals.decide_approvalrequest"
-        ):
+        if not self.has_view_permission(request, approval) or not self.has_decide_permission(request):
             raise PermissionDenied
         allowed, why = approval_can_decide(approval, request.user)
-        form = DecisionForm(request.POST or None)
-        if request.method == "POST":
-            if not allowed:
-                raise PermissionDenied(why)
-            decision = request.POST.get("decision")
-            if decision not in ("approve", "reject"):
-                form.add_error(None, "Choose approve or reject.")
-            elif form.is_valid():
-                try:
-                    approval = approval_request_decide(
-                        approval_id=approval.public_id,
-                        approve=decision == "approve",
-                        user=request.user,
-                        reason=form.cleaned_data["reason"],
-                    )
-                except ApplicationError as exc:
-                    if exc.status == 403:
-                        raise PermissionDenied(exc.message) from exc
-                    messages.error(request, exc.message)
-                else:
-                    if approval.status == ApprovalRequest.Status.FAILED:
-                        messages.error(request, f"Approved, but the action failed: {approval.error}")
-                    else:
-                        messages.success(request, f"{approval.public_id} is now {approval.status}.")
-                    return HttpResponseRedirect(
-                        reverse("admin:approvals_approvalrequest_change", args=[approval.pk])
-                    )
+        if request.method == "POST" and not allowed:
+            raise PermissionDenied(why)
         kind = registry.kinds().get(approval.kind)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Decide {approval.public_id}",
-            "opts": self.model._meta,
-            "approval": approval,
-            "kind_label": kind.label if kind else approval.kind,
-            "money": self.money(approval),
-            "form": form,
-            "allowed": allowed,
-            "why": why,
-        }
-        return TemplateResponse(request, "admin/approvals/decide.html", context)
+        return self.confirm_object_action(
+            request,
+            approval,
+            DECIDE,
+            done_url=reverse("admin:approvals_approvalrequest_change", args=[approval.pk]),
+            template="admin/approvals/decide.html",
+            context={
+                "title": f"Decide {approval.public_id}",
+                "approval": approval,
+                "kind_label": kind.label if kind else approval.kind,
+                "money": self.money(approval),
+                "allowed": allowed,
+                "why": why,
+            },
+        )

@@ -10,8 +10,8 @@ from pghistory.models import Events
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateTimeFilter, TextFilter
 
+from apps.backoffice.paging import EstimatedCountPaginator, KeysetChangeListMixin
 from apps.core.errors import ApplicationError
-from apps.reporting.paging import EstimatedCountPaginator, KeysetChangeListMixin
 
 from .models import AuditEntry, AuditExport
 from .services import audit_export_downloaded, audit_export_request

@@ -4,40 +4,21 @@ refund actions that ask for a reason and go through the services (which write th
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib import admin
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.contrib.filters.admin import DropdownFilter
 
 from apps.audit.models import AuditEntry
-from apps.audit.services import Actor
+from apps.backoffice.actions import ConfirmActionMixin, ReasonForm, confirm_action
+from apps.backoffice.money import money
+from apps.backoffice.paging import BigTableAdminMixin, fixed_choices_filter, is_last4, related_pks
 from apps.core.currencies import CURRENCIES
-from apps.core.errors import ApplicationError
-from apps.reporting.paging import (
-    CURSOR_PARAM,
-    EstimatedCountPaginator,
-    ExactSearchMixin,
-    KeysetChangeList,
-    KeysetChangeListMixin,
-)
+from apps.refunds.services import refund_create
 
 from . import services
 from .models import Charge, PaymentIntent
-
-
-def money(amount: int | None, currency: str) -> str:
-    if amount is None:
-        return "—"
-    exponent = CURRENCIES[currency].exponent if currency in CURRENCIES else 2
-    if exponent == 0:
-        return f"{amount:,} {currency}"
-    major, minor = divmod(abs(amount), 10**exponent)
-    return f"{'-' if amount < 0 else ''}{major:,}.{minor:0{exponent}d} {currency}"
-
 
 STATUS_COLOURS = {
     "succeeded": "#15803d",
@@ -50,86 +31,12 @@ STATUS_COLOURS = {
     "requires_confirmation": "#6b7280",
 }
 
-
-# ---------------------------------------------------------------------------------------------
-# Big tables (payments, charges, refunds): nothing on the changelist may scan the whole table.
-# No date_hierarchy (SELECT DISTINCT date_trunc(...) over every row), list filters with fixed
-# choices (no SELECT DISTINCT), the planner's row estimate instead of COUNT(*), ?after=<pk> keyset
-# pages, exact case-sensitive search on indexed columns only; identifiers that live on a related
-# table are resolved first by their own index into a short list of primary keys.
-# ---------------------------------------------------------------------------------------------
-
-RELATED_MATCHES_CAP = 1000
-
-
-def related_pks(queryset, column: str) -> list[int]:
-    """The newest RELATED_MATCHES_CAP values of `column` in `queryset` (an index-backed lookup)."""
-    return list(queryset.order_by("-pk").values_list(column, flat=True)[:RELATED_MATCHES_CAP])
-
-
-def is_last4(term: str) -> bool:
-    return len(term) == 4 and term.isdigit()
-
-
-class BigTableChangeList(KeysetChangeList):
-    @property
-    def keyset_next_url(self) -> str:
-        if self.keyset_next is None:
-            return ""
-        return self.get_query_string({CURSOR_PARAM: self.keyset_next}, remove=[PAGE_VAR])
-
-
-class BigTableAdminMixin(ExactSearchMixin, KeysetChangeListMixin):
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-    list_filter_submit = True
-    change_list_template = "admin/keyset_change_list.html"
-
-    def get_changelist(self, request, **kwargs):
-        return BigTableChangeList
-
-    def related_search(self, term: str) -> Q | None:
-        """Matches through other tables, as `pk__in=[…]` / `fk__in=[…]` conditions on this table."""
-        return None
-
-    def get_search_results(self, request, queryset, search_term):
-        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        term = (search_term or "").strip()
-        extra = self.related_search(term) if term else None
-        if extra is not None:
-            found = found | queryset.filter(extra)
-        return found, may_have_duplicates
-
-
-def fixed_choices_filter(field: str, title: str, choices):
-    """A dropdown list filter whose choices are fixed (no SELECT DISTINCT over the table)."""
-
-    class FixedChoicesFilter(DropdownFilter):
-        parameter_name = field
-
-        def lookups(self, request, model_admin):
-            return [(value, value) for value in choices]
-
-        def queryset(self, request, queryset):
-            value = self.value()
-            return queryset.filter(**{field: value}) if value else queryset
-
-    FixedChoicesFilter.title = title
-    FixedChoicesFilter.__name__ = f"{field.title().replace('_', '')}Filter"
-    return FixedChoicesFilter
-
-
 CurrencyFilter = fixed_choices_filter("currency", "currency", sorted(CURRENCIES))
 PaymentMethodTypeFilter = fixed_choices_filter(
     "payment_method_type",
     "payment method type",
     sorted(services.CARD_LIKE_TYPES | services.REDIRECT_PAYMENT_METHOD_TYPES),
 )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=500, min_length=3, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="Kept in the audit log.")  # fmt: skip
 
 
 class CaptureForm(ReasonForm):
@@ -170,38 +77,8 @@ class ChargeInline(TabularInline):
         return False
 
 
-class ActionMixin:
-    """delete_selected-style actions: a confirm page with a form (reason…), then the service."""
-
-    def _run_action(self, request, queryset, *, form_class, title, verb, perform):
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if "apply" in request.POST and form.is_valid():
-            actor = Actor.staff(request.user)
-            done = 0
-            for obj in queryset:
-                try:
-                    perform(obj, actor, form.cleaned_data)
-                    done += 1
-                except ApplicationError as exc:
-                    self.message_user(request, f"{obj.public_id}: {exc.message}", messages.ERROR)
-            if done:
-                self.message_user(request, f"{verb} {done} payment(s).", messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "objects": list(queryset[:50]),
-            "form": form,
-            "action": request.POST.get("action"),
-            "opts": self.model._meta,
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "verb": verb,
-        }
-        return TemplateResponse(request, "admin/intents/action_form.html", context)
-
-
 @admin.register(PaymentIntent)
-class PaymentIntentAdmin(BigTableAdminMixin, ActionMixin, ModelAdmin):
+class PaymentIntentAdmin(BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
     list_display = ("public_id", "merchant", "amount_display", "status_badge", "capture_method", "order_id",
                     "card_last4", "customer_email", "livemode", "created_at")  # fmt: skip
     list_filter = ("status", "capture_method", "livemode", CurrencyFilter)
@@ -284,43 +161,44 @@ class PaymentIntentAdmin(BigTableAdminMixin, ActionMixin, ModelAdmin):
     def timeline(self, obj):
         return render_to_string("admin/intents/timeline.html", {"entries": payment_timeline(obj)})
 
-    @admin.action(description="Capture selected payments (reason required)", permissions=["capture"])
-    def capture_payments(self, request, queryset):
-        return self._run_action(
-            request, queryset, form_class=CaptureForm, title="Capture payments", verb="Captured",
-            perform=lambda obj, actor, data: services.payment_intent_capture(
-                intent_id=obj.pk, actor=actor, amount_to_capture=data.get("amount_to_capture"), reason=data["reason"]
-            ),
-        )  # fmt: skip
-
-    @admin.action(description="Cancel selected payments (reason required)", permissions=["cancel"])
-    def cancel_payments(self, request, queryset):
-        return self._run_action(
-            request, queryset, form_class=CancelForm, title="Cancel payments", verb="Canceled",
-            perform=lambda obj, actor, data: services.payment_intent_cancel(
-                intent_id=obj.pk, actor=actor, cancellation_reason=data["cancellation_reason"], reason=data["reason"]
-            ),
-        )  # fmt: skip
-
-    @admin.action(description="Refund selected payments (reason required)", permissions=["refund"])
-    def refund_payments(self, request, queryset):
-        from apps.refunds.services import refund_create
-
-        def perform(obj, actor, data):
-            refund_create(
-                merchant=obj.merchant, livemode=obj.livemode, actor=actor, payment_intent=obj.public_id,
-                amount=data.get("amount"), reason=data["refund_reason"],
-                staff_reason=data["reason"][:500],
-            )  # fmt: skip
-
-        return self._run_action(
-            request,
-            queryset,
-            form_class=RefundForm,
-            title="Refund payments",
-            verb="Refunded",
-            perform=perform,
+    @confirm_action(
+        description="Capture selected payments (reason required)", permissions=["capture"],
+        form_class=CaptureForm, title="Capture payments", noun="payment", verb="Captured",
+    )  # fmt: skip
+    def capture_payments(self, request, intent, data, actor):
+        services.payment_intent_capture(
+            intent_id=intent.pk,
+            actor=actor,
+            amount_to_capture=data.get("amount_to_capture"),
+            reason=data["reason"],
         )
+
+    @confirm_action(
+        description="Cancel selected payments (reason required)", permissions=["cancel"],
+        form_class=CancelForm, title="Cancel payments", noun="payment", verb="Canceled",
+    )  # fmt: skip
+    def cancel_payments(self, request, intent, data, actor):
+        services.payment_intent_cancel(
+            intent_id=intent.pk,
+            actor=actor,
+            cancellation_reason=data["cancellation_reason"],
+            reason=data["reason"],
+        )
+
+    @confirm_action(
+        description="Refund selected payments (reason required)", permissions=["refund"],
+        form_class=RefundForm, title="Refund payments", noun="payment", verb="Refunded",
+    )  # fmt: skip
+    def refund_payments(self, request, intent, data, actor):
+        refund = refund_create(
+            merchant=intent.merchant, livemode=intent.livemode, actor=actor, payment_intent=intent.public_id,
+            amount=data.get("amount"), reason=data["refund_reason"], staff_reason=data["reason"][:500],
+        )  # fmt: skip
+        if refund.status == refund.Status.REQUIRES_APPROVAL:
+            return "Sent to the approval queue the refunds of"
+        if refund.status in (refund.Status.FAILED, refund.Status.CANCELED):
+            return f"Refund {refund.status} for"
+        return None
 
 
 def payment_timeline(intent: PaymentIntent) -> list[dict]:

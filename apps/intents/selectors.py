@@ -61,3 +61,49 @@ def charge_get_by_action_reference(reference: str) -> Charge | None:
         .order_by("-id")
         .first()
     )
+
+
+# --- figures for the back-office dashboard (apps.reporting) ----------------------------------
+# `filters` scope the rows (created_at range, merchant_id, livemode); `group_by` lists columns to
+# group by (empty: one row of totals). One aggregate query each.
+
+
+def payment_intent_succeeded_totals(*, filters: dict, group_by: list[str]) -> list[dict]:
+    """Succeeded payments: rows of *group_by, currency, count, amount (amount received)."""
+    from django.db.models import Count, Sum
+
+    return list(
+        PaymentIntent.objects.filter(status=PaymentIntent.Status.SUCCEEDED, **filters)
+        .order_by()
+        .values(*group_by, "currency")
+        .annotate(count=Count("id"), amount=Sum("amount_received"))
+    )
+
+
+CHARGE_AUTHORIZED_STATUSES = (Charge.Status.AUTHORIZED, Charge.Status.SUCCEEDED, Charge.Status.CANCELED)
+
+
+def charge_attempt_totals(*, filters: dict, group_by: list[str]) -> list[dict]:
+    """Finished attempts (authorized or failed) and authorized ones: rows of *group_by, attempts, authorized."""
+    from django.db.models import Count, Q
+
+    qs = Charge.objects.filter(**filters).order_by()
+    totals = {
+        "attempts": Count("id", filter=Q(status__in=[*CHARGE_AUTHORIZED_STATUSES, Charge.Status.FAILED])),
+        "authorized": Count("id", filter=Q(status__in=CHARGE_AUTHORIZED_STATUSES)),
+    }
+    if group_by:
+        return list(qs.values(*group_by).annotate(**totals))
+    return [qs.aggregate(**totals)]
+
+
+def charge_decline_totals(*, filters: dict, group_by: list[str]) -> list[dict]:
+    """Failed attempts by decline code: rows of *group_by, reason ("" when the network gave none), count."""
+    from django.db.models import Count, F
+
+    return list(
+        Charge.objects.filter(status=Charge.Status.FAILED, **filters)
+        .order_by()
+        .values(*group_by, reason=F("decline_code"))
+        .annotate(count=Count("id"))
+    )

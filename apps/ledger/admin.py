@@ -14,10 +14,11 @@ from unfold.contrib.filters.admin import TextFilter
 
 from apps.audit.history import ConfigHistoryMixin
 from apps.audit.services import Actor, audit_record
+from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome
+from apps.backoffice.money import MoneyField, money
 from apps.core.currencies import CURRENCIES
 from apps.core.errors import ApplicationError
 from apps.merchants.models import Merchant
-from apps.reporting.formatting import format_money
 
 from . import fx
 from .accounts import with_balance
@@ -58,7 +59,7 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyMixin, ModelAdmin):
+class AccountAdmin(ReadOnlyMixin, ConfirmActionMixin, ModelAdmin):
     """Balances: one row per account (merchant pending/available/reserve per currency, platform
     accounts), balance = snapshot + newer postings."""
 
@@ -91,7 +92,7 @@ class AccountAdmin(ReadOnlyMixin, ModelAdmin):
 
     @admin.display(description="Balance", ordering="balance")
     def balance_display(self, obj):
-        return format_money(obj.balance, obj.currency)
+        return money(obj.balance, obj.currency)
 
     @admin.display(description="Journal")
     def entries_link(self, obj):
@@ -108,39 +109,37 @@ class AccountAdmin(ReadOnlyMixin, ModelAdmin):
             *super().get_urls(),
         ]
 
+    def has_request_adjustment_permission(self, request):
+        return request.user.has_perm("ledger.request_adjustment")
+
     def adjustment_view(self, request):
-        if not request.user.has_perm("ledger.request_adjustment"):
-            raise PermissionDenied
-        form = AdjustmentForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                approval = ledger_adjustment_request(
-                    merchant=data["merchant"],
-                    livemode=data["livemode"],
-                    currency=data["currency"],
-                    amount=data["amount"],
-                    reason=data["reason"],
-                    actor=Actor.staff(request.user),
-                    requested_by_user=request.user,
-                )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request, f"Adjustment requested ({approval.public_id}); a second approver decides it."
-                )
-                return HttpResponseRedirect(reverse("admin:ledger_account_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Request a balance adjustment",
-            "opts": self.model._meta,
-            "form": form,
-            "help": "Posts a balanced entry against the platform's adjustments account once another "
-            "finance user approves it in the approval queue.",
-            "submit_label": "Request adjustment",
-        }
-        return TemplateResponse(request, "admin/ledger/form_page.html", context)
+        return self.confirm_object_action(request, None, ADJUSTMENT)
+
+
+def _request_adjustment(model_admin, request, _obj, data, actor):
+    approval = ledger_adjustment_request(
+        merchant=data["merchant"],
+        livemode=data["livemode"],
+        currency=data["currency"],
+        amount=data["amount"],
+        reason=data["reason"],
+        actor=actor,
+        requested_by_user=request.user,
+    )
+    return Outcome(f"Adjustment requested ({approval.public_id}); a second approver decides it.")
+
+
+ADJUSTMENT = ConfirmAction(
+    perform=_request_adjustment,
+    title="Request a balance adjustment",
+    noun="adjustment",
+    verb="Requested",
+    permissions=("request_adjustment",),
+    form_class=AdjustmentForm,
+    submit_label="Request adjustment",
+    help="Posts a balanced entry against the platform's adjustments account once another finance user "
+    "approves it in the approval queue.",
+)
 
 
 class AccountFilter(TextFilter):
@@ -177,7 +176,7 @@ class PostingInline(ReadOnlyMixin, TabularInline):
 
     @admin.display(description="Amount (+ credit / - debit)")
     def amount_display(self, obj):
-        return format_money(obj.amount, obj.currency)
+        return money(obj.amount, obj.currency)
 
 
 @admin.register(JournalEntry)
@@ -225,11 +224,11 @@ class BalanceTransactionAdmin(ReadOnlyMixin, ModelAdmin):
 
     @admin.display(description="Amount")
     def amount_display(self, obj):
-        return format_money(obj.amount, obj.currency)
+        return money(obj.amount, obj.currency)
 
     @admin.display(description="Net")
     def net_display(self, obj):
-        return format_money(obj.net, obj.currency)
+        return money(obj.net, obj.currency)
 
 
 @admin.register(CaptureRecord)
@@ -253,15 +252,31 @@ class CaptureRecordAdmin(ReadOnlyMixin, ModelAdmin):
 
     @admin.display(description="Amount")
     def amount_display(self, obj):
-        return format_money(obj.amount, obj.currency)
+        return money(obj.amount, obj.currency)
 
     @admin.display(description="Settled")
     def settled_display(self, obj):
-        return format_money(obj.settlement_amount, obj.settlement_currency)
+        return money(obj.settlement_amount, obj.settlement_currency)
+
+
+class FeeScheduleForm(forms.ModelForm):
+    """The fixed fee is typed in major units of the schedule's currency (15.00 USD, 50 JPY)."""
+
+    fixed_amount = MoneyField(allow_zero=True, initial=0, help_text="In the schedule's currency, e.g. 0.30.")
+
+    class Meta:
+        model = FeeSchedule
+        fields = ("merchant", "currency", "payment_method_type", "percent_bp", "fixed_amount", "active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = self.data.get(self.add_prefix("currency")) or self.instance.currency or "USD"
+        self.fields["fixed_amount"].currency = currency.upper()
 
 
 @admin.register(FeeSchedule)
 class FeeScheduleAdmin(ConfigHistoryMixin, ModelAdmin):
+    form = FeeScheduleForm
     list_display = ("merchant", "currency", "payment_method_type", "percent_bp", "fixed_display", "active")
     list_filter = ("currency", "payment_method_type", "active")
     search_fields = ("merchant__name", "=merchant__public_id")
@@ -270,7 +285,7 @@ class FeeScheduleAdmin(ConfigHistoryMixin, ModelAdmin):
 
     @admin.display(description="Fixed")
     def fixed_display(self, obj):
-        return format_money(obj.fixed_amount, obj.currency)
+        return money(obj.fixed_amount, obj.currency)
 
     def save_model(self, request, obj, form, change):
         obj.currency = obj.currency.upper()

@@ -4,9 +4,12 @@ from unfold.admin import ModelAdmin, StackedInline
 
 from apps.audit.history import ConfigHistoryMixin, render_history
 from apps.audit.services import Actor
+from apps.backoffice.actions import ConfirmActionMixin, confirm_action
 
 from .models import ApiKey, Merchant, MerchantSettings
-from .services import api_key_create, api_key_revoke
+from .services import api_key_create, api_key_revoke, merchant_create
+
+MERCHANT_ADD_FIELDS = ("name", "country", "default_currency", "settlement_currency")
 
 
 class MerchantSettingsInline(StackedInline):
@@ -32,6 +35,29 @@ class MerchantAdmin(ModelAdmin):
     readonly_fields = ("public_id", "status", "created_at", "updated_at", "settings_history")
     inlines = [MerchantSettingsInline]
 
+    def get_fields(self, request, obj=None):
+        # A new merchant is created by merchant_create (which also creates its settings row); the
+        # settings and the rest are edited on its page afterwards.
+        if obj is None:
+            return MERCHANT_ADD_FIELDS
+        return super().get_fields(request, obj)
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else super().get_inlines(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        merchant = merchant_create(
+            name=form.cleaned_data["name"],
+            country=form.cleaned_data["country"],
+            default_currency=form.cleaned_data["default_currency"],
+            settlement_currency=form.cleaned_data["settlement_currency"],
+            actor=Actor.staff(request.user),
+        )
+        obj.__dict__.update({k: v for k, v in merchant.__dict__.items() if not k.startswith("_")})
+        obj._state.adding = False
+
     @admin.display(description="History of settings changes")
     def settings_history(self, obj):
         settings = getattr(obj, "settings", None) if obj is not None and obj.pk else None
@@ -39,7 +65,7 @@ class MerchantAdmin(ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(ConfigHistoryMixin, ModelAdmin):
+class ApiKeyAdmin(ConfigHistoryMixin, ConfirmActionMixin, ModelAdmin):
     list_display = (
         "display_prefix",
         "merchant",
@@ -117,18 +143,15 @@ class ApiKeyAdmin(ConfigHistoryMixin, ModelAdmin):
         obj.__dict__.update({k: v for k, v in key.__dict__.items() if not k.startswith("_")})
         messages.warning(request, f"Copy this key now, it will not be shown again: {plaintext}")
 
-    @admin.action(description="Revoke selected keys", permissions=["revoke"])
-    def revoke_keys(self, request, queryset):
-        count = 0
-        for key in queryset.select_related("merchant").filter(revoked_at__isnull=True):
-            api_key_revoke(
-                merchant=key.merchant,
-                key_id=key.public_id,
-                actor=Actor.staff(request.user),
-                reason="revoked from the back office",
-            )
-            count += 1
-        self.message_user(request, f"Revoked {count} key(s) at {timezone.now():%Y-%m-%d %H:%M} UTC.")
+    @confirm_action(
+        description="Revoke selected keys", permissions=["revoke"], title="Revoke API keys", noun="key",
+        verb="Revoked", submit_label="Revoke",
+    )  # fmt: skip
+    def revoke_keys(self, request, key, data, actor):
+        if key.revoked_at is not None:
+            return "Skipped {n} already revoked key(s)."
+        api_key_revoke(merchant=key.merchant, key_id=key.public_id, actor=actor, reason=data["reason"])
+        return f"Revoked at {timezone.now():%Y-%m-%d %H:%M} UTC:"
 
     def has_revoke_permission(self, request):
         return request.user.has_perm("merchants.revoke_apikey")

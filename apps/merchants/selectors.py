@@ -18,3 +18,8 @@ def api_key_get(*, merchant: Merchant, livemode: bool, id: str) -> ApiKey:
     if key is None:
         raise NotFoundError("api_key", id)
     return key
+
+
+def merchant_choices(limit: int = 200) -> list[tuple[int, str, str]]:
+    """(pk, public_id, name) of merchants by name, for the back office's merchant picker."""
+    return list(Merchant.objects.order_by("name").values_list("pk", "public_id", "name")[:limit])

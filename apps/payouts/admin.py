@@ -1,28 +1,25 @@
-"""The finance payouts queue: filter by status/approval, cancel or mark failed with a reason
-(audited, through the services), approve/reject when the approvals app is not handling it."""
+"""The finance payouts queue: filter by status/approval, cancel or mark failed with a reason, and
+approve / reject payouts above the threshold through their maker-checker request (audited, through
+the services)."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from unfold.admin import ModelAdmin
 
+from apps.approvals.models import ApprovalRequest
+from apps.approvals.services import approval_request_decide
 from apps.audit.history import ConfigHistoryMixin
 from apps.audit.services import Actor
-from apps.core.errors import ApplicationError
-from apps.reporting.formatting import format_money
+from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome, ReasonForm
+from apps.backoffice.errors import ApprovalNotPending
+from apps.backoffice.money import money
 
 from . import services
 from .models import BankAccount, Payout, PayoutSchedule
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea, max_length=500)
-
 
 FAILURE_CODES = [
     ("could_not_process", "could_not_process"),
@@ -37,17 +34,55 @@ class FailForm(ReasonForm):
     failure_code = forms.ChoiceField(choices=FAILURE_CODES)
 
 
+def _cancel(model_admin, request, payout, data, actor):
+    services.payout_cancel(payout=payout, actor=actor, reason=data["reason"])
+
+
+def _fail(model_admin, request, payout, data, actor):
+    services.payout_mark_failed(
+        payout=payout, actor=actor, reason=data["reason"], failure_code=data["failure_code"]
+    )
+
+
+def _decider(approve: bool):
+    def decide(model_admin, request, payout, data, actor):
+        """The payout's maker-checker request is decided (never the payout directly), so the request
+        and the payout cannot disagree; the approvals executor releases or rejects the payout."""
+        pending = ApprovalRequest.objects.filter(
+            public_id=payout.approval_request_id, status=ApprovalRequest.Status.PENDING
+        ).exists()
+        if not payout.approval_request_id or not pending:
+            raise ApprovalNotPending(target="payout", state=f"{payout.status} (approval {payout.approval})")
+        approval = approval_request_decide(
+            approval_id=payout.approval_request_id, approve=approve, user=request.user, reason=data["reason"]
+        )
+        return Outcome(f"{payout.public_id}: approval request {approval.public_id} is now {approval.status}.")
+
+    return decide
+
+
+def _spec(name: str, label: str, perform, form_class=ReasonForm) -> ConfirmAction:
+    return ConfirmAction(
+        perform=perform,
+        title=label,
+        noun="payout",
+        verb=f"{label}: done for",
+        permissions=(name,),
+        form_class=form_class,
+        submit_label=label,
+    )
+
+
 ACTIONS = {
-    # name: (label, permission, form, allowed statuses)
-    "cancel": ("Cancel payout", "payouts.change_payout", ReasonForm),
-    "fail": ("Mark payout failed", "payouts.change_payout", FailForm),
-    "approve": ("Approve payout", "payouts.approve_payout", ReasonForm),
-    "reject": ("Reject payout", "payouts.approve_payout", ReasonForm),
+    "cancel": _spec("cancel", "Cancel payout", _cancel),
+    "fail": _spec("fail", "Mark payout failed", _fail, FailForm),
+    "approve": _spec("approve", "Approve payout", _decider(approve=True)),
+    "reject": _spec("reject", "Reject payout", _decider(approve=False)),
 }
 
 
 @admin.register(Payout)
-class PayoutAdmin(ModelAdmin):
+class PayoutAdmin(ConfirmActionMixin, ModelAdmin):
     list_display = (
         "public_id",
         "merchant",
@@ -68,7 +103,7 @@ class PayoutAdmin(ModelAdmin):
 
     @admin.display(description="Amount")
     def amount_display(self, obj):
-        return format_money(obj.amount, obj.currency)
+        return money(obj.amount, obj.currency)
 
     def _available(self, obj) -> list[str]:
         names = []
@@ -76,7 +111,7 @@ class PayoutAdmin(ModelAdmin):
             names.append("cancel")
         if obj.status in (Payout.Status.PENDING, Payout.Status.IN_TRANSIT) and obj.submission != "submitting":
             names.append("fail")
-        if obj.approval == Payout.Approval.REQUIRED and not obj.approval_request_id:
+        if obj.approval == Payout.Approval.REQUIRED and obj.approval_request_id:
             names += ["approve", "reject"]
         return names
 
@@ -88,7 +123,10 @@ class PayoutAdmin(ModelAdmin):
         return format_html_join(
             " · ",
             '<a class="text-primary-600 underline" href="{}">{}</a>',
-            [(reverse("admin:payouts_payout_act", args=[obj.pk, name]), ACTIONS[name][0]) for name in names],
+            [
+                (reverse("admin:payouts_payout_act", args=[obj.pk, name]), ACTIONS[name].title)
+                for name in names
+            ],
         )
 
     def has_add_permission(self, request):
@@ -110,54 +148,32 @@ class PayoutAdmin(ModelAdmin):
             *super().get_urls(),
         ]
 
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("payouts.change_payout")
+
+    def has_fail_permission(self, request):
+        return request.user.has_perm("payouts.change_payout")
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("payouts.approve_payout")
+
+    def has_reject_permission(self, request):
+        return request.user.has_perm("payouts.approve_payout")
+
     def act_view(self, request, object_id, action):
-        payout = get_object_or_404(Payout.objects.select_related("merchant", "destination"), pk=object_id)
         if action not in ACTIONS:
             raise PermissionDenied
-        label, permission, form_class = ACTIONS[action]
-        if not request.user.has_perm(permission):
-            raise PermissionDenied
-        form = form_class(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            actor = Actor.staff(request.user)
-            reason = form.cleaned_data["reason"]
-            try:
-                if action == "cancel":
-                    services.payout_cancel(payout=payout, actor=actor, reason=reason)
-                elif action == "fail":
-                    services.payout_mark_failed(
-                        payout=payout,
-                        actor=actor,
-                        reason=reason,
-                        failure_code=form.cleaned_data["failure_code"],
-                    )
-                elif action == "approve":
-                    services.payout_approve(
-                        payout_id=payout.public_id, actor=actor, user=request.user, reason=reason
-                    )
-                else:
-                    services.payout_reject(
-                        payout_id=payout.public_id, actor=actor, user=request.user, reason=reason
-                    )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, f"{label}: done for {payout.public_id}.")
-                return HttpResponseRedirect(reverse("admin:payouts_payout_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{label} {payout.public_id}",
-            "opts": self.model._meta,
-            "form": form,
-            "summary": [
-                ("Merchant", str(payout.merchant)),
-                ("Amount", format_money(payout.amount, payout.currency)),
-                ("Status", f"{payout.status} (approval {payout.approval})"),
-                ("Destination", str(payout.destination)),
-            ],
-            "submit_label": label,
-        }
-        return TemplateResponse(request, "admin/ledger/form_page.html", context)
+        spec = ACTIONS[action]
+        payout = get_object_or_404(Payout.objects.select_related("merchant", "destination"), pk=object_id)
+        summary = [
+            ("Merchant", str(payout.merchant)),
+            ("Amount", money(payout.amount, payout.currency)),
+            ("Status", f"{payout.status} (approval {payout.approval})"),
+            ("Destination", str(payout.destination)),
+        ]
+        return self.confirm_object_action(
+            request, payout, spec, context={"title": f"{spec.title} {payout.public_id}", "summary": summary}
+        )
 
 
 @admin.register(BankAccount)

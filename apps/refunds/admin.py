@@ -1,28 +1,25 @@
+"""Back office for refunds: the refunds list, the approval queue (approve / reject through the
+maker-checker) and cancel, each with a reason, through the services."""
+
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Q
-from django.template.response import TemplateResponse
 from unfold.admin import ModelAdmin
 
 from apps.approvals.models import ApprovalRequest
 from apps.approvals.services import approval_request_decide
-from apps.audit.services import Actor
-from apps.core.errors import ApplicationError, StateConflictError
-from apps.intents.admin import BigTableAdminMixin, money, related_pks
+from apps.backoffice.actions import ConfirmActionMixin, confirm_action
+from apps.backoffice.errors import ApprovalNotPending
+from apps.backoffice.money import money
+from apps.backoffice.paging import BigTableAdminMixin, related_pks
 from apps.intents.models import Charge, PaymentIntent
 
 from . import services
 from .models import Refund, RefundApprovalQueue
 
 
-class DecisionForm(forms.Form):
-    reason = forms.CharField(max_length=500, min_length=3, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="Kept in the audit log.")  # fmt: skip
-
-
-class RefundAdmin(BigTableAdminMixin, ModelAdmin):
+class RefundAdmin(BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
     list_display = ("public_id", "payment_intent", "merchant", "amount_display", "status", "reason",
                     "requested_by", "created_at")  # fmt: skip
     list_filter = ("status", "reason", "livemode")
@@ -67,75 +64,46 @@ class RefundAdmin(BigTableAdminMixin, ModelAdmin):
     def amount_display(self, obj):
         return money(obj.amount, obj.currency)
 
-    def _decide(self, request, queryset, *, verb, perform):
-        form = DecisionForm(request.POST if "apply" in request.POST else None)
-        if "apply" in request.POST and form.is_valid():
-            actor = Actor.staff(request.user)
-            done = 0
-            for refund in queryset:
-                try:
-                    perform(refund, actor, form.cleaned_data["reason"])
-                    done += 1
-                except ApplicationError as exc:
-                    self.message_user(request, f"{refund.public_id}: {exc.message}", messages.ERROR)
-            if done:
-                self.message_user(request, f"{verb} {done} refund(s).", messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{verb} refunds",
-            "objects": list(queryset[:50]),
-            "form": form,
-            "action": request.POST.get("action"),
-            "opts": self.model._meta,
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "verb": verb,
-        }
-        return TemplateResponse(request, "admin/intents/action_form.html", context)
-
-    def _decide_through_approval(self, request, approve: bool):
-        """Approve/reject via the maker-checker (`approval_request_decide`): the requester can never
-        decide their own refund, the decider needs the kind's permission, and a double click runs
-        the refund once. The refund service runs after the decision commits."""
-
-        def perform(refund, actor, reason):
-            approval = (
-                ApprovalRequest.objects.filter(
-                    kind="refund",
-                    target_type="refund",
-                    target_id=refund.public_id,
-                    status=ApprovalRequest.Status.PENDING,
-                )
-                .values_list("public_id", flat=True)
-                .first()
+    def _decide(self, request, refund, data, *, approve: bool):
+        """Through the maker-checker (`approval_request_decide`): the requester can never decide
+        their own refund, the decider needs the kind's permission, and a double click runs the
+        refund once. The refund service runs after the decision commits."""
+        approval_id = (
+            ApprovalRequest.objects.filter(
+                kind="refund",
+                target_type="refund",
+                target_id=refund.public_id,
+                status=ApprovalRequest.Status.PENDING,
             )
-            if approval is None:
-                raise StateConflictError(
-                    f"This refund has a status of {refund.status} and no pending approval request.",
-                    code="approval_not_pending",
-                )
-            approval_request_decide(approval_id=approval, approve=approve, user=request.user, reason=reason)
-
-        return perform
-
-    @admin.action(description="Approve selected refunds (reason required)", permissions=["approve"])
-    def approve_refunds(self, request, queryset):
-        return self._decide(
-            request, queryset, verb="Approved", perform=self._decide_through_approval(request, approve=True)
+            .values_list("public_id", flat=True)
+            .first()
+        )
+        if approval_id is None:
+            raise ApprovalNotPending(target="refund", state=refund.status)
+        approval_request_decide(
+            approval_id=approval_id, approve=approve, user=request.user, reason=data["reason"]
         )
 
-    @admin.action(description="Reject selected refunds (reason required)", permissions=["approve"])
-    def reject_refunds(self, request, queryset):
-        return self._decide(
-            request, queryset, verb="Rejected", perform=self._decide_through_approval(request, approve=False)
-        )
+    @confirm_action(
+        description="Approve selected refunds (reason required)", permissions=["approve"],
+        title="Approved refunds", noun="refund", verb="Approved",
+    )  # fmt: skip
+    def approve_refunds(self, request, refund, data, actor):
+        self._decide(request, refund, data, approve=True)
 
-    @admin.action(description="Cancel selected pending refunds (reason required)", permissions=["cancel"])
-    def cancel_refunds(self, request, queryset):
-        return self._decide(
-            request, queryset, verb="Canceled",
-            perform=lambda r, actor, reason: services.refund_cancel(refund_id=r.pk, actor=actor, reason=reason),
-        )  # fmt: skip
+    @confirm_action(
+        description="Reject selected refunds (reason required)", permissions=["approve"],
+        title="Rejected refunds", noun="refund", verb="Rejected",
+    )  # fmt: skip
+    def reject_refunds(self, request, refund, data, actor):
+        self._decide(request, refund, data, approve=False)
+
+    @confirm_action(
+        description="Cancel selected pending refunds (reason required)", permissions=["cancel"],
+        title="Canceled refunds", noun="refund", verb="Canceled",
+    )  # fmt: skip
+    def cancel_refunds(self, request, refund, data, actor):
+        services.refund_cancel(refund_id=refund.pk, actor=actor, reason=data["reason"])
 
 
 admin.site.register(Refund, RefundAdmin)

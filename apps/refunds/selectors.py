@@ -34,3 +34,26 @@ def refund_approval_queue() -> QuerySet[Refund]:
     return Refund.objects.select_related("merchant", "payment_intent", "charge").filter(
         status=Refund.Status.REQUIRES_APPROVAL
     )
+
+
+# --- figures for the back-office dashboard (apps.reporting) ----------------------------------
+
+
+def refund_totals(*, filters: dict, group_by: list[str]) -> list[dict]:
+    """Refunds that are not failed or canceled: rows of *group_by, currency, count, amount."""
+    from django.db.models import Count, Sum
+
+    return list(
+        Refund.objects.filter(**filters)
+        .exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
+        .order_by()
+        .values(*group_by, "currency")
+        .annotate(count=Count("id"), amount=Sum("amount"))
+    )
+
+
+def refund_awaiting_approval_count(*, merchant_id: int | None = None) -> int:
+    qs = Refund.objects.filter(status=Refund.Status.REQUIRES_APPROVAL)
+    if merchant_id is not None:
+        qs = qs.filter(merchant_id=merchant_id)
+    return qs.count()

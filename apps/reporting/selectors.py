@@ -1,47 +1,27 @@
-"""Read-only aggregates for the back-office dashboard, and the global search.
+"""Read-only aggregates for the back-office dashboard.
 
 Every figure is one aggregate query (GROUP BY in PostgreSQL, no per-row Python), filtered on
-indexed columns (created_at, merchant). Models that are not installed yet are skipped, so the
-dashboard works while apps land."""
+indexed columns (created_at, merchant) and asked of the owning app's selectors."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
+from apps.approvals.selectors import approval_pending_count
+from apps.intents.selectors import (
+    charge_attempt_totals,
+    charge_decline_totals,
+    payment_intent_succeeded_totals,
+)
+from apps.payouts.selectors import payout_open_totals
+from apps.refunds.selectors import refund_awaiting_approval_count, refund_totals
+from apps.webhooks.selectors import delivery_outcome_totals
+
+from .models import DailyMetric, RolledUpDay
+
 PERIODS = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days"}
-
-
-_TABLES: set[str] = set()
-
-
-def _model(label: str):
-    """The model if it is installed and migrated (apps land one by one), else None."""
-    try:
-        model = apps.get_model(label)
-    except LookupError:
-        return None
-    table = model._meta.db_table
-    if table not in _TABLES:
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            _TABLES.update(connection.introspection.table_names(cursor))
-        if table not in _TABLES:
-            return None
-    return model
-
-
-def _has(model, name: str) -> bool:
-    try:
-        model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return True
-
 
 PERIOD_DAYS = {"today": 1, "7d": 7, "30d": 30}
 
@@ -56,94 +36,51 @@ def period_start(period: str, now=None) -> datetime:
     return _day_start(today - timedelta(days=PERIOD_DAYS.get(period, 1) - 1))
 
 
-def _scoped(model, *, start, end, merchant_id, livemode):
-    qs = model.objects.filter(created_at__gte=start)
+def _filters(*, start, end, merchant_id, livemode) -> dict:
+    filters = {"created_at__gte": start}
     if end is not None:
-        qs = qs.filter(created_at__lt=end)
-    if merchant_id is not None and _has(model, "merchant"):
-        qs = qs.filter(merchant_id=merchant_id)
-    if livemode is not None and _has(model, "livemode"):
-        qs = qs.filter(livemode=livemode)
-    return qs.order_by()
-
-
-def _grouped(qs, group: list[str], **aggregates) -> list[dict]:
-    """GROUP BY `group` — or one plain aggregate row when there is nothing to group by (an empty
-    .values() would group by every column)."""
-    if group:
-        return list(qs.values(*group).annotate(**aggregates))
-    return [qs.aggregate(**aggregates)]
+        filters["created_at__lt"] = end
+    if merchant_id is not None:
+        filters["merchant_id"] = merchant_id
+    if livemode is not None:
+        filters["livemode"] = livemode
+    return filters
 
 
 def aggregate_metrics(start, end=None, *, merchant_id=None, livemode=None, by_merchant=False) -> list[dict]:
     """The dashboard's figures for [start, end) in long format: dicts of metric, key, count, amount
     (plus merchant_id and livemode when `by_merchant`). One GROUP BY query per source table."""
-    from .models import DailyMetric
-
-    M = DailyMetric.Metric
+    metric = DailyMetric.Metric
     group = ["merchant_id", "livemode"] if by_merchant else []
-    scope = {"start": start, "end": end, "merchant_id": merchant_id, "livemode": livemode}
+    scope = {
+        "filters": _filters(start=start, end=end, merchant_id=merchant_id, livemode=livemode),
+        "group_by": group,
+    }
     rows: list[dict] = []
 
-    def emit(metric, source: dict, key="", count=0, amount=0):
-        row = {"metric": metric, "key": key or "", "count": count or 0, "amount": amount or 0}
+    def emit(name, source: dict, key="", count=0, amount=0):
+        row = {"metric": name, "key": key or "", "count": count or 0, "amount": amount or 0}
         if by_merchant:
             row.update(merchant_id=source["merchant_id"], livemode=source["livemode"])
         rows.append(row)
 
-    intent = _model("intents.PaymentIntent")
-    if intent is not None:
-        for r in (
-            _scoped(intent, **scope)
-            .filter(status="succeeded")
-            .values(*group, "currency")
-            .annotate(n=Count("id"), total=Sum("amount_received"))
-        ):
-            emit(M.SUCCEEDED, r, r["currency"], r["n"], r["total"])
-    charge = _model("intents.Charge")
-    if charge is not None:
-        ok = ["authorized", "succeeded", "canceled"]
-        for r in _grouped(
-            _scoped(charge, **scope),
-            group,
-            attempts=Count("id", filter=Q(status__in=[*ok, "failed"])),
-            authorized=Count("id", filter=Q(status__in=ok)),
-        ):
-            emit(M.ATTEMPTS, r, count=r["attempts"])
-            emit(M.AUTHORIZED, r, count=r["authorized"])
-        reason = "decline_code" if _has(charge, "decline_code") else "failure_code"
-        for r in (
-            _scoped(charge, **scope).filter(status="failed").values(*group, reason).annotate(n=Count("id"))
-        ):
-            emit(M.DECLINES, r, r[reason] or "unspecified", r["n"])
-    refund = _model("refunds.Refund")
-    if refund is not None:
-        for r in (
-            _scoped(refund, **scope)
-            .exclude(status__in=["failed", "canceled"])
-            .values(*group, "currency")
-            .annotate(n=Count("id"), total=Sum("amount"))
-        ):
-            emit(M.REFUNDS, r, r["currency"], r["n"], r["total"])
-    delivery = _model("webhooks.Delivery")
-    if delivery is not None:
-        for r in _grouped(
-            _scoped(delivery, **scope),
-            group,
-            total=Count("id", filter=~Q(status="pending")),
-            failed=Count("id", filter=Q(status="failed")),
-        ):
-            emit(M.DELIVERIES, r, count=r["total"])
-            emit(M.DELIVERIES_FAILED, r, count=r["failed"])
+    for r in payment_intent_succeeded_totals(**scope):
+        emit(metric.SUCCEEDED, r, r["currency"], r["count"], r["amount"])
+    for r in charge_attempt_totals(**scope):
+        emit(metric.ATTEMPTS, r, count=r["attempts"])
+        emit(metric.AUTHORIZED, r, count=r["authorized"])
+    for r in charge_decline_totals(**scope):
+        emit(metric.DECLINES, r, r["reason"] or "unspecified", r["count"])
+    for r in refund_totals(**scope):
+        emit(metric.REFUNDS, r, r["currency"], r["count"], r["amount"])
+    for r in delivery_outcome_totals(**scope):
+        emit(metric.DELIVERIES, r, count=r["finished"])
+        emit(metric.DELIVERIES_FAILED, r, count=r["failed"])
     return rows
 
 
 def _rolled_up(first_day: date, last_day: date, *, merchant_id, livemode) -> list[dict] | None:
     """Roll-up rows for [first_day, last_day], or None if a day of it was never rolled up."""
-    from .models import DailyMetric, RolledUpDay
-
-    if _model("reporting.DailyMetric") is None:
-        return None
     wanted = (last_day - first_day).days + 1
     if RolledUpDay.objects.filter(day__range=(first_day, last_day)).count() != wanted:
         return None
@@ -170,7 +107,6 @@ class DashboardFigures:
     deliveries_failed: int = 0
     approvals_pending: int = 0
     from_rollups: bool = False
-    missing: list[str] = field(default_factory=list)
 
     @property
     def authorization_rate(self) -> float | None:
@@ -186,9 +122,7 @@ def dashboard_figures(
 ) -> DashboardFigures:
     """Today is aggregated live; earlier days of the period come from the daily roll-ups when every
     one of them is rolled up (else they are aggregated live too)."""
-    from .models import DailyMetric
-
-    M = DailyMetric.Metric
+    metric = DailyMetric.Metric
     period = period if period in PERIODS else "today"
     now = timezone.now()
     since = period_start(period, now)
@@ -208,169 +142,25 @@ def dashboard_figures(
         slot[0] += r["count"] or 0
         slot[1] += r["amount"] or 0
 
-    def keyed(metric):
+    def keyed(name):
         out = [
             {"currency": key, "count": c, "amount": a}
             for (m, key), (c, a) in totals.items()
-            if m == metric and c
+            if m == name and c
         ]
         return sorted(out, key=lambda x: -x["count"])
 
-    figures.volume_by_currency = keyed(M.SUCCEEDED)
-    figures.refunds_by_currency = keyed(M.REFUNDS)
-    figures.attempts = totals.get((M.ATTEMPTS, ""), [0, 0])[0]
-    figures.authorized = totals.get((M.AUTHORIZED, ""), [0, 0])[0]
-    figures.deliveries = totals.get((M.DELIVERIES, ""), [0, 0])[0]
-    figures.deliveries_failed = totals.get((M.DELIVERIES_FAILED, ""), [0, 0])[0]
+    figures.volume_by_currency = keyed(metric.SUCCEEDED)
+    figures.refunds_by_currency = keyed(metric.REFUNDS)
+    figures.attempts = totals.get((metric.ATTEMPTS, ""), [0, 0])[0]
+    figures.authorized = totals.get((metric.AUTHORIZED, ""), [0, 0])[0]
+    figures.deliveries = totals.get((metric.DELIVERIES, ""), [0, 0])[0]
+    figures.deliveries_failed = totals.get((metric.DELIVERIES_FAILED, ""), [0, 0])[0]
     figures.declines = sorted(
-        ({"reason": key, "count": c} for (m, key), (c, _a) in totals.items() if m == M.DECLINES and c),
+        ({"reason": key, "count": c} for (m, key), (c, _a) in totals.items() if m == metric.DECLINES and c),
         key=lambda x: -x["count"],
     )[:8]
-    for label, name in (
-        ("payments", "intents.PaymentIntent"),
-        ("refunds", "refunds.Refund"),
-        ("payouts", "payouts.Payout"),
-    ):
-        if _model(name) is None:
-            figures.missing.append(label)
-
-    refund = _model("refunds.Refund")
-    if refund is not None:
-        waiting = refund.objects.filter(status="requires_approval")
-        if merchant_id is not None:
-            waiting = waiting.filter(merchant_id=merchant_id)
-        figures.refunds_awaiting_approval = waiting.count()
-    payout = _model("payouts.Payout")
-    if payout is not None and _has(payout, "status") and _has(payout, "amount") and _has(payout, "currency"):
-        qs = payout.objects.filter(status__in=["pending", "failed"]).order_by()
-        if merchant_id is not None and _has(payout, "merchant"):
-            qs = qs.filter(merchant_id=merchant_id)
-        figures.payouts = list(
-            qs.values("status", "currency")
-            .annotate(amount=Sum("amount"), count=Count("id"))
-            .order_by("status")
-        )
-    approval = _model("approvals.ApprovalRequest")
-    if approval is not None:
-        qs = approval.objects.filter(status="pending")
-        if merchant_id is not None:
-            qs = qs.filter(merchant_id=merchant_id)
-        figures.approvals_pending = qs.count()
+    figures.refunds_awaiting_approval = refund_awaiting_approval_count(merchant_id=merchant_id)
+    figures.payouts = payout_open_totals(merchant_id=merchant_id)
+    figures.approvals_pending = approval_pending_count(merchant_id=merchant_id)
     return figures
-
-
-# --- global search ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    kind: str  # "payment", "charge", "refund", "customer", "payout", …
-    public_id: str
-    title: str
-    detail: str
-    model_label: str  # app_label.model_name, for the admin URL and permission check
-    pk: int
-
-
-# public-id prefix → model label
-PREFIXES = {
-    "pi": "intents.PaymentIntent",
-    "ch": "intents.Charge",
-    "re": "refunds.Refund",
-    "cus": "vault.Customer",
-    "pm": "vault.PaymentMethod",
-    "po": "payouts.Payout",
-    "evt": "webhooks.Event",
-    "we": "webhooks.WebhookEndpoint",
-    "apr": "approvals.ApprovalRequest",
-    "acct": "merchants.Merchant",
-    "dp": "disputes.Dispute",
-}
-KINDS = {
-    "intents.PaymentIntent": "payment",
-    "intents.Charge": "charge",
-    "refunds.Refund": "refund",
-    "vault.Customer": "customer",
-    "vault.PaymentMethod": "payment method",
-    "payouts.Payout": "payout",
-    "webhooks.Event": "event",
-    "webhooks.WebhookEndpoint": "webhook endpoint",
-    "approvals.ApprovalRequest": "approval",
-    "merchants.Merchant": "merchant",
-    "disputes.Dispute": "dispute",
-}
-SEARCH_LIMIT = 20
-
-
-def _hit(obj, label: str) -> SearchHit:
-    amount = getattr(obj, "amount", None)
-    currency = getattr(obj, "currency", "") or ""
-    status = getattr(obj, "status", "") or ""
-    parts = []
-    if amount is not None and currency:
-        from apps.reporting.formatting import format_money
-
-        parts.append(format_money(amount, currency))
-    if status:
-        parts.append(status)
-    for attr in ("order_id", "email", "last4", "gateway_reference"):
-        value = getattr(obj, attr, "")
-        if value:
-            parts.append(f"{attr.replace('_', ' ')} {value}")
-    merchant = getattr(obj, "merchant", None) if _has(type(obj), "merchant") else None
-    if merchant is not None:
-        parts.append(merchant.name)
-    return SearchHit(
-        kind=KINDS.get(label, type(obj)._meta.verbose_name),
-        public_id=getattr(obj, "public_id", str(obj.pk)),
-        title=f"{KINDS.get(label, '').capitalize()} {getattr(obj, 'public_id', obj.pk)}".strip(),
-        detail=" · ".join(parts),
-        model_label=label,
-        pk=obj.pk,
-    )
-
-
-def _queries(term: str) -> list[tuple[str, Q]]:
-    """(model label, condition) pairs to try for `term`; every condition hits an index."""
-    term = term.strip()
-    out: list[tuple[str, Q]] = []
-    prefix = term.split("_", 1)[0] if "_" in term else ""
-    if prefix in PREFIXES:
-        out.append((PREFIXES[prefix], Q(public_id=term)))
-        return out
-    if "@" in term:
-        out.append(("vault.Customer", Q(email=term.lower())))
-        return out
-    if len(term) == 4 and term.isdigit():
-        out.append(("intents.Charge", Q(last4=term)))
-    out.append(("intents.PaymentIntent", Q(order_id=term)))
-    out.append(("intents.Charge", Q(gateway_reference=term)))
-    out.append(("refunds.Refund", Q(gateway_reference=term)))
-    out.append(("payouts.Payout", Q(gateway_reference=term)))
-    return out
-
-
-def global_search(term: str, *, user=None, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
-    """Find payments, charges, refunds, customers, payouts… by public id, order id, customer
-    email, card last4 or gateway reference. Only models the user may view are searched."""
-    term = (term or "").strip()
-    if len(term) < 3 and not (len(term) == 4 and term.isdigit()):
-        return []
-    hits: list[SearchHit] = []
-    for label, condition in _queries(term):
-        model = _model(label)
-        if model is None:
-            continue
-        needed = [name for (name, _value) in condition.children if isinstance(_value, str)]
-        if any(not _has(model, name.split("__")[0]) for name in needed):
-            continue
-        if user is not None and not user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
-            continue
-        qs = model.objects.filter(condition).order_by("-pk")
-        if _has(model, "merchant"):
-            qs = qs.select_related("merchant")
-        for obj in qs[: limit - len(hits)]:
-            hits.append(_hit(obj, label))
-        if len(hits) >= limit:
-            break
-    return hits

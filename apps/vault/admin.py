@@ -6,25 +6,18 @@ services (which write the audit entry and the event).
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from unfold.admin import ModelAdmin, TabularInline
 
-from apps.audit.services import Actor
-from apps.core.errors import ApplicationError
+from apps.backoffice.actions import ConfirmActionMixin, confirm_action
 
 from . import services
 from .models import Customer, PaymentMethod, VaultRecord
 
-
-class SoftDeleteForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500,
-        min_length=3,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept in the audit log.",
-    )
+SOFT_DELETE_HELP = (
+    "They disappear from the API and can no longer be used to pay. Nothing is erased; the reason is "
+    "written to the audit log."
+)
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -42,7 +35,7 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReadOnlyAdmin(ModelAdmin):
+class ReadOnlyAdmin(ConfirmActionMixin, ModelAdmin):
     """Views only: no add, no change, no hard delete (soft delete is an action)."""
 
     show_full_result_count = False
@@ -60,33 +53,6 @@ class ReadOnlyAdmin(ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
-
-    def _soft_delete(self, request, queryset, *, label: str, perform):
-        """Confirm page with a reason (like delete_selected), then act through the service."""
-        form = SoftDeleteForm(request.POST if "apply" in request.POST else None)
-        if "apply" in request.POST and form.is_valid():
-            actor = Actor.staff(request.user)
-            done, failed = 0, 0
-            for obj in queryset.filter(deleted_at__isnull=True):
-                try:
-                    perform(obj, actor, form.cleaned_data["reason"])
-                    done += 1
-                except ApplicationError as exc:
-                    failed += 1
-                    self.message_user(request, f"{obj.public_id}: {exc.message}", messages.ERROR)
-            self.message_user(request, f"Soft-deleted {done} {label}(s).", messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Delete {label}s (soft delete)",
-            "objects": list(queryset[:100]),
-            "count": queryset.count(),
-            "form": form,
-            "action": request.POST.get("action"),
-            "opts": self.model._meta,
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-        }
-        return TemplateResponse(request, "admin/vault/soft_delete_confirmation.html", context)
 
     def has_soft_delete_permission(self, request):
         return request.user.has_perm(f"{self.opts.app_label}.delete_{self.opts.model_name}")
@@ -137,16 +103,16 @@ class CustomerAdmin(ReadOnlyAdmin):
     inlines = [PaymentMethodInline]
     actions = ["soft_delete_customers"]
 
-    @admin.action(description="Delete selected customers (soft, with a reason)", permissions=["soft_delete"])
-    def soft_delete_customers(self, request, queryset):
-        return self._soft_delete(
-            request,
-            queryset,
-            label="customer",
-            perform=lambda obj, actor, reason: services.customer_delete(
-                customer=obj, actor=actor, reason=reason
-            ),
-        )
+    @confirm_action(
+        description="Delete selected customers (soft, with a reason)", permissions=["soft_delete"],
+        title="Delete customers (soft delete)", noun="customer", verb="Soft-deleted",
+        submit_label="Delete (soft)", help=SOFT_DELETE_HELP,
+    )  # fmt: skip
+    def soft_delete_customers(self, request, customer, data, actor):
+        if customer.deleted_at is not None:
+            return "Skipped {n} already deleted {noun}(s)."
+        services.customer_delete(customer=customer, actor=actor, reason=data["reason"])
+        return None
 
 
 @admin.register(PaymentMethod)
@@ -192,18 +158,16 @@ class PaymentMethodAdmin(ReadOnlyAdmin):
         record = obj.vault_record
         return f"{record.public_id} (key {record.kek_version})"
 
-    @admin.action(
-        description="Delete selected payment methods (soft, with a reason)", permissions=["soft_delete"]
-    )
-    def soft_delete_payment_methods(self, request, queryset):
-        return self._soft_delete(
-            request,
-            queryset,
-            label="payment method",
-            perform=lambda obj, actor, reason: services.payment_method_delete(
-                payment_method=obj, actor=actor, reason=reason
-            ),
-        )
+    @confirm_action(
+        description="Delete selected payment methods (soft, with a reason)", permissions=["soft_delete"],
+        title="Delete payment methods (soft delete)", noun="payment method", verb="Soft-deleted",
+        submit_label="Delete (soft)", help=SOFT_DELETE_HELP,
+    )  # fmt: skip
+    def soft_delete_payment_methods(self, request, payment_method, data, actor):
+        if payment_method.deleted_at is not None:
+            return "Skipped {n} already deleted {noun}(s)."
+        services.payment_method_delete(payment_method=payment_method, actor=actor, reason=data["reason"])
+        return None
 
 
 @admin.register(VaultRecord)

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
 from apps.audit.history import ConfigHistoryMixin
-from apps.audit.services import Actor
+from apps.backoffice.actions import ConfirmActionMixin, confirm_action
 
 from . import services
 from .models import Delivery, DeliveryAttempt, Event, InboundWebhook, WebhookEndpoint
@@ -27,7 +27,7 @@ class _ReadOnly:
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(ConfigHistoryMixin, _ReadOnly, ModelAdmin):
+class WebhookEndpointAdmin(ConfigHistoryMixin, _ReadOnly, ConfirmActionMixin, ModelAdmin):
     list_display = (
         "public_id",
         "merchant",
@@ -95,38 +95,36 @@ class WebhookEndpointAdmin(ConfigHistoryMixin, _ReadOnly, ModelAdmin):
     def last_failure(self, obj):
         return obj.last_failure_at or "—"
 
-    def _set_enabled(self, request, queryset, *, enabled: bool):
-        count = 0
-        for endpoint in queryset:
-            services.webhook_endpoint_set_enabled(
-                endpoint_id=endpoint.pk,
-                enabled=enabled,
-                actor=Actor.staff(request.user),
-                reason="from the back office",
-            )
-            count += 1
-        self.message_user(request, f"{'Enabled' if enabled else 'Disabled'} {count} endpoint(s).")
+    # One click, no confirm page: enabling, disabling and re-driving are reversible, and the
+    # service writes the audit entry with this fixed reason.
+    @confirm_action(
+        description="Disable selected endpoints", permissions=["manage"], noun="endpoint", verb="Disabled",
+        confirm=False, reason="from the back office",
+    )  # fmt: skip
+    def disable_endpoints(self, request, endpoint, data, actor):
+        services.webhook_endpoint_set_enabled(
+            endpoint_id=endpoint.pk, enabled=False, actor=actor, reason=data["reason"]
+        )
 
-    @admin.action(description="Disable selected endpoints", permissions=["manage"])
-    def disable_endpoints(self, request, queryset):
-        self._set_enabled(request, queryset, enabled=False)
+    @confirm_action(
+        description="Enable selected endpoints", permissions=["manage"], noun="endpoint", verb="Enabled",
+        confirm=False, reason="from the back office",
+    )  # fmt: skip
+    def enable_endpoints(self, request, endpoint, data, actor):
+        services.webhook_endpoint_set_enabled(
+            endpoint_id=endpoint.pk, enabled=True, actor=actor, reason=data["reason"]
+        )
 
-    @admin.action(description="Enable selected endpoints", permissions=["manage"])
-    def enable_endpoints(self, request, queryset):
-        self._set_enabled(request, queryset, enabled=True)
-
-    @admin.action(description="Retry failed deliveries of selected endpoints", permissions=["redrive"])
-    def retry_failed_deliveries(self, request, queryset):
-        total = 0
-        for endpoint in queryset.select_related("merchant"):
-            total += services.deliveries_retry_failed(
-                merchant=endpoint.merchant,
-                livemode=endpoint.livemode,
-                endpoint_id=endpoint.public_id,
-                actor=Actor.staff(request.user),
-                reason="from the back office",
-            )
-        self.message_user(request, f"Re-driving {total} failed deliveries.")
+    @confirm_action(
+        description="Retry failed deliveries of selected endpoints", permissions=["redrive"], noun="endpoint",
+        verb="Re-driving the failed deliveries of", confirm=False, reason="from the back office",
+    )  # fmt: skip
+    def retry_failed_deliveries(self, request, endpoint, data, actor):
+        count = services.deliveries_retry_failed(
+            merchant=endpoint.merchant, livemode=endpoint.livemode, endpoint_id=endpoint.public_id,
+            actor=actor, reason=data["reason"],
+        )  # fmt: skip
+        return f"Re-driving {count} failed deliveries of"
 
     def has_manage_permission(self, request):
         return request.user.has_perm("webhooks.manage_webhookendpoint")
@@ -159,7 +157,7 @@ class DeliveryAttemptInline(TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(_ReadOnly, ModelAdmin):
+class DeliveryAdmin(_ReadOnly, ConfirmActionMixin, ModelAdmin):
     list_display = (
         "public_id",
         "event_link",
@@ -208,14 +206,12 @@ class DeliveryAdmin(_ReadOnly, ModelAdmin):
     def event_type(self, obj):
         return obj.event.type
 
-    @admin.action(description="Replay selected deliveries", permissions=["replay"])
-    def replay_deliveries(self, request, queryset):
-        count = services.deliveries_redrive(
-            delivery_ids=list(queryset.values_list("pk", flat=True)[:1000]),
-            actor=Actor.staff(request.user),
-            reason="replayed from the back office",
-        )
-        self.message_user(request, f"Replaying {count} deliveries.")
+    @confirm_action(
+        description="Replay selected deliveries", permissions=["replay"], noun="delivery", verb="Replaying",
+        confirm=False, reason="replayed from the back office",
+    )  # fmt: skip
+    def replay_deliveries(self, request, delivery, data, actor):
+        services.deliveries_redrive(delivery_ids=[delivery.pk], actor=actor, reason=data["reason"])
 
     def has_replay_permission(self, request):
         return request.user.has_perm("webhooks.redrive_delivery")

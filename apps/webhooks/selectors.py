@@ -82,3 +82,18 @@ def endpoint_health(queryset: QuerySet[WebhookEndpoint]) -> QuerySet[WebhookEndp
         deliveries_succeeded=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SUCCEEDED)),
         deliveries_pending=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.PENDING)),
     )
+
+
+# --- figures for the back-office dashboard (apps.reporting) ----------------------------------
+
+
+def delivery_outcome_totals(*, filters: dict, group_by: list[str]) -> list[dict]:
+    """Finished deliveries (not pending) and failed ones: rows of *group_by, finished, failed."""
+    qs = Delivery.objects.filter(**filters).order_by()
+    totals = {
+        "finished": Count("id", filter=~Q(status=Delivery.Status.PENDING)),
+        "failed": Count("id", filter=Q(status=Delivery.Status.FAILED)),
+    }
+    if group_by:
+        return list(qs.values(*group_by).annotate(**totals))
+    return [qs.aggregate(**totals)]

@@ -34,7 +34,7 @@ def two(api, card, merchant):
 
 @pytest.mark.parametrize("model_admin", [PaymentIntentAdmin, ChargeAdmin, RefundAdmin])
 def test_no_date_hierarchy_and_estimated_counts(model_admin):
-    from apps.reporting.paging import EstimatedCountPaginator
+    from apps.backoffice.paging import EstimatedCountPaginator
 
     assert model_admin.date_hierarchy is None
     assert model_admin.paginator is EstimatedCountPaginator

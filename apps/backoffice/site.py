@@ -98,7 +98,7 @@ class BackOfficeSite(UnfoldAdminSite):
         return super().admin_view(_guard_actions(view), cacheable)
 
     def get_urls(self):
-        from apps.reporting import views
+        from apps.backoffice import views
 
         extra = [
             path("global-search/", self.admin_view(views.global_search_view), name="global_search"),

@@ -4,4 +4,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class BackOfficeAdminConfig(AdminConfig):
-    default_site = "apps.reporting.site.BackOfficeSite"
+    default_site = "apps.backoffice.site.BackOfficeSite"

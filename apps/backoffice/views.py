@@ -2,8 +2,7 @@ from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
-from .search import admin_url
-from .selectors import global_search
+from .search import admin_url, global_search
 
 
 def global_search_view(request):
@@ -19,4 +18,4 @@ def global_search_view(request):
         "term": term,
         "hits": hits,
     }
-    return TemplateResponse(request, "admin/reporting/global_search.html", context)
+    return TemplateResponse(request, "admin/backoffice/global_search.html", context)

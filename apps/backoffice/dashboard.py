@@ -4,16 +4,12 @@ import json
 
 from django.urls import NoReverseMatch, reverse
 
-from .formatting import format_money
-from .selectors import PERIODS, dashboard_figures
+from apps.merchants.selectors import merchant_choices
+from apps.reporting.selectors import PERIODS, dashboard_figures
+
+from .money import money
 
 PALETTE = ["var(--color-primary-600)", "var(--color-primary-300)", "#f59e0b", "#ef4444", "#10b981", "#6366f1"]
-
-
-def _merchant_choices():
-    from apps.merchants.models import Merchant
-
-    return list(Merchant.objects.order_by("name").values_list("pk", "public_id", "name")[:200])
 
 
 def _url(name: str, query: str = "") -> str:
@@ -26,7 +22,7 @@ def _url(name: str, query: str = "") -> str:
 def dashboard_callback(request, context):
     period = request.GET.get("period", "today")
     merchant_param = request.GET.get("merchant", "")
-    merchants = _merchant_choices()
+    merchants = merchant_choices()
     merchant_id = next((pk for pk, public_id, _ in merchants if public_id == merchant_param), None)
     figures = dashboard_figures(period=period, merchant_id=merchant_id)
 
@@ -58,7 +54,7 @@ def dashboard_callback(request, context):
     kpis = [
         {
             "title": "Succeeded volume",
-            "value": ", ".join(format_money(r["amount"], r["currency"]) for r in volume[:3]) or "0",
+            "value": ", ".join(money(r["amount"], r["currency"]) for r in volume[:3]) or "0",
             "footer": f"{sum(r['count'] for r in volume)} payments",
         },
         {
@@ -68,9 +64,7 @@ def dashboard_callback(request, context):
         },
         {
             "title": "Refunds",
-            "value": ", ".join(
-                format_money(r["amount"], r["currency"]) for r in figures.refunds_by_currency[:3]
-            )
+            "value": ", ".join(money(r["amount"], r["currency"]) for r in figures.refunds_by_currency[:3])
             or "0",
             "footer": f"{figures.refunds_awaiting_approval} awaiting approval",
             "href": _url("admin:approvals_approvalrequest_changelist", "?status__exact=pending"),
@@ -89,10 +83,8 @@ def dashboard_callback(request, context):
             "merchant_param": merchant_param if merchant_id else "",
             "figures": figures,
             "kpis": kpis,
-            "volume_rows": [{**r, "formatted": format_money(r["amount"], r["currency"])} for r in volume],
-            "payout_rows": [
-                {**r, "formatted": format_money(r["amount"], r["currency"])} for r in figures.payouts
-            ],
+            "volume_rows": [{**r, "formatted": money(r["amount"], r["currency"])} for r in volume],
+            "payout_rows": [{**r, "formatted": money(r["amount"], r["currency"])} for r in figures.payouts],
             "volume_chart": volume_chart,
             "declines_chart": declines_chart,
             "search_url": _url("admin:global_search"),

@@ -1,0 +1,86 @@
+"""Money in the back office: one display helper and one input field, both in major units of the
+amount's currency (ISO exponents from apps.core.currencies; integer arithmetic, no floats)."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from unfold.widgets import UnfoldAdminTextInputWidget
+
+from apps.core.currencies import CURRENCIES, format_amount
+
+
+def money(amount: int | None, currency: str) -> str:
+    """Integer minor units → "1,234.56 USD"; a missing amount shows as "—"."""
+    if amount is None:
+        return "—"
+    return format_amount(amount, currency or "")
+
+
+def _exponent(currency: str) -> int:
+    found = CURRENCIES.get((currency or "").upper())
+    return found.exponent if found else 2
+
+
+def to_minor(value: Decimal, currency: str) -> int:
+    """Major units ("12.34") → minor units (1234); refuses more decimals than the currency has."""
+    exponent = _exponent(currency)
+    scaled = value.scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        raise forms.ValidationError(
+            f"{currency.upper()} amounts have at most {exponent} decimal place(s).", code="precision"
+        )
+    return int(scaled)
+
+
+def to_major(amount: int, currency: str) -> Decimal:
+    exponent = _exponent(currency)
+    return (Decimal(amount) / 10**exponent).quantize(Decimal(1).scaleb(-exponent))
+
+
+class MoneyField(forms.DecimalField):
+    """An amount typed in major units of `currency` (e.g. 15.00 for 1500 USD cents, 500 for 500 JPY);
+    `cleaned_data` holds integer minor units. Set the currency per form instance with
+    `field.currency = ...` when it depends on the object."""
+
+    def __init__(
+        self, *, currency: str = "", allow_negative: bool = False, allow_zero: bool = False, **kwargs
+    ):
+        self.currency = currency
+        self.allow_negative = allow_negative
+        self.allow_zero = allow_zero
+        kwargs.setdefault(
+            "widget", UnfoldAdminTextInputWidget(attrs={"inputmode": "decimal", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        major = super().to_python(value)
+        if major is None:
+            return None
+        if major == 0 and not self.allow_zero:
+            raise forms.ValidationError("Enter an amount other than zero.", code="min_value")
+        if major < 0 and not self.allow_negative:
+            raise forms.ValidationError("Enter an amount that is not negative.", code="min_value")
+        try:
+            return to_minor(major, self.currency)
+        except InvalidOperation as exc:
+            raise forms.ValidationError("Enter an amount.", code="invalid") from exc
+
+    def validate(self, value):
+        # `value` is already integer minor units; DecimalField's checks were made by to_python.
+        forms.Field.validate(self, value)
+
+    def run_validators(self, value):
+        return None
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return to_major(value, self.currency)
+        return value
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("step", None)
+        if self.currency:
+            attrs["data-currency"] = self.currency.upper()
+        return attrs
