@@ -34,9 +34,9 @@ from apps.core.errors import (
 )
 from apps.core.ids import generate_id
 from apps.vault import banks, cards, crypto
-from apps.vault.api.serializers import customer_to_dict, payment_method_to_dict
 from apps.vault.exceptions import BankValidationError, CardValidationError
 from apps.vault.models import Customer, MicroDepositVerification, PaymentMethod, Token, VaultRecord
+from apps.vault.payloads import customer_to_dict, payment_method_to_dict
 from apps.webhooks.services import event_record
 
 logger = logging.getLogger(__name__)

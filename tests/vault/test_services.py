@@ -6,8 +6,8 @@ from apps.audit.models import AuditEntry
 from apps.audit.services import Actor
 from apps.core.errors import CardError, NotFoundError, StateConflictError
 from apps.vault import selectors, services
-from apps.vault.api.serializers import payment_method_to_dict
 from apps.vault.models import PaymentMethod, VaultRecord
+from apps.vault.payloads import payment_method_to_dict
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,13 @@ from apps.core.errors import InvalidRequestError
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.vault import selectors, services
 from apps.vault.models import PaymentMethod
+from apps.vault.payloads import (
+    customer_deleted_dict,
+    customer_to_dict,
+    payment_method_deleted_dict,
+    payment_method_to_dict,
+    token_to_dict,
+)
 
 from .serializers import (
     CustomerCreateInput,
@@ -33,11 +40,6 @@ from .serializers import (
     TokenCreateInput,
     TokenOutput,
     VaultDeletedOutput,
-    customer_deleted_dict,
-    customer_to_dict,
-    payment_method_deleted_dict,
-    payment_method_to_dict,
-    token_to_dict,
 )
 
 
