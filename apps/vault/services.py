@@ -25,16 +25,31 @@ from django.utils import timezone
 from apps.audit.services import Actor, audit_record
 from apps.connectors import gateway
 from apps.connectors.base import PaymentRequest
-from apps.core.errors import (
-    ApplicationError,
-    CardError,
-    InvalidRequestError,
-    NotFoundError,
-    StateConflictError,
-)
+from apps.core.errors import ApplicationError, NotFoundError
 from apps.core.ids import generate_id
 from apps.vault import banks, cards, crypto
-from apps.vault.exceptions import BankValidationError, CardValidationError
+from apps.vault.errors import (
+    CardVerificationDeclined,
+    CardVerificationNeedsAuthentication,
+    CardVerificationUnavailable,
+    ConsentKept,
+    ConsentRequired,
+    MicrodepositAmountsInvalid,
+    MicrodepositAmountsMismatch,
+    MicrodepositAttemptsExceeded,
+    MicrodepositsNotSent,
+    ParameterInvalid,
+    ParameterMissing,
+    ParameterUnknown,
+    PaymentMethodAlreadyAttached,
+    PaymentMethodDefaultNeedsCustomer,
+    PaymentMethodDeleted,
+    PaymentMethodNotAttached,
+    PaymentMethodNotVaulted,
+    PaymentMethodVerifiedByWallet,
+    TokenAlreadyUsed,
+    TokenExpired,
+)
 from apps.vault.models import Customer, MicroDepositVerification, PaymentMethod, Token, VaultRecord
 from apps.vault.payloads import customer_to_dict, payment_method_to_dict
 from apps.webhooks.services import event_record
@@ -183,17 +198,9 @@ def vault_detokenize(
     if not purpose or not isinstance(purpose, str):
         raise ValueError("vault_detokenize needs a purpose")
     if payment_method.deleted_at is not None:
-        raise StateConflictError(
-            f"The payment method {payment_method.public_id} has been deleted and cannot be used.",
-            code="payment_method_unexpected_state",
-            param="payment_method",
-        )
+        raise PaymentMethodDeleted(payment_method=payment_method.public_id)
     if payment_method.vault_record_id is None:
-        raise InvalidRequestError(
-            f"Payment methods of type {payment_method.type} hold no vaulted number.",
-            code="payment_method_invalid_parameter",
-            param="payment_method",
-        )
+        raise PaymentMethodNotVaulted(payment_method_type=payment_method.type)
     record = payment_method._state.fields_cache.get("vault_record")  # payment_method_get joins it
     if record is not None and record.merchant_id == payment_method.merchant_id:
         record.merchant = payment_method.merchant
@@ -264,7 +271,7 @@ _CUSTOMER_FIELDS = ("email", "name", "phone", "description", "address", "metadat
 def customer_update(*, customer: Customer, actor: Actor, changes: dict) -> Customer:
     unknown = set(changes) - set(_CUSTOMER_FIELDS)
     if unknown:
-        raise InvalidRequestError(f"Unknown field {sorted(unknown)[0]}.", code="parameter_unknown")
+        raise ParameterUnknown(f"Unknown field {sorted(unknown)[0]}.")
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         if customer.deleted_at is not None:
@@ -344,15 +351,6 @@ def customer_delete(*, customer: Customer, actor: Actor, reason: str = "") -> Cu
 # --- payment methods: creation --------------------------------------------------------------------
 
 
-def _card_error(exc: CardValidationError) -> CardError:
-    # Refused before anything ran: not stored for idempotent replay, so the client may fix and retry.
-    return CardError(exc.message, code=exc.code, param=exc.param, stored=False)
-
-
-def _bank_error(exc: BankValidationError) -> InvalidRequestError:
-    return InvalidRequestError(exc.message, code=exc.code, param=exc.param)
-
-
 def _check_customer(customer: Customer | None, *, merchant, livemode: bool) -> None:
     if customer is None:
         return
@@ -366,12 +364,7 @@ def _check_customer(customer: Customer | None, *, merchant, livemode: bool) -> N
 
 def _check_consent(allow_redisplay: str | None, *, customer: Customer | None) -> None:
     if customer is not None and allow_redisplay not in CONSENTED:
-        raise InvalidRequestError(
-            "Saving a payment method to a customer needs the customer's consent: pass "
-            "allow_redisplay=always (may be shown again) or limited (use only for this purpose).",
-            code="consent_required",
-            param="allow_redisplay",
-        )
+        raise ConsentRequired()
 
 
 def _finish_create(
@@ -415,10 +408,7 @@ def payment_method_create_card(
     """Server-side tokenization. Validates (→ 402 CardError with Stripe's code and param), encrypts
     the number into a VaultRecord, never stores the CVC. Saving to a `customer` needs consent
     (`allow_redisplay` always|limited)."""
-    try:
-        card = cards.validate_card(number, exp_month, exp_year, cvc)
-    except CardValidationError as exc:
-        raise _card_error(exc) from None
+    card = cards.validate_card(number, exp_month, exp_year, cvc)
     _check_customer(customer, merchant=merchant, livemode=livemode)
     _check_consent(allow_redisplay, customer=customer)
     with transaction.atomic():
@@ -457,10 +447,7 @@ def token_create(
     client_ip: str | None = None,
 ) -> Token:
     """Client-side tokenization (publishable key): a single-use `tok_…` valid for Token.TTL_SECONDS."""
-    try:
-        card = cards.validate_card(number, exp_month, exp_year, cvc)
-    except CardValidationError as exc:
-        raise _card_error(exc) from None
+    card = cards.validate_card(number, exp_month, exp_year, cvc)
     with transaction.atomic():
         record = _vault_store(
             merchant=merchant, livemode=livemode, kind=VaultRecord.Kind.CARD, secret={"number": card.number}
@@ -537,15 +524,9 @@ def payment_method_create_from_token(
         if tok is None:
             raise NotFoundError("token", token, param=param)
         if tok.used_at is not None:
-            raise InvalidRequestError(
-                f"You cannot use a Stripe token more than once: {token}.",
-                code="token_already_used",
-                param=param,
-            )
+            raise TokenAlreadyUsed(token=token, param=param)
         if tok.expires_at <= timezone.now():
-            raise InvalidRequestError(
-                f"The token {token} has expired; tokenize the card again.", code="token_expired", param=param
-            )
+            raise TokenExpired(token=token, param=param)
         tok.used_at = timezone.now()
         tok.save(update_fields=["used_at", "updated_at"])
         details = dict(tok.billing_details or {})
@@ -581,10 +562,7 @@ def payment_method_create_sepa_debit(
     nickname: str = "",
     allow_redisplay: str | None = None,
 ) -> PaymentMethod:
-    try:
-        valid = banks.validate_iban(iban)
-    except BankValidationError as exc:
-        raise _bank_error(exc) from None
+    valid = banks.validate_iban(iban)
     _check_customer(customer, merchant=merchant, livemode=livemode)
     _check_consent(allow_redisplay, customer=customer)
     with transaction.atomic():
@@ -622,15 +600,12 @@ def payment_method_create_us_bank_account(
     nickname: str = "",
     allow_redisplay: str | None = None,
 ) -> PaymentMethod:
-    try:
-        valid = banks.validate_us_bank_account(
-            routing_number=routing_number,
-            account_number=account_number,
-            account_type=account_type,
-            account_holder_type=account_holder_type,
-        )
-    except BankValidationError as exc:
-        raise _bank_error(exc) from None
+    valid = banks.validate_us_bank_account(
+        routing_number=routing_number,
+        account_number=account_number,
+        account_type=account_type,
+        account_holder_type=account_holder_type,
+    )
     _check_customer(customer, merchant=merchant, livemode=livemode)
     _check_consent(allow_redisplay, customer=customer)
     with transaction.atomic():
@@ -689,18 +664,14 @@ def payment_method_create_wallet(
 ) -> PaymentMethod:
     """apple_pay / google_pay / paypal: we keep the provider's token (never a card number)."""
     if type not in PaymentMethod.WALLET_TYPES:
-        raise InvalidRequestError(f"{type} is not a wallet type.", code="parameter_invalid", param="type")
+        raise ParameterInvalid(f"{type} is not a wallet type.", param="type")
     token = (token or "").strip()
     if not token:
-        raise InvalidRequestError(
-            "The wallet token is required.", code="parameter_missing", param=f"{type}[token]"
-        )
+        raise ParameterMissing("The wallet token is required.", param=f"{type}[token]")
     if _contains_card_number(token):
         # A raw card number must go through card tokenization, never sit in a wallet token column.
-        raise InvalidRequestError(
-            "The wallet token looks like a card number; send cards as type=card.",
-            code="parameter_invalid",
-            param=f"{type}[token]",
+        raise ParameterInvalid(
+            "The wallet token looks like a card number; send cards as type=card.", param=f"{type}[token]"
         )
     _check_customer(customer, merchant=merchant, livemode=livemode)
     _check_consent(allow_redisplay, customer=customer)
@@ -750,11 +721,7 @@ def payment_method_attach(
                 pm.save(update_fields=["allow_redisplay", "consent_collected_at", "updated_at"])
             return pm
         if pm.customer_id is not None:
-            raise StateConflictError(
-                "The payment method you provided has already been attached to a customer.",
-                code="payment_method_unexpected_state",
-                param="payment_method",
-            )
+            raise PaymentMethodAlreadyAttached()
         effective = allow_redisplay or pm.allow_redisplay
         _check_consent(effective, customer=customer)
         if (allow_redisplay and allow_redisplay != pm.allow_redisplay) or pm.consent_collected_at is None:
@@ -807,11 +774,7 @@ def payment_method_detach(*, payment_method: PaymentMethod, actor: Actor) -> Pay
     with transaction.atomic():
         pm = _lock_pm(payment_method)
         if pm.customer_id is None:
-            raise StateConflictError(
-                f"The payment method {pm.public_id} is not attached to a customer.",
-                code="payment_method_unexpected_state",
-                param="payment_method",
-            )
+            raise PaymentMethodNotAttached(payment_method=pm.public_id)
         _detach_locked(pm, actor=actor)
     return pm
 
@@ -829,21 +792,16 @@ def payment_method_update(
     allow_redisplay: str | None = None,
 ) -> PaymentMethod:
     if (exp_month is not None or exp_year is not None) and payment_method.type != PaymentMethod.Type.CARD:
-        raise InvalidRequestError(
-            "Only card payment methods have an expiry date.", code="parameter_unknown", param="card"
-        )
+        raise ParameterUnknown("Only card payment methods have an expiry date.", param="card")
     with transaction.atomic():
         pm = _lock_pm(payment_method)
         before = payment_method_to_dict(pm)
         previous: dict = {}
         if exp_month is not None or exp_year is not None:
-            try:
-                month, year = cards.validate_expiry(
-                    exp_month if exp_month is not None else pm.card_exp_month,
-                    exp_year if exp_year is not None else pm.card_exp_year,
-                )
-            except CardValidationError as exc:
-                raise _card_error(exc) from None
+            month, year = cards.validate_expiry(
+                exp_month if exp_month is not None else pm.card_exp_month,
+                exp_year if exp_year is not None else pm.card_exp_year,
+            )
             if (month, year) != (pm.card_exp_month, pm.card_exp_year):
                 previous["card"] = {"exp_month": pm.card_exp_month, "exp_year": pm.card_exp_year}
                 pm.card_exp_month, pm.card_exp_year = month, year
@@ -870,21 +828,13 @@ def payment_method_update(
             pm.nickname = nickname
         if allow_redisplay is not None and allow_redisplay != pm.allow_redisplay:
             if pm.customer_id is not None and allow_redisplay not in CONSENTED:
-                raise InvalidRequestError(
-                    "A payment method saved to a customer keeps its consent; detach it first.",
-                    code="consent_required",
-                    param="allow_redisplay",
-                )
+                raise ConsentKept()
             previous["allow_redisplay"] = pm.allow_redisplay
             pm.allow_redisplay = allow_redisplay
             pm.consent_collected_at = timezone.now() if allow_redisplay in CONSENTED else None
         if is_default is not None and is_default != pm.is_default:
             if is_default and pm.customer_id is None:
-                raise InvalidRequestError(
-                    "Only a payment method attached to a customer can be its default.",
-                    code="payment_method_unexpected_state",
-                    param="is_default",
-                )
+                raise PaymentMethodDefaultNeedsCustomer()
             if is_default:
                 # Lock the customer first so concurrent "make default" calls queue up in a stable order.
                 Customer.objects.select_for_update().filter(pk=pm.customer_id).first()
@@ -950,19 +900,13 @@ def payment_method_verify(*, payment_method: PaymentMethod, actor: Actor, amount
         raise NotFoundError("payment_method", payment_method.public_id, param="payment_method")
     if payment_method.type == PaymentMethod.Type.CARD:
         if amounts is not None:
-            raise InvalidRequestError(
-                "amounts are for bank account micro-deposits only.", code="parameter_unknown", param="amounts"
-            )
+            raise ParameterUnknown("amounts are for bank account micro-deposits only.", param="amounts")
         return payment_method_verify_card(payment_method=payment_method, actor=actor)
     if payment_method.type in PaymentMethod.BANK_TYPES:
         return payment_method_verify_microdeposits(
             payment_method=payment_method, actor=actor, amounts=amounts
         )
-    raise InvalidRequestError(
-        f"Payment methods of type {payment_method.type} are verified by their wallet provider.",
-        code="payment_method_invalid_parameter",
-        param="payment_method",
-    )
+    raise PaymentMethodVerifiedByWallet(payment_method_type=payment_method.type)
 
 
 def _microdeposit_amounts(livemode: bool) -> tuple[int, int]:
@@ -987,11 +931,7 @@ def payment_method_verify_microdeposits(
             return pm
         if md is None:
             if amounts is not None:
-                raise StateConflictError(
-                    "No micro-deposits were sent yet: call verify without amounts first.",
-                    code="payment_method_unexpected_state",
-                    param="amounts",
-                )
+                raise MicrodepositsNotSent()
             first, second = _microdeposit_amounts(pm.livemode)
             now = timezone.now()
             currency = "EUR" if pm.type == PaymentMethod.Type.SEPA_DEBIT else "USD"
@@ -1015,19 +955,11 @@ def payment_method_verify_microdeposits(
             )  # fmt: skip
             return pm
         if md.status == MicroDepositVerification.Status.LOCKED:
-            raise StateConflictError(
-                "Too many wrong micro-deposit amounts: this bank account can no longer be verified.",
-                code="payment_method_microdeposit_verification_attempts_exceeded",
-                param="amounts",
-            )
+            raise MicrodepositAttemptsExceeded()
         if amounts is None:
             return pm  # deposits already sent; nothing more to do until the amounts arrive
         if len(amounts) != 2:
-            raise InvalidRequestError(
-                "Provide exactly two micro-deposit amounts.",
-                code="payment_method_microdeposit_verification_amounts_invalid",
-                param="amounts",
-            )
+            raise MicrodepositAmountsInvalid()
         if sorted(amounts) == sorted([md.amount_1, md.amount_2]):
             md.status = MicroDepositVerification.Status.SUCCEEDED
             md.completed_at = timezone.now()
@@ -1050,11 +982,7 @@ def payment_method_verify_microdeposits(
             md.completed_at = timezone.now()
             pm.verification_status = PaymentMethod.VerificationStatus.LOCKED
             pm.save(update_fields=["verification_status", "updated_at"])
-            failure = StateConflictError(
-                "Too many wrong micro-deposit amounts: this bank account can no longer be verified.",
-                code="payment_method_microdeposit_verification_attempts_exceeded",
-                param="amounts",
-            )
+            failure = MicrodepositAttemptsExceeded()
             audit_record(
                 actor=actor, action="payment_method.verification_locked", merchant=pm.merchant, obj=pm
             )
@@ -1063,12 +991,7 @@ def payment_method_verify_microdeposits(
                 data=payment_method_to_dict(pm), previous_attributes={"verification": {"status": "pending"}},
             )  # fmt: skip
         else:
-            failure = InvalidRequestError(
-                f"The amounts provided do not match the micro-deposits; {remaining} attempt(s) left.",
-                code="payment_method_microdeposit_verification_amounts_mismatch",
-                param="amounts",
-                stored=True,
-            )
+            failure = MicrodepositAmountsMismatch(remaining=remaining)
         md.save(update_fields=["attempts", "status", "completed_at", "updated_at"])
     # Raised after commit: the failed attempt must be counted, not rolled back.
     raise failure
@@ -1136,26 +1059,18 @@ def payment_method_verify_card(*, payment_method: PaymentMethod, actor: Actor) -
             previous_attributes={"verification": {"status": previous_status}},
         )
         if outcome == "declined":
-            failure = CardError(
-                result.message or "Your card was declined.",
-                code=result.code or "card_declined",
+            failure = CardVerificationDeclined(
+                result.message or None,
+                code=result.code or None,
                 decline_code=result.decline_code,
                 extra={"payment_method": data},
             )
         elif outcome == "requires_action":
-            failure = CardError(
-                "This card needs authentication (3D Secure) and cannot be verified without the customer.",
-                code="authentication_required",
-                decline_code="authentication_required",
-                extra={"payment_method": data},
+            failure = CardVerificationNeedsAuthentication(
+                decline_code="authentication_required", extra={"payment_method": data}
             )
         elif outcome != "approved":
-            failure = CardError(
-                "The card could not be verified right now. Try again.",
-                code="processing_error",
-                extra={"payment_method": data},
-                stored=False,
-            )
+            failure = CardVerificationUnavailable(extra={"payment_method": data})
     if failure is not None:
         raise failure
     return pm

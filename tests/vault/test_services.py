@@ -109,7 +109,7 @@ def test_detokenize_bank_accounts(merchant):
 
 
 def test_vault_record_copied_to_another_merchant_does_not_decrypt(merchant, other_merchant):
-    from apps.vault.exceptions import VaultDecryptionError
+    from apps.vault.errors import VaultDecryptionError
 
     pm = _card(merchant)
     VaultRecord.objects.filter(pk=pm.vault_record_id).update(merchant=other_merchant)

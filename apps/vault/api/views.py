@@ -10,9 +10,9 @@ from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.core.context import get_client_ip
-from apps.core.errors import InvalidRequestError
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.vault import selectors, services
+from apps.vault.errors import ParameterInvalid, ParameterInvalidInteger, ParameterMissing
 from apps.vault.models import PaymentMethod
 from apps.vault.payloads import (
     customer_deleted_dict,
@@ -90,10 +90,8 @@ def _pm_type_param(request) -> str | None:
     if value is None:
         return None
     if value not in PaymentMethod.Type.values:
-        raise InvalidRequestError(
-            f"Invalid type: must be one of {', '.join(PaymentMethod.Type.values)}.",
-            code="parameter_invalid",
-            param="type",
+        raise ParameterInvalid(
+            f"Invalid type: must be one of {', '.join(PaymentMethod.Type.values)}.", param="type"
         )
     return value
 
@@ -162,21 +160,15 @@ class CustomerSearchView(MerchantAPIView):
         if query is not None:
             match = _SEARCH_EMAIL.match(query)
             if not match:
-                raise InvalidRequestError(
-                    "Unsupported search query: use email:'someone@example.com'.",
-                    code="parameter_invalid",
-                    param="query",
+                raise ParameterInvalid(
+                    "Unsupported search query: use email:'someone@example.com'.", param="query"
                 )
             email = match.group("email")
         if not email:
-            raise InvalidRequestError(
-                "Missing required param: query.", code="parameter_missing", param="query"
-            )
+            raise ParameterMissing("Missing required param: query.", param="query")
         limit_raw = request.query_params.get("limit", "10")
         if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 100:
-            raise InvalidRequestError(
-                "limit must be 1 to 100.", code="parameter_invalid_integer", param="limit"
-            )
+            raise ParameterInvalidInteger("limit must be 1 to 100.", param="limit")
         limit = int(limit_raw)
         rows = list(
             selectors.customer_find_by_email(
