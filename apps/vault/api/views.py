@@ -4,15 +4,45 @@ from __future__ import annotations
 
 import re
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.core.context import get_client_ip
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
+from apps.core.schema import error_responses
 from apps.vault import selectors, services
-from apps.vault.errors import ParameterInvalid, ParameterInvalidInteger, ParameterMissing
+from apps.vault.errors import (
+    AccountNumberInvalid,
+    CardCvcInvalid,
+    CardExpired,
+    CardExpiryMonthInvalid,
+    CardExpiryYearInvalid,
+    CardNumberIncorrect,
+    CardNumberInvalid,
+    CardVerificationDeclined,
+    CardVerificationNeedsAuthentication,
+    CardVerificationUnavailable,
+    ConsentKept,
+    ConsentRequired,
+    IbanInvalid,
+    MicrodepositAmountsInvalid,
+    MicrodepositAmountsMismatch,
+    MicrodepositAttemptsExceeded,
+    MicrodepositsNotSent,
+    ParameterInvalid,
+    ParameterInvalidInteger,
+    ParameterMissing,
+    ParameterUnknown,
+    PaymentMethodAlreadyAttached,
+    PaymentMethodDefaultNeedsCustomer,
+    PaymentMethodNotAttached,
+    PaymentMethodVerifiedByWallet,
+    RoutingNumberInvalid,
+    TokenAlreadyUsed,
+    TokenExpired,
+)
 from apps.vault.models import PaymentMethod
 from apps.vault.payloads import (
     customer_deleted_dict,
@@ -42,29 +72,45 @@ from .serializers import (
     VaultDeletedOutput,
 )
 
-
-class VaultErrorDetailOutput(serializers.Serializer):
-    type = serializers.CharField()
-    code = serializers.CharField()
-    message = serializers.CharField()
-    param = serializers.CharField(required=False)
-    decline_code = serializers.CharField(required=False)
-    request_id = serializers.CharField()
-
-
-class VaultErrorOutput(serializers.Serializer):
-    error = VaultErrorDetailOutput()
-
-
-def _errors(*codes: int) -> dict:
-    descriptions = {
-        400: "Invalid request (error.param names the parameter)",
-        401: "Missing or invalid API key",
-        402: "Card error: validation failed (incorrect_number, invalid_expiry_month, …) or declined",
-        403: "The key may not call this endpoint (publishable or restricted key)",
-        404: "No such object for this merchant and mode",
-    }
-    return {code: OpenApiResponse(VaultErrorOutput, description=descriptions[code]) for code in codes}
+# The errors each endpoint declares in the schema (apps.core.schema adds the ones every endpoint has).
+CARD_VALIDATION_ERRORS = (
+    CardNumberInvalid,
+    CardNumberIncorrect,
+    CardExpiryMonthInvalid,
+    CardExpiryYearInvalid,
+    CardExpired,
+    CardCvcInvalid,
+)
+CREATE_ERRORS = (
+    *CARD_VALIDATION_ERRORS,
+    IbanInvalid,
+    RoutingNumberInvalid,
+    AccountNumberInvalid,
+    ParameterInvalid,
+    ParameterMissing,
+    ConsentRequired,
+    TokenAlreadyUsed,
+    TokenExpired,
+)
+UPDATE_ERRORS = (
+    ParameterUnknown,
+    CardExpiryMonthInvalid,
+    CardExpiryYearInvalid,
+    CardExpired,
+    ConsentKept,
+    PaymentMethodDefaultNeedsCustomer,
+)
+VERIFY_ERRORS = (
+    ParameterUnknown,
+    PaymentMethodVerifiedByWallet,
+    MicrodepositsNotSent,
+    MicrodepositAttemptsExceeded,
+    MicrodepositAmountsInvalid,
+    MicrodepositAmountsMismatch,
+    CardVerificationDeclined,
+    CardVerificationNeedsAuthentication,
+    CardVerificationUnavailable,
+)
 
 
 _LIST_PARAMS = [
@@ -110,7 +156,7 @@ class CustomerListCreateView(MerchantAPIView):
             *_CREATED_PARAMS,
             *_LIST_PARAMS,
         ],
-        responses={200: CustomerListOutput, **_errors(400, 401, 403)},
+        responses={200: CustomerListOutput, **error_responses()},
     )
     def get(self, request):
         qs = selectors.customer_list(
@@ -123,7 +169,7 @@ class CustomerListCreateView(MerchantAPIView):
         operation_id="customers_create",
         summary="Create a customer",
         request=CustomerCreateInput,
-        responses={200: CustomerOutput, **_errors(400, 401, 403)},
+        responses={200: CustomerOutput, **error_responses()},
     )
     def post(self, request):
         data = _validated(CustomerCreateInput, request)
@@ -152,7 +198,10 @@ class CustomerSearchView(MerchantAPIView):
             OpenApiParameter("email", str, required=False),
             OpenApiParameter("limit", int, required=False),
         ],
-        responses={200: CustomerSearchOutput, **_errors(400, 401, 403)},
+        responses={
+            200: CustomerSearchOutput,
+            **error_responses(ParameterInvalid, ParameterMissing, ParameterInvalidInteger),
+        },
     )
     def get(self, request):
         email = request.query_params.get("email")
@@ -191,7 +240,7 @@ class CustomerDetailView(MerchantAPIView):
     @extend_schema(
         operation_id="customers_retrieve",
         summary="Retrieve a customer (a deleted one answers {deleted: true})",
-        responses={200: CustomerOutput, **_errors(401, 403, 404)},
+        responses={200: CustomerOutput, **error_responses()},
     )
     def get(self, request, customer_id: str):
         customer = selectors.customer_get(
@@ -207,7 +256,7 @@ class CustomerDetailView(MerchantAPIView):
         operation_id="customers_update",
         summary="Update a customer",
         request=CustomerUpdateInput,
-        responses={200: CustomerOutput, **_errors(400, 401, 403, 404)},
+        responses={200: CustomerOutput, **error_responses(ParameterUnknown)},
     )
     def post(self, request, customer_id: str):
         customer = selectors.customer_get(
@@ -224,7 +273,7 @@ class CustomerDetailView(MerchantAPIView):
         operation_id="customers_delete",
         summary="Delete a customer (soft, audited; its payment methods are detached)",
         request=CustomerDeleteInput,
-        responses={200: VaultDeletedOutput, **_errors(400, 401, 403, 404)},
+        responses={200: VaultDeletedOutput, **error_responses()},
     )
     def delete(self, request, customer_id: str):
         customer = selectors.customer_get(
@@ -247,7 +296,7 @@ class CustomerPaymentMethodsView(MerchantAPIView):
             OpenApiParameter("type", str, required=False, enum=PaymentMethod.Type.values),
             *_LIST_PARAMS,
         ],
-        responses={200: PaymentMethodListOutput, **_errors(400, 401, 403, 404)},
+        responses={200: PaymentMethodListOutput, **error_responses(ParameterInvalid)},
     )
     def get(self, request, customer_id: str):
         customer = selectors.customer_get(
@@ -330,7 +379,7 @@ class PaymentMethodListCreateView(MerchantAPIView):
             OpenApiParameter("type", str, required=False, enum=PaymentMethod.Type.values),
             *_LIST_PARAMS,
         ],
-        responses={200: PaymentMethodListOutput, **_errors(400, 401, 403, 404)},
+        responses={200: PaymentMethodListOutput, **error_responses(ParameterInvalid)},
     )
     def get(self, request):
         customer = None
@@ -355,7 +404,7 @@ class PaymentMethodListCreateView(MerchantAPIView):
         "never stored. `token` accepts a tok_… from POST /v1/tokens. Saving to a `customer` needs "
         "`allow_redisplay` (always|limited) as the customer's consent.",
         request=PaymentMethodCreateInput,
-        responses={200: PaymentMethodOutput, **_errors(400, 401, 402, 403, 404)},
+        responses={200: PaymentMethodOutput, **error_responses(*CREATE_ERRORS)},
     )
     def post(self, request):
         data = _validated(PaymentMethodCreateInput, request)
@@ -377,7 +426,7 @@ class PaymentMethodDetailView(MerchantAPIView):
     @extend_schema(
         operation_id="payment_methods_retrieve",
         summary="Retrieve a payment method",
-        responses={200: PaymentMethodOutput, **_errors(401, 403, 404)},
+        responses={200: PaymentMethodOutput, **error_responses()},
     )
     def get(self, request, payment_method_id: str):
         return Response(payment_method_to_dict(self._get(request, payment_method_id)))
@@ -386,7 +435,7 @@ class PaymentMethodDetailView(MerchantAPIView):
         operation_id="payment_methods_update",
         summary="Update billing details, metadata, nickname, card expiry, default flag or consent",
         request=PaymentMethodUpdateInput,
-        responses={200: PaymentMethodOutput, **_errors(400, 401, 402, 403, 404)},
+        responses={200: PaymentMethodOutput, **error_responses(*UPDATE_ERRORS)},
     )
     def post(self, request, payment_method_id: str):
         pm = self._get(request, payment_method_id)
@@ -409,7 +458,7 @@ class PaymentMethodDetailView(MerchantAPIView):
         operation_id="payment_methods_delete",
         summary="Delete a payment method (soft, audited; it can no longer be used to pay)",
         request=PaymentMethodDeleteInput,
-        responses={200: VaultDeletedOutput, **_errors(400, 401, 403, 404)},
+        responses={200: VaultDeletedOutput, **error_responses()},
     )
     def delete(self, request, payment_method_id: str):
         pm = self._get(request, payment_method_id)
@@ -420,6 +469,20 @@ class PaymentMethodDetailView(MerchantAPIView):
         return Response(payment_method_deleted_dict(pm))
 
 
+def _payment_method_action(request, payment_method_id: str, input_class, act) -> Response:
+    """The shape of attach / detach / verify: the payment method (404 naming `id`), the input,
+    the service call `act(pm, data, actor)`, then the payment method as it now is."""
+    pm = selectors.payment_method_get(
+        merchant=request.merchant, livemode=request.livemode, id=payment_method_id, param="id"
+    )
+    data = _validated(input_class, request)
+    act(pm, data, Actor.from_request(request))
+    pm = selectors.payment_method_get(
+        merchant=request.merchant, livemode=request.livemode, id=payment_method_id
+    )
+    return Response(payment_method_to_dict(pm))
+
+
 class PaymentMethodAttachView(MerchantAPIView):
     resource = "payment_methods"
 
@@ -427,26 +490,21 @@ class PaymentMethodAttachView(MerchantAPIView):
         operation_id="payment_methods_attach",
         summary="Attach a payment method to a customer (card on file; needs consent)",
         request=PaymentMethodAttachInput,
-        responses={200: PaymentMethodOutput, **_errors(400, 401, 403, 404)},
+        responses={
+            200: PaymentMethodOutput,
+            **error_responses(ConsentRequired, PaymentMethodAlreadyAttached),
+        },
     )
     def post(self, request, payment_method_id: str):
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id, param="id"
-        )
-        data = _validated(PaymentMethodAttachInput, request)
-        customer = selectors.customer_get(
-            merchant=request.merchant, livemode=request.livemode, id=data["customer"], param="customer"
-        )
-        services.payment_method_attach(
-            payment_method=pm,
-            customer=customer,
-            actor=Actor.from_request(request),
-            allow_redisplay=data.get("allow_redisplay"),
-        )
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id
-        )
-        return Response(payment_method_to_dict(pm))
+        def attach(pm, data, actor):
+            customer = selectors.customer_get(
+                merchant=request.merchant, livemode=request.livemode, id=data["customer"], param="customer"
+            )
+            services.payment_method_attach(
+                payment_method=pm, customer=customer, actor=actor, allow_redisplay=data.get("allow_redisplay")
+            )
+
+        return _payment_method_action(request, payment_method_id, PaymentMethodAttachInput, attach)
 
 
 class PaymentMethodDetachView(MerchantAPIView):
@@ -456,18 +514,13 @@ class PaymentMethodDetachView(MerchantAPIView):
         operation_id="payment_methods_detach",
         summary="Detach a payment method from its customer",
         request=PaymentMethodDetachInput,
-        responses={200: PaymentMethodOutput, **_errors(400, 401, 403, 404)},
+        responses={200: PaymentMethodOutput, **error_responses(PaymentMethodNotAttached)},
     )
     def post(self, request, payment_method_id: str):
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id, param="id"
-        )
-        _validated(PaymentMethodDetachInput, request)
-        services.payment_method_detach(payment_method=pm, actor=Actor.from_request(request))
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id
-        )
-        return Response(payment_method_to_dict(pm))
+        def detach(pm, data, actor):
+            services.payment_method_detach(payment_method=pm, actor=actor)
+
+        return _payment_method_action(request, payment_method_id, PaymentMethodDetachInput, detach)
 
 
 class PaymentMethodVerifyView(MerchantAPIView):
@@ -480,20 +533,13 @@ class PaymentMethodVerifyView(MerchantAPIView):
         "declined). Bank accounts: the first call sends two micro-deposits (32 and 45 in test mode); "
         "call again with `amounts` to confirm. Three wrong answers lock the verification.",
         request=PaymentMethodVerifyInput,
-        responses={200: PaymentMethodOutput, **_errors(400, 401, 402, 403, 404)},
+        responses={200: PaymentMethodOutput, **error_responses(*VERIFY_ERRORS)},
     )
     def post(self, request, payment_method_id: str):
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id, param="id"
-        )
-        data = _validated(PaymentMethodVerifyInput, request)
-        services.payment_method_verify(
-            payment_method=pm, actor=Actor.from_request(request), amounts=data.get("amounts")
-        )
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id
-        )
-        return Response(payment_method_to_dict(pm))
+        def verify(pm, data, actor):
+            services.payment_method_verify(payment_method=pm, actor=actor, amounts=data.get("amounts"))
+
+        return _payment_method_action(request, payment_method_id, PaymentMethodVerifyInput, verify)
 
 
 # --- tokens --------------------------------------------------------------------------------------
@@ -509,7 +555,7 @@ class TokenCreateView(MerchantAPIView):
         operation_id="tokens_create",
         summary="Tokenize a card (publishable key allowed): a single-use tok_… valid 15 minutes",
         request=TokenCreateInput,
-        responses={200: TokenOutput, **_errors(400, 401, 402, 403)},
+        responses={200: TokenOutput, **error_responses(*CARD_VALIDATION_ERRORS)},
     )
     def post(self, request):
         data = _validated(TokenCreateInput, request)
@@ -547,7 +593,7 @@ class TokenDetailView(MerchantAPIView):
     @extend_schema(
         operation_id="tokens_retrieve",
         summary="Retrieve a token (secret key)",
-        responses={200: TokenOutput, **_errors(401, 403, 404)},
+        responses={200: TokenOutput, **error_responses()},
     )
     def get(self, request, token_id: str):
         token = selectors.token_get(
