@@ -77,15 +77,15 @@ def _verification(pm: PaymentMethod) -> dict:
     }
     if pm.type in PaymentMethod.BANK_TYPES:
         try:
-            md: MicroDepositVerification | None = pm.microdeposits  # select_related by the selectors
+            deposits: MicroDepositVerification | None = pm.microdeposits  # select_related by the selectors
         except MicroDepositVerification.DoesNotExist:
-            md = None
-        if md is not None:
+            deposits = None
+        if deposits is not None:
             data["microdeposits"] = {
-                "status": md.status,
-                "attempts_remaining": max(0, MicroDepositVerification.MAX_ATTEMPTS - md.attempts),
-                "arrival_date": _date_unix(md.arrival_date),
-                "currency": md.currency.lower(),
+                "status": deposits.status,
+                "attempts_remaining": max(0, MicroDepositVerification.MAX_ATTEMPTS - deposits.attempts),
+                "arrival_date": _date_unix(deposits.arrival_date),
+                "currency": deposits.currency.lower(),
             }
     return data
 

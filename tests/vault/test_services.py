@@ -144,7 +144,7 @@ def test_expired_unused_tokens_are_purged_with_their_vault_record(merchant):
     import datetime as dt
 
     from apps.vault.models import Token
-    from apps.vault.tasks import purge_expired_tokens
+    from apps.vault.tasks import token_purge_expired_task
 
     old = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     unused = services.token_create(
@@ -178,8 +178,8 @@ def test_expired_unused_tokens_are_purged_with_their_vault_record(merchant):
         merchant=merchant, livemode=False, token=used.public_id, actor=ACTOR
     )
     Token.objects.filter(pk__in=[unused.pk, used.pk]).update(expires_at=old)
-    assert purge_expired_tokens() == 1
+    assert token_purge_expired_task() == 1
     assert set(Token.objects.values_list("public_id", flat=True)) == {used.public_id, fresh.public_id}
     assert not VaultRecord.objects.filter(pk=unused.vault_record_id).exists()
     assert VaultRecord.objects.filter(pk=pm.vault_record_id).exists()
-    assert purge_expired_tokens() == 0
+    assert token_purge_expired_task() == 0

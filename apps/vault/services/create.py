@@ -118,20 +118,20 @@ def payment_method_create_card(
 
 def _token_consume(*, merchant, livemode: bool, token: str, param: str) -> Token:
     """The token locked and marked used (inside the creation's transaction)."""
-    tok = (
+    token_row = (
         Token.objects.select_for_update()
         .filter(merchant=merchant, livemode=livemode, public_id=token)
         .first()
     )
-    if tok is None:
+    if token_row is None:
         raise NotFoundError("token", token, param=param)
-    if tok.used_at is not None:
+    if token_row.used_at is not None:
         raise TokenAlreadyUsed(token=token, param=param)
-    if tok.expires_at <= timezone.now():
+    if token_row.expires_at <= timezone.now():
         raise TokenExpired(token=token, param=param)
-    tok.used_at = timezone.now()
-    tok.save(update_fields=["used_at", "updated_at"])
-    return tok
+    token_row.used_at = timezone.now()
+    token_row.save(update_fields=["used_at", "updated_at"])
+    return token_row
 
 
 def payment_method_create_from_token(
@@ -146,13 +146,13 @@ def payment_method_create_from_token(
     """Turns a single-use card token into a payment method (the vault record moves over)."""
 
     def columns() -> dict:
-        tok = _token_consume(merchant=merchant, livemode=livemode, token=token, param=param)
-        details = dict(tok.billing_details or {})
+        token_row = _token_consume(merchant=merchant, livemode=livemode, token=token, param=param)
+        details = dict(token_row.billing_details or {})
         details.update(options.get("billing_details") or {})
         return {
-            **{name: getattr(tok, name) for name in CARD_COLUMNS},
+            **{name: getattr(token_row, name) for name in CARD_COLUMNS},
             "billing_details": details,
-            "vault_record_id": tok.vault_record_id,
+            "vault_record_id": token_row.vault_record_id,
         }
 
     return _payment_method_create(

@@ -96,14 +96,14 @@ def _microdeposits_send(pm: PaymentMethod, *, actor: Actor) -> PaymentMethod:
 
 
 def _microdeposits_succeeded(
-    pm: PaymentMethod, md: MicroDepositVerification, *, actor: Actor
+    pm: PaymentMethod, deposits: MicroDepositVerification, *, actor: Actor
 ) -> PaymentMethod:
-    md.status = MicroDepositVerification.Status.SUCCEEDED
-    md.completed_at = timezone.now()
-    md.attempts += 1
-    md.save(update_fields=["status", "completed_at", "attempts", "updated_at"])
+    deposits.status = MicroDepositVerification.Status.SUCCEEDED
+    deposits.completed_at = timezone.now()
+    deposits.attempts += 1
+    deposits.save(update_fields=["status", "completed_at", "attempts", "updated_at"])
     pm.verification_status = PaymentMethod.VerificationStatus.VERIFIED
-    pm.verified_at = md.completed_at
+    pm.verified_at = deposits.completed_at
     pm.save(update_fields=["verification_status", "verified_at", "updated_at"])
     audit_record(
         actor=actor,
@@ -117,16 +117,16 @@ def _microdeposits_succeeded(
 
 
 def _microdeposits_failed(
-    pm: PaymentMethod, md: MicroDepositVerification, *, actor: Actor
+    pm: PaymentMethod, deposits: MicroDepositVerification, *, actor: Actor
 ) -> ApplicationError:
     """Counts a wrong answer (the third locks the verification) and returns the error to raise
     once that is committed."""
-    md.attempts += 1
-    remaining = MicroDepositVerification.MAX_ATTEMPTS - md.attempts
+    deposits.attempts += 1
+    remaining = MicroDepositVerification.MAX_ATTEMPTS - deposits.attempts
     failure: ApplicationError
     if remaining <= 0:
-        md.status = MicroDepositVerification.Status.LOCKED
-        md.completed_at = timezone.now()
+        deposits.status = MicroDepositVerification.Status.LOCKED
+        deposits.completed_at = timezone.now()
         pm.verification_status = PaymentMethod.VerificationStatus.LOCKED
         pm.save(update_fields=["verification_status", "updated_at"])
         failure = MicrodepositAttemptsExceeded()
@@ -134,7 +134,7 @@ def _microdeposits_failed(
         _verification_updated(pm, previous_status="pending")
     else:
         failure = MicrodepositAmountsMismatch(remaining=remaining)
-    md.save(update_fields=["attempts", "status", "completed_at", "updated_at"])
+    deposits.save(update_fields=["attempts", "status", "completed_at", "updated_at"])
     return failure
 
 
@@ -145,22 +145,22 @@ def payment_method_verify_microdeposits(
     Three wrong answers lock the verification for good."""
     with transaction.atomic():
         pm = payment_method_lock(payment_method)
-        md = MicroDepositVerification.objects.select_for_update().filter(payment_method=pm).first()
+        deposits = MicroDepositVerification.objects.select_for_update().filter(payment_method=pm).first()
         if pm.verification_status == PaymentMethod.VerificationStatus.VERIFIED:
             return pm
-        if md is None:
+        if deposits is None:
             if amounts is not None:
                 raise MicrodepositsNotSent()
             return _microdeposits_send(pm, actor=actor)
-        if md.status == MicroDepositVerification.Status.LOCKED:
+        if deposits.status == MicroDepositVerification.Status.LOCKED:
             raise MicrodepositAttemptsExceeded()
         if amounts is None:
             return pm  # deposits already sent; nothing more to do until the amounts arrive
         if len(amounts) != 2:
             raise MicrodepositAmountsInvalid()
-        if sorted(amounts) == sorted([md.amount_1, md.amount_2]):
-            return _microdeposits_succeeded(pm, md, actor=actor)
-        failure = _microdeposits_failed(pm, md, actor=actor)
+        if sorted(amounts) == sorted([deposits.amount_1, deposits.amount_2]):
+            return _microdeposits_succeeded(pm, deposits, actor=actor)
+        failure = _microdeposits_failed(pm, deposits, actor=actor)
     # Raised after commit: the failed attempt must be counted, not rolled back.
     raise failure
 
@@ -221,7 +221,7 @@ def payment_method_verify_card(*, payment_method: PaymentMethod, actor: Actor) -
     """Zero-amount authorization through the sandbox connector. No lock or transaction is held
     while the connector answers; the result is recorded afterwards under a fresh lock."""
     request = _card_verification_request(payment_method, actor=actor)
-    # The sandbox acquirer runs it (test mode and, until verification is routed, live mode too).
+    # Verification is not routed to a merchant connector: the sandbox acquirer answers, in both modes.
     result = gateway.verify(request=request)
     outcome = getattr(result, "outcome", "error")
     with transaction.atomic():
