@@ -11,7 +11,8 @@ from apps.audit.services import Actor
 from apps.vault import services
 from apps.vault.errors import VaultKeyError
 from apps.vault.models import VaultRecord
-from tests.vault.conftest import TEST_K1, TEST_K2, card_payload
+from tests.vault.conftest import TEST_K1, TEST_K2
+from tests.vault.factories import card_payload
 
 pytestmark = pytest.mark.django_db
 
