@@ -26,3 +26,10 @@ def make_card(merchant, number="4242424242424242", **kw):
         actor=ACTOR,
         **kw,
     )
+
+
+def make_token(merchant, number="4242424242424242", *, actor=ACTOR):
+    """A single-use card token in test mode, expiring 1/2035, without a CVC."""
+    return services.token_create(
+        merchant=merchant, livemode=False, number=number, exp_month=1, exp_year=2035, cvc=None, actor=actor
+    )

@@ -4,7 +4,7 @@ import pytest
 
 from apps.vault import services
 from apps.vault.models import VaultRecord
-from tests.vault.factories import ACTOR
+from tests.vault.factories import ACTOR, make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -16,33 +16,9 @@ def test_expired_unused_tokens_are_purged_with_their_vault_record(merchant):
     from apps.vault.tasks import token_purge_expired_task
 
     old = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    unused = services.token_create(
-        merchant=merchant,
-        livemode=False,
-        number="4242424242424242",
-        exp_month=1,
-        exp_year=2035,
-        cvc=None,
-        actor=ACTOR,
-    )
-    used = services.token_create(
-        merchant=merchant,
-        livemode=False,
-        number="5555555555554444",
-        exp_month=1,
-        exp_year=2035,
-        cvc=None,
-        actor=ACTOR,
-    )
-    fresh = services.token_create(
-        merchant=merchant,
-        livemode=False,
-        number="6011111111111117",
-        exp_month=1,
-        exp_year=2035,
-        cvc=None,
-        actor=ACTOR,
-    )
+    unused = make_token(merchant, "4242424242424242")
+    used = make_token(merchant, "5555555555554444")
+    fresh = make_token(merchant, "6011111111111117")
     pm = services.payment_method_create_from_token(
         merchant=merchant, livemode=False, token=used.public_id, actor=ACTOR
     )
