@@ -256,6 +256,50 @@ class CardVerificationUnavailable(CardError):
     stored = False
 
 
+# --- what each action can raise (the API views declare these in the OpenAPI schema) ---------------
+
+CARD_VALIDATION_ERRORS = (
+    CardNumberInvalid,
+    CardNumberIncorrect,
+    CardExpiryMonthInvalid,
+    CardExpiryYearInvalid,
+    CardExpired,
+    CardCvcInvalid,
+)
+CREATE_ERRORS = (
+    *CARD_VALIDATION_ERRORS,
+    IbanInvalid,
+    RoutingNumberInvalid,
+    AccountNumberInvalid,
+    ParameterInvalid,
+    ParameterMissing,
+    ConsentRequired,
+    TokenAlreadyUsed,
+    TokenExpired,
+)
+UPDATE_ERRORS = (
+    ParameterUnknown,
+    CardExpiryMonthInvalid,
+    CardExpiryYearInvalid,
+    CardExpired,
+    ConsentKept,
+    PaymentMethodDefaultNeedsCustomer,
+)
+ATTACH_ERRORS = (ConsentRequired, PaymentMethodAlreadyAttached)
+DETACH_ERRORS = (PaymentMethodNotAttached,)
+VERIFY_ERRORS = (
+    ParameterUnknown,
+    PaymentMethodVerifiedByWallet,
+    MicrodepositsNotSent,
+    MicrodepositAttemptsExceeded,
+    MicrodepositAmountsInvalid,
+    MicrodepositAmountsMismatch,
+    CardVerificationDeclined,
+    CardVerificationNeedsAuthentication,
+    CardVerificationUnavailable,
+)
+
+
 # --- keys and ciphertext (apps.vault.crypto) ------------------------------------------------------
 # Operator faults, not client errors: deliberately outside apps.core.errors, so a request that
 # meets one answers the generic 500 and never shows key details to the client.

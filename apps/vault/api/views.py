@@ -14,34 +14,16 @@ from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.core.schema import error_responses
 from apps.vault import selectors, services
 from apps.vault.errors import (
-    AccountNumberInvalid,
-    CardCvcInvalid,
-    CardExpired,
-    CardExpiryMonthInvalid,
-    CardExpiryYearInvalid,
-    CardNumberIncorrect,
-    CardNumberInvalid,
-    CardVerificationDeclined,
-    CardVerificationNeedsAuthentication,
-    CardVerificationUnavailable,
-    ConsentKept,
-    ConsentRequired,
-    IbanInvalid,
-    MicrodepositAmountsInvalid,
-    MicrodepositAmountsMismatch,
-    MicrodepositAttemptsExceeded,
-    MicrodepositsNotSent,
+    ATTACH_ERRORS,
+    CARD_VALIDATION_ERRORS,
+    CREATE_ERRORS,
+    DETACH_ERRORS,
+    UPDATE_ERRORS,
+    VERIFY_ERRORS,
     ParameterInvalid,
     ParameterInvalidInteger,
     ParameterMissing,
     ParameterUnknown,
-    PaymentMethodAlreadyAttached,
-    PaymentMethodDefaultNeedsCustomer,
-    PaymentMethodNotAttached,
-    PaymentMethodVerifiedByWallet,
-    RoutingNumberInvalid,
-    TokenAlreadyUsed,
-    TokenExpired,
 )
 from apps.vault.models import PaymentMethod
 from apps.vault.payloads import (
@@ -71,47 +53,6 @@ from .serializers import (
     TokenOutput,
     VaultDeletedOutput,
 )
-
-# The errors each endpoint declares in the schema (apps.core.schema adds the ones every endpoint has).
-CARD_VALIDATION_ERRORS = (
-    CardNumberInvalid,
-    CardNumberIncorrect,
-    CardExpiryMonthInvalid,
-    CardExpiryYearInvalid,
-    CardExpired,
-    CardCvcInvalid,
-)
-CREATE_ERRORS = (
-    *CARD_VALIDATION_ERRORS,
-    IbanInvalid,
-    RoutingNumberInvalid,
-    AccountNumberInvalid,
-    ParameterInvalid,
-    ParameterMissing,
-    ConsentRequired,
-    TokenAlreadyUsed,
-    TokenExpired,
-)
-UPDATE_ERRORS = (
-    ParameterUnknown,
-    CardExpiryMonthInvalid,
-    CardExpiryYearInvalid,
-    CardExpired,
-    ConsentKept,
-    PaymentMethodDefaultNeedsCustomer,
-)
-VERIFY_ERRORS = (
-    ParameterUnknown,
-    PaymentMethodVerifiedByWallet,
-    MicrodepositsNotSent,
-    MicrodepositAttemptsExceeded,
-    MicrodepositAmountsInvalid,
-    MicrodepositAmountsMismatch,
-    CardVerificationDeclined,
-    CardVerificationNeedsAuthentication,
-    CardVerificationUnavailable,
-)
-
 
 _LIST_PARAMS = [
     OpenApiParameter("limit", int, required=False, description="1 to 100, default 10"),
@@ -492,7 +433,7 @@ class PaymentMethodAttachView(MerchantAPIView):
         request=PaymentMethodAttachInput,
         responses={
             200: PaymentMethodOutput,
-            **error_responses(ConsentRequired, PaymentMethodAlreadyAttached),
+            **error_responses(*ATTACH_ERRORS),
         },
     )
     def post(self, request, payment_method_id: str):
@@ -514,7 +455,7 @@ class PaymentMethodDetachView(MerchantAPIView):
         operation_id="payment_methods_detach",
         summary="Detach a payment method from its customer",
         request=PaymentMethodDetachInput,
-        responses={200: PaymentMethodOutput, **error_responses(PaymentMethodNotAttached)},
+        responses={200: PaymentMethodOutput, **error_responses(*DETACH_ERRORS)},
     )
     def post(self, request, payment_method_id: str):
         def detach(pm, data, actor):
