@@ -212,7 +212,7 @@ def _customer(*, merchant, livemode: bool, id: str):
 
 def _pm_snapshot(pm) -> tuple[str, dict, str]:
     """(type, payment_method_details, last4) copied onto the charge; never the number."""
-    from apps.vault.api.serializers import payment_method_to_dict
+    from apps.vault.payloads import payment_method_to_dict
 
     data = payment_method_to_dict(pm)
     pm_type = data.get("type") or "card"

@@ -22,7 +22,7 @@ from apps.core.ids import generate_id
 from apps.ledger import services as ledger
 from apps.vault import crypto
 from apps.vault.banks import validate_account_number, validate_iban, validate_routing_number
-from apps.vault.exceptions import BankValidationError
+from apps.vault.errors import BankValidationError
 from apps.webhooks.services import event_record
 
 from .models import BankAccount, Payout, PayoutSchedule

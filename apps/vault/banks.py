@@ -9,7 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from apps.vault.exceptions import BankValidationError
+from apps.vault.errors import (
+    AccountNumberInvalid,
+    AccountNumberIsRoutingNumber,
+    BankAccountHolderTypeInvalid,
+    BankAccountTypeInvalid,
+    IbanCountryUnsupported,
+    IbanInvalid,
+    IbanLengthInvalid,
+    IbanNotSepa,
+    RoutingNumberInvalid,
+    RoutingNumberLengthInvalid,
+)
 
 __all__ = [
     "IBAN_LENGTHS",
@@ -130,27 +141,18 @@ _BANK_CODE_LENGTHS = {
 
 def validate_iban(value: object, *, param: str = "sepa_debit[iban]", sepa_only: bool = True) -> ValidatedIban:
     iban = normalize_iban(value)
-    message = "The IBAN you provided is invalid."
     if not iban or not _IBAN_SHAPE.match(iban):
-        raise BankValidationError(message, code="invalid_bank_account_iban", param=param)
+        raise IbanInvalid(param=param)
     country = iban[:2]
     expected = IBAN_LENGTHS.get(country)
     if expected is None:
-        raise BankValidationError(
-            f"The IBAN country {country} is not supported.", code="invalid_bank_account_iban", param=param
-        )
+        raise IbanCountryUnsupported(country=country, param=param)
     if len(iban) != expected:
-        raise BankValidationError(
-            f"IBANs from {country} have {expected} characters.", code="invalid_bank_account_iban", param=param
-        )
+        raise IbanLengthInvalid(country=country, length=expected, param=param)
     if not iban_checksum_valid(iban):
-        raise BankValidationError(message, code="invalid_bank_account_iban", param=param)
+        raise IbanInvalid(param=param)
     if sepa_only and country not in SEPA_COUNTRIES:
-        raise BankValidationError(
-            f"IBANs from {country} cannot be used for SEPA Direct Debit.",
-            code="invalid_bank_account_iban",
-            param=param,
-        )
+        raise IbanNotSepa(country=country, param=param)
     return ValidatedIban(
         iban=iban, country=country, bank_code=iban[4 : 4 + _BANK_CODE_LENGTHS.get(country, 4)]
     )
@@ -167,13 +169,9 @@ def aba_checksum_valid(routing_number: str) -> bool:
 def validate_routing_number(value: object, *, param: str = "us_bank_account[routing_number]") -> str:
     routing = value.strip() if isinstance(value, str) else ""
     if len(routing) != 9 or not _DIGITS.match(routing):
-        raise BankValidationError(
-            "Routing numbers have 9 digits.", code="routing_number_invalid", param=param
-        )
+        raise RoutingNumberLengthInvalid(param=param)
     if routing[:2] not in _ABA_PREFIXES or not aba_checksum_valid(routing):
-        raise BankValidationError(
-            "The routing number you provided is invalid.", code="routing_number_invalid", param=param
-        )
+        raise RoutingNumberInvalid(param=param)
     return routing
 
 
@@ -181,11 +179,7 @@ def validate_account_number(value: object, *, param: str = "us_bank_account[acco
     """US account numbers: 4 to 17 digits, not all zeros."""
     account = value.strip() if isinstance(value, str) else ""
     if not 4 <= len(account) <= 17 or not _DIGITS.match(account) or set(account) == {"0"}:
-        raise BankValidationError(
-            "The account number you provided is invalid (4 to 17 digits).",
-            code="account_number_invalid",
-            param=param,
-        )
+        raise AccountNumberInvalid(param=param)
     return account
 
 
@@ -199,25 +193,13 @@ def validate_us_bank_account(
     routing = validate_routing_number(routing_number)
     account = validate_account_number(account_number)
     if account == routing:
-        raise BankValidationError(
-            "The account number cannot be the routing number.",
-            code="account_number_invalid",
-            param="us_bank_account[account_number]",
-        )
+        raise AccountNumberIsRoutingNumber()
     account_type = account_type or "checking"
     if account_type not in ("checking", "savings"):
-        raise BankValidationError(
-            "account_type must be checking or savings.",
-            code="parameter_invalid",
-            param="us_bank_account[account_type]",
-        )
+        raise BankAccountTypeInvalid()
     account_holder_type = account_holder_type or "individual"
     if account_holder_type not in ("individual", "company"):
-        raise BankValidationError(
-            "account_holder_type must be individual or company.",
-            code="parameter_invalid",
-            param="us_bank_account[account_holder_type]",
-        )
+        raise BankAccountHolderTypeInvalid()
     return ValidatedUsBankAccount(
         routing_number=routing,
         account_number=account,

@@ -14,7 +14,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from apps.vault.exceptions import CardValidationError
+from apps.vault.errors import (
+    CardCvcInvalid,
+    CardExpired,
+    CardExpiryMonthInvalid,
+    CardExpiryYearInvalid,
+    CardExpiryYearPast,
+    CardNumberIncorrect,
+    CardNumberInvalid,
+    CardValidationError,
+)
 
 __all__ = [
     "BIN_TABLE",
@@ -172,11 +181,7 @@ def normalize_number(number: object) -> str:
         if isinstance(number, int) and not isinstance(number, bool):
             number = str(number)
         else:
-            raise CardValidationError(
-                "Your card number is not a valid credit card number.",
-                code="invalid_number",
-                param="card[number]",
-            )
+            raise CardNumberInvalid()
     return _SEPARATORS.sub("", number.strip())
 
 
@@ -224,35 +229,28 @@ def bin_lookup(number: str) -> BinInfo:
 
 
 def validate_number(number: object) -> tuple[str, str]:
-    """Return (normalized number, brand) or raise CardValidationError."""
+    """Return (normalized number, brand) or raise a CardValidationError."""
     digits = normalize_number(number)
-    param = "card[number]"
     if not digits or not _DIGITS.match(digits) or not (_MIN_LEN <= len(digits) <= _MAX_LEN):
-        raise CardValidationError(
-            "Your card number is not a valid credit card number.", code="invalid_number", param=param
-        )
+        raise CardNumberInvalid()
     brand = detect_brand(digits)
     if brand is None:
-        raise CardValidationError(
-            "Your card number is not a valid credit card number.", code="invalid_number", param=param
-        )
+        raise CardNumberInvalid()
     if len(digits) not in BRANDS[brand]["lengths"]:  # type: ignore[operator]
-        raise CardValidationError(
-            "Your card number is not a valid credit card number.", code="invalid_number", param=param
-        )
+        raise CardNumberInvalid()
     if not luhn_valid(digits):
-        raise CardValidationError("Your card number is incorrect.", code="incorrect_number", param=param)
+        raise CardNumberIncorrect()
     return digits, brand
 
 
-def _as_int(value: object, *, code: str, param: str, message: str) -> int:
+def _as_int(value: object, *, error: type[CardValidationError]) -> int:
     if isinstance(value, bool):
-        raise CardValidationError(message, code=code, param=param)
+        raise error()
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
         return int(value.strip())
-    raise CardValidationError(message, code=code, param=param)
+    raise error()
 
 
 def validate_expiry(exp_month: object, exp_year: object, *, today: dt.date | None = None) -> tuple[int, int]:
@@ -262,25 +260,21 @@ def validate_expiry(exp_month: object, exp_year: object, *, today: dt.date | Non
     expiry month. Years more than 50 years ahead are rejected as invalid.
     """
     today = today or dt.datetime.now(dt.UTC).date()
-    month_msg = "Your card's expiration month is invalid."
-    year_msg = "Your card's expiration year is invalid."
-    month = _as_int(exp_month, code="invalid_expiry_month", param="card[exp_month]", message=month_msg)
+    month = _as_int(exp_month, error=CardExpiryMonthInvalid)
     if not 1 <= month <= 12:
-        raise CardValidationError(month_msg, code="invalid_expiry_month", param="card[exp_month]")
-    year = _as_int(exp_year, code="invalid_expiry_year", param="card[exp_year]", message=year_msg)
+        raise CardExpiryMonthInvalid()
+    year = _as_int(exp_year, error=CardExpiryYearInvalid)
     raw_year = str(exp_year).strip() if isinstance(exp_year, str) else str(year)
     if 0 <= year <= 99 and len(raw_year) <= 2:
         year += 2000
     elif not 1000 <= year <= 9999:
-        raise CardValidationError(year_msg, code="invalid_expiry_year", param="card[exp_year]")
+        raise CardExpiryYearInvalid()
     if year > today.year + 50:
-        raise CardValidationError(year_msg, code="invalid_expiry_year", param="card[exp_year]")
+        raise CardExpiryYearInvalid()
     if year < today.year:
-        raise CardValidationError(
-            "Your card's expiration year is in the past.", code="expired_card", param="card[exp_year]"
-        )
+        raise CardExpiryYearPast()
     if year == today.year and month < today.month:
-        raise CardValidationError("Your card has expired.", code="expired_card", param="card[exp_month]")
+        raise CardExpired()
     return month, year
 
 
@@ -288,16 +282,15 @@ def validate_cvc(cvc: object, brand: str | None) -> None:
     """A CVC is optional (None or ""); when given it must have the brand's length."""
     if cvc is None or cvc == "":
         return
-    message = "Your card's security code is invalid."
     if isinstance(cvc, bool):
-        raise CardValidationError(message, code="invalid_cvc", param="card[cvc]")
+        raise CardCvcInvalid()
     if isinstance(cvc, int):
         cvc = str(cvc)
     if not isinstance(cvc, str):
-        raise CardValidationError(message, code="invalid_cvc", param="card[cvc]")
+        raise CardCvcInvalid()
     cvc = cvc.strip()
     if not _DIGITS.match(cvc) or len(cvc) != cvc_length(brand):
-        raise CardValidationError(message, code="invalid_cvc", param="card[cvc]")
+        raise CardCvcInvalid()
 
 
 def validate_card(

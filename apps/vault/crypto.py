@@ -32,7 +32,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
-from apps.vault.exceptions import VaultDecryptionError, VaultKeyError
+from apps.vault.errors import VaultDecryptionError, VaultKeyError
 
 __all__ = [
     "Envelope",

@@ -1,9 +1,9 @@
 from celery import shared_task
 
-from . import services
 
-
-@shared_task(acks_late=True)
-def purge_expired_tokens() -> int:
+@shared_task
+def token_purge_expired_task() -> int:
     """Unused card tokens past their TTL: drop them and their encrypted number."""
-    return services.token_purge_expired()
+    from apps.vault.services import token_purge_expired
+
+    return token_purge_expired()

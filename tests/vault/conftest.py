@@ -18,10 +18,3 @@ def vault_test_keys(settings):
 @pytest.fixture
 def publishable(client_for, merchant):
     return client_for(merchant, kind="publishable")
-
-
-def card_payload(number="4242424242424242", *, exp_month=12, exp_year=2034, cvc="123", **extra):
-    card = {"number": number, "exp_month": exp_month, "exp_year": exp_year}
-    if cvc is not None:
-        card["cvc"] = cvc
-    return {"type": "card", "card": card, **extra}

@@ -5,7 +5,7 @@ import pytest
 from apps.audit.models import AuditEntry
 from apps.vault.models import PaymentMethod, Token, VaultRecord
 from apps.webhooks.models import Event
-from tests.vault.conftest import card_payload
+from tests.vault.factories import card_payload
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 
 from apps.vault import banks
-from apps.vault.exceptions import BankValidationError
+from apps.vault.errors import BankValidationError
 
 VALID_IBANS = [
     "DE89370400440532013000",

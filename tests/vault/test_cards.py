@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from apps.vault import cards
-from apps.vault.exceptions import CardValidationError
+from apps.vault.errors import CardValidationError
 
 TODAY = dt.date(2026, 6, 15)
 

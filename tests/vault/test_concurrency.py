@@ -10,6 +10,7 @@ from apps.audit.services import Actor
 from apps.core.errors import ApplicationError
 from apps.vault import services
 from apps.vault.models import MicroDepositVerification, PaymentMethod
+from tests.vault.factories import make_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,15 +42,7 @@ def _race(n, fn):
 
 
 def test_a_token_becomes_exactly_one_payment_method(merchant):
-    token = services.token_create(
-        merchant=merchant,
-        livemode=False,
-        number="4242424242424242",
-        exp_month=1,
-        exp_year=2035,
-        cvc=None,
-        actor=ACTOR,
-    )
+    token = make_token(merchant, "4242424242424242", actor=ACTOR)
     results = _race(
         8,
         lambda i: services.payment_method_create_from_token(

@@ -5,7 +5,7 @@ import base64
 import pytest
 
 from apps.vault import crypto
-from apps.vault.exceptions import VaultDecryptionError, VaultKeyError
+from apps.vault.errors import VaultDecryptionError, VaultKeyError
 
 K1 = base64.b64encode(b"\x01" * 32).decode()
 K2 = base64.b64encode(b"\x02" * 32).decode()

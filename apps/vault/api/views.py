@@ -4,16 +4,35 @@ from __future__ import annotations
 
 import re
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.core.context import get_client_ip
-from apps.core.errors import InvalidRequestError
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
+from apps.core.schema import error_responses
 from apps.vault import selectors, services
+from apps.vault.errors import (
+    ATTACH_ERRORS,
+    CARD_VALIDATION_ERRORS,
+    CREATE_ERRORS,
+    DETACH_ERRORS,
+    UPDATE_ERRORS,
+    VERIFY_ERRORS,
+    ParameterInvalid,
+    ParameterInvalidInteger,
+    ParameterMissing,
+    ParameterUnknown,
+)
 from apps.vault.models import PaymentMethod
+from apps.vault.payloads import (
+    customer_deleted_dict,
+    customer_to_dict,
+    payment_method_deleted_dict,
+    payment_method_to_dict,
+    token_to_dict,
+)
 
 from .serializers import (
     CustomerCreateInput,
@@ -33,37 +52,7 @@ from .serializers import (
     TokenCreateInput,
     TokenOutput,
     VaultDeletedOutput,
-    customer_deleted_dict,
-    customer_to_dict,
-    payment_method_deleted_dict,
-    payment_method_to_dict,
-    token_to_dict,
 )
-
-
-class VaultErrorDetailOutput(serializers.Serializer):
-    type = serializers.CharField()
-    code = serializers.CharField()
-    message = serializers.CharField()
-    param = serializers.CharField(required=False)
-    decline_code = serializers.CharField(required=False)
-    request_id = serializers.CharField()
-
-
-class VaultErrorOutput(serializers.Serializer):
-    error = VaultErrorDetailOutput()
-
-
-def _errors(*codes: int) -> dict:
-    descriptions = {
-        400: "Invalid request (error.param names the parameter)",
-        401: "Missing or invalid API key",
-        402: "Card error: validation failed (incorrect_number, invalid_expiry_month, …) or declined",
-        403: "The key may not call this endpoint (publishable or restricted key)",
-        404: "No such object for this merchant and mode",
-    }
-    return {code: OpenApiResponse(VaultErrorOutput, description=descriptions[code]) for code in codes}
-
 
 _LIST_PARAMS = [
     OpenApiParameter("limit", int, required=False, description="1 to 100, default 10"),
@@ -88,10 +77,8 @@ def _pm_type_param(request) -> str | None:
     if value is None:
         return None
     if value not in PaymentMethod.Type.values:
-        raise InvalidRequestError(
-            f"Invalid type: must be one of {', '.join(PaymentMethod.Type.values)}.",
-            code="parameter_invalid",
-            param="type",
+        raise ParameterInvalid(
+            f"Invalid type: must be one of {', '.join(PaymentMethod.Type.values)}.", param="type"
         )
     return value
 
@@ -110,7 +97,7 @@ class CustomerListCreateView(MerchantAPIView):
             *_CREATED_PARAMS,
             *_LIST_PARAMS,
         ],
-        responses={200: CustomerListOutput, **_errors(400, 401, 403)},
+        responses={200: CustomerListOutput, **error_responses()},
     )
     def get(self, request):
         qs = selectors.customer_list(
@@ -123,7 +110,7 @@ class CustomerListCreateView(MerchantAPIView):
         operation_id="customers_create",
         summary="Create a customer",
         request=CustomerCreateInput,
-        responses={200: CustomerOutput, **_errors(400, 401, 403)},
+        responses={200: CustomerOutput, **error_responses()},
     )
     def post(self, request):
         data = _validated(CustomerCreateInput, request)
@@ -152,7 +139,10 @@ class CustomerSearchView(MerchantAPIView):
             OpenApiParameter("email", str, required=False),
             OpenApiParameter("limit", int, required=False),
         ],
-        responses={200: CustomerSearchOutput, **_errors(400, 401, 403)},
+        responses={
+            200: CustomerSearchOutput,
+            **error_responses(ParameterInvalid, ParameterMissing, ParameterInvalidInteger),
+        },
     )
     def get(self, request):
         email = request.query_params.get("email")
@@ -160,21 +150,15 @@ class CustomerSearchView(MerchantAPIView):
         if query is not None:
             match = _SEARCH_EMAIL.match(query)
             if not match:
-                raise InvalidRequestError(
-                    "Unsupported search query: use email:'someone@example.com'.",
-                    code="parameter_invalid",
-                    param="query",
+                raise ParameterInvalid(
+                    "Unsupported search query: use email:'someone@example.com'.", param="query"
                 )
             email = match.group("email")
         if not email:
-            raise InvalidRequestError(
-                "Missing required param: query.", code="parameter_missing", param="query"
-            )
+            raise ParameterMissing("Missing required param: query.", param="query")
         limit_raw = request.query_params.get("limit", "10")
         if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 100:
-            raise InvalidRequestError(
-                "limit must be 1 to 100.", code="parameter_invalid_integer", param="limit"
-            )
+            raise ParameterInvalidInteger("limit must be 1 to 100.", param="limit")
         limit = int(limit_raw)
         rows = list(
             selectors.customer_find_by_email(
@@ -197,7 +181,7 @@ class CustomerDetailView(MerchantAPIView):
     @extend_schema(
         operation_id="customers_retrieve",
         summary="Retrieve a customer (a deleted one answers {deleted: true})",
-        responses={200: CustomerOutput, **_errors(401, 403, 404)},
+        responses={200: CustomerOutput, **error_responses()},
     )
     def get(self, request, customer_id: str):
         customer = selectors.customer_get(
@@ -213,7 +197,7 @@ class CustomerDetailView(MerchantAPIView):
         operation_id="customers_update",
         summary="Update a customer",
         request=CustomerUpdateInput,
-        responses={200: CustomerOutput, **_errors(400, 401, 403, 404)},
+        responses={200: CustomerOutput, **error_responses(ParameterUnknown)},
     )
     def post(self, request, customer_id: str):
         customer = selectors.customer_get(
@@ -230,7 +214,7 @@ class CustomerDetailView(MerchantAPIView):
         operation_id="customers_delete",
         summary="Delete a customer (soft, audited; its payment methods are detached)",
         request=CustomerDeleteInput,
-        responses={200: VaultDeletedOutput, **_errors(400, 401, 403, 404)},
+        responses={200: VaultDeletedOutput, **error_responses()},
     )
     def delete(self, request, customer_id: str):
         customer = selectors.customer_get(
@@ -253,7 +237,7 @@ class CustomerPaymentMethodsView(MerchantAPIView):
             OpenApiParameter("type", str, required=False, enum=PaymentMethod.Type.values),
             *_LIST_PARAMS,
         ],
-        responses={200: PaymentMethodListOutput, **_errors(400, 401, 403, 404)},
+        responses={200: PaymentMethodListOutput, **error_responses(ParameterInvalid)},
     )
     def get(self, request, customer_id: str):
         customer = selectors.customer_get(
@@ -336,7 +320,7 @@ class PaymentMethodListCreateView(MerchantAPIView):
             OpenApiParameter("type", str, required=False, enum=PaymentMethod.Type.values),
             *_LIST_PARAMS,
         ],
-        responses={200: PaymentMethodListOutput, **_errors(400, 401, 403, 404)},
+        responses={200: PaymentMethodListOutput, **error_responses(ParameterInvalid)},
     )
     def get(self, request):
         customer = None
@@ -361,7 +345,7 @@ class PaymentMethodListCreateView(MerchantAPIView):
         "never stored. `token` accepts a tok_… from POST /v1/tokens. Saving to a `customer` needs "
         "`allow_redisplay` (always|limited) as the customer's consent.",
         request=PaymentMethodCreateInput,
-        responses={200: PaymentMethodOutput, **_errors(400, 401, 402, 403, 404)},
+        responses={200: PaymentMethodOutput, **error_responses(*CREATE_ERRORS)},
     )
     def post(self, request):
         data = _validated(PaymentMethodCreateInput, request)
@@ -383,7 +367,7 @@ class PaymentMethodDetailView(MerchantAPIView):
     @extend_schema(
         operation_id="payment_methods_retrieve",
         summary="Retrieve a payment method",
-        responses={200: PaymentMethodOutput, **_errors(401, 403, 404)},
+        responses={200: PaymentMethodOutput, **error_responses()},
     )
     def get(self, request, payment_method_id: str):
         return Response(payment_method_to_dict(self._get(request, payment_method_id)))
@@ -392,7 +376,7 @@ class PaymentMethodDetailView(MerchantAPIView):
         operation_id="payment_methods_update",
         summary="Update billing details, metadata, nickname, card expiry, default flag or consent",
         request=PaymentMethodUpdateInput,
-        responses={200: PaymentMethodOutput, **_errors(400, 401, 402, 403, 404)},
+        responses={200: PaymentMethodOutput, **error_responses(*UPDATE_ERRORS)},
     )
     def post(self, request, payment_method_id: str):
         pm = self._get(request, payment_method_id)
@@ -415,7 +399,7 @@ class PaymentMethodDetailView(MerchantAPIView):
         operation_id="payment_methods_delete",
         summary="Delete a payment method (soft, audited; it can no longer be used to pay)",
         request=PaymentMethodDeleteInput,
-        responses={200: VaultDeletedOutput, **_errors(400, 401, 403, 404)},
+        responses={200: VaultDeletedOutput, **error_responses()},
     )
     def delete(self, request, payment_method_id: str):
         pm = self._get(request, payment_method_id)
@@ -426,6 +410,20 @@ class PaymentMethodDetailView(MerchantAPIView):
         return Response(payment_method_deleted_dict(pm))
 
 
+def _payment_method_action(request, payment_method_id: str, input_class, act) -> Response:
+    """The shape of attach / detach / verify: the payment method (404 naming `id`), the input,
+    the service call `act(pm, data, actor)`, then the payment method as it now is."""
+    pm = selectors.payment_method_get(
+        merchant=request.merchant, livemode=request.livemode, id=payment_method_id, param="id"
+    )
+    data = _validated(input_class, request)
+    act(pm, data, Actor.from_request(request))
+    pm = selectors.payment_method_get(
+        merchant=request.merchant, livemode=request.livemode, id=payment_method_id
+    )
+    return Response(payment_method_to_dict(pm))
+
+
 class PaymentMethodAttachView(MerchantAPIView):
     resource = "payment_methods"
 
@@ -433,26 +431,21 @@ class PaymentMethodAttachView(MerchantAPIView):
         operation_id="payment_methods_attach",
         summary="Attach a payment method to a customer (card on file; needs consent)",
         request=PaymentMethodAttachInput,
-        responses={200: PaymentMethodOutput, **_errors(400, 401, 403, 404)},
+        responses={
+            200: PaymentMethodOutput,
+            **error_responses(*ATTACH_ERRORS),
+        },
     )
     def post(self, request, payment_method_id: str):
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id, param="id"
-        )
-        data = _validated(PaymentMethodAttachInput, request)
-        customer = selectors.customer_get(
-            merchant=request.merchant, livemode=request.livemode, id=data["customer"], param="customer"
-        )
-        services.payment_method_attach(
-            payment_method=pm,
-            customer=customer,
-            actor=Actor.from_request(request),
-            allow_redisplay=data.get("allow_redisplay"),
-        )
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id
-        )
-        return Response(payment_method_to_dict(pm))
+        def attach(pm, data, actor):
+            customer = selectors.customer_get(
+                merchant=request.merchant, livemode=request.livemode, id=data["customer"], param="customer"
+            )
+            services.payment_method_attach(
+                payment_method=pm, customer=customer, actor=actor, allow_redisplay=data.get("allow_redisplay")
+            )
+
+        return _payment_method_action(request, payment_method_id, PaymentMethodAttachInput, attach)
 
 
 class PaymentMethodDetachView(MerchantAPIView):
@@ -462,18 +455,13 @@ class PaymentMethodDetachView(MerchantAPIView):
         operation_id="payment_methods_detach",
         summary="Detach a payment method from its customer",
         request=PaymentMethodDetachInput,
-        responses={200: PaymentMethodOutput, **_errors(400, 401, 403, 404)},
+        responses={200: PaymentMethodOutput, **error_responses(*DETACH_ERRORS)},
     )
     def post(self, request, payment_method_id: str):
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id, param="id"
-        )
-        _validated(PaymentMethodDetachInput, request)
-        services.payment_method_detach(payment_method=pm, actor=Actor.from_request(request))
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id
-        )
-        return Response(payment_method_to_dict(pm))
+        def detach(pm, data, actor):
+            services.payment_method_detach(payment_method=pm, actor=actor)
+
+        return _payment_method_action(request, payment_method_id, PaymentMethodDetachInput, detach)
 
 
 class PaymentMethodVerifyView(MerchantAPIView):
@@ -486,20 +474,13 @@ class PaymentMethodVerifyView(MerchantAPIView):
         "declined). Bank accounts: the first call sends two micro-deposits (32 and 45 in test mode); "
         "call again with `amounts` to confirm. Three wrong answers lock the verification.",
         request=PaymentMethodVerifyInput,
-        responses={200: PaymentMethodOutput, **_errors(400, 401, 402, 403, 404)},
+        responses={200: PaymentMethodOutput, **error_responses(*VERIFY_ERRORS)},
     )
     def post(self, request, payment_method_id: str):
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id, param="id"
-        )
-        data = _validated(PaymentMethodVerifyInput, request)
-        services.payment_method_verify(
-            payment_method=pm, actor=Actor.from_request(request), amounts=data.get("amounts")
-        )
-        pm = selectors.payment_method_get(
-            merchant=request.merchant, livemode=request.livemode, id=payment_method_id
-        )
-        return Response(payment_method_to_dict(pm))
+        def verify(pm, data, actor):
+            services.payment_method_verify(payment_method=pm, actor=actor, amounts=data.get("amounts"))
+
+        return _payment_method_action(request, payment_method_id, PaymentMethodVerifyInput, verify)
 
 
 # --- tokens --------------------------------------------------------------------------------------
@@ -515,7 +496,7 @@ class TokenCreateView(MerchantAPIView):
         operation_id="tokens_create",
         summary="Tokenize a card (publishable key allowed): a single-use tok_… valid 15 minutes",
         request=TokenCreateInput,
-        responses={200: TokenOutput, **_errors(400, 401, 402, 403)},
+        responses={200: TokenOutput, **error_responses(*CARD_VALIDATION_ERRORS)},
     )
     def post(self, request):
         data = _validated(TokenCreateInput, request)
@@ -553,7 +534,7 @@ class TokenDetailView(MerchantAPIView):
     @extend_schema(
         operation_id="tokens_retrieve",
         summary="Retrieve a token (secret key)",
-        responses={200: TokenOutput, **_errors(401, 403, 404)},
+        responses={200: TokenOutput, **error_responses()},
     )
     def get(self, request, token_id: str):
         token = selectors.token_get(

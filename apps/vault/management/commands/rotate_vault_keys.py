@@ -17,7 +17,7 @@ from django.db.models import Count
 
 from apps.audit.services import Actor, audit_record
 from apps.vault import crypto
-from apps.vault.exceptions import VaultDecryptionError, VaultKeyError
+from apps.vault.errors import VaultDecryptionError, VaultKeyError
 from apps.vault.models import VaultRecord
 from apps.vault.services import vault_record_rotate
 

@@ -3,7 +3,7 @@
 import pytest
 
 from apps.vault.models import Customer, PaymentMethod
-from tests.vault.conftest import card_payload
+from tests.vault.factories import card_payload
 
 pytestmark = pytest.mark.django_db
 

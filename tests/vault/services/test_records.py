@@ -9,9 +9,10 @@ from django.core.management.base import CommandError
 from apps.audit.models import AuditEntry
 from apps.audit.services import Actor
 from apps.vault import services
-from apps.vault.exceptions import VaultKeyError
+from apps.vault.errors import VaultKeyError
 from apps.vault.models import VaultRecord
-from tests.vault.conftest import TEST_K1, TEST_K2, card_payload
+from tests.vault.conftest import TEST_K1, TEST_K2
+from tests.vault.factories import card_payload
 
 pytestmark = pytest.mark.django_db
 

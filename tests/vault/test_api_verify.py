@@ -2,7 +2,7 @@ import pytest
 
 from apps.audit.models import AuditEntry
 from apps.vault.models import MicroDepositVerification, PaymentMethod
-from tests.vault.conftest import card_payload
+from tests.vault.factories import card_payload
 
 pytestmark = pytest.mark.django_db
 
