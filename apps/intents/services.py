@@ -37,10 +37,11 @@ from apps.connectors.selectors import connector_for_payment
 from apps.core.currencies import validate_amount
 from apps.core.errors import ApplicationError, CardError, InvalidRequestError, StateConflictError
 from apps.merchants.selectors import merchant_settings_get
+from apps.vault.payloads import payment_method_to_dict
 from apps.webhooks.services import event_record, events_publish_deferred, events_record
 
-from .api.serializers import charge_to_dict, payment_intent_to_dict
 from .models import Charge, PaymentIntent
+from .payloads import charge_to_dict, payment_intent_to_dict
 from .transitions import assert_charge_transition, assert_transition, unexpected_state
 
 logger = logging.getLogger(__name__)
@@ -212,8 +213,6 @@ def _customer(*, merchant, livemode: bool, id: str):
 
 def _pm_snapshot(pm) -> tuple[str, dict, str]:
     """(type, payment_method_details, last4) copied onto the charge; never the number."""
-    from apps.vault.api.serializers import payment_method_to_dict
-
     data = payment_method_to_dict(pm)
     pm_type = data.get("type") or "card"
     details = {"type": pm_type}

@@ -19,11 +19,12 @@ from apps.connectors import gateway
 from apps.connectors.base import Approved, Declined, Pending, RetryableError
 from apps.core.errors import ApplicationError, InvalidRequestError, NotFoundError, StateConflictError
 from apps.intents.models import Charge, PaymentIntent
+from apps.intents.payloads import charge_to_dict
 from apps.merchants.selectors import merchant_settings_get
 from apps.webhooks.services import event_record
 
-from .api.serializers import refund_to_dict
 from .models import Refund
+from .payloads import refund_to_dict
 from .transitions import assert_transition
 
 R = Refund.Status
@@ -50,8 +51,6 @@ def _event(refund: Refund, type_: str, previous: dict | None = None) -> None:
 
 
 def _charge_event(charge: Charge, type_: str) -> None:
-    from apps.intents.api.serializers import charge_to_dict
-
     event_record(merchant=charge.merchant, livemode=charge.livemode, type=type_, data=charge_to_dict(charge))
 
 

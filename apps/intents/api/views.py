@@ -14,6 +14,12 @@ from apps.core.errors import InvalidRequestError, NotFoundError, PermissionDenie
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.intents import selectors, services
 from apps.intents.models import PaymentIntent
+from apps.intents.payloads import (
+    charge_to_dict,
+    next_action_to_dict,
+    payment_intent_public_dict,
+    payment_intent_to_dict,
+)
 from apps.merchants.models import ApiKey
 
 from .serializers import (
@@ -23,10 +29,6 @@ from .serializers import (
     PaymentIntentCreateInput,
     PaymentIntentUpdateInput,
     ThreeDSCompleteInput,
-    charge_to_dict,
-    next_action_to_dict,
-    payment_intent_public_dict,
-    payment_intent_to_dict,
 )
 
 ANY = inline_serializer("PaymentIntentObject", fields={"id": serializers.CharField()})

@@ -7,8 +7,9 @@ from apps.core.errors import InvalidRequestError
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.refunds import selectors, services
 from apps.refunds.models import Refund
+from apps.refunds.payloads import refund_to_dict
 
-from .serializers import RefundCancelInput, RefundCreateInput, RefundUpdateInput, refund_to_dict
+from .serializers import RefundCancelInput, RefundCreateInput, RefundUpdateInput
 
 ANY = inline_serializer("RefundObject", fields={"id": serializers.CharField()})
 
