@@ -7,6 +7,7 @@ from django.utils import timezone
 from apps.connectors.models import Connector
 from apps.connectors.sandbox import SandboxAdapter
 from apps.intents import services, tasks
+from apps.intents.services.confirm import begin_attempt
 from apps.intents.models import Charge, PaymentIntent
 from apps.webhooks.models import Event
 from tests.intents.helpers import pay
@@ -46,14 +47,14 @@ def test_attempt_left_submitting_by_a_crash(api, card, merchant):
     from apps.audit.services import Actor
 
     with transaction.atomic():
-        charge = services._begin_attempt(
+        charge = begin_attempt(
             intent, actor=Actor.system("t"), pm=intent.payment_method, pmd_type="",
             connector=Connector.objects.get_or_create(merchant=merchant, livemode=False, code="sandbox",
                                                       is_default=True, defaults={"name": "Sandbox"})[0],
         )  # fmt: skip
     assert Charge.objects.get(pk=charge.pk).status == "submitting"
     Charge.objects.filter(pk=charge.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
-    tasks.recheck_attempts()
+    tasks.recheck_attempts_task()
     assert PaymentIntent.objects.get(pk=intent.pk).status == "requires_payment_method"
 
 
@@ -98,7 +99,7 @@ def test_expired_authorizations_are_canceled_by_the_beat_task(api, card):
     Charge.objects.filter(public_id=body["latest_charge"]).update(
         authorization_expires_at=timezone.now() - timedelta(seconds=1)
     )
-    tasks.expire_authorizations()
+    tasks.expire_authorizations_task()
     expired = api.get(f"/v1/payment_intents/{body['id']}").json()
     assert (expired["status"], expired["cancellation_reason"]) == ("canceled", "automatic")
     assert api.get(f"/v1/payment_intents/{fresh['id']}").json()["status"] == "requires_capture"
