@@ -224,13 +224,13 @@ def bench_capture_path(n: int) -> None:
     merchant = MerchantFactory(name="Bench capture path")
     actor = Actor.system("bench")
     card = make_card(merchant)
-    real_posting = outcomes.on_capture
+    real_posting = outcomes.ledger_record_capture
 
     def no_posting(**kwargs) -> None:
         return None
 
     def one(posting) -> tuple[float, int]:
-        outcomes.on_capture = posting
+        outcomes.ledger_record_capture = posting
         try:
             with QueryCounter(connection) as counter:
                 start = time.perf_counter()
@@ -245,7 +245,7 @@ def bench_capture_path(n: int) -> None:
                 )
                 elapsed = time.perf_counter() - start
         finally:
-            outcomes.on_capture = real_posting
+            outcomes.ledger_record_capture = real_posting
         assert intent.status == "succeeded", intent.status
         return elapsed, counter.count
 

@@ -20,7 +20,7 @@ from apps.core.errors import NotFoundError
 from apps.intents.locks import charge_lock, payment_intent_lock
 from apps.intents.models import Charge, PaymentIntent
 from apps.intents.payloads import charge_to_dict
-from apps.ledger.hooks import on_refund
+from apps.ledger.hooks import on_refund as ledger_record_refund
 from apps.merchants.selectors import merchant_settings_get
 from apps.webhooks.services import event_record
 
@@ -250,7 +250,7 @@ def refund_record_result(*, refund_id: int, result, actor: Actor) -> Refund:
             charge.save(update_fields=["amount_refunded", "updated_at"])
             intent.amount_refunded += refund.amount
             intent.save(update_fields=["amount_refunded", "updated_at"])
-            on_refund(refund=refund)
+            ledger_record_refund(refund=refund)
             audit_record(
                 actor=actor, action="refund.succeeded", merchant=refund.merchant, obj=refund,
                 after={"amount": refund.amount, "gateway_reference": refund.gateway_reference},

@@ -10,7 +10,7 @@ from apps.audit.services import Actor, audit_record
 from apps.connectors import gateway
 from apps.connectors.base import Approved, Declined, Pending, RetryableError
 from apps.core.errors import ApplicationError
-from apps.ledger.hooks import on_capture
+from apps.ledger.hooks import on_capture as ledger_record_capture
 
 from ..errors import (
     CaptureAmountNotPositive,
@@ -63,17 +63,7 @@ def payment_intent_capture(
             actor=actor, action="payment_intent.capture_requested", merchant=intent.merchant, obj=intent,
             after={"amount_to_capture": amount, "charge": charge.public_id}, reason=reason,
         )  # fmt: skip
-    result = gateway.capture(
-        connector=charge.connector,
-        idempotency_key=f"{charge.public_id}:capture",
-        gateway_reference=charge.gateway_reference,
-        amount=amount,
-        currency=charge.currency,
-        metadata=intent.metadata,
-    )
-    return charge_record_operation(
-        intent_id=intent.pk, charge_id=charge.pk, operation="capture", result=result, actor=actor
-    )
+    return _operation_send(intent, charge, operation="capture", amount=amount, actor=actor)
 
 
 def payment_intent_cancel(
@@ -102,16 +92,23 @@ def payment_intent_cancel(
             actor=actor, action="payment_intent.cancel_requested", merchant=intent.merchant, obj=intent,
             after={"cancellation_reason": cancellation_reason, "charge": charge.public_id}, reason=reason,
         )  # fmt: skip
-    result = gateway.void(
+    return _operation_send(intent, charge, operation="void", amount=charge.amount_authorized, actor=actor)
+
+
+def _operation_send(intent: PaymentIntent, charge: Charge, *, operation: str, amount: int, actor: Actor):
+    """Step 2 (no transaction open) of a capture or void: ask the provider under our own
+    idempotency key, then record its answer (step 3)."""
+    send = gateway.capture if operation == "capture" else gateway.void
+    result = send(
         connector=charge.connector,
-        idempotency_key=f"{charge.public_id}:void",
+        idempotency_key=f"{charge.public_id}:{operation}",
         gateway_reference=charge.gateway_reference,
-        amount=charge.amount_authorized,
+        amount=amount,
         currency=charge.currency,
         metadata=intent.metadata,
     )
     return charge_record_operation(
-        intent_id=intent.pk, charge_id=charge.pk, operation="void", result=result, actor=actor
+        intent_id=intent.pk, charge_id=charge.pk, operation=operation, result=result, actor=actor
     )
 
 
@@ -206,7 +203,7 @@ def _operation_captured(intent: PaymentIntent, charge: Charge, *, actor: Actor) 
     intent.amount_capturable = 0  # the remainder is released
     intent.succeeded_at = now
     intent.save()
-    on_capture(charge=charge)
+    ledger_record_capture(charge=charge)
     audit_record(
         actor=actor, action="payment_intent.captured", merchant=intent.merchant, obj=intent,
         after={"amount_captured": amount, "released": charge.amount_authorized - amount,

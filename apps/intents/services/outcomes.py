@@ -19,7 +19,7 @@ from django.utils import timezone
 from apps.audit.services import Actor, audit_record
 from apps.connectors.base import Approved, Declined, Pending, RequiresAction, RetryableError
 from apps.core.errors import ApplicationError
-from apps.ledger.hooks import on_capture
+from apps.ledger.hooks import on_capture as ledger_record_capture
 from apps.webhooks.services import events_record
 
 from ..errors import PaymentConnectorUnavailable, PaymentDeclined
@@ -122,7 +122,7 @@ def charge_record_approved(attempt: Attempt, result: Approved) -> None:
         # The ledger fills the charge's fee fields (and the intent's split amounts) on the
         # objects; the two saves below write them with the new state, one UPDATE each.
         settings = attempt.merchant_settings
-        on_capture(
+        ledger_record_capture(
             charge=charge,
             persist=False,
             first_capture=True,
