@@ -5,7 +5,7 @@ class RefundsConfig(AppConfig):
     name = "apps.refunds"
     label = "refunds"
 
-    def ready(self) -> None:
+    def ready(self):
         from apps.connectors import inbound
 
         from .services import refund_apply_inbound_event

@@ -1,4 +1,4 @@
-"""Verified provider events about charges (registered with apps.connectors.inbound as "charge.")."""
+"""Verified provider events about charges (registered with apps.connectors.inbound in IntentsConfig)."""
 
 from __future__ import annotations
 
