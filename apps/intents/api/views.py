@@ -268,7 +268,10 @@ class PaymentIntentThreeDSCompleteView(MerchantAPIView):
         responses={
             200: ANY,
             **error_responses(
-                PaymentIntentUnexpectedState, PaymentIntentAuthenticationFailure, *ATTEMPT_ERRORS
+                PaymentIntentUnexpectedState,
+                PaymentIntentAuthenticationFailure,
+                PaymentDeclined,
+                PaymentConnectorUnavailable,
             ),
         },
         operation_id="payment_intents_3ds_complete",
