@@ -11,7 +11,7 @@ dropped at the end unless --keep) and prints:
    after a snapshot run, and with 1,000 postings after the snapshot (the steady state: the beat
    task rolls snapshots every minute);
 2. capture-path write cost: queries and ms per payment (create + confirm + automatic capture
-   through apps.intents services and the sandbox acquirer) with the ledger hook and without it,
+   through apps.intents services and the sandbox acquirer) with the ledger posting and without it,
    plus ledger_post_capture on its own;
 3. 16 concurrent writers (threads, one connection each) posting captures to ONE merchant vs.
    spread over 1,000 merchants: captures/s and the ratio (target >= 0.8).
@@ -216,6 +216,7 @@ def bench_capture_path(n: int) -> None:
 
     import apps.intents.services as intents
     from apps.audit.services import Actor
+    from apps.intents.services import outcomes
     from apps.ledger.services import ledger_post_capture
     from tests.intents.helpers import make_card
     from tests.merchants.factories import MerchantFactory
@@ -223,10 +224,13 @@ def bench_capture_path(n: int) -> None:
     merchant = MerchantFactory(name="Bench capture path")
     actor = Actor.system("bench")
     card = make_card(merchant)
-    real_hooks = intents.ledger_hooks
+    real_posting = outcomes.ledger_record_capture
 
-    def one(hooks) -> tuple[float, int]:
-        intents.ledger_hooks = hooks
+    def no_posting(**kwargs) -> None:
+        return None
+
+    def one(posting) -> tuple[float, int]:
+        outcomes.ledger_record_capture = posting
         try:
             with QueryCounter(connection) as counter:
                 start = time.perf_counter()
@@ -241,17 +245,17 @@ def bench_capture_path(n: int) -> None:
                 )
                 elapsed = time.perf_counter() - start
         finally:
-            intents.ledger_hooks = real_hooks
+            outcomes.ledger_record_capture = real_posting
         assert intent.status == "succeeded", intent.status
         return elapsed, counter.count
 
     for _ in range(5):  # warm-up
-        one(real_hooks)
+        one(real_posting)
     # interleaved, so background load hits both variants alike
     samples: dict[str, list[tuple[float, int]]] = {"without": [], "with": []}
     for _ in range(n):
-        samples["without"].append(one(lambda: None))
-        samples["with"].append(one(real_hooks))
+        samples["without"].append(one(no_posting))
+        samples["with"].append(one(real_posting))
     medians = {}
     for label, rows in samples.items():
         t, q = statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)

@@ -3,9 +3,10 @@
 from apps.audit.services import Actor
 from apps.connectors.sandbox.cards import TEST_CARDS
 from apps.core.errors import ApplicationError
-from apps.merchants.services import merchant_settings_update
+from apps.vault.services import customer_create, payment_method_create_card
 
 from .models import PaymentIntent
+from .services import payment_intent_cancel, payment_intent_create
 
 ACTOR = Actor.system("load_demo")
 
@@ -15,15 +16,8 @@ def _card(behaviour: str, brand: str = "visa"):
 
 
 def load(merchant, stdout) -> None:
-    from apps.refunds.services import refund_create
-    from apps.vault.services import customer_create, payment_method_create_card
-
-    from .services import payment_intent_cancel, payment_intent_create
-
     if PaymentIntent.objects.filter(merchant=merchant, order_id__startswith="demo-").exists():
         return
-    # Refunds above 500.00 USD need a second person's approval in the back office.
-    merchant_settings_update(merchant=merchant, changes={"refund_approval_threshold": 50_000}, actor=ACTOR)
 
     def customer(email, name):
         return customer_create(merchant=merchant, livemode=False, actor=ACTOR, email=email, name=name)
@@ -66,35 +60,15 @@ def load(merchant, stdout) -> None:
     carol = customer("carol@example.com", "Carol Diaz")
 
     pay("demo-1001", 4_200, card("succeeds", cust=alice))
-    refunded = pay("demo-1002", 12_500, card("succeeds", "mastercard", cust=bob))
-    refund_create(
-        merchant=merchant,
-        livemode=False,
-        actor=ACTOR,
-        payment_intent=refunded.public_id,
-        amount=2_500,
-        reason="requested_by_customer",
-    )
+    pay("demo-1002", 12_500, card("succeeds", "mastercard", cust=bob))  # partially refunded (refunds demo)
     pay("demo-1003", 30_000, card("succeeds", "amex", cust=carol), capture_method="manual")
     to_cancel = pay("demo-1004", 7_900, card("succeeds", cust=alice), capture_method="manual")
     payment_intent_cancel(intent_id=to_cancel.pk, actor=ACTOR, cancellation_reason="requested_by_customer")
     pay("demo-1005", 5_000, card("insufficient_funds"))
     pay("demo-1006", 15_000, card("three_ds_required"), return_url="http://127.0.0.1:8000/")
-    large = pay("demo-1007", 90_000, card("succeeds", cust=bob))
-    refund_create(
-        merchant=merchant,
-        livemode=False,
-        actor=ACTOR,
-        payment_intent=large.public_id,
-        reason="product_return",
-    )
+    pay("demo-1007", 90_000, card("succeeds", cust=bob))  # its refund awaits approval (refunds demo)
     pay("demo-1008", 6_000, card("succeeds", cust=carol), currency="EUR")
-    failing = pay("demo-1009", 2_000, card("refund_fails_async"))
-    # The acquirer accepts this refund, then fails it asynchronously (the re-check job records it).
-    refund_create(
-        merchant=merchant, livemode=False, actor=ACTOR, payment_intent=failing.public_id, reason="duplicate"
-    )
+    pay("demo-1009", 2_000, card("refund_fails_async"))  # its refund fails (refunds demo)
     stdout.write(
-        "  Demo payments: succeeded, partially refunded, awaiting capture, canceled, declined, "
-        "awaiting 3DS, a refund awaiting approval, a refund that fails, a EUR payment.\n"
+        "  Demo payments: succeeded, awaiting capture, canceled, declined, awaiting 3DS, a EUR payment.\n"
     )

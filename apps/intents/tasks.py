@@ -1,17 +1,19 @@
-"""Thin, idempotent periodic tasks: the work is in services."""
+"""Thin, idempotent periodic tasks: the work is in services (imported inside each task)."""
 
 from celery import shared_task
 
-from . import services
 
-
-@shared_task(acks_late=True, ignore_result=True)
-def expire_authorizations() -> int:
+@shared_task
+def expire_authorizations_task() -> int:
     """Cancels uncaptured intents whose authorization lapsed (sandbox: 7 days)."""
-    return services.payment_intents_expire_authorizations()
+    from .services import payment_intents_expire_authorizations
+
+    return payment_intents_expire_authorizations()
 
 
-@shared_task(acks_late=True, ignore_result=True)
-def recheck_attempts() -> dict:
+@shared_task
+def recheck_attempts_task() -> dict:
     """The janitor: resolves attempts/captures/voids left submitting or unknown by asking the provider."""
-    return services.payment_intents_recheck()
+    from .services import payment_intents_recheck
+
+    return payment_intents_recheck()

@@ -1,43 +1,74 @@
 """The lifecycle tables of DESIGN.md §3. Status changes only through services, which check here."""
 
-from apps.core.errors import StateConflictError
-
+from .errors import ChargeUnexpectedState, PaymentIntentUnexpectedState
 from .models import Charge, PaymentIntent
 
-S = PaymentIntent.Status
-C = Charge.Status
-
 ALLOWED: dict[str, set[str]] = {
-    S.REQUIRES_PAYMENT_METHOD: {S.REQUIRES_CONFIRMATION, S.PROCESSING, S.CANCELED},
-    S.REQUIRES_CONFIRMATION: {S.REQUIRES_PAYMENT_METHOD, S.PROCESSING, S.CANCELED},
+    PaymentIntent.Status.REQUIRES_PAYMENT_METHOD: {
+        PaymentIntent.Status.REQUIRES_CONFIRMATION,
+        PaymentIntent.Status.PROCESSING,
+        PaymentIntent.Status.CANCELED,
+    },
+    PaymentIntent.Status.REQUIRES_CONFIRMATION: {
+        PaymentIntent.Status.REQUIRES_PAYMENT_METHOD,
+        PaymentIntent.Status.PROCESSING,
+        PaymentIntent.Status.CANCELED,
+    },
     # a 3DS / wallet step: completed (processing), failed or abandoned (requires_payment_method)
-    S.REQUIRES_ACTION: {S.PROCESSING, S.REQUIRES_PAYMENT_METHOD, S.CANCELED},
-    S.PROCESSING: {
-        S.REQUIRES_ACTION,
-        S.REQUIRES_CAPTURE,
-        S.SUCCEEDED,
-        S.REQUIRES_PAYMENT_METHOD,  # declined attempt (last_payment_error)
-        S.FAILED,
-        S.CANCELED,  # void recorded / expired during a capture
+    PaymentIntent.Status.REQUIRES_ACTION: {
+        PaymentIntent.Status.PROCESSING,
+        PaymentIntent.Status.REQUIRES_PAYMENT_METHOD,
+        PaymentIntent.Status.CANCELED,
+    },
+    PaymentIntent.Status.PROCESSING: {
+        PaymentIntent.Status.REQUIRES_ACTION,
+        PaymentIntent.Status.REQUIRES_CAPTURE,
+        PaymentIntent.Status.SUCCEEDED,
+        PaymentIntent.Status.REQUIRES_PAYMENT_METHOD,  # declined attempt (last_payment_error)
+        PaymentIntent.Status.FAILED,
+        PaymentIntent.Status.CANCELED,  # void recorded / expired during a capture
     },
     # capture or void in flight → processing; expiry → canceled
-    S.REQUIRES_CAPTURE: {S.PROCESSING, S.SUCCEEDED, S.CANCELED},
-    S.SUCCEEDED: set(),
-    S.FAILED: set(),
-    S.CANCELED: set(),
+    PaymentIntent.Status.REQUIRES_CAPTURE: {
+        PaymentIntent.Status.PROCESSING,
+        PaymentIntent.Status.SUCCEEDED,
+        PaymentIntent.Status.CANCELED,
+    },
+    PaymentIntent.Status.SUCCEEDED: set(),
+    PaymentIntent.Status.FAILED: set(),
+    PaymentIntent.Status.CANCELED: set(),
 }
 # processing may go back to requires_capture when a capture/void is refused or never reached the provider
-ALLOWED[S.PROCESSING].add(S.REQUIRES_CAPTURE)
+ALLOWED[PaymentIntent.Status.PROCESSING].add(PaymentIntent.Status.REQUIRES_CAPTURE)
 
 CHARGE_ALLOWED: dict[str, set[str]] = {
-    C.SUBMITTING: {C.UNKNOWN, C.PENDING, C.REQUIRES_ACTION, C.AUTHORIZED, C.SUCCEEDED, C.FAILED},
-    C.UNKNOWN: {C.PENDING, C.REQUIRES_ACTION, C.AUTHORIZED, C.SUCCEEDED, C.FAILED},
-    C.PENDING: {C.UNKNOWN, C.REQUIRES_ACTION, C.AUTHORIZED, C.SUCCEEDED, C.FAILED},
-    C.REQUIRES_ACTION: {C.SUBMITTING, C.CANCELED, C.FAILED},
-    C.AUTHORIZED: {C.SUCCEEDED, C.CANCELED},
-    C.SUCCEEDED: set(),
-    C.FAILED: set(),
-    C.CANCELED: set(),
+    Charge.Status.SUBMITTING: {
+        Charge.Status.UNKNOWN,
+        Charge.Status.PENDING,
+        Charge.Status.REQUIRES_ACTION,
+        Charge.Status.AUTHORIZED,
+        Charge.Status.SUCCEEDED,
+        Charge.Status.FAILED,
+    },
+    Charge.Status.UNKNOWN: {
+        Charge.Status.PENDING,
+        Charge.Status.REQUIRES_ACTION,
+        Charge.Status.AUTHORIZED,
+        Charge.Status.SUCCEEDED,
+        Charge.Status.FAILED,
+    },
+    Charge.Status.PENDING: {
+        Charge.Status.UNKNOWN,
+        Charge.Status.REQUIRES_ACTION,
+        Charge.Status.AUTHORIZED,
+        Charge.Status.SUCCEEDED,
+        Charge.Status.FAILED,
+    },
+    Charge.Status.REQUIRES_ACTION: {Charge.Status.SUBMITTING, Charge.Status.CANCELED, Charge.Status.FAILED},
+    Charge.Status.AUTHORIZED: {Charge.Status.SUCCEEDED, Charge.Status.CANCELED},
+    Charge.Status.SUCCEEDED: set(),
+    Charge.Status.FAILED: set(),
+    Charge.Status.CANCELED: set(),
 }
 
 ACTION_VERBS = {
@@ -49,11 +80,13 @@ ACTION_VERBS = {
 }
 
 
-def unexpected_state(intent: PaymentIntent, action: str, *, extra: dict | None = None) -> StateConflictError:
-    verb = ACTION_VERBS.get(action, action)
-    return StateConflictError(
-        f"You cannot {verb} this PaymentIntent because it has a status of {intent.status}.",
-        code="payment_intent_unexpected_state",
+def unexpected_state(
+    intent: PaymentIntent, action: str, *, extra: dict | None = None
+) -> PaymentIntentUnexpectedState:
+    """The error for `action` refused in the intent's current status (the caller raises it)."""
+    return PaymentIntentUnexpectedState(
+        verb=ACTION_VERBS.get(action, action),
+        intent_status=intent.status,
         extra={"status": intent.status, **(extra or {})},
     )
 
@@ -65,7 +98,4 @@ def assert_transition(intent: PaymentIntent, dst: str, *, action: str) -> None:
 
 def assert_charge_transition(charge: Charge, dst: str) -> None:
     if dst != charge.status and dst not in CHARGE_ALLOWED[charge.status]:
-        raise StateConflictError(
-            f"Charge {charge.public_id} cannot go from {charge.status} to {dst}.",
-            code="charge_unexpected_state",
-        )
+        raise ChargeUnexpectedState(charge=charge.public_id, source=charge.status, target=dst)

@@ -6,6 +6,10 @@ class RefundsConfig(AppConfig):
     label = "refunds"
 
     def ready(self):
+        from apps.connectors import inbound
+
         from .approvals import register_approval_kind
+        from .services import refund_apply_inbound_event
 
         register_approval_kind()
+        inbound.register("refund.", refund_apply_inbound_event)

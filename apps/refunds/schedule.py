@@ -1,3 +1,3 @@
 BEAT_SCHEDULE = {
-    "refunds.recheck_pending": {"task": "apps.refunds.tasks.recheck_pending", "schedule": 60.0},
+    "refunds.recheck_pending": {"task": "apps.refunds.tasks.recheck_pending_task", "schedule": 60.0},
 }

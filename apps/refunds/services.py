@@ -7,7 +7,6 @@ check runs under the intent and charge row locks, so concurrent refunds serializ
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import timedelta
 
 from django.db import transaction
@@ -17,26 +16,36 @@ from django.utils import timezone
 from apps.audit.services import Actor, audit_record
 from apps.connectors import gateway
 from apps.connectors.base import Approved, Declined, Pending, RetryableError
-from apps.core.errors import ApplicationError, InvalidRequestError, NotFoundError, StateConflictError
+from apps.core.errors import NotFoundError
+from apps.intents.locks import charge_lock, payment_intent_lock
 from apps.intents.models import Charge, PaymentIntent
+from apps.intents.payloads import charge_to_dict
+from apps.ledger.hooks import on_refund as ledger_record_refund
 from apps.merchants.selectors import merchant_settings_get
 from apps.webhooks.services import event_record
 
-from .api.serializers import refund_to_dict
+from .errors import (
+    ChargeAlreadyRefunded,
+    ChargeNotCaptured,
+    PaymentIntentNotRefundable,
+    RefundAmountNotPositive,
+    RefundAmountTooLarge,
+    RefundCancelRefused,
+    RefundCancelUnavailable,
+    RefundChargeMissing,
+    RefundChargeNotOfPaymentIntent,
+    RefundNotAwaitingApproval,
+    RefundNotCancelable,
+    RefundPaymentIntentMissing,
+    RefundReasonRequired,
+    RefundTargetMissing,
+)
 from .models import Refund
+from .payloads import refund_to_dict
 from .transitions import assert_transition
 
-R = Refund.Status
-SUB = Refund.Submission
-
-
-def _ledger_on_refund(refund: Refund) -> None:
-    if importlib.util.find_spec("apps.ledger.hooks") is None:
-        return
-    from apps.ledger import hooks
-
-    if hasattr(hooks, "on_refund"):
-        hooks.on_refund(refund=refund)
+# A refund the provider may still answer about.
+OPEN = (Refund.Status.PENDING, Refund.Status.REQUIRES_ACTION)
 
 
 def _event(refund: Refund, type_: str, previous: dict | None = None) -> None:
@@ -50,26 +59,17 @@ def _event(refund: Refund, type_: str, previous: dict | None = None) -> None:
 
 
 def _charge_event(charge: Charge, type_: str) -> None:
-    from apps.intents.api.serializers import charge_to_dict
-
     event_record(merchant=charge.merchant, livemode=charge.livemode, type=type_, data=charge_to_dict(charge))
 
 
 def _lock_all(refund_id: int) -> tuple[PaymentIntent, Charge, Refund]:
-    """Locks in the house order: intent, charge, refund."""
+    """Locks in the house order (apps.intents.locks): intent, charge, then the refund."""
     ids = Refund.objects.filter(pk=refund_id).values("payment_intent_id", "charge_id").first()
     if ids is None:
         raise NotFoundError("refund", str(refund_id))
-    intent = (
-        PaymentIntent.objects.select_for_update(of=("self",))
-        .select_related("merchant")
-        .get(pk=ids["payment_intent_id"])
-    )
-    charge = (
-        Charge.objects.select_for_update(of=("self",)).select_related("connector").get(pk=ids["charge_id"])
-    )
+    intent = payment_intent_lock(ids["payment_intent_id"])
+    charge = charge_lock(ids["charge_id"], intent)
     refund = Refund.objects.select_for_update().get(pk=refund_id)
-    charge.payment_intent = intent
     refund.payment_intent = intent
     refund.charge = charge
     return intent, charge, refund
@@ -88,7 +88,7 @@ def refundable_amount(charge: Charge) -> int:
     """Captured minus every refund that still counts (call with the charge locked)."""
     reserved = (
         Refund.objects.filter(charge=charge)
-        .exclude(status__in=[R.FAILED, R.CANCELED])
+        .exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
         .aggregate(total=Sum("amount"))["total"]
         or 0
     )
@@ -98,6 +98,29 @@ def refundable_amount(charge: Charge) -> int:
 # ---------------------------------------------------------------------------------------------
 # create / submit
 # ---------------------------------------------------------------------------------------------
+
+
+def _refund_target(*, merchant, livemode: bool, payment_intent: str | None, charge: str | None):
+    """(intent pk, charge pk or None) of the payment to refund, from the public ids given."""
+    if not payment_intent and not charge:
+        raise RefundTargetMissing()
+    if charge:
+        row = Charge.objects.filter(merchant=merchant, livemode=livemode, public_id=charge).values(
+            "pk", "payment_intent_id", "payment_intent__public_id"
+        ).first()  # fmt: skip
+        if row is None:
+            raise RefundChargeMissing(id=charge)
+        if payment_intent and row["payment_intent__public_id"] != payment_intent:
+            raise RefundChargeNotOfPaymentIntent()
+        return row["payment_intent_id"], row["pk"]
+    intent_pk = (
+        PaymentIntent.objects.filter(merchant=merchant, livemode=livemode, public_id=payment_intent)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if intent_pk is None:
+        raise RefundPaymentIntentMissing(id=payment_intent)
+    return intent_pk, None
 
 
 def refund_create(
@@ -114,73 +137,31 @@ def refund_create(
 ) -> Refund:
     """`staff_reason` is the back office's why: kept on the audit entry and the approval request,
     never in `metadata` (which the merchant sees)."""
-    if not payment_intent and not charge:
-        raise InvalidRequestError(
-            "One of payment_intent or charge is required.", code="parameter_missing", param="payment_intent"
-        )
-    intent_pk = charge_pk = None
-    if charge:
-        row = Charge.objects.filter(merchant=merchant, livemode=livemode, public_id=charge).values(
-            "pk", "payment_intent_id", "payment_intent__public_id"
-        ).first()  # fmt: skip
-        if row is None:
-            raise InvalidRequestError(f"No such charge: '{charge}'", code="resource_missing", param="charge")
-        if payment_intent and row["payment_intent__public_id"] != payment_intent:
-            raise InvalidRequestError(
-                "The charge does not belong to this payment_intent.", code="parameter_invalid", param="charge"
-            )
-        charge_pk, intent_pk = row["pk"], row["payment_intent_id"]
-    else:
-        intent_pk = (
-            PaymentIntent.objects.filter(merchant=merchant, livemode=livemode, public_id=payment_intent)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if intent_pk is None:
-            raise InvalidRequestError(
-                f"No such payment_intent: '{payment_intent}'", code="resource_missing", param="payment_intent"
-            )
+    intent_pk, charge_pk = _refund_target(
+        merchant=merchant, livemode=livemode, payment_intent=payment_intent, charge=charge
+    )
     if amount is not None and amount <= 0:
-        raise InvalidRequestError(
-            "Refund amount must be a positive integer.", code="amount_too_small", param="amount"
-        )
+        raise RefundAmountNotPositive()
     threshold = merchant_settings_get(merchant).refund_approval_threshold
 
     with transaction.atomic(durable=True):
-        intent = (
-            PaymentIntent.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=intent_pk)
-        )
+        intent = payment_intent_lock(intent_pk)
         if charge_pk is None:
             charge_pk = (
                 intent.charges.filter(captured=True).order_by("-id").values_list("pk", flat=True).first()
                 or intent.latest_charge_id
             )
         if intent.status != PaymentIntent.Status.SUCCEEDED or charge_pk is None:
-            raise StateConflictError(
-                f"This PaymentIntent has a status of {intent.status} and has no captured charge to refund.",
-                code="payment_intent_unexpected_state",
-                param="payment_intent",
-                extra={"status": intent.status},
-            )
-        locked = Charge.objects.select_for_update(of=("self",)).select_related("connector").get(pk=charge_pk)
+            raise PaymentIntentNotRefundable(intent_status=intent.status, extra={"status": intent.status})
+        locked = charge_lock(charge_pk, intent)
         if not locked.captured or locked.amount_captured <= 0:
-            raise StateConflictError(
-                f"Charge {locked.public_id} has not been captured; cancel the PaymentIntent instead.",
-                code="charge_not_captured",
-                param="charge" if charge else "payment_intent",
-            )
+            raise ChargeNotCaptured(charge=locked.public_id, param="charge" if charge else "payment_intent")
         remaining = refundable_amount(locked)
         if remaining <= 0:
-            raise StateConflictError(
-                f"Charge {locked.public_id} has already been refunded.", code="charge_already_refunded"
-            )
+            raise ChargeAlreadyRefunded(charge=locked.public_id)
         value = remaining if amount is None else amount
         if value > remaining:
-            raise InvalidRequestError(
-                f"Refund amount ({value}) is greater than the unrefunded amount on the charge ({remaining}).",
-                code="amount_too_large",
-                param="amount",
-            )
+            raise RefundAmountTooLarge(amount=value, remaining=remaining)
         needs_approval = threshold is not None and value > threshold
         refund = Refund(
             merchant=intent.merchant,
@@ -189,8 +170,8 @@ def refund_create(
             charge=locked,
             amount=value,
             currency=locked.currency,
-            status=R.REQUIRES_APPROVAL if needs_approval else R.PENDING,
-            submission=SUB.NOT_SENT if needs_approval else SUB.SUBMITTING,
+            status=Refund.Status.REQUIRES_APPROVAL if needs_approval else Refund.Status.PENDING,
+            submission=Refund.Submission.NOT_SENT if needs_approval else Refund.Submission.SUBMITTING,
             submitted_at=None if needs_approval else timezone.now(),
             reason=reason or "",
             metadata=metadata or {},
@@ -246,22 +227,22 @@ def _submit(refund: Refund, charge: Charge, *, actor: Actor) -> Refund:
         currency=refund.currency,
         metadata={**(refund.payment_intent.metadata or {}), **(refund.metadata or {})},
     )
-    return record_refund_result(refund_id=refund.pk, result=result, actor=actor)
+    return refund_record_result(refund_id=refund.pk, result=result, actor=actor)
 
 
-def record_refund_result(*, refund_id: int, result, actor: Actor) -> Refund:
+def refund_record_result(*, refund_id: int, result, actor: Actor) -> Refund:
     """Step 3: lock and record the provider's answer (also the janitor's and inbound events').
     A refund already final is left alone, so replays change nothing."""
     now = timezone.now()
     with transaction.atomic(durable=True):
         intent, charge, refund = _lock_all(refund_id)
-        if refund.status not in (R.PENDING, R.REQUIRES_ACTION):
+        if refund.status not in OPEN:
             return refund
         previous = {"status": refund.status}
         if isinstance(result, Approved):
-            assert_transition(refund, R.SUCCEEDED)
-            refund.status = R.SUCCEEDED
-            refund.submission = SUB.DONE
+            assert_transition(refund, Refund.Status.SUCCEEDED)
+            refund.status = Refund.Status.SUCCEEDED
+            refund.submission = Refund.Submission.DONE
             refund.gateway_reference = result.gateway_reference or refund.gateway_reference
             refund.succeeded_at = now
             refund.save()
@@ -269,7 +250,7 @@ def record_refund_result(*, refund_id: int, result, actor: Actor) -> Refund:
             charge.save(update_fields=["amount_refunded", "updated_at"])
             intent.amount_refunded += refund.amount
             intent.save(update_fields=["amount_refunded", "updated_at"])
-            _ledger_on_refund(refund)
+            ledger_record_refund(refund=refund)
             audit_record(
                 actor=actor, action="refund.succeeded", merchant=refund.merchant, obj=refund,
                 after={"amount": refund.amount, "gateway_reference": refund.gateway_reference},
@@ -277,13 +258,13 @@ def record_refund_result(*, refund_id: int, result, actor: Actor) -> Refund:
             _event(refund, "refund.updated", previous)
             _charge_event(charge, "charge.refunded")
         elif isinstance(result, Pending):
-            refund.submission = SUB.ACCEPTED
+            refund.submission = Refund.Submission.ACCEPTED
             refund.gateway_reference = result.gateway_reference or refund.gateway_reference
             refund.save(update_fields=["submission", "gateway_reference", "updated_at"])
         elif isinstance(result, Declined):
-            assert_transition(refund, R.FAILED)
-            refund.status = R.FAILED
-            refund.submission = SUB.DONE
+            assert_transition(refund, Refund.Status.FAILED)
+            refund.status = Refund.Status.FAILED
+            refund.submission = Refund.Submission.DONE
             refund.failure_reason = result.code or "declined"
             refund.failure_message = (result.message or "")[:500]
             refund.gateway_reference = result.gateway_reference or refund.gateway_reference
@@ -295,7 +276,9 @@ def record_refund_result(*, refund_id: int, result, actor: Actor) -> Refund:
             )  # fmt: skip
             _event(refund, "refund.failed", previous)
         elif isinstance(result, RetryableError):
-            refund.submission = SUB.UNKNOWN if result.outcome_unknown else SUB.NOT_SENT
+            refund.submission = (
+                Refund.Submission.UNKNOWN if result.outcome_unknown else Refund.Submission.NOT_SENT
+            )
             refund.failure_message = result.message[:500]
             refund.save(update_fields=["submission", "failure_message", "updated_at"])
     return refund
@@ -309,55 +292,45 @@ def record_refund_result(*, refund_id: int, result, actor: Actor) -> Refund:
 def refund_approve(*, refund_id, actor: Actor, reason: str) -> Refund:
     """A support lead approves a refund waiting above the merchant's threshold; it is then sent."""
     if not reason or not reason.strip():
-        raise InvalidRequestError(
-            "A reason is required to approve a refund.", code="parameter_missing", param="reason"
-        )
+        raise RefundReasonRequired(verb="approve")
     pk = _resolve_refund_id(refund_id)
     with transaction.atomic(durable=True):
         _intent, charge, refund = _lock_all(pk)
-        if refund.status != R.REQUIRES_APPROVAL:
-            raise StateConflictError(
-                f"This refund has a status of {refund.status}; only refunds requiring approval can be approved.",
-                code="refund_unexpected_state",
-            )
+        if refund.status != Refund.Status.REQUIRES_APPROVAL:
+            raise RefundNotAwaitingApproval(refund_status=refund.status, done="approved")
         _decide(refund, actor, reason)
-        assert_transition(refund, R.PENDING)
-        refund.status = R.PENDING
-        refund.submission = SUB.SUBMITTING
+        assert_transition(refund, Refund.Status.PENDING)
+        refund.status = Refund.Status.PENDING
+        refund.submission = Refund.Submission.SUBMITTING
         refund.submitted_at = timezone.now()
         refund.save()
         audit_record(
             actor=actor, action="refund.approved", merchant=refund.merchant, obj=refund,
-            before={"status": R.REQUIRES_APPROVAL}, after={"status": R.PENDING}, reason=reason,
+            before={"status": Refund.Status.REQUIRES_APPROVAL}, after={"status": Refund.Status.PENDING}, reason=reason,
         )  # fmt: skip
-        _event(refund, "refund.updated", {"status": R.REQUIRES_APPROVAL})
+        _event(refund, "refund.updated", {"status": Refund.Status.REQUIRES_APPROVAL})
     return _submit(refund, charge, actor=actor)
 
 
 def refund_reject(*, refund_id, actor: Actor, reason: str) -> Refund:
     if not reason or not reason.strip():
-        raise InvalidRequestError(
-            "A reason is required to reject a refund.", code="parameter_missing", param="reason"
-        )
+        raise RefundReasonRequired(verb="reject")
     pk = _resolve_refund_id(refund_id)
     with transaction.atomic(durable=True):
         _intent, _charge, refund = _lock_all(pk)
-        if refund.status != R.REQUIRES_APPROVAL:
-            raise StateConflictError(
-                f"This refund has a status of {refund.status}; only refunds requiring approval can be rejected.",
-                code="refund_unexpected_state",
-            )
+        if refund.status != Refund.Status.REQUIRES_APPROVAL:
+            raise RefundNotAwaitingApproval(refund_status=refund.status, done="rejected")
         _decide(refund, actor, reason)
-        assert_transition(refund, R.CANCELED)
-        refund.status = R.CANCELED
+        assert_transition(refund, Refund.Status.CANCELED)
+        refund.status = Refund.Status.CANCELED
         refund.failure_reason = "rejected"
         refund.canceled_at = timezone.now()
         refund.save()
         audit_record(
             actor=actor, action="refund.rejected", merchant=refund.merchant, obj=refund,
-            before={"status": R.REQUIRES_APPROVAL}, after={"status": R.CANCELED}, reason=reason,
+            before={"status": Refund.Status.REQUIRES_APPROVAL}, after={"status": Refund.Status.CANCELED}, reason=reason,
         )  # fmt: skip
-        _event(refund, "refund.updated", {"status": R.REQUIRES_APPROVAL})
+        _event(refund, "refund.updated", {"status": Refund.Status.REQUIRES_APPROVAL})
     return refund
 
 
@@ -374,11 +347,11 @@ def refund_cancel(*, refund_id, actor: Actor, reason: str = "") -> Refund:
     pk = _resolve_refund_id(refund_id)
     with transaction.atomic(durable=True):
         _intent, charge, refund = _lock_all(pk)
-        cancellable_now = refund.status == R.REQUIRES_APPROVAL or (
-            refund.status in (R.PENDING, R.REQUIRES_ACTION) and refund.submission == SUB.NOT_SENT
+        cancellable_now = refund.status == Refund.Status.REQUIRES_APPROVAL or (
+            refund.status in OPEN and refund.submission == Refund.Submission.NOT_SENT
         )
         if cancellable_now:
-            was_waiting = refund.status == R.REQUIRES_APPROVAL
+            was_waiting = refund.status == Refund.Status.REQUIRES_APPROVAL
             _mark_canceled(refund, actor=actor, reason=reason)
             if was_waiting:
                 from apps.approvals.services import approval_request_cancel
@@ -388,12 +361,8 @@ def refund_cancel(*, refund_id, actor: Actor, reason: str = "") -> Refund:
                     reason=reason or "the refund was canceled",
                 )  # fmt: skip
             return refund
-        if not (refund.status in (R.PENDING, R.REQUIRES_ACTION) and refund.submission == SUB.ACCEPTED):
-            raise StateConflictError(
-                f"This refund has a status of {refund.status} and can no longer be canceled.",
-                code="refund_unexpected_state",
-                extra={"status": refund.status},
-            )
+        if not (refund.status in OPEN and refund.submission == Refund.Submission.ACCEPTED):
+            raise RefundNotCancelable(refund_status=refund.status, extra={"status": refund.status})
         gateway_reference = refund.gateway_reference
     result = gateway.void(
         connector=charge.connector,
@@ -404,34 +373,26 @@ def refund_cancel(*, refund_id, actor: Actor, reason: str = "") -> Refund:
     )
     with transaction.atomic(durable=True):
         _intent, charge, refund = _lock_all(pk)
-        if refund.status not in (R.PENDING, R.REQUIRES_ACTION):
-            raise StateConflictError(
-                f"This refund has a status of {refund.status} and can no longer be canceled.",
-                code="refund_unexpected_state",
-                extra={"status": refund.status},
-            )
+        if refund.status not in OPEN:
+            raise RefundNotCancelable(refund_status=refund.status, extra={"status": refund.status})
         if not isinstance(result, Approved):
-            raise ApplicationError(
-                "The connector could not stop this refund; it is still pending.",
-                code="refund_cancel_failed",
-                status=409 if isinstance(result, Declined) else 503,
-                type="invalid_request_error" if isinstance(result, Declined) else "api_error",
-                stored=False,
-            )
+            raise RefundCancelRefused() if isinstance(result, Declined) else RefundCancelUnavailable()
         _mark_canceled(refund, actor=actor, reason=reason)
     return refund
 
 
 def _mark_canceled(refund: Refund, *, actor: Actor, reason: str) -> None:
     previous = {"status": refund.status}
-    assert_transition(refund, R.CANCELED)
-    refund.status = R.CANCELED
-    refund.submission = SUB.DONE if refund.submission == SUB.ACCEPTED else refund.submission
+    assert_transition(refund, Refund.Status.CANCELED)
+    refund.status = Refund.Status.CANCELED
+    refund.submission = (
+        Refund.Submission.DONE if refund.submission == Refund.Submission.ACCEPTED else refund.submission
+    )
     refund.canceled_at = timezone.now()
     refund.save()
     audit_record(
         actor=actor, action="refund.canceled", merchant=refund.merchant, obj=refund, before=previous,
-        after={"status": R.CANCELED}, reason=reason,
+        after={"status": Refund.Status.CANCELED}, reason=reason,
     )  # fmt: skip
     _event(refund, "refund.updated", previous)
 
@@ -461,7 +422,7 @@ def refunds_recheck(*, older_than: timedelta = timedelta(minutes=1), limit: int 
     actor = Actor.system("refund_recheck")
     done = 0
     rows = (
-        Refund.objects.filter(status=R.PENDING, updated_at__lte=cutoff)
+        Refund.objects.filter(status=Refund.Status.PENDING, updated_at__lte=cutoff)
         .select_related("charge__connector", "payment_intent")
         .order_by("updated_at")[:limit]
     )
@@ -472,7 +433,7 @@ def refunds_recheck(*, older_than: timedelta = timedelta(minutes=1), limit: int 
         elif isinstance(result, RetryableError):
             continue
         else:
-            record_refund_result(refund_id=refund.pk, result=result, actor=actor)
+            refund_record_result(refund_id=refund.pk, result=result, actor=actor)
         done += 1
     return done
 
@@ -486,7 +447,7 @@ def refund_apply_inbound_event(*, connector, event) -> str:
     )
     if refund is None:
         return "unknown_reference"
-    if refund.status not in (R.PENDING, R.REQUIRES_ACTION):
+    if refund.status not in OPEN:
         return "ignored"
     data = event.data or {}
     if event.type == "refund.succeeded":
@@ -501,7 +462,7 @@ def refund_apply_inbound_event(*, connector, event) -> str:
         )
     else:
         return "ignored"
-    record_refund_result(
+    refund_record_result(
         refund_id=refund.pk, result=result, actor=Actor.system(f"connector:{connector.code}")
     )
     return "applied"

@@ -2,7 +2,8 @@
 
 They stand in for the issuer's ACS and the wallet provider's hosted page: a person (or a test)
 approves or fails, and is sent back to the merchant's return_url as Stripe does
-(`?payment_intent=…&payment_intent_client_secret=…&redirect_status=succeeded|failed`).
+(`?payment_intent=…&payment_intent_client_secret=…&redirect_status=succeeded|failed`). The
+attempt is found and finished through its owner's registration (`sessions`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from apps.audit.services import Actor
 from apps.core.currencies import CURRENCIES
 from apps.core.errors import ApplicationError
 
+from .sessions import session_complete, session_find
+
 
 def format_amount(amount: int, currency: str) -> str:
     exponent = CURRENCIES[currency].exponent if currency in CURRENCIES else 2
@@ -29,9 +32,7 @@ def format_amount(amount: int, currency: str) -> str:
 
 
 def _attempt(reference: str):
-    from apps.intents.selectors import charge_get_by_action_reference
-
-    charge = charge_get_by_action_reference(reference)
+    charge = session_find(reference)
     if charge is None:
         raise Http404("Unknown or completed session.")
     return charge
@@ -54,13 +55,11 @@ def _return(intent, *, ok: bool):
 
 
 def _complete(request, reference: str, *, result: str, page: str):
-    from apps.intents.services import payment_intent_complete_action
-
     charge = _attempt(reference)
     intent = charge.payment_intent
     error = None
     try:
-        intent = payment_intent_complete_action(
+        intent = session_complete(
             intent_id=intent.pk, actor=Actor.system(f"sandbox_{page}"), result=result, reference=reference
         )
     except ApplicationError as exc:

@@ -10,10 +10,44 @@ from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.connectors.sandbox.cards import TEST_CARDS
-from apps.core.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
+from apps.core.errors import NotFoundError
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
+from apps.core.schema import error_responses
 from apps.intents import selectors, services
+from apps.intents.errors import (
+    AmountAboveMaximum,
+    AmountNotPositive,
+    CaptureAmountNotPositive,
+    CaptureAmountTooLarge,
+    CaptureFailed,
+    ChargeExpiredForCapture,
+    ClientSecretMismatch,
+    ClientSecretRequired,
+    CustomerMissing,
+    MetadataFilterUnknown,
+    OperationConnectorUnavailable,
+    PaymentConnectorUnavailable,
+    PaymentDeclined,
+    PaymentIntentAuthenticationFailure,
+    PaymentIntentUnexpectedState,
+    PaymentMethodCustomerMismatch,
+    PaymentMethodDataIncompatible,
+    PaymentMethodDeleted,
+    PaymentMethodIncompatible,
+    PaymentMethodMissing,
+    PaymentMethodRequired,
+    PaymentMethodTypeInvalid,
+    ReturnUrlRequired,
+    StatusFilterInvalid,
+    VoidFailed,
+)
 from apps.intents.models import PaymentIntent
+from apps.intents.payloads import (
+    charge_to_dict,
+    next_action_to_dict,
+    payment_intent_public_dict,
+    payment_intent_to_dict,
+)
 from apps.merchants.models import ApiKey
 
 from .serializers import (
@@ -23,13 +57,22 @@ from .serializers import (
     PaymentIntentCreateInput,
     PaymentIntentUpdateInput,
     ThreeDSCompleteInput,
-    charge_to_dict,
-    next_action_to_dict,
-    payment_intent_public_dict,
-    payment_intent_to_dict,
 )
 
 ANY = inline_serializer("PaymentIntentObject", fields={"id": serializers.CharField()})
+# The errors each endpoint may answer with (apps.core.schema lists their codes per status).
+CLIENT_SECRET_ERRORS = (ClientSecretRequired, ClientSecretMismatch)
+PAYMENT_METHOD_ERRORS = (
+    PaymentMethodMissing,
+    PaymentMethodDeleted,
+    PaymentMethodIncompatible,
+    PaymentMethodDataIncompatible,
+    PaymentMethodCustomerMismatch,
+    PaymentMethodTypeInvalid,
+    CustomerMissing,
+)
+AMOUNT_ERRORS = (AmountNotPositive, AmountAboveMaximum)
+ATTEMPT_ERRORS = (PaymentMethodRequired, ReturnUrlRequired, PaymentDeclined, PaymentConnectorUnavailable)
 LIST_PARAMS = [
     OpenApiParameter("limit", int, required=False),
     OpenApiParameter("starting_after", str, required=False),
@@ -52,15 +95,9 @@ def _intent_for(request, intent_id: str, *, client_secret: str | None = None) ->
     intent = selectors.payment_intent_get(merchant=request.merchant, livemode=request.livemode, id=intent_id)
     if _is_publishable(request):
         if not client_secret:
-            raise PermissionDeniedError(
-                "A publishable key needs the PaymentIntent's client_secret.", code="secret_key_required"
-            )
+            raise ClientSecretRequired()
         if not hmac.compare_digest(client_secret, intent.client_secret):
-            raise InvalidRequestError(
-                "The client_secret does not match this PaymentIntent.",
-                code="parameter_invalid",
-                param="client_secret",
-            )
+            raise ClientSecretMismatch()
     return intent
 
 
@@ -73,7 +110,9 @@ class PaymentIntentListCreateView(MerchantAPIView):
     resource = "payment_intents"
 
     @extend_schema(
-        request=PaymentIntentCreateInput, responses={200: ANY}, operation_id="payment_intents_create"
+        request=PaymentIntentCreateInput,
+        responses={200: ANY, **error_responses(*AMOUNT_ERRORS, *PAYMENT_METHOD_ERRORS, *ATTEMPT_ERRORS)},
+        operation_id="payment_intents_create",
     )
     def post(self, request):
         data = _validated(PaymentIntentCreateInput, request)
@@ -91,21 +130,17 @@ class PaymentIntentListCreateView(MerchantAPIView):
             OpenApiParameter("created[gte]", int, required=False),
             OpenApiParameter("created[lte]", int, required=False),
         ],
-        responses={200: ANY},
+        responses={200: ANY, **error_responses(StatusFilterInvalid, MetadataFilterUnknown)},
         operation_id="payment_intents_list",
     )
     def get(self, request):
         params = request.query_params
         status_filter = params.get("status")
         if status_filter and status_filter not in PaymentIntent.Status.values:
-            raise InvalidRequestError(
-                f"Invalid status: {status_filter!r}.", code="parameter_invalid", param="status"
-            )
+            raise StatusFilterInvalid(value=status_filter)
         for key in params:
             if key.startswith("metadata[") and key != "metadata[order_id]":
-                raise InvalidRequestError(
-                    "Only metadata[order_id] can be filtered on.", code="parameter_unknown", param=key
-                )
+                raise MetadataFilterUnknown(param=key)
         qs = selectors.payment_intent_list(
             merchant=request.merchant,
             livemode=request.livemode,
@@ -125,7 +160,7 @@ class PaymentIntentDetailView(MerchantAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("client_secret", str, required=False)],
-        responses={200: ANY},
+        responses={200: ANY, **error_responses(*CLIENT_SECRET_ERRORS)},
         operation_id="payment_intents_retrieve",
     )
     def get(self, request, intent_id: str):
@@ -133,7 +168,12 @@ class PaymentIntentDetailView(MerchantAPIView):
         return _render(request, intent)
 
     @extend_schema(
-        request=PaymentIntentUpdateInput, responses={200: ANY}, operation_id="payment_intents_update"
+        request=PaymentIntentUpdateInput,
+        responses={
+            200: ANY,
+            **error_responses(PaymentIntentUnexpectedState, *AMOUNT_ERRORS, *PAYMENT_METHOD_ERRORS),
+        },
+        operation_id="payment_intents_update",
     )
     def post(self, request, intent_id: str):
         intent = _intent_for(request, intent_id)
@@ -149,7 +189,14 @@ class PaymentIntentConfirmView(MerchantAPIView):
     allow_publishable = {"POST"}
 
     @extend_schema(
-        request=PaymentIntentConfirmInput, responses={200: ANY}, operation_id="payment_intents_confirm"
+        request=PaymentIntentConfirmInput,
+        responses={
+            200: ANY,
+            **error_responses(
+                PaymentIntentUnexpectedState, *CLIENT_SECRET_ERRORS, *PAYMENT_METHOD_ERRORS, *ATTEMPT_ERRORS
+            ),
+        },
+        operation_id="payment_intents_confirm",
     )
     def post(self, request, intent_id: str):
         data = _validated(PaymentIntentConfirmInput, request)
@@ -165,7 +212,19 @@ class PaymentIntentCaptureView(MerchantAPIView):
     resource = "payment_intents"
 
     @extend_schema(
-        request=PaymentIntentCaptureInput, responses={200: ANY}, operation_id="payment_intents_capture"
+        request=PaymentIntentCaptureInput,
+        responses={
+            200: ANY,
+            **error_responses(
+                PaymentIntentUnexpectedState,
+                CaptureAmountNotPositive,
+                CaptureAmountTooLarge,
+                ChargeExpiredForCapture,
+                CaptureFailed,
+                OperationConnectorUnavailable,
+            ),
+        },
+        operation_id="payment_intents_capture",
     )
     def post(self, request, intent_id: str):
         intent = _intent_for(request, intent_id)
@@ -183,7 +242,12 @@ class PaymentIntentCancelView(MerchantAPIView):
     resource = "payment_intents"
 
     @extend_schema(
-        request=PaymentIntentCancelInput, responses={200: ANY}, operation_id="payment_intents_cancel"
+        request=PaymentIntentCancelInput,
+        responses={
+            200: ANY,
+            **error_responses(PaymentIntentUnexpectedState, VoidFailed, OperationConnectorUnavailable),
+        },
+        operation_id="payment_intents_cancel",
     )
     def post(self, request, intent_id: str):
         intent = _intent_for(request, intent_id)
@@ -200,7 +264,17 @@ class PaymentIntentThreeDSCompleteView(MerchantAPIView):
     resource = "payment_intents"
 
     @extend_schema(
-        request=ThreeDSCompleteInput, responses={200: ANY}, operation_id="payment_intents_3ds_complete"
+        request=ThreeDSCompleteInput,
+        responses={
+            200: ANY,
+            **error_responses(
+                PaymentIntentUnexpectedState,
+                PaymentIntentAuthenticationFailure,
+                PaymentDeclined,
+                PaymentConnectorUnavailable,
+            ),
+        },
+        operation_id="payment_intents_3ds_complete",
     )
     def post(self, request, intent_id: str):
         intent = _intent_for(request, intent_id)
@@ -220,7 +294,7 @@ class PaymentIntentNextActionView(MerchantAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("client_secret", str, required=False)],
-        responses={200: ANY},
+        responses={200: ANY, **error_responses(*CLIENT_SECRET_ERRORS)},
         operation_id="payment_intents_next_action",
     )
     def get(self, request, intent_id: str):
@@ -231,7 +305,11 @@ class PaymentIntentNextActionView(MerchantAPIView):
 class PaymentIntentChargesView(MerchantAPIView):
     resource = "payment_intents"
 
-    @extend_schema(parameters=LIST_PARAMS, responses={200: ANY}, operation_id="payment_intents_charges")
+    @extend_schema(
+        parameters=LIST_PARAMS,
+        responses={200: ANY, **error_responses()},
+        operation_id="payment_intents_charges",
+    )
     def get(self, request, intent_id: str):
         intent = _intent_for(request, intent_id)
         qs = selectors.charge_list(
@@ -245,7 +323,7 @@ class ChargeListView(MerchantAPIView):
 
     @extend_schema(
         parameters=[*LIST_PARAMS, OpenApiParameter("payment_intent", str, required=False)],
-        responses={200: ANY},
+        responses={200: ANY, **error_responses()},
         operation_id="charges_list",
     )
     def get(self, request):
@@ -266,7 +344,7 @@ class ChargeListView(MerchantAPIView):
 class ChargeDetailView(MerchantAPIView):
     resource = "charges"
 
-    @extend_schema(responses={200: ANY}, operation_id="charges_retrieve")
+    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="charges_retrieve")
     def get(self, request, charge_id: str):
         charge = selectors.charge_get(merchant=request.merchant, livemode=request.livemode, id=charge_id)
         return Response(charge_to_dict(charge))

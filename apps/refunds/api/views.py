@@ -3,12 +3,29 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
-from apps.core.errors import InvalidRequestError
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
+from apps.core.schema import error_responses
 from apps.refunds import selectors, services
+from apps.refunds.errors import (
+    ChargeAlreadyRefunded,
+    ChargeNotCaptured,
+    PaymentIntentNotRefundable,
+    RefundAmountNotPositive,
+    RefundAmountTooLarge,
+    RefundCancelRefused,
+    RefundCancelUnavailable,
+    RefundChargeMissing,
+    RefundChargeNotOfPaymentIntent,
+    RefundNotCancelable,
+    RefundPaymentIntentMissing,
+    RefundStatusFilterInvalid,
+    RefundTargetMissing,
+    RefundUnexpectedState,
+)
 from apps.refunds.models import Refund
+from apps.refunds.payloads import refund_to_dict
 
-from .serializers import RefundCancelInput, RefundCreateInput, RefundUpdateInput, refund_to_dict
+from .serializers import RefundCancelInput, RefundCreateInput, RefundUpdateInput
 
 ANY = inline_serializer("RefundObject", fields={"id": serializers.CharField()})
 
@@ -22,7 +39,24 @@ def _validated(serializer_class, request) -> dict:
 class RefundListCreateView(MerchantAPIView):
     resource = "refunds"
 
-    @extend_schema(request=RefundCreateInput, responses={200: ANY}, operation_id="refunds_create")
+    @extend_schema(
+        request=RefundCreateInput,
+        responses={
+            200: ANY,
+            **error_responses(
+                RefundTargetMissing,
+                RefundChargeMissing,
+                RefundPaymentIntentMissing,
+                RefundChargeNotOfPaymentIntent,
+                RefundAmountNotPositive,
+                RefundAmountTooLarge,
+                PaymentIntentNotRefundable,
+                ChargeNotCaptured,
+                ChargeAlreadyRefunded,
+            ),
+        },
+        operation_id="refunds_create",
+    )
     def post(self, request):
         data = _validated(RefundCreateInput, request)
         refund = services.refund_create(
@@ -39,15 +73,13 @@ class RefundListCreateView(MerchantAPIView):
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: ANY},
+        responses={200: ANY, **error_responses(RefundStatusFilterInvalid)},
         operation_id="refunds_list",
     )
     def get(self, request):
         params = request.query_params
         if params.get("status") and params["status"] not in Refund.Status.values:
-            raise InvalidRequestError(
-                f"Invalid status: {params['status']!r}.", code="parameter_invalid", param="status"
-            )
+            raise RefundStatusFilterInvalid(value=params["status"])
         qs = selectors.refund_list(
             merchant=request.merchant,
             livemode=request.livemode,
@@ -60,12 +92,14 @@ class RefundListCreateView(MerchantAPIView):
 class RefundDetailView(MerchantAPIView):
     resource = "refunds"
 
-    @extend_schema(responses={200: ANY}, operation_id="refunds_retrieve")
+    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="refunds_retrieve")
     def get(self, request, refund_id: str):
         refund = selectors.refund_get(merchant=request.merchant, livemode=request.livemode, id=refund_id)
         return Response(refund_to_dict(refund))
 
-    @extend_schema(request=RefundUpdateInput, responses={200: ANY}, operation_id="refunds_update")
+    @extend_schema(
+        request=RefundUpdateInput, responses={200: ANY, **error_responses()}, operation_id="refunds_update"
+    )
     def post(self, request, refund_id: str):
         refund = selectors.refund_get(merchant=request.merchant, livemode=request.livemode, id=refund_id)
         data = _validated(RefundUpdateInput, request)
@@ -76,7 +110,16 @@ class RefundDetailView(MerchantAPIView):
 class RefundCancelView(MerchantAPIView):
     resource = "refunds"
 
-    @extend_schema(request=RefundCancelInput, responses={200: ANY}, operation_id="refunds_cancel")
+    @extend_schema(
+        request=RefundCancelInput,
+        responses={
+            200: ANY,
+            **error_responses(
+                RefundUnexpectedState, RefundNotCancelable, RefundCancelRefused, RefundCancelUnavailable
+            ),
+        },
+        operation_id="refunds_cancel",
+    )
     def post(self, request, refund_id: str):
         refund = selectors.refund_get(merchant=request.merchant, livemode=request.livemode, id=refund_id)
         data = _validated(RefundCancelInput, request)

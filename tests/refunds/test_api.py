@@ -1,26 +1,11 @@
 from datetime import timedelta
 
-import pytest
-from django.contrib.auth import get_user_model
-
 from apps.audit.models import AuditEntry
-from apps.audit.services import Actor
-from apps.connectors.models import Connector
-from apps.connectors.sandbox import SandboxAdapter
-from apps.core.errors import InvalidRequestError, StateConflictError
-from apps.intents.models import Charge, PaymentIntent
+from apps.intents.models import PaymentIntent
 from apps.refunds import services
 from apps.refunds.models import Refund
 from apps.webhooks.models import Event
 from tests.intents.helpers import pay
-
-
-@pytest.fixture
-def paid(api, card):
-    def build(number="4242424242424242", amount=5000):
-        return pay(api, card(number), amount=amount).json()
-
-    return build
 
 
 def refund(api, **body):
@@ -85,21 +70,6 @@ def test_refund_fails_asynchronously_for_5126(api, paid):
     assert PaymentIntent.objects.get(public_id=body["id"]).amount_refunded == 0
 
 
-def test_inbound_refund_event_applies_once(api, paid, merchant):
-    body = paid("4000000000005126")
-    data = refund(api, payment_intent=body["id"]).json()
-    re = Refund.objects.get(public_id=data["id"])
-    connector = Connector.objects.get(merchant=merchant, code="sandbox")
-    adapter = SandboxAdapter()
-    raw, headers = adapter.build_webhook(
-        type="refund.failed", gateway_reference=re.gateway_reference, amount=5000
-    )
-    event = adapter.parse_inbound_webhook(body=raw, headers=headers)
-    assert services.refund_apply_inbound_event(connector=connector, event=event) == "applied"
-    assert services.refund_apply_inbound_event(connector=connector, event=event) == "ignored"
-    assert Refund.objects.get(pk=re.pk).status == "failed"
-
-
 def test_cancel_a_pending_refund_at_the_provider(api, paid):
     body = paid("4000000000005126")
     data = refund(api, payment_intent=body["id"]).json()
@@ -116,59 +86,3 @@ def test_cancel_a_succeeded_refund_is_refused(api, paid):
     resp = api.post(f"/v1/refunds/{data['id']}/cancel", {}, format="json")
     assert resp.status_code == 400
     assert resp.json()["error"]["code"] == "refund_unexpected_state"
-
-
-@pytest.fixture
-def threshold(merchant):
-    merchant.settings.refund_approval_threshold = 1000
-    merchant.settings.save()
-
-
-@pytest.fixture
-def lead(db):
-    return get_user_model().objects.create_user("lead", password="x")
-
-
-def test_refund_above_threshold_waits_for_approval_then_is_sent(api, paid, threshold, lead):
-    body = paid()
-    small = refund(api, payment_intent=body["id"], amount=1000).json()
-    assert small["status"] == "succeeded"
-    big = refund(api, payment_intent=body["id"], amount=3000).json()
-    assert big["status"] == "requires_approval"
-    # it reserves the amount while it waits
-    assert refund(api, payment_intent=body["id"], amount=1001).json()["error"]["code"] == "amount_too_large"
-    with pytest.raises(InvalidRequestError):
-        services.refund_approve(refund_id=big["id"], actor=Actor.staff(lead), reason="")
-    done = services.refund_approve(
-        refund_id=big["id"], actor=Actor.staff(lead), reason="customer returned goods"
-    )
-    assert done.status == "succeeded"
-    assert done.decided_by == lead
-    entry = AuditEntry.objects.get(object_id=big["id"], action="refund.approved")
-    assert entry.reason == "customer returned goods" and entry.actor_label == "lead"
-    with pytest.raises(StateConflictError):
-        services.refund_reject(refund_id=big["id"], actor=Actor.staff(lead), reason="late")
-
-
-def test_rejected_refund_is_canceled_and_releases_the_amount(api, paid, threshold, lead):
-    body = paid()
-    big = refund(api, payment_intent=body["id"], amount=4000).json()
-    rejected = services.refund_reject(refund_id=big["id"], actor=Actor.staff(lead), reason="fraud suspicion")
-    assert rejected.status == "canceled" and rejected.failure_reason == "rejected"
-    assert refund(api, payment_intent=body["id"], amount=900).json()["status"] == "succeeded"
-    assert Charge.objects.get(public_id=body["latest_charge"]).amount_refunded == 900
-
-
-def test_cancel_while_waiting_for_approval(api, paid, threshold):
-    big = refund(api, payment_intent=paid()["id"], amount=4000).json()
-    resp = api.post(f"/v1/refunds/{big['id']}/cancel", {}, format="json")
-    assert resp.json()["status"] == "canceled"
-
-
-def test_refund_provider_outage_is_retried_by_the_janitor(api, card):
-    body = pay(api, card(), metadata={"sandbox_fault": "refund:http_503"}).json()
-    data = refund(api, payment_intent=body["id"]).json()
-    assert data["status"] == "pending"
-    PaymentIntent.objects.filter(public_id=body["id"]).update(metadata={})
-    assert services.refunds_recheck(older_than=timedelta(0)) == 1
-    assert Refund.objects.get(public_id=data["id"]).status == "succeeded"

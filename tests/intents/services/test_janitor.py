@@ -5,9 +5,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from apps.connectors.models import Connector
-from apps.connectors.sandbox import SandboxAdapter
 from apps.intents import services, tasks
 from apps.intents.models import Charge, PaymentIntent
+from apps.intents.services.confirm import begin_attempt
 from apps.webhooks.models import Event
 from tests.intents.helpers import pay
 
@@ -46,14 +46,14 @@ def test_attempt_left_submitting_by_a_crash(api, card, merchant):
     from apps.audit.services import Actor
 
     with transaction.atomic():
-        charge = services._begin_attempt(
+        charge = begin_attempt(
             intent, actor=Actor.system("t"), pm=intent.payment_method, pmd_type="",
             connector=Connector.objects.get_or_create(merchant=merchant, livemode=False, code="sandbox",
                                                       is_default=True, defaults={"name": "Sandbox"})[0],
         )  # fmt: skip
     assert Charge.objects.get(pk=charge.pk).status == "submitting"
     Charge.objects.filter(pk=charge.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
-    tasks.recheck_attempts()
+    tasks.recheck_attempts_task()
     assert PaymentIntent.objects.get(pk=intent.pk).status == "requires_payment_method"
 
 
@@ -98,26 +98,10 @@ def test_expired_authorizations_are_canceled_by_the_beat_task(api, card):
     Charge.objects.filter(public_id=body["latest_charge"]).update(
         authorization_expires_at=timezone.now() - timedelta(seconds=1)
     )
-    tasks.expire_authorizations()
+    tasks.expire_authorizations_task()
     expired = api.get(f"/v1/payment_intents/{body['id']}").json()
     assert (expired["status"], expired["cancellation_reason"]) == ("canceled", "automatic")
     assert api.get(f"/v1/payment_intents/{fresh['id']}").json()["status"] == "requires_capture"
     assert Event.objects.filter(type="charge.expired").count() == 1
     resp = api.post(f"/v1/payment_intents/{body['id']}/capture", {}, format="json")
     assert resp.json()["error"]["code"] == "payment_intent_unexpected_state"
-
-
-def test_inbound_charge_event_resolves_an_unknown_attempt(api, card, merchant):
-    body = pay(api, card(), metadata={"sandbox_fault": "timeout_after_processing"}).json()
-    charge = Charge.objects.get(public_id=body["latest_charge"])
-    adapter = SandboxAdapter()
-    record = adapter.store.get(charge.provider_key)
-    raw, headers = adapter.build_webhook(
-        type="charge.succeeded", gateway_reference=record.reference, amount=2000
-    )
-    event = adapter.parse_inbound_webhook(body=raw, headers=headers)
-    Charge.objects.filter(pk=charge.pk).update(gateway_reference=record.reference)
-    connector = Connector.objects.get(merchant=merchant, code="sandbox")
-    assert services.charge_apply_inbound_event(connector=connector, event=event) == "applied"
-    assert services.charge_apply_inbound_event(connector=connector, event=event) == "ignored"
-    assert PaymentIntent.objects.get(public_id=body["id"]).status == "succeeded"

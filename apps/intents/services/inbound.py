@@ -1,0 +1,49 @@
+"""Verified provider events about charges (registered with apps.connectors.inbound in IntentsConfig)."""
+
+from __future__ import annotations
+
+from apps.audit.services import Actor
+from apps.connectors.base import Approved, Declined
+
+from ..models import Charge, PaymentIntent
+from .common import OPEN_ATTEMPT
+from .outcomes import charge_record_authorization
+
+
+def charge_apply_inbound_event(*, connector, event) -> str:
+    """Maps a verified provider event about a charge to our state. Returns what happened:
+    ``applied``, ``ignored`` (already in that state / replay) or ``unknown_reference``."""
+    charge = (
+        Charge.objects.filter(connector=connector, gateway_reference=event.gateway_reference)
+        .select_related("payment_intent")
+        .order_by("-id")
+        .first()
+    )
+    if charge is None:
+        return "unknown_reference"
+    actor = Actor.system(f"connector:{connector.code}")
+    intent = charge.payment_intent
+    capture = intent.capture_method == PaymentIntent.CaptureMethod.AUTOMATIC
+    if event.type in ("charge.succeeded", "charge.authorized"):
+        result = Approved(gateway_reference=event.gateway_reference, amount=event.amount)
+    elif event.type == "charge.failed":
+        data = event.data or {}
+        result = Declined(
+            decline_code=str(data.get("decline_code", "generic_decline")),
+            network_code=str(data.get("network_code", "05")),
+            message=str(data.get("message", "Your card was declined.")),
+            gateway_reference=event.gateway_reference,
+        )
+    else:
+        return "ignored"
+    if charge.status not in OPEN_ATTEMPT:
+        return "ignored"
+    charge_record_authorization(
+        intent_id=intent.pk,
+        charge_id=charge.pk,
+        result=result,
+        actor=actor,
+        capture=capture,
+        raise_errors=False,
+    )
+    return "applied"

@@ -1,0 +1,149 @@
+"""Checks of an intent's amount, payment method and customer, and what a charge copies from its
+payment method; the provider request built for an attempt (the card read from the vault)."""
+
+from __future__ import annotations
+
+from apps.audit.services import Actor
+from apps.connectors.base import PaymentRequest
+from apps.core.currencies import validate_amount
+from apps.core.errors import ApplicationError
+from apps.ledger.splits import validate_split_rule
+from apps.merchants.selectors import merchant_settings_get
+from apps.vault.payloads import payment_method_to_dict
+from apps.vault.selectors import customer_get, payment_method_for_payment
+from apps.vault.services import vault_detokenize
+
+from ..errors import (
+    AmountAboveMaximum,
+    AmountNotPositive,
+    CustomerMissing,
+    PaymentMethodCustomerMismatch,
+    PaymentMethodDeleted,
+    PaymentMethodIncompatible,
+    PaymentMethodMissing,
+    PaymentMethodTypeInvalid,
+)
+from ..models import Charge, PaymentIntent
+from .common import CARD_LIKE_TYPES, REDIRECT_PAYMENT_METHOD_TYPES
+
+
+def payment_method_find(*, merchant, livemode: bool, id: str, param: str = "payment_method"):
+    try:
+        pm = payment_method_for_payment(merchant=merchant, livemode=livemode, id=id)
+    except ApplicationError as exc:
+        raise PaymentMethodMissing(id=id, param=param) from exc
+    if getattr(pm, "deleted_at", None) is not None:
+        raise PaymentMethodDeleted(id=id, param=param)
+    return pm
+
+
+def customer_find(*, merchant, livemode: bool, id: str):
+    try:
+        return customer_get(merchant=merchant, livemode=livemode, id=id)
+    except ApplicationError as exc:
+        raise CustomerMissing(id=id) from exc
+
+
+def payment_method_snapshot(pm) -> tuple[str, dict, str]:
+    """(type, payment_method_details, last4) copied onto the charge; never the number."""
+    data = payment_method_to_dict(pm)
+    pm_type = data.get("type") or "card"
+    details = {"type": pm_type}
+    sub = data.get(pm_type)
+    if isinstance(sub, dict):
+        details[pm_type] = {k: v for k, v in sub.items() if k not in ("checks", "number", "cvc")}
+    last4 = (sub or {}).get("last4", "") if isinstance(sub, dict) else ""
+    return pm_type, details, last4 or ""
+
+
+def validate_intent_amount(
+    *, amount: int, currency: str, merchant, merchant_settings, param="amount"
+) -> None:
+    if amount <= 0:
+        raise AmountNotPositive(param=param)
+    validate_amount(amount, currency, param=param)
+    limit = merchant_settings.max_authorization_amount
+    if limit and currency == merchant.default_currency and amount > limit:
+        raise AmountAboveMaximum(limit=limit, param=param)
+
+
+def validate_split(split: list[dict] | None) -> list[dict] | None:
+    """The ledger's split rule (apps.ledger.splits): account types SystemOwner / ServiceOwner /
+    Partner (aliases accepted, stored canonical), `percentage_bp` or `percentage` per entry, the
+    percentages summing to 100%. Stored as [{account_type, account_id, percentage_bp}], the shape
+    the ledger's capture posting reads. None means no split."""
+    if split is None:
+        return None
+    return validate_split_rule(split, param="split")
+
+
+def validate_types(types: list[str], merchant_settings) -> list[str]:
+    allowed = set(merchant_settings.allowed_payment_method_types or [])
+    supported = CARD_LIKE_TYPES | REDIRECT_PAYMENT_METHOD_TYPES
+    for index, pm_type in enumerate(types):
+        if pm_type not in supported or (allowed and pm_type not in allowed):
+            raise PaymentMethodTypeInvalid(pm_type=pm_type, param=f"payment_method_types[{index}]")
+    return list(dict.fromkeys(types))
+
+
+def check_payment_method_fits(pm, *, types: list[str], customer) -> str:
+    pm_type = getattr(pm, "type", "card") or "card"
+    if pm_type not in types:
+        raise PaymentMethodIncompatible(pm_type=pm_type)
+    pm_customer_id = getattr(pm, "customer_id", None)
+    if pm_customer_id and (customer is None or pm_customer_id != customer.pk):
+        raise PaymentMethodCustomerMismatch()
+    return pm_type
+
+
+# --- the provider request -------------------------------------------------------------------
+
+
+def _three_ds_policy(intent: PaymentIntent, merchant_settings) -> str:
+    if intent.request_three_d_secure in ("any", "challenge"):
+        return "always"
+    policy = getattr(merchant_settings, "three_ds_policy", "automatic") or "automatic"
+    return policy
+
+
+def payment_request(
+    intent: PaymentIntent, charge: Charge, *, card=None, merchant_settings=None
+) -> PaymentRequest:
+    billing = None
+    if charge.payment_method_id and intent.payment_method_id == charge.payment_method_id:
+        billing = getattr(intent.payment_method, "billing_details", None)
+    if merchant_settings is None:
+        merchant_settings = merchant_settings_get(intent.merchant)
+    return PaymentRequest(
+        idempotency_key=charge.provider_key,
+        amount=charge.amount,
+        currency=charge.currency,
+        payment_method_type=charge.payment_method_type,
+        card=card,
+        capture=intent.capture_method == PaymentIntent.CaptureMethod.AUTOMATIC,
+        off_session=intent.off_session,
+        three_ds=_three_ds_policy(intent, merchant_settings),
+        billing_details=billing if isinstance(billing, dict) else None,
+        return_url=intent.return_url,
+        description=intent.description,
+        statement_descriptor=intent.statement_descriptor,
+        metadata=intent.metadata or {},
+        reference=charge.public_id,
+        merchant_reference=intent.merchant.public_id,
+    )
+
+
+def needs_card(charge: Charge) -> bool:
+    return charge.payment_method_type == "card" and charge.payment_method_id is not None
+
+
+def card_for(charge: Charge, actor: Actor, purpose: str, *, audited: bool = False):
+    if not needs_card(charge):
+        return None
+    return vault_detokenize(
+        payment_method=charge.payment_method, purpose=purpose, actor=actor, audited=audited
+    )
+
+
+def authorize_purpose(charge: Charge) -> str:
+    return f"authorize {charge.public_id}"
