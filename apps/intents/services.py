@@ -62,9 +62,9 @@ UPDATABLE_BEFORE_CONFIRMATION = {S.REQUIRES_PAYMENT_METHOD, S.REQUIRES_CONFIRMAT
 
 def ledger_hooks():
     """apps.ledger.hooks when the ledger app provides it (issue 5), else None."""
-    if importlib.util.find_spec("apps.ledger.hooks") is None:
+    if importlib.util.find_spec("apps.ledger.services") is None:
         return None
-    from apps.ledger import hooks
+    from apps.ledger import services as hooks
 
     return hooks
 

@@ -20,6 +20,7 @@ from apps.core.currencies import get_currency, validate_amount
 from apps.core.errors import InvalidRequestError, NotFoundError, StateConflictError
 from apps.core.ids import generate_id
 from apps.ledger import services as ledger
+from apps.ledger.selectors import ledger_available_balance
 from apps.vault import crypto
 from apps.vault.banks import validate_account_number, validate_iban, validate_routing_number
 from apps.vault.exceptions import BankValidationError
@@ -704,7 +705,7 @@ def payouts_run_scheduled(*, today: date | None = None) -> list[Payout]:
         for account in BankAccount.objects.filter(
             merchant=merchant, livemode=livemode, default_for_currency=True
         ).exclude(status=BankAccount.Status.DELETED):
-            available = ledger.ledger_available_balance(
+            available = ledger_available_balance(
                 merchant=merchant, livemode=livemode, currency=account.currency
             )
             if available <= 0 or available < schedule.minimum_amount:

@@ -31,9 +31,9 @@ SUB = Refund.Submission
 
 
 def _ledger_on_refund(refund: Refund) -> None:
-    if importlib.util.find_spec("apps.ledger.hooks") is None:
+    if importlib.util.find_spec("apps.ledger.services") is None:
         return
-    from apps.ledger import hooks
+    from apps.ledger import services as hooks
 
     if hasattr(hooks, "on_refund"):
         hooks.on_refund(refund=refund)

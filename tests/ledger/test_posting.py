@@ -3,14 +3,8 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
 from apps.ledger.models import Account, JournalEntry, Posting
-from apps.ledger.selectors import balance_get
-from apps.ledger.services import (
-    ledger_check_invariants,
-    ledger_post_capture,
-    ledger_post_refund,
-    ledger_snapshots_refresh,
-    merchant_balances,
-)
+from apps.ledger.selectors import balance_get, ledger_check_invariants, merchant_balances
+from apps.ledger.services import ledger_post_capture, ledger_post_refund, ledger_snapshots_refresh
 
 
 def capture(merchant, charge_id="ch_1", amount=10_000, currency="USD", **kw):
@@ -76,7 +70,7 @@ def test_refund_debits_available_then_pending_then_debt(merchant, settle):
 
 
 def test_refund_beyond_capture_is_refused(merchant):
-    from apps.ledger.services import LedgerError
+    from apps.ledger.errors import LedgerError
 
     capture(merchant, "ch_x", 1_000)
     ledger_post_refund(refund_id="re_a", charge_id="ch_x", amount=600)

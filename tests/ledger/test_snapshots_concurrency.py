@@ -7,12 +7,8 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from apps.ledger.models import Posting
-from apps.ledger.services import (
-    ledger_check_invariants,
-    ledger_post_capture,
-    ledger_snapshots_refresh,
-    merchant_balances,
-)
+from apps.ledger.selectors import ledger_check_invariants, merchant_balances
+from apps.ledger.services import ledger_post_capture, ledger_snapshots_refresh
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,13 +5,14 @@ import pytest
 from django.utils import timezone
 
 from apps.core.errors import InvalidRequestError
-from apps.ledger.fx import convert, exchange_rate_record, exchange_rates_import_csv
+from apps.ledger.fx import convert
 from apps.ledger.models import Account, CaptureRecord, FeeSchedule, Posting
+from apps.ledger.selectors import ledger_check_invariants, merchant_balances
 from apps.ledger.services import (
-    ledger_check_invariants,
+    exchange_rate_record,
+    exchange_rates_import_csv,
     ledger_post_capture,
     ledger_post_refund,
-    merchant_balances,
 )
 from apps.ledger.splits import allocate, split_amounts, validate_split_rule
 

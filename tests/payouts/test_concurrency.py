@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from apps.core.errors import StateConflictError
-from apps.ledger.services import ledger_available_balance, ledger_check_invariants
+from apps.ledger.selectors import ledger_available_balance, ledger_check_invariants
 from apps.payouts import services
 from apps.payouts.models import Payout
 

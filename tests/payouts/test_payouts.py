@@ -4,7 +4,7 @@ from django.utils import timezone
 from apps.audit.models import AuditEntry
 from apps.core.errors import InvalidRequestError, StateConflictError
 from apps.ledger.models import BalanceTransaction
-from apps.ledger.services import ledger_available_balance, ledger_check_invariants
+from apps.ledger.selectors import ledger_available_balance, ledger_check_invariants
 from apps.payouts import services
 from apps.payouts.models import BankAccount, Payout
 from apps.webhooks.models import Event

@@ -8,6 +8,7 @@ from apps.core.errors import InvalidRequestError
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.ledger import selectors
 from apps.ledger.models import BalanceTransaction
+from apps.ledger.payloads import balance_payload, balance_transaction_payload
 
 AMOUNTS = serializers.ListField(child=serializers.DictField())
 BALANCE = inline_serializer(
@@ -51,7 +52,7 @@ class BalanceView(MerchantAPIView):
         summary="Available, pending and reserved balance per currency",
     )
     def get(self, request):
-        return Response(selectors.balance_to_dict(merchant=request.merchant, livemode=request.livemode))
+        return Response(balance_payload(merchant=request.merchant, livemode=request.livemode))
 
 
 class BalanceTransactionListView(MerchantAPIView):
@@ -88,7 +89,7 @@ class BalanceTransactionListView(MerchantAPIView):
             filters={k: params.get(k) for k in ("type", "payout", "currency", "source")},
         )
         qs = created_filter(qs, request)
-        return stripe_list(request, qs, selectors.balance_transaction_to_dict)
+        return stripe_list(request, qs, balance_transaction_payload)
 
 
 class BalanceTransactionDetailView(MerchantAPIView):
@@ -96,7 +97,7 @@ class BalanceTransactionDetailView(MerchantAPIView):
 
     @extend_schema(operation_id="balance_transactions_retrieve", responses={200: TXN, 404: ERRORS[400]})
     def get(self, request, txn_id: str):
-        txn = selectors.balance_transaction_get(
+        balance_transaction = selectors.balance_transaction_get(
             merchant=request.merchant, livemode=request.livemode, id=txn_id
         )
-        return Response(selectors.balance_transaction_to_dict(txn))
+        return Response(balance_transaction_payload(balance_transaction))

@@ -1,14 +1,20 @@
-"""Entry points the intents and refunds apps call inside their capture / refund-succeeded
-transactions (imported lazily, only if this module exists)."""
+"""The ledger side of the payment lifecycle: intents and refunds call these inside their
+capture / refund-succeeded transactions, with their own objects."""
 
-from .services import capture_fx_dict, ledger_post_capture, ledger_post_refund
+from __future__ import annotations
+
+from ..models import CaptureRecord
+from ..payloads import capture_fx_payload
+from ..splits import canonical_account_type
+from .captures import ledger_post_capture
+from .refunds import ledger_post_refund
 
 
 def _payment_method_type(charge) -> str:
     return getattr(charge, "payment_method_type", "") or "card"
 
 
-def on_capture(
+def ledger_record_capture(
     *,
     charge,
     persist: bool = True,
@@ -35,7 +41,7 @@ def on_capture(
         currency=charge.currency,
         connector_code=charge.connector.code,
         payment_method_type=_payment_method_type(charge),
-        split=_clean_split(split),
+        split=_split_clean(split),
         payment_intent_id=getattr(intent, "public_id", "") if intent is not None else "",
         captured_at=getattr(charge, "captured_at", None),
         settlement_delay_days=settlement_delay_days,
@@ -49,7 +55,7 @@ def on_capture(
             result.fee_details
             or (result.balance_transaction.fee_details if result.balance_transaction else []),
         ),
-        ("fx", capture_fx_dict(result.record)),
+        ("fx", capture_fx_payload(result.record)),
     ):
         if hasattr(charge, name):
             setattr(charge, name, value)
@@ -62,12 +68,12 @@ def on_capture(
             type(intent).objects.filter(pk=intent.pk).update(split=result.split)
 
 
-def _clean_split(split) -> list[dict] | None:
+def _split_clean(split) -> list[dict] | None:
     if not split:
         return None
     return [
         {
-            "account_type": _canonical_type(entry.get("account_type")),
+            "account_type": canonical_account_type(entry.get("account_type")),
             "account_id": str(entry.get("account_id")),
             "percentage_bp": int(entry.get("percentage_bp")),
         }
@@ -75,27 +81,15 @@ def _clean_split(split) -> list[dict] | None:
     ]
 
 
-def _canonical_type(value) -> str:
-    from .splits import _ALIASES
-
-    return _ALIASES.get(str(value).lower(), "Partner")
-
-
-def on_refund(*, refund) -> None:
+def ledger_record_refund(*, refund) -> None:
     """Posts a succeeded refund. A capture the ledger never saw (captured before the ledger
     existed) is posted first, so the books stay complete."""
     charge = refund.charge
-    if not _capture_posted(charge.public_id):
-        on_capture(charge=charge)
+    if not CaptureRecord.objects.filter(charge_id=charge.public_id).exists():
+        ledger_record_capture(charge=charge)
     ledger_post_refund(
         refund_id=refund.public_id,
         charge_id=charge.public_id,
         amount=refund.amount,
         refunded_at=getattr(refund, "succeeded_at", None),
     )
-
-
-def _capture_posted(charge_id: str) -> bool:
-    from .models import CaptureRecord
-
-    return CaptureRecord.objects.filter(charge_id=charge_id).exists()
