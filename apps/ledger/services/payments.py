@@ -10,10 +10,6 @@ from .captures import ledger_post_capture
 from .refunds import ledger_post_refund
 
 
-def _payment_method_type(charge) -> str:
-    return getattr(charge, "payment_method_type", "") or "card"
-
-
 def ledger_record_capture(
     *,
     charge,
@@ -30,39 +26,31 @@ def ledger_record_capture(
     `first_capture=True`: the caller holds the charge row lock and is moving it to succeeded, so
     no capture can have been posted yet; the idempotency pre-check is skipped (the unique
     `CaptureRecord.charge_id` and `JournalEntry.idempotency_key` still refuse a double posting)."""
-    amount = getattr(charge, "amount_captured", None) or charge.amount
-    intent = getattr(charge, "payment_intent", None)
-    split = getattr(intent, "split", None) if intent is not None else None
+    intent = charge.payment_intent
     result = ledger_post_capture(
         merchant=charge.merchant,
         livemode=charge.livemode,
         charge_id=charge.public_id,
-        amount=amount,
+        amount=charge.amount_captured or charge.amount,
         currency=charge.currency,
         connector_code=charge.connector.code,
-        payment_method_type=_payment_method_type(charge),
-        split=_split_clean(split),
-        payment_intent_id=getattr(intent, "public_id", "") if intent is not None else "",
-        captured_at=getattr(charge, "captured_at", None),
+        payment_method_type=charge.payment_method_type or "card",
+        split=_split_clean(intent.split),
+        payment_intent_id=intent.public_id,
+        captured_at=charge.captured_at,
         settlement_delay_days=settlement_delay_days,
         check_existing=not first_capture,
     )
-    updates = []
-    for name, value in (
-        ("application_fee_amount", result.application_fee_amount),
-        (
-            "fee_details",
-            result.fee_details
-            or (result.balance_transaction.fee_details if result.balance_transaction else []),
-        ),
-        ("fx", capture_fx_payload(result.record)),
-    ):
-        if hasattr(charge, name):
-            setattr(charge, name, value)
-            updates.append(name)
-    if updates and persist:
-        type(charge).objects.filter(pk=charge.pk).update(**{name: getattr(charge, name) for name in updates})
-    if intent is not None and result.split and hasattr(intent, "split"):
+    charge.application_fee_amount = result.application_fee_amount
+    charge.fee_details = result.fee_details or (
+        result.balance_transaction.fee_details if result.balance_transaction else []
+    )
+    charge.fx = capture_fx_payload(result.record)
+    if persist:
+        type(charge).objects.filter(pk=charge.pk).update(
+            application_fee_amount=charge.application_fee_amount, fee_details=charge.fee_details, fx=charge.fx
+        )
+    if result.split:
         intent.split = result.split
         if persist:
             type(intent).objects.filter(pk=intent.pk).update(split=result.split)
@@ -91,5 +79,5 @@ def ledger_record_refund(*, refund) -> None:
         refund_id=refund.public_id,
         charge_id=charge.public_id,
         amount=refund.amount,
-        refunded_at=getattr(refund, "succeeded_at", None),
+        refunded_at=refund.succeeded_at,
     )
