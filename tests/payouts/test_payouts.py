@@ -156,8 +156,8 @@ def test_weekly_and_monthly_schedules_are_due_on_their_anchor():
     from apps.payouts.models import PayoutSchedule
 
     weekly = PayoutSchedule(interval="weekly", weekly_anchor="friday")
-    assert services.schedule_is_due(weekly, date(2026, 3, 6))  # a Friday
-    assert not services.schedule_is_due(weekly, date(2026, 3, 5))
+    assert services.payout_schedule_is_due(weekly, date(2026, 3, 6))  # a Friday
+    assert not services.payout_schedule_is_due(weekly, date(2026, 3, 5))
     monthly = PayoutSchedule(interval="monthly", monthly_anchor=31)
-    assert services.schedule_is_due(monthly, date(2026, 2, 28))  # short month: last day
-    assert not services.schedule_is_due(PayoutSchedule(interval="manual"), date(2026, 2, 28))
+    assert services.payout_schedule_is_due(monthly, date(2026, 2, 28))  # short month: last day
+    assert not services.payout_schedule_is_due(PayoutSchedule(interval="manual"), date(2026, 2, 28))
