@@ -20,7 +20,7 @@ from ..models import Account, BalanceTransaction, CaptureRecord, JournalEntry
 from ..payloads import capture_fx_payload
 from ..selectors import exchange_rate_find, fee_compute
 from ..splits import split_amounts
-from .booking import BalanceLine, Leg, _book
+from .booking import BalanceLine, Booking, Leg, _book
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +129,79 @@ def _capture_fee_details(fee: int, shares: list[dict], currency: str) -> list[di
     return details
 
 
+@dataclass(frozen=True)
+class _Allocation:
+    fee: int
+    shares: list[dict]
+    merchant_net: int
+    fee_details: list[dict]
+
+
+def _capture_allocation(
+    *, merchant, conversion: _Conversion, payment_method_type: str, split: list[dict] | None
+) -> _Allocation:
+    """The processing fee, the split shares of what is left and the merchant's own part."""
+    currency, amount = conversion.settlement_currency, conversion.settlement_amount
+    fee, _ = fee_compute(
+        merchant=merchant, currency=currency, payment_method_type=payment_method_type, amount=amount
+    )
+    net = amount - fee
+    shares = split_amounts(net, split) if split else []
+    merchant_net = net - sum(s["amount"] for s in shares if s["account_type"] != "ServiceOwner")
+    return _Allocation(fee, shares, merchant_net, _capture_fee_details(fee, shares, currency))
+
+
+def _capture_book(
+    *,
+    merchant,
+    livemode: bool,
+    charge_id: str,
+    amount: int,
+    currency: str,
+    connector_code: str,
+    payment_method_type: str,
+    conversion: _Conversion,
+    allocation: _Allocation,
+    captured_at: datetime,
+    settlement_delay_days: int,
+    description: str,
+) -> Booking:
+    legs = _capture_legs(
+        merchant=merchant,
+        livemode=livemode,
+        connector_code=connector_code,
+        amount=amount,
+        currency=currency,
+        conversion=conversion,
+        fee=allocation.fee,
+        shares=allocation.shares,
+    )
+    card_like = payment_method_type in CARD_LIKE
+    return _book(
+        kind=JournalEntry.Kind.CAPTURE,
+        merchant=merchant,
+        livemode=livemode,
+        currency=conversion.settlement_currency,
+        merchant_amount=allocation.merchant_net,
+        new_funds=True,
+        legs=legs,
+        source_type="charge",
+        source_id=charge_id,
+        idempotency_key=f"capture:{charge_id}",
+        description=description or f"Capture {charge_id}",
+        effective_at=captured_at,
+        line=BalanceLine(
+            type=BalanceTransaction.Type.CHARGE if card_like else BalanceTransaction.Type.PAYMENT,
+            amount=conversion.settlement_amount,
+            net=allocation.merchant_net,
+            fee_details=allocation.fee_details,
+            exchange_rate=format(conversion.rate.normalize(), "f") if conversion.rate is not None else "",
+            description=description,
+            available_on=captured_at + timedelta(days=settlement_delay_days),
+        ),
+    )
+
+
 def ledger_post_capture(
     *,
     merchant,
@@ -160,53 +233,24 @@ def ledger_post_capture(
     conversion = _capture_conversion(
         merchant=merchant, charge_id=charge_id, amount=amount, currency=currency, at=captured_at
     )
-    settlement_currency, settlement_amount = conversion.settlement_currency, conversion.settlement_amount
-    fee, _ = fee_compute(
-        merchant=merchant,
-        currency=settlement_currency,
-        payment_method_type=payment_method_type,
-        amount=settlement_amount,
+    allocation = _capture_allocation(
+        merchant=merchant, conversion=conversion, payment_method_type=payment_method_type, split=split
     )
-    net = settlement_amount - fee
-    shares = split_amounts(net, split) if split else []
-    merchant_net = net - sum(s["amount"] for s in shares if s["account_type"] != "ServiceOwner")
-    fee_details = _capture_fee_details(fee, shares, settlement_currency)
     if settlement_delay_days is None:
         settlement_delay_days = merchant_settings_get(merchant).settlement_delay_days
-    rate = conversion.rate
-    booking = _book(
-        kind=JournalEntry.Kind.CAPTURE,
+    booking = _capture_book(
         merchant=merchant,
         livemode=livemode,
-        currency=settlement_currency,
-        merchant_amount=merchant_net,
-        new_funds=True,
-        legs=_capture_legs(
-            merchant=merchant,
-            livemode=livemode,
-            connector_code=connector_code,
-            amount=amount,
-            currency=currency,
-            conversion=conversion,
-            fee=fee,
-            shares=shares,
-        ),
-        source_type="charge",
-        source_id=charge_id,
-        idempotency_key=f"capture:{charge_id}",
-        description=description or f"Capture {charge_id}",
-        effective_at=captured_at,
-        line=BalanceLine(
-            type=BalanceTransaction.Type.CHARGE
-            if payment_method_type in CARD_LIKE
-            else BalanceTransaction.Type.PAYMENT,
-            amount=settlement_amount,
-            net=merchant_net,
-            fee_details=fee_details,
-            exchange_rate=format(rate.normalize(), "f") if rate is not None else "",
-            description=description,
-            available_on=captured_at + timedelta(days=settlement_delay_days),
-        ),
+        charge_id=charge_id,
+        amount=amount,
+        currency=currency,
+        connector_code=connector_code,
+        payment_method_type=payment_method_type,
+        conversion=conversion,
+        allocation=allocation,
+        captured_at=captured_at,
+        settlement_delay_days=settlement_delay_days,
+        description=description,
     )
     record = CaptureRecord.objects.create(
         merchant=merchant,
@@ -217,19 +261,19 @@ def ledger_post_capture(
         payment_method_type=payment_method_type,
         currency=currency,
         amount=amount,
-        settlement_currency=settlement_currency,
-        settlement_amount=settlement_amount,
+        settlement_currency=conversion.settlement_currency,
+        settlement_amount=conversion.settlement_amount,
         fx_status=conversion.status,
-        fx_rate=rate,
+        fx_rate=conversion.rate,
         fx_rate_as_of=conversion.rate_as_of,
-        fee=fee,
-        shares=shares,
-        merchant_net=merchant_net,
+        fee=allocation.fee,
+        shares=allocation.shares,
+        merchant_net=allocation.merchant_net,
     )
     return CaptureResult(
         record=record,
         entry=booking.entry,
         balance_transaction=booking.balance_transaction,
-        fee_details=fee_details,
-        split=shares or None,
+        fee_details=allocation.fee_details,
+        split=allocation.shares or None,
     )
