@@ -13,7 +13,8 @@ from apps.ledger.selectors import ledger_available_balance
 from apps.ledger.services import ledger_post_capture
 from apps.payouts import services as payouts
 from tests.admin.staff import staff_user
-from tests.payouts.conftest import ACTOR, fund, us_bank
+from tests.ledger.factories import fund
+from tests.payouts.factories import ACTOR, us_bank
 
 pytestmark = pytest.mark.django_db
 
