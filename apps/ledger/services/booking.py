@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..accounts import AccountRef, accounts_get_or_create, merchant_ref
@@ -74,18 +74,19 @@ def _post(
     if unbalanced:
         raise ValueError(f"unbalanced journal entry {kind}: {unbalanced}")
     live = [(ref, amount) for ref, amount in merged.values() if amount]
-    entry = JournalEntry.objects.create(
-        public_id=public_id,
-        kind=kind,
-        merchant=merchant,
-        livemode=livemode,
-        source_type=source_type,
-        source_id=source_id,
-        idempotency_key=idempotency_key,
-        description=description[:500],
-        effective_at=effective_at or timezone.now(),
-    )
-    _insert_postings(entry, live)
+    with transaction.atomic(savepoint=False):
+        entry = JournalEntry.objects.create(
+            public_id=public_id,
+            kind=kind,
+            merchant=merchant,
+            livemode=livemode,
+            source_type=source_type,
+            source_id=source_id,
+            idempotency_key=idempotency_key,
+            description=description[:500],
+            effective_at=effective_at or timezone.now(),
+        )
+        _insert_postings(entry, live)
     return entry
 
 
@@ -224,45 +225,47 @@ def _book(
     balance (see `_merchant_legs`; with `new_funds`, captures: `_new_funds_legs`). `guard` is
     called with the available balance under the lock and may refuse by raising. Then records the
     merchant's debt and, with a `line`, its balance transaction."""
-    pending_part = 0
-    if new_funds:
-        merchant_side, pending_part, state, available_after = _new_funds_legs(
-            merchant, livemode, currency, merchant_amount
-        )
-    else:
-        state = _balance_state_lock(merchant, livemode, currency)
-        balances = merchant_balances(merchant, livemode, currency)
-        if guard is not None:
-            guard(balances[Account.Kind.AVAILABLE])
-        merchant_side, available_after = _merchant_legs(
-            merchant, livemode, currency, merchant_amount, balances
-        )
-    entry = _post(
-        kind=kind,
-        merchant=merchant,
-        livemode=livemode,
-        legs=[*legs, *merchant_side],
-        source_type=source_type,
-        source_id=source_id,
-        idempotency_key=idempotency_key,
-        description=description,
-        effective_at=effective_at,
-        public_id=public_id,
-    )
-    if state is not None:
-        _debt_set(state, available_after)
-    balance_transaction = None
-    if line is not None:
-        balance_transaction = _balance_transaction_create(
+    # One unit even when the caller runs in autocommit: the database checks the zero sum at commit.
+    with transaction.atomic(savepoint=False):
+        pending_part = 0
+        if new_funds:
+            merchant_side, pending_part, state, available_after = _new_funds_legs(
+                merchant, livemode, currency, merchant_amount
+            )
+        else:
+            state = _balance_state_lock(merchant, livemode, currency)
+            balances = merchant_balances(merchant, livemode, currency)
+            if guard is not None:
+                guard(balances[Account.Kind.AVAILABLE])
+            merchant_side, available_after = _merchant_legs(
+                merchant, livemode, currency, merchant_amount, balances
+            )
+        entry = _post(
+            kind=kind,
             merchant=merchant,
             livemode=livemode,
-            entry=entry,
-            currency=currency,
-            line=line,
+            legs=[*legs, *merchant_side],
             source_type=source_type,
-            pending_amount=pending_part,
+            source_id=source_id,
+            idempotency_key=idempotency_key,
+            description=description,
+            effective_at=effective_at,
+            public_id=public_id,
         )
-    return Booking(entry=entry, balance_transaction=balance_transaction)
+        if state is not None:
+            _debt_set(state, available_after)
+        balance_transaction = None
+        if line is not None:
+            balance_transaction = _balance_transaction_create(
+                merchant=merchant,
+                livemode=livemode,
+                entry=entry,
+                currency=currency,
+                line=line,
+                source_type=source_type,
+                pending_amount=pending_part,
+            )
+        return Booking(entry=entry, balance_transaction=balance_transaction)
 
 
 def _balance_transaction_create(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from apps.merchants.selectors import merchant_settings_get
@@ -238,38 +239,39 @@ def ledger_post_capture(
     )
     if settlement_delay_days is None:
         settlement_delay_days = merchant_settings_get(merchant).settlement_delay_days
-    booking = _capture_book(
-        merchant=merchant,
-        livemode=livemode,
-        charge_id=charge_id,
-        amount=amount,
-        currency=currency,
-        connector_code=connector_code,
-        payment_method_type=payment_method_type,
-        conversion=conversion,
-        allocation=allocation,
-        captured_at=captured_at,
-        settlement_delay_days=settlement_delay_days,
-        description=description,
-    )
-    record = CaptureRecord.objects.create(
-        merchant=merchant,
-        livemode=livemode,
-        charge_id=charge_id,
-        payment_intent_id=payment_intent_id,
-        connector_code=connector_code,
-        payment_method_type=payment_method_type,
-        currency=currency,
-        amount=amount,
-        settlement_currency=conversion.settlement_currency,
-        settlement_amount=conversion.settlement_amount,
-        fx_status=conversion.status,
-        fx_rate=conversion.rate,
-        fx_rate_as_of=conversion.rate_as_of,
-        fee=allocation.fee,
-        shares=allocation.shares,
-        merchant_net=allocation.merchant_net,
-    )
+    with transaction.atomic(savepoint=False):  # the entry and its record, also in autocommit
+        booking = _capture_book(
+            merchant=merchant,
+            livemode=livemode,
+            charge_id=charge_id,
+            amount=amount,
+            currency=currency,
+            connector_code=connector_code,
+            payment_method_type=payment_method_type,
+            conversion=conversion,
+            allocation=allocation,
+            captured_at=captured_at,
+            settlement_delay_days=settlement_delay_days,
+            description=description,
+        )
+        record = CaptureRecord.objects.create(
+            merchant=merchant,
+            livemode=livemode,
+            charge_id=charge_id,
+            payment_intent_id=payment_intent_id,
+            connector_code=connector_code,
+            payment_method_type=payment_method_type,
+            currency=currency,
+            amount=amount,
+            settlement_currency=conversion.settlement_currency,
+            settlement_amount=conversion.settlement_amount,
+            fx_status=conversion.status,
+            fx_rate=conversion.rate,
+            fx_rate_as_of=conversion.rate_as_of,
+            fee=allocation.fee,
+            shares=allocation.shares,
+            merchant_net=allocation.merchant_net,
+        )
     return CaptureResult(
         record=record,
         entry=booking.entry,

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from apps.ledger.models import Account, CaptureRecord, FeeSchedule, JournalEntry
@@ -90,3 +91,16 @@ def test_missing_or_stale_rate_settles_in_the_original_currency_and_is_flagged(m
     assert result.fx["flagged_for_finance"] is True
     assert merchant_balances(merchant, False, "GBP")["pending"] == 1_000
     assert not Account.objects.filter(kind="fx").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_first_capture_of_a_new_merchant_in_autocommit_is_one_balanced_entry(merchant, other_merchant):
+    """Regression: outside any transaction the postings joined to existing accounts committed on
+    their own (the merchant's pending account did not exist yet), and the database refused the
+    half-entry. The entry, its postings and its record now commit together."""
+    capture(other_merchant, "ch_first", 100)  # the connector's clearing account exists, merchant's not
+    result = capture(merchant, "ch_autocommit", 100)
+    assert JournalEntry.objects.filter(idempotency_key="capture:ch_autocommit").count() == 1
+    assert result.record.charge_id == "ch_autocommit"
+    assert merchant_balances(merchant, False, "USD")["pending"] == 100
+    assert ledger_check_invariants() == []
