@@ -2,22 +2,11 @@
 
 from apps.core.errors import InvalidRequestError, StateConflictError
 
-
-class ParameterInvalid(InvalidRequestError):
-    code = "parameter_invalid"
-
-
-class ParameterInvalidInteger(InvalidRequestError):
-    code = "parameter_invalid_integer"
-
-
-class ParameterMissing(InvalidRequestError):
-    code = "parameter_missing"
-
-
-class ReasonMissing(ParameterMissing):
-    message = "A reason is required."
-    param = "reason"
+# One class per generic parameter code, shared with the ledger (the layer below).
+from apps.ledger.errors import ParameterInvalid as ParameterInvalid
+from apps.ledger.errors import ParameterInvalidInteger as ParameterInvalidInteger
+from apps.ledger.errors import ParameterMissing as ParameterMissing
+from apps.ledger.errors import ReasonMissing as ReasonMissing
 
 
 class BankAccountInvalid(InvalidRequestError):
