@@ -11,7 +11,7 @@ dropped at the end unless --keep) and prints:
    after a snapshot run, and with 1,000 postings after the snapshot (the steady state: the beat
    task rolls snapshots every minute);
 2. capture-path write cost: queries and ms per payment (create + confirm + automatic capture
-   through apps.intents services and the sandbox acquirer) with the ledger posting and without it,
+   through apps.intents services and the sandbox acquirer) with the ledger hook and without it,
    plus ledger_post_capture on its own;
 3. 16 concurrent writers (threads, one connection each) posting captures to ONE merchant vs.
    spread over 1,000 merchants: captures/s and the ratio (target >= 0.8).
@@ -20,6 +20,7 @@ dropped at the end unless --keep) and prints:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -152,8 +153,9 @@ def time_balance_reads(merchant, repeat: int = 30) -> tuple[float, float, dict]:
 
 
 def bench_balance(total: int) -> None:
+    from tests.factories.merchants import MerchantFactory
+
     from apps.ledger.services import ledger_post_capture, ledger_snapshots_refresh
-    from tests.merchants.factories import MerchantFactory
 
     merchant = MerchantFactory(name="Bench heavy")
     start = time.perf_counter()
@@ -211,27 +213,46 @@ class QueryCounter:
         return self._cm.__exit__(*exc)
 
 
+@contextlib.contextmanager
+def ledger_capture_disabled():
+    """Swaps every reference to the ledger's capture entry point (held by the ledger's services
+    package and by the intents modules that import it) for a no-op, so the same payment runs
+    without the ledger."""
+    from apps.ledger import services as ledger_services
+
+    real = ledger_services.ledger_record_capture
+    modules = [ledger_services] + [
+        module for name, module in list(sys.modules.items()) if name.startswith("apps.intents") and module
+    ]
+    patched = [
+        (module, attr) for module in modules for attr, value in list(vars(module).items()) if value is real
+    ]
+    for module, attr in patched:
+        setattr(module, attr, lambda **kwargs: None)
+    try:
+        yield
+    finally:
+        for module, attr in patched:
+            setattr(module, attr, real)
+
+
 def bench_capture_path(n: int) -> None:
     from django.db import connection
+    from tests.factories.merchants import MerchantFactory
 
     import apps.intents.services as intents
     from apps.audit.services import Actor
-    from apps.intents.services import outcomes
     from apps.ledger.services import ledger_post_capture
     from tests.intents.helpers import make_card
-    from tests.merchants.factories import MerchantFactory
 
     merchant = MerchantFactory(name="Bench capture path")
     actor = Actor.system("bench")
     card = make_card(merchant)
-    real_posting = outcomes.ledger_record_capture
 
-    def no_posting(**kwargs) -> None:
-        return None
-
-    def one(posting) -> tuple[float, int]:
-        outcomes.ledger_record_capture = posting
-        try:
+    def one(with_ledger: bool) -> tuple[float, int]:
+        with contextlib.ExitStack() as stack:
+            if not with_ledger:
+                stack.enter_context(ledger_capture_disabled())
             with QueryCounter(connection) as counter:
                 start = time.perf_counter()
                 intent = intents.payment_intent_create(
@@ -244,18 +265,16 @@ def bench_capture_path(n: int) -> None:
                     confirm=True,
                 )
                 elapsed = time.perf_counter() - start
-        finally:
-            outcomes.ledger_record_capture = real_posting
         assert intent.status == "succeeded", intent.status
         return elapsed, counter.count
 
     for _ in range(5):  # warm-up
-        one(real_posting)
+        one(True)
     # interleaved, so background load hits both variants alike
     samples: dict[str, list[tuple[float, int]]] = {"without": [], "with": []}
     for _ in range(n):
-        samples["without"].append(one(no_posting))
-        samples["with"].append(one(real_posting))
+        samples["without"].append(one(False))
+        samples["with"].append(one(True))
     medians = {}
     for label, rows in samples.items():
         t, q = statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)
@@ -291,10 +310,10 @@ def bench_capture_path(n: int) -> None:
 
 def bench_writers(writers: int, per_writer: int, rounds: int) -> None:
     from django.db import connection, transaction
+    from tests.factories.merchants import MerchantFactory
 
     from apps.ledger.services import ledger_post_capture
     from apps.merchants.models import Merchant
-    from tests.merchants.factories import MerchantFactory
 
     hot = MerchantFactory(name="Bench hot")
     spread = [MerchantFactory(name=f"Bench spread {i}") for i in range(1_000)]

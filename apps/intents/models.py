@@ -170,7 +170,7 @@ class Charge(TenantModel):
     captured_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
-    # Filled by the ledger (apps.ledger.hooks.on_capture) inside the capture transaction.
+    # Filled by the ledger (apps.ledger.services.ledger_record_capture) inside the capture transaction.
     application_fee_amount = models.BigIntegerField(null=True, blank=True)
     fee_details = models.JSONField(null=True, blank=True)
     fx = models.JSONField(null=True, blank=True)

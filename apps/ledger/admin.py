@@ -20,7 +20,6 @@ from apps.core.currencies import CURRENCIES
 from apps.core.errors import ApplicationError
 from apps.merchants.models import Merchant
 
-from . import fx
 from .accounts import with_balance
 from .models import (
     Account,
@@ -31,7 +30,12 @@ from .models import (
     JournalEntry,
     Posting,
 )
-from .services import ledger_adjustment_request
+from .services import (
+    exchange_rate_save,
+    exchange_rates_import_csv,
+    fee_schedule_save,
+    ledger_adjustment_request,
+)
 
 
 class ReadOnlyMixin:
@@ -288,16 +292,10 @@ class FeeScheduleAdmin(ConfigHistoryMixin, ModelAdmin):
         return money(obj.fixed_amount, obj.currency)
 
     def save_model(self, request, obj, form, change):
-        obj.currency = obj.currency.upper()
-        before = {name: form.initial.get(name) for name in form.changed_data} if change else None
-        super().save_model(request, obj, form, change)
-        audit_record(
+        fee_schedule_save(
+            schedule=obj,
             actor=Actor.staff(request.user),
-            action="fee_schedule.updated" if change else "fee_schedule.created",
-            merchant=obj.merchant,
-            obj=obj,
-            object_id=str(obj.pk),
-            before=before,
+            before={name: form.initial.get(name) for name in form.changed_data} if change else None,
             after={name: form.cleaned_data.get(name) for name in form.changed_data},
         )
 
@@ -318,16 +316,7 @@ class ExchangeRateAdmin(ModelAdmin):
     readonly_fields = ("source", "created_at")
 
     def save_model(self, request, obj, form, change):
-        obj.base, obj.quote = obj.base.upper(), obj.quote.upper()
-        obj.source = ExchangeRate.Source.MANUAL
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=Actor.staff(request.user),
-            action="exchange_rate.saved",
-            obj=obj,
-            object_id=str(obj.pk),
-            after={"base": obj.base, "quote": obj.quote, "rate": str(obj.rate), "as_of": obj.as_of},
-        )
+        exchange_rate_save(exchange_rate=obj, actor=Actor.staff(request.user))
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -347,7 +336,7 @@ class ExchangeRateAdmin(ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 text = form.cleaned_data["file"].read().decode("utf-8-sig")
-                count = fx.exchange_rates_import_csv(text)
+                count = exchange_rates_import_csv(text)
             except (ApplicationError, UnicodeDecodeError) as exc:
                 form.add_error("file", getattr(exc, "message", str(exc)))
             else:

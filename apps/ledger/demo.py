@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .fx import exchange_rate_record
 from .models import ExchangeRate, FeeSchedule
+from .services import exchange_rate_record
 
 ORDER = 10
 

@@ -12,7 +12,7 @@ fraction, ties to the earlier entry in the rule. The parts always sum to the who
 input always gives the same output.
 """
 
-from apps.core.errors import InvalidRequestError
+from .errors import ParameterInvalid, ParameterInvalidInteger, ParameterMissing, SplitPercentagesInvalid
 
 ACCOUNT_TYPES = {"SystemOwner", "ServiceOwner", "Partner"}
 _ALIASES = {t.lower(): t for t in ACCOUNT_TYPES} | {
@@ -24,50 +24,41 @@ TOTAL_BP = 10_000
 
 
 def validate_split_rule(value, *, param: str = "split") -> list[dict]:
-    """Cleans a split rule or raises InvalidRequestError naming the parameter.
+    """Cleans a split rule or raises a parameter error naming the parameter.
     Accepts `percentage_bp` (int basis points) or `percentage` (a number with up to 2 decimals,
     e.g. 33.33, or a string "33.33") per entry."""
     if not isinstance(value, list) or not value:
-        raise InvalidRequestError(
+        raise ParameterInvalid(
             "split must be a non-empty list of {account_type, account_id, percentage_bp}.",
-            code="parameter_invalid",
             param=param,
         )
     if len(value) > 20:
-        raise InvalidRequestError("A split has at most 20 entries.", code="parameter_invalid", param=param)
+        raise ParameterInvalid("A split has at most 20 entries.", param=param)
     clean: list[dict] = []
     total = 0
     for index, entry in enumerate(value):
         where = f"{param}[{index}]"
         if not isinstance(entry, dict):
-            raise InvalidRequestError(
-                "Each split entry must be an object.", code="parameter_invalid", param=where
-            )
+            raise ParameterInvalid("Each split entry must be an object.", param=where)
         raw_type = entry.get("account_type")
         account_type = _ALIASES.get(str(raw_type).lower()) if isinstance(raw_type, str) else None
         if account_type is None:
-            raise InvalidRequestError(
+            raise ParameterInvalid(
                 "account_type must be one of SystemOwner, ServiceOwner, Partner.",
-                code="parameter_invalid",
                 param=f"{where}[account_type]",
             )
         account_id = entry.get("account_id")
         if not isinstance(account_id, str) or not account_id.strip() or len(account_id) > 100:
-            raise InvalidRequestError(
+            error = ParameterMissing if not account_id else ParameterInvalid
+            raise error(
                 "account_id must be a non-empty string of at most 100 characters.",
-                code="parameter_missing" if not account_id else "parameter_invalid",
                 param=f"{where}[account_id]",
             )
         bp = _basis_points(entry, where)
         total += bp
         clean.append({"account_type": account_type, "account_id": account_id.strip(), "percentage_bp": bp})
     if total != TOTAL_BP:
-        raise InvalidRequestError(
-            f"Split percentages must total 100% (10000 basis points); they total {total / 100:g}% "
-            f"({total} basis points).",
-            code="split_percentages_invalid",
-            param=param,
-        )
+        raise SplitPercentagesInvalid(percent=f"{total / 100:g}", total=total, param=param)
     return clean
 
 
@@ -75,35 +66,36 @@ def _basis_points(entry: dict, where: str) -> int:
     if "percentage_bp" in entry:
         bp = entry["percentage_bp"]
         if isinstance(bp, bool) or not isinstance(bp, int) or not 0 < bp <= TOTAL_BP:
-            raise InvalidRequestError(
+            raise ParameterInvalidInteger(
                 "percentage_bp must be an integer from 1 to 10000 (basis points).",
-                code="parameter_invalid_integer",
                 param=f"{where}[percentage_bp]",
             )
         return bp
     raw = entry.get("percentage")
     if raw is None or isinstance(raw, bool):
-        raise InvalidRequestError(
+        raise ParameterMissing(
             "Each split entry needs percentage_bp (basis points).",
-            code="parameter_missing",
             param=f"{where}[percentage_bp]",
         )
     text = str(raw).strip()
     whole, _, frac = text.partition(".")
     if not whole.isdigit() or (frac and (not frac.isdigit() or len(frac.rstrip("0")) > 2)):
-        raise InvalidRequestError(
+        raise ParameterInvalid(
             "percentage must be a number with at most two decimals (e.g. 33.33).",
-            code="parameter_invalid",
             param=f"{where}[percentage]",
         )
     bp = int(whole) * 100 + int((frac + "00")[:2] or 0)
     if not 0 < bp <= TOTAL_BP:
-        raise InvalidRequestError(
+        raise ParameterInvalid(
             "percentage must be greater than 0 and at most 100.",
-            code="parameter_invalid",
             param=f"{where}[percentage]",
         )
     return bp
+
+
+def canonical_account_type(value) -> str:
+    """The account type a split entry names (aliases accepted); anything else is a Partner."""
+    return _ALIASES.get(str(value).lower(), "Partner")
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

@@ -7,8 +7,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from apps.audit.services import Actor
+from apps.ledger.services import ledger_settle_all_due
 
 from .models import BankAccount, Payout
+from .services import bank_account_create, payout_create
 
 ORDER = 60
 ACTOR = Actor.system("load_demo")
@@ -18,10 +20,6 @@ FAILING_ACCOUNT = ("110000000", "000111111116")
 
 
 def load(merchant, stdout) -> None:
-    from apps.ledger.services import ledger_settle_all_due
-
-    from .services import bank_account_create, payout_create
-
     if (
         Payout.objects.filter(merchant=merchant).exists()
         or BankAccount.objects.filter(merchant=merchant).exists()

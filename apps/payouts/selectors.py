@@ -1,6 +1,63 @@
-from django.db.models import Count, Sum
+"""Tenant-scoped reads of bank accounts and payouts."""
 
-from .models import Payout
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet, Sum
+
+from apps.core.errors import NotFoundError
+
+from .models import BankAccount, Payout
+
+
+def bank_account_get(*, merchant, livemode: bool, id: str, param: str = "id") -> BankAccount:
+    account = (
+        BankAccount.objects.filter(merchant=merchant, livemode=livemode, public_id=id)
+        .exclude(status=BankAccount.Status.DELETED)
+        .select_related("merchant")
+        .first()
+    )
+    if account is None:
+        raise NotFoundError("bank_account", id, param=param)
+    return account
+
+
+def bank_account_list(*, merchant, livemode: bool, currency: str = "") -> QuerySet:
+    qs = BankAccount.objects.filter(merchant=merchant, livemode=livemode).exclude(
+        status=BankAccount.Status.DELETED
+    )
+    if currency:
+        qs = qs.filter(currency=currency.upper())
+    return qs
+
+
+def bank_account_default(*, merchant, livemode: bool, currency: str) -> BankAccount | None:
+    return (
+        BankAccount.objects.filter(
+            merchant=merchant, livemode=livemode, currency=currency, default_for_currency=True
+        )
+        .exclude(status=BankAccount.Status.DELETED)
+        .first()
+    )
+
+
+def payout_get(*, merchant, livemode: bool, id: str) -> Payout:
+    payout = (
+        Payout.objects.filter(merchant=merchant, livemode=livemode, public_id=id)
+        .select_related("destination", "merchant")
+        .first()
+    )
+    if payout is None:
+        raise NotFoundError("payout", id)
+    return payout
+
+
+def payout_list(*, merchant, livemode: bool, status: str = "", destination: str = "") -> QuerySet:
+    qs = Payout.objects.filter(merchant=merchant, livemode=livemode).select_related("destination")
+    if status:
+        qs = qs.filter(status=status)
+    if destination:
+        qs = qs.filter(destination__public_id=destination)
+    return qs
 
 
 def payout_open_totals(*, merchant_id: int | None = None) -> list[dict]:

@@ -1,20 +1,24 @@
-"""Thin, idempotent tasks driving the sandbox bank and the payout schedules."""
+"""Thin, idempotent tasks driving the bank and the payout schedules; each imports its service in its body."""
 
 from celery import shared_task
 
-from . import services
 
-
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task
 def payouts_submit_due_task() -> int:
-    return services.payouts_submit_due()
+    from .services import payouts_submit_due
+
+    return payouts_submit_due()
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task
 def payouts_settle_due_task() -> int:
-    return services.payouts_settle_due()
+    from .services import payouts_settle_due
+
+    return payouts_settle_due()
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task
 def payouts_run_scheduled_task() -> int:
-    return len(services.payouts_run_scheduled())
+    from .services import payouts_run_scheduled
+
+    return len(payouts_run_scheduled())

@@ -1,18 +1,15 @@
-from apps.core.errors import StateConflictError
-
+from .errors import PayoutUnexpectedState
 from .models import Payout
 
-P = Payout.Status
-
 ALLOWED = {
-    P.PENDING: {P.IN_TRANSIT, P.CANCELED, P.FAILED},
-    P.IN_TRANSIT: {P.PAID, P.FAILED},
-    P.PAID: set(),
-    P.FAILED: set(),
-    P.CANCELED: set(),
+    Payout.Status.PENDING: {Payout.Status.IN_TRANSIT, Payout.Status.CANCELED, Payout.Status.FAILED},
+    Payout.Status.IN_TRANSIT: {Payout.Status.PAID, Payout.Status.FAILED},
+    Payout.Status.PAID: set(),
+    Payout.Status.FAILED: set(),
+    Payout.Status.CANCELED: set(),
 }
 
 
 def assert_transition(src: str, dst: str) -> None:
     if dst not in ALLOWED.get(src, set()):
-        raise StateConflictError(f"A payout cannot go from {src} to {dst}.", code="payout_unexpected_state")
+        raise PayoutUnexpectedState(src=src, dst=dst)

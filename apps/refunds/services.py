@@ -20,7 +20,7 @@ from apps.core.errors import NotFoundError
 from apps.intents.locks import charge_lock, payment_intent_lock
 from apps.intents.models import Charge, PaymentIntent
 from apps.intents.payloads import charge_to_dict
-from apps.ledger.hooks import on_refund as ledger_record_refund
+from apps.ledger.services import ledger_record_refund
 from apps.merchants.selectors import merchant_settings_get
 from apps.webhooks.services import event_record
 

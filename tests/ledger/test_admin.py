@@ -9,10 +9,12 @@ from apps.approvals.models import ApprovalRequest
 from apps.approvals.services import approval_request_decide
 from apps.audit.models import AuditEntry
 from apps.ledger.models import ExchangeRate, JournalEntry
-from apps.ledger.services import ledger_available_balance, ledger_post_capture
+from apps.ledger.selectors import ledger_available_balance
+from apps.ledger.services import ledger_post_capture
 from apps.payouts import services as payouts
 from tests.admin.staff import staff_user
-from tests.payouts.conftest import ACTOR, fund, us_bank
+from tests.ledger.factories import fund
+from tests.payouts.factories import ACTOR, us_bank
 
 pytestmark = pytest.mark.django_db
 

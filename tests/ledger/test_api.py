@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from apps.intents.models import Charge, PaymentIntent
 from apps.ledger.models import FeeSchedule, JournalEntry
-from apps.ledger.services import ledger_check_invariants, ledger_post_capture, ledger_settle_due
+from apps.ledger.selectors import ledger_check_invariants
+from apps.ledger.services import ledger_post_capture, ledger_settle_due
 from apps.webhooks.models import Event
 from tests.intents.helpers import make_card, pay
 

@@ -24,18 +24,17 @@ from hypothesis.stateful import (
 from apps.audit.services import Actor
 from apps.core.errors import StateConflictError
 from apps.core.ids import generate_id
-from apps.ledger.fx import exchange_rate_record
 from apps.ledger.models import Account, BalanceTransaction, MerchantBalanceState, Posting
+from apps.ledger.selectors import ledger_check_invariants, merchant_balances
 from apps.ledger.services import (
+    exchange_rate_record,
     ledger_adjustment_post,
-    ledger_check_invariants,
     ledger_post_capture,
     ledger_post_dispute_debit,
     ledger_post_dispute_reversal,
     ledger_post_refund,
     ledger_settle_due,
     ledger_snapshots_refresh,
-    merchant_balances,
 )
 from apps.merchants.models import MerchantSettings
 from apps.payouts import services as payouts

@@ -1,6 +1,5 @@
 from apps.payouts.models import BankAccount
-
-from .conftest import fund
+from tests.ledger.factories import fund
 
 US = {
     "currency": "usd",

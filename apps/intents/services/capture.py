@@ -10,7 +10,7 @@ from apps.audit.services import Actor, audit_record
 from apps.connectors import gateway
 from apps.connectors.base import Approved, Declined, Pending, RetryableError
 from apps.core.errors import ApplicationError
-from apps.ledger.hooks import on_capture as ledger_record_capture
+from apps.ledger.services import ledger_record_capture
 
 from ..errors import (
     CaptureAmountNotPositive,

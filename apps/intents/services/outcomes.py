@@ -19,7 +19,7 @@ from django.utils import timezone
 from apps.audit.services import Actor, audit_record
 from apps.connectors.base import Approved, Declined, Pending, RequiresAction, RetryableError
 from apps.core.errors import ApplicationError
-from apps.ledger.hooks import on_capture as ledger_record_capture
+from apps.ledger.services import ledger_record_capture
 from apps.webhooks.services import events_record
 
 from ..errors import PaymentConnectorUnavailable, PaymentDeclined

@@ -6,7 +6,7 @@ urlpatterns = [
     path("balance", views.BalanceView.as_view(), name="balance"),
     path("balance_transactions", views.BalanceTransactionListView.as_view(), name="balance-transactions"),
     path(
-        "balance_transactions/<str:txn_id>",
+        "balance_transactions/<str:balance_transaction_id>",
         views.BalanceTransactionDetailView.as_view(),
         name="balance-transaction",
     ),

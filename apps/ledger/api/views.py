@@ -4,10 +4,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from apps.core.errors import InvalidRequestError
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
+from apps.core.schema import error_responses
 from apps.ledger import selectors
+from apps.ledger.errors import ParameterInvalid
 from apps.ledger.models import BalanceTransaction
+from apps.ledger.payloads import balance_payload, balance_transaction_payload
 
 AMOUNTS = serializers.ListField(child=serializers.DictField())
 BALANCE = inline_serializer(
@@ -20,7 +22,7 @@ BALANCE = inline_serializer(
         "reserved": AMOUNTS,
     },
 )
-TXN = inline_serializer(
+BALANCE_TRANSACTION = inline_serializer(
     "BalanceTransaction",
     fields={
         "id": serializers.CharField(),
@@ -39,7 +41,6 @@ TXN = inline_serializer(
         "created": serializers.IntegerField(),
     },
 )
-ERRORS = {400: inline_serializer("LedgerError", fields={"error": serializers.DictField()})}
 
 
 class BalanceView(MerchantAPIView):
@@ -47,11 +48,11 @@ class BalanceView(MerchantAPIView):
 
     @extend_schema(
         operation_id="balance_retrieve",
-        responses={200: BALANCE, **ERRORS},
+        responses={200: BALANCE, **error_responses()},
         summary="Available, pending and reserved balance per currency",
     )
     def get(self, request):
-        return Response(selectors.balance_to_dict(merchant=request.merchant, livemode=request.livemode))
+        return Response(balance_payload(merchant=request.merchant, livemode=request.livemode))
 
 
 class BalanceTransactionListView(MerchantAPIView):
@@ -59,7 +60,7 @@ class BalanceTransactionListView(MerchantAPIView):
 
     @extend_schema(
         operation_id="balance_transactions_list",
-        responses={200: TXN, **ERRORS},
+        responses={200: BALANCE_TRANSACTION, **error_responses()},
         parameters=[
             OpenApiParameter("type", str, required=False, enum=BalanceTransaction.Type.values),
             OpenApiParameter("payout", str, required=False),
@@ -75,11 +76,10 @@ class BalanceTransactionListView(MerchantAPIView):
     )
     def get(self, request):
         params = request.query_params
-        txn_type = params.get("type")
-        if txn_type and txn_type not in BalanceTransaction.Type.values:
-            raise InvalidRequestError(
-                f"Invalid type {txn_type!r}; one of {', '.join(BalanceTransaction.Type.values)}.",
-                code="parameter_invalid",
+        transaction_type = params.get("type")
+        if transaction_type and transaction_type not in BalanceTransaction.Type.values:
+            raise ParameterInvalid(
+                f"Invalid type {transaction_type!r}; one of {', '.join(BalanceTransaction.Type.values)}.",
                 param="type",
             )
         qs = selectors.balance_transaction_list(
@@ -88,15 +88,18 @@ class BalanceTransactionListView(MerchantAPIView):
             filters={k: params.get(k) for k in ("type", "payout", "currency", "source")},
         )
         qs = created_filter(qs, request)
-        return stripe_list(request, qs, selectors.balance_transaction_to_dict)
+        return stripe_list(request, qs, balance_transaction_payload)
 
 
 class BalanceTransactionDetailView(MerchantAPIView):
     resource = "balance"
 
-    @extend_schema(operation_id="balance_transactions_retrieve", responses={200: TXN, 404: ERRORS[400]})
-    def get(self, request, txn_id: str):
-        txn = selectors.balance_transaction_get(
-            merchant=request.merchant, livemode=request.livemode, id=txn_id
+    @extend_schema(
+        operation_id="balance_transactions_retrieve",
+        responses={200: BALANCE_TRANSACTION, **error_responses()},
+    )
+    def get(self, request, balance_transaction_id: str):
+        balance_transaction = selectors.balance_transaction_get(
+            merchant=request.merchant, livemode=request.livemode, id=balance_transaction_id
         )
-        return Response(selectors.balance_transaction_to_dict(txn))
+        return Response(balance_transaction_payload(balance_transaction))

@@ -7,11 +7,22 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
-from apps.core.errors import InvalidRequestError
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
-from apps.payouts import services
-from apps.payouts.models import BankAccount, Payout
-from apps.payouts.serializers import bank_account_to_dict, payout_schedule_to_dict, payout_to_dict
+from apps.core.schema import error_responses
+from apps.ledger.errors import BalanceInsufficient
+from apps.payouts import selectors, services
+from apps.payouts.errors import (
+    BankAccountInUse,
+    BankAccountInvalid,
+    BankAccountIsDefault,
+    BankAccountMissing,
+    ParameterInvalid,
+    ParameterInvalidInteger,
+    PayoutCurrencyMismatch,
+    PayoutNotCancelable,
+)
+from apps.payouts.models import Payout
+from apps.payouts.payloads import bank_account_payload, payout_payload, payout_schedule_payload
 
 from .serializers import (
     BankAccountCreateInput,
@@ -28,8 +39,6 @@ BANK = inline_serializer(
     "BankAccountObject", fields={"id": serializers.CharField(), "last4": serializers.CharField()}
 )
 SCHEDULE = inline_serializer("PayoutScheduleObject", fields={"interval": serializers.CharField()})
-ERR = inline_serializer("PayoutError", fields={"error": serializers.DictField()})
-ERRORS = {400: ERR, 404: ERR}
 LIST_PARAMS = [
     OpenApiParameter("limit", int, required=False),
     OpenApiParameter("starting_after", str, required=False),
@@ -46,38 +55,44 @@ def _validated(serializer_class, request, **kwargs) -> dict:
 class BankAccountListView(MerchantAPIView):
     resource = "payouts"
 
-    @extend_schema(operation_id="bank_accounts_list", responses={200: BANK, **ERRORS}, parameters=LIST_PARAMS)
+    @extend_schema(
+        operation_id="bank_accounts_list", responses={200: BANK, **error_responses()}, parameters=LIST_PARAMS
+    )
     def get(self, request):
-        qs = BankAccount.objects.filter(merchant=request.merchant, livemode=request.livemode).exclude(
-            status=BankAccount.Status.DELETED
+        qs = selectors.bank_account_list(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            currency=request.query_params.get("currency", ""),
         )
-        if request.query_params.get("currency"):
-            qs = qs.filter(currency=request.query_params["currency"].upper())
-        return stripe_list(request, qs, bank_account_to_dict)
+        return stripe_list(request, qs, bank_account_payload)
 
     @extend_schema(
-        operation_id="bank_accounts_create", request=BankAccountCreateInput, responses={200: BANK, **ERRORS}
+        operation_id="bank_accounts_create",
+        request=BankAccountCreateInput,
+        responses={200: BANK, **error_responses(BankAccountInvalid)},
     )
     def post(self, request):
         data = _validated(BankAccountCreateInput, request)
         account = services.bank_account_create(
             merchant=request.merchant, livemode=request.livemode, actor=Actor.from_request(request), **data
         )
-        return Response(bank_account_to_dict(account))
+        return Response(bank_account_payload(account))
 
 
 class BankAccountDetailView(MerchantAPIView):
     resource = "payouts"
 
     def _get(self, request, account_id):
-        return services.bank_account_get(merchant=request.merchant, livemode=request.livemode, id=account_id)
+        return selectors.bank_account_get(merchant=request.merchant, livemode=request.livemode, id=account_id)
 
-    @extend_schema(operation_id="bank_accounts_retrieve", responses={200: BANK, **ERRORS})
+    @extend_schema(operation_id="bank_accounts_retrieve", responses={200: BANK, **error_responses()})
     def get(self, request, account_id: str):
-        return Response(bank_account_to_dict(self._get(request, account_id)))
+        return Response(bank_account_payload(self._get(request, account_id)))
 
     @extend_schema(
-        operation_id="bank_accounts_update", request=BankAccountUpdateInput, responses={200: BANK, **ERRORS}
+        operation_id="bank_accounts_update",
+        request=BankAccountUpdateInput,
+        responses={200: BANK, **error_responses()},
     )
     def post(self, request, account_id: str):
         data = _validated(BankAccountUpdateInput, request)
@@ -86,9 +101,12 @@ class BankAccountDetailView(MerchantAPIView):
         account = services.bank_account_update(
             account=self._get(request, account_id), changes=data, actor=Actor.from_request(request)
         )
-        return Response(bank_account_to_dict(account))
+        return Response(bank_account_payload(account))
 
-    @extend_schema(operation_id="bank_accounts_delete", responses={200: BANK, **ERRORS})
+    @extend_schema(
+        operation_id="bank_accounts_delete",
+        responses={200: BANK, **error_responses(BankAccountInUse, BankAccountIsDefault)},
+    )
     def delete(self, request, account_id: str):
         account = services.bank_account_delete(
             account=self._get(request, account_id), actor=Actor.from_request(request)
@@ -102,10 +120,8 @@ def _date_filter(qs, request, param: str, field: str):
         if raw is None:
             continue
         if not raw.lstrip("-").isdigit():
-            raise InvalidRequestError(
-                f"Invalid timestamp: {raw!r}. Use unix seconds.",
-                code="parameter_invalid_integer",
-                param=f"{param}[{op}]",
+            raise ParameterInvalidInteger(
+                f"Invalid timestamp: {raw!r}. Use unix seconds.", param=f"{param}[{op}]"
             )
         qs = qs.filter(**{f"{field}__{op}": datetime.fromtimestamp(int(raw), tz=UTC).date()})
     return qs
@@ -116,7 +132,7 @@ class PayoutListView(MerchantAPIView):
 
     @extend_schema(
         operation_id="payouts_list",
-        responses={200: OBJ, **ERRORS},
+        responses={200: OBJ, **error_responses(ParameterInvalidInteger)},
         parameters=[
             *LIST_PARAMS,
             OpenApiParameter("status", str, required=False, enum=Payout.Status.values),
@@ -128,63 +144,71 @@ class PayoutListView(MerchantAPIView):
         ],
     )
     def get(self, request):
-        qs = Payout.objects.filter(merchant=request.merchant, livemode=request.livemode).select_related(
-            "destination"
-        )
         status_filter = request.query_params.get("status")
-        if status_filter:
-            if status_filter not in Payout.Status.values:
-                raise InvalidRequestError(
-                    f"Invalid status {status_filter!r}.", code="parameter_invalid", param="status"
-                )
-            qs = qs.filter(status=status_filter)
-        if request.query_params.get("destination"):
-            qs = qs.filter(destination__public_id=request.query_params["destination"])
+        if status_filter and status_filter not in Payout.Status.values:
+            raise ParameterInvalid(f"Invalid status {status_filter!r}.", param="status")
+        qs = selectors.payout_list(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            status=status_filter or "",
+            destination=request.query_params.get("destination", ""),
+        )
         qs = created_filter(qs, request)
         qs = _date_filter(qs, request, "arrival_date", "arrival_date")
-        return stripe_list(request, qs, payout_to_dict)
+        return stripe_list(request, qs, payout_payload)
 
-    @extend_schema(operation_id="payouts_create", request=PayoutCreateInput, responses={200: OBJ, **ERRORS})
+    @extend_schema(
+        operation_id="payouts_create",
+        request=PayoutCreateInput,
+        responses={
+            200: OBJ,
+            **error_responses(BalanceInsufficient, BankAccountMissing, PayoutCurrencyMismatch),
+        },
+    )
     def post(self, request):
         data = _validated(PayoutCreateInput, request)
         payout = services.payout_create(
             merchant=request.merchant, livemode=request.livemode, actor=Actor.from_request(request), **data
         )
-        return Response(payout_to_dict(payout), status=status.HTTP_200_OK)
+        return Response(payout_payload(payout), status=status.HTTP_200_OK)
 
 
 class PayoutDetailView(MerchantAPIView):
     resource = "payouts"
 
-    @extend_schema(operation_id="payouts_retrieve", responses={200: OBJ, **ERRORS})
+    @extend_schema(operation_id="payouts_retrieve", responses={200: OBJ, **error_responses()})
     def get(self, request, payout_id: str):
-        payout = services.payout_get(merchant=request.merchant, livemode=request.livemode, id=payout_id)
-        return Response(payout_to_dict(payout))
+        payout = selectors.payout_get(merchant=request.merchant, livemode=request.livemode, id=payout_id)
+        return Response(payout_payload(payout))
 
 
 class PayoutCancelView(MerchantAPIView):
     resource = "payouts"
 
-    @extend_schema(operation_id="payouts_cancel", request=PayoutCancelInput, responses={200: OBJ, **ERRORS})
+    @extend_schema(
+        operation_id="payouts_cancel",
+        request=PayoutCancelInput,
+        responses={200: OBJ, **error_responses(PayoutNotCancelable)},
+    )
     def post(self, request, payout_id: str):
         _validated(PayoutCancelInput, request)
-        payout = services.payout_get(merchant=request.merchant, livemode=request.livemode, id=payout_id)
+        payout = selectors.payout_get(merchant=request.merchant, livemode=request.livemode, id=payout_id)
         payout = services.payout_cancel(payout=payout, actor=Actor.from_request(request))
-        return Response(payout_to_dict(payout))
+        return Response(payout_payload(payout))
 
 
 class PayoutScheduleView(MerchantAPIView):
     resource = "payouts"
 
-    @extend_schema(operation_id="payout_schedule_retrieve", responses={200: SCHEDULE, **ERRORS})
+    @extend_schema(operation_id="payout_schedule_retrieve", responses={200: SCHEDULE, **error_responses()})
     def get(self, request):
         schedule = services.payout_schedule_get(merchant=request.merchant, livemode=request.livemode)
-        return Response(payout_schedule_to_dict(schedule))
+        return Response(payout_schedule_payload(schedule))
 
     @extend_schema(
         operation_id="payout_schedule_update",
         request=PayoutScheduleInput,
-        responses={200: SCHEDULE, **ERRORS},
+        responses={200: SCHEDULE, **error_responses()},
     )
     def post(self, request):
         data = _validated(PayoutScheduleInput, request)
@@ -194,4 +218,4 @@ class PayoutScheduleView(MerchantAPIView):
             changes=data,
             actor=Actor.from_request(request),
         )
-        return Response(payout_schedule_to_dict(schedule))
+        return Response(payout_schedule_payload(schedule))

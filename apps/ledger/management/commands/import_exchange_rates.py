@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.errors import ApplicationError
-from apps.ledger.fx import exchange_rates_import_csv, exchange_rates_refresh
+from apps.ledger.services import exchange_rates_import_csv, exchange_rates_refresh
 
 
 class Command(BaseCommand):

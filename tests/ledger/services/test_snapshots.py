@@ -1,4 +1,4 @@
-"""Snapshots taken while captures commit on other connections never lose or double a posting."""
+"""Balance snapshots: balances stay equal to their postings, also under concurrent captures."""
 
 import threading
 
@@ -7,12 +7,19 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from apps.ledger.models import Posting
-from apps.ledger.services import (
-    ledger_check_invariants,
-    ledger_post_capture,
-    ledger_snapshots_refresh,
-    merchant_balances,
-)
+from apps.ledger.selectors import ledger_check_invariants, merchant_balances
+from apps.ledger.services import ledger_post_capture, ledger_snapshots_refresh
+from tests.ledger.factories import capture
+
+
+def test_snapshots_keep_balances_equal_to_postings(merchant):
+    capture(merchant, "ch_1", 1_000)
+    ledger_snapshots_refresh()
+    capture(merchant, "ch_2", 2_000)
+    assert merchant_balances(merchant, False, "USD")["pending"] == 3_000
+    ledger_snapshots_refresh()
+    assert merchant_balances(merchant, False, "USD")["pending"] == 3_000
+    assert ledger_check_invariants() == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -66,39 +73,3 @@ def test_snapshots_under_concurrent_captures(merchant):
     assert raw == expected
     assert merchant_balances(merchant, False, "USD")["pending"] == expected
     assert ledger_check_invariants() == []
-
-
-def test_fx_provider_refresh_and_import_command(db, settings, tmp_path):
-    from django.core.management import call_command
-
-    from apps.ledger.models import ExchangeRate
-    from apps.ledger.tasks import exchange_rates_refresh_task
-
-    settings.LEDGER_FX_PROVIDER = "apps.ledger.fx.sandbox_provider"
-    assert exchange_rates_refresh_task.delay().get() >= 5
-    assert ExchangeRate.objects.filter(base="USD", quote="EUR", source="provider").exists()
-    path = tmp_path / "rates.csv"
-    path.write_text("base,quote,rate,as_of\nGBP,USD,1.27,2026-11-01T00:00:00Z\n")
-    call_command("import_exchange_rates", str(path))
-    assert ExchangeRate.objects.get(base="GBP").source == "csv"
-
-
-def test_settle_task_moves_due_funds(merchant):
-    from datetime import timedelta
-
-    import time_machine
-    from django.utils import timezone
-
-    from apps.ledger.tasks import ledger_settle_due_task
-
-    ledger_post_capture(
-        merchant=merchant,
-        livemode=False,
-        charge_id="ch_t",
-        amount=700,
-        currency="USD",
-        connector_code="sandbox",
-    )
-    with time_machine.travel(timezone.now() + timedelta(days=3)):
-        ledger_settle_due_task.delay()
-    assert merchant_balances(merchant, False, "USD")["available"] == 700

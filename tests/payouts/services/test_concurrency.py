@@ -6,11 +6,11 @@ import pytest
 from django.db import connection
 
 from apps.core.errors import StateConflictError
-from apps.ledger.services import ledger_available_balance, ledger_check_invariants
+from apps.ledger.selectors import ledger_available_balance, ledger_check_invariants
 from apps.payouts import services
 from apps.payouts.models import Payout
-
-from .conftest import ACTOR, fund, us_bank
+from tests.ledger.factories import fund
+from tests.payouts.factories import ACTOR, us_bank
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,4 +1,5 @@
-"""API representations (plain dicts, no queries per row beyond select_related)."""
+"""The public shapes of bank accounts, payouts and payout schedules, for the API, webhook events and
+services (plain dicts, no queries per row beyond select_related)."""
 
 from datetime import UTC, datetime, time
 
@@ -11,7 +12,7 @@ def _date_unix(value) -> int | None:
     return int(datetime.combine(value, time.min, tzinfo=UTC).timestamp()) if value else None
 
 
-def bank_account_to_dict(account: BankAccount) -> dict:
+def bank_account_payload(account: BankAccount) -> dict:
     return {
         "id": account.public_id,
         "object": "bank_account",
@@ -32,7 +33,7 @@ def bank_account_to_dict(account: BankAccount) -> dict:
     }
 
 
-def payout_to_dict(payout: Payout) -> dict:
+def payout_payload(payout: Payout) -> dict:
     return {
         "id": payout.public_id,
         "object": "payout",
@@ -58,7 +59,7 @@ def payout_to_dict(payout: Payout) -> dict:
     }
 
 
-def payout_schedule_to_dict(schedule: PayoutSchedule) -> dict:
+def payout_schedule_payload(schedule: PayoutSchedule) -> dict:
     return {
         "object": "payout_schedule",
         "interval": schedule.interval,
