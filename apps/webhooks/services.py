@@ -43,8 +43,8 @@ from apps.core.errors import ApiError, InvalidRequestError, NotFoundError, State
 from apps.core.ids import generate_id
 
 from . import crypto, retry
-from .api.serializers import endpoint_to_dict, event_to_dict
 from .models import Delivery, DeliveryAttempt, Event, InboundWebhook, WebhookEndpoint
+from .payloads import event_payload, webhook_endpoint_payload
 from .selectors import EVENT_PATTERN, default_signing_endpoint, endpoint_get, endpoint_matches
 from .signing import generate_secret, signature_headers
 from .urls_guard import UrlRefused, check_url_destination, check_url_syntax
@@ -411,7 +411,7 @@ def _validate_events(enabled_events: list[str]) -> list[str]:
 
 
 def _audit_view(endpoint: WebhookEndpoint) -> dict:
-    return endpoint_to_dict(endpoint)
+    return webhook_endpoint_payload(endpoint)
 
 
 def webhook_endpoint_create(
@@ -594,7 +594,7 @@ def webhook_endpoint_send_test(*, endpoint_id: int, actor: Actor) -> Delivery:
             livemode=endpoint.livemode,
             type=TEST_EVENT_TYPE,
             api_version=endpoint.api_version,
-            data={"object": endpoint_to_dict(endpoint)},
+            data={"object": webhook_endpoint_payload(endpoint)},
             request_id=get_request_id(),
             enqueued_at=now,
             fanned_out_at=now,
@@ -675,7 +675,7 @@ def _http_post(url: str, *, body: bytes, headers: dict[str, str], livemode: bool
 
 def delivery_body(delivery: Delivery) -> bytes:
     pending = Delivery.objects.filter(event_id=delivery.event_id, status=Delivery.Status.PENDING).count()
-    payload = event_to_dict(delivery.event, pending_webhooks=pending)
+    payload = event_payload(delivery.event, pending_webhooks=pending)
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
 
@@ -812,7 +812,7 @@ def _endpoint_auto_disable(endpoint_id: int, *, reason: str) -> None:
         merchant=endpoint.merchant,
         livemode=endpoint.livemode,
         type="webhook_endpoint.disabled",
-        data=endpoint_to_dict(endpoint),
+        data=webhook_endpoint_payload(endpoint),
         previous_attributes={"status": WebhookEndpoint.Status.ENABLED},
     )
 

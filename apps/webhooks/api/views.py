@@ -10,6 +10,7 @@ from apps.audit.services import Actor
 from apps.core.context import get_client_ip
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.webhooks import selectors, services
+from apps.webhooks.payloads import event_payload, webhook_delivery_payload, webhook_endpoint_payload
 
 from .serializers import (
     WebhookDeliveryOutput,
@@ -22,9 +23,6 @@ from .serializers import (
     WebhookRetryFailedInput,
     WebhookRetryFailedOutput,
     WebhookRotateSecretInput,
-    delivery_to_dict,
-    endpoint_to_dict,
-    event_to_dict,
 )
 
 _ERRORS = {
@@ -56,7 +54,7 @@ class EventListView(MerchantAPIView):
         qs = selectors.event_list(
             merchant=request.merchant, livemode=request.livemode, type=request.query_params.get("type")
         )
-        return stripe_list(request, created_filter(qs, request), event_to_dict)
+        return stripe_list(request, created_filter(qs, request), event_payload)
 
 
 class EventDetailView(MerchantAPIView):
@@ -65,7 +63,7 @@ class EventDetailView(MerchantAPIView):
     @extend_schema(operation_id="events_retrieve", responses={200: WebhookEventOutput, **_ERRORS})
     def get(self, request, event_id: str):
         return Response(
-            event_to_dict(
+            event_payload(
                 selectors.event_get(merchant=request.merchant, livemode=request.livemode, id=event_id)
             )
         )
@@ -81,7 +79,7 @@ class EndpointListView(MerchantAPIView):
         return stripe_list(
             request,
             selectors.endpoint_list(merchant=request.merchant, livemode=request.livemode),
-            endpoint_to_dict,
+            webhook_endpoint_payload,
         )
 
     @extend_schema(
@@ -104,7 +102,7 @@ class EndpointListView(MerchantAPIView):
             metadata=v.get("metadata"),
             actor=Actor.from_request(request),
         )
-        response = Response(endpoint_to_dict(endpoint, secret=secret), status=status.HTTP_201_CREATED)
+        response = Response(webhook_endpoint_payload(endpoint, secret=secret), status=status.HTTP_201_CREATED)
         response.idempotent_redact = ("secret",)
         return response
 
@@ -119,7 +117,7 @@ class EndpointDetailView(MerchantAPIView):
         operation_id="webhook_endpoints_retrieve", responses={200: WebhookEndpointOutput, **_ERRORS}
     )
     def get(self, request, endpoint_id: str):
-        return Response(endpoint_to_dict(self._get(request, endpoint_id)))
+        return Response(webhook_endpoint_payload(self._get(request, endpoint_id)))
 
     @extend_schema(
         operation_id="webhook_endpoints_update",
@@ -133,7 +131,7 @@ class EndpointDetailView(MerchantAPIView):
         endpoint = services.webhook_endpoint_update(
             endpoint_id=endpoint.pk, actor=Actor.from_request(request), **data.validated_data
         )
-        return Response(endpoint_to_dict(endpoint))
+        return Response(webhook_endpoint_payload(endpoint))
 
     @extend_schema(
         operation_id="webhook_endpoints_delete", responses={200: WebhookEndpointDeletedOutput, **_ERRORS}
@@ -164,7 +162,7 @@ class EndpointRotateSecretView(MerchantAPIView):
             actor=Actor.from_request(request),
             previous_secret_expires_in=data.validated_data["previous_secret_expires_in"],
         )
-        response = Response(endpoint_to_dict(endpoint, secret=secret))
+        response = Response(webhook_endpoint_payload(endpoint, secret=secret))
         response.idempotent_redact = ("secret",)
         return response
 
@@ -186,7 +184,7 @@ class EndpointTestView(MerchantAPIView):
         delivery = services.webhook_endpoint_send_test(
             endpoint_id=endpoint.pk, actor=Actor.from_request(request)
         )
-        return Response(delivery_to_dict(delivery))
+        return Response(webhook_delivery_payload(delivery))
 
 
 class RetryFailedView(MerchantAPIView):
