@@ -47,7 +47,7 @@ from .models import Delivery, DeliveryAttempt, Event, InboundWebhook, WebhookEnd
 from .payloads import event_payload, webhook_endpoint_payload
 from .selectors import EVENT_PATTERN, default_signing_endpoint, endpoint_get, endpoint_matches
 from .signing import generate_secret, signature_headers
-from .urls_guard import UrlRefused, check_url_destination, check_url_syntax
+from .ssrf import UrlRefused, check_url_destination, check_url_syntax
 
 logger = logging.getLogger("clearhouse.webhooks")
 
