@@ -39,15 +39,27 @@ from kombu.exceptions import KombuError, OperationalError
 
 from apps.audit.services import Actor, audit_record
 from apps.core.context import get_request_id
-from apps.core.errors import ApiError, InvalidRequestError, NotFoundError, StateConflictError
+from apps.core.errors import NotFoundError
 from apps.core.ids import generate_id
 
 from . import crypto, retry
+from .errors import (
+    INBOUND_REJECTIONS,
+    InboundWebhookInProgress,
+    InboundWebhookInvalidPayload,
+    InboundWebhookLivemodeMismatch,
+    InboundWebhookProcessingFailed,
+    InboundWebhookRejected,
+    WebhookApiVersionUnknown,
+    WebhookEndpointDisabled,
+    WebhookEventTypeInvalid,
+    WebhookUrlRefused,
+)
 from .models import Delivery, DeliveryAttempt, Event, InboundWebhook, WebhookEndpoint
 from .payloads import event_payload, webhook_endpoint_payload
 from .selectors import EVENT_PATTERN, default_signing_endpoint, endpoint_get, endpoint_matches
 from .signing import generate_secret, signature_headers
-from .ssrf import UrlRefused, check_url_destination, check_url_syntax
+from .ssrf import check_url_destination, check_url_syntax
 
 logger = logging.getLogger("clearhouse.webhooks")
 
@@ -279,7 +291,7 @@ def event_fan_out(*, event_id: int) -> list[int]:
         if url and all(e.url != url for e in endpoints):
             try:
                 check_url_syntax(url, livemode=event.livemode)
-            except UrlRefused as exc:
+            except WebhookUrlRefused as exc:
                 logger.info("event %s: metadata webhook url refused: %s", event.public_id, exc)
             else:
                 if default_signing_endpoint(merchant_id=event.merchant_id, livemode=event.livemode):
@@ -387,10 +399,7 @@ def endpoint_secrets(endpoint: WebhookEndpoint, *, now=None) -> list[str]:
 
 def _validate_url(url: str, *, livemode: bool) -> str:
     url = url.strip()
-    try:
-        check_url_destination(url, livemode=livemode)
-    except UrlRefused as exc:
-        raise InvalidRequestError(str(exc), code=exc.code, param="url") from exc
+    check_url_destination(url, livemode=livemode)
     return url
 
 
@@ -399,12 +408,7 @@ def _validate_events(enabled_events: list[str]) -> list[str]:
     for index, pattern in enumerate(enabled_events):
         pattern = pattern.strip()
         if not EVENT_PATTERN.match(pattern):
-            raise InvalidRequestError(
-                f"Invalid event type: {pattern!r}. Use '*', an exact type such as payment_intent.succeeded "
-                "or a prefix such as payment_intent.*.",
-                code="parameter_invalid",
-                param=f"enabled_events[{index}]",
-            )
+            raise WebhookEventTypeInvalid(pattern=pattern, param=f"enabled_events[{index}]")
         if pattern not in clean:
             clean.append(pattern)
     return clean
@@ -428,11 +432,7 @@ def webhook_endpoint_create(
     """Returns the endpoint and its signing secret (shown to the merchant this once)."""
     api_version = api_version or settings.API_VERSION
     if api_version != settings.API_VERSION:
-        raise InvalidRequestError(
-            f"Unknown api_version {api_version!r}; the current version is {settings.API_VERSION}.",
-            code="parameter_invalid",
-            param="api_version",
-        )
+        raise WebhookApiVersionUnknown(api_version=api_version, current=settings.API_VERSION)
     url = _validate_url(url, livemode=livemode)
     events = _validate_events(enabled_events)
     secret = generate_secret()
@@ -585,10 +585,7 @@ def webhook_endpoint_send_test(*, endpoint_id: int, actor: Actor) -> Delivery:
     with transaction.atomic():
         endpoint = _lock_endpoint(endpoint_id)
         if endpoint.status != WebhookEndpoint.Status.ENABLED:
-            raise StateConflictError(
-                "This webhook endpoint is disabled; enable it before sending a test event.",
-                code="webhook_endpoint_disabled",
-            )
+            raise WebhookEndpointDisabled()
         event = Event.objects.create(
             merchant=endpoint.merchant,
             livemode=endpoint.livemode,
@@ -646,7 +643,7 @@ def _session() -> requests.Session:
 def _http_post(url: str, *, body: bytes, headers: dict[str, str], livemode: bool) -> _HttpResult:
     try:
         check_url_destination(url, livemode=livemode)
-    except UrlRefused as exc:
+    except WebhookUrlRefused as exc:
         return _HttpResult(None, "", 0, error=f"{exc.code}: {exc}", permanent=livemode)
     timeout = _setting("WEBHOOKS_DELIVERY_TIMEOUT_SECONDS", 15)
     started = time.monotonic()
@@ -987,20 +984,19 @@ def inbound_webhook_receive(
         event = gateway.parse_inbound_webhook(connector=connector, body=body, headers=headers)
     except InboundWebhookError as exc:
         _inbound_mark(row, status=InboundWebhook.Status.REJECTED, error=f"{exc.code}: {exc}")
-        raise InvalidRequestError(str(exc), code=f"webhook_{exc.code}") from exc
+        rejection = INBOUND_REJECTIONS.get(exc.code)
+        if rejection is None:  # a reason only that adapter gives: passed on with the same prefix
+            raise InboundWebhookRejected(str(exc), code=f"webhook_{exc.code}") from exc
+        raise rejection(str(exc)) from exc
     except Exception as exc:
         logger.exception("inbound webhook %s: adapter %s failed to parse", row.pk, connector.code)
         _inbound_mark(row, status=InboundWebhook.Status.REJECTED, error=f"unparseable: {type(exc).__name__}")
-        raise InvalidRequestError(
-            "The payload could not be understood.", code="webhook_invalid_payload"
-        ) from exc
+        raise InboundWebhookInvalidPayload("The payload could not be understood.") from exc
     if bool(event.livemode) != connector.livemode:
         _inbound_mark(
             row, status=InboundWebhook.Status.REJECTED, error="livemode does not match the connector"
         )
-        raise InvalidRequestError(
-            "The event's mode does not match the connector.", code="webhook_livemode_mismatch"
-        )
+        raise InboundWebhookLivemodeMismatch()
 
     identity = {
         "provider_event_id": event.provider_event_id[:255],
@@ -1017,10 +1013,7 @@ def inbound_webhook_receive(
     except Exception as exc:
         logger.exception("inbound webhook %s (%s) failed", row.pk, event.provider_event_id)
         _inbound_mark(row, status=InboundWebhook.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
-        raise ApiError(
-            "The event was stored but could not be applied; it will be applied when the provider retries.",
-            code="webhook_processing_failed",
-        ) from exc
+        raise InboundWebhookProcessingFailed() from exc
     status = InboundWebhook.Status.PROCESSED if result == "applied" else InboundWebhook.Status.IGNORED
     _inbound_mark(row, status=status, result=result[:100], processed_at=timezone.now())
     return InboundOutcome(row)
@@ -1065,8 +1058,4 @@ def _inbound_claim(row: InboundWebhook, *, connector, identity: dict) -> Inbound
                 )
                 continue
             return original
-    raise StateConflictError(
-        "This provider event is being processed right now; retry later.",
-        code="webhook_in_progress",
-        status=409,
-    )
+    raise InboundWebhookInProgress()

@@ -9,7 +9,24 @@ from rest_framework.views import APIView
 from apps.audit.services import Actor
 from apps.core.context import get_client_ip
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
+from apps.core.schema import error_responses
 from apps.webhooks import selectors, services
+from apps.webhooks.errors import (
+    EventTypeFilterInvalid,
+    InboundWebhookInProgress,
+    InboundWebhookInvalidPayload,
+    InboundWebhookLivemodeMismatch,
+    InboundWebhookProcessingFailed,
+    InboundWebhookSignatureExpired,
+    InboundWebhookSignatureInvalid,
+    InboundWebhookSignatureMissing,
+    WebhookApiVersionUnknown,
+    WebhookEndpointDisabled,
+    WebhookEventTypeInvalid,
+    WebhookUrlInvalid,
+    WebhookUrlNotAllowed,
+    WebhookUrlUnresolvable,
+)
 from apps.webhooks.payloads import event_payload, webhook_delivery_payload, webhook_endpoint_payload
 
 from .serializers import (
@@ -25,11 +42,7 @@ from .serializers import (
     WebhookRotateSecretInput,
 )
 
-_ERRORS = {
-    400: OpenApiResponse(description="Invalid request (error.param names the parameter)"),
-    401: OpenApiResponse(description="Missing or invalid API key"),
-    404: OpenApiResponse(description="No such object"),
-}
+_URL_ERRORS = (WebhookUrlInvalid, WebhookUrlUnresolvable, WebhookUrlNotAllowed)
 
 
 class EventListView(MerchantAPIView):
@@ -48,7 +61,7 @@ class EventListView(MerchantAPIView):
             OpenApiParameter("starting_after", str),
             OpenApiParameter("ending_before", str),
         ],
-        responses={200: WebhookEventOutput(many=True), **_ERRORS},
+        responses={200: WebhookEventOutput(many=True), **error_responses(EventTypeFilterInvalid)},
     )
     def get(self, request):
         qs = selectors.event_list(
@@ -60,7 +73,7 @@ class EventListView(MerchantAPIView):
 class EventDetailView(MerchantAPIView):
     resource = "events"
 
-    @extend_schema(operation_id="events_retrieve", responses={200: WebhookEventOutput, **_ERRORS})
+    @extend_schema(operation_id="events_retrieve", responses={200: WebhookEventOutput, **error_responses()})
     def get(self, request, event_id: str):
         return Response(
             event_payload(
@@ -73,7 +86,8 @@ class EndpointListView(MerchantAPIView):
     resource = "webhook_endpoints"
 
     @extend_schema(
-        operation_id="webhook_endpoints_list", responses={200: WebhookEndpointOutput(many=True), **_ERRORS}
+        operation_id="webhook_endpoints_list",
+        responses={200: WebhookEndpointOutput(many=True), **error_responses()},
     )
     def get(self, request):
         return stripe_list(
@@ -85,7 +99,10 @@ class EndpointListView(MerchantAPIView):
     @extend_schema(
         operation_id="webhook_endpoints_create",
         request=WebhookEndpointCreateInput,
-        responses={201: WebhookEndpointOutput, **_ERRORS},
+        responses={
+            201: WebhookEndpointOutput,
+            **error_responses(*_URL_ERRORS, WebhookEventTypeInvalid, WebhookApiVersionUnknown),
+        },
         summary="Create a webhook endpoint (its signing secret is shown once)",
     )
     def post(self, request):
@@ -114,7 +131,7 @@ class EndpointDetailView(MerchantAPIView):
         return selectors.endpoint_get(merchant=request.merchant, livemode=request.livemode, id=endpoint_id)
 
     @extend_schema(
-        operation_id="webhook_endpoints_retrieve", responses={200: WebhookEndpointOutput, **_ERRORS}
+        operation_id="webhook_endpoints_retrieve", responses={200: WebhookEndpointOutput, **error_responses()}
     )
     def get(self, request, endpoint_id: str):
         return Response(webhook_endpoint_payload(self._get(request, endpoint_id)))
@@ -122,7 +139,7 @@ class EndpointDetailView(MerchantAPIView):
     @extend_schema(
         operation_id="webhook_endpoints_update",
         request=WebhookEndpointUpdateInput,
-        responses={200: WebhookEndpointOutput, **_ERRORS},
+        responses={200: WebhookEndpointOutput, **error_responses(*_URL_ERRORS, WebhookEventTypeInvalid)},
     )
     def post(self, request, endpoint_id: str):
         endpoint = self._get(request, endpoint_id)
@@ -134,7 +151,8 @@ class EndpointDetailView(MerchantAPIView):
         return Response(webhook_endpoint_payload(endpoint))
 
     @extend_schema(
-        operation_id="webhook_endpoints_delete", responses={200: WebhookEndpointDeletedOutput, **_ERRORS}
+        operation_id="webhook_endpoints_delete",
+        responses={200: WebhookEndpointDeletedOutput, **error_responses()},
     )
     def delete(self, request, endpoint_id: str):
         endpoint = self._get(request, endpoint_id)
@@ -148,7 +166,7 @@ class EndpointRotateSecretView(MerchantAPIView):
     @extend_schema(
         operation_id="webhook_endpoints_rotate_secret",
         request=WebhookRotateSecretInput,
-        responses={200: WebhookEndpointOutput, **_ERRORS},
+        responses={200: WebhookEndpointOutput, **error_responses()},
         summary="New signing secret (shown once); the old one keeps signing for the grace period",
     )
     def post(self, request, endpoint_id: str):
@@ -173,7 +191,7 @@ class EndpointTestView(MerchantAPIView):
     @extend_schema(
         operation_id="webhook_endpoints_test",
         request=WebhookEndpointTestInput,
-        responses={200: WebhookDeliveryOutput, **_ERRORS},
+        responses={200: WebhookDeliveryOutput, **error_responses(WebhookEndpointDisabled)},
         summary="Send a signed webhook_endpoint.test event to this endpoint",
     )
     def post(self, request, endpoint_id: str):
@@ -193,7 +211,7 @@ class RetryFailedView(MerchantAPIView):
     @extend_schema(
         operation_id="webhook_endpoints_retry_failed",
         request=WebhookRetryFailedInput,
-        responses={200: WebhookRetryFailedOutput, **_ERRORS},
+        responses={200: WebhookRetryFailedOutput, **error_responses()},
         summary="Re-drive failed deliveries (optionally of one endpoint) with a fresh retry schedule",
     )
     def post(self, request):
@@ -208,6 +226,21 @@ class RetryFailedView(MerchantAPIView):
         return Response({"object": "retry_result", "retried": count})
 
 
+def _gateway_errors() -> dict:
+    # Provider callbacks carry no API key and are not rate limited, so the key, scope and rate
+    # errors of merchant endpoints (401, 403, 429) cannot happen here.
+    responses = error_responses(
+        InboundWebhookSignatureMissing,
+        InboundWebhookSignatureInvalid,
+        InboundWebhookSignatureExpired,
+        InboundWebhookInvalidPayload,
+        InboundWebhookLivemodeMismatch,
+        InboundWebhookInProgress,
+        InboundWebhookProcessingFailed,
+    )
+    return {status: response for status, response in responses.items() if status not in (401, 403, 429)}
+
+
 class GatewayWebhookView(APIView):
     """Provider callbacks: no API key; the connector's adapter verifies the provider's signature."""
 
@@ -220,8 +253,7 @@ class GatewayWebhookView(APIView):
         request=None,
         responses={
             200: OpenApiResponse(description="Received (processed, ignored or a duplicate)"),
-            400: OpenApiResponse(description="Unverifiable or not understood (recorded)"),
-            404: OpenApiResponse(description="No such connector"),
+            **_gateway_errors(),
         },
         auth=[],
     )
