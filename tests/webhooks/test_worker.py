@@ -17,6 +17,7 @@ from django.utils import timezone
 from apps.audit.services import Actor
 from apps.webhooks import retry, services, tasks
 from apps.webhooks.models import Delivery, DeliveryAttempt, Event
+from apps.webhooks.services import publishing
 from tests.intents.helpers import make_card, pay
 from tests.webhooks.helpers import (
     private_redis,
@@ -207,7 +208,7 @@ def test_a_broker_outage_loses_no_event(api, merchant, receiver, tmp_path):
         redis_server.start_again()
 
         def swept_and_delivered():
-            services._publish(tasks.events_outbox_sweep_task)
+            publishing.task_publish(tasks.events_outbox_sweep_task)
             return Delivery.objects.filter(status="succeeded").count() >= len(expected)
 
         wait_until(swept_and_delivered, timeout=120, interval=1.0, message="every event delivered")
