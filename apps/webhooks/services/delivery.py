@@ -324,14 +324,16 @@ def _attempt_failed(delivery: Delivery, *, result: _HttpResult, attempted_at, no
     delivery.status = Delivery.Status.PENDING if next_at else Delivery.Status.FAILED
     if endpoint is not None:
         if result.status == 410:
-            webhook_endpoint_auto_disable(endpoint.pk, reason=WebhookEndpoint.DisabledReason.GONE)
+            webhook_endpoint_auto_disable(endpoint_id=endpoint.pk, reason=WebhookEndpoint.DisabledReason.GONE)
         else:
             WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
                 failing_since=attempted_at
             )
             since = endpoint.failing_since or attempted_at
             if now - since >= FAILING_DISABLE_AFTER:
-                webhook_endpoint_auto_disable(endpoint.pk, reason=WebhookEndpoint.DisabledReason.FAILING)
+                webhook_endpoint_auto_disable(
+                    endpoint_id=endpoint.pk, reason=WebhookEndpoint.DisabledReason.FAILING
+                )
     return "retrying" if next_at else "failed"
 
 

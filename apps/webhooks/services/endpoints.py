@@ -173,7 +173,7 @@ def webhook_endpoint_set_enabled(
     return endpoint
 
 
-def webhook_endpoint_auto_disable(endpoint_id: int, *, reason: str) -> None:
+def webhook_endpoint_auto_disable(*, endpoint_id: int, reason: str) -> None:
     """Disables an endpoint the system gave up on (410 Gone, or failing for too long), tells the
     merchant with an event (`webhook_endpoint.disabled`, delivered to their other endpoints and
     listed in /v1/events) and writes the audit entry. Runs inside the delivery's transaction."""
