@@ -1,13 +1,22 @@
 """The one way to write an audit entry. Call it inside the transaction of the change it records."""
 
+import hashlib
 import json
+import tempfile
 from dataclasses import dataclass
 
+from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from apps.core.context import get_client_ip, get_request_id
 
-from .models import AuditEntry
+from . import export as chained
+from .errors import AuditExportDateRangeInvalid
+from .models import AuditEntry, AuditExport
+from .tasks import audit_export_run_task
 
 
 @dataclass(frozen=True)
@@ -103,14 +112,8 @@ def audit_export_request(
     action: str = "",
 ):
     """Queue a compliance export of audit entries; the request itself is audited."""
-    from django.db import transaction
-
-    from apps.core.errors import InvalidRequestError
-
-    from .models import AuditExport
-
     if date_from and date_to and date_from >= date_to:
-        raise InvalidRequestError("date_from must be before date_to.", param="date_from")
+        raise AuditExportDateRangeInvalid()
     with transaction.atomic():
         export = AuditExport.objects.create(
             requested_by=user,
@@ -130,8 +133,6 @@ def audit_export_request(
             object_id=export.public_id,
             after=_export_filters(export),
         )
-        from .tasks import audit_export_run_task
-
         transaction.on_commit(lambda: audit_export_run_task.delay(export.pk))
     return export
 
@@ -147,8 +148,6 @@ def _export_filters(export) -> dict:
 
 
 def audit_export_queryset(export):
-    from django.db.models import Q
-
     qs = AuditEntry.objects.all()
     if export.date_from:
         qs = qs.filter(created_at__gte=export.date_from)
@@ -189,20 +188,51 @@ def _export_rows(export):
         }
 
 
+def _file_sha256(fh) -> str:
+    """The digest of a whole temporary file, read in blocks; leaves it rewound for saving."""
+    fh.seek(0)
+    digest = hashlib.sha256()
+    for block in iter(lambda: fh.read(1 << 16), b""):
+        digest.update(block)
+    fh.seek(0)
+    return digest.hexdigest()
+
+
+def _export_manifest(export, *, csv: tuple, jsonl: tuple) -> dict:
+    """What `verify_audit_export` checks the files against: row counts, final chain hashes and
+    file digests. `csv` and `jsonl` are (chain state, sha256) pairs."""
+    (csv_state, csv_sha256), (jsonl_state, jsonl_sha256) = csv, jsonl
+    return {
+        "export_id": export.public_id,
+        "format_version": chained.FORMAT_VERSION,
+        "hash_algorithm": "sha256; hash_n = sha256(hash_{n-1} + '\\n' + row_without_hash)",
+        "genesis_hash": chained.GENESIS,
+        "generated_at": timezone.now().isoformat(),
+        "requested_by": export.requested_by_label,
+        "filters": _export_filters(export),
+        "row_count": csv_state.rows,
+        "final_hash": csv_state.hash,
+        "files": {
+            "csv": {
+                "name": f"{export.public_id}.csv",
+                "rows": csv_state.rows,
+                "final_hash": csv_state.hash,
+                "sha256": csv_sha256,
+            },
+            "jsonl": {
+                "name": f"{export.public_id}.jsonl",
+                "rows": jsonl_state.rows,
+                "final_hash": jsonl_state.hash,
+                "sha256": jsonl_sha256,
+            },
+        },
+    }
+
+
 def audit_export_run(*, export_id: int):
     """Stream the matching entries into hash-chained CSV and JSON Lines files (constant memory).
 
     Safe to run twice: a completed export is left as it is; an interrupted one starts over."""
-    import hashlib
-    import tempfile
-
-    from django.core.files import File
-    from django.db import transaction
-    from django.utils import timezone
-
-    from . import export as chained
-    from .models import AuditExport
-
     with transaction.atomic():
         export = AuditExport.objects.select_for_update().get(pk=export_id)
         if export.status == AuditExport.Status.COMPLETED:
@@ -214,39 +244,11 @@ def audit_export_run(*, export_id: int):
     try:
         with tempfile.TemporaryFile() as csv_fh, tempfile.TemporaryFile() as jsonl_fh:
             csv_state, jsonl_state = chained.entries_to_files(_export_rows(export), csv_fh, jsonl_fh)
-            digests = {}
-            for name, fh in (("csv", csv_fh), ("jsonl", jsonl_fh)):
-                fh.seek(0)
-                digest = hashlib.sha256()
-                for block in iter(lambda fh=fh: fh.read(1 << 16), b""):
-                    digest.update(block)
-                digests[name] = digest.hexdigest()
-                fh.seek(0)
-            manifest = {
-                "export_id": export.public_id,
-                "format_version": chained.FORMAT_VERSION,
-                "hash_algorithm": "sha256; hash_n = sha256(hash_{n-1} + '\\n' + row_without_hash)",
-                "genesis_hash": chained.GENESIS,
-                "generated_at": timezone.now().isoformat(),
-                "requested_by": export.requested_by_label,
-                "filters": _export_filters(export),
-                "row_count": csv_state.rows,
-                "final_hash": csv_state.hash,
-                "files": {
-                    "csv": {
-                        "name": f"{export.public_id}.csv",
-                        "rows": csv_state.rows,
-                        "final_hash": csv_state.hash,
-                        "sha256": digests["csv"],
-                    },
-                    "jsonl": {
-                        "name": f"{export.public_id}.jsonl",
-                        "rows": jsonl_state.rows,
-                        "final_hash": jsonl_state.hash,
-                        "sha256": digests["jsonl"],
-                    },
-                },
-            }
+            manifest = _export_manifest(
+                export,
+                csv=(csv_state, _file_sha256(csv_fh)),
+                jsonl=(jsonl_state, _file_sha256(jsonl_fh)),
+            )
             export.csv_file.save(f"{export.public_id}.csv", File(csv_fh), save=False)
             export.jsonl_file.save(f"{export.public_id}.jsonl", File(jsonl_fh), save=False)
     except Exception as exc:

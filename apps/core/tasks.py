@@ -1,15 +1,17 @@
 from celery import shared_task
 from django.utils import timezone
 
-from .idempotency import idempotency_keys_purge
 from .models import SchedulerHeartbeat
 
 
-@shared_task(acks_late=True)
-def purge_idempotency_keys() -> int:
+@shared_task
+def idempotency_keys_purge_task() -> int:
+    from .idempotency import idempotency_keys_purge
+
     return idempotency_keys_purge()
 
 
-@shared_task(acks_late=True, ignore_result=True)
-def scheduler_heartbeat() -> None:
+@shared_task
+def scheduler_heartbeat_task() -> None:
+    """The beat's proof of life: when it last ran a schedule."""
     SchedulerHeartbeat.objects.update_or_create(name="beat", defaults={"last_run_at": timezone.now()})

@@ -4,8 +4,9 @@ import re
 
 from django.db.models import Count, Q, QuerySet
 
-from apps.core.errors import InvalidRequestError, NotFoundError
+from apps.core.errors import NotFoundError
 
+from .errors import EventTypeFilterInvalid
 from .models import Delivery, Event, WebhookEndpoint
 
 EVENT_PATTERN = re.compile(r"^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$")
@@ -30,11 +31,7 @@ def event_list(*, merchant, livemode: bool, type: str | None = None) -> QuerySet
     )
     if type:
         if not EVENT_PATTERN.match(type):
-            raise InvalidRequestError(
-                f"Invalid event type filter: {type!r}. Use an exact type or a prefix like payment_intent.*.",
-                code="parameter_invalid",
-                param="type",
-            )
+            raise EventTypeFilterInvalid(pattern=type)
         if type.endswith(".*"):
             qs = qs.filter(type__startswith=type[:-1])
         elif type != "*":

@@ -1,37 +1,52 @@
-"""Thin Celery tasks: ids in, services do the work. All idempotent (safe to run twice)."""
+"""Thin Celery tasks: ids in, services do the work. All idempotent (safe to run twice).
+
+Each task imports its service inside its body: the services import these tasks at module level to
+enqueue them, so the import graph has one direction. acks_late and ignore_result are the global
+defaults (config/settings.py)."""
 
 from celery import shared_task
 
-from . import services
 
-
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task
 def event_fan_out_task(event_id: int) -> int:
-    return len(services.event_fan_out(event_id=event_id))
+    from .services import event_fan_out
+
+    return len(event_fan_out(event_id=event_id))
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task
 def events_fan_out_task(event_ids: list[int]) -> int:
     """The events one transaction wrote, published as one message; each fans out on its own
     (idempotently), so a retry after a partial run repeats nothing."""
-    return sum(len(services.event_fan_out(event_id=event_id)) for event_id in event_ids)
+    from .services import event_fan_out
+
+    return sum(len(event_fan_out(event_id=event_id)) for event_id in event_ids)
 
 
-@shared_task(acks_late=True, ignore_result=True, time_limit=120)
+# A send holds its row lock for at most the HTTP timeout (15 s); the hard limit is a backstop.
+@shared_task(time_limit=120)
 def delivery_send_task(delivery_id: int) -> str:
-    return services.delivery_send(delivery_id=delivery_id)
+    from .services import delivery_send
+
+    return delivery_send(delivery_id=delivery_id)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task
 def deliveries_sweep_task() -> int:
-    return services.deliveries_sweep()
+    from .services import deliveries_sweep
+
+    return deliveries_sweep()
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task
 def events_outbox_sweep_task() -> int:
-    return services.events_outbox_sweep()
+    from .services import events_outbox_sweep
+
+    return events_outbox_sweep()
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task
 def events_purge_task() -> int:
-    return services.events_purge()
+    from .services import events_purge
+
+    return events_purge()

@@ -76,12 +76,12 @@ def test_duplicate_while_first_is_running_answers_409(api, merchant, settings):
 def test_purge_task_removes_expired_keys(api, merchant):
     from django.utils import timezone
 
-    from apps.core.tasks import purge_idempotency_keys
+    from apps.core.tasks import idempotency_keys_purge_task
 
     api.post("/v1/api_keys", {"type": "secret"}, format="json", HTTP_IDEMPOTENCY_KEY="old")
     api.post("/v1/api_keys", {"type": "secret"}, format="json", HTTP_IDEMPOTENCY_KEY="fresh")
     IdempotencyKey.objects.filter(key="old").update(expires_at=timezone.now() - timezone.timedelta(seconds=1))
-    assert purge_idempotency_keys.delay().get() == 1
+    assert idempotency_keys_purge_task.delay().get() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
 
 

@@ -15,7 +15,7 @@ def public_dns(monkeypatch):
     IP literals and localhost resolve for real."""
     import socket
 
-    from apps.webhooks import urls_guard
+    from apps.webhooks import ssrf
 
     real = socket.getaddrinfo
 
@@ -24,4 +24,4 @@ def public_dns(monkeypatch):
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))]
         return real(host, port, *args, **kwargs)
 
-    monkeypatch.setattr(urls_guard.socket, "getaddrinfo", fake)
+    monkeypatch.setattr(ssrf.socket, "getaddrinfo", fake)

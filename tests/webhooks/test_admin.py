@@ -8,7 +8,7 @@ from apps.audit.services import Actor
 from apps.webhooks import services
 from apps.webhooks.models import Delivery, InboundWebhook, WebhookEndpoint
 from tests.admin.staff import staff_user
-from tests.webhooks.test_delivery import fan_out, make_endpoint, record
+from tests.webhooks.factories import fan_out, make_endpoint, record
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,11 @@ from django.db import close_old_connections, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from apps.audit.services import Actor
 from apps.webhooks import retry, services, tasks
 from apps.webhooks.models import Delivery, DeliveryAttempt, Event
+from apps.webhooks.services import publishing
 from tests.intents.helpers import make_card, pay
+from tests.webhooks.factories import make_endpoint
 from tests.webhooks.helpers import (
     private_redis,
     real_broker,
@@ -28,7 +29,6 @@ from tests.webhooks.helpers import (
 )
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-ACTOR = Actor.system("tests")
 
 
 @pytest.fixture(autouse=True)
@@ -36,12 +36,6 @@ def _keep_test_connection():
     request_started.disconnect(close_old_connections)
     yield
     request_started.connect(close_old_connections)
-
-
-def make_endpoint(merchant, url, events=("*",)):
-    return services.webhook_endpoint_create(
-        merchant=merchant, livemode=False, url=url, enabled_events=list(events), actor=ACTOR
-    )
 
 
 def record(merchant, type_="payment_intent.succeeded") -> Event:
@@ -207,7 +201,7 @@ def test_a_broker_outage_loses_no_event(api, merchant, receiver, tmp_path):
         redis_server.start_again()
 
         def swept_and_delivered():
-            services._publish(tasks.events_outbox_sweep_task)
+            publishing.task_publish(tasks.events_outbox_sweep_task)
             return Delivery.objects.filter(status="succeeded").count() >= len(expected)
 
         wait_until(swept_and_delivered, timeout=120, interval=1.0, message="every event delivered")

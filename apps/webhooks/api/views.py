@@ -9,7 +9,25 @@ from rest_framework.views import APIView
 from apps.audit.services import Actor
 from apps.core.context import get_client_ip
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
+from apps.core.schema import error_responses
 from apps.webhooks import selectors, services
+from apps.webhooks.errors import (
+    EventTypeFilterInvalid,
+    InboundWebhookInProgress,
+    InboundWebhookInvalidPayload,
+    InboundWebhookLivemodeMismatch,
+    InboundWebhookProcessingFailed,
+    InboundWebhookSignatureExpired,
+    InboundWebhookSignatureInvalid,
+    InboundWebhookSignatureMissing,
+    WebhookApiVersionUnknown,
+    WebhookEndpointDisabled,
+    WebhookEventTypeInvalid,
+    WebhookUrlInvalid,
+    WebhookUrlNotAllowed,
+    WebhookUrlUnresolvable,
+)
+from apps.webhooks.payloads import event_payload, webhook_delivery_payload, webhook_endpoint_payload
 
 from .serializers import (
     WebhookDeliveryOutput,
@@ -22,16 +40,9 @@ from .serializers import (
     WebhookRetryFailedInput,
     WebhookRetryFailedOutput,
     WebhookRotateSecretInput,
-    delivery_to_dict,
-    endpoint_to_dict,
-    event_to_dict,
 )
 
-_ERRORS = {
-    400: OpenApiResponse(description="Invalid request (error.param names the parameter)"),
-    401: OpenApiResponse(description="Missing or invalid API key"),
-    404: OpenApiResponse(description="No such object"),
-}
+_URL_ERRORS = (WebhookUrlInvalid, WebhookUrlUnresolvable, WebhookUrlNotAllowed)
 
 
 class EventListView(MerchantAPIView):
@@ -50,22 +61,22 @@ class EventListView(MerchantAPIView):
             OpenApiParameter("starting_after", str),
             OpenApiParameter("ending_before", str),
         ],
-        responses={200: WebhookEventOutput(many=True), **_ERRORS},
+        responses={200: WebhookEventOutput(many=True), **error_responses(EventTypeFilterInvalid)},
     )
     def get(self, request):
         qs = selectors.event_list(
             merchant=request.merchant, livemode=request.livemode, type=request.query_params.get("type")
         )
-        return stripe_list(request, created_filter(qs, request), event_to_dict)
+        return stripe_list(request, created_filter(qs, request), event_payload)
 
 
 class EventDetailView(MerchantAPIView):
     resource = "events"
 
-    @extend_schema(operation_id="events_retrieve", responses={200: WebhookEventOutput, **_ERRORS})
+    @extend_schema(operation_id="events_retrieve", responses={200: WebhookEventOutput, **error_responses()})
     def get(self, request, event_id: str):
         return Response(
-            event_to_dict(
+            event_payload(
                 selectors.event_get(merchant=request.merchant, livemode=request.livemode, id=event_id)
             )
         )
@@ -75,19 +86,23 @@ class EndpointListView(MerchantAPIView):
     resource = "webhook_endpoints"
 
     @extend_schema(
-        operation_id="webhook_endpoints_list", responses={200: WebhookEndpointOutput(many=True), **_ERRORS}
+        operation_id="webhook_endpoints_list",
+        responses={200: WebhookEndpointOutput(many=True), **error_responses()},
     )
     def get(self, request):
         return stripe_list(
             request,
             selectors.endpoint_list(merchant=request.merchant, livemode=request.livemode),
-            endpoint_to_dict,
+            webhook_endpoint_payload,
         )
 
     @extend_schema(
         operation_id="webhook_endpoints_create",
         request=WebhookEndpointCreateInput,
-        responses={201: WebhookEndpointOutput, **_ERRORS},
+        responses={
+            201: WebhookEndpointOutput,
+            **error_responses(*_URL_ERRORS, WebhookEventTypeInvalid, WebhookApiVersionUnknown),
+        },
         summary="Create a webhook endpoint (its signing secret is shown once)",
     )
     def post(self, request):
@@ -104,7 +119,7 @@ class EndpointListView(MerchantAPIView):
             metadata=v.get("metadata"),
             actor=Actor.from_request(request),
         )
-        response = Response(endpoint_to_dict(endpoint, secret=secret), status=status.HTTP_201_CREATED)
+        response = Response(webhook_endpoint_payload(endpoint, secret=secret), status=status.HTTP_201_CREATED)
         response.idempotent_redact = ("secret",)
         return response
 
@@ -116,15 +131,15 @@ class EndpointDetailView(MerchantAPIView):
         return selectors.endpoint_get(merchant=request.merchant, livemode=request.livemode, id=endpoint_id)
 
     @extend_schema(
-        operation_id="webhook_endpoints_retrieve", responses={200: WebhookEndpointOutput, **_ERRORS}
+        operation_id="webhook_endpoints_retrieve", responses={200: WebhookEndpointOutput, **error_responses()}
     )
     def get(self, request, endpoint_id: str):
-        return Response(endpoint_to_dict(self._get(request, endpoint_id)))
+        return Response(webhook_endpoint_payload(self._get(request, endpoint_id)))
 
     @extend_schema(
         operation_id="webhook_endpoints_update",
         request=WebhookEndpointUpdateInput,
-        responses={200: WebhookEndpointOutput, **_ERRORS},
+        responses={200: WebhookEndpointOutput, **error_responses(*_URL_ERRORS, WebhookEventTypeInvalid)},
     )
     def post(self, request, endpoint_id: str):
         endpoint = self._get(request, endpoint_id)
@@ -133,10 +148,11 @@ class EndpointDetailView(MerchantAPIView):
         endpoint = services.webhook_endpoint_update(
             endpoint_id=endpoint.pk, actor=Actor.from_request(request), **data.validated_data
         )
-        return Response(endpoint_to_dict(endpoint))
+        return Response(webhook_endpoint_payload(endpoint))
 
     @extend_schema(
-        operation_id="webhook_endpoints_delete", responses={200: WebhookEndpointDeletedOutput, **_ERRORS}
+        operation_id="webhook_endpoints_delete",
+        responses={200: WebhookEndpointDeletedOutput, **error_responses()},
     )
     def delete(self, request, endpoint_id: str):
         endpoint = self._get(request, endpoint_id)
@@ -150,7 +166,7 @@ class EndpointRotateSecretView(MerchantAPIView):
     @extend_schema(
         operation_id="webhook_endpoints_rotate_secret",
         request=WebhookRotateSecretInput,
-        responses={200: WebhookEndpointOutput, **_ERRORS},
+        responses={200: WebhookEndpointOutput, **error_responses()},
         summary="New signing secret (shown once); the old one keeps signing for the grace period",
     )
     def post(self, request, endpoint_id: str):
@@ -164,7 +180,7 @@ class EndpointRotateSecretView(MerchantAPIView):
             actor=Actor.from_request(request),
             previous_secret_expires_in=data.validated_data["previous_secret_expires_in"],
         )
-        response = Response(endpoint_to_dict(endpoint, secret=secret))
+        response = Response(webhook_endpoint_payload(endpoint, secret=secret))
         response.idempotent_redact = ("secret",)
         return response
 
@@ -175,7 +191,7 @@ class EndpointTestView(MerchantAPIView):
     @extend_schema(
         operation_id="webhook_endpoints_test",
         request=WebhookEndpointTestInput,
-        responses={200: WebhookDeliveryOutput, **_ERRORS},
+        responses={200: WebhookDeliveryOutput, **error_responses(WebhookEndpointDisabled)},
         summary="Send a signed webhook_endpoint.test event to this endpoint",
     )
     def post(self, request, endpoint_id: str):
@@ -186,7 +202,7 @@ class EndpointTestView(MerchantAPIView):
         delivery = services.webhook_endpoint_send_test(
             endpoint_id=endpoint.pk, actor=Actor.from_request(request)
         )
-        return Response(delivery_to_dict(delivery))
+        return Response(webhook_delivery_payload(delivery))
 
 
 class RetryFailedView(MerchantAPIView):
@@ -195,7 +211,7 @@ class RetryFailedView(MerchantAPIView):
     @extend_schema(
         operation_id="webhook_endpoints_retry_failed",
         request=WebhookRetryFailedInput,
-        responses={200: WebhookRetryFailedOutput, **_ERRORS},
+        responses={200: WebhookRetryFailedOutput, **error_responses()},
         summary="Re-drive failed deliveries (optionally of one endpoint) with a fresh retry schedule",
     )
     def post(self, request):
@@ -210,6 +226,21 @@ class RetryFailedView(MerchantAPIView):
         return Response({"object": "retry_result", "retried": count})
 
 
+def _gateway_errors() -> dict:
+    # Provider callbacks carry no API key and are not rate limited, so the key, scope and rate
+    # errors of merchant endpoints (401, 403, 429) cannot happen here.
+    responses = error_responses(
+        InboundWebhookSignatureMissing,
+        InboundWebhookSignatureInvalid,
+        InboundWebhookSignatureExpired,
+        InboundWebhookInvalidPayload,
+        InboundWebhookLivemodeMismatch,
+        InboundWebhookInProgress,
+        InboundWebhookProcessingFailed,
+    )
+    return {status: response for status, response in responses.items() if status not in (401, 403, 429)}
+
+
 class GatewayWebhookView(APIView):
     """Provider callbacks: no API key; the connector's adapter verifies the provider's signature."""
 
@@ -222,8 +253,7 @@ class GatewayWebhookView(APIView):
         request=None,
         responses={
             200: OpenApiResponse(description="Received (processed, ignored or a duplicate)"),
-            400: OpenApiResponse(description="Unverifiable or not understood (recorded)"),
-            404: OpenApiResponse(description="No such connector"),
+            **_gateway_errors(),
         },
         auth=[],
     )

@@ -1,4 +1,4 @@
-"""SSRF guard for webhook URLs.
+"""SSRF guard for webhook URLs: refuses destinations inside our network.
 
 Live mode never delivers to an address that is private, loopback, link-local, multicast,
 reserved or unspecified (cloud metadata services live on link-local addresses). Test mode may,
@@ -12,11 +12,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-
-class UrlRefused(Exception):
-    def __init__(self, message: str, *, code: str = "url_invalid"):
-        super().__init__(message)
-        self.code = code
+from .errors import WebhookUrlInvalid, WebhookUrlNotAllowed, WebhookUrlUnresolvable
 
 
 def _forbidden(address: str) -> bool:
@@ -42,16 +38,15 @@ def check_url_syntax(url: str, *, livemode: bool) -> None:
     parts = urlsplit(url)
     allowed = ("https",) if livemode else ("https", "http")
     if parts.scheme not in allowed:
-        raise UrlRefused(
+        raise WebhookUrlInvalid(
             "Webhook URLs must use https in live mode."
             if livemode
-            else "Webhook URLs must use http or https.",
-            code="url_invalid",
+            else "Webhook URLs must use http or https."
         )
     if not parts.hostname:
-        raise UrlRefused("The URL has no host.", code="url_invalid")
+        raise WebhookUrlInvalid("The URL has no host.")
     if parts.username or parts.password:
-        raise UrlRefused("Webhook URLs must not carry credentials.", code="url_invalid")
+        raise WebhookUrlInvalid("Webhook URLs must not carry credentials.")
 
 
 def check_url_destination(url: str, *, livemode: bool) -> None:
@@ -63,10 +58,7 @@ def check_url_destination(url: str, *, livemode: bool) -> None:
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except (socket.gaierror, UnicodeError) as exc:
-        raise UrlRefused(f"The host {parts.hostname!r} does not resolve.", code="url_unresolvable") from exc
+        raise WebhookUrlUnresolvable(host=parts.hostname) from exc
     for info in infos:
         if _forbidden(info[4][0]):
-            raise UrlRefused(
-                "Webhook URLs must not resolve to private, loopback or link-local addresses.",
-                code="url_not_allowed",
-            )
+            raise WebhookUrlNotAllowed()

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from apps.webhooks import services
 from apps.webhooks.models import Event
+from apps.webhooks.services import publishing
 from tests.merchants.factories import MerchantFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,13 +17,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def publishes(monkeypatch):
     """Records each broker publish (task name, args) and still publishes it."""
     calls = []
-    real = services._publish
+    real = publishing.task_publish
 
     def spy(task, *args):
         calls.append((task.name, args))
         return real(task, *args)
 
-    monkeypatch.setattr(services, "_publish", spy)
+    monkeypatch.setattr(publishing, "task_publish", spy)
     return calls
 
 

@@ -124,8 +124,8 @@ def test_disputes_and_unknown_types_are_kept_but_change_nothing(api, merchant):
         resp = post_callback(connector.public_id, raw, headers)
         assert resp.status_code == 200 and resp.json()["status"] == "ignored"
     assert list(InboundWebhook.objects.order_by("id").values_list("result", flat=True)) == [
-        "ignored:disputes_not_supported",
-        "ignored:unhandled_type",
+        "ignored:unhandled_type:charge.dispute.created",
+        "ignored:unhandled_type:balance.updated",
     ]
 
 

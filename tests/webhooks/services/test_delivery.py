@@ -11,16 +11,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditEntry
-from apps.audit.services import Actor
 from apps.webhooks import retry, services
 from apps.webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
+from tests.webhooks.factories import ACTOR, fan_out, make_endpoint, record
 from tests.webhooks.helpers import real_broker, verify_webhook_signature
-
-ACTOR = Actor.system("tests")
 
 
 def verify_standard_webhooks(body: bytes, headers: dict, secret: str) -> bool:
@@ -32,26 +29,6 @@ def verify_standard_webhooks(body: bytes, headers: dict, secret: str) -> bool:
         hmac.compare_digest(expected, part.split(",", 1)[1])
         for part in headers["webhook-signature"].split(" ")
     )
-
-
-def make_endpoint(merchant, url, events=("*",), livemode=False):
-    return services.webhook_endpoint_create(
-        merchant=merchant, livemode=livemode, url=url, enabled_events=list(events), actor=ACTOR
-    )
-
-
-def record(merchant, type_="payment_intent.succeeded", data=None, livemode=False) -> Event:
-    with transaction.atomic():
-        return services.event_record(
-            merchant=merchant,
-            livemode=livemode,
-            type=type_,
-            data=data or {"id": "pi_123", "object": "payment_intent", "amount": 2000, "currency": "usd"},
-        )
-
-
-def fan_out(event) -> list[Delivery]:
-    return list(Delivery.objects.filter(pk__in=services.event_fan_out(event_id=event.pk)).order_by("id"))
 
 
 def lower(headers: dict) -> dict:
