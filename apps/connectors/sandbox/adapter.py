@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -436,7 +437,60 @@ class SandboxAdapter(ConnectorAdapter):
         return result
 
     # ------------------------------------------------------------------ follow-ups
-    def _follow_up(self, operation, *, idempotency_key, gateway_reference, amount, currency, metadata):
+    def _follow_up_result(self, operation, parent, *, reference, gateway_reference, amount):
+        """What the acquirer answers to a capture, void or refund of ``parent`` (None when the
+        acquirer has no record of the reference)."""
+        unknown = Declined(
+            code="processing_error",
+            decline_code="processing_error",
+            network_code="12",
+            message=f"No approved authorization {gateway_reference} to {operation}.",
+            gateway_reference=reference,
+        )
+        if parent is None:
+            return unknown
+        if (
+            operation in ("capture", "void")
+            and parent.created_at < dt.datetime.now(dt.UTC) - AUTHORIZATION_VALIDITY
+        ):
+            return Declined(
+                code="charge_expired_for_capture",
+                decline_code="expired_authorization",
+                network_code="54",
+                message="The authorization has expired.",
+                gateway_reference=reference,
+            )
+        if operation == "void" and parent.operation == "refund":
+            return self._cancel_refund(
+                parent, reference=reference, gateway_reference=gateway_reference, amount=amount
+            )
+        if parent.status != "approved":
+            return unknown
+        if operation == "refund" and parent.behaviour == "refund_fails_async":
+            return Pending(gateway_reference=reference, message="Refund submitted; the issuer answers later.")
+        return Approved(gateway_reference=reference, amount=amount, raw={"parent": gateway_reference})
+
+    def _cancel_refund(self, parent, *, reference, gateway_reference, amount):
+        """A void of a refund: only while the refund is still pending at the issuer."""
+        if parent.status != "pending":
+            return Declined(
+                code="refund_not_cancelable",
+                decline_code="refund_not_cancelable",
+                network_code="12",
+                message="The refund is already final.",
+                gateway_reference=reference,
+            )
+        canceled = Declined(
+            code="refund_canceled",
+            decline_code="refund_canceled",
+            network_code="",
+            message="The refund was canceled before it settled.",
+            gateway_reference=parent.reference,
+        )
+        self.store.update(parent.idempotency_key, status="canceled", result=result_to_dict(canceled))
+        return Approved(gateway_reference=reference, amount=amount, raw={"parent": gateway_reference})
+
+    def _follow_up(self, operation, *, idempotency_key, gateway_reference, amount, currency, metadata=None):
         _latency(metadata)
         fault = _fault(metadata, operation)
         early = self._fault_result(fault)
@@ -447,60 +501,9 @@ class SandboxAdapter(ConnectorAdapter):
             return result_from_dict(previous.result)
         parent = self.store.get_by_reference(gateway_reference)
         reference = _token(f"sbx{operation[:2]}", idempotency_key)
-        if parent is None:
-            result = Declined(
-                code="processing_error",
-                decline_code="processing_error",
-                network_code="12",
-                message=f"No approved authorization {gateway_reference} to {operation}.",
-                gateway_reference=reference,
-            )
-        elif (
-            operation in ("capture", "void")
-            and parent.created_at < dt.datetime.now(dt.UTC) - AUTHORIZATION_VALIDITY
-        ):
-            result = Declined(
-                code="charge_expired_for_capture",
-                decline_code="expired_authorization",
-                network_code="54",
-                message="The authorization has expired.",
-                gateway_reference=reference,
-            )
-        elif operation == "void" and parent.operation == "refund":
-            if parent.status != "pending":
-                result = Declined(
-                    code="refund_not_cancelable",
-                    decline_code="refund_not_cancelable",
-                    network_code="12",
-                    message="The refund is already final.",
-                    gateway_reference=reference,
-                )
-            else:
-                result = Approved(
-                    gateway_reference=reference, amount=amount, raw={"parent": gateway_reference}
-                )
-                canceled = Declined(
-                    code="refund_canceled",
-                    decline_code="refund_canceled",
-                    network_code="",
-                    message="The refund was canceled before it settled.",
-                    gateway_reference=parent.reference,
-                )
-                self.store.update(parent.idempotency_key, status="canceled", result=result_to_dict(canceled))
-        elif parent.status != "approved":
-            result = Declined(
-                code="processing_error",
-                decline_code="processing_error",
-                network_code="12",
-                message=f"No approved authorization {gateway_reference} to {operation}.",
-                gateway_reference=reference,
-            )
-        elif operation == "refund" and parent.behaviour == "refund_fails_async":
-            result = Pending(
-                gateway_reference=reference, message="Refund submitted; the issuer answers later."
-            )
-        else:
-            result = Approved(gateway_reference=reference, amount=amount, raw={"parent": gateway_reference})
+        result = self._follow_up_result(
+            operation, parent, reference=reference, gateway_reference=gateway_reference, amount=amount
+        )
         stored = self.store.add(
             SandboxRecord(
                 idempotency_key=idempotency_key,
@@ -522,35 +525,10 @@ class SandboxAdapter(ConnectorAdapter):
             )
         return result_from_dict(stored.result)
 
-    def capture(self, *, idempotency_key, gateway_reference, amount, currency, metadata=None):
-        return self._follow_up(
-            "capture",
-            idempotency_key=idempotency_key,
-            gateway_reference=gateway_reference,
-            amount=amount,
-            currency=currency,
-            metadata=metadata,
-        )
-
-    def void(self, *, idempotency_key, gateway_reference, amount, currency, metadata=None):
-        return self._follow_up(
-            "void",
-            idempotency_key=idempotency_key,
-            gateway_reference=gateway_reference,
-            amount=amount,
-            currency=currency,
-            metadata=metadata,
-        )
-
-    def refund(self, *, idempotency_key, gateway_reference, amount, currency, metadata=None):
-        return self._follow_up(
-            "refund",
-            idempotency_key=idempotency_key,
-            gateway_reference=gateway_reference,
-            amount=amount,
-            currency=currency,
-            metadata=metadata,
-        )
+    # capture, void and refund differ only in what _follow_up_result decides.
+    capture = functools.partialmethod(_follow_up, "capture")
+    void = functools.partialmethod(_follow_up, "void")
+    refund = functools.partialmethod(_follow_up, "refund")
 
     def lookup(self, *, idempotency_key: str):
         record = self.store.get(idempotency_key)

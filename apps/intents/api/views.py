@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -208,10 +208,24 @@ class PaymentIntentConfirmView(MerchantAPIView):
         return _render(request, intent)
 
 
-class PaymentIntentCaptureView(MerchantAPIView):
-    resource = "payment_intents"
+class _IntentActionView(MerchantAPIView):
+    """POST /v1/payment_intents/{id}/<action>: find the intent, validate the body, call one
+    service, answer the intent as it now stands."""
 
-    @extend_schema(
+    resource = "payment_intents"
+    input_serializer: type
+
+    def act(self, intent: PaymentIntent, data: dict, actor: Actor) -> PaymentIntent:
+        raise NotImplementedError
+
+    def post(self, request, intent_id: str):
+        intent = _intent_for(request, intent_id)
+        data = _validated(self.input_serializer, request)
+        return _render(request, self.act(intent, data, Actor.from_request(request)))
+
+
+@extend_schema_view(
+    post=extend_schema(
         request=PaymentIntentCaptureInput,
         responses={
             200: ANY,
@@ -226,22 +240,21 @@ class PaymentIntentCaptureView(MerchantAPIView):
         },
         operation_id="payment_intents_capture",
     )
-    def post(self, request, intent_id: str):
-        intent = _intent_for(request, intent_id)
-        data = _validated(PaymentIntentCaptureInput, request)
-        intent = services.payment_intent_capture(
+)
+class PaymentIntentCaptureView(_IntentActionView):
+    input_serializer = PaymentIntentCaptureInput
+
+    def act(self, intent, data, actor):
+        return services.payment_intent_capture(
             intent_id=intent.pk,
-            actor=Actor.from_request(request),
+            actor=actor,
             amount_to_capture=data.get("amount_to_capture"),
             reason=data.get("reason", ""),
         )
-        return _render(request, intent)
 
 
-class PaymentIntentCancelView(MerchantAPIView):
-    resource = "payment_intents"
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request=PaymentIntentCancelInput,
         responses={
             200: ANY,
@@ -249,21 +262,18 @@ class PaymentIntentCancelView(MerchantAPIView):
         },
         operation_id="payment_intents_cancel",
     )
-    def post(self, request, intent_id: str):
-        intent = _intent_for(request, intent_id)
-        data = _validated(PaymentIntentCancelInput, request)
-        intent = services.payment_intent_cancel(
-            intent_id=intent.pk,
-            actor=Actor.from_request(request),
-            cancellation_reason=data.get("cancellation_reason", ""),
+)
+class PaymentIntentCancelView(_IntentActionView):
+    input_serializer = PaymentIntentCancelInput
+
+    def act(self, intent, data, actor):
+        return services.payment_intent_cancel(
+            intent_id=intent.pk, actor=actor, cancellation_reason=data.get("cancellation_reason", "")
         )
-        return _render(request, intent)
 
 
-class PaymentIntentThreeDSCompleteView(MerchantAPIView):
-    resource = "payment_intents"
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request=ThreeDSCompleteInput,
         responses={
             200: ANY,
@@ -276,16 +286,14 @@ class PaymentIntentThreeDSCompleteView(MerchantAPIView):
         },
         operation_id="payment_intents_3ds_complete",
     )
-    def post(self, request, intent_id: str):
-        intent = _intent_for(request, intent_id)
-        data = _validated(ThreeDSCompleteInput, request)
-        intent = services.payment_intent_complete_action(
-            intent_id=intent.pk,
-            actor=Actor.from_request(request),
-            result=data["result"],
-            reference=data.get("reference"),
+)
+class PaymentIntentThreeDSCompleteView(_IntentActionView):
+    input_serializer = ThreeDSCompleteInput
+
+    def act(self, intent, data, actor):
+        return services.payment_intent_complete_action(
+            intent_id=intent.pk, actor=actor, result=data["result"], reference=data.get("reference")
         )
-        return _render(request, intent)
 
 
 class PaymentIntentNextActionView(MerchantAPIView):
