@@ -5,6 +5,8 @@ from apps.approvals import registry
 from apps.approvals.models import ApprovalRequest
 from apps.audit.services import Actor
 
+from .errors import PayoutNotAwaitingApproval
+from .models import Payout
 from .services import payout_approve, payout_reject
 
 
@@ -13,9 +15,16 @@ def _reason(approval: ApprovalRequest) -> str:
 
 
 def payout_approval_execute(approval: ApprovalRequest, actor: Actor) -> None:
-    payout_approve(
-        payout_id=approval.target_id, actor=actor, user=approval.decided_by, reason=_reason(approval)
-    )
+    try:
+        payout_approve(
+            payout_id=approval.target_id, actor=actor, user=approval.decided_by, reason=_reason(approval)
+        )
+    except PayoutNotAwaitingApproval:
+        # An earlier run of this approval released the payout and died before the approval was
+        # marked executed: finish the approval rather than report a failure.
+        if Payout.objects.filter(public_id=approval.target_id, approval=Payout.Approval.APPROVED).exists():
+            return
+        raise
 
 
 def payout_approval_reject(approval: ApprovalRequest, actor: Actor) -> None:

@@ -5,6 +5,8 @@ from apps.approvals import registry
 from apps.approvals.models import ApprovalRequest
 from apps.audit.services import Actor
 
+from .errors import RefundNotAwaitingApproval
+from .models import Refund
 from .services import refund_approve, refund_reject
 
 
@@ -13,7 +15,16 @@ def _reason(approval: ApprovalRequest) -> str:
 
 
 def refund_approval_execute(approval: ApprovalRequest, actor: Actor) -> None:
-    refund_approve(refund_id=approval.target_id, actor=actor, reason=_reason(approval))
+    try:
+        refund_approve(refund_id=approval.target_id, actor=actor, reason=_reason(approval))
+    except RefundNotAwaitingApproval:
+        # A worker that died after refund_approve committed, before the approval was marked
+        # executed, already sent the refund: the re-run finishes the approval instead of
+        # reporting a failure for a refund that went through. Approving is what moves a refund
+        # out of "not sent"; a rejected or canceled one never left it.
+        refund = Refund.objects.get(public_id=approval.target_id)
+        if refund.decided_at is None or refund.submission == Refund.Submission.NOT_SENT:
+            raise
 
 
 def refund_approval_reject(approval: ApprovalRequest, actor: Actor) -> None:

@@ -14,6 +14,7 @@ from apps.approvals.tasks import approval_execute_task, approvals_resume_task
 from apps.audit.models import AuditEntry
 from apps.audit.services import Actor
 from apps.refunds import services as refund_services
+from apps.refunds.errors import RefundNotAwaitingApproval
 from apps.refunds.models import Refund
 from config.celery import app as celery_app
 from tests.admin.staff import staff_user
@@ -89,6 +90,35 @@ def test_a_worker_dying_after_its_claim_is_resumed_once_its_claim_goes_stale(
     approval.refresh_from_db()
     assert approval.status == ApprovalRequest.Status.EXECUTED, approval.error
     assert _approved_count(refund) == 1
+
+
+def test_a_worker_dying_after_the_refund_was_sent_leaves_the_approval_executed_not_failed(
+    waiting, django_capture_on_commit_callbacks
+):
+    """The owner's change committed (the refund was approved and sent), then the worker died
+    before marking the approval: the re-run must not report a failure for money that moved."""
+    refund, approval = waiting
+    _decide_and_crash(approval, django_capture_on_commit_callbacks)
+    approval.refresh_from_db()
+    registry.get("refund").execute(approval, Actor.staff(approval.decided_by))  # the dead worker's run
+    stale = timezone.now() - timedelta(hours=1)
+    ApprovalRequest.objects.filter(pk=approval.pk).update(execution_started_at=stale)
+
+    assert approvals_resume_task.delay().get() == 1
+    approval.refresh_from_db()
+    refund.refresh_from_db()
+    assert approval.status == ApprovalRequest.Status.EXECUTED, approval.error
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert _approved_count(refund) == 1
+
+
+def test_a_rejected_refund_is_still_a_failure_for_a_stray_approval_run(
+    waiting, django_capture_on_commit_callbacks
+):
+    refund, approval = waiting
+    refund_services.refund_reject(refund_id=refund.public_id, actor=Actor.system("test"), reason="duplicate")
+    with pytest.raises(RefundNotAwaitingApproval):
+        registry.get("refund").execute(approval, Actor.system("test"))
 
 
 def test_the_sweeper_leaves_fresh_decisions_to_their_own_task(waiting, django_capture_on_commit_callbacks):
