@@ -9,6 +9,7 @@ from unfold.widgets import UnfoldAdminTextareaWidget
 
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome
 from apps.backoffice.money import money
+from apps.backoffice.readonly import ReadOnlyAdminMixin
 
 from . import registry
 from .models import ApprovalRequest
@@ -57,7 +58,7 @@ DECIDE = ConfirmAction(
 
 
 @admin.register(ApprovalRequest)
-class ApprovalRequestAdmin(ConfirmActionMixin, ModelAdmin):
+class ApprovalRequestAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
     """The approval queue: pending requests first; deciding goes through a page that asks a reason."""
 
     list_display = (
@@ -112,15 +113,6 @@ class ApprovalRequestAdmin(ConfirmActionMixin, ModelAdmin):
             return "—"
         url = reverse("admin:approvals_approvalrequest_decide", args=[obj.pk])
         return format_html('<a class="text-primary-600 underline decide-link" href="{}">Review</a>', url)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

@@ -11,6 +11,7 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateTimeFilter, TextFilter
 
 from apps.backoffice.paging import EstimatedCountPaginator, KeysetChangeListMixin
+from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.core.errors import ApplicationError
 
 from .models import AuditEntry, AuditExport
@@ -44,7 +45,7 @@ class ObjectTypeFilter(TextFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(KeysetChangeListMixin, ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, KeysetChangeListMixin, ModelAdmin):
     list_display = (
         "created_at",
         "action",
@@ -70,15 +71,6 @@ class AuditEntryAdmin(KeysetChangeListMixin, ModelAdmin):
     @admin.display(description="Reason")
     def reason_short(self, obj):
         return (obj.reason[:80] + "…") if len(obj.reason) > 80 else obj.reason
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditExport)
@@ -216,7 +208,7 @@ class AuditExportAdmin(ModelAdmin):
 
 
 @admin.register(Events)
-class ConfigHistoryAdmin(ModelAdmin):
+class ConfigHistoryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Every pghistory event (configuration changes), read-only; the event tables refuse edits."""
 
     list_display = ("pgh_created_at", "pgh_obj_model", "pgh_obj_id", "pgh_label", "pgh_diff")
@@ -230,12 +222,3 @@ class ConfigHistoryAdmin(ModelAdmin):
         if connection.vendor != "postgresql":  # no triggers (embedded SQLite demo)
             return queryset.none()
         return queryset.order_by("-pgh_created_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

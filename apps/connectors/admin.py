@@ -1,6 +1,8 @@
 from django.contrib import admin
 from unfold.admin import ModelAdmin
 
+from apps.backoffice.readonly import ReadOnlyAdminMixin
+
 from .models import Connector, SandboxTransaction
 
 
@@ -19,7 +21,7 @@ class ConnectorAdmin(ModelAdmin):
 
 
 @admin.register(SandboxTransaction)
-class SandboxTransactionAdmin(ModelAdmin):
+class SandboxTransactionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("reference", "operation", "status", "amount", "currency", "behaviour", "created_at")
     list_filter = ("operation", "status", "behaviour")
     search_fields = ("=reference", "=parent_reference", "=idempotency_key")
@@ -27,12 +29,3 @@ class SandboxTransactionAdmin(ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

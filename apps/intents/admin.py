@@ -14,6 +14,7 @@ from apps.audit.models import AuditEntry
 from apps.backoffice.actions import ConfirmActionMixin, ReasonForm, confirm_action
 from apps.backoffice.money import money
 from apps.backoffice.paging import BigTableAdminMixin, fixed_choices_filter, is_last4, related_pks
+from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.core.currencies import CURRENCIES
 from apps.refunds.services import refund_create
 
@@ -78,7 +79,7 @@ class ChargeInline(TabularInline):
 
 
 @admin.register(PaymentIntent)
-class PaymentIntentAdmin(BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
+class PaymentIntentAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
     list_display = ("public_id", "merchant", "amount_display", "status_badge", "capture_method", "order_id",
                     "card_last4", "customer_email", "livemode", "created_at")  # fmt: skip
     list_filter = ("status", "capture_method", "livemode", CurrencyFilter)
@@ -113,15 +114,6 @@ class PaymentIntentAdmin(BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
         if "@" in term:
             condition |= Q(customer_id__in=related_pks(Customer.objects.filter(email=term), "pk"))
         return condition
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_capture_permission(self, request):
         return request.user.has_perm("intents.capture_paymentintent")
@@ -229,7 +221,7 @@ def payment_timeline(intent: PaymentIntent) -> list[dict]:
 
 
 @admin.register(Charge)
-class ChargeAdmin(BigTableAdminMixin, ModelAdmin):
+class ChargeAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ModelAdmin):
     list_display = ("public_id", "payment_intent", "merchant", "status", "amount_display", "last4",
                     "gateway_reference", "network_code", "decline_code", "created_at")  # fmt: skip
     list_filter = ("status", PaymentMethodTypeFilter, "captured", "livemode")
@@ -244,15 +236,6 @@ class ChargeAdmin(BigTableAdminMixin, ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, obj):

@@ -16,6 +16,7 @@ from apps.audit.history import ConfigHistoryMixin
 from apps.audit.services import Actor, audit_record
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome
 from apps.backoffice.money import MoneyField, money
+from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.core.currencies import CURRENCIES
 from apps.core.errors import ApplicationError
 from apps.merchants.models import Merchant
@@ -38,17 +39,6 @@ from .services import (
 )
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class AdjustmentForm(forms.Form):
     merchant = forms.ModelChoiceField(queryset=Merchant.objects.all())
     livemode = forms.BooleanField(required=False, label="Live mode")
@@ -63,7 +53,7 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyMixin, ConfirmActionMixin, ModelAdmin):
+class AccountAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
     """Balances: one row per account (merchant pending/available/reserve per currency, platform
     accounts), balance = snapshot + newer postings."""
 
@@ -168,7 +158,7 @@ class MerchantFilter(TextFilter):
         return queryset.filter(merchant__public_id=value) if value else queryset
 
 
-class PostingInline(ReadOnlyMixin, TabularInline):
+class PostingInline(ReadOnlyAdminMixin, TabularInline):
     model = Posting
     fields = ("account", "amount_display", "currency")
     readonly_fields = fields
@@ -184,7 +174,7 @@ class PostingInline(ReadOnlyMixin, TabularInline):
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyMixin, ModelAdmin):
+class JournalEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("public_id", "kind", "merchant", "livemode", "source_type", "source_id", "effective_at")
     list_filter = (AccountFilter, MerchantFilter, "kind", "livemode", "effective_at")
     list_filter_submit = True
@@ -208,7 +198,7 @@ class JournalEntryAdmin(ReadOnlyMixin, ModelAdmin):
 
 
 @admin.register(BalanceTransaction)
-class BalanceTransactionAdmin(ReadOnlyMixin, ModelAdmin):
+class BalanceTransactionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "public_id",
         "merchant",
@@ -236,7 +226,7 @@ class BalanceTransactionAdmin(ReadOnlyMixin, ModelAdmin):
 
 
 @admin.register(CaptureRecord)
-class CaptureRecordAdmin(ReadOnlyMixin, ModelAdmin):
+class CaptureRecordAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Captures as the ledger saw them; filter fx status = rate_missing for the finance follow-up."""
 
     list_display = (

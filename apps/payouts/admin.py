@@ -17,6 +17,7 @@ from apps.audit.services import Actor
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome, ReasonForm
 from apps.backoffice.errors import ApprovalNotPending
 from apps.backoffice.money import money
+from apps.backoffice.readonly import ReadOnlyAdminMixin
 
 from . import services
 from .models import BankAccount, Payout, PayoutSchedule
@@ -82,7 +83,7 @@ ACTIONS = {
 
 
 @admin.register(Payout)
-class PayoutAdmin(ConfirmActionMixin, ModelAdmin):
+class PayoutAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
     list_display = (
         "public_id",
         "merchant",
@@ -129,15 +130,6 @@ class PayoutAdmin(ConfirmActionMixin, ModelAdmin):
             ],
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_urls(self):
         return [
             path(
@@ -177,7 +169,7 @@ class PayoutAdmin(ConfirmActionMixin, ModelAdmin):
 
 
 @admin.register(BankAccount)
-class BankAccountAdmin(ModelAdmin):
+class BankAccountAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "public_id",
         "merchant",
@@ -209,15 +201,6 @@ class BankAccountAdmin(ModelAdmin):
         "created_at",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PayoutSchedule)

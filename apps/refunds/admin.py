@@ -13,13 +13,14 @@ from apps.backoffice.actions import ConfirmActionMixin, confirm_action
 from apps.backoffice.errors import ApprovalNotPending
 from apps.backoffice.money import money
 from apps.backoffice.paging import BigTableAdminMixin, related_pks
+from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.intents.models import Charge, PaymentIntent
 
 from . import services
 from .models import Refund, RefundApprovalQueue
 
 
-class RefundAdmin(BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
+class RefundAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
     list_display = ("public_id", "payment_intent", "merchant", "amount_display", "status", "reason",
                     "requested_by", "created_at")  # fmt: skip
     list_filter = ("status", "reason", "livemode")
@@ -36,15 +37,6 @@ class RefundAdmin(BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
         return Q(payment_intent_id__in=related_pks(PaymentIntent.objects.filter(public_id=term), "pk")) | Q(
             charge_id__in=related_pks(Charge.objects.filter(public_id=term), "pk")
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_approve_permission(self, request):
         # Deciding goes through the maker-checker, which needs both (see approval_can_decide).

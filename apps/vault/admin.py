@@ -10,6 +10,7 @@ from django.contrib import admin
 from unfold.admin import ModelAdmin, TabularInline
 
 from apps.backoffice.actions import ConfirmActionMixin, confirm_action
+from apps.backoffice.readonly import ReadOnlyAdminMixin
 
 from . import services
 from .models import Customer, PaymentMethod, VaultRecord
@@ -35,19 +36,10 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReadOnlyAdmin(ConfirmActionMixin, ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
     """Views only: no add, no change, no hard delete (soft delete is an action)."""
 
     show_full_result_count = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_actions(self, request):
         actions = super().get_actions(request)
