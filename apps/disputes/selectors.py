@@ -27,4 +27,6 @@ def dispute_list(*, merchant, livemode: bool, filters: dict | None = None) -> Qu
         qs = qs.filter(charge__public_id=filters["charge"])
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
+    if filters.get("due_before") is not None:
+        qs = qs.filter(due_by__lt=filters["due_before"])
     return qs

@@ -188,6 +188,8 @@ def dispute_apply_inbound_event(*, connector, event) -> str:
     )
     if charge_row is None:
         return "unknown_reference"
+    if event.amount is not None and (not isinstance(event.amount, int) or event.amount <= 0):
+        return "ignored:invalid_amount"
     actor = Actor.system(f"connector:{connector.code}")
     with transaction.atomic(durable=True):
         intent = payment_intent_lock(charge_row["payment_intent_id"])

@@ -43,6 +43,12 @@ def test_list_and_retrieve_in_stripes_shape_with_filters(api, disputed):
     assert api.get("/v1/disputes", {"created[gte]": after}).json()["data"] == []
     assert len(api.get("/v1/disputes", {"created[lt]": after}).json()["data"]) == 1
     assert _error(api.get("/v1/disputes", {"status": "nope"})) == (400, "parameter_invalid", "status")
+    due = int(disputed.due_by.timestamp())
+    assert [d["id"] for d in api.get("/v1/disputes", {"due_before": due + 1}).json()["data"]] == [
+        disputed.public_id
+    ]
+    assert api.get("/v1/disputes", {"due_before": due}).json()["data"] == []
+    assert _error(api.get("/v1/disputes", {"due_before": "soon"})) == (400, "parameter_invalid", "due_before")
 
 
 def test_another_merchants_dispute_answers_404_on_every_endpoint(api_other, disputed):

@@ -1,8 +1,17 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.rest import MetadataField, StrictBooleanField, StrictSerializer
+from apps.disputes.models import EVIDENCE_FIELDS
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {name: {"type": "string"} for name in EVIDENCE_FIELDS},
+        "additionalProperties": False,
+    }
+)
 class EvidenceField(serializers.Field):
     """Stripe's `evidence[...]` object; the field names are checked by the service (by name)."""
 

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -9,6 +11,7 @@ from apps.disputes import selectors, services
 from apps.disputes.errors import (
     DisputeAlreadyClosed,
     DisputeAlreadySubmitted,
+    DisputeDueBeforeInvalid,
     DisputeEvidenceFieldUnknown,
     DisputeEvidenceFileUnsupported,
     DisputeEvidencePastDue,
@@ -39,22 +42,27 @@ class DisputeListView(MerchantAPIView):
             OpenApiParameter("charge", str, required=False),
             OpenApiParameter("payment_intent", str, required=False),
             OpenApiParameter("status", str, required=False),
+            OpenApiParameter(
+                "due_before", int, required=False, description="Unix seconds: due_by before it."
+            ),
             OpenApiParameter("limit", int, required=False),
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: ANY, **error_responses(DisputeStatusFilterInvalid)},
+        responses={200: ANY, **error_responses(DisputeStatusFilterInvalid, DisputeDueBeforeInvalid)},
         operation_id="disputes_list",
     )
     def get(self, request):
         params = request.query_params
         if params.get("status") and params["status"] not in Dispute.Status.values:
             raise DisputeStatusFilterInvalid(value=params["status"])
-        qs = selectors.dispute_list(
-            merchant=request.merchant,
-            livemode=request.livemode,
-            filters={k: params.get(k) for k in ("payment_intent", "charge", "status")},
-        )
+        filters = {k: params.get(k) for k in ("payment_intent", "charge", "status")}
+        if params.get("due_before") is not None:
+            try:
+                filters["due_before"] = dt.datetime.fromtimestamp(int(params["due_before"]), tz=dt.UTC)
+            except (ValueError, OverflowError, OSError) as exc:
+                raise DisputeDueBeforeInvalid() from exc
+        qs = selectors.dispute_list(merchant=request.merchant, livemode=request.livemode, filters=filters)
         qs = created_filter(qs, request)
         return stripe_list(request, qs, dispute_to_dict, url="/v1/disputes")
 
