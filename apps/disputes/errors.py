@@ -4,7 +4,7 @@ Template fields never shadow the error's own keyword arguments: a dispute's stat
 ``{dispute_status}``.
 """
 
-from apps.core.errors import InvalidRequestError, StateConflictError
+from apps.core.errors import ApplicationError, InvalidRequestError, StateConflictError
 
 # --- state ----------------------------------------------------------------------------------
 
@@ -27,6 +27,24 @@ class DisputeAlreadyClosed(StateConflictError):
 class DisputeEvidencePastDue(StateConflictError):
     code = "dispute_evidence_past_due"
     message = "The deadline to respond to this dispute has passed."
+
+
+class DisputeSubmissionRefused(StateConflictError):
+    """The connector refused the evidence; nothing was recorded and the slot is still free."""
+
+    code = "dispute_submission_refused"
+    message = "The connector refused the evidence: {detail}"
+    stored = False
+
+
+class DisputeSubmissionUnavailable(ApplicationError):
+    """The connector could not be reached; nothing was recorded, the request can be retried."""
+
+    status = 503
+    type = "api_error"
+    code = "dispute_submission_unavailable"
+    message = "The connector could not take the evidence now; nothing was submitted. Retry later."
+    stored = False
 
 
 # --- input ----------------------------------------------------------------------------------

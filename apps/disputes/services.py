@@ -20,6 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.connectors import gateway
+from apps.connectors.base import Declined, RetryableError
 from apps.core.errors import NotFoundError
 from apps.intents.locks import charge_lock, payment_intent_lock
 from apps.intents.models import Charge
@@ -35,6 +37,8 @@ from .errors import (
     DisputeEvidencePastDue,
     DisputeEvidenceTooLong,
     DisputeEvidenceValueInvalid,
+    DisputeSubmissionRefused,
+    DisputeSubmissionUnavailable,
 )
 from .models import EVIDENCE_FILE_FIELDS, EVIDENCE_TEXT_FIELDS, Dispute
 from .payloads import dispute_to_dict
@@ -298,27 +302,51 @@ def _clean_evidence(evidence: dict) -> dict:
     return clean
 
 
+def _merged_evidence(dispute: Dispute, staged: dict) -> dict:
+    """The evidence after staging `staged`, if the dispute still takes evidence."""
+    if dispute.status in TERMINAL:
+        raise DisputeAlreadyClosed(dispute_status=dispute.status)
+    if dispute.submission_count or dispute.status not in AWAITING_RESPONSE:
+        raise DisputeAlreadySubmitted()
+    if dispute.past_due or (dispute.due_by and dispute.due_by <= timezone.now()):
+        raise DisputeEvidencePastDue()
+    merged = {**(dispute.evidence or {}), **staged}
+    length = sum(len(v) for v in merged.values() if isinstance(v, str))
+    if length > EVIDENCE_TEXT_LIMIT:
+        raise DisputeEvidenceTooLong(length=length, limit=EVIDENCE_TEXT_LIMIT)
+    return merged
+
+
+def _send_evidence(dispute: Dispute, staged: dict) -> None:
+    """Step before the lock: the connector takes the evidence (idempotent per dispute, so a
+    retry or a concurrent submit sends it once); a refusal records nothing."""
+    merged = _merged_evidence(dispute, staged)
+    result = gateway.submit_dispute_evidence(
+        connector=dispute.connector,
+        idempotency_key=f"{dispute.public_id}:evidence",
+        dispute_reference=dispute.connector_dispute_id,
+        evidence={name: value for name, value in merged.items() if value},
+    )
+    if isinstance(result, Declined):
+        raise DisputeSubmissionRefused(detail=result.message or result.code)
+    if isinstance(result, RetryableError):
+        raise DisputeSubmissionUnavailable()
+
+
 def dispute_update(
     *, dispute_id: int, actor: Actor, evidence: dict | None = None, metadata: dict | None = None,
     submit: bool = True,
 ) -> Dispute:  # fmt: skip
     """Stripe's POST /v1/disputes/{id}: the evidence fields sent replace those staged (the
-    others stay); `submit=true` (the default) sends the evidence — once."""
+    others stay); `submit=true` (the default) sends the evidence to the connector — once."""
     staged = _clean_evidence(evidence or {})
+    if submit:
+        _send_evidence(Dispute.objects.select_related("connector").get(pk=dispute_id), staged)
     with transaction.atomic(durable=True):
         dispute = _lock_all(dispute_id)
         previous: dict = {}
         if staged or submit:
-            if dispute.status in TERMINAL:
-                raise DisputeAlreadyClosed(dispute_status=dispute.status)
-            if dispute.submission_count or dispute.status not in AWAITING_RESPONSE:
-                raise DisputeAlreadySubmitted()
-            if dispute.past_due or (dispute.due_by and dispute.due_by <= timezone.now()):
-                raise DisputeEvidencePastDue()
-            merged = {**(dispute.evidence or {}), **staged}
-            length = sum(len(v) for v in merged.values() if isinstance(v, str))
-            if length > EVIDENCE_TEXT_LIMIT:
-                raise DisputeEvidenceTooLong(length=length, limit=EVIDENCE_TEXT_LIMIT)
+            merged = _merged_evidence(dispute, staged)
             if staged:
                 previous["evidence"] = dispute.evidence
                 dispute.evidence = merged

@@ -18,6 +18,8 @@ from apps.disputes.errors import (
     DisputeEvidenceTooLong,
     DisputeEvidenceValueInvalid,
     DisputeStatusFilterInvalid,
+    DisputeSubmissionRefused,
+    DisputeSubmissionUnavailable,
     DisputeUnexpectedState,
 )
 from apps.disputes.models import Dispute
@@ -87,6 +89,8 @@ class DisputeDetailView(MerchantAPIView):
                 DisputeEvidenceFileUnsupported,
                 DisputeEvidenceValueInvalid,
                 DisputeEvidenceTooLong,
+                DisputeSubmissionRefused,
+                DisputeSubmissionUnavailable,
                 DisputeUnexpectedState,
             ),
         },
