@@ -89,6 +89,9 @@ class Dispute(TenantModel):
     due_by = models.DateTimeField(null=True, blank=True, db_index=True)
     past_due = models.BooleanField(default=False)
     submission_count = models.PositiveSmallIntegerField(default=0)
+    # The deadline job's reminders, each sent once (set under the row lock with its event).
+    reminded_5d_at = models.DateTimeField(null=True, blank=True)
+    reminded_24h_at = models.DateTimeField(null=True, blank=True)
     is_charge_refundable = models.BooleanField(default=False)
     metadata = models.JSONField(default=dict, blank=True)
     # The ledger: whether the disputed funds are out of the merchant's balance now, and which

@@ -1,3 +1,3 @@
 BEAT_SCHEDULE = {
-    "disputes.mark_past_due": {"task": "apps.disputes.tasks.mark_past_due_task", "schedule": 300.0},
+    "disputes.run_deadlines": {"task": "apps.disputes.tasks.run_deadlines_task", "schedule": 300.0},
 }

@@ -2,8 +2,9 @@ from celery import shared_task
 
 
 @shared_task
-def mark_past_due_task() -> int:
-    """Disputes whose evidence deadline (`due_by`) passed with nothing submitted: past_due, once."""
-    from .services import disputes_mark_past_due
+def run_deadlines_task() -> int:
+    """Evidence deadlines: reminders at T-5 days and T-24 hours, and at `due_by` with nothing
+    submitted the dispute is past due and closes as lost (each step once)."""
+    from .services import disputes_run_deadlines
 
-    return disputes_mark_past_due()
+    return disputes_run_deadlines()
