@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "apps.connectors",
     "apps.intents",
     "apps.refunds",
+    "apps.disputes",
     "apps.ledger",
     "apps.payouts",
     "apps.webhooks",

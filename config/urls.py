@@ -11,6 +11,7 @@ API_APPS = [
     "connectors",
     "intents",
     "refunds",
+    "disputes",
     "ledger",
     "payouts",
     "webhooks",

@@ -277,6 +277,18 @@ class ConnectorAdapter(ABC):
         self, request: PaymentRequest, *, reference: str, payload: Mapping[str, Any]
     ) -> AuthorizeResult: ...
 
+    def submit_dispute_evidence(
+        self, *, idempotency_key: str, dispute_reference: str, evidence: Mapping[str, str]
+    ) -> OperationResult:
+        """Sends a dispute's evidence to the network, once per dispute (our idempotency key).
+        Approved: accepted for review (the outcome comes later as charge.dispute.closed)."""
+        return Declined(
+            code="dispute_submission_unsupported",
+            decline_code="dispute_submission_unsupported",
+            network_code="",
+            message=f"Connector {self.code} cannot submit dispute evidence.",
+        )
+
     @abstractmethod
     def lookup(self, *, idempotency_key: str) -> OperationResult | None:
         """What the provider knows about the operation sent with this key (None: never
@@ -303,6 +315,7 @@ _GUARDED = (
     "start_redirect",
     "confirm_redirect",
     "lookup",
+    "submit_dispute_evidence",
 )
 
 

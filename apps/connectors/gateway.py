@@ -113,6 +113,16 @@ def refund(*, connector: Connector, **operation) -> OperationResult:
     return _operation("refund", connector=connector, **operation)
 
 
+def submit_dispute_evidence(
+    *, connector: Connector, idempotency_key: str, dispute_reference: str, evidence: Mapping[str, str]
+) -> OperationResult:
+    """A dispute's evidence to the network (the one submission; idempotent per our key)."""
+    _outside_transaction("submit_dispute_evidence")
+    return _adapter(connector).submit_dispute_evidence(
+        idempotency_key=idempotency_key, dispute_reference=dispute_reference, evidence=evidence
+    )
+
+
 def lookup(*, connector: Connector, idempotency_key: str) -> OperationResult | None:
     """What the provider knows of the operation sent with our key (None: it never arrived)."""
     _outside_transaction("lookup")

@@ -12,8 +12,8 @@ class IntentsConfig(AppConfig):
         from .selectors import charge_get_by_action_reference
         from .services import charge_apply_inbound_event, payment_intent_complete_action
 
-        # The charge events intents applies; other charge.* types (charge.dispute.*) belong to
-        # no app yet and are stored as ignored with their type.
+        # The charge events intents applies; charge.dispute.* belong to apps.disputes (the
+        # longest prefix wins), other charge.* types are stored as ignored with their type.
         for event_type in ("charge.succeeded", "charge.authorized", "charge.failed"):
             inbound.register(event_type, charge_apply_inbound_event)
         # The sandbox's ACS and wallet pages find and finish the attempt waiting on them here.

@@ -33,4 +33,23 @@ def build(merchant, api, requester):
 
     payout_create(merchant=merchant, livemode=False, amount=1000, currency="USD", actor=ACTOR)
     export = audit_export_run(export_id=audit_export_request(user=requester).pk)
-    return {"intent": intent, "refund": refund, "export": export}
+    dispute = _dispute(merchant, api)
+    return {"intent": intent, "refund": refund, "export": export, "dispute": dispute}
+
+
+def _dispute(merchant, api):
+    """A 0259 payment and the dispute its sandbox acquirer's notification opens."""
+    from apps.connectors.models import Connector
+    from apps.connectors.sandbox import SandboxAdapter
+    from apps.disputes.models import Dispute
+    from apps.disputes.services import dispute_apply_inbound_event
+    from apps.intents.models import Charge
+
+    paid = pay(api, make_card(merchant, "4000000000000259")).json()
+    charge = Charge.objects.get(public_id=paid["latest_charge"])
+    adapter = SandboxAdapter()
+    [(raw, headers)] = adapter.dispute_notifications(gateway_reference=charge.gateway_reference)
+    event = adapter.parse_inbound_webhook(body=raw, headers=headers)
+    connector = Connector.objects.get(pk=charge.connector_id)
+    assert dispute_apply_inbound_event(connector=connector, event=event) == "applied"
+    return Dispute.objects.get(charge=charge)

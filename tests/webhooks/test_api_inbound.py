@@ -114,17 +114,26 @@ def test_a_charge_event_resolves_an_attempt_left_unknown(api, merchant):
 
 
 @pytest.mark.django_db
-def test_disputes_and_unknown_types_are_kept_but_change_nothing(api, merchant):
-    pay(api, make_card(merchant))
+def test_dispute_events_are_applied_and_unknown_types_are_kept_but_change_nothing(api, merchant):
+    from apps.disputes.models import Dispute
+
+    body = pay(api, make_card(merchant)).json()
+    charge = Charge.objects.get(public_id=body["latest_charge"])
     connector = connector_of(merchant)
-    for type_ in ("charge.dispute.created", "balance.updated"):
-        raw, headers = SandboxAdapter().build_webhook(
-            type=type_, gateway_reference="sbx_whatever", amount=100
-        )
-        resp = post_callback(connector.public_id, raw, headers)
-        assert resp.status_code == 200 and resp.json()["status"] == "ignored"
+    raw, headers = SandboxAdapter().build_webhook(
+        type="charge.dispute.created", gateway_reference=charge.gateway_reference, amount=2000,
+        data={"dispute": "sbxdp_inbound", "reason": "fraudulent"},
+    )  # fmt: skip
+    resp = post_callback(connector.public_id, raw, headers)
+    assert resp.status_code == 200 and resp.json()["status"] == "processed"
+    assert Dispute.objects.get(charge=charge).status == "needs_response"
+    raw, headers = SandboxAdapter().build_webhook(
+        type="balance.updated", gateway_reference="sbx_x", amount=100
+    )
+    resp = post_callback(connector.public_id, raw, headers)
+    assert resp.status_code == 200 and resp.json()["status"] == "ignored"
     assert list(InboundWebhook.objects.order_by("id").values_list("result", flat=True)) == [
-        "ignored:unhandled_type:charge.dispute.created",
+        "applied",
         "ignored:unhandled_type:balance.updated",
     ]
 

@@ -244,19 +244,70 @@ class SandboxAdapter(ConnectorAdapter):
         )
 
     def dispute_notifications(self, *, gateway_reference: str) -> list[tuple[bytes, dict[str, str]]]:
-        """The signed `charge.dispute.created` callbacks the acquirer sends for this charge."""
-        return [
-            self.build_webhook(
-                type="charge.dispute.created",
-                gateway_reference=gateway_reference,
-                amount=record.amount,
-                currency=record.currency,
-                data={"dispute": record.reference, **record.result},
-                event_id=f"evt_{record.reference}",
+        """The signed callbacks the acquirer sends for this charge's disputes: `charge.dispute.created`,
+        then `charge.dispute.closed` once submitted evidence decided it (Stripe's test mode:
+        `winning_evidence` wins, `losing_evidence` loses; other evidence stays under review)."""
+        notifications = []
+        for record in self.store.children(gateway_reference):
+            if record.operation != "dispute":
+                continue
+            notifications.append(
+                self.build_webhook(
+                    type="charge.dispute.created",
+                    gateway_reference=gateway_reference,
+                    amount=record.amount,
+                    currency=record.currency,
+                    data={"dispute": record.reference, **record.result},
+                    event_id=f"evt_{record.reference}",
+                )
             )
-            for record in self.store.children(gateway_reference)
-            if record.operation == "dispute"
-        ]
+            decided = [
+                child
+                for child in self.store.children(record.reference)
+                if child.operation == "dispute_evidence" and child.behaviour in ("won", "lost")
+            ]
+            for child in decided[:1]:
+                notifications.append(
+                    self.build_webhook(
+                        type="charge.dispute.closed",
+                        gateway_reference=gateway_reference,
+                        amount=record.amount,
+                        currency=record.currency,
+                        data={"dispute": record.reference, **record.result, "status": child.behaviour},
+                        event_id=f"evt_{child.reference}",
+                    )
+                )
+        return notifications
+
+    def submit_dispute_evidence(self, *, idempotency_key: str, dispute_reference: str, evidence):
+        previous = self.store.get(idempotency_key)
+        if previous is not None:
+            return result_from_dict(previous.result)
+        dispute = self.store.get_by_reference(dispute_reference)
+        if dispute is None or dispute.operation != "dispute":
+            return Declined(
+                code="resource_missing",
+                decline_code="resource_missing",
+                network_code="",
+                message=f"The sandbox acquirer has no dispute {dispute_reference}.",
+            )
+        text = " ".join(str(value) for value in (evidence or {}).values())
+        outcome = "won" if "winning_evidence" in text else "lost" if "losing_evidence" in text else ""
+        result = Approved(gateway_reference=dispute_reference, amount=dispute.amount)
+        stored = self.store.add(
+            SandboxRecord(
+                idempotency_key=idempotency_key,
+                operation="dispute_evidence",
+                reference=_token("sbxde", idempotency_key),
+                status="approved",
+                amount=dispute.amount,
+                currency=dispute.currency,
+                parent_reference=dispute_reference,
+                behaviour=outcome,
+                result=result_to_dict(result),
+            )
+        )
+        return result_from_dict(stored.result)
 
     # ------------------------------------------------------------------ payments
     def authorize(self, request: PaymentRequest):

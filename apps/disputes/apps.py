@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class DisputesConfig(AppConfig):
+    name = "apps.disputes"
+    label = "disputes"
+
+    def ready(self):
+        from apps.connectors import inbound
+
+        from .services import dispute_apply_inbound_event
+
+        inbound.register("charge.dispute.", dispute_apply_inbound_event)

@@ -1,0 +1,32 @@
+from django.db.models import QuerySet
+
+from apps.core.errors import NotFoundError
+
+from .models import Dispute
+
+
+def dispute_get(*, merchant, livemode: bool, id: str) -> Dispute:
+    dispute = (
+        Dispute.objects.select_related("payment_intent", "charge")
+        .filter(merchant=merchant, livemode=livemode, public_id=id)
+        .first()
+    )
+    if dispute is None:
+        raise NotFoundError("dispute", id)
+    return dispute
+
+
+def dispute_list(*, merchant, livemode: bool, filters: dict | None = None) -> QuerySet[Dispute]:
+    filters = filters or {}
+    qs = Dispute.objects.select_related("payment_intent", "charge").filter(
+        merchant=merchant, livemode=livemode
+    )
+    if filters.get("payment_intent"):
+        qs = qs.filter(payment_intent__public_id=filters["payment_intent"])
+    if filters.get("charge"):
+        qs = qs.filter(charge__public_id=filters["charge"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("due_before") is not None:
+        qs = qs.filter(due_by__lt=filters["due_before"])
+    return qs

@@ -1,0 +1,10 @@
+from celery import shared_task
+
+
+@shared_task
+def run_deadlines_task() -> int:
+    """Evidence deadlines: reminders at T-5 days and T-24 hours, and at `due_by` with nothing
+    submitted the dispute is past due and closes as lost (each step once)."""
+    from .services import disputes_run_deadlines
+
+    return disputes_run_deadlines()
