@@ -9,13 +9,14 @@ from unfold.admin import ModelAdmin
 
 from apps.backoffice.money import money
 from apps.backoffice.paging import BigTableAdminMixin, related_pks
+from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.intents.models import Charge, PaymentIntent
 
 from .models import Dispute
 
 
 @admin.register(Dispute)
-class DisputeAdmin(BigTableAdminMixin, ModelAdmin):
+class DisputeAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ModelAdmin):
     list_display = ("public_id", "charge", "merchant", "amount_display", "status", "reason", "due_by",
                     "past_due", "created_at")  # fmt: skip
     list_filter = ("status", "reason", "case_type", "past_due", "livemode")
@@ -31,15 +32,6 @@ class DisputeAdmin(BigTableAdminMixin, ModelAdmin):
         return Q(charge_id__in=related_pks(Charge.objects.filter(public_id=term), "pk")) | Q(
             payment_intent_id__in=related_pks(PaymentIntent.objects.filter(public_id=term), "pk")
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_actions(self, request):
         actions = super().get_actions(request)
