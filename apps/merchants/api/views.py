@@ -1,5 +1,3 @@
-from datetime import UTC, datetime
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -128,7 +126,6 @@ class ApiKeyListView(MerchantAPIView):
         data = ApiKeyCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        expires = datetime.fromtimestamp(v["expires_at"], tz=UTC) if v.get("expires_at") else None
         key, plaintext = services.api_key_create(
             merchant=request.merchant,
             kind=v["type"],
@@ -136,7 +133,7 @@ class ApiKeyListView(MerchantAPIView):
             actor=Actor.from_request(request),
             name=v.get("name", ""),
             scopes=v.get("scopes"),
-            expires_at=expires,
+            expires_at=v.get("expires_at"),
         )
         response = Response(api_key_payload(key, plaintext), status=status.HTTP_201_CREATED)
         response.idempotent_redact = ("secret",)
