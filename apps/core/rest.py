@@ -19,14 +19,9 @@ from apps.core.idempotency import (
     idempotency_finish,
     request_fingerprint,
 )
+from apps.core.limits import BIGINT_MAX, BIGINT_MIN, UNIX_MAX, UNIX_MIN, ascii_int
 from apps.core.text import printable
 
-# A PostgreSQL bigint: the range every integer input is held to unless its field says less.
-BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
-# Unix seconds a datetime input may take: 1970-01-01 up to the end of year 9999 (Python's and
-# PostgreSQL's common range); a field may narrow it.
-UNIX_MIN, UNIX_MAX = 0, 253_402_300_799
-_ASCII_INTEGER = re.compile(r"-?[0-9]{1,19}")
 # Public ids are `<prefix>_<ULID>` (apps/core/ids.py) in a 40-character column: a path id of any
 # other shape names nothing, and is answered 404 before anything is stored (idempotency rows included).
 _ID_SHAPE = re.compile(r"[A-Za-z0-9_]{1,40}")
@@ -144,7 +139,7 @@ class AmountField(serializers.Field):
             self.fail("invalid_integer", value=data)
         if isinstance(data, int):
             value = data
-        elif isinstance(data, str) and _ASCII_INTEGER.fullmatch(data.strip()):
+        elif isinstance(data, str) and ascii_int(data.strip(), minimum=-BIGINT_MAX) is not None:
             value = int(data.strip())
         else:
             self.fail("invalid_integer", value=data)
@@ -266,22 +261,24 @@ def _int_param(request, name: str, *, minimum: int, maximum: int, default: int) 
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not _ASCII_INTEGER.fullmatch(raw) or not minimum <= int(raw) <= maximum:
+    value = ascii_int(raw, minimum=minimum, maximum=maximum)
+    if value is None:
         raise ParameterInvalidInteger(
             f"Invalid {name}: must be an integer from {minimum} to {maximum}.", param=name
         )
-    return int(raw)
+    return value
 
 
 def timestamp_param(raw: str, *, param: str) -> datetime:
     """A query parameter in unix seconds, as an aware datetime; anything else (not ASCII digits,
     negative, past year 9999) is 400 `parameter_invalid_integer` naming the parameter."""
-    if not _ASCII_INTEGER.fullmatch(raw) or not UNIX_MIN <= int(raw) <= UNIX_MAX:
+    seconds = ascii_int(raw, minimum=UNIX_MIN, maximum=UNIX_MAX)
+    if seconds is None:
         raise ParameterInvalidInteger(
             f"Invalid timestamp: {printable(raw)!r}. Use unix seconds from {UNIX_MIN} to {UNIX_MAX}.",
             param=param,
         )
-    return datetime.fromtimestamp(int(raw), tz=UTC)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def created_filter(

@@ -309,3 +309,43 @@ def test_admin_pages_refuse_nul_in_the_query_string_and_path_without_a_500(admin
     for url in ("/admin/vault/customer/?q=%00", "/admin/vault/customer/%00/change/"):
         resp = admin_client.get(url)
         assert resp.status_code == 400, (url, resp.status_code)
+
+
+@pytest.mark.parametrize("raw", ["\u00b2", "1" * 30, "-1"])
+def test_admin_numeric_filters_and_cursors_ignore_what_is_not_an_integer(admin_client, raw):
+    assert admin_client.get("/admin/ledger/journalentry/", {"account": raw}).status_code == 200
+    assert admin_client.get("/admin/audit/auditentry/", {"after": raw}).status_code == 200
+
+
+def test_admin_adjustment_past_bigint_is_a_form_error_not_a_500(client, merchant):
+    from django.urls import reverse
+
+    from apps.approvals.models import ApprovalRequest
+    from tests.admin.staff import staff_user
+
+    client.force_login(staff_user("finance", "fiona"))
+    url = reverse("admin:ledger_account_request_adjustment")
+    data = {"merchant": merchant.pk, "currency": "USD", "amount": str(10**30), "reason": "typo"}
+    resp = client.post(url, data)
+    assert resp.status_code == 200
+    assert "amount" in resp.context["form"].errors
+    assert ApprovalRequest.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", ["\u00b2", "\u0661", "9" * 5000])
+def test_numbers_in_text_are_read_as_ascii_digits_only(api, raw):
+    """`str.isdigit()` is true for superscripts and Arabic-Indic digits, and `int()` of 5,000 digits
+    raises: every place that reads a number from text answers 400 instead."""
+    search = api.get("/v1/customers/search", {"query": "email:'a@example.com'", "limit": raw})
+    assert_refused(search, 400, "parameter_invalid_integer", "limit")
+    etag = api.patch("/v1/settings", {"settlement_delay_days": 3}, format="json", HTTP_IF_MATCH=f'"v{raw}"')
+    assert_refused(etag, 400, None, "If-Match")
+    split = [
+        {"account_type": "partner", "account_id": "p-1", "percentage": raw},
+        {"account_type": "partner", "account_id": "p-2", "percentage_bp": 5000},
+    ]
+    intent = api.post(
+        "/v1/payment_intents", {"amount": 1000, "currency": "usd", "split": split}, format="json"
+    )
+    assert_refused(intent, 400, None, "split[0][percentage]")
+    assert PaymentIntent.objects.count() == 0

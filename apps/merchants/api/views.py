@@ -11,6 +11,7 @@ from apps.core.errors import (
     ParameterUnknown,
     PreconditionFailed,
 )
+from apps.core.limits import ascii_int
 from apps.core.rest import MerchantAPIView, stripe_list
 from apps.core.schema import error_responses
 from apps.merchants import selectors, services
@@ -35,9 +36,10 @@ def _parse_if_match(value: str | None) -> int | None:
     if value is None or value.strip() == "*":
         return None
     raw = value.strip().removeprefix("W/").strip('"')
-    if not raw.startswith("v") or not raw[1:].isdigit():
+    version = ascii_int(raw[1:], minimum=0) if raw.startswith("v") else None
+    if version is None:
         raise InvalidRequestError("If-Match must be an ETag returned by GET /v1/settings.", param="If-Match")
-    return int(raw[1:])
+    return version
 
 
 class AccountView(MerchantAPIView):
