@@ -4,6 +4,7 @@
 5,000-digit string raises; both were 500s. Read integers with `ascii_int` instead."""
 
 import re
+from datetime import UTC, datetime
 
 # A PostgreSQL bigint: every integer input, unless its field narrows it.
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
@@ -21,3 +22,15 @@ def ascii_int(raw, *, minimum: int = BIGINT_MIN, maximum: int = BIGINT_MAX) -> i
         return None
     value = int(raw)
     return value if minimum <= value <= maximum else None
+
+
+def datetime_in_window(value: datetime) -> datetime | None:
+    """`value` in UTC (a naive one is taken as UTC) when it falls within the unix window above;
+    otherwise None. PostgreSQL also refuses offsets past ±15:59, which UTC sidesteps."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return utc if UNIX_MIN <= utc.timestamp() <= UNIX_MAX else None

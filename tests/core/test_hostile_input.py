@@ -349,3 +349,30 @@ def test_numbers_in_text_are_read_as_ascii_digits_only(api, raw):
     )
     assert_refused(intent, 400, None, "split[0][percentage]")
     assert PaymentIntent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        b"EUR,USD,1.1,9999-12-31T23:59:59-23:59",
+        b"EUR,USD,1.1,0001-01-01T00:00:00+01:00",
+        b"EUR,USD,1.1,2026-02-30T00:00:00",
+        b"EUR,USD,1e999999,",
+        b"EUR,USD," + b"9" * 40 + b",",
+        b"EUR,USD,1e-40,",
+        b"EUR,USD,1.1\x00,",
+    ],
+)
+def test_admin_exchange_rate_csv_outside_the_columns_range_is_a_form_error(client, db, row):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from apps.ledger.models import ExchangeRate
+    from tests.admin.staff import staff_user
+
+    client.force_login(staff_user("finance", "fiona"))
+    upload = SimpleUploadedFile("rates.csv", b"base,quote,rate,as_of\n" + row + b"\n")
+    resp = client.post(reverse("admin:ledger_exchangerate_import"), {"file": upload})
+    assert resp.status_code == 200
+    assert "file" in resp.context["form"].errors
+    assert ExchangeRate.objects.count() == 0
