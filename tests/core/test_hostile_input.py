@@ -175,6 +175,8 @@ def test_form_body_over_the_field_limit_is_413(api, settings):
     resp = api.post("/v1/customers", data=body, content_type="application/x-www-form-urlencoded")
     assert_refused(resp, 413, "request_too_large")
     assert _stored() == before
+    query = "&".join(f"email{i}=a" for i in range(101))
+    assert_refused(api.get("/v1/customers?" + query), 413, "request_too_large")
 
 
 @pytest.mark.django_db
