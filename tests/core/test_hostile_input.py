@@ -378,3 +378,24 @@ def test_admin_exchange_rate_csv_outside_the_columns_range_is_a_form_error(clien
     assert resp.status_code == 200
     assert "file" in resp.context["form"].errors
     assert ExchangeRate.objects.count() == 0
+
+
+@pytest.mark.parametrize("created", [2**70, -(2**70), "\u00b2"])
+def test_a_signed_gateway_callback_with_an_impossible_timestamp_is_an_invalid_payload(merchant, created):
+    import json
+
+    from apps.connectors.sandbox import SandboxAdapter
+
+    connector = connector_ensure_sandbox(merchant=merchant)
+    body = json.dumps(
+        {"id": "sbxevt_1", "type": "refund.failed", "created": created, "data": {"reference": "x"}}
+    ).encode()
+    headers = SandboxAdapter().sign_webhook(body)
+    extra = {
+        f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "content-type"
+    }
+    resp = Client().post(
+        f"/v1/webhooks/gateway/{connector.public_id}", data=body, content_type="application/json", **extra
+    )
+    assert_refused(resp, 400, "webhook_invalid_payload")
+    assert InboundWebhook.objects.get().error.startswith("invalid_payload")

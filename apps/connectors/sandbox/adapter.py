@@ -620,7 +620,7 @@ class SandboxAdapter(ConnectorAdapter):
                 currency=data.get("currency") or "",
                 data=data,
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:  # Overflow: `created` past year 9999
             raise InboundWebhookError("Payload is not a sandbox event.", code="invalid_payload") from exc
 
     # ------------------------------------------------------------------ reports / health
