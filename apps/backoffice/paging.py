@@ -28,6 +28,8 @@ from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 from unfold.contrib.filters.admin import DropdownFilter
 
+from apps.core.limits import ascii_int
+
 CURSOR_PARAM = "after"
 
 
@@ -60,9 +62,9 @@ class KeysetChangeList(ChangeList):
 
     def get_queryset(self, request, exclude_parameters=None):
         qs = super().get_queryset(request, exclude_parameters)
-        after = request.GET.get(CURSOR_PARAM, "")
-        if after.isdigit():
-            qs = qs.filter(pk__lt=int(after)).order_by("-pk")
+        after = ascii_int(request.GET.get(CURSOR_PARAM, ""), minimum=1)
+        if after is not None:
+            qs = qs.filter(pk__lt=after).order_by("-pk")
         return qs
 
     def get_results(self, request):

@@ -117,6 +117,15 @@ class AmountTooSmall(InvalidRequestError):
     message = "Amount must be at least {minimum}."
 
 
+class RequestTooLarge(InvalidRequestError):
+    """The body is over DATA_UPLOAD_MAX_MEMORY_SIZE or has more than DATA_UPLOAD_MAX_NUMBER_FIELDS
+    fields (Django refuses to read it: RequestDataTooBig / TooManyFieldsSent)."""
+
+    status = 413
+    code = "request_too_large"
+    message = "The request is too large: the body or its number of fields is over the limit."
+
+
 class CardError(ApplicationError):
     status = 402
     type = "card_error"

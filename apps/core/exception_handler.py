@@ -3,12 +3,16 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from .context import get_request_id
-from .errors import ApplicationError
+from .errors import ApplicationError, RequestTooLarge
+
+# Django's refusals to read an oversized request body, wherever the body is first read.
+TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
 logger = logging.getLogger("clearhouse.api")
 
@@ -78,6 +82,8 @@ def error_response(body: dict, status: int, headers: dict | None = None) -> Resp
 
 
 def handler(exc, context):
+    if isinstance(exc, TOO_LARGE):
+        exc = RequestTooLarge()
     if isinstance(exc, ApplicationError):
         response = error_response(exc.to_dict(), exc.status)
         response.idempotent_store = exc.stored

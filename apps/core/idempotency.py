@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .errors import IdempotencyError, IdempotencyKeyInUse, ParameterInvalid
 from .models import IdempotencyKey
+from .text import is_unsafe
 
 MAX_KEY_LENGTH = 255
 
@@ -40,9 +41,9 @@ def request_fingerprint(*, method: str, path: str, data) -> str:
 
 def idempotency_begin(*, merchant, livemode: bool, key: str, method: str, path: str, request_hash: str):
     """Returns (record, None) when this request should run, or (None, stored_row) to replay."""
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key or len(key) > MAX_KEY_LENGTH or is_unsafe(key):
         raise ParameterInvalid(
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", param="Idempotency-Key"
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters, without NUL.", param="Idempotency-Key"
         )
     deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS
     while True:

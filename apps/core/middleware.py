@@ -1,6 +1,10 @@
 import secrets
 
-from .context import client_ip_var, request_id_var
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.urls import Resolver404, resolve
+
+from .context import client_ip_var, get_request_id, request_id_var
+from .text import is_unsafe, printable, unsafe_message
 
 
 class RequestIdMiddleware:
@@ -22,3 +26,41 @@ class RequestIdMiddleware:
             client_ip_var.reset(ip_token)
         response["Request-Id"] = request_id
         return response
+
+
+class UnsafeTextMiddleware:
+    """Refuses, with 400 naming the parameter, a path or query string holding text the database
+    cannot store (NUL, unpaired surrogates: apps/core/text.py) before any view sees it — the API,
+    the back office and the sandbox pages alike. Bodies are checked by the API's parsers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        param = self._unsafe_param(request)
+        if param is not None:
+            return self._refuse(request, param)
+        return self.get_response(request)
+
+    @staticmethod
+    def _unsafe_param(request) -> str | None:
+        if is_unsafe(request.path_info):
+            try:
+                kwargs = resolve(request.path_info).kwargs
+            except Resolver404:
+                return "path"
+            return "id" if any(isinstance(v, str) and is_unsafe(v) for v in kwargs.values()) else "path"
+        for key, values in request.GET.lists():
+            if is_unsafe(key) or any(is_unsafe(value) for value in values):
+                return printable(key)
+        return None
+
+    @staticmethod
+    def _refuse(request, param: str):
+        message = unsafe_message(param)
+        if request.path.startswith("/v1/") or "application/json" in request.headers.get("Accept", ""):
+            body = {"type": "invalid_request_error", "code": "parameter_invalid", "message": message}
+            return JsonResponse(
+                {"error": {**body, "param": param, "request_id": get_request_id()}}, status=400
+            )
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -2,6 +2,7 @@
 idempotency), strict input serializers and fields, Stripe-style lists with cursor pagination."""
 
 import json
+import re
 from datetime import UTC, datetime
 
 from drf_spectacular.types import OpenApiTypes
@@ -11,13 +12,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.currencies import CURRENCIES
-from apps.core.errors import ParameterInvalid, ParameterInvalidInteger
+from apps.core.errors import NotFoundError, ParameterInvalid, ParameterInvalidInteger
 from apps.core.idempotency import (
     idempotency_abandon,
     idempotency_begin,
     idempotency_finish,
     request_fingerprint,
 )
+from apps.core.limits import BIGINT_MAX, BIGINT_MIN, UNIX_MAX, UNIX_MIN, ascii_int
+from apps.core.text import printable
+
+# Public ids are `<prefix>_<ULID>` (apps/core/ids.py) in a 40-character column: a path id of any
+# other shape names nothing, and is answered 404 before anything is stored (idempotency rows included).
+_ID_SHAPE = re.compile(r"[A-Za-z0-9_]{1,40}")
+_OBJECT_OF_KWARG = {
+    "intent_id": "payment_intent",
+    "key_id": "api_key",
+    "endpoint_id": "webhook_endpoint",
+    "account_id": "bank_account",
+}
 
 
 class _IdempotentReplay(Exception):
@@ -39,6 +52,11 @@ class MerchantAPIView(APIView):
     def initial(self, request, *args, **kwargs):
         self._idempotency_record = None
         super().initial(request, *args, **kwargs)
+        for name, value in kwargs.items():
+            if name.endswith("_id") and not (isinstance(value, str) and _ID_SHAPE.fullmatch(value)):
+                raise NotFoundError(
+                    _OBJECT_OF_KWARG.get(name, name.removesuffix("_id")), printable(str(value))
+                )
         key = request.headers.get("Idempotency-Key")
         if request.method == "POST" and key is not None and getattr(request, "merchant", None) is not None:
             record, stored = idempotency_begin(
@@ -121,12 +139,14 @@ class AmountField(serializers.Field):
             self.fail("invalid_integer", value=data)
         if isinstance(data, int):
             value = data
-        elif isinstance(data, str) and data.strip().lstrip("-").isdigit():
+        elif isinstance(data, str) and ascii_int(data.strip(), minimum=-BIGINT_MAX) is not None:
             value = int(data.strip())
         else:
             self.fail("invalid_integer", value=data)
         if value < 0:
             self.fail("negative")
+        if value > BIGINT_MAX:
+            self.fail("invalid_integer", value=data)
         return value
 
     def to_representation(self, value):
@@ -134,12 +154,36 @@ class AmountField(serializers.Field):
 
 
 class StrictIntegerField(serializers.IntegerField):
-    """IntegerField that refuses booleans and floats with a fraction instead of truncating them."""
+    """IntegerField that refuses booleans and floats with a fraction instead of truncating them,
+    held to a PostgreSQL bigint unless `min_value`/`max_value` narrow it."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", BIGINT_MIN)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or (isinstance(data, float) and not data.is_integer()):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class UnixTimestampField(StrictIntegerField):
+    """Unix seconds in, an aware UTC datetime out; held to years 1970 to 9999 unless narrowed."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", UNIX_MIN)
+        kwargs.setdefault("max_value", UNIX_MAX)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        # The range validators run on the integer, before it becomes a datetime.
+        value = super().run_validation(data)
+        return None if value is None else datetime.fromtimestamp(value, tz=UTC)
+
+    def to_representation(self, value):
+        return int(value.timestamp()) if isinstance(value, datetime) else value
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -157,15 +201,14 @@ class CurrencyField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 3)
         kwargs.setdefault("min_length", 3)
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        # Exactly a code, in any case: "usd " and " usd" are refused, as Stripe does.
+        if not isinstance(data, str) or data.upper() not in CURRENCIES:
             self.fail("invalid_currency", value=data)
-        value = data.strip().upper()
-        if value not in CURRENCIES:
-            self.fail("invalid_currency", value=data)
-        return value
+        return data.upper()
 
     def to_representation(self, value):
         return value.lower() if value else value
@@ -218,25 +261,38 @@ def _int_param(request, name: str, *, minimum: int, maximum: int, default: int) 
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+    value = ascii_int(raw, minimum=minimum, maximum=maximum)
+    if value is None:
         raise ParameterInvalidInteger(
             f"Invalid {name}: must be an integer from {minimum} to {maximum}.", param=name
         )
-    return int(raw)
+    return value
 
 
-def created_filter(queryset, request, *, field: str = "created_at", param: str = "created"):
-    """Applies `created[gte|gt|lte|lt]=<unix seconds>` (and `created=<unix>` for one second)."""
-    ops = {"gte": "gte", "gt": "gt", "lte": "lte", "lt": "lt"}
-    for op, lookup in ops.items():
-        raw = request.query_params.get(f"{param}[{op}]")
+def timestamp_param(raw: str, *, param: str) -> datetime:
+    """A query parameter in unix seconds, as an aware datetime; anything else (not ASCII digits,
+    negative, past year 9999) is 400 `parameter_invalid_integer` naming the parameter."""
+    seconds = ascii_int(raw, minimum=UNIX_MIN, maximum=UNIX_MAX)
+    if seconds is None:
+        raise ParameterInvalidInteger(
+            f"Invalid timestamp: {printable(raw)!r}. Use unix seconds from {UNIX_MIN} to {UNIX_MAX}.",
+            param=param,
+        )
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def created_filter(
+    queryset, request, *, field: str = "created_at", param: str = "created", as_date: bool = False
+):
+    """Applies `<param>[gte|gt|lte|lt]=<unix seconds>` to a datetime field (or, with `as_date`,
+    to a date field, comparing the timestamp's UTC date)."""
+    for op in ("gte", "gt", "lte", "lt"):
+        name = f"{param}[{op}]"
+        raw = request.query_params.get(name)
         if raw is None:
             continue
-        if not raw.lstrip("-").isdigit():
-            raise ParameterInvalidInteger(
-                f"Invalid timestamp: {raw!r}. Use unix seconds.", param=f"{param}[{op}]"
-            )
-        queryset = queryset.filter(**{f"{field}__{lookup}": datetime.fromtimestamp(int(raw), tz=UTC)})
+        moment = timestamp_param(raw, param=name)
+        queryset = queryset.filter(**{f"{field}__{op}": moment.date() if as_date else moment})
     return queryset
 
 

@@ -23,6 +23,7 @@ from .errors import (
     ParameterUnknown,
     PermissionDeniedError,
     RateLimitError,
+    RequestTooLarge,
 )
 
 ERROR_BODY = inline_serializer(
@@ -43,7 +44,7 @@ ERROR_BODY = inline_serializer(
 )
 
 # Every merchant endpoint can answer these: validation (the parameter is named), auth, scope,
-# another merchant's or a missing object, and the per-key rate limit.
+# another merchant's or a missing object, the per-key rate limit and an oversized body.
 _COMMON: tuple[type[ApplicationError], ...] = (
     ParameterMissing,
     ParameterInvalid,
@@ -53,6 +54,7 @@ _COMMON: tuple[type[ApplicationError], ...] = (
     PermissionDeniedError,
     NotFoundError,
     RateLimitError,
+    RequestTooLarge,
 )
 
 _DESCRIPTIONS = {

@@ -4,10 +4,12 @@ import logging
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from .context import get_request_id
+from .errors import RequestTooLarge
+from .exception_handler import TOO_LARGE
 
 logger = logging.getLogger("clearhouse.ops")
 
@@ -71,6 +73,31 @@ def not_found(request, exception=None):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """Django's answer to a request it refused before any view ran (handler400): a body over the
+    size or field-count limit is 413 `request_too_large` on every path, the admin's included."""
+    if isinstance(exception, TOO_LARGE):
+        error = RequestTooLarge()
+        if _wants_json(request):
+            return JsonResponse({"error": {**error.to_dict(), "request_id": get_request_id()}}, status=413)
+        return HttpResponse(error.message, status=413, content_type="text/plain; charset=utf-8")
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "invalid_request",
+                    "message": "The request could not be understood.",
+                    "request_id": get_request_id(),
+                }
+            },
+            status=400,
+        )
+    from django.views.defaults import bad_request as default_bad_request
+
+    return default_bad_request(request, exception)
 
 
 def server_error(request):

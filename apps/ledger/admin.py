@@ -19,6 +19,7 @@ from apps.backoffice.money import MoneyField, money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.core.currencies import CURRENCIES
 from apps.core.errors import ApplicationError
+from apps.core.limits import BIGINT_MAX, ascii_int
 from apps.merchants.models import Merchant
 
 from .accounts import with_balance
@@ -43,7 +44,9 @@ class AdjustmentForm(forms.Form):
     merchant = forms.ModelChoiceField(queryset=Merchant.objects.all())
     livemode = forms.BooleanField(required=False, label="Live mode")
     currency = forms.ChoiceField(choices=[(c, c) for c in sorted(CURRENCIES)], initial="USD")
-    amount = forms.IntegerField(help_text="Minor units; negative debits the merchant.")
+    amount = forms.IntegerField(
+        min_value=-BIGINT_MAX, max_value=BIGINT_MAX, help_text="Minor units; negative debits the merchant."
+    )
     reason = forms.CharField(widget=forms.Textarea, max_length=500)
 
     def clean_amount(self):
@@ -142,8 +145,9 @@ class AccountFilter(TextFilter):
 
     def queryset(self, request, queryset):
         value = (self.value() or "").strip()
-        if value.isdigit():
-            return queryset.filter(postings__account_id=int(value)).distinct()
+        account_id = ascii_int(value, minimum=1)
+        if account_id is not None:
+            return queryset.filter(postings__account_id=account_id).distinct()
         if value:
             return queryset.filter(postings__account__key__icontains=value).distinct()
         return queryset

@@ -12,6 +12,8 @@ fraction, ties to the earlier entry in the rule. The parts always sum to the who
 input always gives the same output.
 """
 
+from apps.core.limits import ascii_int
+
 from .errors import ParameterInvalid, ParameterInvalidInteger, ParameterMissing, SplitPercentagesInvalid
 
 ACCOUNT_TYPES = {"SystemOwner", "ServiceOwner", "Partner"}
@@ -79,7 +81,9 @@ def _basis_points(entry: dict, where: str) -> int:
         )
     text = str(raw).strip()
     whole, _, frac = text.partition(".")
-    if not whole.isdigit() or (frac and (not frac.isdigit() or len(frac.rstrip("0")) > 2)):
+    if ascii_int(whole, minimum=0) is None or (
+        frac and (ascii_int(frac, minimum=0) is None or len(frac.rstrip("0")) > 2)
+    ):
         raise ParameterInvalid(
             "percentage must be a number with at most two decimals (e.g. 33.33).",
             param=f"{where}[percentage]",

@@ -44,6 +44,7 @@ from apps.connectors.base import (
 )
 from apps.connectors.sandbox.cards import card_for_number
 from apps.connectors.sandbox.store import DatabaseStore, SandboxRecord, SandboxStore
+from apps.core.limits import ascii_int
 
 DEFAULT_WEBHOOK_SECRET = "whsec_sandbox_not_a_secret"
 SIGNATURE_HEADER = "Sandbox-Signature"
@@ -75,8 +76,9 @@ def _fault(metadata: Mapping[str, str] | None, operation: str) -> str:
 
 def _latency(metadata: Mapping[str, str] | None) -> None:
     raw = (metadata or {}).get("sandbox_latency_ms", "")
-    if raw and str(raw).isdigit():
-        time.sleep(min(int(raw), 5000) / 1000)
+    delay = ascii_int(str(raw), minimum=0)
+    if delay:
+        time.sleep(min(delay, 5000) / 1000)
 
 
 class SandboxAdapter(ConnectorAdapter):
@@ -669,7 +671,7 @@ class SandboxAdapter(ConnectorAdapter):
                 currency=data.get("currency") or "",
                 data=data,
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:  # Overflow: `created` past year 9999
             raise InboundWebhookError("Payload is not a sandbox event.", code="invalid_payload") from exc
 
     # ------------------------------------------------------------------ reports / health

@@ -9,6 +9,7 @@ from apps.approvals.services import approval_request_create
 from apps.audit.services import Actor, audit_record
 from apps.core.currencies import get_currency
 from apps.core.ids import generate_id
+from apps.core.limits import BIGINT_MAX
 
 from ..accounts import platform_ref
 from ..errors import ParameterInvalidInteger, ReasonMissing
@@ -21,6 +22,8 @@ def _adjustment_validate(*, currency: str, amount: int, reason: str) -> str:
     currency = get_currency(currency).code
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
         raise ParameterInvalidInteger("amount must be a non-zero integer.", param="amount")
+    if not -BIGINT_MAX <= amount <= BIGINT_MAX:
+        raise ParameterInvalidInteger("amount is out of range.", param="amount")
     if not (reason or "").strip():
         raise ReasonMissing()
     return currency

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.utils.module_loading import import_string
 from apps.audit.services import Actor, audit_record
 from apps.core.currencies import get_currency
 from apps.core.errors import InvalidRequestError
+from apps.core.limits import datetime_in_window
 
 from ..errors import ParameterInvalid
 from ..models import ExchangeRate
@@ -33,6 +34,10 @@ def exchange_rate_record(*, base: str, quote: str, rate, as_of: datetime, source
         raise ParameterInvalid(f"Invalid rate {rate!r}.", param="rate") from None
     if not value.is_finite() or value <= 0:
         raise ParameterInvalid("rate must be a positive number.", param="rate")
+    # The column holds 12 digits on each side of the point: larger (or vanishing) rates would
+    # overflow or round to zero there.
+    if value >= 10**12 or value.quantize(Decimal("1e-12")) <= 0:
+        raise ParameterInvalid("rate must be from 0.000000000001 to 999999999999.", param="rate")
     row, _ = ExchangeRate.objects.update_or_create(
         base=base, quote=quote, as_of=as_of, defaults={"rate": value, "source": source}
     )
@@ -72,11 +77,13 @@ def exchange_rates_import_csv(text: str, *, source: str = ExchangeRate.Source.CS
     with transaction.atomic():
         for line, row in enumerate(reader, start=2):
             raw_as_of = (row.get("as_of") or "").strip()
-            as_of = parse_datetime(raw_as_of) if raw_as_of else timezone.now()
+            try:
+                as_of = parse_datetime(raw_as_of) if raw_as_of else timezone.now()
+            except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+                as_of = None
+            as_of = as_of and datetime_in_window(as_of)
             if as_of is None:
                 raise ParameterInvalid(f"Line {line}: invalid as_of {raw_as_of!r}.", param="as_of")
-            if timezone.is_naive(as_of):
-                as_of = as_of.replace(tzinfo=UTC)
             try:
                 exchange_rate_record(
                     base=row["base"], quote=row["quote"], rate=row["rate"], as_of=as_of, source=source

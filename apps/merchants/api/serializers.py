@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from apps.core.rest import AmountField, StrictIntegerField, StrictSerializer
+from apps.core.rest import AmountField, StrictIntegerField, StrictSerializer, UnixTimestampField
 from apps.merchants.models import DEFAULT_PAYMENT_METHOD_TYPES, ApiKey, MerchantSettings
 
 
@@ -69,7 +69,7 @@ class ApiKeyCreateInput(StrictSerializer):
     type = serializers.ChoiceField(choices=ApiKey.Kind.values)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     scopes = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
-    expires_at = StrictIntegerField(required=False, help_text="Unix seconds")
+    expires_at = UnixTimestampField(required=False, help_text="Unix seconds")
 
 
 class RevokeInput(StrictSerializer):

@@ -1,5 +1,3 @@
-from datetime import UTC, datetime
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -13,6 +11,7 @@ from apps.core.errors import (
     ParameterUnknown,
     PreconditionFailed,
 )
+from apps.core.limits import ascii_int
 from apps.core.rest import MerchantAPIView, stripe_list
 from apps.core.schema import error_responses
 from apps.merchants import selectors, services
@@ -37,9 +36,10 @@ def _parse_if_match(value: str | None) -> int | None:
     if value is None or value.strip() == "*":
         return None
     raw = value.strip().removeprefix("W/").strip('"')
-    if not raw.startswith("v") or not raw[1:].isdigit():
+    version = ascii_int(raw[1:], minimum=0) if raw.startswith("v") else None
+    if version is None:
         raise InvalidRequestError("If-Match must be an ETag returned by GET /v1/settings.", param="If-Match")
-    return int(raw[1:])
+    return version
 
 
 class AccountView(MerchantAPIView):
@@ -128,7 +128,6 @@ class ApiKeyListView(MerchantAPIView):
         data = ApiKeyCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        expires = datetime.fromtimestamp(v["expires_at"], tz=UTC) if v.get("expires_at") else None
         key, plaintext = services.api_key_create(
             merchant=request.merchant,
             kind=v["type"],
@@ -136,7 +135,7 @@ class ApiKeyListView(MerchantAPIView):
             actor=Actor.from_request(request),
             name=v.get("name", ""),
             scopes=v.get("scopes"),
-            expires_at=expires,
+            expires_at=v.get("expires_at"),
         )
         response = Response(api_key_payload(key, plaintext), status=status.HTTP_201_CREATED)
         response.idempotent_redact = ("secret",)

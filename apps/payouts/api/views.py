@@ -1,7 +1,5 @@
 """Thin views for /v1/bank_accounts, /v1/payouts and /v1/payout_schedule."""
 
-from datetime import UTC, datetime
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -114,19 +112,6 @@ class BankAccountDetailView(MerchantAPIView):
         return Response({"id": account.public_id, "object": "bank_account", "deleted": True})
 
 
-def _date_filter(qs, request, param: str, field: str):
-    for op in ("gte", "gt", "lte", "lt"):
-        raw = request.query_params.get(f"{param}[{op}]")
-        if raw is None:
-            continue
-        if not raw.lstrip("-").isdigit():
-            raise ParameterInvalidInteger(
-                f"Invalid timestamp: {raw!r}. Use unix seconds.", param=f"{param}[{op}]"
-            )
-        qs = qs.filter(**{f"{field}__{op}": datetime.fromtimestamp(int(raw), tz=UTC).date()})
-    return qs
-
-
 class PayoutListView(MerchantAPIView):
     resource = "payouts"
 
@@ -154,7 +139,7 @@ class PayoutListView(MerchantAPIView):
             destination=request.query_params.get("destination", ""),
         )
         qs = created_filter(qs, request)
-        qs = _date_filter(qs, request, "arrival_date", "arrival_date")
+        qs = created_filter(qs, request, field="arrival_date", param="arrival_date", as_date=True)
         return stripe_list(request, qs, payout_payload)
 
     @extend_schema(

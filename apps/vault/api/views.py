@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.core.context import get_client_ip
+from apps.core.limits import ascii_int
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.core.schema import error_responses
 from apps.vault import selectors, services
@@ -157,9 +158,9 @@ class CustomerSearchView(MerchantAPIView):
         if not email:
             raise ParameterMissing("Missing required param: query.", param="query")
         limit_raw = request.query_params.get("limit", "10")
-        if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 100:
+        limit = ascii_int(limit_raw, minimum=1, maximum=100)
+        if limit is None:
             raise ParameterInvalidInteger("limit must be 1 to 100.", param="limit")
-        limit = int(limit_raw)
         rows = list(
             selectors.customer_find_by_email(
                 merchant=request.merchant, livemode=request.livemode, email=email

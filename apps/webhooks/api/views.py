@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from apps.audit.services import Actor
 from apps.core.context import get_client_ip
+from apps.core.parsers import raw_request_check
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.core.schema import error_responses
 from apps.webhooks import selectors, services
@@ -258,10 +259,12 @@ class GatewayWebhookView(APIView):
         auth=[],
     )
     def post(self, request, connector_id: str):
+        headers = dict(request.headers)
+        raw_request_check(request.body, headers)
         outcome = services.inbound_webhook_receive(
             connector_ref=connector_id,
             body=request.body,
-            headers=dict(request.headers),
+            headers=headers,
             remote_ip=get_client_ip() or request.META.get("REMOTE_ADDR"),
         )
         return Response(
