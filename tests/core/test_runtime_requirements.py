@@ -4,6 +4,7 @@ worker and beat start against Redis and against RabbitMQ, and a task beat sends 
 DatabaseScheduler on PostgreSQL) is run by the worker. A runtime import that only the test
 requirements satisfied (kombu's Redis transport needed `packaging`) fails here."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -112,8 +113,10 @@ def test_base_requirements_alone_run_worker_and_beat(base_venv, broker, tmp_path
     name = f"install-{uuid.uuid4().hex[:8]}@%h"
     worker = _start(
         base_venv,
-        ["worker", "-n", name, "-Q", queue, "--concurrency", "1", "--loglevel", "INFO"]
-        + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
+        [
+            *("worker", "-n", name, "-Q", queue, "--concurrency", "1", "--loglevel", "INFO"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ],
         env,
         worker_log,
     )
@@ -122,8 +125,11 @@ def test_base_requirements_alone_run_worker_and_beat(base_venv, broker, tmp_path
         _wait_for({worker_log: " ready."}, [worker])
         beat = _start(
             base_venv,
-            ["beat", "--loglevel", "INFO", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"]
-            + ["--schedule", str(tmp_path / "beat-schedule")],
+            [
+                *("beat", "--loglevel", "INFO"),
+                *("--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"),
+                *("--schedule", str(tmp_path / "beat-schedule")),
+            ],
             env,
             beat_log,
         )
@@ -136,12 +142,9 @@ def test_base_requirements_alone_run_worker_and_beat(base_venv, broker, tmp_path
         for proc in (beat, worker):
             if proc is not None:
                 _stop(proc)
-        with Connection(url, connect_timeout=5) as conn:
-            channel = conn.default_channel
-            try:
-                channel.queue_delete(queue)
-            except Exception:  # best effort: the queue may be gone already
-                pass
+        # Best effort: the queue may be gone already.
+        with Connection(url, connect_timeout=5) as conn, contextlib.suppress(Exception):
+            conn.default_channel.queue_delete(queue)
     assert worker.returncode is not None and beat.returncode is not None
     text = worker_log.read_text() + beat_log.read_text()
     assert "ModuleNotFoundError" not in text and "ImportError" not in text
