@@ -145,6 +145,12 @@ def test_base_requirements_alone_run_worker_and_beat(base_venv, broker, tmp_path
         # Best effort: the queue may be gone already.
         with Connection(url, connect_timeout=5) as conn, contextlib.suppress(Exception):
             conn.default_channel.queue_delete(queue)
+        if broker == "redis":
+            import redis
+
+            redis.Redis.from_url(url).delete(
+                queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+            )
     assert worker.returncode is not None and beat.returncode is not None
     text = worker_log.read_text() + beat_log.read_text()
     assert "ModuleNotFoundError" not in text and "ImportError" not in text
