@@ -81,7 +81,10 @@ def test_the_demo_gets_warnings_on_deploy_only(demo_values):
 
 
 def _run(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in (*NAMES, "CLEARHOUSE_ENV")}
+    # Without the suite's own switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, an error
+    # under --deploy of its own).
+    dropped = (*NAMES, "CLEARHOUSE_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env={**environment, **env}, capture_output=True, text=True
     )
