@@ -19,7 +19,7 @@ if (BASE_DIR / ".env").exists():
 
 DEBUG = env.bool("DEBUG", default=False)
 # "demo" (the default: `make run`, tests) or "production". In production the system checks
-# (apps.core.checks, run by `manage.py check --deploy`, migrate and at web start in config/wsgi.py)
+# (apps.core.checks, run by `manage.py check --deploy`, migrate, web/worker/beat start)
 # refuse to go on while SECRET_KEY, VAULT_KEYS, VAULT_FINGERPRINT_KEY or FIELD_ENCRYPTION_KEYS
 # still has its demo value (apps.core.demo_secrets). Live-mode vault writes refuse the demo vault
 # key in every environment.

@@ -3,8 +3,8 @@
 The rule: with `CLEARHOUSE_ENV=production`, each of SECRET_KEY, VAULT_KEYS, VAULT_FINGERPRINT_KEY
 and FIELD_ENCRYPTION_KEYS still at its demo value (apps.core.demo_secrets; for a keyring: any
 entry whose key is the demo key, whatever its version name) is an error (clearhouse.E001-E004):
-`manage.py check` / `check --deploy`, `migrate` and the web process at start (config/wsgi.py,
-`refuse_demo_secrets`) stop. Outside production, `check --deploy` names the same values as
+`manage.py check` / `check --deploy`, `migrate`, the web process (config/wsgi.py) and the Celery
+worker and beat (config/celery.py) at start, through `refuse_demo_secrets`, stop. Outside production, `check --deploy` names the same values as
 warnings (W001-W004) — the demo (`make run`, tests) keeps working with its keys in test mode.
 
 Whatever the environment, the vault refuses to seal live-mode data under the demo vault key

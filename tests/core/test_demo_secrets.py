@@ -107,3 +107,19 @@ def test_manage_py_check_deploy_and_the_web_process_refuse_demo_secrets_in_produ
     )
     assert fresh.returncode == 0, fresh.stderr
     assert "clearhouse." not in fresh.stderr + fresh.stdout
+
+
+def test_worker_and_beat_refuse_demo_secrets_in_production(tmp_path):
+    env = {"CLEARHOUSE_ENV": "production", "CELERY_BROKER_URL": "filesystem://"}
+    env["CLEARHOUSE_VAR_DIR"] = str(tmp_path)
+    worker = _run("-m", "celery", "-A", "config", "worker", "--pool", "solo", **env)
+    beat = _run(
+        *("-m", "celery", "-A", "config", "beat", "--scheduler", "celery.beat:PersistentScheduler"),
+        *("--schedule", str(tmp_path / "beat-schedule")),
+        **env,
+    )
+    for process in (worker, beat):
+        assert process.returncode != 0
+        output = process.stdout + process.stderr
+        assert "Refusing to start with demo secrets in production" in output
+        assert all(name in output for name in NAMES)
