@@ -26,12 +26,14 @@ $(VENV)/.installed-test: $(VENV)/bin/python requirements/base.txt requirements/d
 install: $(VENV)/.installed-dev
 
 # Embedded default: SQLite file + filesystem Celery broker; web, worker and beat via honcho.
+# The web process binds 127.0.0.1 (config/gunicorn.py); HOST=0.0.0.0 (or BIND=addr:port) opens it.
 run: $(VENV)/.installed-dev
 	mkdir -p var/broker/queue var/broker/processed var/broker/control var/media
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/ — API docs /v1/docs, back office /admin/ (Ctrl-C stops all three processes)"
+	@echo "Serving on http://$${HOST:-127.0.0.1}:$(PORT)/ — API docs /v1/docs, back office /admin/ (Ctrl-C stops all three processes)"
+	@echo "Only this machine can reach it; HOST=0.0.0.0 make run opens it to the network (demo passwords, 2FA off)."
 	ADMIN_2FA_REQUIRED=$${ADMIN_2FA_REQUIRED:-false} $(VENV)/bin/honcho start -p $(PORT)
 
 test: $(VENV)/.installed-test

@@ -5,7 +5,7 @@ import importlib
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -33,3 +33,18 @@ def _prepare_filesystem_broker(sender, **kwargs):
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_demo_secrets(**kwargs):
+    """CLEARHOUSE_ENV=production with a demo secret: worker and beat do not start
+    (apps.core.checks). SystemExit, because Celery logs and ignores a receiver's exceptions."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from apps.core.checks import refuse_demo_secrets
+
+    try:
+        refuse_demo_secrets()
+    except ImproperlyConfigured as exc:
+        raise SystemExit(str(exc)) from exc

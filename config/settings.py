@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from apps.core import demo_secrets
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("CLEARHOUSE_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -16,8 +18,14 @@ if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
+# "demo" (the default: `make run`, tests) or "production". In production the system checks
+# (apps.core.checks, run by `manage.py check --deploy`, migrate, web/worker/beat start)
+# refuse to go on while SECRET_KEY, VAULT_KEYS, VAULT_FINGERPRINT_KEY or FIELD_ENCRYPTION_KEYS
+# still has its demo value (apps.core.demo_secrets). Live-mode vault writes refuse the demo vault
+# key in every environment.
+CLEARHOUSE_ENV = env.str("CLEARHOUSE_ENV", default="demo")
 # The embedded demo key is only for local runs; production must set SECRET_KEY.
-SECRET_KEY = env.str("SECRET_KEY", default="clearhouse-insecure-demo-key-change-me-0123456789abcdef")
+SECRET_KEY = env.str("SECRET_KEY", default=demo_secrets.SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -74,6 +82,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# /metrics answers a scraper sending `Authorization: Bearer <METRICS_TOKEN>`, or a loopback
+# client not coming through a proxy (X-Forwarded-For/Forwarded/X-Real-IP); everyone else gets 403.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Under gunicorn with several workers set PROMETHEUS_MULTIPROC_DIR (an empty directory) so /metrics
 # aggregates every worker (prometheus_client's multiprocess mode).
 
@@ -176,13 +187,11 @@ IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=5.0)
 
 # --- Vault (keys separate from SECRET_KEY) ----------------------------------------------------
 # "v1:<base64 32 bytes>,v2:<base64 32 bytes>"; the embedded demo key must never be used in live mode.
-VAULT_KEYS = env.str("VAULT_KEYS", default="v1:ZGVtby12YXVsdC1rZXktdjEtMzItYnl0ZXMtbG9uZyE=")
+VAULT_KEYS = env.str("VAULT_KEYS", default=demo_secrets.VAULT_KEYS)
 VAULT_ACTIVE_KEY_VERSION = env.str("VAULT_ACTIVE_KEY_VERSION", default="")
-VAULT_FINGERPRINT_KEY = env.str("VAULT_FINGERPRINT_KEY", default="demo-fingerprint-key-change-me")
+VAULT_FINGERPRINT_KEY = env.str("VAULT_FINGERPRINT_KEY", default=demo_secrets.VAULT_FINGERPRINT_KEY)
 # Secrets at rest outside the vault (webhook signing secrets, connector credentials).
-FIELD_ENCRYPTION_KEYS = env.str(
-    "FIELD_ENCRYPTION_KEYS", default="v1:ZGVtby1maWVsZC1rZXktdjEtMzItYnl0ZXMtbG9uZyE="
-)
+FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default=demo_secrets.FIELD_ENCRYPTION_KEYS)
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -255,7 +264,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "apps.core.logging.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # Control characters in anything logged are escaped: request data cannot forge a line.
+        "plain": {
+            "()": "apps.core.logging.EscapingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},

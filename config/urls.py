@@ -22,7 +22,8 @@ API_APPS = [
 urlpatterns = [
     path("health", core_views.health, name="health"),
     path("ready", core_views.ready, name="ready"),
-    path("", include("django_prometheus.urls")),  # /metrics (Prometheus text format)
+    # Prometheus text format, for METRICS_TOKEN (Bearer) or a loopback client.
+    path("metrics", core_views.metrics, name="prometheus-django-metrics"),
     path("v1/schema", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     *[path("v1/", include(f"apps.{name}.api.urls")) for name in API_APPS],

@@ -20,6 +20,16 @@ def _admin_2fa_off_by_default(settings):
     settings.ADMIN_2FA_REQUIRED = False
 
 
+# The suite's vault key (not the repository's demo key, which live mode refuses: apps.vault.crypto);
+# tests/vault and the demo-key tests set their own.
+SUITE_VAULT_KEYS = "v1:c3VpdGUtdmF1bHQta2V5LXYxLTMyLWJ5dGVzLWxvbmc="
+
+
+@pytest.fixture(autouse=True)
+def _suite_vault_key(settings):
+    settings.VAULT_KEYS = SUITE_VAULT_KEYS
+
+
 @pytest.fixture
 def merchant(db):
     return MerchantFactory(name="Acme Books")

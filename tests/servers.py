@@ -73,3 +73,58 @@ def gunicorn(*, workers: int = 2, threads: int = 4, extra_env: dict | None = Non
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def gunicorn_from_config(log_dir: Path, *, extra_env: dict | None = None):
+    """The web process as the Procfile starts it (`-c config/gunicorn.py`: its bind, access-log
+    format and logger), one worker, on a free loopback port. Yields (url, logs): `logs()` reads
+    the access log, gunicorn's error log and the app's stdout/stderr captured so far."""
+    port = free_port()
+    access, error, output = log_dir / "access.log", log_dir / "error.log", log_dir / "output.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_current_test_db(),
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "2",
+        "GUNICORN_ACCESS_LOG": str(access),
+        "GUNICORN_ERROR_LOG": str(error),
+        **(extra_env or {}),
+    }
+    env.pop("BIND", None)
+    env.pop("HOST", None)
+    with open(output, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+    def logs() -> str:
+        return "\n".join(
+            p.read_text(errors="backslashreplace") for p in (access, error, output) if p.exists()
+        )
+
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start: {logs()[-2000:]}")
+            time.sleep(0.1)
+        yield url, logs
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

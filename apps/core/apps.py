@@ -7,6 +7,9 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
+        from . import checks
         from .roles import sync_roles
+
+        checks.register()
 
         post_migrate.connect(sync_roles, dispatch_uid="clearhouse.sync_roles")

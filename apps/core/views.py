@@ -1,7 +1,10 @@
 """Operations endpoints and JSON error pages for paths outside DRF."""
 
+import hmac
+import ipaddress
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -51,6 +54,46 @@ def ready(request):
     return JsonResponse(
         {"status": "unavailable" if failed else "ok", "checks": checks}, status=503 if failed else 200
     )
+
+
+# Headers a reverse proxy adds: a request carrying one came through it, so its loopback
+# REMOTE_ADDR is the proxy's, not the client's.
+_PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+
+def _metrics_allowed(request) -> bool:
+    token = settings.METRICS_TOKEN
+    if token:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return True
+    if any(request.META.get(header) for header in _PROXY_HEADERS):
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+@require_GET
+def metrics(request):
+    """Prometheus metrics, for a scraper with `Authorization: Bearer $METRICS_TOKEN` or on the
+    loopback interface (and not through a proxy); anyone else gets 403."""
+    if not _metrics_allowed(request):
+        return JsonResponse(
+            {
+                "error": {
+                    "type": "permission_error",
+                    "code": "permission_denied",
+                    "message": "Metrics need Authorization: Bearer <METRICS_TOKEN> or a loopback client.",
+                    "request_id": get_request_id(),
+                }
+            },
+            status=403,
+        )
+    from django_prometheus.exports import ExportToDjangoView
+
+    return ExportToDjangoView(request)
 
 
 def _wants_json(request) -> bool:

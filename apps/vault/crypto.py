@@ -13,6 +13,11 @@ KEKs come from the environment, never from SECRET_KEY:
 Rotation adds a new version, makes it active, re-wraps every record's DEK (`rewrap`: the
 ciphertext itself is untouched), then the old version can be retired from VAULT_KEYS.
 
+Live-mode data is never sealed under the demo key-encryption key (the one in this repository,
+apps.core.demo_secrets): `encrypt(..., livemode=True)` and a live-mode `rewrap` raise
+VaultDemoKeyRefused (logged for the operator, a 503 for the client) whatever CLEARHOUSE_ENV says,
+so a deployment that skipped the system checks still cannot put a live card under a public key.
+
 Settings are read lazily at call time (never at import). Every function also accepts an
 explicit `keyring=` so this module can be used and tested without Django.
 """
@@ -24,6 +29,7 @@ import binascii
 import functools
 import hashlib
 import hmac
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -32,7 +38,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
-from apps.vault.errors import VaultDecryptionError, VaultKeyError
+from apps.core import demo_secrets
+from apps.vault.errors import VaultDecryptionError, VaultDemoKeyRefused, VaultKeyError
+
+logger = logging.getLogger("clearhouse.vault")
 
 __all__ = [
     "Envelope",
@@ -133,6 +142,10 @@ class KeyRing:
                 f"Vault key version {version!r} is not configured (retired before rotation finished?)."
             ) from None
 
+    def is_demo(self, version: str) -> bool:
+        """Whether `version` holds the repository's demo key (under any version name)."""
+        return hmac.compare_digest(self.kek(version), demo_secrets.VAULT_KEK)
+
     def __repr__(self) -> str:
         return f"KeyRing(versions={self.versions!r}, active={self.active_version!r})"
 
@@ -163,12 +176,26 @@ def _unwrap(keyring: KeyRing, envelope: Envelope) -> bytes:
         raise VaultDecryptionError("The data key could not be unwrapped (wrong key-encryption key).") from exc
 
 
-def encrypt(plaintext: bytes, *, aad: bytes, keyring: KeyRing | None = None) -> Envelope:
+def _refuse_demo_key_for_live(keyring: KeyRing, version: str, livemode: bool) -> None:
+    if livemode and keyring.is_demo(version):
+        logger.error(
+            "Refused a live-mode vault write: vault key %s is the demo key from the repository. "
+            "Set VAULT_KEYS (and VAULT_ACTIVE_KEY_VERSION) to a fresh key before taking live-mode data.",
+            version,
+        )
+        raise VaultDemoKeyRefused()
+
+
+def encrypt(
+    plaintext: bytes, *, aad: bytes, livemode: bool = False, keyring: KeyRing | None = None
+) -> Envelope:
+    """Seal `plaintext` under the active key. `livemode=True` refuses the demo key."""
     keyring = keyring or get_keyring()
+    version = keyring.active_version
+    _refuse_demo_key_for_live(keyring, version, livemode)
     data_key = AESGCM.generate_key(bit_length=256)
     nonce = os.urandom(_NONCE_BYTES)
     ciphertext = AESGCM(data_key).encrypt(nonce, plaintext, aad)
-    version = keyring.active_version
     return Envelope(
         kek_version=version, wrapped_key=_wrap(keyring, version, data_key), nonce=nonce, ciphertext=ciphertext
     )
@@ -183,12 +210,20 @@ def decrypt(envelope: Envelope, *, aad: bytes, keyring: KeyRing | None = None) -
         raise VaultDecryptionError("Ciphertext failed authentication (wrong record or tampered).") from exc
 
 
-def rewrap(envelope: Envelope, *, to_version: str | None = None, keyring: KeyRing | None = None) -> Envelope:
-    """Re-wrap the data key under `to_version` (default: the active version). Ciphertext is unchanged."""
+def rewrap(
+    envelope: Envelope,
+    *,
+    to_version: str | None = None,
+    livemode: bool = False,
+    keyring: KeyRing | None = None,
+) -> Envelope:
+    """Re-wrap the data key under `to_version` (default: the active version). Ciphertext is
+    unchanged. A live-mode record is never re-wrapped under the demo key."""
     keyring = keyring or get_keyring()
     target = to_version or keyring.active_version
     if envelope.kek_version == target:
         return envelope
+    _refuse_demo_key_for_live(keyring, target, livemode)
     data_key = _unwrap(keyring, envelope)
     return Envelope(
         kek_version=target,

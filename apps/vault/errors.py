@@ -9,7 +9,7 @@ stored for idempotent replay, so the client may fix the input and retry with the
 
 from __future__ import annotations
 
-from apps.core.errors import CardError, InvalidRequestError, StateConflictError
+from apps.core.errors import ApiError, CardError, InvalidRequestError, StateConflictError
 
 # The generic parameter errors are the core's; vault callers import them from here too.
 from apps.core.errors import ParameterInvalid as ParameterInvalid
@@ -294,3 +294,16 @@ class VaultKeyError(Exception):
 
 class VaultDecryptionError(Exception):
     """Ciphertext or wrapped key failed authentication (wrong key, wrong AAD, or tampering)."""
+
+
+class VaultDemoKeyRefused(ApiError):
+    """A live-mode write met the repository's demo vault key (apps.vault.crypto). The operator sees
+    which key in the log; the client a 503 that names no key, and may retry once it is fixed."""
+
+    status = 503
+    code = "livemode_unavailable"
+    message = (
+        "Live-mode payment details cannot be stored: this server's vault is not configured for "
+        "live mode. Use a test-mode key, or ask the operator to set its vault keys."
+    )
+    stored = False

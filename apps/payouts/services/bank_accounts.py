@@ -111,7 +111,7 @@ def bank_account_create(
         )
     public_id = generate_id(BankAccount.ID_PREFIX)
     envelope = crypto.encrypt(
-        json.dumps({"number": number}).encode(), aad=_aad(merchant.public_id, public_id)
+        json.dumps({"number": number}).encode(), aad=_aad(merchant.public_id, public_id), livemode=livemode
     )
     with transaction.atomic():
         has_default = BankAccount.objects.filter(

@@ -34,6 +34,7 @@ def vault_record_store(*, merchant, livemode: bool, kind: str, secret: dict) -> 
     envelope = crypto.encrypt(
         json.dumps(secret, separators=(",", ":")).encode(),
         aad=_aad(merchant_public_id=merchant.public_id, record_public_id=record.public_id, kind=kind),
+        livemode=livemode,
     )
     record.kek_version = envelope.kek_version
     record.wrapped_key = envelope.wrapped_key
@@ -61,7 +62,7 @@ def vault_record_rotate(*, record: VaultRecord, to_version: str | None = None) -
     """Re-wrap one record's data key under `to_version` (default: the active key). The caller
     holds the row lock. Returns False when the record already uses that version."""
     envelope = _envelope(record)
-    rotated = crypto.rewrap(envelope, to_version=to_version)
+    rotated = crypto.rewrap(envelope, to_version=to_version, livemode=record.livemode)
     if rotated is envelope:
         return False
     record.kek_version = rotated.kek_version

@@ -1,0 +1,62 @@
+"""Gunicorn settings for the web process (`gunicorn config.wsgi -c config/gunicorn.py`, the Procfile).
+
+- Binds to 127.0.0.1 unless told otherwise: `HOST=0.0.0.0` (or any address) opens it, `PORT`
+  picks the port (honcho sets it), `BIND` replaces both (e.g. `unix:/run/clearhouse.sock`).
+- The access log never records credentials: no `%(u)s` (gunicorn decodes the Basic-auth user,
+  which is a whole `sk_…` key for `curl -u sk_…:`), no Authorization/Cookie header and no query
+  string (it can carry a client secret). `SafeLogger` also blanks those atoms, so a custom
+  `access_log_format` cannot bring them back.
+- Both of gunicorn's logs go through apps.core.logging.EscapingFormatter: a path or header with
+  CR/LF/NUL in it is escaped, it cannot forge a line.
+"""
+
+import os
+
+from gunicorn.glogging import Logger
+
+from apps.core.logging import EscapingFormatter
+
+bind = [os.environ.get("BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"]
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+# Client address, time, method, path (without the query), protocol, status, bytes, duration,
+# user agent, and the request id the API answered with (Request-Id header) to find its app logs.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(a)s" %({request-id}o)s'
+
+_SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie")
+
+
+class SafeLogger(Logger):
+    """gunicorn's logger with escaped output and without credentials in any access-log atom."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if getattr(handler, "_gunicorn", False):
+                    fmt = handler.formatter
+                    handler.setFormatter(
+                        EscapingFormatter(fmt._fmt if fmt else None, fmt.datefmt if fmt else None)
+                    )
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["u"] = "-"
+        uri = environ.get("RAW_URI", "").split("?", 1)[0]
+        atoms["r"] = f"{environ.get('REQUEST_METHOD')} {uri} {environ.get('SERVER_PROTOCOL')}"
+        atoms["q"] = "-"
+        for name in list(atoms):
+            lowered = name.lower()
+            if any(lowered in (f"{{{h}}}i", f"{{{h}}}o") for h in _SECRET_HEADERS) or lowered in (
+                "{http_authorization}e",
+                "{http_cookie}e",
+                "{query_string}e",
+                "{raw_uri}e",
+            ):
+                atoms[name] = "-"
+        return atoms
+
+
+logger_class = SafeLogger
