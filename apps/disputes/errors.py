@@ -75,9 +75,3 @@ class DisputeStatusFilterInvalid(InvalidRequestError):
     code = "parameter_invalid"
     message = "Invalid status: {value!r}."
     param = "status"
-
-
-class DisputeDueBeforeInvalid(InvalidRequestError):
-    code = "parameter_invalid"
-    message = "due_before must be a unix timestamp in seconds."
-    param = "due_before"

@@ -48,7 +48,11 @@ def test_list_and_retrieve_in_stripes_shape_with_filters(api, disputed):
         disputed.public_id
     ]
     assert api.get("/v1/disputes", {"due_before": due}).json()["data"] == []
-    assert _error(api.get("/v1/disputes", {"due_before": "soon"})) == (400, "parameter_invalid", "due_before")
+    assert _error(api.get("/v1/disputes", {"due_before": "soon"})) == (
+        400,
+        "parameter_invalid_integer",
+        "due_before",
+    )
 
 
 def test_another_merchants_dispute_answers_404_on_every_endpoint(api_other, disputed):

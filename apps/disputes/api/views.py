@@ -1,17 +1,15 @@
-import datetime as dt
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
-from apps.core.rest import MerchantAPIView, created_filter, stripe_list
+from apps.core.errors import ParameterInvalidInteger
+from apps.core.rest import MerchantAPIView, created_filter, stripe_list, timestamp_param
 from apps.core.schema import error_responses
 from apps.disputes import selectors, services
 from apps.disputes.errors import (
     DisputeAlreadyClosed,
     DisputeAlreadySubmitted,
-    DisputeDueBeforeInvalid,
     DisputeEvidenceFieldUnknown,
     DisputeEvidenceFileUnsupported,
     DisputeEvidencePastDue,
@@ -51,7 +49,7 @@ class DisputeListView(MerchantAPIView):
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: ANY, **error_responses(DisputeStatusFilterInvalid, DisputeDueBeforeInvalid)},
+        responses={200: ANY, **error_responses(DisputeStatusFilterInvalid, ParameterInvalidInteger)},
         operation_id="disputes_list",
     )
     def get(self, request):
@@ -60,10 +58,7 @@ class DisputeListView(MerchantAPIView):
             raise DisputeStatusFilterInvalid(value=params["status"])
         filters = {k: params.get(k) for k in ("payment_intent", "charge", "status")}
         if params.get("due_before") is not None:
-            try:
-                filters["due_before"] = dt.datetime.fromtimestamp(int(params["due_before"]), tz=dt.UTC)
-            except (ValueError, OverflowError, OSError) as exc:
-                raise DisputeDueBeforeInvalid() from exc
+            filters["due_before"] = timestamp_param(params["due_before"], param="due_before")
         qs = selectors.dispute_list(merchant=request.merchant, livemode=request.livemode, filters=filters)
         qs = created_filter(qs, request)
         return stripe_list(request, qs, dispute_to_dict, url="/v1/disputes")
