@@ -77,10 +77,20 @@ def test_unhandled_error_with_control_characters_in_path_query_and_headers(api, 
 
 
 @pytest.mark.django_db
-def test_not_found_path_with_cr_lf_nul_is_logged_escaped(client, console_log):
+def test_refused_path_with_cr_lf_nul_is_logged_escaped(client, console_log):
+    # NUL in the path is refused with 400 before routing; Django logs the refusal with the path.
     response = client.get("/nowhere%0d%0a" + FORGED.replace(" ", "%20") + "%00end")
+    assert response.status_code == 400
+    text = console_log.getvalue()
+    assert "Bad Request: /nowhere\\r\\n" in text
+    assert "end" in text and "\0" not in text  # the NUL is written escaped, never raw
+    assert_unforgeable(text)
+
+
+@pytest.mark.django_db
+def test_not_found_path_with_cr_lf_is_logged_escaped(client, console_log):
+    response = client.get("/nowhere%0d%0a" + FORGED.replace(" ", "%20"))
     assert response.status_code == 404
     text = console_log.getvalue()
-    assert "Not Found: /nowhere" in text
-    assert "end" in text
+    assert "Not Found: /nowhere\\r\\n" in text
     assert_unforgeable(text)
