@@ -297,7 +297,13 @@ def created_filter(
 
 
 def stripe_list(
-    request, queryset, serialize, *, url: str | None = None, cursor_field: str = "public_id"
+    request,
+    queryset,
+    serialize,
+    *,
+    url: str | None = None,
+    cursor_field: str = "public_id",
+    prepare=None,
 ) -> Response:
     """`{"object": "list", "data": [...], "has_more": bool}`, newest first, keyset-paginated on the
     time-sortable public id (no OFFSET, so deep pages cost the same as the first)."""
@@ -328,6 +334,6 @@ def stripe_list(
             "object": "list",
             "url": url or request.path,
             "has_more": has_more,
-            "data": [serialize(r) for r in rows],
+            "data": [serialize(r) for r in (prepare(rows) if prepare else rows)],
         }
     )

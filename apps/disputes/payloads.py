@@ -9,13 +9,28 @@ from .models import EVIDENCE_FIELDS, Dispute
 
 
 def dispute_balance_transactions(dispute: Dispute) -> list[BalanceTransaction]:
-    """The ledger lines of the dispute, every withdrawal round, oldest first."""
-    keys = [dispute.ledger_key(n) for n in range(dispute.ledger_round + 1)]
-    return list(
-        BalanceTransaction.objects.filter(
-            merchant_id=dispute.merchant_id, source_type="dispute", source_id__in=keys
+    """The ledger lines of the dispute, every withdrawal round, oldest first (read once per page
+    by `disputes_with_balance_transactions` when a list is rendered)."""
+    cached = getattr(dispute, "_balance_transactions", None)
+    if cached is not None:
+        return cached
+    return disputes_with_balance_transactions([dispute])[0]._balance_transactions
+
+
+def disputes_with_balance_transactions(disputes: list[Dispute]) -> list[Dispute]:
+    """Attaches each dispute's balance transactions with one query for the whole page."""
+    keys = {d.ledger_key(n): d for d in disputes for n in range(d.ledger_round + 1)}
+    for dispute in disputes:
+        dispute._balance_transactions = []
+    if keys:
+        rows = BalanceTransaction.objects.filter(
+            merchant_id__in={d.merchant_id for d in disputes}, source_type="dispute", source_id__in=list(keys)
         ).order_by("id")
-    )
+        for row in rows:
+            owner = keys.get(row.source_id)
+            if owner is not None and owner.merchant_id == row.merchant_id:
+                owner._balance_transactions.append(row)
+    return disputes
 
 
 def dispute_to_dict(dispute: Dispute) -> dict:

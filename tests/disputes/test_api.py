@@ -132,3 +132,33 @@ def test_evidence_after_the_deadline_is_refused(api, disputed):
     Dispute.objects.filter(pk=disputed.pk).update(due_by=timezone.now() - dt.timedelta(minutes=1))
     resp = api.post(f"/v1/disputes/{disputed.public_id}", {"evidence": {"customer_name": "x"}}, format="json")
     assert _error(resp)[:2] == (400, "dispute_evidence_past_due")
+
+
+def test_listing_disputes_reads_their_balance_transactions_once_per_page(api, merchant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.connectors.sandbox import SandboxAdapter
+    from apps.intents.models import Charge
+    from tests.disputes.conftest import connector_of
+    from tests.intents.helpers import make_card, pay
+    from tests.webhooks.test_api_inbound import post_callback
+
+    def dispute_one():
+        body = pay(api, make_card(merchant, "4000000000000259")).json()
+        charge = Charge.objects.get(public_id=body["latest_charge"])
+        [(raw, headers)] = SandboxAdapter().dispute_notifications(gateway_reference=charge.gateway_reference)
+        assert post_callback(connector_of(merchant).public_id, raw, headers).status_code == 200
+
+    def list_queries() -> tuple[int, list]:
+        with CaptureQueriesContext(connection) as captured:
+            data = api.get("/v1/disputes").json()["data"]
+        return len(captured.captured_queries), data
+
+    dispute_one()
+    one, _ = list_queries()
+    dispute_one()
+    dispute_one()
+    three, data = list_queries()
+    assert len(data) == 3 and all(d["balance_transactions"][0]["type"] == "dispute" for d in data)
+    assert three == one

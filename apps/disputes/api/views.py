@@ -21,7 +21,7 @@ from apps.disputes.errors import (
     DisputeUnexpectedState,
 )
 from apps.disputes.models import Dispute
-from apps.disputes.payloads import dispute_to_dict
+from apps.disputes.payloads import dispute_to_dict, disputes_with_balance_transactions
 
 from .serializers import DisputeCloseInput, DisputeUpdateInput
 
@@ -61,7 +61,9 @@ class DisputeListView(MerchantAPIView):
             filters["due_before"] = timestamp_param(params["due_before"], param="due_before")
         qs = selectors.dispute_list(merchant=request.merchant, livemode=request.livemode, filters=filters)
         qs = created_filter(qs, request)
-        return stripe_list(request, qs, dispute_to_dict, url="/v1/disputes")
+        return stripe_list(
+            request, qs, dispute_to_dict, url="/v1/disputes", prepare=disputes_with_balance_transactions
+        )
 
 
 class DisputeDetailView(MerchantAPIView):
