@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clearhouse
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test install lint imports migrate demo clean bench
+.PHONY: run production test install lint imports migrate demo clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,17 @@ run: $(VENV)/.installed-dev
 	@echo "Serving on http://$${HOST:-127.0.0.1}:$(PORT)/ — API docs /v1/docs, back office /admin/ (Ctrl-C stops all three processes)"
 	@echo "Only this machine can reach it; HOST=0.0.0.0 make run opens it to the network (demo passwords, 2FA off)."
 	ADMIN_2FA_REQUIRED=$${ADMIN_2FA_REQUIRED:-false} $(VENV)/bin/honcho start -p $(PORT)
+
+# Production-like: nginx (config/nginx.conf, rendered into var/nginx/) on $(PORT) buffers every
+# request and answer in front of gunicorn on $$UPSTREAM (127.0.0.1:8001), plus worker and beat
+# (Procfile.production). Needs nginx (`apt-get install nginx`) and the production settings (README).
+production: $(VENV)/.installed-dev
+	@test -x "$${NGINX:-/usr/sbin/nginx}" || { echo "nginx not found: apt-get install -y nginx (or NGINX=/path/to/nginx)"; exit 1; }
+	mkdir -p var/nginx
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "Serving on http://$${HOST:-127.0.0.1}:$(PORT)/ through nginx -> gunicorn on $${UPSTREAM:-127.0.0.1:8001}"
+	$(VENV)/bin/honcho -f Procfile.production start -p $(PORT)
 
 test: $(VENV)/.installed-test
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py
