@@ -111,15 +111,28 @@ def list_of(item) -> type[serializers.Serializer]:
     return _LISTS[list_name]
 
 
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Retries with the same key and parameters answer the first response.",
+}
+
+
 def idempotency_conflicts(result, generator, request, public):
     """drf-spectacular postprocessing hook: every authenticated POST honours `Idempotency-Key`
-    (apps.core.rest.MerchantAPIView), so each may answer 409 while another request holds the key."""
+    (apps.core.rest.MerchantAPIView): the header is documented, and each may answer 409 while
+    another request holds the key."""
     from .errors import IdempotencyKeyInUse
 
     for operations in result.get("paths", {}).values():
         operation = operations.get("post")
         if not operation or not operation.get("security"):
             continue
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+            parameters.append(IDEMPOTENCY_KEY_PARAMETER)
         responses = operation.setdefault("responses", {})
         if "409" in responses:
             responses["409"]["description"] += f" Also {IdempotencyKeyInUse.code}."

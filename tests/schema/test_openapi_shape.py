@@ -91,3 +91,12 @@ def test_every_authenticated_operation_lists_its_error_responses(schema):
 def test_idempotency_conflict_named_on_posts_that_had_their_own_409(schema):
     refund_create = schema["paths"]["/v1/refunds"]["post"]["responses"]["409"]["description"]
     assert "idempotency_key_in_use" in refund_create
+
+
+def test_authenticated_posts_document_the_idempotency_key_header(schema):
+    for path, operations in schema["paths"].items():
+        operation = operations.get("post")
+        if operation and operation.get("security"):
+            headers = [p for p in operation["parameters"] if p["in"] == "header"]
+            assert [h["name"] for h in headers] == ["Idempotency-Key"], path
+            assert headers[0]["schema"]["maxLength"] == 255

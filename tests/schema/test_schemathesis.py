@@ -44,7 +44,7 @@ def fuzz_key(db):
 
 @schema.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=10,
     derandomize=True,
     deadline=None,
     database=None,
