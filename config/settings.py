@@ -173,9 +173,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2026-11-01",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.schema.idempotency_conflicts",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PaymentMethodTypeEnum": "apps.merchants.models.DEFAULT_PAYMENT_METHOD_TYPES",
         "CaptureMethodEnum": ["automatic", "manual"],
+        "ListObjectEnum": ["list"],
+        "CustomerObjectEnum": ["customer"],
     },
 }
 API_VERSION = "2026-11-01"

@@ -86,3 +86,59 @@ def error_responses(*classes: type[ApplicationError]) -> dict[int, OpenApiRespon
         )
         for status, codes in error_codes(*classes).items()
     }
+
+
+_LISTS: dict[str, type[serializers.Serializer]] = {}
+
+
+def list_of(item) -> type[serializers.Serializer]:
+    """The list envelope `stripe_list` answers — `{"object": "list", "url", "has_more", "data": [item...]}`
+    — as a schema component named `<Item>List` (built once per item, so components don't collide).
+    `item` is a serializer class or an `inline_serializer(...)` instance."""
+    item_class = item if isinstance(item, type) else type(item)
+    list_name = f"{item_class.__name__.removesuffix('Output').removesuffix('Object')}List"
+    if list_name not in _LISTS:
+        _LISTS[list_name] = type(
+            list_name,
+            (serializers.Serializer,),
+            {
+                "object": serializers.ChoiceField(choices=["list"]),
+                "url": serializers.CharField(),
+                "has_more": serializers.BooleanField(),
+                "data": item_class(many=True),
+            },
+        )
+    return _LISTS[list_name]
+
+
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Retries with the same key and parameters answer the first response.",
+}
+
+
+def idempotency_conflicts(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every authenticated POST honours `Idempotency-Key`
+    (apps.core.rest.MerchantAPIView): the header is documented, and each may answer 409 while
+    another request holds the key."""
+    from .errors import IdempotencyKeyInUse
+
+    for operations in result.get("paths", {}).values():
+        operation = operations.get("post")
+        if not operation or not operation.get("security"):
+            continue
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+            parameters.append(IDEMPOTENCY_KEY_PARAMETER)
+        responses = operation.setdefault("responses", {})
+        if "409" in responses:
+            responses["409"]["description"] += f" Also {IdempotencyKeyInUse.code}."
+            continue
+        responses["409"] = {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            "description": f"{_DESCRIPTIONS[409]}. error.code: {IdempotencyKeyInUse.code}.",
+        }
+    return result

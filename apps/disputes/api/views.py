@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from apps.audit.services import Actor
 from apps.core.errors import ParameterInvalidInteger
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list, timestamp_param
-from apps.core.schema import error_responses
+from apps.core.schema import error_responses, list_of
 from apps.disputes import selectors, services
 from apps.disputes.errors import (
     DisputeAlreadyClosed,
@@ -49,7 +49,7 @@ class DisputeListView(MerchantAPIView):
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: ANY, **error_responses(DisputeStatusFilterInvalid, ParameterInvalidInteger)},
+        responses={200: list_of(ANY), **error_responses(DisputeStatusFilterInvalid, ParameterInvalidInteger)},
         operation_id="disputes_list",
     )
     def get(self, request):

@@ -12,7 +12,7 @@ from apps.audit.services import Actor
 from apps.connectors.sandbox.cards import TEST_CARDS
 from apps.core.errors import NotFoundError
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
-from apps.core.schema import error_responses
+from apps.core.schema import error_responses, list_of
 from apps.intents import selectors, services
 from apps.intents.errors import (
     AmountAboveMaximum,
@@ -60,6 +60,8 @@ from .serializers import (
 )
 
 ANY = inline_serializer("PaymentIntentObject", fields={"id": serializers.CharField()})
+CHARGE = inline_serializer("ChargeObject", fields={"id": serializers.CharField()})
+TEST_CARD = inline_serializer("TestCardObject", fields={"number": serializers.CharField()})
 # The errors each endpoint may answer with (apps.core.schema lists their codes per status).
 CLIENT_SECRET_ERRORS = (ClientSecretRequired, ClientSecretMismatch)
 PAYMENT_METHOD_ERRORS = (
@@ -130,7 +132,7 @@ class PaymentIntentListCreateView(MerchantAPIView):
             OpenApiParameter("created[gte]", int, required=False),
             OpenApiParameter("created[lte]", int, required=False),
         ],
-        responses={200: ANY, **error_responses(StatusFilterInvalid, MetadataFilterUnknown)},
+        responses={200: list_of(ANY), **error_responses(StatusFilterInvalid, MetadataFilterUnknown)},
         operation_id="payment_intents_list",
     )
     def get(self, request):
@@ -315,7 +317,7 @@ class PaymentIntentChargesView(MerchantAPIView):
 
     @extend_schema(
         parameters=LIST_PARAMS,
-        responses={200: ANY, **error_responses()},
+        responses={200: list_of(CHARGE), **error_responses()},
         operation_id="payment_intents_charges",
     )
     def get(self, request, intent_id: str):
@@ -331,7 +333,7 @@ class ChargeListView(MerchantAPIView):
 
     @extend_schema(
         parameters=[*LIST_PARAMS, OpenApiParameter("payment_intent", str, required=False)],
-        responses={200: ANY, **error_responses()},
+        responses={200: list_of(CHARGE), **error_responses()},
         operation_id="charges_list",
     )
     def get(self, request):
@@ -352,7 +354,7 @@ class ChargeListView(MerchantAPIView):
 class ChargeDetailView(MerchantAPIView):
     resource = "charges"
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="charges_retrieve")
+    @extend_schema(responses={200: CHARGE, **error_responses()}, operation_id="charges_retrieve")
     def get(self, request, charge_id: str):
         charge = selectors.charge_get(merchant=request.merchant, livemode=request.livemode, id=charge_id)
         return Response(charge_to_dict(charge))
@@ -364,7 +366,7 @@ class TestCardListView(MerchantAPIView):
     resource = "payment_intents"
     allow_publishable = {"GET"}
 
-    @extend_schema(responses={200: ANY}, operation_id="test_cards_list")
+    @extend_schema(responses={200: list_of(TEST_CARD), **error_responses()}, operation_id="test_cards_list")
     def get(self, request):
         if request.livemode:
             raise NotFoundError("endpoint", "/v1/test/cards", param=None)

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
-from apps.core.schema import error_responses
+from apps.core.schema import error_responses, list_of
 from apps.ledger import selectors
 from apps.ledger.errors import ParameterInvalid
 from apps.ledger.models import BalanceTransaction
@@ -60,7 +60,7 @@ class BalanceTransactionListView(MerchantAPIView):
 
     @extend_schema(
         operation_id="balance_transactions_list",
-        responses={200: BALANCE_TRANSACTION, **error_responses()},
+        responses={200: list_of(BALANCE_TRANSACTION), **error_responses()},
         parameters=[
             OpenApiParameter("type", str, required=False, enum=BalanceTransaction.Type.values),
             OpenApiParameter("payout", str, required=False),

@@ -13,7 +13,7 @@ from apps.core.errors import (
 )
 from apps.core.limits import ascii_int
 from apps.core.rest import MerchantAPIView, stripe_list
-from apps.core.schema import error_responses
+from apps.core.schema import error_responses, list_of
 from apps.merchants import selectors, services
 from apps.merchants.errors import ApiKeyAlreadyRevoked
 from apps.merchants.payloads import api_key_payload, merchant_payload, merchant_settings_payload
@@ -103,7 +103,7 @@ class ApiKeyListView(MerchantAPIView):
     @extend_schema(
         operation_id="api_keys_list",
         responses={
-            200: ApiKeyOutput(many=True),
+            200: list_of(ApiKeyOutput),
             **error_responses(ParameterInvalid, ParameterInvalidInteger),
         },
         summary="List API keys",

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
-from apps.core.schema import error_responses
+from apps.core.schema import error_responses, list_of
 from apps.ledger.errors import BalanceInsufficient
 from apps.payouts import selectors, services
 from apps.payouts.errors import (
@@ -54,7 +54,9 @@ class BankAccountListView(MerchantAPIView):
     resource = "payouts"
 
     @extend_schema(
-        operation_id="bank_accounts_list", responses={200: BANK, **error_responses()}, parameters=LIST_PARAMS
+        operation_id="bank_accounts_list",
+        responses={200: list_of(BANK), **error_responses()},
+        parameters=LIST_PARAMS,
     )
     def get(self, request):
         qs = selectors.bank_account_list(
@@ -117,7 +119,7 @@ class PayoutListView(MerchantAPIView):
 
     @extend_schema(
         operation_id="payouts_list",
-        responses={200: OBJ, **error_responses(ParameterInvalidInteger)},
+        responses={200: list_of(OBJ), **error_responses(ParameterInvalidInteger)},
         parameters=[
             *LIST_PARAMS,
             OpenApiParameter("status", str, required=False, enum=Payout.Status.values),

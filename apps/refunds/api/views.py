@@ -4,7 +4,7 @@ from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
-from apps.core.schema import error_responses
+from apps.core.schema import error_responses, list_of
 from apps.refunds import selectors, services
 from apps.refunds.errors import (
     ChargeAlreadyRefunded,
@@ -73,7 +73,7 @@ class RefundListCreateView(MerchantAPIView):
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: ANY, **error_responses(RefundStatusFilterInvalid)},
+        responses={200: list_of(ANY), **error_responses(RefundStatusFilterInvalid)},
         operation_id="refunds_list",
     )
     def get(self, request):

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.rest import MetadataField, StrictBooleanField, StrictSerializer
+from apps.core.schema import list_of
 from apps.vault.models import MicroDepositVerification, PaymentMethod
 
 # --- input ------------------------------------------------------------------------------------
@@ -285,6 +286,14 @@ class VaultDeletedOutput(serializers.Serializer):
     deleted = serializers.BooleanField()
 
 
+class DeletedCustomerOutput(serializers.Serializer):
+    """What a deleted customer answers (on retrieve and on delete): `{id, object: "customer", deleted: true}`."""
+
+    id = serializers.CharField()
+    object = serializers.ChoiceField(choices=["customer"])
+    deleted = serializers.ChoiceField(choices=[True])
+
+
 class PaymentMethodCardChecksOutput(serializers.Serializer):
     cvc_check = serializers.CharField(allow_null=True)
     address_line1_check = serializers.CharField(allow_null=True)
@@ -391,21 +400,8 @@ class TokenOutput(serializers.Serializer):
     used = serializers.BooleanField()
 
 
-def _list_of(item_serializer, name):
-    return type(
-        name,
-        (serializers.Serializer,),
-        {
-            "object": serializers.CharField(default="list"),
-            "url": serializers.CharField(),
-            "has_more": serializers.BooleanField(),
-            "data": item_serializer(many=True),
-        },
-    )
-
-
-CustomerListOutput = _list_of(CustomerOutput, "CustomerListOutput")
-PaymentMethodListOutput = _list_of(PaymentMethodOutput, "PaymentMethodListOutput")
+CustomerListOutput = list_of(CustomerOutput)
+PaymentMethodListOutput = list_of(PaymentMethodOutput)
 
 
 class CustomerSearchOutput(serializers.Serializer):

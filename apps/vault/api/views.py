@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -42,6 +42,7 @@ from .serializers import (
     CustomerOutput,
     CustomerSearchOutput,
     CustomerUpdateInput,
+    DeletedCustomerOutput,
     PaymentMethodAttachInput,
     PaymentMethodCreateInput,
     PaymentMethodDeleteInput,
@@ -182,7 +183,14 @@ class CustomerDetailView(MerchantAPIView):
     @extend_schema(
         operation_id="customers_retrieve",
         summary="Retrieve a customer (a deleted one answers {deleted: true})",
-        responses={200: CustomerOutput, **error_responses()},
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="CustomerOrDeleted",
+                serializers=[CustomerOutput, DeletedCustomerOutput],
+                resource_type_field_name=None,
+            ),
+            **error_responses(),
+        },
     )
     def get(self, request, customer_id: str):
         customer = selectors.customer_get(
@@ -215,7 +223,7 @@ class CustomerDetailView(MerchantAPIView):
         operation_id="customers_delete",
         summary="Delete a customer (soft, audited; its payment methods are detached)",
         request=CustomerDeleteInput,
-        responses={200: VaultDeletedOutput, **error_responses()},
+        responses={200: DeletedCustomerOutput, **error_responses()},
     )
     def delete(self, request, customer_id: str):
         customer = selectors.customer_get(

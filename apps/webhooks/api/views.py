@@ -10,7 +10,7 @@ from apps.audit.services import Actor
 from apps.core.context import get_client_ip
 from apps.core.parsers import raw_request_check
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
-from apps.core.schema import error_responses
+from apps.core.schema import error_responses, list_of
 from apps.webhooks import selectors, services
 from apps.webhooks.errors import (
     EventTypeFilterInvalid,
@@ -62,7 +62,7 @@ class EventListView(MerchantAPIView):
             OpenApiParameter("starting_after", str),
             OpenApiParameter("ending_before", str),
         ],
-        responses={200: WebhookEventOutput(many=True), **error_responses(EventTypeFilterInvalid)},
+        responses={200: list_of(WebhookEventOutput), **error_responses(EventTypeFilterInvalid)},
     )
     def get(self, request):
         qs = selectors.event_list(
@@ -88,7 +88,7 @@ class EndpointListView(MerchantAPIView):
 
     @extend_schema(
         operation_id="webhook_endpoints_list",
-        responses={200: WebhookEndpointOutput(many=True), **error_responses()},
+        responses={200: list_of(WebhookEndpointOutput), **error_responses()},
     )
     def get(self, request):
         return stripe_list(
