@@ -30,6 +30,31 @@ def database_url_for_current_test_db() -> str:
 
 
 @contextlib.contextmanager
+def serving(proc: subprocess.Popen, url: str, *, name: str, diagnostics):
+    """Waits until `url`/health answers 200 (or the process dies: RuntimeError with the tail of
+    `diagnostics()`), yields, then stops the process by its pid (SIGTERM, then SIGKILL)."""
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start: {diagnostics()[-2000:]}")
+            time.sleep(0.1)
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
 def gunicorn(*, workers: int = 2, threads: int = 4, extra_env: dict | None = None):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url_for_current_test_db(), **(extra_env or {})}
@@ -54,25 +79,8 @@ def gunicorn(*, workers: int = 2, threads: int = 4, extra_env: dict | None = Non
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{url}/health", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.1)
+    with serving(proc, url, name="gunicorn", diagnostics=lambda: proc.stderr.read().decode()):
         yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @contextlib.contextmanager
@@ -109,22 +117,5 @@ def gunicorn_from_config(log_dir: Path, *, extra_env: dict | None = None):
         )
 
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{url}/health", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {logs()[-2000:]}")
-            time.sleep(0.1)
+    with serving(proc, url, name="gunicorn", diagnostics=logs):
         yield url, logs
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

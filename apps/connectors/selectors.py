@@ -1,14 +1,11 @@
-from apps.core.errors import NotFoundError
+from apps.core.selectors import tenant_get
 
 from .errors import NoConnectorAvailable
 from .models import Connector
 
 
 def connector_get(*, merchant, livemode: bool, id: str) -> Connector:
-    connector = Connector.objects.filter(merchant=merchant, livemode=livemode, public_id=id).first()
-    if connector is None:
-        raise NotFoundError("connector", id)
-    return connector
+    return tenant_get(Connector.objects, merchant=merchant, livemode=livemode, id=id, resource="connector")
 
 
 def connector_for_payment(*, merchant, livemode: bool) -> Connector:

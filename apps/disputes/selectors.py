@@ -1,19 +1,15 @@
 from django.db.models import QuerySet
 
-from apps.core.errors import NotFoundError
+from apps.core.selectors import tenant_get
 
 from .models import Dispute
 
 
 def dispute_get(*, merchant, livemode: bool, id: str) -> Dispute:
-    dispute = (
-        Dispute.objects.select_related("payment_intent", "charge")
-        .filter(merchant=merchant, livemode=livemode, public_id=id)
-        .first()
-    )
-    if dispute is None:
-        raise NotFoundError("dispute", id)
-    return dispute
+    return tenant_get(
+        Dispute.objects.select_related("payment_intent", "charge"),
+        merchant=merchant, livemode=livemode, id=id, resource="dispute",
+    )  # fmt: skip
 
 
 def dispute_list(*, merchant, livemode: bool, filters: dict | None = None) -> QuerySet[Dispute]:

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet, Sum
 
-from apps.core.errors import NotFoundError
+from apps.core.selectors import tenant_get
 
 from .models import BankAccount, Payout
 
 
 def bank_account_get(*, merchant, livemode: bool, id: str, param: str = "id") -> BankAccount:
-    account = (
-        BankAccount.objects.filter(merchant=merchant, livemode=livemode, public_id=id)
-        .exclude(status=BankAccount.Status.DELETED)
-        .select_related("merchant")
-        .first()
-    )
-    if account is None:
-        raise NotFoundError("bank_account", id, param=param)
-    return account
+    return tenant_get(
+        BankAccount.objects.exclude(status=BankAccount.Status.DELETED).select_related("merchant"),
+        merchant=merchant, livemode=livemode, id=id, resource="bank_account", param=param,
+    )  # fmt: skip
 
 
 def bank_account_list(*, merchant, livemode: bool, currency: str = "") -> QuerySet:
@@ -41,14 +36,10 @@ def bank_account_default(*, merchant, livemode: bool, currency: str) -> BankAcco
 
 
 def payout_get(*, merchant, livemode: bool, id: str) -> Payout:
-    payout = (
-        Payout.objects.filter(merchant=merchant, livemode=livemode, public_id=id)
-        .select_related("destination", "merchant")
-        .first()
-    )
-    if payout is None:
-        raise NotFoundError("payout", id)
-    return payout
+    return tenant_get(
+        Payout.objects.select_related("destination", "merchant"),
+        merchant=merchant, livemode=livemode, id=id, resource="payout",
+    )  # fmt: skip
 
 
 def payout_list(*, merchant, livemode: bool, status: str = "", destination: str = "") -> QuerySet:

@@ -1,19 +1,15 @@
 from django.db.models import QuerySet
 
-from apps.core.errors import NotFoundError
+from apps.core.selectors import tenant_get
 
 from .models import Refund
 
 
 def refund_get(*, merchant, livemode: bool, id: str) -> Refund:
-    refund = (
-        Refund.objects.select_related("payment_intent", "charge")
-        .filter(merchant=merchant, livemode=livemode, public_id=id)
-        .first()
-    )
-    if refund is None:
-        raise NotFoundError("refund", id)
-    return refund
+    return tenant_get(
+        Refund.objects.select_related("payment_intent", "charge"),
+        merchant=merchant, livemode=livemode, id=id, resource="refund",
+    )  # fmt: skip
 
 
 def refund_list(*, merchant, livemode: bool, filters: dict | None = None) -> QuerySet[Refund]:

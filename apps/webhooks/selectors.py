@@ -4,7 +4,7 @@ import re
 
 from django.db.models import Count, Q, QuerySet
 
-from apps.core.errors import NotFoundError
+from apps.core.selectors import tenant_get
 
 from .errors import EventTypeFilterInvalid
 from .models import Delivery, Event, WebhookEndpoint
@@ -40,10 +40,8 @@ def event_list(*, merchant, livemode: bool, type: str | None = None) -> QuerySet
 
 
 def event_get(*, merchant, livemode: bool, id: str) -> Event:
-    event = event_list(merchant=merchant, livemode=livemode).filter(public_id=id).first()
-    if event is None:
-        raise NotFoundError("event", id)
-    return event
+    events = event_list(merchant=merchant, livemode=livemode)  # with its pending_webhooks count
+    return tenant_get(events, merchant=merchant, livemode=livemode, id=id, resource="event")
 
 
 def endpoint_list(*, merchant, livemode: bool) -> QuerySet[WebhookEndpoint]:
@@ -51,10 +49,10 @@ def endpoint_list(*, merchant, livemode: bool) -> QuerySet[WebhookEndpoint]:
 
 
 def endpoint_get(*, merchant, livemode: bool, id: str) -> WebhookEndpoint:
-    endpoint = endpoint_list(merchant=merchant, livemode=livemode).filter(public_id=id).first()
-    if endpoint is None:
-        raise NotFoundError("webhook_endpoint", id)
-    return endpoint
+    return tenant_get(
+        WebhookEndpoint.objects.filter(deleted_at__isnull=True),
+        merchant=merchant, livemode=livemode, id=id, resource="webhook_endpoint",
+    )  # fmt: skip
 
 
 def default_signing_endpoint(*, merchant_id: int, livemode: bool) -> WebhookEndpoint | None:

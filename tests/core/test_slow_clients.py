@@ -7,17 +7,15 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
-import time
 
 import pytest
 import requests
 
 from apps.core import nginx
 from tests.merchants.factories import api_key_create
-from tests.servers import free_port, gunicorn_from_config
+from tests.servers import free_port, gunicorn_from_config, serving
 
 NGINX = os.environ.get("NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
 needs_nginx = pytest.mark.skipif(
@@ -45,25 +43,9 @@ def nginx_in_front_of(upstream_url: str, var_dir, **render_options):
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{url}/health", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"nginx did not start: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.1)
+    # SIGTERM on stop is nginx's fast shutdown: the master stops its workers.
+    with serving(proc, url, name="nginx", diagnostics=lambda: proc.stderr.read().decode()):
         yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)  # nginx's fast shutdown: the master stops its workers
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @contextlib.contextmanager
