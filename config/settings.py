@@ -61,9 +61,13 @@ INSTALLED_APPS = [
     "apps.payouts",
     "apps.webhooks",
     "apps.approvals",
+    "apps.routing",
+    "apps.risk",
+    "apps.reconciliation",
     # The back office has no models; apps.core.roles syncs the roles after the last app with models.
     "apps.backoffice",
     "apps.reporting",
+    "apps.devtools",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,10 @@ API_APPS = [
     "webhooks",
     "approvals",
     "reporting",
+    "routing",
+    "risk",
+    "reconciliation",
+    "devtools",
 ]
 
 urlpatterns = [

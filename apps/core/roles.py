@@ -125,7 +125,9 @@ def sync_roles(sender=None, **kwargs) -> None:
     from django.contrib.auth.models import Group, Permission
 
     # post_migrate fires once per app; permissions of every app exist only after the last one.
-    if sender is not None and sender.label != list(apps.get_app_configs())[-1].label:
+    # (Only apps with a models module receive it.)
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is not None and sender.label != with_models[-1].label:
         return
 
     permissions = list(Permission.objects.select_related("content_type"))

@@ -1,0 +1,1 @@
+"""Developer platform: sandbox simulation, bulk jobs, GraphQL, diagnostics (issue 20)."""

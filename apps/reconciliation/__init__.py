@@ -1,0 +1,1 @@
+"""Settlement sync and three-way reconciliation (issue 14)."""

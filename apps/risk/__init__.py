@@ -1,0 +1,1 @@
+"""Risk: rule sets, scores, decisions, reviews and overrides (issue 17)."""
