@@ -32,7 +32,7 @@ class PaymentIntentCreateInput(StrictSerializer):
     metadata = MetadataField()
     return_url = serializers.URLField(required=False, max_length=2048)
     setup_future_usage = serializers.ChoiceField(choices=["on_session", "off_session"], required=False)
-    receipt_email = serializers.EmailField(required=False, allow_blank=True)
+    receipt_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     request_three_d_secure = serializers.ChoiceField(
         choices=["automatic", "any", "challenge"], required=False
     )
@@ -52,7 +52,7 @@ class PaymentIntentUpdateInput(StrictSerializer):
     description = serializers.CharField(required=False, max_length=1000, allow_blank=True)
     statement_descriptor = serializers.CharField(required=False, max_length=22, allow_blank=True)
     metadata = MetadataField()
-    receipt_email = serializers.EmailField(required=False, allow_blank=True)
+    receipt_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     return_url = serializers.URLField(required=False, max_length=2048)
     setup_future_usage = serializers.ChoiceField(choices=["on_session", "off_session"], required=False)
     # Validated by the service with the ledger's split rule (errors name split[i][field]).
@@ -65,7 +65,7 @@ class PaymentIntentConfirmInput(StrictSerializer):
     return_url = serializers.URLField(required=False, max_length=2048)
     off_session = StrictBooleanField(required=False)
     client_secret = serializers.CharField(required=False, max_length=200)
-    receipt_email = serializers.EmailField(required=False, allow_blank=True)
+    receipt_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     setup_future_usage = serializers.ChoiceField(choices=["on_session", "off_session"], required=False)
 
 

@@ -141,7 +141,7 @@ class PaymentMethodWalletInput(StrictSerializer):
     card_brand = serializers.ChoiceField(
         choices=["visa", "mastercard", "amex", "discover", "jcb", "diners", "unionpay"], required=False
     )
-    dynamic_last4 = serializers.RegexField(r"^[0-9]{4}$", required=False)
+    dynamic_last4 = serializers.RegexField(r"^[0-9]{4}$", required=False, max_length=4)
 
 
 class PaymentMethodPaypalInput(StrictSerializer):
