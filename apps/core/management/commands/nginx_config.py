@@ -22,7 +22,11 @@ class Command(BaseCommand):
             default=os.environ.get("UPSTREAM", "127.0.0.1:8001"),
             help="gunicorn's address (default $UPSTREAM, 127.0.0.1:8001)",
         )
-        parser.add_argument("--var-dir", default="var/nginx", help="pid, logs, temp files (var/nginx)")
+        parser.add_argument(
+            "--var-dir",
+            default=os.environ.get("NGINX_VAR_DIR", "var/nginx"),
+            help="pid, logs, temp files (default $NGINX_VAR_DIR, var/nginx)",
+        )
         parser.add_argument(
             "--access-log",
             default=os.environ.get("NGINX_ACCESS_LOG"),
