@@ -13,9 +13,11 @@ otherwise in its own words (``Discrepancy.RESOLUTION_EFFECTS``).
 
 from django.db import models
 
+from apps.audit.history import track_config
 from apps.core.models import PublicIdModel, TimeStampedModel
 
 
+@track_config()
 class ColumnMapping(TimeStampedModel):
     """A saved CSV layout: which header holds which field. Finance configures one in the admin
     (with a preview of the first rows) for a file format nobody wrote a parser for."""
@@ -41,6 +43,7 @@ class ColumnMapping(TimeStampedModel):
     source_kind = models.CharField(max_length=16, choices=SourceKind.choices, default=SourceKind.ACQUIRER)
     connector_code = models.CharField(max_length=40, blank=True, default="")
     delimiter = models.CharField(max_length=1, default=",")
+    decimal_separator = models.CharField(max_length=1, default=".", choices=[(".", "."), (",", ",")])
     date_format = models.CharField(max_length=32, default="%Y-%m-%d")
     amount_unit = models.CharField(max_length=8, choices=AmountUnit.choices, default=AmountUnit.MAJOR)
     columns = models.JSONField(default=dict, help_text='{"psp_reference": "Transaction ID", …}')
@@ -51,6 +54,7 @@ class ColumnMapping(TimeStampedModel):
         return self.name
 
 
+@track_config()
 class Tolerance(TimeStampedModel):
     """Per currency: an amount difference up to `amount` (minor units) is accepted as rounding."""
 
@@ -64,6 +68,7 @@ class Tolerance(TimeStampedModel):
         return f"{self.currency} ±{self.amount}"
 
 
+@track_config()
 class AcquirerFeeRule(TimeStampedModel):
     """The fee the acquirer's contract says it takes per capture: `percent_bp` + `fixed_amount`.
     A settled line's fee is checked against it (fee mismatch); without a rule, fees are not."""

@@ -212,9 +212,9 @@ def bank_statement_camt053(
     entries = []
     for date in dates:
         lines = settlement_lines(store, date)
-        short = any(fault_of(line.gross) == "payout_short" for line in lines)
+        short = {line.currency for line in lines if fault_of(line.gross) == "payout_short"}
         for currency, net in payouts(lines).items():
-            amount = net - (100 if short else 0)
+            amount = net - (100 if currency in short else 0)
             if amount == 0:
                 continue
             booked = date + dt.timedelta(days=1)

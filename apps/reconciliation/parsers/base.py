@@ -60,9 +60,11 @@ def currency_code(value: str) -> str:
     return code
 
 
-def minor_units(value: str, currency: str, *, major: bool = True) -> int:
-    """ "12.34" USD → 1234 exactly (refuses more decimals than the currency has); "1,234.50" too."""
-    text = (value or "").strip().replace(",", "").replace(" ", "")
+def minor_units(value: str, currency: str, *, major: bool = True, decimal: str = ".") -> int:
+    """ "12.34" USD → 1234 exactly (refuses more decimals than the currency has); "1,234.50" too,
+    and "1.234,50" with decimal=","."""
+    text = (value or "").strip().replace(" ", "")
+    text = text.replace(".", "").replace(",", ".") if decimal == "," else text.replace(",", "")
     if not text:
         raise FieldError("empty amount")
     try:

@@ -37,6 +37,7 @@ class Layout:
     date_format: str = "%Y-%m-%d"
     major_units: bool = True
     delimiter: str = ","
+    decimal: str = "."
     default_record_type: str = "capture"
     # Computes fields that no single column holds (Adyen's debit/credit pairs and fee parts).
     derive: Callable[[dict[str, str]], dict[str, str]] | None = None
@@ -99,7 +100,7 @@ def _acquirer_row(number: int, record: dict[str, str], layout: Layout) -> Acquir
             amounts[name] = 0
             continue
         try:
-            amounts[name] = minor_units(text, currency, major=layout.major_units)
+            amounts[name] = minor_units(text, currency, major=layout.major_units, decimal=layout.decimal)
         except FieldError as exc:
             raise CellError(name, str(exc)) from None
     reference_field = layout.reference_by_type.get(record_type, "psp_reference")
@@ -131,7 +132,9 @@ def _bank_row(number: int, record: dict[str, str], layout: Layout) -> BankRow:
     except FieldError as exc:
         raise CellError("booking_date", str(exc)) from None
     try:
-        amount = minor_units(_value(record, layout, "amount"), currency, major=layout.major_units)
+        amount = minor_units(
+            _value(record, layout, "amount"), currency, major=layout.major_units, decimal=layout.decimal
+        )
     except FieldError as exc:
         raise CellError("amount", str(exc)) from None
     if _value(record, layout, "credit_debit").upper() in ("D", "DBIT", "DEBIT", "DR"):

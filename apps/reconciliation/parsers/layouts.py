@@ -139,5 +139,6 @@ def layout_from_mapping(mapping) -> Layout:
         date_format=mapping.date_format or "%Y-%m-%d",
         major_units=mapping.amount_unit == "major",
         delimiter=mapping.delimiter or ",",
+        decimal=mapping.decimal_separator or ".",
         bank=bank,
     )

@@ -35,9 +35,10 @@ def parse_mt940(content: bytes) -> ParsedFile:
         except FieldError as exc:
             parsed.errors.append(RowError(number, ":61:", str(exc)))
             continue
-        reference = (data.get("customer_reference") or "").strip()
-        if reference in ("", "NONREF"):
-            reference = (data.get("transaction_details") or "").replace("\n", " ").strip()
+        # :61: holds at most 16 characters of customer reference; the full one is in :86: (EREF).
+        customer = (data.get("customer_reference") or "").strip()
+        details = (data.get("transaction_details") or "").replace("\n", " ").strip()
+        reference = " ".join(part for part in (customer if customer != "NONREF" else "", details) if part)
         parsed.bank.append(
             BankRow(
                 row_number=number,
