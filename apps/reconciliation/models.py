@@ -111,6 +111,11 @@ class SettlementFile(PublicIdModel, TimeStampedModel):
     BANK_FORMATS = (Format.CAMT053, Format.MT940)
 
     format = models.CharField(max_length=40, choices=Format.choices)
+    # A merchant's own upload (its own acquirer or bank account); platform files (the sync) have none.
+    # A merchant's lines only ever match that merchant's ledger items.
+    merchant = models.ForeignKey(
+        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     source_kind = models.CharField(max_length=16, choices=ColumnMapping.SourceKind.choices)
     connector_code = models.CharField(max_length=40, blank=True, default="")
     livemode = models.BooleanField(default=False)
@@ -142,6 +147,9 @@ class SettlementBatch(PublicIdModel, TimeStampedModel):
     ID_PREFIX = "stl"
 
     file = models.ForeignKey(SettlementFile, on_delete=models.PROTECT, related_name="batches")
+    merchant = models.ForeignKey(
+        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     connector_code = models.CharField(max_length=40)
     livemode = models.BooleanField(default=False)
     settled_on = models.DateField()
@@ -176,6 +184,9 @@ class SettlementLine(models.Model):
 
     file = models.ForeignKey(SettlementFile, on_delete=models.PROTECT, related_name="lines")
     batch = models.ForeignKey(SettlementBatch, on_delete=models.PROTECT, related_name="lines")
+    merchant = models.ForeignKey(
+        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     connector_code = models.CharField(max_length=40)
     livemode = models.BooleanField(default=False)
     row_number = models.PositiveIntegerField()
@@ -206,6 +217,9 @@ class BankLine(models.Model):
     """One entry of a bank statement (credit: positive)."""
 
     file = models.ForeignKey(SettlementFile, on_delete=models.PROTECT, related_name="bank_lines")
+    merchant = models.ForeignKey(
+        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     livemode = models.BooleanField(default=False)
     row_number = models.PositiveIntegerField()
     booked_on = models.DateField()
@@ -233,6 +247,10 @@ class ReconciliationRun(PublicIdModel, TimeStampedModel):
 
     connector_code = models.CharField(max_length=40, blank=True, default="")  # empty: every connector
     livemode = models.BooleanField(default=False)
+    # A merchant's run (API) decides only its items and its own files; staff runs cover the platform.
+    merchant = models.ForeignKey(
+        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     interval_start = models.DateField()
     interval_end = models.DateField()  # exclusive
     as_of = models.DateField(help_text="The day the SLAs are measured from (missing after T+N).")
@@ -247,6 +265,34 @@ class ReconciliationRun(PublicIdModel, TimeStampedModel):
     requested_by = models.CharField(max_length=150, blank=True, default="")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.interval_start}…{self.interval_end}"
+
+
+class SettlementSync(PublicIdModel, TimeStampedModel):
+    """A settlement sync job (beat, admin button or `POST /v1/settlements/sync`) and what it did."""
+
+    ID_PREFIX = "ssy"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    merchant = models.ForeignKey(
+        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    livemode = models.BooleanField(default=False)
+    connector = models.ForeignKey(
+        "connectors.Connector", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    interval_start = models.DateField()
+    interval_end = models.DateField()  # exclusive
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    result = models.JSONField(default=dict, blank=True)
+    requested_by = models.CharField(max_length=150, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.interval_start}…{self.interval_end}"

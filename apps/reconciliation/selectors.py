@@ -73,3 +73,70 @@ def batch_bridge(batch: SettlementBatch) -> list[tuple[str, int | str]]:
 def open_discrepancies(*, livemode: bool = False, day=None):
     rows = Discrepancy.objects.filter(status=Discrepancy.Status.OPEN, livemode=livemode)
     return rows.filter(day=day) if day is not None else rows
+
+
+# --- merchant API (tenant-scoped) ---------------------------------------------------------------
+
+
+def _merchant_lines(merchant, livemode: bool):
+    """The lines that are the merchant's: of its own files, or matched to its ledger items."""
+    from django.db.models import Q
+
+    from .models import LedgerItem, SettlementLine
+
+    matched = LedgerItem.objects.filter(merchant=merchant, livemode=livemode, line__isnull=False).values(
+        "line_id"
+    )
+    return SettlementLine.objects.filter(Q(merchant=merchant) | Q(pk__in=matched), livemode=livemode)
+
+
+def settlement_list(*, merchant, livemode: bool):
+    return SettlementBatch.objects.filter(
+        pk__in=_merchant_lines(merchant, livemode).values("batch_id"), livemode=livemode
+    ).select_related("file")
+
+
+def settlement_with_own_lines(
+    rows: list[SettlementBatch], *, merchant, livemode: bool
+) -> list[SettlementBatch]:
+    lines = list(
+        _merchant_lines(merchant, livemode).filter(batch__in=rows).order_by("batch_id", "row_number")
+    )
+    for batch in rows:
+        batch.own_lines = [line for line in lines if line.batch_id == batch.pk]
+    return rows
+
+
+def settlement_get(*, merchant, livemode: bool, id: str) -> tuple[SettlementBatch, list]:
+    from apps.core.errors import NotFoundError
+
+    batch = settlement_list(merchant=merchant, livemode=livemode).filter(public_id=id).first()
+    if batch is None:
+        raise NotFoundError("settlement", id)
+    return batch, list(_merchant_lines(merchant, livemode).filter(batch=batch).order_by("row_number"))
+
+
+def reconciliation_get(*, merchant, livemode: bool, id: str):
+    from apps.core.selectors import tenant_get
+
+    from .models import ReconciliationRun
+
+    return tenant_get(ReconciliationRun.objects.all(), merchant=merchant, livemode=livemode, id=id,
+                      resource="reconciliation")  # fmt: skip
+
+
+def run_discrepancies(*, run, merchant):
+    from django.db.models import Q
+
+    return Discrepancy.objects.filter(Q(run=run) | Q(last_seen_run=run), merchant=merchant).select_related(
+        "item", "line"
+    )
+
+
+def discrepancy_get(*, run, merchant, id: str) -> Discrepancy:
+    from apps.core.errors import NotFoundError
+
+    found = run_discrepancies(run=run, merchant=merchant).filter(public_id=id).first()
+    if found is None:
+        raise NotFoundError("reconciliation_discrepancy", id)
+    return found

@@ -10,12 +10,13 @@ def reconciliation_run_task(run_id: int) -> str:
     return reconciliation_run_execute(run_id=run_id).status
 
 
-@shared_task(acks_late=True, max_retries=3, default_retry_delay=300)
-def settlement_sync_task(date: str | None = None, connector_id: int | None = None, days: int = 1) -> dict:
-    """The daily settlement sync (beat): yesterday's file of every active connector, then the run."""
-    import datetime as dt
+@shared_task(acks_late=True, max_retries=0)
+def settlement_sync_task(sync_id: int | None = None) -> str:
+    """A requested sync job; without one (beat), the daily platform sync of yesterday's files."""
+    from apps.audit.services import Actor
 
-    from .services.sync import settlement_sync
+    from .services.sync import settlement_sync_execute, settlement_sync_request
 
-    start = dt.date.fromisoformat(date) if date else None
-    return settlement_sync(start=start, days=days, connector_id=connector_id)
+    if sync_id is None:
+        return "queued " + settlement_sync_request(actor=Actor.system("settlement_sync (beat)")).public_id
+    return settlement_sync_execute(sync_id=sync_id).status

@@ -6,3 +6,5 @@ from .resolve import discrepancy_resolve as discrepancy_resolve
 from .runs import reconciliation_run_create as reconciliation_run_create
 from .runs import reconciliation_run_execute as reconciliation_run_execute
 from .sync import settlement_sync as settlement_sync
+from .sync import settlement_sync_execute as settlement_sync_execute
+from .sync import settlement_sync_request as settlement_sync_request

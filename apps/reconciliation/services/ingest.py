@@ -42,6 +42,7 @@ def settlement_file_ingest(
     connector_code: str = "",
     mapping: ColumnMapping | None = None,
     source: str = "upload",
+    merchant=None,
 ) -> SettlementFile:
     """Parses and loads one file; returns it `processed` or `failed` (with `errors`). Raises
     `SettlementFileDuplicate` for bytes ingested before."""
@@ -59,7 +60,7 @@ def settlement_file_ingest(
     try:
         with transaction.atomic():
             file = SettlementFile.objects.create(
-                format=fmt, source_kind=_source_kind(fmt, mapping), connector_code=connector_code,
+                merchant=merchant, format=fmt, source_kind=_source_kind(fmt, mapping), connector_code=connector_code,
                 livemode=livemode, filename=filename[:255], sha256=digest, size=len(content), mapping=mapping,
                 source=source, uploaded_by=actor.label[:150],
             )  # fmt: skip
@@ -109,7 +110,8 @@ def _load_acquirer(file: SettlementFile, rows: list[AcquirerRow]) -> int:
             else next((r.payout_reference for r in lines if r.payout_reference), "")
         )
         batches[key] = SettlementBatch(
-            file=file, connector_code=file.connector_code, livemode=file.livemode, settled_on=key[0],
+            file=file, merchant_id=file.merchant_id, connector_code=file.connector_code, livemode=file.livemode,
+            settled_on=key[0],
             currency=key[1], payout_reference=reference, gross=sum(r.gross for r in lines),
             fees=sum(r.fee for r in lines), net=sum(r.gross - r.fee for r in lines),
             reported_payout=payout.gross if payout else None, line_count=len(lines),
@@ -119,7 +121,7 @@ def _load_acquirer(file: SettlementFile, rows: list[AcquirerRow]) -> int:
     SettlementBatch.objects.bulk_create(batches.values())
     batch_ids = {key: b.pk for key, b in batches.items()}
     records = [
-        (file.pk, batch_ids[(r.settled_on, r.currency)], file.connector_code, file.livemode, r.row_number,
+        (file.pk, batch_ids[(r.settled_on, r.currency)], file.merchant_id, file.connector_code, file.livemode, r.row_number,
          r.record_type, r.psp_reference, r.merchant_reference, r.currency, r.gross, r.fee, r.settled_on, r.raw)
         for r in rows if r.record_type != "payout"
     ]  # fmt: skip
@@ -133,7 +135,7 @@ def _public_id() -> str:
     return generate_id(SettlementBatch.ID_PREFIX)
 
 
-_LINE_COLUMNS = ("file_id", "batch_id", "connector_code", "livemode", "row_number", "record_type", "psp_reference",
+_LINE_COLUMNS = ("file_id", "batch_id", "merchant_id", "connector_code", "livemode", "row_number", "record_type", "psp_reference",
                  "merchant_reference", "currency", "gross", "fee", "settled_on", "raw")  # fmt: skip
 
 
@@ -152,7 +154,8 @@ def _copy_lines(records: list[tuple]) -> None:
     columns = ", ".join(_LINE_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS recon_line_staging (file_id bigint, batch_id bigint, connector_code text,"
+            "CREATE TEMP TABLE IF NOT EXISTS recon_line_staging (file_id bigint, batch_id bigint, merchant_id bigint,"
+            " connector_code text,"
             " livemode boolean, row_number integer, record_type text, psp_reference text, merchant_reference text,"
             " currency text, gross bigint, fee bigint, settled_on date, raw jsonb) ON COMMIT DELETE ROWS"
         )
@@ -167,7 +170,7 @@ def _copy_lines(records: list[tuple]) -> None:
 
 def _load_bank(file: SettlementFile, rows: list[BankRow]) -> None:
     BankLine.objects.bulk_create(
-        [BankLine(file=file, livemode=file.livemode, row_number=r.row_number, booked_on=r.booked_on, amount=r.amount,
+        [BankLine(file=file, merchant_id=file.merchant_id, livemode=file.livemode, row_number=r.row_number, booked_on=r.booked_on, amount=r.amount,
                   currency=r.currency, reference=r.reference, counterparty=r.counterparty, raw=r.raw) for r in rows],
         batch_size=2000,
     )  # fmt: skip

@@ -87,6 +87,15 @@ class Scope:
     livemode: bool
     connector_code: str
     as_of: dt.date
+    merchant_id: int | None = None
+
+    def merchant_sql(self, alias: str, *, own_only: bool = False) -> tuple[str, list]:
+        """A merchant's pass: its items; the platform's lines and its own (own_only: its own)."""
+        if self.merchant_id is None:
+            return "", []
+        if own_only:
+            return f" AND {alias}.merchant_id = %s", [self.merchant_id]
+        return f" AND ({alias}.merchant_id IS NULL OR {alias}.merchant_id = %s)", [self.merchant_id]
 
     def connector_sql(self, alias: str) -> tuple[str, list]:
         if not self.connector_code:
@@ -139,6 +148,8 @@ def build_item_scope(cursor, scope: Scope) -> int:
     """The items a pass decides: the interval's, plus earlier ones still waiting for their line
     (so a late line in a later file clears them)."""
     extra, params = scope.connector_sql("i")
+    own, own_params = scope.merchant_sql("i", own_only=True)
+    extra, params = extra + own, params + own_params
     cursor.execute("DROP TABLE IF EXISTS recon_scope")
     cursor.execute(
         f"""
@@ -169,6 +180,8 @@ def _item_scope(scope: Scope, alias: str = "i") -> tuple[str, list]:
 def _line_window(scope: Scope, alias: str = "l") -> tuple[str, list]:
     """Lines that may settle the interval's items: from its start to the SLA after its end."""
     extra, params = scope.connector_sql(alias)
+    own, own_params = scope.merchant_sql(alias)
+    extra, params = extra + own, params + own_params
     until = scope.end + dt.timedelta(days=max(settlement_sla_days(), 1) + 30)
     return (
         f"{alias}.livemode = %s AND {alias}.settled_on >= %s AND {alias}.settled_on < %s{extra}",
@@ -183,7 +196,7 @@ def prepare_lines(cursor, scope: Scope) -> None:
     cursor.execute(
         f"""
         CREATE TEMP TABLE recon_lines AS
-        SELECT l.id, l.batch_id, l.connector_code, l.livemode, l.record_type, l.merchant_reference, l.settled_on,
+        SELECT l.id, l.batch_id, l.merchant_id, l.connector_code, l.livemode, l.record_type, l.merchant_reference, l.settled_on,
                {_eff("l", "psp_reference")} AS ref, {_eff("l", "currency")} AS currency,
                {_eff("l", "gross", "bigint")} AS gross, {_eff("l", "fee", "bigint")} AS fee,
                ROW_NUMBER() OVER (
@@ -217,6 +230,7 @@ def match_items(cursor, scope: Scope) -> int:
     join_common = (
         f"l.record_type = {line_type} AND l.connector_code = i.connector_code AND l.livemode = i.livemode"
         f" AND l.copy_no = 1 AND l.id NOT IN ({pinned_lines})"
+        " AND (l.merchant_id IS NULL OR l.merchant_id = i.merchant_id)"
     )
     cursor.execute(
         f"""
@@ -297,13 +311,17 @@ def prepare_all_lines(cursor) -> None:
 
 
 def match_bank(cursor, scope: Scope) -> None:
-    """Step 4: each batch of the interval to the bank credit that carries its payout reference."""
+    """Step 4: each batch of the interval to the bank credit that carries its payout reference
+    (a merchant's batch to its own statements, the platform's to the platform's)."""
     extra, params = scope.connector_sql("b")
+    own, own_params = scope.merchant_sql("b", own_only=True)
+    extra, params = extra + own, params + own_params
     cursor.execute(
         f"""
         UPDATE {BATCH} SET bank_line_id = (
             SELECT bl.id FROM {BANK} bl
             WHERE bl.livemode = {BATCH}.livemode AND bl.currency = {BATCH}.currency AND bl.amount > 0
+                  AND COALESCE(bl.merchant_id, 0) = COALESCE({BATCH}.merchant_id, 0)
                   AND bl.reference LIKE '%%' || {BATCH}.payout_reference || '%%'
             ORDER BY bl.id LIMIT 1)
         WHERE payout_reference <> '' AND id IN (
@@ -383,15 +401,17 @@ def found_discrepancies(cursor, scope: Scope) -> list[Found]:
 
 def _found_lines(cursor, scope: Scope, found: list[Found]) -> None:
     extra, cparams = scope.connector_sql("l")
+    own, own_params = scope.merchant_sql("l", own_only=True)
+    extra, cparams = extra + own, cparams + own_params
     in_interval = f"l.livemode = %s AND l.settled_on >= %s AND l.settled_on < %s{extra}"
     params = [scope.livemode, scope.start, scope.end, *cparams]
     cursor.execute(
         f"""
         SELECT l.id, l.batch_id, l.connector_code, l.settled_on, l.currency, l.gross, l.ref, l.record_type, l.copy_no,
-               ch.status, ch.merchant_id
+               ch.status, COALESCE(l.merchant_id, ch.merchant_id), l.merchant_id
         FROM recon_lines l
         LEFT JOIN {Charge._meta.db_table} ch ON l.record_type = 'capture' AND ch.gateway_reference = l.ref
-             AND l.ref <> ''
+             AND l.ref <> '' AND (l.merchant_id IS NULL OR ch.merchant_id = l.merchant_id)
         WHERE {in_interval} AND NOT EXISTS (SELECT 1 FROM {ITEM} i WHERE i.line_id = l.id)
         """,
         params,
@@ -408,6 +428,7 @@ def _found_lines(cursor, scope: Scope, found: list[Found]) -> None:
         copy_no,
         charge_status,
         merchant_id,
+        line_merchant,
     ) in cursor.fetchall():
         if copy_no > 1:
             found.append(Found(f"duplicate:{line_id}", "duplicate_line", currency, day, merchant_id, code,
@@ -418,20 +439,22 @@ def _found_lines(cursor, scope: Scope, found: list[Found]) -> None:
                                line_id=line_id, batch_id=batch_id, difference=gross,
                                diffs=[_diff("status", charge_status, "settled")]))  # fmt: skip
         else:
-            found.append(Found(f"unknown:{line_id}", "unknown_reference", currency, day, None, code,
+            found.append(Found(f"unknown:{line_id}", "unknown_reference", currency, day, line_merchant, code,
                                line_id=line_id, batch_id=batch_id, difference=gross,
                                diffs=[_diff("psp_reference", None, ref), _diff("gross", 0, gross)]))  # fmt: skip
 
 
 def _found_bank(cursor, scope: Scope, found: list[Found]) -> None:
     extra, cparams = scope.connector_sql("b")
+    own, own_params = scope.merchant_sql("b", own_only=True)
+    extra, cparams = extra + own, cparams + own_params
     params = [scope.livemode, scope.start, scope.end, *cparams]
     in_interval = f"b.livemode = %s AND b.settled_on >= %s AND b.settled_on < %s{extra}"
     # One credit may pay several batches: compare it with the sum of their nets.
     cursor.execute(
         f"""
         SELECT bl.id, bl.amount, bl.currency, MIN(b.settled_on), MIN(b.id), MIN(b.connector_code), SUM(b.net),
-               COALESCE(MAX(t.amount), 0)
+               COALESCE(MAX(t.amount), 0), MAX(b.merchant_id)
         FROM {BATCH} b JOIN {BANK} bl ON bl.id = b.bank_line_id
         LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = b.currency
         WHERE bl.id IN (SELECT b.bank_line_id FROM {BATCH} b WHERE {in_interval})
@@ -439,17 +462,17 @@ def _found_bank(cursor, scope: Scope, found: list[Found]) -> None:
         """,
         params,
     )
-    for bank_id, credit, currency, day, batch_id, code, net, tolerance in cursor.fetchall():
+    for bank_id, credit, currency, day, batch_id, code, net, tolerance, merchant_id in cursor.fetchall():
         if abs(credit - net) > tolerance:
-            found.append(Found(f"payout:{bank_id}", "payout_mismatch", currency, day, None, code,
+            found.append(Found(f"payout:{bank_id}", "payout_mismatch", currency, day, merchant_id, code,
                                batch_id=batch_id, bank_line_id=bank_id, difference=credit - net,
                                diffs=[_diff("bank_credit", int(net), credit)]))  # fmt: skip
     cutoff = scope.as_of - dt.timedelta(days=bank_sla_days())
     cursor.execute(
-        f"SELECT b.id, b.currency, b.settled_on, b.connector_code, b.net FROM {BATCH} b "
+        f"SELECT b.id, b.currency, b.settled_on, b.connector_code, b.net, b.merchant_id FROM {BATCH} b "
         f"WHERE b.bank_line_id IS NULL AND b.net <> 0 AND b.settled_on < %s AND {in_interval}",
         [cutoff, *params],
     )
-    for batch_id, currency, day, code, net in cursor.fetchall():
-        found.append(Found(f"bank:{batch_id}", "bank_credit_missing", currency, day, None, code, batch_id=batch_id,
+    for batch_id, currency, day, code, net, merchant_id in cursor.fetchall():
+        found.append(Found(f"bank:{batch_id}", "bank_credit_missing", currency, day, merchant_id, code, batch_id=batch_id,
                            difference=-net, diffs=[_diff("bank_credit", net, None)]))  # fmt: skip

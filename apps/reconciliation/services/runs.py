@@ -39,15 +39,16 @@ def reconciliation_run_create(
     connector_code: str = "",
     as_of: dt.date | None = None,
     enqueue: bool = True,
+    merchant=None,
 ) -> ReconciliationRun:
     """A queued run over [start, end); the task runs it once the transaction commits."""
     interval_validate(interval_start, interval_end)
     with transaction.atomic():
         run = ReconciliationRun.objects.create(
-            interval_start=interval_start, interval_end=interval_end, livemode=livemode,
+            interval_start=interval_start, interval_end=interval_end, livemode=livemode, merchant=merchant,
             connector_code=connector_code, as_of=as_of or timezone.now().date(), requested_by=actor.label[:150],
         )  # fmt: skip
-        audit_record(actor=actor, action="reconciliation.run_requested", obj=run,
+        audit_record(actor=actor, action="reconciliation.run_requested", obj=run, merchant=merchant,
                      after={"interval": [str(interval_start), str(interval_end)], "connector": connector_code})  # fmt: skip
         if enqueue:
             transaction.on_commit(lambda: reconciliation_run_task.delay(run.pk))
@@ -86,7 +87,8 @@ def _recheck_unknown_attempts() -> None:
 
 
 def _pass(run: ReconciliationRun) -> dict:
-    scope = matching.Scope(run.interval_start, run.interval_end, run.livemode, run.connector_code, run.as_of)
+    scope = matching.Scope(run.interval_start, run.interval_end, run.livemode, run.connector_code, run.as_of,
+                           run.merchant_id)  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         matching.collect_items(cursor, scope)
         items = matching.build_item_scope(cursor, scope)
@@ -168,10 +170,13 @@ def _id() -> str:
 def _clear(run: ReconciliationRun, scope: matching.Scope, keys: set[str]) -> int:
     """Open discrepancies of the pass no longer found: the rows agree now (a late line, a corrected
     file, an edit). Resolved as `cleared` with the run named; each one audited."""
-    in_scope = Q(item_id__in=RawSQL("SELECT id FROM recon_scope", [])) | Q(
-        item__isnull=True, livemode=scope.livemode, day__gte=scope.start, day__lt=scope.end,
-        **({"connector_code": scope.connector_code} if scope.connector_code else {}),
-    )  # fmt: skip
+    others = Q(item__isnull=True, livemode=scope.livemode, day__gte=scope.start, day__lt=scope.end,
+               **({"connector_code": scope.connector_code} if scope.connector_code else {}))  # fmt: skip
+    if scope.merchant_id is not None:  # a merchant's pass decides only what is its own
+        others &= Q(merchant_id=scope.merchant_id, line__merchant_id=scope.merchant_id) | Q(
+            merchant_id=scope.merchant_id, batch__merchant_id=scope.merchant_id, line__isnull=True
+        )
+    in_scope = Q(item_id__in=RawSQL("SELECT id FROM recon_scope", [])) | others
     stale = list(
         Discrepancy.objects.select_related("merchant")
         .filter(in_scope, status=Discrepancy.Status.OPEN)
@@ -196,15 +201,17 @@ def _clear(run: ReconciliationRun, scope: matching.Scope, keys: set[str]) -> int
 
 def run_summary(run: ReconciliationRun) -> dict:
     """Matched / expected by count, and the open discrepancies by type with their amounts."""
+    mine = {"merchant_id": run.merchant_id} if run.merchant_id else {}
     items = LedgerItem.objects.filter(
         livemode=run.livemode, effective_on__gte=run.interval_start, effective_on__lt=run.interval_end,
-        **({"connector_code": run.connector_code} if run.connector_code else {}),
+        **({"connector_code": run.connector_code} if run.connector_code else {}), **mine,
     )  # fmt: skip
     by_status = Counter(dict(items.values_list("status").annotate(n=Count("id")).order_by()))
     open_rows = (
         Discrepancy.objects.filter(status=Discrepancy.Status.OPEN, livemode=run.livemode,
                                    day__gte=run.interval_start, day__lt=run.interval_end,
-                                   **({"connector_code": run.connector_code} if run.connector_code else {}))
+                                   **({"connector_code": run.connector_code} if run.connector_code else {}),
+                                   **mine)
         .values("type", "currency").annotate(n=Count("id"), amount=Sum("difference")).order_by("type", "currency")
     )  # fmt: skip
     by_type: dict[str, list] = defaultdict(list)
