@@ -238,6 +238,13 @@ LEDGER_FX_PROVIDER = env.str("LEDGER_FX_PROVIDER", default="")
 # How long the sandbox bank keeps a payout in transit before answering paid or failed.
 PAYOUTS_SANDBOX_SETTLE_SECONDS = env.int("PAYOUTS_SANDBOX_SETTLE_SECONDS", default=60)
 
+# Reconciliation: an unsettled ledger item is missing after T+N days, a batch without its bank
+# credit after T+M; write-offs and force-matches whose difference exceeds the threshold (minor
+# units) need a second finance approver (0: every one does).
+RECONCILIATION_SETTLEMENT_SLA_DAYS = env.int("RECONCILIATION_SETTLEMENT_SLA_DAYS", default=2)
+RECONCILIATION_BANK_SLA_DAYS = env.int("RECONCILIATION_BANK_SLA_DAYS", default=3)
+RECONCILIATION_APPROVAL_THRESHOLD = env.int("RECONCILIATION_APPROVAL_THRESHOLD", default=0)
+
 # --- Back office ------------------------------------------------------------------------------
 ADMIN_2FA_REQUIRED = env.bool("ADMIN_2FA_REQUIRED", default=True)
 # Test mode may deliver webhooks to localhost/private addresses; live mode never does.

@@ -150,6 +150,24 @@ def fetch_settlement_report(*, connector: Connector, date: dt.date) -> list[Sett
     return _adapter(connector).fetch_settlement_report(date=date)
 
 
+def fetch_settlement_file(*, connector: Connector, date: dt.date) -> tuple[str, bytes, str]:
+    """The acquirer's settlement file for ``date`` as (filename, content, format). An adapter
+    without a file of its own answers its report lines rendered in the sandbox CSV layout."""
+    _outside_transaction("fetch_settlement_file")
+    adapter = _adapter(connector)
+    own = getattr(adapter.wrapped, "settlement_file", None)
+    if own is not None:
+        return own(date=date)
+    from .sandbox.settlement import FileLine, render_file
+
+    lines = [
+        FileLine(line.settled_on, "chargeback" if line.type == "dispute" else line.type, line.gateway_reference,
+                 line.reference, line.currency, line.amount, line.fee)
+        for line in adapter.fetch_settlement_report(date=date)
+    ]  # fmt: skip
+    return f"{connector.code}-settlement-{date:%Y%m%d}.csv", render_file(lines, date), "sandbox_csv"
+
+
 def health(*, connector: Connector) -> HealthStatus:
     return _adapter(connector).health()
 

@@ -29,6 +29,7 @@ SCOPE_RESOURCES = (
     "charges",
     "refunds",
     "disputes",
+    "settlements",
     "balance",
     "balance_transactions",
     "payouts",

@@ -42,6 +42,7 @@ from apps.connectors.base import (
     result_from_dict,
     result_to_dict,
 )
+from apps.connectors.sandbox import settlement
 from apps.connectors.sandbox.cards import card_for_number
 from apps.connectors.sandbox.store import DatabaseStore, SandboxRecord, SandboxStore
 from apps.core.limits import ascii_int
@@ -53,8 +54,8 @@ AUTHORIZATION_VALIDITY = dt.timedelta(days=7)
 QR_PAYMENT_METHOD_TYPES = ("wechat_pay", "promptpay", "paynow", "sandbox_qr")
 REDIRECT_PAYMENT_METHOD_TYPES = ("paypal", "ideal", "klarna", "sandbox_redirect")
 WALLET_TOKEN_TYPES = ("apple_pay", "google_pay")
-FEE_BASIS_POINTS = 150  # what the simulated acquirer charges us (interchange + scheme)
-FEE_FIXED = 10
+# What the simulated acquirer charges us (interchange + scheme), in its settlement file.
+FEE_BASIS_POINTS, FEE_FIXED = settlement.FEE_BASIS_POINTS, settlement.FEE_FIXED
 
 
 def _digest(*parts: str) -> bytes:
@@ -676,28 +677,27 @@ class SandboxAdapter(ConnectorAdapter):
 
     # ------------------------------------------------------------------ reports / health
     def fetch_settlement_report(self, *, date: dt.date) -> list[SettlementLine]:
-        start = dt.datetime.combine(date, dt.time.min, tzinfo=dt.UTC)
-        lines = []
-        for record in self.store.between(start, start + dt.timedelta(days=1)):
-            if record.status != "approved" and record.operation != "dispute":
-                continue
-            if record.operation == "authorize" and not record.result.get("raw", {}).get("captured"):
-                continue
-            if record.operation not in ("authorize", "capture", "refund", "dispute"):
-                continue
-            sign = -1 if record.operation in ("refund", "dispute") else 1
-            fee = 0 if sign < 0 else (record.amount * FEE_BASIS_POINTS + 5_000) // 10_000 + FEE_FIXED
-            lines.append(
-                SettlementLine(
-                    gateway_reference=record.reference,
-                    type=record.operation if sign < 0 else "capture",
-                    amount=sign * record.amount,
-                    currency=record.currency,
-                    fee=fee,
-                    settled_on=date,
-                )
+        """The operation lines of ``date``'s settlement file (``settlement.py``: faults included)."""
+        return [
+            SettlementLine(
+                gateway_reference=line.psp_reference,
+                type="dispute" if line.record_type == "chargeback" else line.record_type,
+                amount=line.gross,
+                currency=line.currency,
+                fee=line.fee,
+                settled_on=line.settled_on,
+                reference=line.merchant_reference,
             )
-        return lines
+            for line in settlement.settlement_lines(self.store, date)
+        ]
+
+    def settlement_file(self, *, date: dt.date) -> tuple[str, bytes, str]:
+        """``date``'s settlement file as the acquirer sends it: (filename, content, format)."""
+        return (
+            f"sandbox-settlement-{date:%Y%m%d}.csv",
+            settlement.settlement_file(self.store, date),
+            "sandbox_csv",
+        )
 
     def health(self) -> HealthStatus:
         started = time.monotonic()

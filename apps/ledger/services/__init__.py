@@ -7,6 +7,7 @@ from .adjustments import ledger_adjustment_post as ledger_adjustment_post
 from .adjustments import ledger_adjustment_request as ledger_adjustment_request
 from .captures import CaptureResult as CaptureResult
 from .captures import ledger_post_capture as ledger_post_capture
+from .clearing import ledger_post_clearing_difference as ledger_post_clearing_difference
 from .disputes import ledger_post_dispute_debit as ledger_post_dispute_debit
 from .disputes import ledger_post_dispute_reversal as ledger_post_dispute_reversal
 from .fees import fee_schedule_save as fee_schedule_save

@@ -1,0 +1,233 @@
+"""Back office for reconciliation: runs with their summary, the discrepancy queue (grouped by
+type, filtered by merchant, connector, currency, day) with its resolve actions, files, batches
+with their payout bridge, and the configuration finance owns (column mappings, tolerances, the
+acquirers' fee rules). Money is shown in major units of its currency."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from unfold.admin import ModelAdmin
+
+from apps.backoffice.actions import ConfirmActionMixin, ReasonForm, confirm_action
+from apps.backoffice.money import money
+from apps.backoffice.readonly import ReadOnlyAdminMixin
+
+from .models import (
+    AcquirerFeeRule,
+    ColumnMapping,
+    Discrepancy,
+    ReconciliationRun,
+    SettlementBatch,
+    SettlementFile,
+    Tolerance,
+)
+from .selectors import batch_bridge, describe_diffs
+from .services import discrepancy_resolve, reconciliation_run_create
+
+
+class _NoteForm(ReasonForm):
+    pass
+
+
+class _LineEditForm(ReasonForm):
+    psp_reference = forms.CharField(
+        max_length=100, required=False, help_text="Corrected reference (blank: keep)."
+    )
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(ConfirmActionMixin, ReadOnlyAdminMixin, ModelAdmin):
+    list_display = ("public_id", "interval_start", "interval_end", "connector_code", "status", "items_processed",
+                    "matched", "expected", "open_discrepancies", "created_at")  # fmt: skip
+    list_filter = ("status", "connector_code", "livemode")
+    search_fields = ("=public_id",)
+    date_hierarchy = "interval_start"
+    show_full_result_count = False
+    actions = ["rerun"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["summary_display", *[f.name for f in self.model._meta.fields if f.name != "summary"]]
+
+    @admin.display(description="open discrepancies by type")
+    def summary_display(self, obj):
+        rows = [
+            (kind, row["count"], money(row["difference"], row["currency"]))
+            for kind, per_currency in (obj.summary or {}).get("open_by_type", {}).items()
+            for row in per_currency
+        ]
+        if not rows:
+            return "none"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {} ({})</li>", rows))
+
+    def has_rerun_permission(self, request):
+        return request.user.has_perm("reconciliation.add_reconciliationrun")
+
+    @confirm_action(description="Re-run selected", noun="run", verb="Queued a re-run of", permissions=["rerun"],
+                    help="A re-run never duplicates a match or a discrepancy; a late line clears its item.")  # fmt: skip
+    def rerun(self, request, run, data, actor):
+        reconciliation_run_create(interval_start=run.interval_start, interval_end=run.interval_end,
+                                  livemode=run.livemode, connector_code=run.connector_code, actor=actor)  # fmt: skip
+
+
+def _resolve_action(action: str, description: str, verb: str, *, permission: str = "resolve", form=_NoteForm):
+    @confirm_action(description=description, noun="discrepancy", verb=verb, permissions=[permission],
+                    form_class=form, help=Discrepancy.RESOLUTION_EFFECTS.get(
+                        {"ignore": "ignored", "mark_received": "marked_received", "force_match": "forced",
+                         "write_off": "written_off", "accept_as_fee": "written_off",
+                         "edit_line": "line_edited"}[action], ""))  # fmt: skip
+    def perform(self, request, discrepancy, data, actor):
+        edits = {"psp_reference": data["psp_reference"]} if data.get("psp_reference") else None
+        result = discrepancy_resolve(discrepancy_id=discrepancy.pk, action=action, note=data["reason"], actor=actor,
+                                     edits=edits, requested_by_user=request.user)  # fmt: skip
+        if result.status == Discrepancy.Status.OPEN and result.approval_id:
+            return f"Sent to the approval queue ({result.approval_id}):"
+        return None
+
+    perform.__name__ = action
+    return perform
+
+
+@admin.register(Discrepancy)
+class DiscrepancyAdmin(ConfirmActionMixin, ReadOnlyAdminMixin, ModelAdmin):
+    list_display = ("public_id", "type", "status", "day", "merchant", "connector_code", "difference_display",
+                    "diff_text", "resolution", "created_at")  # fmt: skip
+    list_filter = (
+        "status",
+        "type",
+        "connector_code",
+        "currency",
+        "day",
+        "merchant",
+        "resolution",
+        "livemode",
+    )
+    list_select_related = ("merchant",)
+    search_fields = ("=public_id", "=line__psp_reference", "=item__source_id")
+    date_hierarchy = "day"
+    show_full_result_count = False
+    ordering = ("status", "type", "-day")
+    actions = ["ignore", "mark_received", "force_match", "write_off", "accept_as_fee", "edit_line"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["side_by_side", "diff_text", "effect", *[f.name for f in self.model._meta.fields]]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_resolve_permission(self, request):
+        return request.user.has_perm("reconciliation.resolve_discrepancy")
+
+    def has_writeoff_permission(self, request):
+        return request.user.has_perm("reconciliation.writeoff_discrepancy")
+
+    ignore = _resolve_action("ignore", "Ignore (with a reason)", "Ignored")
+    mark_received = _resolve_action("mark_received", "Mark as received", "Marked as received")
+    force_match = _resolve_action("force_match", "Force-match (accept the difference)", "Force-matched",
+                                  permission="writeoff")  # fmt: skip
+    write_off = _resolve_action("write_off", "Write off the difference (ledger adjustment)", "Wrote off",
+                                permission="writeoff")  # fmt: skip
+    accept_as_fee = _resolve_action("accept_as_fee", "Accept the difference as a fee", "Accepted as a fee",
+                                    permission="writeoff")  # fmt: skip
+    edit_line = _resolve_action("edit_line", "Edit the settlement line's reference", "Edited the line of",
+                                form=_LineEditForm)  # fmt: skip
+
+    @admin.display(description="difference", ordering="difference")
+    def difference_display(self, obj):
+        return money(obj.difference, obj.currency)
+
+    @admin.display(description="what differs")
+    def diff_text(self, obj):
+        return describe_diffs(obj)
+
+    @admin.display(description="what the resolution did")
+    def effect(self, obj):
+        return Discrepancy.RESOLUTION_EFFECTS.get(obj.resolution, "—")
+
+    @admin.display(description="ledger · settlement line · bank")
+    def side_by_side(self, obj):
+        item, line, bank = obj.item, obj.line, obj.bank_line
+        differing = {d["field"] for d in obj.diffs or []}
+
+        def cell(name, value):
+            style = "background:#fde68a;font-weight:600" if name in differing else ""
+            return format_html('<div style="{}">{}: {}</div>', style, name, value)
+
+        ledger = format_html("{}{}{}{}", cell("source", f"{item.kind} {item.source_id}"),
+                             cell("gross", money(item.amount, item.currency)), cell("currency", item.currency),
+                             cell("status", item.status)) if item else "—"  # fmt: skip
+        settled = format_html("{}{}{}{}<pre>{}</pre>", cell("psp_reference", line.psp_reference),
+                              cell("gross", money(line.gross, line.currency)), cell("fee", money(line.fee, line.currency)),
+                              cell("currency", line.currency), line.raw) if line else "—"  # fmt: skip
+        credit = format_html("{}{}", cell("bank_credit", money(bank.amount, bank.currency)),
+                             cell("reference", bank.reference)) if bank else "—"  # fmt: skip
+        return format_html(
+            '<table><tr><th>Ledger</th><th>Settlement line</th><th>Bank</th></tr>'
+            '<tr><td style="vertical-align:top">{}</td><td style="vertical-align:top">{}</td>'
+            '<td style="vertical-align:top">{}</td></tr></table>', ledger, settled, credit,
+        )  # fmt: skip
+
+
+@admin.register(SettlementFile)
+class SettlementFileAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    list_display = (
+        "public_id",
+        "filename",
+        "format",
+        "source_kind",
+        "status",
+        "row_count",
+        "source",
+        "created_at",
+    )
+    list_filter = ("status", "format", "source_kind", "connector_code")
+    search_fields = ("=public_id", "=sha256", "filename")
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(SettlementBatch)
+class SettlementBatchAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    list_display = ("public_id", "settled_on", "connector_code", "currency", "net_display", "bank_credit_display",
+                    "line_count")  # fmt: skip
+    list_filter = ("connector_code", "currency", "settled_on")
+    list_select_related = ("bank_line",)
+    search_fields = ("=public_id", "=payout_reference")
+    date_hierarchy = "settled_on"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["bridge", *[f.name for f in self.model._meta.fields]]
+
+    @admin.display(description="net")
+    def net_display(self, obj):
+        return money(obj.net, obj.currency)
+
+    @admin.display(description="bank credit")
+    def bank_credit_display(self, obj):
+        return money(obj.bank_line.amount if obj.bank_line_id else None, obj.currency)
+
+    @admin.display(description="payout bridge")
+    def bridge(self, obj):
+        rows = [(label, money(amount, obj.currency) if isinstance(amount, int) else amount)
+                for label, amount in batch_bridge(obj)]  # fmt: skip
+        return format_html("<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows))
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(ModelAdmin):
+    list_display = ("name", "source_kind", "connector_code", "delimiter", "amount_unit")
+
+
+@admin.register(Tolerance)
+class ToleranceAdmin(ModelAdmin):
+    list_display = ("currency", "amount")
+
+
+@admin.register(AcquirerFeeRule)
+class AcquirerFeeRuleAdmin(ModelAdmin):
+    list_display = ("connector_code", "currency", "percent_bp", "fixed_amount")

@@ -1,0 +1,478 @@
+"""The matching engine: set-based SQL over the ledger, the settlement lines and the bank lines.
+
+One pass over an interval (start inclusive, end exclusive, in the items' UTC dates):
+
+1. collect: every posting on a connector clearing account (capture, refund, dispute debit or
+   reversal) becomes a `LedgerItem` once (its expected line: the clearing amount, negated);
+2. match: each unpinned item takes the first eligible line of the right type with its gateway
+   reference (the merchant reference as fallback), a line going to one item at most; duplicated
+   lines (same reference, type, amount and currency) never match;
+3. check: currency, gross (beyond the currency's tolerance) and, where the acquirer's fee rule
+   is known, the fee; an item without a line is expected until its SLA, then missing;
+4. bank: each batch is paid by the bank credit carrying its payout reference (one credit may
+   pay several batches); credit ≠ net is a payout mismatch, no credit after the bank SLA a
+   missing bank credit;
+5. the discrepancies found are upserted by key (a re-run never duplicates one) and the open ones
+   no longer found are resolved as `cleared` — a late line clears a missing item on its own.
+
+Only the discrepancies (few) are read into Python, to write their field diffs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+
+from apps.disputes.models import Dispute
+from apps.intents.models import Charge
+from apps.ledger.models import Account, JournalEntry, Posting
+from apps.refunds.models import Refund
+
+from ..models import AcquirerFeeRule, BankLine, LedgerItem, SettlementBatch, SettlementLine, Tolerance
+
+ITEM = LedgerItem._meta.db_table
+LINE = SettlementLine._meta.db_table
+BATCH = SettlementBatch._meta.db_table
+BANK = BankLine._meta.db_table
+LINE_TYPE_OF_KIND = {"capture": "capture", "refund": "refund", "dispute_debit": "chargeback",
+                     "dispute_reversal": "adjustment"}  # fmt: skip
+# A charge in one of these states settled by the acquirer is a status mismatch, not an unknown line.
+CHARGE_NOT_SETTLED = (
+    "failed",
+    "canceled",
+    "unknown",
+    "submitting",
+    "pending",
+    "requires_action",
+    "authorized",
+)
+
+
+def settlement_sla_days() -> int:
+    return getattr(settings, "RECONCILIATION_SETTLEMENT_SLA_DAYS", 2)
+
+
+def bank_sla_days() -> int:
+    return getattr(settings, "RECONCILIATION_BANK_SLA_DAYS", 3)
+
+
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _json_text(column: str, key: str) -> str:
+    return f"({column} ->> '{key}')" if _pg() else f"json_extract({column}, '$.{key}')"
+
+
+def _eff(alias: str, field: str, cast: str = "") -> str:
+    """The value matching uses: a finance edit, else the line's own."""
+    edited = _json_text(f"{alias}.edited", field)
+    if cast:
+        edited = f"CAST({edited} AS {cast})"
+    return f"COALESCE({edited}, {alias}.{field})"
+
+
+def _kind_to_line_type(alias: str) -> str:
+    cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in LINE_TYPE_OF_KIND.items())
+    return f"CASE {alias}.kind {cases} END"
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: dt.date
+    end: dt.date
+    livemode: bool
+    connector_code: str
+    as_of: dt.date
+    merchant_id: int | None = None
+
+    def merchant_sql(self, alias: str, *, own_only: bool = False) -> tuple[str, list]:
+        """A merchant's pass: its items; the platform's lines and its own (own_only: its own)."""
+        if self.merchant_id is None:
+            return "", []
+        if own_only:
+            return f" AND {alias}.merchant_id = %s", [self.merchant_id]
+        return f" AND ({alias}.merchant_id IS NULL OR {alias}.merchant_id = %s)", [self.merchant_id]
+
+    def connector_sql(self, alias: str) -> tuple[str, list]:
+        if not self.connector_code:
+            return "", []
+        return f" AND {alias}.connector_code = %s", [self.connector_code]
+
+
+def _execute(cursor, sql: str, params: list | tuple = ()) -> int:
+    cursor.execute(sql, params)
+    return cursor.rowcount
+
+
+def collect_items(cursor, scope: Scope) -> int:
+    """Step 1: the ledger's clearing movements of the interval as items (once per entry)."""
+    start = dt.datetime.combine(scope.start, dt.time.min, tzinfo=dt.UTC)
+    end = dt.datetime.combine(scope.end, dt.time.min, tzinfo=dt.UTC)
+    connector, params = (
+        ("AND a.connector_code = %s", [scope.connector_code]) if scope.connector_code else ("", [])
+    )
+    day = "CAST((je.effective_at AT TIME ZONE 'UTC') AS date)" if _pg() else "date(je.effective_at)"
+    false = "false" if _pg() else "0"
+    kinds = ", ".join(f"'{k}'" for k in LINE_TYPE_OF_KIND)
+    return _execute(
+        cursor,
+        f"""
+        INSERT INTO {ITEM} (entry_id, merchant_id, livemode, connector_code, kind, source_type, source_id,
+                            gateway_reference, amount, currency, effective_on, status, match_kind, pinned,
+                            marked_received)
+        SELECT je.id, je.merchant_id, je.livemode, a.connector_code, je.kind, je.source_type, je.source_id,
+               COALESCE(ch.gateway_reference, rf.gateway_reference, dp.connector_dispute_id, ''),
+               -p.amount, p.currency, {day}, 'expected', '', {false}, {false}
+        FROM {Posting._meta.db_table} p
+        JOIN {Account._meta.db_table} a ON a.id = p.account_id AND a.kind = 'connector_clearing'
+        JOIN {JournalEntry._meta.db_table} je ON je.id = p.entry_id
+        LEFT JOIN {Charge._meta.db_table} ch ON je.source_type = 'charge' AND ch.public_id = je.source_id
+        LEFT JOIN {Refund._meta.db_table} rf ON je.source_type = 'refund' AND rf.public_id = je.source_id
+        LEFT JOIN {Dispute._meta.db_table} dp ON je.source_type = 'dispute' AND dp.public_id = je.source_id
+        WHERE je.livemode = %s AND je.effective_at >= %s AND je.effective_at < %s AND je.kind IN ({kinds})
+              {connector}
+        ON CONFLICT (entry_id) DO NOTHING
+        """,
+        [scope.livemode, start, end, *params],
+    )
+
+
+LOOKBACK_DAYS = 30
+
+
+def build_item_scope(cursor, scope: Scope) -> int:
+    """The items a pass decides: the interval's, plus earlier ones still waiting for their line
+    (so a late line in a later file clears them)."""
+    extra, params = scope.connector_sql("i")
+    own, own_params = scope.merchant_sql("i", own_only=True)
+    extra, params = extra + own, params + own_params
+    cursor.execute("DROP TABLE IF EXISTS recon_scope")
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE recon_scope AS
+        SELECT i.id FROM {ITEM} i
+        WHERE i.livemode = %s{extra} AND (
+            (i.effective_on >= %s AND i.effective_on < %s)
+            OR (i.effective_on >= %s AND i.effective_on < %s AND i.line_id IS NULL AND NOT i.pinned
+                AND i.status IN ('expected', 'missing')))
+        """,
+        [
+            scope.livemode,
+            *params,
+            scope.start,
+            scope.end,
+            scope.start - dt.timedelta(days=LOOKBACK_DAYS),
+            scope.start,
+        ],
+    )
+    cursor.execute("SELECT COUNT(*) FROM recon_scope")
+    return cursor.fetchone()[0]
+
+
+def _item_scope(scope: Scope, alias: str = "i") -> tuple[str, list]:
+    return f"{alias}.id IN (SELECT id FROM recon_scope)", []
+
+
+def _line_window(scope: Scope, alias: str = "l") -> tuple[str, list]:
+    """Lines that may settle the interval's items: from its start to the SLA after its end."""
+    extra, params = scope.connector_sql(alias)
+    own, own_params = scope.merchant_sql(alias)
+    extra, params = extra + own, params + own_params
+    until = scope.end + dt.timedelta(days=max(settlement_sla_days(), 1) + 30)
+    return (
+        f"{alias}.livemode = %s AND {alias}.settled_on >= %s AND {alias}.settled_on < %s{extra}",
+        [scope.livemode, scope.start - dt.timedelta(days=1), until, *params],
+    )
+
+
+def prepare_lines(cursor, scope: Scope) -> None:
+    """The window's lines with the values matching uses and their duplicate flag (temp table)."""
+    window, params = _line_window(scope)
+    cursor.execute("DROP TABLE IF EXISTS recon_lines")
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE recon_lines AS
+        SELECT l.id, l.batch_id, l.merchant_id, l.connector_code, l.livemode, l.record_type, l.merchant_reference, l.settled_on,
+               {_eff("l", "psp_reference")} AS ref, {_eff("l", "currency")} AS currency,
+               {_eff("l", "gross", "bigint")} AS gross, {_eff("l", "fee", "bigint")} AS fee,
+               ROW_NUMBER() OVER (
+                   PARTITION BY l.connector_code, l.livemode, {_eff("l", "psp_reference")}, l.record_type,
+                                {_eff("l", "gross", "bigint")}, {_eff("l", "currency")}
+                   ORDER BY l.settled_on, l.id) AS copy_no
+        FROM {LINE} l WHERE {window}
+        """,
+        params,
+    )
+    cursor.execute("CREATE INDEX recon_lines_ref ON recon_lines (ref)")
+    cursor.execute("CREATE INDEX recon_lines_mref ON recon_lines (merchant_reference)")
+    cursor.execute("CREATE INDEX recon_lines_id ON recon_lines (id)")
+    if _pg():
+        cursor.execute("ANALYZE recon_lines")
+
+
+def match_items(cursor, scope: Scope) -> int:
+    """Step 2: unpinned items of the interval take their line (auto)."""
+    where, params = _item_scope(scope)
+    manual = "CASE WHEN marked_received THEN 'manual' ELSE '' END"
+    _execute(
+        cursor,
+        f"UPDATE {ITEM} SET line_id = NULL, match_kind = {manual}, status = 'expected' "
+        f"WHERE NOT pinned AND {where.replace('i.id', 'id')}",
+        params,
+    )
+    cursor.execute("DROP TABLE IF EXISTS recon_candidates")
+    line_type = _kind_to_line_type("i")
+    pinned_lines = f"SELECT line_id FROM {ITEM} WHERE pinned AND line_id IS NOT NULL"
+    join_common = (
+        f"l.record_type = {line_type} AND l.connector_code = i.connector_code AND l.livemode = i.livemode"
+        f" AND l.copy_no = 1 AND l.id NOT IN ({pinned_lines})"
+        " AND (l.merchant_id IS NULL OR l.merchant_id = i.merchant_id)"
+    )
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE recon_candidates AS
+        SELECT item_id, line_id FROM (
+            SELECT item_id, line_id,
+                   ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY exact DESC, settled_on, line_id) AS rn_item,
+                   ROW_NUMBER() OVER (PARTITION BY line_id ORDER BY exact DESC, item_id) AS rn_line
+            FROM (
+                SELECT i.id AS item_id, l.id AS line_id, l.settled_on, 1 AS exact
+                FROM {ITEM} i JOIN recon_lines l ON l.ref = i.gateway_reference AND {join_common}
+                WHERE NOT i.pinned AND i.gateway_reference <> '' AND {where}
+                UNION ALL
+                SELECT i.id, l.id, l.settled_on, 0
+                FROM {ITEM} i JOIN recon_lines l ON l.merchant_reference = i.source_id AND {join_common}
+                WHERE NOT i.pinned AND i.source_id <> '' AND {where}
+            ) pairs
+        ) ranked WHERE rn_item = 1 AND rn_line = 1
+        """,
+        [*params, *params],
+    )
+    return _execute(
+        cursor,
+        f"UPDATE {ITEM} SET line_id = c.line_id, match_kind = 'auto' FROM recon_candidates c "
+        f"WHERE {ITEM}.id = c.item_id",
+    )
+
+
+def check_items(cursor, scope: Scope) -> None:
+    """Step 3: matched or discrepancy for items with a line; expected or missing without one."""
+    where, params = _item_scope(scope)
+    cursor.execute("DROP TABLE IF EXISTS recon_checks")
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE recon_checks AS
+        SELECT i.id AS item_id, i.line_id, i.match_kind, i.amount AS ours_gross, i.currency AS ours_currency,
+               l.gross AS theirs_gross, l.currency AS theirs_currency, l.fee AS theirs_fee,
+               CASE WHEN i.kind = 'capture' AND r.id IS NOT NULL
+                    THEN (i.amount * r.percent_bp + 5000) / 10000 + r.fixed_amount END AS ours_fee,
+               COALESCE(t.amount, 0) AS tolerance
+        FROM {ITEM} i
+        JOIN recon_lines_all l ON l.id = i.line_id
+        LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = i.connector_code AND r.currency = i.currency
+        LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = i.currency
+        WHERE {where}
+        """,
+        params,
+    )
+    cursor.execute(
+        f"""
+        UPDATE {ITEM} SET status = CASE
+            WHEN c.match_kind = 'forced' THEN 'matched'
+            WHEN c.ours_currency <> c.theirs_currency
+                 OR ABS(c.theirs_gross - c.ours_gross) > c.tolerance
+                 OR (c.ours_fee IS NOT NULL AND ABS(c.theirs_fee - c.ours_fee) > c.tolerance) THEN 'discrepancy'
+            ELSE 'matched' END
+        FROM recon_checks c WHERE {ITEM}.id = c.item_id
+        """
+    )
+    cutoff = scope.as_of - dt.timedelta(days=settlement_sla_days())
+    cursor.execute(
+        f"""
+        UPDATE {ITEM} SET status = CASE WHEN marked_received THEN 'matched'
+                                        WHEN effective_on < %s THEN 'missing' ELSE 'expected' END
+        WHERE line_id IS NULL AND {where.replace("i.id", "id")}
+        """,
+        [cutoff, *params],
+    )
+
+
+def prepare_all_lines(cursor) -> None:
+    """Every line with its effective values (pinned items keep lines settled outside the window)."""
+    cursor.execute("DROP VIEW IF EXISTS recon_lines_all")
+    cursor.execute(
+        f"""CREATE TEMP VIEW recon_lines_all AS SELECT l.id, l.batch_id, {_eff("l", "currency")} AS currency,
+            {_eff("l", "gross", "bigint")} AS gross, {_eff("l", "fee", "bigint")} AS fee FROM {LINE} l"""
+    )
+
+
+def match_bank(cursor, scope: Scope) -> None:
+    """Step 4: each batch of the interval to the bank credit that carries its payout reference
+    (a merchant's batch to its own statements, the platform's to the platform's)."""
+    extra, params = scope.connector_sql("b")
+    own, own_params = scope.merchant_sql("b", own_only=True)
+    extra, params = extra + own, params + own_params
+    cursor.execute(
+        f"""
+        UPDATE {BATCH} SET bank_line_id = (
+            SELECT bl.id FROM {BANK} bl
+            WHERE bl.livemode = {BATCH}.livemode AND bl.currency = {BATCH}.currency AND bl.amount > 0
+                  AND COALESCE(bl.merchant_id, 0) = COALESCE({BATCH}.merchant_id, 0)
+                  AND bl.reference LIKE '%%' || {BATCH}.payout_reference || '%%'
+            ORDER BY bl.id LIMIT 1)
+        WHERE payout_reference <> '' AND id IN (
+            SELECT b.id FROM {BATCH} b WHERE b.livemode = %s AND b.settled_on >= %s AND b.settled_on < %s{extra})
+        """,
+        [scope.livemode, scope.start, scope.end, *params],
+    )
+
+
+@dataclass
+class Found:
+    key: str
+    type: str
+    currency: str
+    day: dt.date
+    merchant_id: int | None = None
+    connector_code: str = ""
+    item_id: int | None = None
+    line_id: int | None = None
+    batch_id: int | None = None
+    bank_line_id: int | None = None
+    diffs: list | None = None
+    difference: int = 0
+
+
+def _diff(field: str, ours, theirs) -> dict:
+    row = {"field": field, "ours": ours, "theirs": theirs}
+    if isinstance(ours, int) and isinstance(theirs, int):
+        row["difference"] = theirs - ours
+    return row
+
+
+def found_discrepancies(cursor, scope: Scope) -> list[Found]:
+    """Step 5 (read): what is wrong in the interval, with the fields that differ."""
+    where, params = _item_scope(scope)
+    found: list[Found] = []
+    cursor.execute(
+        f"""
+        SELECT i.id, i.merchant_id, i.connector_code, i.effective_on, i.line_id, c.ours_gross, c.theirs_gross,
+               c.ours_currency, c.theirs_currency, c.ours_fee, c.theirs_fee, c.tolerance, l.batch_id
+        FROM {ITEM} i JOIN recon_checks c ON c.item_id = i.id JOIN recon_lines_all l ON l.id = i.line_id
+        WHERE i.status = 'discrepancy' AND {where}
+        """,
+        params,
+    )
+    for (item_id, merchant_id, code, day, line_id, ours, theirs, ours_cur, theirs_cur, ours_fee, theirs_fee,
+         tolerance, batch_id) in cursor.fetchall():  # fmt: skip
+        diffs = []
+        if ours_cur != theirs_cur:
+            diffs.append(_diff("currency", ours_cur, theirs_cur))
+        if abs(theirs - ours) > tolerance or (diffs and theirs != ours):
+            diffs.append(_diff("gross", ours, theirs))
+        if ours_fee is not None and abs(theirs_fee - ours_fee) > tolerance:
+            diffs.append(_diff("fee", int(ours_fee), theirs_fee))
+        if ours_cur != theirs_cur:
+            kind = "currency_mismatch"
+        elif abs(theirs - ours) > tolerance:
+            kind = "amount_over" if theirs > ours else "amount_under"
+        else:
+            kind = "fee_mismatch"
+        difference = theirs - ours if kind != "fee_mismatch" else -(theirs_fee - int(ours_fee))
+        found.append(Found(f"item:{item_id}", kind, ours_cur, day, merchant_id, code, item_id, line_id, batch_id,
+                           diffs=diffs, difference=difference))  # fmt: skip
+    cursor.execute(
+        f"SELECT i.id, i.merchant_id, i.connector_code, i.effective_on, i.amount, i.currency, i.kind, i.source_id "
+        f"FROM {ITEM} i WHERE i.status = 'missing' AND {where}",
+        params,
+    )
+    for item_id, merchant_id, code, day, amount, currency, kind, source_id in cursor.fetchall():
+        found.append(Found(f"missing:{item_id}", "missing", currency, day, merchant_id, code, item_id,
+                           diffs=[_diff("settlement_line", f"{kind} {source_id} {amount}", None)],
+                           difference=-amount))  # fmt: skip
+    _found_lines(cursor, scope, found)
+    _found_bank(cursor, scope, found)
+    return found
+
+
+def _found_lines(cursor, scope: Scope, found: list[Found]) -> None:
+    extra, cparams = scope.connector_sql("l")
+    own, own_params = scope.merchant_sql("l", own_only=True)
+    extra, cparams = extra + own, cparams + own_params
+    in_interval = f"l.livemode = %s AND l.settled_on >= %s AND l.settled_on < %s{extra}"
+    params = [scope.livemode, scope.start, scope.end, *cparams]
+    cursor.execute(
+        f"""
+        SELECT l.id, l.batch_id, l.connector_code, l.settled_on, l.currency, l.gross, l.ref, l.record_type, l.copy_no,
+               ch.status, COALESCE(l.merchant_id, ch.merchant_id), l.merchant_id
+        FROM recon_lines l
+        LEFT JOIN {Charge._meta.db_table} ch ON l.record_type = 'capture' AND ch.gateway_reference = l.ref
+             AND l.ref <> '' AND (l.merchant_id IS NULL OR ch.merchant_id = l.merchant_id)
+        WHERE {in_interval} AND NOT EXISTS (SELECT 1 FROM {ITEM} i WHERE i.line_id = l.id)
+        """,
+        params,
+    )
+    for (
+        line_id,
+        batch_id,
+        code,
+        day,
+        currency,
+        gross,
+        ref,
+        _record_type,
+        copy_no,
+        charge_status,
+        merchant_id,
+        line_merchant,
+    ) in cursor.fetchall():
+        if copy_no > 1:
+            found.append(Found(f"duplicate:{line_id}", "duplicate_line", currency, day, merchant_id, code,
+                               line_id=line_id, batch_id=batch_id, difference=gross,
+                               diffs=[_diff("copies", 1, int(copy_no)), _diff("gross", 0, gross)]))  # fmt: skip
+        elif charge_status in CHARGE_NOT_SETTLED:
+            found.append(Found(f"status:{line_id}", "status_mismatch", currency, day, merchant_id, code,
+                               line_id=line_id, batch_id=batch_id, difference=gross,
+                               diffs=[_diff("status", charge_status, "settled")]))  # fmt: skip
+        else:
+            found.append(Found(f"unknown:{line_id}", "unknown_reference", currency, day, line_merchant, code,
+                               line_id=line_id, batch_id=batch_id, difference=gross,
+                               diffs=[_diff("psp_reference", None, ref), _diff("gross", 0, gross)]))  # fmt: skip
+
+
+def _found_bank(cursor, scope: Scope, found: list[Found]) -> None:
+    extra, cparams = scope.connector_sql("b")
+    own, own_params = scope.merchant_sql("b", own_only=True)
+    extra, cparams = extra + own, cparams + own_params
+    params = [scope.livemode, scope.start, scope.end, *cparams]
+    in_interval = f"b.livemode = %s AND b.settled_on >= %s AND b.settled_on < %s{extra}"
+    # One credit may pay several batches: compare it with the sum of their nets.
+    cursor.execute(
+        f"""
+        SELECT bl.id, bl.amount, bl.currency, MIN(b.settled_on), MIN(b.id), MIN(b.connector_code), SUM(b.net),
+               COALESCE(MAX(t.amount), 0), MAX(b.merchant_id)
+        FROM {BATCH} b JOIN {BANK} bl ON bl.id = b.bank_line_id
+        LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = b.currency
+        WHERE bl.id IN (SELECT b.bank_line_id FROM {BATCH} b WHERE {in_interval})
+        GROUP BY bl.id, bl.amount, bl.currency
+        """,
+        params,
+    )
+    for bank_id, credit, currency, day, batch_id, code, net, tolerance, merchant_id in cursor.fetchall():
+        if abs(credit - net) > tolerance:
+            found.append(Found(f"payout:{bank_id}", "payout_mismatch", currency, day, merchant_id, code,
+                               batch_id=batch_id, bank_line_id=bank_id, difference=credit - net,
+                               diffs=[_diff("bank_credit", int(net), credit)]))  # fmt: skip
+    cutoff = scope.as_of - dt.timedelta(days=bank_sla_days())
+    cursor.execute(
+        f"SELECT b.id, b.currency, b.settled_on, b.connector_code, b.net, b.merchant_id FROM {BATCH} b "
+        f"WHERE b.bank_line_id IS NULL AND b.net <> 0 AND b.settled_on < %s AND {in_interval}",
+        [cutoff, *params],
+    )
+    for batch_id, currency, day, code, net, merchant_id in cursor.fetchall():
+        found.append(Found(f"bank:{batch_id}", "bank_credit_missing", currency, day, merchant_id, code, batch_id=batch_id,
+                           difference=-net, diffs=[_diff("bank_credit", net, None)]))  # fmt: skip

@@ -1,0 +1,90 @@
+import datetime as dt
+
+import pytest
+
+from apps.reconciliation.models import Discrepancy, LedgerItem, SettlementBatch
+
+from .factories import (
+    charge_paid,
+    ingest_acquirer_file,
+    ingest_bank_statement,
+    refund,
+    run,
+    sandbox_fee_rule,
+    today,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_three_way_happy_path_matches_ledger_line_and_bank_credit(api, merchant):
+    sandbox_fee_rule()
+    charge = charge_paid(api, merchant, 2000)
+    refund(api, charge, 500)
+    assert ingest_acquirer_file(merchant).status == "processed"
+    assert ingest_bank_statement([today()]).status == "processed"
+
+    done = run()
+
+    assert done.status == "completed", done.error
+    items = LedgerItem.objects.filter(merchant=merchant)
+    assert sorted(items.values_list("kind", "amount", "status")) == [
+        ("capture", 2000, "matched"),
+        ("refund", -500, "matched"),
+    ]
+    batch = SettlementBatch.objects.get()
+    assert batch.net == 2000 - (30 + 10) - 500 and batch.bank_line.amount == batch.net
+    assert not Discrepancy.objects.filter(status="open").exists()
+    assert done.summary["open_total"] == 0 and done.matched == 2
+
+
+def test_amount_off_by_three_cents_is_amount_under_with_its_field_diff(api, merchant):
+    sandbox_fee_rule()
+    charge_paid(api, merchant, 2092)
+    ingest_acquirer_file(merchant)
+    ingest_bank_statement([today()])
+
+    run()
+
+    [discrepancy] = Discrepancy.objects.filter(status="open")
+    assert discrepancy.type == "amount_under" and discrepancy.difference == -3
+    assert {"field": "gross", "ours": 2092, "theirs": 2089, "difference": -3} in discrepancy.diffs
+    assert discrepancy.merchant == merchant
+
+
+def test_rerun_never_duplicates_discrepancies(api, merchant):
+    sandbox_fee_rule()
+    charge_paid(api, merchant, 2092)
+    charge_paid(api, merchant, 2093)
+    ingest_acquirer_file(merchant)
+    first = run()
+    before = sorted(Discrepancy.objects.values_list("public_id", "type", "status"))
+    second = run()
+    assert second.status == "completed"
+    assert sorted(Discrepancy.objects.values_list("public_id", "type", "status")) == before
+    assert {t for _, t, _ in before} >= {"amount_under", "fee_mismatch"}
+    assert first.open_discrepancies == second.open_discrepancies
+
+
+def test_late_line_shows_missing_after_the_sla_then_clears_on_its_own(api, merchant):
+    charge_paid(api, merchant, 2095)
+    day = today()
+    ingest_acquirer_file(merchant, day)
+    run(day, as_of=day + dt.timedelta(days=5))
+    missing = Discrepancy.objects.get(type="missing")
+    assert missing.status == "open"
+
+    ingest_acquirer_file(merchant, day + dt.timedelta(days=1))
+    run(day + dt.timedelta(days=1), as_of=day + dt.timedelta(days=5))
+
+    missing.refresh_from_db()
+    assert missing.status == "resolved" and missing.resolution == "cleared"
+    assert LedgerItem.objects.get(kind="capture").status == "matched"
+
+
+def test_within_the_sla_an_unsettled_item_is_expected_not_missing(api, merchant):
+    charge_paid(api, merchant, 2091)
+    ingest_acquirer_file(merchant)
+    run(as_of=today())
+    assert LedgerItem.objects.get().status == "expected"
+    assert not Discrepancy.objects.exists()
