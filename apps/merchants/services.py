@@ -38,6 +38,7 @@ SCOPE_RESOURCES = (
     "api_keys",
     "settings",
     "connectors",
+    "reporting",
 )
 
 SETTINGS_FIELDS = (
