@@ -27,6 +27,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "approvals.decide_approvalrequest",
         "webhooks.view_event",
         "reporting.view_*",
+        "reporting.add_reportrun",
+        "reporting.signoff_settlement",
         "vault.view_customer",
     ),
     # Finds payments, refunds within policy, helps merchants with webhooks.

@@ -56,9 +56,9 @@ def report_run_payload(run, *, now=None) -> dict:
     estimated = run.rows_estimated
     percent = None
     if estimated:
-        percent = min(100, round(100 * run.rows_written / estimated, 1))
+        percent = min(100.0, round(100 * run.rows_written / estimated, 1))
     elif run.status == "succeeded":
-        percent = 100
+        percent = 100.0
     return {
         "id": run.public_id,
         "object": "reporting.report_run",

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
@@ -166,7 +167,9 @@ def test_every_report_type_runs_and_is_listed_with_its_version_and_range(
     listed = api.get("/v1/reporting/report_types").json()["data"]
     assert {t["id"] for t in listed} == {t.id for t in all_types()}
     summary = next(t for t in listed if t["id"] == "balance.summary.1")
-    assert summary["version"] == 1 and summary["data_available_start"] == int(DAY0.timestamp())
+    assert summary["version"] == 1 and summary["data_available_start"] == int(
+        (DAY0 - timedelta(days=1)).timestamp()
+    )
     counts = {}
     for rtype in all_types():
         run = _run(api, django_capture_on_commit_callbacks, report_type=rtype.id, fmt="parquet")
@@ -206,7 +209,7 @@ def test_consecutive_daily_runs_partition_the_data_across_the_dst_day(
     ids = []
     days = [datetime(2026, 3, d, tzinfo=berlin) for d in (28, 29, 30)]
     lengths = []
-    for day, next_day in zip(days, days[1:], strict=False):
+    for day, next_day in pairwise(days):
         start, end = int(day.timestamp()), int(next_day.timestamp())
         lengths.append((end - start) / 3600)
         run = _run(api, django_capture_on_commit_callbacks, fmt="csv", interval_start=start, interval_end=end,
