@@ -37,6 +37,13 @@ NAVIGATION = [
         ],
     ),
     (
+        "Reports",
+        [
+            ("Report runs", "summarize", "reporting.ReportRun", ""),
+            ("Settlement sign-offs", "task_alt", "reporting.SettlementSignOff", ""),
+        ],
+    ),
+    (
         "Webhooks",
         [
             ("Endpoints", "webhook", "webhooks.WebhookEndpoint", ""),

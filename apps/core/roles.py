@@ -35,6 +35,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "reconciliation.*_columnmapping",
         "reconciliation.*_tolerance",
         "reconciliation.*_acquirerfeerule",
+        "reporting.add_reportrun",
+        "reporting.signoff_settlement",
         "vault.view_customer",
     ),
     # Finds payments, refunds within policy, helps merchants with webhooks.

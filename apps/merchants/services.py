@@ -39,6 +39,7 @@ SCOPE_RESOURCES = (
     "api_keys",
     "settings",
     "connectors",
+    "reporting",
 )
 
 SETTINGS_FIELDS = (

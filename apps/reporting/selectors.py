@@ -164,3 +164,73 @@ def dashboard_figures(
     figures.payouts = payout_open_totals(merchant_id=merchant_id)
     figures.approvals_pending = approval_pending_count(merchant_id=merchant_id)
     return figures
+
+
+# --- merchant-facing reads (metrics API, report runs) ---------------------------------------
+
+
+def timezone_param(name, *, param: str):
+    """An IANA zone by name, or 400 naming `param`."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from .errors import TimezoneUnknown
+
+    if not isinstance(name, str) or not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        raise TimezoneUnknown(value=str(name)[:64], param=param)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise TimezoneUnknown(value=name, param=param) from None
+
+
+def reporting_timezone(merchant) -> str:
+    """The merchant's reporting time zone (UTC unless set): the default of the API and exports."""
+    from .models import ReportingSettings
+
+    row = ReportingSettings.objects.filter(merchant=merchant).values_list("timezone", flat=True).first()
+    return row or "UTC"
+
+
+def data_available(*, merchant, now) -> tuple[datetime, datetime]:
+    """[start, end) of the data a report may cover: from the UTC midnight before the day the
+    merchant was created (so that local day is whole in every time zone) to now, to the second.
+    An interval outside it is refused rather than silently cut."""
+    start = _day_start(merchant.created_at.astimezone(UTC).date() - timedelta(days=1))
+    return start, now.replace(microsecond=0)
+
+
+def report_run_get(*, merchant, livemode: bool, id: str):
+    from apps.core.selectors import tenant_get
+
+    from .models import ReportRun
+
+    return tenant_get(
+        ReportRun.objects.all(), merchant=merchant, livemode=livemode, id=id, resource="reporting.report_run"
+    )
+
+
+def report_run_list(*, merchant, livemode: bool):
+    from .models import ReportRun
+
+    return ReportRun.objects.filter(merchant=merchant, livemode=livemode)
+
+
+def report_file_link_check(run, *, token: str, now) -> None:
+    """The token must be this run's, this merchant's and mode's, and unexpired."""
+    from django.core import signing
+
+    from .errors import ReportFileLinkExpired, ReportFileLinkInvalid
+    from .payloads import FILE_LINK_SALT
+
+    try:
+        claims = signing.loads(token, salt=FILE_LINK_SALT)
+    except signing.BadSignature:
+        raise ReportFileLinkInvalid() from None
+    if not isinstance(claims, dict) or (
+        claims.get("run"),
+        claims.get("merchant"),
+        claims.get("livemode"),
+    ) != (run.public_id, run.merchant.public_id, run.livemode):
+        raise ReportFileLinkInvalid()
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= int(now.timestamp()):
+        raise ReportFileLinkExpired()

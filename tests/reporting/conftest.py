@@ -12,3 +12,22 @@ def payments(api, merchant):
     eur = pay(api, make_card(merchant), amount=1234, currency="eur").json()
     api.post("/v1/refunds", {"payment_intent": ok["id"], "amount": 500}, format="json")
     return {"ok": ok, "declined": declined, "eur": eur, "customer": customer}
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def backdate(merchant, moment):
+    """Move every object of the merchant (and the merchant itself) to `moment`."""
+    from apps.disputes.models import Dispute
+    from apps.intents.models import Charge, PaymentIntent
+    from apps.ledger.models import BalanceTransaction
+    from apps.merchants.models import Merchant
+    from apps.refunds.models import Refund
+
+    for model in (PaymentIntent, Charge, Refund, Dispute, BalanceTransaction):
+        model.objects.filter(merchant=merchant).update(created_at=moment)
+    Merchant.objects.filter(pk=merchant.pk).update(created_at=moment)
+    merchant.refresh_from_db()
