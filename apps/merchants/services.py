@@ -29,6 +29,7 @@ SCOPE_RESOURCES = (
     "charges",
     "refunds",
     "disputes",
+    "files",
     "balance",
     "balance_transactions",
     "payouts",
