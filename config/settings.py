@@ -259,6 +259,10 @@ FILES_URL_MAX_AGE = env.int("FILES_URL_MAX_AGE", default=3600)
 DISPUTE_FEES = {"USD": 1500, "EUR": 1500, "GBP": 1500, "CAD": 1500, "AUD": 1500, "CHF": 1500}
 # Whether a won dispute also returns the fee (Stripe keeps it; some acquirers refund it).
 DISPUTE_FEE_REFUNDED_ON_WIN = env.bool("DISPUTE_FEE_REFUNDED_ON_WIN", default=False)
+# Days the acquirer keeps of the network's response window (apps/disputes/deadlines.py).
+DISPUTE_ACQUIRER_BUFFER_DAYS = env.int("DISPUTE_ACQUIRER_BUFFER_DAYS", default=7)
+# How long after the fact the sandbox acquirer sends its dispute callbacks (the demo shows them arrive).
+SANDBOX_DISPUTE_DELAY_SECONDS = env.int("SANDBOX_DISPUTE_DELAY_SECONDS", default=15)
 
 # --- Back office ------------------------------------------------------------------------------
 ADMIN_2FA_REQUIRED = env.bool("ADMIN_2FA_REQUIRED", default=True)

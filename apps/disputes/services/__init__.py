@@ -15,6 +15,7 @@ ledger's idempotency keys (dispute_debit:<key>, dispute_reversal:<key>) make eac
 from .deadlines import REMINDERS, disputes_run_deadlines
 from .evidence import dispute_close, dispute_update
 from .network import dispute_apply_inbound_event
+from .sandbox import disputes_deliver_sandbox_notifications
 
 __all__ = [
     "REMINDERS",
