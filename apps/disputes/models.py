@@ -119,6 +119,10 @@ class Dispute(TenantModel):
             models.UniqueConstraint(fields=["connector", "connector_dispute_id"], name="dp_connector_unique"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="dp_amount_positive"),
         ]
+        permissions = [
+            ("submit_dispute", "Can submit a dispute's evidence (the one submission)"),
+            ("accept_dispute", "Can approve accepting a dispute"),
+        ]
 
     @property
     def has_evidence(self) -> bool:

@@ -13,7 +13,7 @@ ledger's idempotency keys (dispute_debit:<key>, dispute_reversal:<key>) make eac
 """
 
 from .deadlines import REMINDERS, disputes_run_deadlines
-from .evidence import dispute_close, dispute_update
+from .evidence import dispute_close, dispute_request_accept, dispute_update
 from .network import dispute_apply_inbound_event
 from .sandbox import disputes_deliver_sandbox_notifications
 
@@ -21,6 +21,8 @@ __all__ = [
     "REMINDERS",
     "dispute_apply_inbound_event",
     "dispute_close",
+    "dispute_request_accept",
     "dispute_update",
+    "disputes_deliver_sandbox_notifications",
     "disputes_run_deadlines",
 ]

@@ -102,12 +102,18 @@ def _send_evidence(dispute: Dispute, staged: dict) -> None:
         raise DisputeSubmissionUnavailable()
 
 
+def _version(staged: dict) -> dict:
+    """What the audit keeps of an evidence version: each field staged, long text cut short."""
+    return {name: value if len(value) <= 200 else value[:200] + "…" for name, value in sorted(staged.items())}
+
+
 def dispute_update(
     *, dispute_id: int, actor: Actor, evidence: dict | None = None, metadata: dict | None = None,
-    submit: bool = True,
+    submit: bool = True, reason: str = "",
 ) -> Dispute:  # fmt: skip
-    """Stripe's POST /v1/disputes/{id}: the evidence fields sent replace those staged (the
-    others stay); `submit=true` (the default) sends the evidence to the connector — once."""
+    """Stripe's POST /v1/disputes/{id} (and the back office's evidence form): the evidence fields
+    sent replace those staged (the others stay); `submit=true` (the default) sends the evidence to
+    the connector — once. Each call is one audited evidence version."""
     dispute = Dispute.objects.select_related("connector", "merchant").get(pk=dispute_id)
     staged = _clean_evidence(dispute, evidence or {})
     if submit:
@@ -134,14 +140,17 @@ def dispute_update(
         audit_record(
             actor=actor, action="dispute.evidence_submitted" if submit else "dispute.update",
             merchant=dispute.merchant, obj=dispute, before=previous,
-            after={"evidence_fields": sorted(staged), "status": dispute.status, "metadata": dispute.metadata},
+            after={"evidence_fields": sorted(staged), "evidence": _version(staged), "status": dispute.status,
+                   "metadata": dispute.metadata},
+            reason=reason,
         )  # fmt: skip
         _event(dispute, "charge.dispute.updated", previous)
     return dispute
 
 
-def dispute_close(*, dispute_id: int, actor: Actor) -> Dispute:
-    """The merchant accepts the dispute: it is lost (irreversible; the funds stay withdrawn)."""
+def dispute_close(*, dispute_id: int, actor: Actor, reason: str = "") -> Dispute:
+    """The merchant accepts the dispute: it is lost (irreversible; the funds stay withdrawn). In
+    the back office this runs once a finance approver approved the request (approvals.py)."""
     with transaction.atomic(durable=True):
         dispute = _lock_all(dispute_id)
         if dispute.status in TERMINAL:
@@ -155,8 +164,32 @@ def dispute_close(*, dispute_id: int, actor: Actor) -> Dispute:
         dispute.save()
         audit_record(
             actor=actor, action="dispute.accepted", merchant=dispute.merchant, obj=dispute,
-            before=previous, after={"status": target},
+            before=previous, after={"status": target}, reason=reason,
         )  # fmt: skip
         _settle_money(dispute)
         _event(dispute, "charge.dispute.closed", previous)
     return dispute
+
+
+def dispute_request_accept(*, dispute_id: int, actor: Actor, reason: str):
+    """A staff member asks to accept (close) the dispute: a maker-checker request a finance
+    approver decides; approving runs `dispute_close` (approvals.py). Refused at once when the
+    dispute cannot be accepted any more, so nobody approves a request that would fail."""
+    from apps.approvals.services import approval_request_create
+
+    with transaction.atomic(durable=True):
+        dispute = _lock_all(dispute_id)
+        if dispute.status in TERMINAL:
+            raise DisputeAlreadyClosed(dispute_status=dispute.status)
+        if (S.WARNING_CLOSED if dispute.is_inquiry else S.LOST) not in ALLOWED[dispute.status]:
+            raise DisputeAlreadySubmitted()
+        approval = approval_request_create(
+            kind="dispute_accept", merchant=dispute.merchant, livemode=dispute.livemode, target_type="dispute",
+            target_id=dispute.public_id, amount=dispute.amount, currency=dispute.currency, reason=reason,
+            requested_by=actor,
+        )  # fmt: skip
+        audit_record(
+            actor=actor, action="dispute.accept_requested", merchant=dispute.merchant, obj=dispute,
+            after={"approval": approval.public_id, "status": dispute.status}, reason=reason,
+        )  # fmt: skip
+    return approval

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -23,6 +23,7 @@ from apps.files.errors import (
 )
 from apps.files.models import File, FileLink
 from apps.files.payloads import file_link_to_dict, file_to_dict
+from apps.files.responses import file_response
 from apps.files.signing import read_token
 
 from .parsers import MultiPartParser
@@ -162,16 +163,6 @@ class FileLinkDetailView(MerchantAPIView):
     def get(self, request, link_id: str):
         link = selectors.file_link_get(merchant=request.merchant, livemode=request.livemode, id=link_id)
         return Response(file_link_to_dict(link, base_url=_base(request)))
-
-
-def file_response(file: File) -> FileResponse:
-    response = FileResponse(
-        services.file_open(file), content_type=limits.CONTENT_TYPES[file.type], as_attachment=True,
-        filename=file.filename,
-    )  # fmt: skip
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @require_GET
