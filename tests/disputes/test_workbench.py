@@ -158,3 +158,11 @@ def test_the_form_prefills_what_clearhouse_knows(client, api, merchant):
     client.force_login(staff_user("support"))
     page = client.get(_page(dispute)).content.decode()
     assert 'value="ann@example.com"' in page and "CVC check: pass" in page
+
+
+def test_the_dashboard_counts_disputes_awaiting_a_response(client, disputed):
+    client.force_login(staff_user("finance"))
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "Disputes awaiting a response" in html
+    start = html.index("Disputes awaiting a response")
+    assert ">1<" in html[start : start + 600].replace(" ", "") and "0 due within 24 h" in html
