@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.merchants",
     "apps.audit",
     "apps.vault",
+    "apps.files",
     "apps.connectors",
     "apps.intents",
     "apps.refunds",
@@ -244,6 +245,31 @@ PAYOUTS_SANDBOX_SETTLE_SECONDS = env.int("PAYOUTS_SANDBOX_SETTLE_SECONDS", defau
 RECONCILIATION_SETTLEMENT_SLA_DAYS = env.int("RECONCILIATION_SETTLEMENT_SLA_DAYS", default=2)
 RECONCILIATION_BANK_SLA_DAYS = env.int("RECONCILIATION_BANK_SLA_DAYS", default=3)
 RECONCILIATION_APPROVAL_THRESHOLD = env.int("RECONCILIATION_APPROVAL_THRESHOLD", default=0)
+
+# --- Files and disputes --------------------------------------------------------------------------
+# Uploaded files (POST /v1/files) go to the `files` storage alias: a folder under MEDIA_ROOT by
+# default; "storages.backends.s3.S3Storage" (django-storages, with its AWS_* settings) for S3.
+STORAGES["files"] = {
+    "BACKEND": env.str("FILES_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": {"location": str(MEDIA_ROOT / "files")}
+    if env.str("FILES_STORAGE_BACKEND", default="").endswith("FileSystemStorage")
+    or not env.str("FILES_STORAGE_BACKEND", default="")
+    else {},
+}
+# Limits (apps/files/limits.py names their sources): per file, and per dispute for its evidence files.
+FILES_MAX_BYTES = env.int("FILES_MAX_BYTES", default=5 * 1024 * 1024)
+DISPUTE_EVIDENCE_MAX_BYTES = env.int("DISPUTE_EVIDENCE_MAX_BYTES", default=4_718_592)
+# Seconds a file object's signed download URL stays valid.
+FILES_URL_MAX_AGE = env.int("FILES_URL_MAX_AGE", default=3600)
+# The dispute fee withdrawn with a chargeback, in minor units per settlement currency (Stripe's
+# 15.00 USD and its like amount elsewhere); a merchant's dispute settings override it per currency.
+DISPUTE_FEES = {"USD": 1500, "EUR": 1500, "GBP": 1500, "CAD": 1500, "AUD": 1500, "CHF": 1500}
+# Whether a won dispute also returns the fee (Stripe keeps it; some acquirers refund it).
+DISPUTE_FEE_REFUNDED_ON_WIN = env.bool("DISPUTE_FEE_REFUNDED_ON_WIN", default=False)
+# Days the acquirer keeps of the network's response window (apps/disputes/deadlines.py).
+DISPUTE_ACQUIRER_BUFFER_DAYS = env.int("DISPUTE_ACQUIRER_BUFFER_DAYS", default=7)
+# How long after the fact the sandbox acquirer sends its dispute callbacks (the demo shows them arrive).
+SANDBOX_DISPUTE_DELAY_SECONDS = env.int("SANDBOX_DISPUTE_DELAY_SECONDS", default=15)
 
 # --- Back office ------------------------------------------------------------------------------
 ADMIN_2FA_REQUIRED = env.bool("ADMIN_2FA_REQUIRED", default=True)

@@ -12,6 +12,7 @@ API_APPS = [
     "intents",
     "refunds",
     "disputes",
+    "files",
     "ledger",
     "payouts",
     "webhooks",

@@ -1,9 +1,12 @@
 """unfold DASHBOARD_CALLBACK: the figures of apps.reporting.selectors turned into chart data."""
 
 import json
+from datetime import timedelta
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
+from apps.disputes.selectors import disputes_awaiting_response
 from apps.merchants.selectors import merchant_choices
 from apps.reporting.selectors import PERIODS, dashboard_figures
 
@@ -51,6 +54,9 @@ def dashboard_callback(request, context):
             ],
         }
     )
+    awaiting = disputes_awaiting_response()
+    if merchant_id is not None:
+        awaiting = awaiting.filter(merchant_id=merchant_id)
     kpis = [
         {
             "title": "Succeeded volume",
@@ -68,6 +74,12 @@ def dashboard_callback(request, context):
             or "0",
             "footer": f"{figures.refunds_awaiting_approval} awaiting approval",
             "href": _url("admin:approvals_approvalrequest_changelist", "?status__exact=pending"),
+        },
+        {
+            "title": "Disputes awaiting a response",
+            "value": str(awaiting.count()),
+            "footer": f"{awaiting.filter(due_by__lte=timezone.now() + timedelta(hours=24)).count()} due within 24 h",
+            "href": _url("admin:disputes_dispute_changelist"),
         },
         {
             "title": "Webhook failure rate",

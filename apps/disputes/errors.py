@@ -60,9 +60,22 @@ class DisputeEvidenceValueInvalid(InvalidRequestError):
     message = "evidence[{field}] must be a string."
 
 
-class DisputeEvidenceFileUnsupported(InvalidRequestError):
+class DisputeEvidenceFileMissing(InvalidRequestError):
+    """A file id that is not one of the merchant's files (another merchant's file included)."""
+
+    code = "resource_missing"
+    message = "evidence[{field}]: No such file: '{file_id}'. Upload it with POST /v1/files first."
+
+
+class DisputeEvidenceFilePurpose(InvalidRequestError):
     code = "parameter_invalid"
-    message = "evidence[{field}] takes a file id; file uploads (/v1/files) are not available yet."
+    message = "evidence[{field}] must be a file uploaded with purpose dispute_evidence."
+
+
+class DisputeEvidenceFilesTooLarge(InvalidRequestError):
+    code = "dispute_evidence_files_too_large"
+    message = "The evidence files together have {size} bytes; the networks take at most {limit} per dispute."
+    param = "evidence"
 
 
 class DisputeEvidenceTooLong(InvalidRequestError):

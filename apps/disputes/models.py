@@ -82,6 +82,8 @@ class Dispute(TenantModel):
     reason = models.CharField(max_length=32, choices=Reason.choices, default=Reason.GENERAL)
     case_type = models.CharField(max_length=16, choices=CaseType.choices, default=CaseType.CHARGEBACK)
     network_reason_code = models.CharField(max_length=16, blank=True, default="")
+    # The card network (the charge's card brand): picks the deadline window and filters the queue.
+    network = models.CharField(max_length=16, blank=True, default="")
     # What the connector said, beside the unified values above.
     connector_status = models.CharField(max_length=64, blank=True, default="")
     connector_reason = models.CharField(max_length=64, blank=True, default="")
@@ -101,6 +103,8 @@ class Dispute(TenantModel):
     network_created_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Whether the fee was refunded with the reinstatement (the merchant's fee policy at the win).
+    fee_refunded = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -115,6 +119,10 @@ class Dispute(TenantModel):
             models.UniqueConstraint(fields=["connector", "connector_dispute_id"], name="dp_connector_unique"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="dp_amount_positive"),
         ]
+        permissions = [
+            ("submit_dispute", "Can submit a dispute's evidence (the one submission)"),
+            ("accept_dispute", "Can approve accepting a dispute"),
+        ]
 
     @property
     def has_evidence(self) -> bool:
@@ -128,3 +136,19 @@ class Dispute(TenantModel):
         """The ledger's dispute id of a withdrawal round: round 0 is the dispute's own id."""
         round_ = self.ledger_round if round_ is None else round_
         return self.public_id if round_ == 0 else f"{self.public_id}~{round_}"
+
+
+class DisputeSettings(models.Model):
+    """A merchant's dispute fee policy (apps/disputes/fees.py): fees per settlement currency in
+    minor units (e.g. {"USD": 1500}), and whether a win refunds the fee (empty: the platform's)."""
+
+    merchant = models.OneToOneField("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
+    fees = models.JSONField(default=dict, blank=True)
+    fee_refunded_on_win = models.BooleanField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "dispute settings"
+
+    def __str__(self) -> str:
+        return f"Dispute settings of {self.merchant}"

@@ -8,3 +8,11 @@ def run_deadlines_task() -> int:
     from .services import disputes_run_deadlines
 
     return disputes_run_deadlines()
+
+
+@shared_task
+def deliver_sandbox_notifications_task() -> int:
+    """The sandbox acquirer's dispute callbacks, each once, a little after the fact."""
+    from .services import disputes_deliver_sandbox_notifications
+
+    return disputes_deliver_sandbox_notifications()

@@ -30,6 +30,7 @@ SCOPE_RESOURCES = (
     "refunds",
     "disputes",
     "settlements",
+    "files",
     "balance",
     "balance_transactions",
     "payouts",

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(("role", "allowed"), [("support", True), ("risk", True), ("finance", True),
-                                               ("compliance", False)])  # fmt: skip
+                                               ("compliance", True)])  # fmt: skip
 def test_dispute_pages_per_role(role, allowed, client, disputed):
     sync_roles()
     client.force_login(staff_user(role, f"dp-{role}"))
@@ -32,4 +32,14 @@ def test_dispute_pages_per_role(role, allowed, client, disputed):
         reverse("admin:disputes_dispute_changelist"), {"status__exact": "won"}
     ).content.decode()
     assert disputed.public_id not in filtered
-    assert client.post(reverse("admin:disputes_dispute_change", args=[disputed.pk]), {}).status_code == 403
+    # Only support drafts evidence; the others see the page read-only.
+    posted = client.post(reverse("admin:disputes_dispute_change", args=[disputed.pk]), {})
+    assert posted.status_code == (302 if role == "support" else 403)
+
+
+def test_a_staff_member_without_a_role_sees_no_dispute(client, disputed):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("nobody", password="x-long-password", is_staff=True))
+    assert client.get(reverse("admin:disputes_dispute_changelist")).status_code == 403
+    assert client.get(reverse("admin:disputes_dispute_change", args=[disputed.pk])).status_code == 403

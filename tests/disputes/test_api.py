@@ -100,7 +100,7 @@ def test_evidence_is_checked_by_name_type_and_size(api, disputed):
     not_text = api.post(path, {"evidence": {"customer_name": {"a": 1}}}, format="json")
     assert _error(not_text) == (400, "parameter_invalid", "evidence[customer_name]")
     file_field = api.post(path, {"evidence": {"receipt": "file_123"}}, format="json")
-    assert _error(file_field) == (400, "parameter_invalid", "evidence[receipt]")
+    assert _error(file_field) == (400, "resource_missing", "evidence[receipt]")
     too_long = api.post(path, {"evidence": {"uncategorized_text": "x" * 100_000, "access_activity_log": "y" * 50_001}},
                         format="json")  # fmt: skip
     assert _error(too_long) == (400, "dispute_evidence_too_long", "evidence")

@@ -71,3 +71,33 @@ def test_evidence_the_connector_refuses_records_nothing(api, merchant):
     assert resp.status_code == 400 and resp.json()["error"]["code"] == "dispute_submission_refused"
     dispute.refresh_from_db()
     assert (dispute.status, dispute.submission_count, dispute.evidence) == ("needs_response", 0, {})
+
+
+def test_the_2685_card_opens_a_product_not_received_chargeback(api, merchant):
+    body = pay(api, make_card(merchant, "4000000000002685")).json()
+    charge = Charge.objects.get(public_id=body["latest_charge"])
+    before = _total(merchant)
+    assert _deliver_all(merchant, charge) == ["processed"]
+    dispute = Dispute.objects.get(charge=charge)
+    assert (dispute.reason, dispute.network_reason_code, dispute.case_type, dispute.status) == (
+        "product_not_received", "13.1", "chargeback", "needs_response",
+    )  # fmt: skip
+    assert _total(merchant) == before - 2000 - 1500
+
+
+def test_the_1976_card_opens_an_inquiry_that_moves_no_money_and_winning_evidence_closes_it(api, merchant):
+    body = pay(api, make_card(merchant, "4000000000001976")).json()
+    charge = Charge.objects.get(public_id=body["latest_charge"])
+    before = _total(merchant)
+    assert _deliver_all(merchant, charge) == ["processed"]
+    dispute = Dispute.objects.get(charge=charge)
+    assert (dispute.case_type, dispute.status, dispute.is_charge_refundable) == (
+        "inquiry", "warning_needs_response", True,
+    )  # fmt: skip
+    submitted = api.post(f"/v1/disputes/{dispute.public_id}", {"evidence": {"uncategorized_text": "winning_evidence"}},
+                         format="json").json()  # fmt: skip
+    assert submitted["status"] == "warning_under_review"
+    assert _deliver_all(merchant, charge) == ["duplicate", "processed"]
+    dispute.refresh_from_db()
+    assert dispute.status == "warning_closed" and _total(merchant) == before
+    assert ledger_check_invariants() == []

@@ -82,6 +82,26 @@ def _latency(metadata: Mapping[str, str] | None) -> None:
         time.sleep(min(delay, 5000) / 1000)
 
 
+# What the issuer opens after capture, per dispute test card behaviour: (status, event data).
+# Visa's reason codes: 10.4 card-absent fraud, 13.1 merchandise/services not received.
+DISPUTE_CARDS = {
+    "dispute_fraudulent": ("needs_response", {"reason": "fraudulent", "network_reason_code": "10.4"}),
+    "dispute_product_not_received": (
+        "needs_response",
+        {"reason": "product_not_received", "network_reason_code": "13.1"},
+    ),
+    "dispute_inquiry": (
+        "warning_needs_response",
+        {
+            "reason": "fraudulent",
+            "network_reason_code": "10.4",
+            "case_type": "inquiry",
+            "status": "warning_needs_response",
+        },
+    ),
+}
+
+
 class SandboxAdapter(ConnectorAdapter):
     code = "sandbox"
     display_name = "Sandbox acquirer"
@@ -228,21 +248,24 @@ class SandboxAdapter(ConnectorAdapter):
         return result_from_dict(stored.result)
 
     def _maybe_dispute(self, captured: SandboxRecord, *, parent_reference: str = "") -> None:
-        """4000 0000 0000 0259: the issuer opens a fraud dispute once the payment is captured."""
-        if captured.behaviour != "dispute_fraudulent":
+        """The dispute test cards: once the payment is captured the issuer opens a fraud dispute
+        (4000 0000 0000 0259), a product-not-received one (…2685) or an inquiry (…1976)."""
+        opened = DISPUTE_CARDS.get(captured.behaviour)
+        if opened is None:
             return
+        status, result = opened
         parent = parent_reference or captured.reference
         self.store.add(
             SandboxRecord(
                 idempotency_key=f"{captured.idempotency_key}:dispute",
                 operation="dispute",
                 reference=_token("sbxdp", captured.idempotency_key),
-                status="needs_response",
+                status=status,
                 amount=captured.amount,
                 currency=captured.currency,
                 parent_reference=parent,
                 behaviour=captured.behaviour,
-                result={"reason": "fraudulent", "network_reason_code": "10.4"},
+                result=dict(result),
             )
         )
 

@@ -31,7 +31,7 @@ class TestCard:
     address_postal_code_check: str = "pass"
     risk_level: str = "normal"
     risk_score: int | None = None
-    after_capture: str = ""  # dispute_fraudulent
+    after_capture: str = ""  # dispute_fraudulent | dispute_product_not_received | dispute_inquiry
     refund: str = "succeeds"  # succeeds | fails_async
 
     __test__ = False  # not a pytest test class
@@ -246,12 +246,30 @@ TEST_CARDS: tuple[TestCard, ...] = (
         "3DS supported but not required: succeeds without a challenge.",
     ),
     # --- after capture -----------------------------------------------------------------
+    # Stripe's testing documentation, "Disputes" (https://docs.stripe.com/testing#disputes), with
+    # the PaymentMethod ids Stripe names for them (pm_card_createDispute…).
     TestCard(
         number="4000000000000259",
         brand="visa",
         behaviour="dispute_fraudulent",
-        description="Succeeds; after capture the payment is disputed as fraudulent.",
+        description="Succeeds; after capture the payment is disputed as fraudulent (pm_card_createDispute).",
         after_capture="dispute_fraudulent",
+    ),
+    TestCard(
+        number="4000000000002685",
+        brand="visa",
+        behaviour="dispute_product_not_received",
+        description="Succeeds; after capture the payment is disputed as product not received "
+        "(pm_card_createDisputeProductNotReceived).",
+        after_capture="dispute_product_not_received",
+    ),
+    TestCard(
+        number="4000000000001976",
+        brand="visa",
+        behaviour="dispute_inquiry",
+        description="Succeeds; after capture the issuer opens an inquiry, no funds move "
+        "(pm_card_createDisputeInquiry).",
+        after_capture="dispute_inquiry",
     ),
     TestCard(
         number="4000000000005126",

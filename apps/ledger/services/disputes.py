@@ -82,15 +82,20 @@ def ledger_post_dispute_debit(
     ).entry
 
 
-def _reversal_legs(debit: JournalEntry) -> tuple[list[Leg], str, int]:
-    """The debit's non-merchant legs reversed (the fee is kept), and the one currency and amount
-    they return to the merchant."""
+def _reversal_legs(debit: JournalEntry, *, include_fee: bool = False) -> tuple[list[Leg], str, int, int]:
+    """The debit's non-merchant legs reversed (the fee kept unless `include_fee`), the one
+    currency and amount they return to the merchant, and the fee returned within it."""
     legs: list[Leg] = []
     credit_by_currency: dict[str, int] = {}
+    fee = 0
     for posting in debit.postings.select_related("account"):
         account = posting.account
-        if account.owner == Account.Owner.MERCHANT or account.kind == Account.Kind.FEES:
+        if account.owner == Account.Owner.MERCHANT:
             continue
+        if account.kind == Account.Kind.FEES:
+            if not include_fee:
+                continue
+            fee += posting.amount
         ref = AccountRef(
             account.owner,
             account.kind,
@@ -107,12 +112,15 @@ def _reversal_legs(debit: JournalEntry) -> tuple[list[Leg], str, int]:
     if len(credit_by_currency) != 1:
         raise DisputeUnreversible()
     ((currency, amount),) = credit_by_currency.items()
-    return legs, currency, amount
+    return legs, currency, amount, fee
 
 
-def ledger_post_dispute_reversal(*, dispute_id: str, description: str = "") -> JournalEntry:
-    """A won dispute: the debit is reversed (the fee is kept) and the funds return to available
-    (repaying tracked debt first, since debt is what available lacks). Idempotent."""
+def ledger_post_dispute_reversal(
+    *, dispute_id: str, description: str = "", include_fee: bool = False
+) -> JournalEntry:
+    """A won dispute: the debit is reversed (the fee is kept, unless `include_fee`: the merchant's
+    policy refunds it) and the funds return to available (repaying tracked debt first, since debt
+    is what available lacks). Idempotent."""
     key = f"dispute_reversal:{dispute_id}"
     existing = _entry_existing(key)
     if existing is not None:
@@ -124,7 +132,7 @@ def ledger_post_dispute_reversal(*, dispute_id: str, description: str = "") -> J
     )
     if debit is None:
         raise DisputeNotDebited(dispute_id=dispute_id)
-    legs, currency, amount = _reversal_legs(debit)
+    legs, currency, amount, fee = _reversal_legs(debit, include_fee=include_fee)
     return _book(
         kind=JournalEntry.Kind.DISPUTE_REVERSAL,
         merchant=debit.merchant,
@@ -137,6 +145,19 @@ def ledger_post_dispute_reversal(*, dispute_id: str, description: str = "") -> J
         idempotency_key=key,
         description=description or f"Dispute {dispute_id} won",
         line=BalanceLine(
-            type=BalanceTransaction.Type.DISPUTE_REVERSAL, amount=amount, net=amount, description=description
+            type=BalanceTransaction.Type.DISPUTE_REVERSAL,
+            amount=amount - fee,
+            net=amount,
+            fee_details=[
+                {
+                    "type": "dispute_fee",
+                    "amount": -fee,
+                    "currency": currency.lower(),
+                    "description": "Dispute fee refunded",
+                }
+            ]
+            if fee
+            else [],
+            description=description,
         ),
     ).entry
