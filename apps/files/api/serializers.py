@@ -7,7 +7,7 @@ class FileCreateInput(StrictSerializer):
     """multipart/form-data: `file` (the bytes) and `purpose`; `file_link_data[...]` is not offered."""
 
     file = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
-    purpose = serializers.CharField(required=False, allow_blank=True)
+    purpose = serializers.CharField(required=False, allow_blank=True, max_length=64)
     title = serializers.CharField(required=False, allow_blank=True, max_length=255)
 
 
