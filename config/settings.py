@@ -286,3 +286,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Developer platform (apps.devtools) ---------------------------------------------------------
+# A bulk job whose total in one currency is above this (minor units) waits for a checker.
+BULK_JOB_APPROVAL_THRESHOLD = env.int("BULK_JOB_APPROVAL_THRESHOLD", default=1_000_000)

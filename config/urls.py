@@ -30,6 +30,8 @@ urlpatterns = [
     path("metrics", core_views.metrics, name="prometheus-django-metrics"),
     path("v1/schema", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Before the apps' URLs: `payment_intents/bulk` must not be read as a payment intent id.
+    path("v1/", include("apps.devtools.api.bulk_urls")),
     *[path("v1/", include(f"apps.{name}.api.urls")) for name in API_APPS],
     path("sandbox/", include("apps.connectors.sandbox_urls")),
     path("admin/", admin.site.urls),

@@ -23,6 +23,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "payouts.view_*",
         "payouts.change_payout",
         "payouts.approve_payout",
+        "devtools.view_bulkjob",
+        "devtools.approve_bulkjob",
         "approvals.view_*",
         "approvals.decide_approvalrequest",
         "webhooks.view_event",

@@ -39,3 +39,20 @@ class SimulationParameterInvalid(InvalidRequestError):
     code = "parameter_invalid"
     message = "Invalid {name}: {detail}"
     stored = False
+
+
+class BulkUploadInvalid(InvalidRequestError):
+    code = "bulk_upload_invalid"
+    param = "file"
+    message = "The upload cannot be read as a bulk job: {detail}"
+    stored = False
+
+
+class BulkJobNotCancelable(StateConflictError):
+    code = "bulk_job_not_cancelable"
+    message = "This job has a status of {job_status} and can no longer be canceled."
+
+
+class BulkJobNotAwaitingApproval(StateConflictError):
+    code = "bulk_job_not_awaiting_approval"
+    message = "This job has a status of {job_status}; it is not waiting for a checker."

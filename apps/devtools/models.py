@@ -32,3 +32,90 @@ class Simulation(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.type}"
+
+
+class BulkJob(TenantModel):
+    """An uploaded batch of payment intents or refunds, run row by row through the normal
+    services by a Celery task (`bulk_job_run_task`); progress and counts are kept here."""
+
+    ID_PREFIX = "bulk"
+
+    class Kind(models.TextChoices):
+        PAYMENT_INTENTS = "payment_intents"
+        REFUNDS = "refunds"
+
+    class Status(models.TextChoices):
+        REQUIRES_APPROVAL = "requires_approval"
+        QUEUED = "queued"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        COMPLETED_WITH_ERRORS = "completed_with_errors"
+        CANCELED = "canceled"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.QUEUED)
+    source_format = models.CharField(max_length=16)  # json | csv | jsonl
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    succeeded_rows = models.PositiveIntegerField(default=0)
+    failed_rows = models.PositiveIntegerField(default=0)
+    # Sum of the rows' amounts per currency (minor units), for the checker's threshold.
+    totals = models.JSONField(default=dict, blank=True)
+    actor_type = models.CharField(max_length=16)
+    actor_id = models.CharField(max_length=64, blank=True, default="")
+    actor_label = models.CharField(max_length=200, blank=True, default="")
+    # The API key whose per-merchant rate limit each row counts against.
+    api_key_public_id = models.CharField(max_length=40, blank=True, default="")
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="devtools_bulk_status_idx")]
+        permissions = [("approve_bulkjob", "Can approve or reject bulk jobs above the approval threshold")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.kind} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (
+            self.Status.COMPLETED,
+            self.Status.COMPLETED_WITH_ERRORS,
+            self.Status.CANCELED,
+        )
+
+
+class BulkJobRow(models.Model):
+    """One row of a job: its parameters, and what running it produced (object or error)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        INVALID = "invalid"  # refused by validation at upload: never run
+        CANCELED = "canceled"
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField()  # 1-based, as the merchant counts lines
+    params = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    object_id = models.CharField(max_length=40, blank=True, default="")
+    object_status = models.CharField(max_length=32, blank=True, default="")
+    error_code = models.CharField(max_length=64, blank=True, default="")
+    error_param = models.CharField(max_length=64, blank=True, default="")
+    error_message = models.CharField(max_length=500, blank=True, default="")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="devtools_bulk_row_unique")]
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.number} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.job.public_id}:{self.number}"

@@ -3,4 +3,5 @@ BEAT_SCHEDULE = {
         "task": "apps.devtools.tasks.simulations_run_due_task",
         "schedule": 15.0,
     },
+    "devtools.bulk_jobs_resume": {"task": "apps.devtools.tasks.bulk_jobs_resume_task", "schedule": 60.0},
 }
