@@ -8,6 +8,11 @@ class DevtoolsConfig(AppConfig):
     label = "devtools"
 
     def ready(self):
+        from apps.core import health
+
         from .approvals import register_approval_kind
+        from .operations import connector_health_report
 
         register_approval_kind()
+        # Shown on /ready, never failing it (a provider being down does not make this node unready).
+        health.register("connectors", connector_health_report)

@@ -119,3 +119,25 @@ class BulkJobRow(models.Model):
     @property
     def idempotency_key(self) -> str:
         return f"{self.job.public_id}:{self.number}"
+
+
+class AccessReview(models.Model):
+    """A periodic review of staff accounts (who has which role, 2FA, dormant accounts), recorded by
+    a staff member in the back office; the PCI attestation shows the latest."""
+
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    reviewer_label = models.CharField(max_length=150, editable=False)
+    notes = models.TextField(
+        help_text="What was checked and what changed (accounts removed, roles narrowed)."
+    )
+    # The staff facts at the time of the review (counts only, no names), kept with it.
+    snapshot = models.JSONField(default=dict, editable=False)
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+
+    def __str__(self) -> str:
+        return f"Access review {self.reviewed_at:%Y-%m-%d} by {self.reviewer_label}"

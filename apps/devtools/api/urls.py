@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import ops_views, views
 
 urlpatterns = [
     path("test_helpers/simulate", views.SimulateView.as_view(), name="test-helpers-simulate"),
@@ -9,4 +9,6 @@ urlpatterns = [
         views.SimulationDetailView.as_view(),
         name="test-helpers-simulation",
     ),
+    path("diagnostics", ops_views.DiagnosticsView.as_view(), name="diagnostics"),
+    path("pci/attestation", ops_views.PciAttestationView.as_view(), name="pci-attestation"),
 ]
