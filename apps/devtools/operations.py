@@ -260,7 +260,7 @@ def pci_attestation(*, merchant, livemode: bool) -> dict:
             ],
             "cvc_stored": False,
             "payment_methods": PaymentMethod.objects.filter(merchant=merchant, livemode=livemode).count(),
-        },  # fmt: skip
+        },
         "vault": {
             "scheme": "envelope: AES-256-GCM per record under a random data key, wrapped with AES key wrap "
             "(RFC 3394) under a versioned key-encryption key from VAULT_KEYS (not SECRET_KEY)",
