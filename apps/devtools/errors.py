@@ -56,3 +56,8 @@ class BulkJobNotCancelable(StateConflictError):
 class BulkJobNotAwaitingApproval(StateConflictError):
     code = "bulk_job_not_awaiting_approval"
     message = "This job has a status of {job_status}; it is not waiting for a checker."
+
+
+class BulkJobNotDraft(StateConflictError):
+    code = "bulk_job_not_draft"
+    message = "This job has a status of {job_status}; only a draft can be started."

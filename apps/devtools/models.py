@@ -45,6 +45,7 @@ class BulkJob(TenantModel):
         REFUNDS = "refunds"
 
     class Status(models.TextChoices):
+        DRAFT = "draft"  # uploaded in the back office, waiting to be started after the preview
         REQUIRES_APPROVAL = "requires_approval"
         QUEUED = "queued"
         RUNNING = "running"
@@ -138,6 +139,7 @@ class AccessReview(models.Model):
 
     class Meta:
         ordering = ["-reviewed_at"]
+        permissions = [("view_diagnostics", "Can view platform diagnostics and PCI attestations")]
 
     def __str__(self) -> str:
         return f"Access review {self.reviewed_at:%Y-%m-%d} by {self.reviewer_label}"

@@ -5,6 +5,7 @@ from .bulk import bulk_job_cancel as bulk_job_cancel
 from .bulk import bulk_job_create as bulk_job_create
 from .bulk import bulk_job_reject as bulk_job_reject
 from .bulk import bulk_job_run as bulk_job_run
+from .bulk import bulk_job_start as bulk_job_start
 from .bulk import bulk_jobs_resume as bulk_jobs_resume
 from .simulate import KINDS as SIMULATION_KINDS
 from .simulate import simulation_apply as simulation_apply
@@ -18,6 +19,7 @@ __all__ = [
     "bulk_job_create",
     "bulk_job_reject",
     "bulk_job_run",
+    "bulk_job_start",
     "bulk_jobs_resume",
     "simulation_apply",
     "simulation_create",

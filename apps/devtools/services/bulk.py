@@ -32,7 +32,7 @@ from apps.refunds.models import Refund
 from apps.refunds.services import refund_create
 
 from ..bulk_rows import row_validate, rows_from_upload
-from ..errors import BulkJobNotAwaitingApproval, BulkJobNotCancelable
+from ..errors import BulkJobNotAwaitingApproval, BulkJobNotCancelable, BulkJobNotDraft
 from ..models import BulkJob, BulkJobRow
 from ..tasks import bulk_job_run_task
 
@@ -52,10 +52,12 @@ def _actor(job: BulkJob) -> Actor:
 
 
 def bulk_job_create(
-    *, merchant, livemode: bool, kind: str, actor: Actor, data=None, upload=None, api_key_public_id: str = ""
-) -> BulkJob:
+    *, merchant, livemode: bool, kind: str, actor: Actor, data=None, upload=None, api_key_public_id: str = "",
+    start: bool = True,
+) -> BulkJob:  # fmt: skip
     """Reads and checks every row, stores the job and its rows, and starts it — or parks it for a
-    checker when its total in some currency is above BULK_JOB_APPROVAL_THRESHOLD."""
+    checker when its total in some currency is above BULK_JOB_APPROVAL_THRESHOLD. With
+    ``start=False`` (the back office's upload) it stays a draft until `bulk_job_start`."""
     source_format, raw_rows = rows_from_upload(data=data, upload=upload)
     rows: list[BulkJobRow] = []
     for number, raw in enumerate(raw_rows, start=1):
@@ -72,12 +74,10 @@ def bulk_job_create(
             )  # fmt: skip
     invalid = sum(1 for row in rows if row.status == BulkJobRow.Status.INVALID)
     totals = _totals(merchant, livemode, kind, rows)
-    threshold = settings.BULK_JOB_APPROVAL_THRESHOLD
-    needs_checker = any(amount > threshold for amount in totals.values())
     with transaction.atomic():
         job = BulkJob.objects.create(
             merchant=merchant, livemode=livemode, kind=kind, source_format=source_format,
-            status=BulkJob.Status.REQUIRES_APPROVAL if needs_checker else BulkJob.Status.QUEUED,
+            status=BulkJob.Status.DRAFT,
             total_rows=len(rows), processed_rows=invalid, failed_rows=invalid, totals=totals,
             actor_type=actor.type, actor_id=actor.id, actor_label=actor.label,
             api_key_public_id=api_key_public_id,
@@ -89,16 +89,39 @@ def bulk_job_create(
             actor=actor, action="bulk_job.created", merchant=merchant, obj=job,
             after={"kind": kind, "rows": len(rows), "invalid": invalid, "totals": totals},
         )  # fmt: skip
-        if needs_checker:
-            currency, amount = max(totals.items(), key=lambda item: item[1])
-            approval_request_create(
-                kind="bulk_job", merchant=merchant, livemode=livemode, target_type="bulk_job",
-                target_id=job.public_id, amount=amount, currency=currency, requested_by=actor,
-                reason=f"Bulk {kind} job of {len(rows)} rows totalling {amount} {currency} (minor units)",
-            )  # fmt: skip
-        else:
-            _enqueue(job)
+        if start:
+            _queue_or_park(job, actor)
     return job
+
+
+def bulk_job_start(*, job_id: str, actor: Actor, reason: str = "") -> BulkJob:
+    """Starts a draft: queued, or waiting for a checker above the threshold."""
+    with transaction.atomic():
+        job = BulkJob.objects.select_for_update().get(public_id=job_id)
+        if job.status != BulkJob.Status.DRAFT:
+            raise BulkJobNotDraft(job_status=job.status)
+        _queue_or_park(job, actor, reason=reason)
+    return job
+
+
+def _queue_or_park(job: BulkJob, actor: Actor, reason: str = "") -> None:
+    """In the caller's transaction, the job locked or just created."""
+    threshold = settings.BULK_JOB_APPROVAL_THRESHOLD
+    over = {c: a for c, a in job.totals.items() if a > threshold}
+    if over:
+        currency, amount = max(over.items(), key=lambda item: item[1])
+        job.status = BulkJob.Status.REQUIRES_APPROVAL
+        job.save(update_fields=["status", "updated_at"])
+        approval_request_create(
+            kind="bulk_job", merchant=job.merchant, livemode=job.livemode, target_type="bulk_job",
+            target_id=job.public_id, amount=amount, currency=currency, requested_by=actor,
+            reason=f"Bulk {job.kind} job of {job.total_rows} rows totalling {amount} {currency} (minor units)",
+        )  # fmt: skip
+        return
+    job.status = BulkJob.Status.QUEUED
+    job.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action="bulk_job.started", merchant=job.merchant, obj=job, reason=reason)
+    _enqueue(job)
 
 
 def _totals(merchant, livemode: bool, kind: str, rows: list[BulkJobRow]) -> dict[str, int]:
@@ -167,7 +190,7 @@ def bulk_job_cancel(*, job: BulkJob, actor: Actor) -> BulkJob:
             raise BulkJobNotCancelable(job_status=job.status)
         job.cancel_requested_at = job.cancel_requested_at or timezone.now()
         job.save(update_fields=["cancel_requested_at", "updated_at"])
-        if job.status in (BulkJob.Status.QUEUED, BulkJob.Status.REQUIRES_APPROVAL):
+        if job.status in (BulkJob.Status.DRAFT, BulkJob.Status.QUEUED, BulkJob.Status.REQUIRES_APPROVAL):
             _cancel_rest(job)
         audit_record(actor=actor, action="bulk_job.cancel_requested", merchant=job.merchant, obj=job)
     job.refresh_from_db()
