@@ -191,7 +191,12 @@ def test_a_delayed_simulation_is_scheduled_then_applied_once(
 
 @pytest.mark.parametrize(
     "method,path",
-    [("post", "/v1/test_helpers/simulate"), ("get", "/v1/test_helpers/simulations/sim_01ABC")],
+    [
+        ("post", "/v1/test_helpers/simulate"),
+        ("get", "/v1/test_helpers/simulations/sim_01ABC"),
+        ("get", "/v1/test_helpers/faucet"),
+        ("post", "/v1/test_helpers/faucet"),
+    ],
 )
 def test_live_keys_and_production_see_no_test_helpers(client_for, api, merchant, settings, method, path):
     live = client_for(merchant, livemode=True)
@@ -200,3 +205,17 @@ def test_live_keys_and_production_see_no_test_helpers(client_for, api, merchant,
     settings.CLEARHOUSE_ENV = "production"
     resp = getattr(api, method)(path, {"type": "payout.failed", "object": "po_x"}, format="json")
     assert resp.status_code == 404 and resp.json()["error"]["code"] == "resource_missing"
+
+
+def test_the_faucet_gives_single_use_test_tokens(api, merchant):
+    cards = api.get("/v1/test_helpers/faucet").json()["data"]
+    assert {"succeeds", "refund_fails_async"} <= {c["behaviour"] for c in cards}
+    assert all("number" not in c for c in cards)
+    token = api.post("/v1/test_helpers/faucet", {"card": "refund_fails_async"}, format="json").json()
+    assert token["id"].startswith("tok_") and token["card"]["last4"] == "5126", token
+    first = api.post("/v1/payment_methods", {"type": "card", "card": {"token": token["id"]}}, format="json")
+    assert first.status_code == 200, first.json()
+    again = api.post("/v1/payment_methods", {"type": "card", "card": {"token": token["id"]}}, format="json")
+    assert again.status_code == 400 and again.json()["error"]["code"] == "token_already_used"
+    bad = api.post("/v1/test_helpers/faucet", {"card": "teleport"}, format="json")
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "card"

@@ -9,6 +9,7 @@ urlpatterns = [
         views.SimulationDetailView.as_view(),
         name="test-helpers-simulation",
     ),
+    path("test_helpers/faucet", views.FaucetView.as_view(), name="test-helpers-faucet"),
     path("diagnostics", ops_views.DiagnosticsView.as_view(), name="diagnostics"),
     path("pci/attestation", ops_views.PciAttestationView.as_view(), name="pci-attestation"),
 ]

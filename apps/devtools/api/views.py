@@ -4,8 +4,8 @@ from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.core.checks import is_production
-from apps.core.rest import MerchantAPIView
-from apps.core.schema import error_responses
+from apps.core.rest import MerchantAPIView, StrictSerializer
+from apps.core.schema import error_responses, list_of
 from apps.core.selectors import tenant_get
 from apps.devtools import services
 from apps.devtools.errors import (
@@ -17,8 +17,19 @@ from apps.devtools.errors import (
 )
 from apps.devtools.models import Simulation
 from apps.devtools.payloads import simulation_to_dict
+from apps.devtools.services.faucet import faucet_cards, faucet_token_create
+from apps.vault.payloads import token_to_dict
 
 from .serializers import SimulateInput
+
+FAUCET_CARD = inline_serializer(
+    "TestHelperFaucetCard",
+    fields={"behaviour": serializers.CharField(), "brand": serializers.CharField(),
+            "number_last4": serializers.CharField(), "description": serializers.CharField()},
+)  # fmt: skip
+TOKEN = inline_serializer(
+    "TestHelperToken", fields={"id": serializers.CharField(), "object": serializers.CharField()}
+)
 
 SIMULATION = inline_serializer(
     "TestHelperSimulation",
@@ -96,3 +107,34 @@ class SimulationDetailView(TestHelperAPIView):
             resource="simulation",
         )
         return Response(simulation_to_dict(sim))
+
+
+class FaucetInput(StrictSerializer):
+    card = serializers.CharField(max_length=64, required=False, default="succeeds")
+
+
+class FaucetView(TestHelperAPIView):
+    """Test cards (GET) and single-use test tokens for them (POST)."""
+
+    @extend_schema(
+        responses={200: list_of(FAUCET_CARD), **error_responses(TestHelpersUnavailable)},
+        operation_id="test_helpers_faucet_cards",
+    )
+    def get(self, request):
+        cards = faucet_cards()
+        return Response({"object": "list", "url": request.path, "has_more": False, "data": cards})
+
+    @extend_schema(
+        request=FaucetInput,
+        responses={200: TOKEN, **error_responses(TestHelpersUnavailable, SimulationParameterInvalid)},
+        operation_id="test_helpers_faucet_token",
+    )
+    def post(self, request):
+        serializer = FaucetInput(data=request.data if request.data is not None else {})
+        serializer.is_valid(raise_exception=True)
+        token = faucet_token_create(
+            merchant=request.merchant,
+            actor=Actor.from_request(request),
+            card=serializer.validated_data["card"],
+        )
+        return Response(token_to_dict(token))
