@@ -319,3 +319,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Developer platform (apps.devtools) ---------------------------------------------------------
+# A bulk job whose total in one currency is above this (minor units) waits for a checker.
+BULK_JOB_APPROVAL_THRESHOLD = env.int("BULK_JOB_APPROVAL_THRESHOLD", default=1_000_000)
+# /ready reports the beat heartbeat as stale after this many seconds (it is written every 15 s).
+SCHEDULER_STALE_SECONDS = env.int("SCHEDULER_STALE_SECONDS", default=60)

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core import views as core_views
+from apps.devtools.graphql import views as devtools_graphql
 
 API_APPS = [
     "core",
@@ -31,6 +32,10 @@ urlpatterns = [
     path("metrics", core_views.metrics, name="prometheus-django-metrics"),
     path("v1/schema", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Before the apps' URLs: `payment_intents/bulk` must not be read as a payment intent id.
+    path("v1/", include("apps.devtools.api.bulk_urls")),
+    # Read-only GraphQL for merchant keys; its GraphiQL page only with DEBUG (apps.devtools.graphql).
+    path("graphql", devtools_graphql.graphql_entry, name="graphql"),
     *[path("v1/", include(f"apps.{name}.api.urls")) for name in API_APPS],
     path("sandbox/", include("apps.connectors.sandbox_urls")),
     path("admin/", admin.site.urls),

@@ -62,6 +62,14 @@ NAVIGATION = [
     ("Risk", [("Rules", "shield", "risk.Rule", ""), ("Reviews", "policy", "risk.Review", "")]),
     ("Connectors", [("Connectors", "hub", "connectors.Connector", "")]),
     (
+        "Developer platform",
+        [
+            ("Bulk jobs", "upload_file", "devtools.BulkJob", ""),
+            ("Simulations", "science", "devtools.Simulation", ""),
+            ("Access reviews", "verified_user", "devtools.AccessReview", ""),
+        ],
+    ),
+    (
         "Audit",
         [
             ("Audit log", "history", "audit.AuditEntry", ""),

@@ -26,6 +26,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "payouts.view_*",
         "payouts.change_payout",
         "payouts.approve_payout",
+        "devtools.view_bulkjob",
+        "devtools.add_bulkjob",
+        "devtools.approve_bulkjob",
+        "devtools.view_diagnostics",
         "approvals.view_*",
         "approvals.decide_approvalrequest",
         "webhooks.view_event",
@@ -65,6 +69,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "webhooks.view_*",
         "webhooks.redrive_delivery",
         "connectors.view_*",
+        "devtools.view_simulation",
+        "devtools.view_diagnostics",
     ),
     # Reviews fraud decisions; sees payments and customers, never money controls.
     "risk": (
@@ -94,6 +100,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "vault.view_customer",
         "vault.view_paymentmethod",
         "pghistory.view_*",
+        "devtools.view_accessreview",
+        "devtools.add_accessreview",
+        "devtools.view_diagnostics",
     ),
     # Platform administrators: configuration of merchants, keys, connectors, roles.
     "admin": ("*",),
@@ -121,6 +130,9 @@ NEVER_GRANTED = (
     "pghistory.add_*",
     "pghistory.change_*",
     "pghistory.delete_*",
+    # A recorded access review stays as it was recorded.
+    "devtools.change_accessreview",
+    "devtools.delete_accessreview",
 )
 
 

@@ -40,8 +40,28 @@ def _check_cache() -> None:
         raise RuntimeError("cache did not return the value just written")
 
 
+def _scheduler() -> dict:
+    """The beat heartbeat (apps.core.tasks.scheduler_heartbeat_task, every 15 s): reported, not a
+    readiness condition — a web process can serve while beat is down, but operators must see it."""
+    from django.utils import timezone
+
+    from .models import SchedulerHeartbeat
+
+    row = SchedulerHeartbeat.objects.filter(name="beat").first()
+    if row is None:
+        return {"state": "missing", "last_heartbeat": None}
+    age = (timezone.now() - row.last_run_at).total_seconds()
+    return {
+        "state": "ok" if age <= settings.SCHEDULER_STALE_SECONDS else "stale",
+        "last_heartbeat": int(row.last_run_at.timestamp()),
+        "age_seconds": int(age),
+    }
+
+
 @require_GET
 def ready(request):
+    from . import health
+
     checks = {}
     for name, check in (("database", _check_database), ("broker", _check_broker), ("cache", _check_cache)):
         try:
@@ -51,9 +71,13 @@ def ready(request):
             logger.warning("readiness check %s failed: %s", name, exc)
             checks[name] = f"error: {exc.__class__.__name__}: {exc}"[:300]
     failed = [name for name, state in checks.items() if state != "ok"]
-    return JsonResponse(
-        {"status": "unavailable" if failed else "ok", "checks": checks}, status=503 if failed else 200
-    )
+    body = {"status": "unavailable" if failed else "ok", "checks": checks}
+    if not failed:  # without a database the heartbeat cannot be read
+        scheduler = _scheduler()
+        body["scheduler"] = scheduler
+        body["scheduler_last_heartbeat"] = scheduler["last_heartbeat"]
+        body["reports"] = health.reports()
+    return JsonResponse(body, status=503 if failed else 200)
 
 
 # Headers a reverse proxy adds: a request carrying one came through it, so its loopback

@@ -6,6 +6,10 @@ class PayoutsConfig(AppConfig):
     label = "payouts"
 
     def ready(self):
+        from apps.connectors import inbound
+
         from .approvals import register_approval_kind
+        from .services import payout_apply_inbound_event
 
         register_approval_kind()
+        inbound.register("payout.", payout_apply_inbound_event)

@@ -6,6 +6,7 @@ from apps.audit.services import Actor
 from apps.connectors.base import Approved, Declined
 
 from ..models import Charge, PaymentIntent
+from .capture import charge_record_operation
 from .common import OPEN_ATTEMPT
 from .outcomes import charge_record_authorization
 
@@ -24,6 +25,8 @@ def charge_apply_inbound_event(*, connector, event) -> str:
     actor = Actor.system(f"connector:{connector.code}")
     intent = charge.payment_intent
     capture = intent.capture_method == PaymentIntent.CaptureMethod.AUTOMATIC
+    if event.type == "charge.captured":
+        return _apply_late_capture(intent, charge, event, actor)
     if event.type in ("charge.succeeded", "charge.authorized"):
         result = Approved(gateway_reference=event.gateway_reference, amount=event.amount)
     elif event.type == "charge.failed":
@@ -44,6 +47,22 @@ def charge_apply_inbound_event(*, connector, event) -> str:
         result=result,
         actor=actor,
         capture=capture,
+        raise_errors=False,
+    )
+    return "applied"
+
+
+def _apply_late_capture(intent: PaymentIntent, charge: Charge, event, actor: Actor) -> str:
+    """The acquirer confirms a capture we asked for and did not get an answer to (timeout, pending):
+    recorded as that capture's approval, exactly as the janitor would."""
+    if charge.pending_operation != Charge.Operation.CAPTURE:
+        return "ignored"
+    charge_record_operation(
+        intent_id=intent.pk,
+        charge_id=charge.pk,
+        operation="capture",
+        result=Approved(gateway_reference=event.gateway_reference, amount=event.amount),
+        actor=actor,
         raise_errors=False,
     )
     return "applied"

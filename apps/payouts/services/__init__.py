@@ -9,6 +9,7 @@ from .bank_accounts import bank_account_create as bank_account_create
 from .bank_accounts import bank_account_delete as bank_account_delete
 from .bank_accounts import bank_account_number as bank_account_number
 from .bank_accounts import bank_account_update as bank_account_update
+from .inbound import payout_apply_inbound_event as payout_apply_inbound_event
 from .lifecycle import payout_approve as payout_approve
 from .lifecycle import payout_cancel as payout_cancel
 from .lifecycle import payout_create as payout_create

@@ -1,0 +1,140 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from apps.audit.services import Actor
+from apps.core.checks import is_production
+from apps.core.rest import MerchantAPIView, StrictSerializer
+from apps.core.schema import error_responses, list_of
+from apps.core.selectors import tenant_get
+from apps.devtools import services
+from apps.devtools.errors import (
+    SimulationNotApplicable,
+    SimulationObjectInvalid,
+    SimulationParameterInvalid,
+    SimulationTypeUnknown,
+    TestHelpersUnavailable,
+)
+from apps.devtools.models import Simulation
+from apps.devtools.payloads import simulation_to_dict
+from apps.devtools.services.faucet import faucet_cards, faucet_token_create
+from apps.vault.payloads import token_to_dict
+
+from .serializers import SimulateInput
+
+FAUCET_CARD = inline_serializer(
+    "TestHelperFaucetCard",
+    fields={"behaviour": serializers.CharField(), "brand": serializers.CharField(),
+            "number_last4": serializers.CharField(), "description": serializers.CharField()},
+)  # fmt: skip
+TOKEN = inline_serializer(
+    "TestHelperToken", fields={"id": serializers.CharField(), "object": serializers.CharField()}
+)
+
+SIMULATION = inline_serializer(
+    "TestHelperSimulation",
+    fields={
+        "id": serializers.CharField(),
+        "object": serializers.CharField(),
+        "type": serializers.CharField(),
+        "target": serializers.CharField(),
+        "status": serializers.CharField(),
+        "result": serializers.CharField(allow_null=True),
+    },
+)
+
+
+class TestHelperAPIView(MerchantAPIView):
+    """Test helpers exist for test-mode keys only, and not at all in production: anyone else
+    gets the answer of a path that does not exist (checked before idempotency is looked at)."""
+
+    __test__ = False
+    resource = "test_helpers"
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if getattr(request, "livemode", True) or is_production():
+            raise TestHelpersUnavailable(method=request.method, path=request.path)
+
+
+class SimulateView(TestHelperAPIView):
+    @extend_schema(
+        request=SimulateInput,
+        responses={
+            200: SIMULATION,
+            202: SIMULATION,
+            **error_responses(
+                TestHelpersUnavailable,
+                SimulationTypeUnknown,
+                SimulationObjectInvalid,
+                SimulationNotApplicable,
+                SimulationParameterInvalid,
+            ),
+        },
+        operation_id="test_helpers_simulate",
+        description="Simulates what the acquirer or the card network does (test mode only). "
+        "The event goes through the same inbound path as a connector callback.",
+    )
+    def post(self, request):
+        serializer = SimulateInput(data=request.data if request.data is not None else {})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        kind, target, delay = data.pop("type"), data.pop("object"), data.pop("delay_ms")
+        sim = services.simulation_create(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            type=kind,
+            object_id=target,
+            params=data,
+            delay_ms=delay,
+            actor=Actor.from_request(request),
+        )
+        code = status.HTTP_202_ACCEPTED if sim.status == Simulation.Status.SCHEDULED else status.HTTP_200_OK
+        return Response(simulation_to_dict(sim), status=code)
+
+
+class SimulationDetailView(TestHelperAPIView):
+    @extend_schema(
+        responses={200: SIMULATION, **error_responses(TestHelpersUnavailable)},
+        operation_id="test_helpers_simulation_retrieve",
+    )
+    def get(self, request, simulation_id: str):
+        sim = tenant_get(
+            Simulation.objects.all(),
+            merchant=request.merchant,
+            livemode=request.livemode,
+            id=simulation_id,
+            resource="simulation",
+        )
+        return Response(simulation_to_dict(sim))
+
+
+class FaucetInput(StrictSerializer):
+    card = serializers.CharField(max_length=64, required=False, default="succeeds")
+
+
+class FaucetView(TestHelperAPIView):
+    """Test cards (GET) and single-use test tokens for them (POST)."""
+
+    @extend_schema(
+        responses={200: list_of(FAUCET_CARD), **error_responses(TestHelpersUnavailable)},
+        operation_id="test_helpers_faucet_cards",
+    )
+    def get(self, request):
+        cards = faucet_cards()
+        return Response({"object": "list", "url": request.path, "has_more": False, "data": cards})
+
+    @extend_schema(
+        request=FaucetInput,
+        responses={200: TOKEN, **error_responses(TestHelpersUnavailable, SimulationParameterInvalid)},
+        operation_id="test_helpers_faucet_token",
+    )
+    def post(self, request):
+        serializer = FaucetInput(data=request.data if request.data is not None else {})
+        serializer.is_valid(raise_exception=True)
+        token = faucet_token_create(
+            merchant=request.merchant,
+            actor=Actor.from_request(request),
+            card=serializer.validated_data["card"],
+        )
+        return Response(token_to_dict(token))

@@ -1,0 +1,7 @@
+BEAT_SCHEDULE = {
+    "devtools.simulations_run_due": {
+        "task": "apps.devtools.tasks.simulations_run_due_task",
+        "schedule": 15.0,
+    },
+    "devtools.bulk_jobs_resume": {"task": "apps.devtools.tasks.bulk_jobs_resume_task", "schedule": 60.0},
+}
