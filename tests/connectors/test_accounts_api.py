@@ -118,3 +118,37 @@ def test_another_merchants_connector_answers_404(api, api_other, method, suffix)
     resp = getattr(api_other, method)(f"/v1/connectors/{con}{suffix}", {}, format="json")
     assert resp.status_code == 404
     assert con not in [c["id"] for c in api_other.get("/v1/connectors").json()["data"]]
+
+
+def test_callbacks_signed_with_the_previous_secret_verify_until_cut_over(api):
+    from apps.connectors import gateway
+    from apps.connectors.base import InboundWebhookError
+    from apps.connectors.sandbox import SandboxAdapter
+
+    con = _create(api, credentials={"webhook_secret": SECRET}).json()["id"]
+    old = SandboxAdapter(credentials={"webhook_secret": SECRET})
+    new_secret = "whsec_after_rotation_secret_42"
+    api.post(
+        f"/v1/connectors/{con}/rotate_credentials",
+        {"credentials": {"webhook_secret": new_secret}},
+        format="json",
+    )
+    row = Connector.objects.get(public_id=con)
+    body, headers = old.build_webhook(
+        type="charge.succeeded", gateway_reference="sbxch_x", amount=100, currency="usd"
+    )
+    assert (
+        gateway.parse_inbound_webhook(connector=row, body=body, headers=headers).gateway_reference
+        == "sbxch_x"
+    )
+    fresh = SandboxAdapter(credentials={"webhook_secret": new_secret}).build_webhook(
+        type="charge.succeeded", gateway_reference="sbxch_y", amount=100, currency="usd"
+    )
+    assert (
+        gateway.parse_inbound_webhook(connector=row, body=fresh[0], headers=fresh[1]).gateway_reference
+        == "sbxch_y"
+    )
+    api.post(f"/v1/connectors/{con}/complete_rotation")
+    row.refresh_from_db()
+    with pytest.raises(InboundWebhookError):
+        gateway.parse_inbound_webhook(connector=row, body=body, headers=headers)

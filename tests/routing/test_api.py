@@ -169,3 +169,29 @@ def test_a_rule_set_cannot_name_another_merchants_connector(api, api_other, acco
         format="json",
     )
     assert resp.status_code == 400 and resp.json()["error"]["param"] == "rules[0][connectors][0]"
+
+
+def test_a_payment_intent_may_pin_a_connector_still_checked_for_eligibility(
+    api, accounts, card, client_for, merchant
+):
+    a, b = accounts
+    _create(api, a, b, activate=True)
+    pinned = pay(api, card(), routing={"connector": b.public_id}, currency="eur").json()
+    charge = api.get(f"/v1/charges/{pinned['latest_charge']}").json()
+    assert charge["connector"] == b.public_id and charge["routing"]["matched_by"] == "pinned"
+    refused = pay(api, card(), routing={"connector": b.public_id}, currency="usd")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "routing_connector_ineligible"
+    assert refused.json()["error"]["param"] == "routing[connector]"
+    intent = api.post("/v1/payment_intents", {"amount": 900, "currency": "usd", "payment_method": card().public_id},
+                      format="json").json()  # fmt: skip
+    confirmed = api.post(f"/v1/payment_intents/{intent['id']}/confirm", {"routing": {"connector": a.public_id}},
+                         format="json").json()  # fmt: skip
+    assert api.get(f"/v1/charges/{confirmed['latest_charge']}").json()["routing"]["matched_by"] == "pinned"
+    publishable = client_for(merchant, kind="publishable")
+    other = api.post("/v1/payment_intents", {"amount": 900, "currency": "usd", "payment_method": card().public_id},
+                     format="json").json()  # fmt: skip
+    resp = publishable.post(f"/v1/payment_intents/{other['id']}/confirm",
+                            {"client_secret": other["client_secret"], "routing": {"connector": a.public_id}},
+                            format="json")  # fmt: skip
+    assert resp.status_code == 400 and resp.json()["error"]["param"] == "routing"

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.connectors.sandbox.cards import TEST_CARDS
-from apps.core.errors import NotFoundError
+from apps.core.errors import NotFoundError, ParameterUnknown
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.core.schema import error_responses, list_of
 from apps.intents import selectors, services
@@ -220,6 +220,9 @@ class PaymentIntentConfirmView(MerchantAPIView):
     )
     def post(self, request, intent_id: str):
         data = _validated(PaymentIntentConfirmInput, request)
+        if "routing" in data and _is_publishable(request):
+            # which connector takes a payment is the merchant's call, not the browser's
+            raise ParameterUnknown(name="routing", param="routing", stored=False)
         client_secret = data.pop("client_secret", None)
         intent = _intent_for(request, intent_id, client_secret=client_secret)
         intent = services.payment_intent_confirm(

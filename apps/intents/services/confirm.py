@@ -52,9 +52,10 @@ def payment_intent_confirm(
     off_session: bool | None = None,
     receipt_email: str | None = None,
     setup_future_usage: str | None = None,
+    routing: dict | None = None,
 ) -> PaymentIntent:
     """Raises CardError (402) after recording a declined attempt; the intent is then back in
-    requires_payment_method with last_payment_error."""
+    requires_payment_method with last_payment_error. ``routing[connector]`` pins the attempt."""
     head = PaymentIntent.objects.select_related("merchant", "payment_method").get(pk=intent_id)
     merchant, livemode = head.merchant, head.livemode
     pm = (
@@ -67,6 +68,7 @@ def payment_intent_confirm(
         head,
         pm=pm if pm is not None else head.payment_method,
         pmd_type=pmd_type or (head.payment_method_data or {}).get("type") or "",
+        pinned=(routing or {}).get("connector", ""),
     )
     connector = decision.connector
     merchant_settings = merchant_settings_of(merchant)
@@ -103,7 +105,15 @@ def payment_intent_confirm(
 
 
 def payment_description(
-    *, amount: int, currency: str, capture_method: str, metadata, payment_id: str, pm, pmd_type: str
+    *,
+    amount: int,
+    currency: str,
+    capture_method: str,
+    metadata,
+    payment_id: str,
+    pm,
+    pmd_type: str,
+    pinned: str = "",
 ) -> PaymentDescription:
     """The plain description of the payment that routing decides on."""
     billing = (getattr(pm, "billing_details", None) or {}) if pm is not None else {}
@@ -118,14 +128,15 @@ def payment_description(
         capture_method=capture_method or "automatic",
         metadata=metadata or {},
         payment_id=payment_id,
+        connector=pinned,
     )
 
 
-def route_attempt(intent: PaymentIntent, *, pm, pmd_type: str):
+def route_attempt(intent: PaymentIntent, *, pm, pmd_type: str, pinned: str = ""):
     """The routing decision of a new attempt (raises no_connector_available when none fits)."""
     description = payment_description(
         amount=intent.amount, currency=intent.currency, capture_method=intent.capture_method,
-        metadata=intent.metadata, payment_id=intent.public_id, pm=pm, pmd_type=pmd_type,
+        metadata=intent.metadata, payment_id=intent.public_id, pm=pm, pmd_type=pmd_type, pinned=pinned,
     )  # fmt: skip
     return route_payment(merchant=intent.merchant, livemode=intent.livemode, payment=description)
 

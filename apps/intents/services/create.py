@@ -86,6 +86,7 @@ def payment_intent_create(
     receipt_email: str = "",
     request_three_d_secure: str = "",
     split: list[dict] | None = None,
+    routing: dict | None = None,
 ) -> PaymentIntent:
     currency = currency.upper()
     merchant_settings = merchant_settings_of(merchant)
@@ -109,7 +110,7 @@ def payment_intent_create(
             livemode=livemode,
             payment=payment_description(
                 amount=amount, currency=currency, capture_method=capture_method, metadata=metadata,
-                payment_id=public_id, pm=pm, pmd_type=pmd_type,
+                payment_id=public_id, pm=pm, pmd_type=pmd_type, pinned=(routing or {}).get("connector", ""),
             ),
         )  # fmt: skip
     connector = decision.connector if decision is not None else None
