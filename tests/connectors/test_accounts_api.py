@@ -152,3 +152,25 @@ def test_callbacks_signed_with_the_previous_secret_verify_until_cut_over(api):
     row.refresh_from_db()
     with pytest.raises(InboundWebhookError):
         gateway.parse_inbound_webhook(connector=row, body=body, headers=headers)
+
+
+def test_run_settlement_reports_the_providers_day_and_hands_it_over(api, merchant):
+    import datetime as dt
+
+    from apps.connectors import settlement
+    from tests.intents.helpers import make_card, pay
+
+    pay(api, make_card(merchant))
+    con = Connector.objects.get(merchant=merchant, is_default=True)
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    resp = api.post(f"/v1/connectors/{con.public_id}/run_settlement", {"date": today}, format="json").json()
+    assert resp["lines"] == 1 and resp["totals"]["usd"]["amount"] == 2000 and resp["handed_over"] is False
+    seen = []
+    settlement.register(lambda **kw: seen.append(kw) or {"run": "rec_test"})
+    try:
+        resp = api.post(f"/v1/connectors/{con.public_id}/run_settlement", {"date": today}, format="json").json()
+    finally:
+        settlement._SYNC.clear()
+    assert resp["handed_over"] is True and resp["reconciliation"] == {"run": "rec_test"}
+    assert seen[0]["connector"] == con and len(seen[0]["lines"]) == 1
+    assert api.post(f"/v1/connectors/{con.public_id}/run_settlement", {"date": "nope"}, format="json").status_code == 400

@@ -54,3 +54,7 @@ class DiscoverInput(StrictSerializer):
     capture_method = serializers.ChoiceField(
         choices=["automatic", "manual"], required=False, default="automatic"
     )
+
+
+class SettlementRunInput(StrictSerializer):
+    date = serializers.DateField(required=False, help_text="The settlement day (default: yesterday, UTC).")

@@ -15,6 +15,11 @@ urlpatterns = [
         name="connector-rotate",
     ),
     path(
+        "connectors/<str:connector_id>/run_settlement",
+        views.ConnectorRunSettlementView.as_view(),
+        name="connector-run-settlement",
+    ),
+    path(
         "connectors/<str:connector_id>/complete_rotation",
         views.ConnectorCompleteRotationView.as_view(),
         name="connector-complete-rotation",

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -5,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.audit.services import Actor
-from apps.connectors import observe, registry, selectors, services
+from apps.connectors import observe, registry, selectors, services, settlement
 from apps.connectors.capabilities import PaymentShape
 from apps.connectors.errors import (
     ConnectorCapabilitiesInvalid,
@@ -22,7 +25,13 @@ from apps.core.errors import ParameterInvalid
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.core.schema import error_responses, list_of
 
-from .serializers import ConnectorCreateInput, ConnectorRotateInput, ConnectorUpdateInput, DiscoverInput
+from .serializers import (
+    ConnectorCreateInput,
+    ConnectorRotateInput,
+    ConnectorUpdateInput,
+    DiscoverInput,
+    SettlementRunInput,
+)
 
 CONNECTOR = inline_serializer(
     "ConnectorObject",
@@ -288,3 +297,33 @@ class ConnectorCompleteRotationView(MerchantAPIView):
             connector_id=connector.pk, actor=Actor.from_request(request)
         )
         return Response(connector_to_dict(connector))
+
+
+class ConnectorRunSettlementView(MerchantAPIView):
+    """Fetches the provider's settlement report of a day and hands it to the reconciliation sync."""
+
+    resource = "connectors"
+
+    @extend_schema(
+        request=SettlementRunInput,
+        responses={
+            200: inline_serializer(
+                "ConnectorSettlementRun",
+                fields={
+                    "connector": serializers.CharField(),
+                    "date": serializers.CharField(),
+                    "lines": serializers.IntegerField(),
+                    "handed_over": serializers.BooleanField(),
+                },
+            ),
+            **error_responses(),
+        },
+        operation_id="connectors_run_settlement",
+    )
+    def post(self, request, connector_id: str):
+        connector = _connector(request, connector_id)
+        data = _validated(SettlementRunInput, request)
+        day = data.get("date") or (timezone.now().date() - timedelta(days=1))
+        return Response(
+            settlement.run_settlement(connector=connector, date=day, actor=Actor.from_request(request))
+        )
