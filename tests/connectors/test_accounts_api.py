@@ -168,9 +168,16 @@ def test_run_settlement_reports_the_providers_day_and_hands_it_over(api, merchan
     seen = []
     settlement.register(lambda **kw: seen.append(kw) or {"run": "rec_test"})
     try:
-        resp = api.post(f"/v1/connectors/{con.public_id}/run_settlement", {"date": today}, format="json").json()
+        resp = api.post(
+            f"/v1/connectors/{con.public_id}/run_settlement", {"date": today}, format="json"
+        ).json()
     finally:
         settlement._SYNC.clear()
     assert resp["handed_over"] is True and resp["reconciliation"] == {"run": "rec_test"}
     assert seen[0]["connector"] == con and len(seen[0]["lines"]) == 1
-    assert api.post(f"/v1/connectors/{con.public_id}/run_settlement", {"date": "nope"}, format="json").status_code == 400
+    assert (
+        api.post(
+            f"/v1/connectors/{con.public_id}/run_settlement", {"date": "nope"}, format="json"
+        ).status_code
+        == 400
+    )
