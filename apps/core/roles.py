@@ -48,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "webhooks.view_*",
         "webhooks.redrive_delivery",
         "connectors.view_*",
+        "routing.view_*",
     ),
     # Reviews fraud decisions; sees payments and customers, never money controls.
     "risk": (
