@@ -160,3 +160,18 @@ def test_routing_adds_one_query_to_confirm_with_or_without_rules(api, card, merc
     with CaptureQueriesContext(connection) as ctx:
         connectors, snapshot = routing_context(merchant=merchant, livemode=False)
     assert len(ctx.captured_queries) == 1 and snapshot["rules"][0]["name"] == "ab" and len(connectors) == 3
+
+
+def test_the_probe_task_closes_a_cooled_down_circuit(merchant, monkeypatch):
+    import time
+
+    from apps.connectors.tasks import probe_circuits_task
+
+    cooled = sandbox(merchant, "cooled")
+    hot = sandbox(merchant, "still open")
+    observe.circuit_open(cooled.public_id, now=time.time() - observe.OPEN_SECONDS - 1)
+    observe.circuit_open(hot.public_id)
+    result = probe_circuits_task.delay().get()
+    assert result == {"probed": 1, "closed": 1}
+    assert observe.circuit_state(cooled.public_id) == "closed"
+    assert observe.circuit_state(hot.public_id) == "open"

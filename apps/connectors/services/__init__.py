@@ -11,6 +11,7 @@ from .accounts import (
     connector_update,
 )
 from .credentials import connector_credentials, connector_previous_credentials
+from .health import connectors_probe_circuits
 from .sandbox import connector_ensure_sandbox
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "connector_rotate_credentials",
     "connector_test",
     "connector_update",
+    "connectors_probe_circuits",
 ]
