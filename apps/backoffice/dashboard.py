@@ -4,6 +4,7 @@ import json
 
 from django.urls import NoReverseMatch, reverse
 
+from apps.connectors.selectors import connector_circuit_summary
 from apps.merchants.selectors import merchant_choices
 from apps.reporting.selectors import PERIODS, dashboard_figures
 
@@ -69,6 +70,7 @@ def dashboard_callback(request, context):
             "footer": f"{figures.refunds_awaiting_approval} awaiting approval",
             "href": _url("admin:approvals_approvalrequest_changelist", "?status__exact=pending"),
         },
+        _circuits_kpi(merchant_id),
         {
             "title": "Webhook failure rate",
             "value": "—" if figures.webhook_failure_rate is None else f"{figures.webhook_failure_rate}%",
@@ -91,3 +93,14 @@ def dashboard_callback(request, context):
         }
     )
     return context
+
+
+def _circuits_kpi(merchant_id) -> dict:
+    summary = connector_circuit_summary(merchant_id=merchant_id)
+    opened = summary["open"] + summary["half_open"]
+    return {
+        "title": "Connector circuits",
+        "value": f"{len(opened)} open" if opened else "all closed",
+        "footer": ", ".join(opened[:3]) or f"{summary['active']} active connectors routing",
+        "href": _url("admin:connectors_connector_changelist", "?status__exact=active"),
+    }

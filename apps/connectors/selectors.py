@@ -75,3 +75,19 @@ def connector_for_payment(*, merchant, livemode: bool) -> Connector:
     if connector is None:
         raise NoConnectorAvailable()
     return connector
+
+
+def connector_circuit_summary(*, merchant_id: int | None = None, limit: int = 1000) -> dict:
+    """Active connectors by circuit state (the back office dashboard): one query, one cache read."""
+    from . import observe
+
+    qs = Connector.objects.filter(status=Connector.Status.ACTIVE)
+    if merchant_id is not None:
+        qs = qs.filter(merchant_id=merchant_id)
+    ids = list(qs.order_by("pk").values_list("public_id", flat=True)[:limit])
+    states = observe.circuit_states(ids)
+    return {
+        "active": len(ids),
+        "open": [cid for cid in ids if states[cid] == observe.OPEN],
+        "half_open": [cid for cid in ids if states[cid] == observe.HALF_OPEN],
+    }

@@ -120,3 +120,15 @@ def test_demo_loads_two_connectors_and_an_active_rule_set_once(merchant):
     assert Connector.objects.filter(merchant=merchant, livemode=False).count() == 2
     rs = RuleSet.objects.get(merchant=merchant)
     assert rs.active_version == 1
+
+
+def test_the_dashboard_shows_open_circuits(admin_client, merchant):
+    from apps.connectors import observe
+
+    broken = sandbox(merchant, "broken")
+    sandbox(merchant, "fine")
+    page = admin_client.get("/admin/").content.decode()
+    assert "Connector circuits" in page and "all closed" in page
+    observe.circuit_open(broken.public_id)
+    page = admin_client.get("/admin/").content.decode()
+    assert "1 open" in page and broken.public_id in page
