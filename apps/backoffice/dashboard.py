@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from apps.connectors.selectors import connector_circuit_summary
 from apps.disputes.selectors import disputes_awaiting_response
 from apps.merchants.selectors import merchant_choices
 from apps.reporting.selectors import PERIODS, dashboard_figures
@@ -75,6 +76,7 @@ def dashboard_callback(request, context):
             "footer": f"{figures.refunds_awaiting_approval} awaiting approval",
             "href": _url("admin:approvals_approvalrequest_changelist", "?status__exact=pending"),
         },
+        _circuits_kpi(merchant_id),
         {
             "title": "Disputes awaiting a response",
             "value": str(awaiting.count()),
@@ -103,3 +105,14 @@ def dashboard_callback(request, context):
         }
     )
     return context
+
+
+def _circuits_kpi(merchant_id) -> dict:
+    summary = connector_circuit_summary(merchant_id=merchant_id)
+    opened = summary["open"] + summary["half_open"]
+    return {
+        "title": "Connector circuits",
+        "value": f"{len(opened)} open" if opened else "all closed",
+        "footer": ", ".join(opened[:3]) or f"{summary['active']} active connectors routing",
+        "href": _url("admin:connectors_connector_changelist", "?status__exact=active"),
+    }

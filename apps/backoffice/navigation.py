@@ -60,7 +60,13 @@ NAVIGATION = [
         ],
     ),
     ("Risk", [("Rules", "shield", "risk.Rule", ""), ("Reviews", "policy", "risk.Review", "")]),
-    ("Connectors", [("Connectors", "hub", "connectors.Connector", "")]),
+    (
+        "Connectors",
+        [
+            ("Connectors", "hub", "connectors.Connector", ""),
+            ("Routing rule sets", "alt_route", "routing.RuleSet", ""),
+        ],
+    ),
     (
         "Developer platform",
         [

@@ -218,10 +218,36 @@ class ConnectorAdapter(ABC):
     code: str = ""
     display_name: str = ""
     supported_payment_method_types: tuple[str, ...] = ("card",)
+    # The declared capability matrix (apps.connectors.capabilities): list keys None = any.
+    capabilities: Mapping[str, Any] = {
+        "payment_method_types": ["card"],
+        "card_networks": None,
+        "currencies": None,
+        "countries": None,
+        "min_amount": None,
+        "max_amount": None,
+        "three_d_secure": False,
+        "manual_capture": True,
+        "partial_capture": False,
+        "refunds": True,
+        "payouts": False,
+    }
+    # The credential fields an account of this provider needs (shown by GET /v1/providers).
+    credential_fields: tuple[str, ...] = ()
+    # Whether accounts of this provider may exist in test mode / live mode.
+    test_mode: bool = False
+    live_mode: bool = True
 
-    def __init__(self, *, credentials: Mapping[str, Any] | None = None, livemode: bool = False):
+    def __init__(
+        self,
+        *,
+        credentials: Mapping[str, Any] | None = None,
+        livemode: bool = False,
+        config: Mapping[str, Any] | None = None,
+    ):
         self.credentials = dict(credentials or {})
         self.livemode = livemode
+        self.config = dict(config or {})
 
     @abstractmethod
     def authorize(self, request: PaymentRequest) -> AuthorizeResult:

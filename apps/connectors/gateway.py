@@ -10,20 +10,26 @@ The callers keep their own "before" and "after" steps, which this module never d
 lock the row and mark the attempt ``submitting``, commit, then call the gateway with *our*
 idempotency key outside any transaction, then lock again and record the result (DESIGN.md §2).
 Routing (which connector an attempt goes to) happens before the "before" step.
+
+Every call is observed (``apps.connectors.observe``): a redacted entry in the connector's call
+log, its counters and latency at ``/metrics``, and the circuit breaker routing consults.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import transaction
 
+from . import observe
 from .base import (
     AuthorizeResult,
     HealthStatus,
     InboundEvent,
+    InboundWebhookError,
     OperationResult,
     PaymentRequest,
     PayoutOutcome,
@@ -34,13 +40,27 @@ from .base import (
 )
 from .models import Connector
 from .registry import get_adapter
-from .services import connector_credentials
+from .services import connector_credentials, connector_previous_credentials
 
 
-def _adapter(connector: Connector) -> SafeAdapter:
+def _adapter(connector: Connector, *, previous: bool = False) -> SafeAdapter:
+    credentials = connector_previous_credentials(connector) if previous else connector_credentials(connector)
     return get_adapter(
-        connector.code, credentials=connector_credentials(connector), livemode=connector.livemode
+        connector.code, credentials=credentials, livemode=connector.livemode, config=connector.config
     )
+
+
+def _observed(connector: Connector, operation: str, call: Callable[[], Any], request: Mapping | None = None):
+    started = time.monotonic()
+    result = call()
+    observe.record_call(
+        connector,
+        operation=operation,
+        result=result,
+        latency_ms=int((time.monotonic() - started) * 1000),
+        request=request,
+    )
+    return result
 
 
 def _outside_transaction(operation: str) -> None:
@@ -58,13 +78,19 @@ def _outside_transaction(operation: str) -> None:
 def authorize(*, connector: Connector, request: PaymentRequest) -> AuthorizeResult:
     """Authorize (``request.capture`` False) or sale (True), for card-like payment methods."""
     _outside_transaction("authorize")
-    return _adapter(connector).authorize(request)
+    adapter = _adapter(connector)
+    return _observed(
+        connector, "authorize", lambda: adapter.authorize(request), observe.request_summary(request)
+    )
 
 
 def start_redirect(*, connector: Connector, request: PaymentRequest) -> AuthorizeResult:
     """Begin a redirect, QR or wallet-page payment: answers ``RequiresAction`` (or a result)."""
     _outside_transaction("start_redirect")
-    return _adapter(connector).start_redirect(request)
+    adapter = _adapter(connector)
+    return _observed(
+        connector, "start_redirect", lambda: adapter.start_redirect(request), observe.request_summary(request)
+    )
 
 
 def complete_action(
@@ -74,8 +100,10 @@ def complete_action(
     _outside_transaction("complete_action")
     adapter = _adapter(connector)
     if kind == "redirect":
-        return adapter.confirm_redirect(request, reference=reference, payload=payload)
-    return adapter.complete_3ds(request, reference=reference, payload=payload)
+        call = lambda: adapter.confirm_redirect(request, reference=reference, payload=payload)  # noqa: E731
+    else:
+        call = lambda: adapter.complete_3ds(request, reference=reference, payload=payload)  # noqa: E731
+    return _observed(connector, "complete_action", call, {**observe.request_summary(request), "kind": kind})
 
 
 def _operation(
@@ -90,12 +118,20 @@ def _operation(
 ) -> OperationResult:
     """capture, void and refund share one signature on the adapter interface."""
     _outside_transaction(name)
-    return getattr(_adapter(connector), name)(
-        idempotency_key=idempotency_key,
-        gateway_reference=gateway_reference,
-        amount=amount,
-        currency=currency,
-        metadata=metadata,
+    method = getattr(_adapter(connector), name)
+    summary = {"idempotency_key": idempotency_key, "gateway_reference": gateway_reference,
+               "amount": amount, "currency": currency}  # fmt: skip
+    return _observed(
+        connector,
+        name,
+        lambda: method(
+            idempotency_key=idempotency_key,
+            gateway_reference=gateway_reference,
+            amount=amount,
+            currency=currency,
+            metadata=metadata,
+        ),
+        summary,
     )
 
 
@@ -126,7 +162,11 @@ def submit_dispute_evidence(
 def lookup(*, connector: Connector, idempotency_key: str) -> OperationResult | None:
     """What the provider knows of the operation sent with our key (None: it never arrived)."""
     _outside_transaction("lookup")
-    return _adapter(connector).lookup(idempotency_key=idempotency_key)
+    adapter = _adapter(connector)
+    return _observed(
+        connector, "lookup", lambda: adapter.lookup(idempotency_key=idempotency_key),
+        {"idempotency_key": idempotency_key},
+    )  # fmt: skip
 
 
 def verify(*, request: PaymentRequest, connector: Connector | None = None) -> AuthorizeResult:
@@ -141,8 +181,14 @@ def verify(*, request: PaymentRequest, connector: Connector | None = None) -> Au
 
 
 def parse_inbound_webhook(*, connector: Connector, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
-    """Verify the provider's signature and map its payload; raises ``InboundWebhookError``."""
-    return _adapter(connector).parse_inbound_webhook(body=body, headers=headers)
+    """Verify the provider's signature and map its payload; raises ``InboundWebhookError``.
+    During a credential rotation a callback signed with the previous secret still verifies."""
+    try:
+        return _adapter(connector).parse_inbound_webhook(body=body, headers=headers)
+    except InboundWebhookError as exc:
+        if exc.code != "signature_invalid" or not connector.previous_credentials_ciphertext:
+            raise
+        return _adapter(connector, previous=True).parse_inbound_webhook(body=body, headers=headers)
 
 
 def fetch_settlement_report(*, connector: Connector, date: dt.date) -> list[SettlementLine]:
@@ -169,7 +215,9 @@ def fetch_settlement_file(*, connector: Connector, date: dt.date) -> tuple[str, 
 
 
 def health(*, connector: Connector) -> HealthStatus:
-    return _adapter(connector).health()
+    """A read-only connectivity check (never moves money); a success closes an open circuit."""
+    adapter = _adapter(connector)
+    return _observed(connector, "health", adapter.health)
 
 
 # --- payouts ----------------------------------------------------------------------------------

@@ -13,11 +13,24 @@ class Connector(TenantModel):
         DISABLED = "disabled"
 
     code = models.CharField(max_length=40, help_text="Adapter code, e.g. sandbox.")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, help_text="The label the merchant gave the account.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     is_default = models.BooleanField(default=False)
-    # Encrypted JSON (apps.core field encryption); never shown back in full.
+    # Encrypted JSON (apps.connectors.crypto, FIELD_ENCRYPTION_KEYS); never shown back in full.
     credentials_ciphertext = models.TextField(blank=True, default="")
+    # What may be shown of the credentials: each field's last 4 and a keyed fingerprint.
+    credentials_mask = models.JSONField(default=dict, blank=True)
+    # During a rotation the previous credentials stay usable (inbound signatures verify with
+    # either) until the cut-over clears them.
+    previous_credentials_ciphertext = models.TextField(blank=True, default="")
+    previous_credentials_mask = models.JSONField(default=dict, blank=True)
+    credentials_rotated_at = models.DateTimeField(null=True, blank=True)
+    # Narrowing of the adapter's capability matrix for this account (apps.connectors.capabilities).
+    capabilities = models.JSONField(default=dict, blank=True)
+    # Non-secret provider settings; for the sandbox, its configurable behaviour.
+    config = models.JSONField(default=dict, blank=True)
+    last_test = models.JSONField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -27,8 +27,25 @@ def available_codes() -> list[str]:
     return sorted(_ADAPTERS)
 
 
+def adapter_class(code: str) -> type[ConnectorAdapter]:
+    _builtin()
+    try:
+        return _ADAPTERS[code]
+    except KeyError:
+        raise LookupError(f"No connector adapter named {code!r}.") from None
+
+
+def adapter_classes() -> list[type[ConnectorAdapter]]:
+    _builtin()
+    return [_ADAPTERS[code] for code in sorted(_ADAPTERS)]
+
+
 def get_adapter(
-    code: str, *, credentials: Mapping[str, Any] | None = None, livemode: bool = False
+    code: str,
+    *,
+    credentials: Mapping[str, Any] | None = None,
+    livemode: bool = False,
+    config: Mapping[str, Any] | None = None,
 ) -> SafeAdapter:
     """An adapter instance wrapped so it never raises into services."""
     _builtin()
@@ -36,4 +53,10 @@ def get_adapter(
         cls = _ADAPTERS[code]
     except KeyError:
         raise LookupError(f"No connector adapter named {code!r}.") from None
-    return SafeAdapter(cls(credentials=credentials, livemode=livemode))
+    return SafeAdapter(cls(credentials=credentials, livemode=livemode, config=config))
+
+
+def unregister(code: str) -> None:
+    """Removes an adapter (tests that register a provider of their own)."""
+    if code != "sandbox":
+        _ADAPTERS.pop(code, None)

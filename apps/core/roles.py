@@ -71,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "connectors.view_*",
         "devtools.view_simulation",
         "devtools.view_diagnostics",
+        "routing.view_*",
     ),
     # Reviews fraud decisions; sees payments and customers, never money controls.
     "risk": (

@@ -17,6 +17,7 @@ from apps.backoffice.paging import BigTableAdminMixin, fixed_choices_filter, is_
 from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.core.currencies import CURRENCIES
 from apps.refunds.services import refund_create
+from apps.routing.filters import RoutedByFilter
 
 from . import services
 from .models import Charge, PaymentIntent
@@ -224,7 +225,7 @@ def payment_timeline(intent: PaymentIntent) -> list[dict]:
 class ChargeAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ModelAdmin):
     list_display = ("public_id", "payment_intent", "merchant", "status", "amount_display", "last4",
                     "gateway_reference", "network_code", "decline_code", "created_at")  # fmt: skip
-    list_filter = ("status", PaymentMethodTypeFilter, "captured", "livemode")
+    list_filter = ("status", PaymentMethodTypeFilter, RoutedByFilter, "captured", "livemode")
     list_select_related = ("payment_intent", "merchant")
     search_fields = ("=public_id", "=gateway_reference", "=last4")
     search_help_text = "Exact charge id, gateway reference or card last4; payment id (pi_) or order id."

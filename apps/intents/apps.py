@@ -8,6 +8,7 @@ class IntentsConfig(AppConfig):
     def ready(self):
         from apps.connectors import inbound
         from apps.connectors.sandbox import sessions
+        from apps.routing import describe
 
         from .selectors import charge_get_by_action_reference
         from .services import charge_apply_inbound_event, payment_intent_complete_action
@@ -18,3 +19,20 @@ class IntentsConfig(AppConfig):
             inbound.register(event_type, charge_apply_inbound_event)
         # The sandbox's ACS and wallet pages find and finish the attempt waiting on them here.
         sessions.register(find=charge_get_by_action_reference, complete=payment_intent_complete_action)
+        # Routing's dry run (POST /v1/routing/evaluate) describes saved payment methods through us.
+        describe.register(_payment_method_facts)
+
+
+def _payment_method_facts(*, merchant, livemode: bool, id: str):
+    from apps.routing.describe import PaymentMethodFacts
+
+    from .services.payment_methods import payment_method_find
+
+    pm = payment_method_find(merchant=merchant, livemode=livemode, id=id)
+    address = (pm.billing_details or {}).get("address") if isinstance(pm.billing_details, dict) else None
+    return PaymentMethodFacts(
+        type=pm.type,
+        card_brand=pm.card_brand or "",
+        card_country=pm.card_country or "",
+        billing_country=str((address or {}).get("country") or ""),
+    )

@@ -174,6 +174,8 @@ class Charge(TenantModel):
     application_fee_amount = models.BigIntegerField(null=True, blank=True)
     fee_details = models.JSONField(null=True, blank=True)
     fx = models.JSONField(null=True, blank=True)
+    # Why this attempt went to its connector (apps.routing's decision record; None before routing).
+    routing = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [

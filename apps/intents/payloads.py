@@ -116,6 +116,7 @@ def charge_to_dict(charge: Charge) -> dict:
         "application_fee_amount": charge.application_fee_amount,
         "fee_details": charge.fee_details,
         "fx": charge.fx,
+        "routing": charge.routing,
         "created": unix(charge.created_at),
         "livemode": charge.livemode,
     }

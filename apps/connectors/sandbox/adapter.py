@@ -13,6 +13,15 @@ payment through metadata, so a test or a demo can drive them through the public 
 * ``http_500`` / ``http_503`` - the acquirer answered 5xx before doing anything.
 
 ``metadata[sandbox_latency_ms]`` = ``"<n>"`` sleeps n ms (capped at 5 s) before answering.
+
+Each sandbox connector account may also behave differently (its ``config``), so a merchant with
+two sandbox accounts can see routing and failover work (``SANDBOX_BEHAVIOUR_KEYS``):
+
+* ``decline_card_brands``: ``["visa", …]`` - this account declines cards of these brands
+  (``decline_code``, default ``do_not_honor``, which the decline table retries elsewhere);
+* ``decline_currencies``: ``["EUR", …]`` - the same for payments in these currencies;
+* ``fault``: ``timeout`` / ``timeout_after_processing`` / ``http_500`` / ``http_503`` - every
+  authorization on this account meets that fault (as ``metadata[sandbox_fault]`` would).
 """
 
 from __future__ import annotations
@@ -112,8 +121,33 @@ class SandboxAdapter(ConnectorAdapter):
         *QR_PAYMENT_METHOD_TYPES,
     )
 
-    def __init__(self, *, credentials=None, livemode=False, store: SandboxStore | None = None, base_url=None):
-        super().__init__(credentials=credentials, livemode=livemode)
+    capabilities = {
+        "payment_method_types": sorted(supported_payment_method_types),
+        "card_networks": ["amex", "diners", "discover", "jcb", "mastercard", "unionpay", "visa"],
+        "currencies": None,
+        "countries": None,
+        "min_amount": None,
+        "max_amount": None,
+        "three_d_secure": True,
+        "manual_capture": True,
+        "partial_capture": True,
+        "refunds": True,
+        "payouts": True,
+    }
+    credential_fields = ("webhook_secret",)
+    test_mode = True
+    live_mode = False
+
+    def __init__(
+        self,
+        *,
+        credentials=None,
+        livemode=False,
+        config=None,
+        store: SandboxStore | None = None,
+        base_url=None,
+    ):
+        super().__init__(credentials=credentials, livemode=livemode, config=config)
         self.store = store or DatabaseStore()
         self._base_url = base_url
 
@@ -336,12 +370,39 @@ class SandboxAdapter(ConnectorAdapter):
         return result_from_dict(stored.result)
 
     # ------------------------------------------------------------------ payments
+    def _account_decline(self, request: PaymentRequest):
+        """This account's configured refusal of the payment (see the module docstring), or None."""
+        brands = {str(b).lower() for b in self.config.get("decline_card_brands") or ()}
+        currencies = {str(c).upper() for c in self.config.get("decline_currencies") or ()}
+        brand = (getattr(request.card, "brand", "") or "").lower() if request.card is not None else ""
+        if not ((brand and brand in brands) or request.currency.upper() in currencies):
+            return None
+        code = str(self.config.get("decline_code") or "do_not_honor")[:40]
+        reference = _token("sbxch", request.idempotency_key)
+        declined = Declined(
+            code="card_declined",
+            decline_code=code,
+            network_code="05",
+            message=_DECLINE_MESSAGES.get(code, "Your card was declined."),
+            gateway_reference=reference,
+        )
+        return self._record(request, "authorize", reference, declined, f"account:{code}")
+
     def authorize(self, request: PaymentRequest):
         _latency(request.metadata)
-        fault = _fault(request.metadata, "authorize")
+        fault = _fault(request.metadata, "authorize") or str(self.config.get("fault") or "")
         early = self._fault_result(fault)
         if early:
             return early
+        declined = self._account_decline(request)
+        if declined is not None:
+            if fault == "timeout_after_processing":
+                return RetryableError(
+                    code="timeout",
+                    message="The sandbox acquirer did not answer in time.",
+                    outcome_unknown=True,
+                )
+            return declined
         # A retry under the same key gets the first answer: the store keeps the first writer's.
         if request.payment_method_type in WALLET_TOKEN_TYPES:
             # Device wallets carry a network token already authenticated on the device.
@@ -743,4 +804,5 @@ _DECLINE_MESSAGES = {
     "processing_error": "An error occurred while processing your card. Try again in a little bit.",
     "card_velocity_exceeded": "Your card has exceeded its velocity limit.",
     "fraudulent": "Your card was declined.",
+    "do_not_honor": "Your card was declined.",
 }

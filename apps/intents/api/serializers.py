@@ -15,6 +15,12 @@ class PaymentMethodDataInput(StrictSerializer):
     type = serializers.ChoiceField(choices=REDIRECT_TYPES)
 
 
+class RoutingPinInput(StrictSerializer):
+    connector = serializers.CharField(
+        max_length=40, help_text="Pins the attempt to this connector account (still checked for eligibility)."
+    )
+
+
 class PaymentIntentCreateInput(StrictSerializer):
     amount = AmountField()
     currency = CurrencyField()
@@ -38,6 +44,7 @@ class PaymentIntentCreateInput(StrictSerializer):
     )
     # Validated by the service with the ledger's split rule (errors name split[i][field]).
     split = serializers.JSONField(required=False)
+    routing = RoutingPinInput(required=False)
 
 
 class PaymentIntentUpdateInput(StrictSerializer):
@@ -67,6 +74,7 @@ class PaymentIntentConfirmInput(StrictSerializer):
     client_secret = serializers.CharField(required=False, max_length=200)
     receipt_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     setup_future_usage = serializers.ChoiceField(choices=["on_session", "off_session"], required=False)
+    routing = RoutingPinInput(required=False)
 
 
 class PaymentIntentCaptureInput(StrictSerializer):

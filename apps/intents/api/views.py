@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.connectors.sandbox.cards import TEST_CARDS
-from apps.core.errors import NotFoundError
+from apps.core.errors import NotFoundError, ParameterUnknown
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.core.schema import error_responses, list_of
 from apps.intents import selectors, services
@@ -60,7 +60,25 @@ from .serializers import (
 )
 
 ANY = inline_serializer("PaymentIntentObject", fields={"id": serializers.CharField()})
-CHARGE = inline_serializer("ChargeObject", fields={"id": serializers.CharField()})
+CHARGE = inline_serializer(
+    "ChargeObject",
+    fields={
+        "id": serializers.CharField(),
+        "routing": serializers.JSONField(
+            allow_null=True,
+            help_text=(
+                "Why this attempt went to its connector (null for attempts made before routing): "
+                "rule_set and rule_set_version, matched_rule and matched_by (rule, fallback or "
+                "pinned), strategy (priority or volume_split) and split {bucket, of, weights}, "
+                "rules_evaluated [{rule, matched, failed_condition}], candidates [{connector, "
+                "type, eligible, reason, circuit}] with each exclusion's reason "
+                "(currency_not_supported, disabled, circuit_open, …), order (the failover "
+                "order), connector (chosen), attempt and max_attempts, and failover "
+                "{previous_charge, previous_connector, reason, code} when the attempt moved."
+            ),
+        ),
+    },
+)
 TEST_CARD = inline_serializer("TestCardObject", fields={"number": serializers.CharField()})
 # The errors each endpoint may answer with (apps.core.schema lists their codes per status).
 CLIENT_SECRET_ERRORS = (ClientSecretRequired, ClientSecretMismatch)
@@ -202,6 +220,9 @@ class PaymentIntentConfirmView(MerchantAPIView):
     )
     def post(self, request, intent_id: str):
         data = _validated(PaymentIntentConfirmInput, request)
+        if "routing" in data and _is_publishable(request):
+            # which connector takes a payment is the merchant's call, not the browser's
+            raise ParameterUnknown(name="routing", param="routing", stored=False)
         client_secret = data.pop("client_secret", None)
         intent = _intent_for(request, intent_id, client_secret=client_secret)
         intent = services.payment_intent_confirm(

@@ -5,6 +5,10 @@
 2. call the provider with our idempotency key (the charge id), outside any transaction
    (``run_authorization``);
 3. lock again and record the result (``outcomes.charge_record_authorization``).
+
+Which connector an attempt goes to is the routing decision (``route_attempt``, before step 1),
+stored on the charge (``Charge.routing``); a retryable decline moves the attempt to the next
+connector of that decision within the same confirm (``failover``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from django.db import transaction
 
 from apps.audit.services import Actor, audit_record
 from apps.connectors import gateway
-from apps.connectors.selectors import connector_for_payment
+from apps.routing.engine import PaymentDescription
+from apps.routing.services import route_payment
 from apps.vault.services import vault_detokenize_audit
 
 from ..errors import PaymentMethodDataIncompatible, PaymentMethodRequired, ReturnUrlRequired
@@ -21,6 +26,7 @@ from ..locks import payment_intent_lock
 from ..models import Charge, PaymentIntent
 from ..transitions import assert_transition, unexpected_state
 from .common import REDIRECT_PAYMENT_METHOD_TYPES, events_together, merchant_settings_of
+from .failover import charge_fail_over, failover_step
 from .outcomes import charge_record_authorization
 from .payment_methods import (
     authorize_purpose,
@@ -46,10 +52,11 @@ def payment_intent_confirm(
     off_session: bool | None = None,
     receipt_email: str | None = None,
     setup_future_usage: str | None = None,
+    routing: dict | None = None,
 ) -> PaymentIntent:
     """Raises CardError (402) after recording a declined attempt; the intent is then back in
-    requires_payment_method with last_payment_error."""
-    head = PaymentIntent.objects.select_related("merchant").get(pk=intent_id)
+    requires_payment_method with last_payment_error. ``routing[connector]`` pins the attempt."""
+    head = PaymentIntent.objects.select_related("merchant", "payment_method").get(pk=intent_id)
     merchant, livemode = head.merchant, head.livemode
     pm = (
         payment_method_find(merchant=merchant, livemode=livemode, id=payment_method)
@@ -57,7 +64,13 @@ def payment_intent_confirm(
         else None
     )
     pmd_type = (payment_method_data or {}).get("type") or ""
-    connector = connector_for_payment(merchant=merchant, livemode=livemode)
+    decision = route_attempt(
+        head,
+        pm=pm if pm is not None else head.payment_method,
+        pmd_type=pmd_type or (head.payment_method_data or {}).get("type") or "",
+        pinned=(routing or {}).get("connector", ""),
+    )
+    connector = decision.connector
     merchant_settings = merchant_settings_of(merchant)
     with transaction.atomic(durable=True):
         intent = payment_intent_lock(intent_id)
@@ -83,14 +96,57 @@ def payment_intent_confirm(
             intent.receipt_email = receipt_email
         if setup_future_usage is not None:
             intent.setup_future_usage = setup_future_usage
-        charge = begin_attempt(intent, actor=actor, pm=pm, pmd_type=pmd_type, connector=connector)
-    return run_authorization(intent, charge, actor=actor, merchant_settings=merchant_settings)
+        charge = begin_attempt(
+            intent, actor=actor, pm=pm, pmd_type=pmd_type, connector=connector, routing=decision.record
+        )
+    return run_authorization(
+        intent, charge, actor=actor, merchant_settings=merchant_settings, decision=decision
+    )
 
 
-def begin_attempt(intent: PaymentIntent, *, actor: Actor, pm, pmd_type: str, connector) -> Charge:
+def payment_description(
+    *,
+    amount: int,
+    currency: str,
+    capture_method: str,
+    metadata,
+    payment_id: str,
+    pm,
+    pmd_type: str,
+    pinned: str = "",
+) -> PaymentDescription:
+    """The plain description of the payment that routing decides on."""
+    billing = (getattr(pm, "billing_details", None) or {}) if pm is not None else {}
+    address = billing.get("address") if isinstance(billing, dict) else None
+    return PaymentDescription(
+        amount=amount,
+        currency=currency,
+        payment_method_type=(pm.type if pm is not None else pmd_type) or "card",
+        card_brand=(getattr(pm, "card_brand", "") or "") if pm is not None else "",
+        card_country=(getattr(pm, "card_country", "") or "") if pm is not None else "",
+        billing_country=str((address or {}).get("country") or ""),
+        capture_method=capture_method or "automatic",
+        metadata=metadata or {},
+        payment_id=payment_id,
+        connector=pinned,
+    )
+
+
+def route_attempt(intent: PaymentIntent, *, pm, pmd_type: str, pinned: str = ""):
+    """The routing decision of a new attempt (raises no_connector_available when none fits)."""
+    description = payment_description(
+        amount=intent.amount, currency=intent.currency, capture_method=intent.capture_method,
+        metadata=intent.metadata, payment_id=intent.public_id, pm=pm, pmd_type=pmd_type, pinned=pinned,
+    )  # fmt: skip
+    return route_payment(merchant=intent.merchant, livemode=intent.livemode, payment=description)
+
+
+def begin_attempt(
+    intent: PaymentIntent, *, actor: Actor, pm, pmd_type: str, connector, routing: dict | None = None
+) -> Charge:
     """Step 1 (inside the caller's transaction, intent locked or new): the attempt, marked submitting."""
     assert_transition(intent, PaymentIntent.Status.PROCESSING, action="confirm")
-    charge = new_charge(intent, pm=pm, pmd_type=pmd_type, connector=connector, actor=actor)
+    charge = new_charge(intent, pm=pm, pmd_type=pmd_type, connector=connector, actor=actor, routing=routing)
     intent.status = PaymentIntent.Status.PROCESSING
     intent.latest_charge = charge
     intent.connector = connector
@@ -110,7 +166,9 @@ def begin_attempt(intent: PaymentIntent, *, actor: Actor, pm, pmd_type: str, con
     return charge
 
 
-def new_charge(intent: PaymentIntent, *, pm, pmd_type: str, connector, actor: Actor) -> Charge:
+def new_charge(
+    intent: PaymentIntent, *, pm, pmd_type: str, connector, actor: Actor, routing: dict | None = None
+) -> Charge:
     """The attempt, marked submitting (step 1, in the caller's transaction). When the provider
     call will read the card number from the vault, the read's audit entry is written here too,
     so it is durable before the number is read."""
@@ -130,6 +188,7 @@ def new_charge(intent: PaymentIntent, *, pm, pmd_type: str, connector, actor: Ac
         payment_method_type=pm_type,
         payment_method_details=details,
         last4=last4,
+        routing=routing,
     )
     charge.save()
     if needs_card(charge):
@@ -140,15 +199,26 @@ def new_charge(intent: PaymentIntent, *, pm, pmd_type: str, connector, actor: Ac
 
 
 def run_authorization(
-    intent: PaymentIntent, charge: Charge, *, actor: Actor, merchant_settings
+    intent: PaymentIntent, charge: Charge, *, actor: Actor, merchant_settings, decision=None
 ) -> PaymentIntent:
-    """Step 2 (no transaction open): call the provider; step 3: record."""
-    card = card_for(charge, actor, purpose=authorize_purpose(charge), audited=True)
-    request = payment_request(intent, charge, card=card, merchant_settings=merchant_settings)
-    if charge.payment_method_type in REDIRECT_PAYMENT_METHOD_TYPES:
-        result = gateway.start_redirect(connector=charge.connector, request=request)
-    else:
-        result = gateway.authorize(connector=charge.connector, request=request)
+    """Step 2 (no transaction open): call the provider; step 3: record. With a routing
+    ``decision``, a retryable decline (or an attempt the connector confirms it never received)
+    moves to the decision's next connector, bounded (see ``failover``)."""
+    attempt = 1
+    while True:
+        request, result = _call_provider(intent, charge, actor=actor, merchant_settings=merchant_settings)
+        result, target = failover_step(charge, result, decision=decision, attempt=attempt)
+        if target is None:
+            break
+        connector, routing = target
+        moved = charge_fail_over(
+            intent_id=intent.pk, charge_id=charge.pk, result=result, connector=connector,
+            routing=routing, actor=actor, new_charge=new_charge,
+        )  # fmt: skip
+        if moved is None:
+            break  # resolved meanwhile: step 3 below leaves it as recorded
+        charge, attempt = moved, attempt + 1
+        intent.latest_charge = charge
     return charge_record_authorization(
         intent_id=intent.pk,
         charge_id=charge.pk,
@@ -158,3 +228,11 @@ def run_authorization(
         merchant_settings=merchant_settings,
         known=(intent, charge),
     )
+
+
+def _call_provider(intent: PaymentIntent, charge: Charge, *, actor: Actor, merchant_settings):
+    card = card_for(charge, actor, purpose=authorize_purpose(charge), audited=True)
+    request = payment_request(intent, charge, card=card, merchant_settings=merchant_settings)
+    if charge.payment_method_type in REDIRECT_PAYMENT_METHOD_TYPES:
+        return request, gateway.start_redirect(connector=charge.connector, request=request)
+    return request, gateway.authorize(connector=charge.connector, request=request)

@@ -7,8 +7,9 @@ from typing import Any
 from django.db import transaction
 
 from apps.audit.services import Actor, audit_record
-from apps.connectors.selectors import connector_for_payment
+from apps.core.ids import generate_id
 from apps.merchants.selectors import merchant_settings_get
+from apps.routing.services import route_payment
 
 from ..errors import PaymentMethodDataIncompatible, PaymentMethodRequired, ReturnUrlRequired
 from ..locks import payment_intent_lock
@@ -16,7 +17,7 @@ from ..models import PaymentIntent
 from ..payloads import payment_intent_to_dict
 from ..transitions import unexpected_state
 from .common import events_together, intent_event, merchant_settings_of
-from .confirm import new_charge, run_authorization
+from .confirm import new_charge, payment_description, run_authorization
 from .payment_methods import (
     check_payment_method_fits,
     customer_find,
@@ -85,6 +86,7 @@ def payment_intent_create(
     receipt_email: str = "",
     request_three_d_secure: str = "",
     split: list[dict] | None = None,
+    routing: dict | None = None,
 ) -> PaymentIntent:
     currency = currency.upper()
     merchant_settings = merchant_settings_of(merchant)
@@ -98,7 +100,20 @@ def payment_intent_create(
     )  # fmt: skip
     clean_split = validate_split(split)
     metadata = metadata or {}
-    connector = connector_for_payment(merchant=merchant, livemode=livemode) if confirm else None
+    capture_method = capture_method or merchant_settings.default_capture_method or "automatic"
+    public_id = generate_id(PaymentIntent.ID_PREFIX)
+    decision = None
+    if confirm:
+        # The id is chosen before routing: a volume split's bucket is seeded by it.
+        decision = route_payment(
+            merchant=merchant,
+            livemode=livemode,
+            payment=payment_description(
+                amount=amount, currency=currency, capture_method=capture_method, metadata=metadata,
+                payment_id=public_id, pm=pm, pmd_type=pmd_type, pinned=(routing or {}).get("connector", ""),
+            ),
+        )  # fmt: skip
+    connector = decision.connector if decision is not None else None
 
     if pm is not None or pmd_type:
         status = PaymentIntent.Status.REQUIRES_CONFIRMATION
@@ -106,6 +121,7 @@ def payment_intent_create(
         status = PaymentIntent.Status.REQUIRES_PAYMENT_METHOD
     with transaction.atomic(durable=True):
         intent = PaymentIntent(
+            public_id=public_id,
             merchant=merchant,
             livemode=livemode,
             amount=amount,
@@ -113,7 +129,7 @@ def payment_intent_create(
             # create+confirm: the new intent goes straight to processing with its first attempt
             status=PaymentIntent.Status.PROCESSING if confirm else status,
             connector=connector,
-            capture_method=capture_method or merchant_settings.default_capture_method or "automatic",
+            capture_method=capture_method,
             customer=customer_obj,
             payment_method=pm,
             payment_method_data={"type": pmd_type} if pmd_type else None,
@@ -142,8 +158,12 @@ def payment_intent_create(
             return intent
         # The intent was created in this transaction: nobody else can see it, no lock needed; the
         # attempt's latest_charge link is saved with the result (step 3).
-        charge = new_charge(intent, pm=pm, pmd_type=pmd_type, connector=connector, actor=actor)
-    return run_authorization(intent, charge, actor=actor, merchant_settings=merchant_settings)
+        charge = new_charge(
+            intent, pm=pm, pmd_type=pmd_type, connector=connector, actor=actor, routing=decision.record
+        )
+    return run_authorization(
+        intent, charge, actor=actor, merchant_settings=merchant_settings, decision=decision
+    )
 
 
 def _clean_changes(intent: PaymentIntent, changes: dict[str, Any], merchant_settings) -> None:

@@ -1,7 +1,8 @@
+"""The implicit sandbox account every merchant has in test mode."""
+
 from django.db import IntegrityError, transaction
 
-from .crypto import decrypt_credentials
-from .models import Connector
+from ..models import Connector
 
 # merchant pk → its sandbox connector. The sandbox row never changes once created (test mode only),
 # so a per-process memo saves a query on every test-mode payment.
@@ -34,9 +35,3 @@ def _sandbox_row(merchant) -> Connector:
             )
     except IntegrityError:
         return Connector.objects.get(merchant=merchant, livemode=False, code="sandbox", is_default=True)
-
-
-def connector_credentials(connector: Connector) -> dict:
-    if not connector.credentials_ciphertext:
-        return {}
-    return decrypt_credentials(connector.credentials_ciphertext)

@@ -1,0 +1,95 @@
+"""The per-provider decline table: for each decline or error code of a provider, whether the
+attempt may move to another connector (``retry_elsewhere``), must stop (``do_not_retry``: the
+card or the shopper is the problem, another acquirer would only add a second decline or help a
+fraudster), or needs the customer to authenticate (``soft_decline_needs_3ds``).
+
+A code no table names is ``do_not_retry``: failing over is the exception that must be earned.
+"""
+
+from __future__ import annotations
+
+RETRY_ELSEWHERE = "retry_elsewhere"
+DO_NOT_RETRY = "do_not_retry"
+NEEDS_3DS = "soft_decline_needs_3ds"
+
+# Codes whose meaning is the same at every acquirer (network response semantics).
+COMMON: dict[str, str] = {
+    # the acquirer or issuer path failed, not the card
+    "processing_error": RETRY_ELSEWHERE,
+    "issuer_not_available": RETRY_ELSEWHERE,
+    "try_again_later": RETRY_ELSEWHERE,
+    "reenter_transaction": RETRY_ELSEWHERE,
+    "do_not_honor": RETRY_ELSEWHERE,
+    "generic_decline": RETRY_ELSEWHERE,
+    "card_not_supported": RETRY_ELSEWHERE,
+    "currency_not_supported": RETRY_ELSEWHERE,
+    "provider_error": RETRY_ELSEWHERE,
+    "provider_unavailable": RETRY_ELSEWHERE,
+    "rate_limited": RETRY_ELSEWHERE,
+    "not_received": RETRY_ELSEWHERE,
+    # the card or the shopper is the problem
+    "stolen_card": DO_NOT_RETRY,
+    "lost_card": DO_NOT_RETRY,
+    "pickup_card": DO_NOT_RETRY,
+    "fraudulent": DO_NOT_RETRY,
+    "merchant_blacklist": DO_NOT_RETRY,
+    "restricted_card": DO_NOT_RETRY,
+    "security_violation": DO_NOT_RETRY,
+    "incorrect_number": DO_NOT_RETRY,
+    "incorrect_cvc": DO_NOT_RETRY,
+    "invalid_cvc": DO_NOT_RETRY,
+    "expired_card": DO_NOT_RETRY,
+    "insufficient_funds": DO_NOT_RETRY,
+    "card_velocity_exceeded": DO_NOT_RETRY,
+    "invalid_account": DO_NOT_RETRY,
+    "payment_intent_authentication_failure": DO_NOT_RETRY,
+    "authentication_failed": DO_NOT_RETRY,
+    # the issuer wants Strong Customer Authentication
+    "authentication_required": NEEDS_3DS,
+}
+
+PROVIDERS: dict[str, dict[str, str]] = {
+    # The sandbox acquirer's own vocabulary (apps/connectors/sandbox/cards.py).
+    "sandbox": {
+        "sandbox_unavailable": RETRY_ELSEWHERE,
+    },
+    # Adyen refusal reasons, lower-cased (docs.adyen.com "Refusal reasons").
+    "adyen": {
+        "acquirer error": RETRY_ELSEWHERE,
+        "issuer unavailable": RETRY_ELSEWHERE,
+        "refused": RETRY_ELSEWHERE,
+        "not supported": RETRY_ELSEWHERE,
+        "fraud": DO_NOT_RETRY,
+        "blocked card": DO_NOT_RETRY,
+        "expired card": DO_NOT_RETRY,
+        "not enough balance": DO_NOT_RETRY,
+        "authentication required": NEEDS_3DS,
+    },
+    # Stripe decline codes the COMMON table does not hold.
+    "stripe": {
+        "approve_with_id": RETRY_ELSEWHERE,
+        "call_issuer": DO_NOT_RETRY,
+        "card_declined": RETRY_ELSEWHERE,
+        "transaction_not_allowed": DO_NOT_RETRY,
+    },
+}
+
+
+def classify(provider: str, *codes: str) -> str:
+    """The verdict for the first of ``codes`` (decline code first, then the error code) the
+    provider's table or the common table knows; ``do_not_retry`` when none is known."""
+    table = PROVIDERS.get(provider, {})
+    for code in codes:
+        key = (code or "").lower()
+        if not key:
+            continue
+        if key in table:
+            return table[key]
+        if key in COMMON:
+            return COMMON[key]
+    return DO_NOT_RETRY
+
+
+def table_for(provider: str) -> dict[str, str]:
+    """The effective table of a provider (common codes overridden by its own)."""
+    return {**COMMON, **PROVIDERS.get(provider, {})}

@@ -1,0 +1,288 @@
+"""What the gateway learns from each provider call, kept outside the database so the payment
+path pays no query for it: the call log (a bounded ring per connector), the per-connector
+counters behind the authorization rate and the latency, the circuit breaker, and the Prometheus
+metrics at ``/metrics``.
+
+All of it lives in the cache (Redis in production, shared by every process; the local-memory
+cache of the embedded demo is per process). Losing it loses history, never money: the charges
+are the record of what happened.
+
+The circuit breaker: provider errors (timeouts, 5xx, unknown outcomes) and calls slower than
+``SLOW_CALL_MS`` count as failures in a sliding window of ``WINDOW_SECONDS``. With at least
+``MIN_CALLS`` calls and a failure rate of ``FAILURE_RATE`` or more the circuit opens for
+``OPEN_SECONDS``: routing skips the connector (``circuit_open``). After that it is half open:
+routing may send it traffic again, and the first call (or a health probe, e.g. the admin's
+"test") decides — a success closes the circuit, a failure opens it again. Declines are answers,
+not failures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.cache import cache
+from prometheus_client import Counter, Histogram
+
+logger = logging.getLogger(__name__)
+
+WINDOW_SECONDS = 60
+BUCKET_SECONDS = 10
+MIN_CALLS = 5
+FAILURE_RATE = 0.5
+SLOW_CALL_MS = 4000
+OPEN_SECONDS = 30
+LOG_SIZE = 200
+STATS_TTL = 7 * 24 * 3600
+
+# Operations whose failures say something about the provider's health.
+BREAKER_OPERATIONS = {"authorize", "start_redirect", "complete_action", "capture", "void", "refund", "health"}
+
+CALLS = Counter(
+    "clearhouse_connector_calls_total",
+    "Provider calls through the gateway, by connector, provider, operation and outcome.",
+    ["connector", "provider", "operation", "outcome"],
+)
+LATENCY = Histogram(
+    "clearhouse_connector_call_seconds",
+    "Latency of provider calls through the gateway.",
+    ["connector", "provider", "operation"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+CIRCUIT_OPENED = Counter(
+    "clearhouse_connector_circuit_opened_total", "Times a connector's circuit opened.", ["connector"]
+)
+
+# --- redaction ----------------------------------------------------------------------------------
+
+_SENSITIVE_KEYS = re.compile(
+    r"number|cvc|cvv|pan|secret|password|credential|api_key|token|authorization", re.I
+)
+_DIGIT_RUN = re.compile(r"\d[\d \-]{11,22}\d")
+
+
+def redact(value: Any, *, depth: int = 0) -> Any:
+    """A copy safe to store and show: sensitive keys dropped to "[redacted]", card-number-like
+    digit runs scrubbed from strings, depth and size bounded."""
+    if depth > 6:
+        return "[truncated]"
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in list(value.items())[:50]:
+            name = str(key)
+            out[name] = "[redacted]" if _SENSITIVE_KEYS.search(name) else redact(item, depth=depth + 1)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [redact(item, depth=depth + 1) for item in list(value)[:50]]
+    if isinstance(value, str):
+        return _DIGIT_RUN.sub("[redacted]", value)[:500]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return _DIGIT_RUN.sub("[redacted]", str(value))[:500]
+
+
+def request_summary(request) -> dict:
+    """What a call log keeps of a PaymentRequest: never the card number, CVC or billing data."""
+    card = getattr(request, "card", None)
+    return {
+        "idempotency_key": request.idempotency_key,
+        "reference": request.reference,
+        "amount": request.amount,
+        "currency": request.currency,
+        "payment_method_type": request.payment_method_type,
+        "capture": request.capture,
+        "off_session": request.off_session,
+        "three_ds": request.three_ds,
+        "card": {"brand": getattr(card, "brand", "")} if card is not None else None,
+    }
+
+
+# --- cache helpers ------------------------------------------------------------------------------
+
+
+def _incr(key: str, by: int = 1, timeout: int = STATS_TTL) -> int:
+    try:
+        return cache.incr(key, by)
+    except ValueError:
+        if cache.add(key, by, timeout=timeout):
+            return by
+        return cache.incr(key, by)
+
+
+def _key(connector_id: str, *parts: object) -> str:
+    return ":".join(["connector", connector_id, *map(str, parts)])
+
+
+# --- the call log -------------------------------------------------------------------------------
+
+
+def _log_append(connector_id: str, entry: dict) -> None:
+    seq = _incr(_key(connector_id, "log", "seq"))
+    entry["seq"] = seq
+    cache.set(_key(connector_id, "log", seq % LOG_SIZE), json.dumps(entry), timeout=STATS_TTL)
+
+
+def call_log(connector_id: str, *, limit: int = 50) -> list[dict]:
+    """The connector's latest provider calls, newest first."""
+    keys = [_key(connector_id, "log", slot) for slot in range(LOG_SIZE)]
+    rows = [json.loads(raw) for raw in cache.get_many(keys).values()]
+    rows.sort(key=lambda row: row["seq"], reverse=True)
+    return rows[:limit]
+
+
+# --- stats --------------------------------------------------------------------------------------
+
+
+def stats(connector_id: str) -> dict:
+    """Authorization rate, error rate and mean latency of the connector's authorizations."""
+    names = ("auth_total", "auth_approved", "auth_declined", "auth_errors", "auth_latency_ms")
+    raw = cache.get_many([_key(connector_id, "stats", name) for name in names])
+    values = {name: int(raw.get(_key(connector_id, "stats", name)) or 0) for name in names}
+    total = values["auth_total"]
+    answered = values["auth_approved"] + values["auth_declined"]
+    return {
+        "authorizations": total,
+        "approved": values["auth_approved"],
+        "declined": values["auth_declined"],
+        "errors": values["auth_errors"],
+        "authorization_rate": round(values["auth_approved"] / answered, 4) if answered else None,
+        "error_rate": round(values["auth_errors"] / total, 4) if total else None,
+        "mean_latency_ms": round(values["auth_latency_ms"] / total) if total else None,
+    }
+
+
+def _count_authorization(connector_id: str, outcome: str, latency_ms: int) -> None:
+    _incr(_key(connector_id, "stats", "auth_total"))
+    _incr(_key(connector_id, "stats", "auth_latency_ms"), latency_ms)
+    field = {"approved": "auth_approved", "declined": "auth_declined", "error": "auth_errors"}.get(outcome)
+    if field:
+        _incr(_key(connector_id, "stats", field))
+
+
+# --- the circuit breaker ------------------------------------------------------------------------
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+
+
+def circuit_states(connector_ids: Iterable[str], *, now: float | None = None) -> dict[str, str]:
+    """closed / open / half_open for each connector, in one cache round trip."""
+    now = time.time() if now is None else now
+    ids = list(connector_ids)
+    raw = cache.get_many([_key(cid, "cb", "open_until") for cid in ids])
+    states = {}
+    for cid in ids:
+        until = raw.get(_key(cid, "cb", "open_until"))
+        states[cid] = CLOSED if until is None else (OPEN if float(until) > now else HALF_OPEN)
+    return states
+
+
+def circuit_state(connector_id: str, *, now: float | None = None) -> str:
+    return circuit_states([connector_id], now=now)[connector_id]
+
+
+def circuit_open(connector_id: str, *, now: float | None = None, reason: str = "") -> None:
+    now = time.time() if now is None else now
+    cache.set(_key(connector_id, "cb", "open_until"), now + OPEN_SECONDS, timeout=STATS_TTL)
+    CIRCUIT_OPENED.labels(connector_id).inc()
+    logger.warning("connector %s circuit opened (%s)", connector_id, reason or "failure rate")
+
+
+def circuit_close(connector_id: str, *, now: float | None = None) -> None:
+    now = time.time() if now is None else now
+    cache.delete(_key(connector_id, "cb", "open_until"))
+    # Failures counted before the close no longer weigh on the window.
+    cache.set(_key(connector_id, "cb", "since"), now, timeout=STATS_TTL)
+    logger.info("connector %s circuit closed", connector_id)
+
+
+def _window(connector_id: str, now: float) -> tuple[int, int]:
+    current = int(now // BUCKET_SECONDS)
+    since = cache.get(_key(connector_id, "cb", "since"))
+    first = current - WINDOW_SECONDS // BUCKET_SECONDS + 1
+    if since is not None:
+        first = max(
+            first, int(float(since) // BUCKET_SECONDS) + (0 if float(since) % BUCKET_SECONDS == 0 else 1)
+        )
+    keys = {
+        b: (_key(connector_id, "cb", b, "calls"), _key(connector_id, "cb", b, "fails"))
+        for b in range(first, current + 1)
+    }
+    raw = cache.get_many([k for pair in keys.values() for k in pair])
+    calls = sum(int(raw.get(c) or 0) for c, _ in keys.values())
+    fails = sum(int(raw.get(f) or 0) for _, f in keys.values())
+    return calls, fails
+
+
+def circuit_record(connector_id: str, *, ok: bool, probe: bool = False, now: float | None = None) -> str:
+    """Feeds one call's health into the breaker; answers the state after it. A successful
+    ``probe`` (a health check) closes an open circuit at once."""
+    now = time.time() if now is None else now
+    state = circuit_state(connector_id, now=now)
+    if state == OPEN and not (probe and ok):
+        return state
+    if state in (OPEN, HALF_OPEN):
+        if ok:
+            circuit_close(connector_id, now=now)
+            return CLOSED
+        circuit_open(connector_id, now=now, reason="probe failed")
+        return OPEN
+    bucket = int(now // BUCKET_SECONDS)
+    _incr(_key(connector_id, "cb", bucket, "calls"), timeout=WINDOW_SECONDS * 2)
+    if ok:
+        return CLOSED
+    _incr(_key(connector_id, "cb", bucket, "fails"), timeout=WINDOW_SECONDS * 2)
+    calls, fails = _window(connector_id, now)
+    if calls >= MIN_CALLS and fails / calls >= FAILURE_RATE:
+        circuit_open(connector_id, now=now, reason=f"{fails}/{calls} failed")
+        return OPEN
+    return CLOSED
+
+
+# --- one call -----------------------------------------------------------------------------------
+
+
+def provider_request_id(result) -> str:
+    raw = getattr(result, "raw", None) or {}
+    return str(raw.get("request_id") or getattr(result, "gateway_reference", "") or "")[:100]
+
+
+def record_call(
+    connector, *, operation: str, result, latency_ms: int, request: Mapping[str, Any] | None = None
+) -> None:
+    """Everything the gateway keeps of one provider call. Never raises: observing a call must
+    not turn a provider's answer into an error."""
+    try:
+        from .base import result_to_dict
+
+        cid = connector.public_id
+        outcome = getattr(result, "outcome", None) or ("none" if result is None else type(result).__name__)
+        if operation == "health":
+            outcome = "ok" if result.ok else "error"
+            response = {"ok": result.ok, "latency_ms": result.latency_ms, "detail": result.detail}
+        else:
+            response = result_to_dict(result) if result is not None else None
+        failed = outcome == "error" or latency_ms >= SLOW_CALL_MS
+        CALLS.labels(cid, connector.code, operation, outcome).inc()
+        LATENCY.labels(cid, connector.code, operation).observe(latency_ms / 1000)
+        if operation in ("authorize", "start_redirect"):
+            _count_authorization(cid, outcome, latency_ms)
+        if operation in BREAKER_OPERATIONS:
+            circuit_record(cid, ok=not failed, probe=operation == "health")
+        _log_append(
+            cid,
+            {
+                "operation": operation,
+                "outcome": outcome,
+                "duration_ms": latency_ms,
+                "provider_request_id": provider_request_id(result) if operation != "health" else "",
+                "request": redact(request or {}),
+                "response": redact(response),
+                "created": int(time.time()),
+            },
+        )
+    except Exception:
+        logger.exception("could not record the call of connector %s", getattr(connector, "public_id", "?"))

@@ -1,0 +1,3 @@
+BEAT_SCHEDULE = {
+    "connectors.probe_circuits": {"task": "apps.connectors.tasks.probe_circuits_task", "schedule": 30.0},
+}
