@@ -16,6 +16,7 @@ from apps.connectors import gateway
 from apps.connectors.selectors import connector_for_payment
 from apps.vault.services import vault_detokenize_audit
 
+from .. import hooks  # risk's pre-authorization check (registered by apps.risk)
 from ..errors import PaymentMethodDataIncompatible, PaymentMethodRequired, ReturnUrlRequired
 from ..locks import payment_intent_lock
 from ..models import Charge, PaymentIntent
@@ -132,7 +133,8 @@ def new_charge(intent: PaymentIntent, *, pm, pmd_type: str, connector, actor: Ac
         last4=last4,
     )
     charge.save()
-    if needs_card(charge):
+    hooks.pre_authorization(intent, charge)  # risk: verdict + decision record, before any provider call
+    if needs_card(charge) and not hooks.blocked(charge):  # risk: a blocked attempt reads no card
         if pm.merchant_id == intent.merchant_id:
             pm.merchant = intent.merchant
         vault_detokenize_audit(payment_method=pm, purpose=authorize_purpose(charge), actor=actor)
@@ -143,18 +145,28 @@ def run_authorization(
     intent: PaymentIntent, charge: Charge, *, actor: Actor, merchant_settings
 ) -> PaymentIntent:
     """Step 2 (no transaction open): call the provider; step 3: record."""
-    card = card_for(charge, actor, purpose=authorize_purpose(charge), audited=True)
+    verdict = hooks.verdict_of(charge)  # risk
+    blocked = hooks.blocked(charge)  # risk: no card read, no provider call
+    card = None if blocked else card_for(charge, actor, purpose=authorize_purpose(charge), audited=True)
     request = payment_request(intent, charge, card=card, merchant_settings=merchant_settings)
-    if charge.payment_method_type in REDIRECT_PAYMENT_METHOD_TYPES:
+    request = hooks.apply_verdict(request, verdict)  # risk: 3DS requested / review hold
+    if blocked:  # risk
+        result = hooks.blocked_result(verdict)
+    elif charge.payment_method_type in REDIRECT_PAYMENT_METHOD_TYPES:
         result = gateway.start_redirect(connector=charge.connector, request=request)
     else:
         result = gateway.authorize(connector=charge.connector, request=request)
-    return charge_record_authorization(
-        intent_id=intent.pk,
-        charge_id=charge.pk,
-        result=result,
-        actor=actor,
-        capture=request.capture,
-        merchant_settings=merchant_settings,
-        known=(intent, charge),
-    )
+    recorded = None  # risk
+    try:  # risk
+        recorded = charge_record_authorization(
+            intent_id=intent.pk,
+            charge_id=charge.pk,
+            result=result,
+            actor=actor,
+            capture=request.capture,
+            merchant_settings=merchant_settings,
+            known=(intent, charge),
+        )
+        return recorded
+    finally:  # risk: reviews opened, declines counted
+        hooks.after_authorization(charge, recorded)
