@@ -138,3 +138,28 @@ def test_no_rule_set_still_records_a_decision(api, merchant):
         decision.action == "allow" and decision.rule_set_version is None and decision.risk_level == "normal"
     )
     assert Connector.objects.filter(merchant=merchant).exists()
+
+
+def test_a_stale_pointer_is_rebuilt_from_the_database(api, merchant, rules):
+    from apps.risk import store
+
+    rules(("block", ":amount: > 5000"))
+    # Redis names a version this merchant does not have (e.g. Redis outlived a database restore)
+    store.put(store.pointer_key(merchant.pk, False), {"rule_set": 987654321, "elevated": 65, "highest": 75,
+                                                      "hold": True, "ct": [5, 600, 3600]})  # fmt: skip
+    assert pay(api, make_card(merchant), amount=9000).status_code == 402
+
+
+def test_without_redis_the_payment_is_still_evaluated(api, merchant, rules):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from apps.risk import store
+
+    rules(("block", ":amount: > 5000"), ("block", ":attempts_per_card_fingerprint_10m: > 0"))
+    with mock.patch.object(store, "evaluate_round_trip", side_effect=RedisConnectionError("down")):
+        small = pay(api, make_card(merchant), amount=1000)
+        big = pay(api, make_card(merchant), amount=9000)
+    assert small.status_code == 200  # the velocity rule is unknown without counters: no match
+    assert big.status_code == 402
+    decision = RiskDecision.objects.get(charge__public_id=small.json()["latest_charge"])
+    assert decision.inputs["degraded"] == "redis_unavailable"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from apps.intents.hooks import PaymentContext, Verdict
 
@@ -44,7 +45,7 @@ class CompiledRuleSet:
 
 
 EMPTY = CompiledRuleSet(pk=None, version=None, rules=(), aliases=frozenset())
-_COMPILED: OrderedDict[int, CompiledRuleSet] = OrderedDict()
+_COMPILED: OrderedDict[tuple, CompiledRuleSet] = OrderedDict()
 _LOCK = threading.Lock()
 _FX: dict[str, tuple[float, object]] = {}
 
@@ -69,20 +70,25 @@ def compile_rules(rules, *, pk=None, version=None) -> CompiledRuleSet:
     return CompiledRuleSet(pk=pk, version=version, rules=tuple(compiled), aliases=frozenset(aliases))
 
 
-def compiled_rule_set(pk: int | None) -> CompiledRuleSet:
+def compiled_rule_set(pk: int | None, *, merchant_id: int, livemode: bool) -> CompiledRuleSet | None:
+    """The compiled version `pk` of this tenant; None when the pointer names a version this
+    tenant does not have (a stale pointer: Redis outlived the database it was written for)."""
     if pk is None:
         return EMPTY
+    key = (pk, merchant_id, livemode)
     with _LOCK:
-        found = _COMPILED.get(pk)
+        found = _COMPILED.get(key)
         if found is not None:
-            _COMPILED.move_to_end(pk)
+            _COMPILED.move_to_end(key)
             return found
-    rule_set = RuleSet.objects.get(pk=pk)
+    rule_set = RuleSet.objects.filter(pk=pk, merchant_id=merchant_id, livemode=livemode).first()
+    if rule_set is None:
+        return None
     compiled = compile_rules(
         Rule.objects.filter(rule_set_id=pk).order_by("position", "id"), pk=pk, version=rule_set.version
     )
     with _LOCK:
-        _COMPILED[pk] = compiled
+        _COMPILED[key] = compiled
         while len(_COMPILED) > 512:
             _COMPILED.popitem(last=False)
     return compiled
@@ -329,18 +335,29 @@ def evaluate(context: PaymentContext, *, count_attempt: bool = True, extra: dict
     version (backtests pass stored inputs through `evaluate_values` instead)."""
     base = attributes_for(context, {}, extra)
     dims = dims_for(context, base)
-    trip = store.evaluate_round_trip(
-        merchant_id=context.merchant_id, livemode=context.livemode, dims=dims, count_attempt=count_attempt
-    )
-    pointer = trip["pointer"] or pointer_rebuild(context.merchant_id, context.livemode)
-    if trip["pointer"] is None and (trip["overrides"] == {} and trip["guards"] == {}):
-        trip = store.evaluate_round_trip(
-            merchant_id=context.merchant_id, livemode=context.livemode, dims=dims, count_attempt=False
-        )
+    tenant = {"merchant_id": context.merchant_id, "livemode": context.livemode}
+    try:
+        trip = store.evaluate_round_trip(**tenant, dims=dims, count_attempt=count_attempt)
+        if trip["pointer"] is None:
+            # A cold or flushed Redis: the pointer, overrides and guards come back from the
+            # database, then are read again (this attempt is already counted).
+            pointer_rebuild(**tenant)
+            trip = store.evaluate_round_trip(**tenant, dims=dims, count_attempt=False)
+    except RedisError:
+        # Without Redis the payment is still evaluated, on the database's state: velocity counts
+        # are missing (rules on them are unknown) and the decision says so.
+        trip = {"pointer": pointer_value(**tenant), "counts": {}, "overrides": {}, "guards": {},
+                "degraded": "redis_unavailable"}  # fmt: skip
+    pointer = trip["pointer"] or pointer_value(**tenant)
     values = {**base, **trip["counts"]}
     if compiled is None:
-        compiled = compiled_rule_set(pointer.get("rule_set"))
+        compiled = compiled_rule_set(pointer.get("rule_set"), **tenant)
+        if compiled is None:
+            pointer = pointer_rebuild(**tenant)
+            compiled = compiled_rule_set(pointer.get("rule_set"), **tenant) or EMPTY
     evaluation = evaluate_values(values, compiled, pointer, context.merchant_id, context.livemode)
+    if trip.get("degraded"):
+        evaluation.inputs["degraded"] = trip["degraded"]
     return _apply_overrides(evaluation, trip)
 
 

@@ -4,9 +4,11 @@ decline (and trip the card-testing guard). Registered with apps.intents.hooks.""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from apps.audit.services import Actor, audit_record
 from apps.intents.hooks import PaymentContext, Verdict
@@ -15,12 +17,17 @@ from apps.intents.models import PaymentIntent
 from .. import store
 from ..models import CardTestingBlock
 
+logger = logging.getLogger(__name__)
 REVIEWABLE = (PaymentIntent.Status.REQUIRES_CAPTURE, PaymentIntent.Status.SUCCEEDED)
 
 
 def risk_after_authorization(context: PaymentContext, verdict: Verdict, intent: PaymentIntent | None) -> None:
     if intent is None or intent.status == PaymentIntent.Status.REQUIRES_PAYMENT_METHOD:
-        decline_count(context, verdict)
+        try:
+            decline_count(context, verdict)
+        except RedisError:
+            # The answer is recorded already; a decline not counted weakens the guard, never the payment.
+            logger.warning("risk: decline of %s not counted, Redis unavailable", context.charge)
         return
     if verdict.action == "review" and intent.status in REVIEWABLE:
         from .reviews import review_open
