@@ -4,6 +4,7 @@ from django.conf import settings as django_settings
 from apps.audit.services import Actor
 from apps.risk.services import rule_set_version_create
 from apps.risk.services.value_lists import value_list_create, value_list_item_create
+from tests.browser.conftest import browser, page  # noqa: F401  (the real-browser fixtures, for test_browser)
 
 ACTOR = Actor.system("tests")
 
