@@ -14,11 +14,22 @@ from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 
 from apps.audit.services import Actor
-from apps.backoffice.actions import ConfirmActionMixin, Outcome, confirm_action
+from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome, confirm_action
 from apps.backoffice.money import money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
+from apps.merchants.models import Merchant
 
-from .models import CardTestingBlock, Override, Review, RiskDecision, Rule, RuleSet, ValueList, ValueListItem
+from .models import (
+    CardTestingBlock,
+    Override,
+    Review,
+    RiskDecision,
+    RiskSettings,
+    Rule,
+    RuleSet,
+    ValueList,
+    ValueListItem,
+)
 from .services import (
     card_testing_block_lift,
     override_create,
@@ -26,6 +37,7 @@ from .services import (
     review_cancel,
     review_refund_as_fraud,
     rule_set_activate,
+    rule_set_version_create,
 )
 from .services.backtest import backtest, rule_stats
 from .services.overrides import override_revoke
@@ -172,6 +184,59 @@ class RuleInline(admin.TabularInline):
         return False
 
 
+class DraftVersionForm(forms.Form):
+    merchant = forms.ModelChoiceField(queryset=Merchant.objects.order_by("name"))
+    livemode = forms.BooleanField(required=False)
+    rules = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12, "class": "font-mono"}),
+        help_text="One rule a line: <action>: <predicate>, e.g. block: :risk_score: > 75. "
+        "Actions: request_3ds, allow, block, review. Empty lines are skipped.",
+    )
+    note = forms.CharField(max_length=500, required=False)
+    reason = forms.CharField(max_length=500, min_length=3, widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="Kept in the audit log.")  # fmt: skip
+
+    def clean_rules(self):
+        parsed = []
+        for number, line in enumerate(self.cleaned_data["rules"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            action, sep, predicate = line.partition(":")
+            if not sep or action.strip() not in Rule.Action.values:
+                raise forms.ValidationError(f"Line {number}: start with an action and a colon (block: …).")
+            parsed.append((number, action.strip(), predicate.strip()))
+        if not parsed:
+            raise forms.ValidationError("A version needs at least one rule.")
+        return parsed
+
+
+def _draft_create(model_admin, request, obj, data, actor):
+    from apps.core.errors import ApplicationError, InvalidRequestError
+
+    from .services.rulesets import rule_validate
+
+    merchant, livemode = data["merchant"], data["livemode"]
+    latest = {r.predicate: r.rule_id for r in Rule.objects.filter(
+        rule_set__merchant=merchant, rule_set__livemode=livemode).order_by("rule_set__version")}  # fmt: skip
+    rules = []
+    for number, action, predicate in data["rules"]:
+        try:
+            rule_validate(merchant=merchant, livemode=livemode, action=action, predicate=predicate)
+        except ApplicationError as exc:
+            raise InvalidRequestError(
+                f"Line {number}: {exc.message}", code=exc.code, param=exc.param
+            ) from None
+        rules.append({"action": action, "predicate": predicate, "rule_id": latest.get(predicate)})
+    rule_set = rule_set_version_create(merchant=merchant, livemode=livemode, actor=actor, rules=rules,
+                                       note=data.get("note") or data["reason"])  # fmt: skip
+    return Outcome(f"Draft version {rule_set.version} created (not active): open it to read its backtest.")
+
+
+DRAFT = ConfirmAction(perform=_draft_create, title="New rule-set version (draft)", noun="version", verb="Created",
+                      permissions=("add",), form_class=DraftVersionForm, submit_label="Create draft",
+                      help="The draft does not touch live traffic; activate it from the list after its backtest.")  # fmt: skip
+
+
 @admin.register(RuleSet)
 class RuleSetAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
     list_display = ("public_id", "merchant", "livemode", "version", "is_active", "note", "created_by",
@@ -182,6 +247,12 @@ class RuleSetAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
     readonly_fields = ("public_id", "merchant", "livemode", "version", "is_active", "note", "created_by",
                        "activated_at", "activated_by", "backtest_display")  # fmt: skip
     actions = ["activate_versions"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("risk.add_ruleset")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self.confirm_object_action(request, None, DRAFT)
 
     def has_activate_permission(self, request):
         return request.user.has_perm("risk.change_ruleset")
@@ -345,3 +416,33 @@ class ValueListAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(RiskSettings)
+class RiskSettingsAdmin(ModelAdmin):
+    """Thresholds, the review capture mode, the override amount and the card-testing guard;
+    saved through the service (audited, the hot path's pointer refreshed)."""
+
+    list_display = ("merchant", "elevated_threshold", "highest_threshold", "review_capture",
+                    "override_approval_amount", "card_testing_declines")  # fmt: skip
+    list_select_related = ("merchant",)
+    fields = ("merchant", "elevated_threshold", "highest_threshold", "review_capture", "override_approval_amount",
+              "card_testing_declines", "card_testing_window_seconds", "card_testing_block_seconds")  # fmt: skip
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("merchant",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        from .services.rulesets import risk_settings_update
+
+        changes = {
+            name: form.cleaned_data[name]
+            for name in self.fields
+            if name != "merchant" and name in form.cleaned_data
+        }
+        saved = risk_settings_update(merchant=obj.merchant, actor=Actor.staff(request.user), changes=changes,
+                                     reason="back office")  # fmt: skip
+        obj.pk = saved.pk

@@ -198,3 +198,30 @@ def test_decision_selector_for_the_payment_timeline(api, merchant, rules):
     charge = Charge.objects.get(public_id=body["latest_charge"])
     decision = decision_for_charge(charge)
     assert decision.action == "review" and decision.matched_rules[0]["predicate"] == ":amount: > 100"
+
+
+def test_a_draft_version_from_the_admin_refuses_a_bad_rule_with_its_position(analyst, merchant):
+    url = reverse("admin:risk_ruleset_add")
+    form = analyst.get(url)
+    assert form.status_code == 200 and "One rule a line" in form.content.decode()
+    bad = analyst.post(url, {"merchant": merchant.pk, "rules": "block: :risk_score: > 75\nreview: :amount: >",
+                             "reason": "tighten for the sale"})  # fmt: skip
+    assert "Line 2: Invalid rule at line 1, column 11: the rule ends too early" in bad.content.decode()
+    assert not RuleSet.objects.exists()
+    ok = analyst.post(url, {"merchant": merchant.pk, "rules": "block: :risk_score: > 75\n\nreview: :amount: > 100",
+                            "reason": "tighten for the sale"}, follow=True)  # fmt: skip
+    assert "Draft version 1 created (not active)" in ok.content.decode()
+    draft = RuleSet.objects.get()
+    assert not draft.is_active and [r.action for r in draft.rules.order_by("position")] == ["block", "review"]
+
+
+def test_risk_settings_saved_through_the_service(analyst, merchant):
+    url = reverse("admin:risk_risksettings_add")
+    response = analyst.post(url, {"merchant": merchant.pk, "elevated_threshold": 50, "highest_threshold": 80,
+                                  "review_capture": "capture", "override_approval_amount": 1000,
+                                  "card_testing_declines": 4, "card_testing_window_seconds": 600,
+                                  "card_testing_block_seconds": 1800})  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:3000]
+    settings = RiskSettings.objects.get(merchant=merchant)
+    assert (settings.highest_threshold, settings.review_capture) == (80, "capture")
+    assert AuditEntry.objects.get(action="risk.settings.updated").actor_label == "rita"
