@@ -10,10 +10,14 @@ same database:
 2. create+confirm (confirm=true, 4242 card, automatic capture) through the whole real path
    (API key auth, Idempotency-Key, locks, charge, sandbox acquirer, audit, events, ledger hooks)
    from N concurrent clients, spread over M merchants;
-3. the same with every request on one merchant (the hot-row case).
+3. the same with every request on one merchant (the hot-row case);
+4. risk (issue 17), in-process: the same create+confirm on a merchant with a 20-rule active
+   rule set and two value lists (1,000 items each), beside the plain confirm with the risk hooks
+   unregistered: CPU ms (process time) and queries per confirm, and inside the risk hooks alone
+   their CPU ms, queries and Redis round trips.
 
 Prints requests/s, p50/p99 latency, queries per confirm and the ratios. gunicorn is stopped by
-its pid at the end.
+its pid at the end. ``--risk-only`` runs scenario 4 alone (no gunicorn).
 """
 
 from __future__ import annotations
@@ -118,6 +122,172 @@ def queries_per_confirm(tenant, n: int = 20) -> tuple[float, list[str]]:
         counts.append(len(ctx.captured_queries))
         last = [q["sql"][:110] for q in ctx.captured_queries]
     return statistics.mean(counts), last
+
+
+RISK_RULES = [
+    ("block", ":risk_score: > 75"),
+    ("review", ":risk_score: > 65"),
+    ("block", ":email: in @blocked_emails"),
+    ("block", ":card_fingerprint: in @blocked_cards"),
+    ("block", ":attempts_per_card_fingerprint_10m: > 100000000"),
+    ("review", ":amount_in_usd: > 500000"),
+    ("review", ":card_country: != :ip_country:"),
+    ("request_3ds", ":card_funding: = 'prepaid' and :amount: > 100000"),
+    ("block", ":card_country: in ('kp', 'ir', 'sy', 'cu')"),
+    ("review", ":email_domain: in ('mailinator.com', 'guerrillamail.com')"),
+    ("block", ":declines_per_ip_address_1h: > 100000000"),
+    ("review", ":customer_age_days: < 1 and :amount: > 200000"),
+    ("block", "is_missing(:card_fingerprint:) and :payment_method_type: = 'card'"),
+    ("review", "::channel:: = 'call_center' and :amount: > 100000"),
+    ("allow", ":customer: = 'cus_bench_trusted'"),
+    ("review", ":card_brand: = 'amex' and :amount: > 300000"),
+    ("block", ":billing_country: = 'ng' and :card_country: = 'us'"),
+    ("review", ":attempts_per_email_24h: > 100000000"),
+    ("review", "not (:currency: in ('usd', 'eur', 'gbp'))"),
+    ("block", ":amount: > 99999999"),
+]
+
+
+def risk_setup() -> tuple:
+    """A merchant with the 20 rules active and two 1,000-item value lists, and its test card."""
+    from apps.audit.services import Actor
+    from apps.merchants.models import DEFAULT_PAYMENT_METHOD_TYPES, Merchant, MerchantSettings
+    from apps.merchants.services import api_key_create
+    from apps.risk.models import ValueList, ValueListItem
+    from apps.risk.services import rule_set_version_create
+    from apps.risk.services.rulesets import pointer_refresh
+    from apps.vault.services import payment_method_create_card
+
+    actor = Actor.system("bench")
+    merchant = Merchant.objects.create(name=f"Bench risk {uuid.uuid4().hex[:6]}")
+    MerchantSettings.objects.get_or_create(
+        merchant=merchant, defaults={"allowed_payment_method_types": list(DEFAULT_PAYMENT_METHOD_TYPES)}
+    )
+    _, secret = api_key_create(merchant=merchant, kind="secret", livemode=False, scopes=None, actor=actor)
+    for alias, item_type, value in (("blocked_emails", "email", "fraud{}@example.net"),
+                                    ("blocked_cards", "card_fingerprint", "fp{:028d}")):  # fmt: skip
+        vl = ValueList.objects.create(
+            merchant=merchant, livemode=False, alias=alias, name=alias, item_type=item_type
+        )
+        ValueListItem.objects.bulk_create(
+            ValueListItem(
+                merchant=merchant,
+                livemode=False,
+                value_list=vl,
+                value=value.format(i),
+                public_id=f"rsli_bench{vl.pk}_{i}",
+            )
+            for i in range(1000)
+        )
+    rule_set_version_create(merchant=merchant, livemode=False, actor=actor, activate=True,
+                            rules=[{"action": a, "predicate": p} for a, p in RISK_RULES])  # fmt: skip
+    pointer_refresh(merchant.pk, False)
+    pm = payment_method_create_card(
+        merchant=merchant, livemode=False, number=_visa_success(), exp_month=12, exp_year=2034, cvc="123",
+        actor=actor,
+    )  # fmt: skip
+    return secret, pm.public_id
+
+
+def confirm_cost(tenant, n: int) -> dict:
+    """CPU (process time) and queries per create+confirm, in-process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    secret, pm = tenant
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    body = {"amount": 1999, "currency": "usd", "payment_method": pm, "confirm": True}
+    for _ in range(3):  # warm caches (compiled rule set, FX, connections)
+        client.post("/v1/payment_intents", body, content_type="application/json")
+    queries = []
+    cpu = 0.0
+    for _ in range(n):
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.process_time()
+            resp = client.post(
+                "/v1/payment_intents",
+                body,
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+            )
+            cpu += time.process_time() - start
+        assert resp.status_code == 200 and resp.json()["status"] == "succeeded", resp.content
+        queries.append(len(ctx.captured_queries))
+    return {"cpu_ms": cpu / n * 1000, "queries": statistics.mean(queries)}
+
+
+def risk_cost(n: int = 200) -> dict:
+    """The risk hooks' own cost per confirm (CPU ms, queries, Redis round trips), and the whole
+    confirm with risk beside the confirm with the risk hooks unregistered."""
+    from django.db import connection
+
+    from apps.intents import hooks
+    from apps.risk import store
+
+    tenant = risk_setup()
+    inside = {"cpu": 0.0, "queries": 0, "calls": 0, "round_trips": 0}
+    registries = (hooks._PRE, hooks._AFTER, hooks._CAPTURE, hooks._PAYLOAD)
+    saved = [list(r) for r in registries]
+
+    def timed(fn):
+        def wrapper(*args, **kwargs):
+            start, before = time.process_time(), len(connection.queries)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                inside["cpu"] += time.process_time() - start
+                inside["queries"] += len(connection.queries) - before
+
+        return wrapper
+
+    real_pipeline = store.pipeline
+
+    def counting_pipeline():
+        pipe = real_pipeline()
+        execute = pipe.execute
+
+        def counted():
+            inside["round_trips"] += 1
+            return execute()
+
+        pipe.execute = counted
+        return pipe
+
+    for registry in registries:
+        registry.clear()
+    plain = confirm_cost(tenant, n)
+    for registry, fns in zip(registries, saved, strict=True):
+        registry.extend(timed(fn) for fn in fns)
+    store.pipeline = counting_pipeline
+    connection.force_debug_cursor = True
+    try:
+        confirm_cost(tenant, 3)  # warm
+        inside.update(cpu=0.0, queries=0, round_trips=0)
+        with_risk = confirm_cost(tenant, n)
+    finally:
+        connection.force_debug_cursor = False
+        store.pipeline = real_pipeline
+        for registry, fns in zip(registries, saved, strict=True):
+            registry[:] = fns
+    return {
+        "plain": plain,
+        "risk": with_risk,
+        "inside_cpu_ms": inside["cpu"] / n * 1000,
+        "inside_queries": inside["queries"] / n,
+        "inside_round_trips": inside["round_trips"] / n,
+    }
+
+
+def risk_lines(r: dict) -> list[str]:
+    return [
+        f"confirm, risk hooks off (in-process): CPU {r['plain']['cpu_ms']:.2f} ms/confirm, "
+        f"{r['plain']['queries']:.1f} queries",
+        f"confirm, 20 rules + 2 value lists:    CPU {r['risk']['cpu_ms']:.2f} ms/confirm, "
+        f"{r['risk']['queries']:.1f} queries",
+        f"risk hooks alone per confirm:         CPU {r['inside_cpu_ms']:.2f} ms, {r['inside_queries']:.1f} queries "
+        f"(value-list lookup + decision insert), {r['inside_round_trips']:.1f} Redis round trips",
+    ]
 
 
 def client_loop(args) -> list[tuple[float, int]]:
@@ -270,14 +440,28 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--merchants", type=int, default=100)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--risk-only", action="store_true", help="only the in-process risk scenario")
+    parser.add_argument("--risk-confirms", type=int, default=200)
     opts = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
+    if opts.risk_only:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        cache = os.environ["CACHE_URL"]
+        print(f"risk scenario, {opts.risk_confirms} create+confirm each, cache {cache.split('://')[0]}")
+        print("\n".join(risk_lines(risk_cost(opts.risk_confirms))))
+        return
     tenants = setup(opts.merchants)
     from django.conf import settings
     from django.db import connection
 
     qpc, queries = queries_per_confirm(tenants["spread"][0])
+    risk = risk_cost(opts.risk_confirms)
     connection.close()
     db = settings.DATABASES["default"]
     print(f"PostgreSQL {db['HOST']}/{db['NAME']}; gunicorn 2 workers x 4 threads; {opts.clients} clients; "
@@ -318,6 +502,7 @@ def main() -> None:
     print(f"ratio confirm/baseline:        {spread['rps'] / base['rps']:.2f}  (aim >= 0.5)")
     print(f"ratio one-merchant/spread:     {hot['rps'] / spread['rps']:.2f}  (aim >= 0.8)")
     print(f"p99 at {opts.clients} clients (spread):   {spread['p99']:.1f} ms (aim <= 25 ms)")
+    print("\n".join(risk_lines(risk)))
     if os.environ.get("BENCH_SHOW_QUERIES"):
         print("\n".join(queries))
 

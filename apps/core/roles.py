@@ -83,6 +83,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "refunds.view_*",
         "disputes.view_dispute",
         "approvals.view_*",
+        # a second analyst decides risk overrides (the risk_override kind also needs risk.approve_override)
+        "approvals.decide_approvalrequest",
         "risk.*",
     ),
     # Reads everything that leaves a trace; exports the audit log.

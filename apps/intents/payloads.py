@@ -3,6 +3,7 @@ event payloads and the snapshots services write to the audit log all come from h
 
 from apps.core.payloads import unix
 
+from . import hooks
 from .models import Charge, PaymentIntent
 
 
@@ -67,6 +68,10 @@ STRIPE_CHARGE_STATUS = {
 
 
 def charge_to_dict(charge: Charge) -> dict:
+    return hooks.extend_charge_payload(charge, _charge_dict(charge))  # risk: outcome + risk fields
+
+
+def _charge_dict(charge: Charge) -> dict:
     details = dict(charge.payment_method_details or {})
     if charge.payment_method_type == "card":
         card = dict(details.get("card") or {})

@@ -1,6 +1,21 @@
+"""Risk: rule sets, scores, decisions, reviews and overrides (issue 17)."""
+
 from django.apps import AppConfig
 
 
 class RiskConfig(AppConfig):
     name = "apps.risk"
     label = "risk"
+
+    def ready(self):
+        from apps.intents import hooks
+
+        from .approvals import register_approval_kind
+        from .payloads import charge_payload_extend
+        from .services import review_capture_guard, risk_after_authorization, risk_pre_authorization
+
+        hooks.register_pre_authorization(risk_pre_authorization)
+        hooks.register_after_authorization(risk_after_authorization)
+        hooks.register_capture_guard(review_capture_guard)
+        hooks.register_charge_payload(charge_payload_extend)
+        register_approval_kind()

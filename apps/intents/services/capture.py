@@ -12,6 +12,7 @@ from apps.connectors.base import Approved, Declined, Pending, RetryableError
 from apps.core.errors import ApplicationError
 from apps.ledger.services import ledger_record_capture
 
+from .. import hooks  # risk's capture guard (registered by apps.risk)
 from ..errors import (
     CaptureAmountNotPositive,
     CaptureAmountTooLarge,
@@ -45,6 +46,7 @@ def payment_intent_capture(
         if intent.status != PaymentIntent.Status.REQUIRES_CAPTURE or intent.latest_charge_id is None:
             raise unexpected_state(intent, "capture")
         charge = charge_lock(intent.latest_charge_id, intent)
+        hooks.capture_guard(intent)  # risk: a payment under review is captured when approved
         amount = intent.amount_capturable if amount_to_capture is None else amount_to_capture
         if amount <= 0:
             raise CaptureAmountNotPositive()

@@ -21,6 +21,7 @@ from apps.routing.engine import PaymentDescription
 from apps.routing.services import route_payment
 from apps.vault.services import vault_detokenize_audit
 
+from .. import hooks  # risk's pre-authorization check (registered by apps.risk)
 from ..errors import PaymentMethodDataIncompatible, PaymentMethodRequired, ReturnUrlRequired
 from ..locks import payment_intent_lock
 from ..models import Charge, PaymentIntent
@@ -191,7 +192,8 @@ def new_charge(
         routing=routing,
     )
     charge.save()
-    if needs_card(charge):
+    hooks.pre_authorization(intent, charge)  # risk: verdict + decision record, before any provider call
+    if needs_card(charge) and not hooks.blocked(charge):  # risk: a blocked attempt reads no card
         if pm.merchant_id == intent.merchant_id:
             pm.merchant = intent.merchant
         vault_detokenize_audit(payment_method=pm, purpose=authorize_purpose(charge), actor=actor)
@@ -203,10 +205,13 @@ def run_authorization(
 ) -> PaymentIntent:
     """Step 2 (no transaction open): call the provider; step 3: record. With a routing
     ``decision``, a retryable decline (or an attempt the connector confirms it never received)
-    moves to the decision's next connector, bounded (see ``failover``)."""
+    moves to the decision's next connector, bounded (see ``failover``). Each attempt gets its own
+    risk verdict (``new_charge`` runs the pre-authorization hook); a blocked one never moves."""
     attempt = 1
     while True:
         request, result = _call_provider(intent, charge, actor=actor, merchant_settings=merchant_settings)
+        if hooks.blocked(charge):  # risk: no provider was called, nothing to fail over
+            break
         result, target = failover_step(charge, result, decision=decision, attempt=attempt)
         if target is None:
             break
@@ -219,20 +224,30 @@ def run_authorization(
             break  # resolved meanwhile: step 3 below leaves it as recorded
         charge, attempt = moved, attempt + 1
         intent.latest_charge = charge
-    return charge_record_authorization(
-        intent_id=intent.pk,
-        charge_id=charge.pk,
-        result=result,
-        actor=actor,
-        capture=request.capture,
-        merchant_settings=merchant_settings,
-        known=(intent, charge),
-    )
+    recorded = None  # risk
+    try:
+        recorded = charge_record_authorization(
+            intent_id=intent.pk,
+            charge_id=charge.pk,
+            result=result,
+            actor=actor,
+            capture=request.capture,
+            merchant_settings=merchant_settings,
+            known=(intent, charge),
+        )
+        return recorded
+    finally:  # risk: reviews opened, declines counted
+        hooks.after_authorization(charge, recorded)
 
 
 def _call_provider(intent: PaymentIntent, charge: Charge, *, actor: Actor, merchant_settings):
-    card = card_for(charge, actor, purpose=authorize_purpose(charge), audited=True)
+    verdict = hooks.verdict_of(charge)  # risk
+    blocked = hooks.blocked(charge)  # risk: no card read, no provider call
+    card = None if blocked else card_for(charge, actor, purpose=authorize_purpose(charge), audited=True)
     request = payment_request(intent, charge, card=card, merchant_settings=merchant_settings)
+    request = hooks.apply_verdict(request, verdict)  # risk: 3DS requested / review hold
+    if blocked:
+        return request, hooks.blocked_result(verdict)
     if charge.payment_method_type in REDIRECT_PAYMENT_METHOD_TYPES:
         return request, gateway.start_redirect(connector=charge.connector, request=request)
     return request, gateway.authorize(connector=charge.connector, request=request)
