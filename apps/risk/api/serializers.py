@@ -44,9 +44,9 @@ class ScoreInput(StrictSerializer):
     payment_method = serializers.CharField(max_length=64, required=False)
     customer = serializers.CharField(max_length=64, required=False)
     email = serializers.CharField(max_length=512, required=False)
-    ip_address = serializers.IPAddressField(required=False)
-    ip_country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
-    billing_country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
+    ip_address = serializers.IPAddressField(required=False, max_length=45)
+    ip_country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, max_length=2)
+    billing_country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, max_length=2)
     payment_method_type = serializers.CharField(max_length=32, required=False, default="card")
     metadata = MetadataField(required=False)
 
