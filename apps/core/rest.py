@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.currencies import CURRENCIES
-from apps.core.errors import NotFoundError, ParameterInvalid, ParameterInvalidInteger
+from apps.core.errors import NotFoundError, ParameterInvalid, ParameterInvalidInteger, ParameterMissing
 from apps.core.idempotency import (
     idempotency_abandon,
     idempotency_begin,
@@ -20,6 +20,7 @@ from apps.core.idempotency import (
     request_fingerprint,
 )
 from apps.core.limits import BIGINT_MAX, BIGINT_MIN, UNIX_MAX, UNIX_MIN, ascii_int
+from apps.core.parsers import as_list
 from apps.core.text import printable
 
 # Public ids are `<prefix>_<ULID>` (apps/core/ids.py) in a 40-character column: a path id of any
@@ -111,6 +112,7 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
+            data = self._lists_from_indexed(data)
             unknown = [key for key in data if key not in self.fields or self.fields[key].read_only]
             if unknown:
                 raise serializers.ValidationError(
@@ -123,6 +125,19 @@ class StrictSerializer(serializers.Serializer):
                     }
                 )
         return super().to_internal_value(data)
+
+    def _lists_from_indexed(self, data: dict) -> dict:
+        """Form and query parameters carry lists as `x[0]=a&x[1]=b`, decoded as {"0": "a", "1": "b"}
+        (apps/core/parsers.py); here, and only for the fields that are lists, they become lists."""
+        converted = None
+        for name, value in data.items():
+            field = self.fields.get(name) if isinstance(name, str) else None
+            if field is None or not isinstance(value, dict):
+                continue
+            if isinstance(field, (serializers.ListField, serializers.ListSerializer, serializers.MultipleChoiceField)):
+                converted = converted if converted is not None else dict(data)
+                converted[name] = as_list(value, param=name)
+        return converted if converted is not None else data
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -317,6 +332,12 @@ def stripe_list(
     for name, value in (("starting_after", starting_after), ("ending_before", ending_before)):
         if value is not None and (not value or len(value) > 64 or "_" not in value):
             raise ParameterInvalid(f"Invalid cursor: {value!r}.", param=name)
+    cursor = starting_after or ending_before
+    if cursor and not queryset.filter(**{cursor_field: cursor}).exists():
+        # Stripe answers an unknown cursor with 404, never with page 1 (a client that lost its
+        # place must not silently start again from the top).
+        model = re.sub(r"(?<!^)(?=[A-Z])", "_", queryset.model.__name__).lower()
+        raise NotFoundError(model, printable(cursor), param="starting_after" if starting_after else "ending_before")
     if ending_before:
         rows = list(
             queryset.filter(**{f"{cursor_field}__gt": ending_before}).order_by(cursor_field)[: limit + 1]
@@ -334,6 +355,47 @@ def stripe_list(
             "object": "list",
             "url": url or request.path,
             "has_more": has_more,
+            "data": [serialize(r) for r in (prepare(rows) if prepare else rows)],
+        }
+    )
+
+
+def stripe_search(
+    request,
+    queryset,
+    serialize,
+    *,
+    fields: dict,
+    url: str | None = None,
+    cursor_field: str = "public_id",
+    prepare=None,
+    query_required: bool = True,
+) -> Response:
+    """`GET /v1/<resource>/search?query=…`: Stripe's `search_result` object (`data`, `has_more`,
+    `next_page`), newest first. `fields` maps the query's field names to `apps.core.search.
+    SearchField`s; `page` is the `next_page` token of the previous page."""
+    from apps.core.search import search_q
+
+    query = request.query_params.get("query")
+    if query is not None:
+        queryset = queryset.filter(search_q(query, fields))
+    elif query_required:
+        raise ParameterMissing("Missing required param: query.", param="query")
+    limit = _int_param(request, "limit", minimum=1, maximum=100, default=10)
+    page = request.query_params.get("page")
+    if page:
+        if len(page) > 64 or not _ID_SHAPE.fullmatch(page):
+            raise ParameterInvalid(f"Invalid page: {printable(page)!r}.", param="page")
+        queryset = queryset.filter(**{f"{cursor_field}__lt": page})
+    rows = list(queryset.order_by(f"-{cursor_field}")[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return Response(
+        {
+            "object": "search_result",
+            "url": url or request.path,
+            "has_more": has_more,
+            "next_page": getattr(rows[-1], cursor_field) if has_more and rows else None,
             "data": [serialize(r) for r in (prepare(rows) if prepare else rows)],
         }
     )

@@ -55,6 +55,9 @@ class MerchantSettings(TimeStampedModel):
     refund_approval_threshold = models.BigIntegerField(null=True, blank=True)
     payout_approval_threshold = models.BigIntegerField(null=True, blank=True)
     settlement_delay_days = models.PositiveSmallIntegerField(default=2)
+    # Off (Stripe's behaviour): saving a payment method to a customer without allow_redisplay
+    # records "unspecified". On: it must say always or limited (explicit consent).
+    require_redisplay_consent = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -362,7 +362,21 @@ def test_bad_card_on_tokens_endpoint_is_402_and_stores_nothing(publishable):
 # --- attach / detach / default / update / delete ----------------------------------------------------
 
 
+def test_attach_with_only_customer_records_unspecified_consent_as_stripe(api):
+    cus = _customer(api)
+    pm = api.post("/v1/payment_methods", card_payload(), format="json").json()["id"]
+    ok = api.post(f"/v1/payment_methods/{pm}/attach", {"customer": cus}, format="json")
+    assert ok.status_code == 200, ok.json()
+    assert (ok.json()["customer"], ok.json()["allow_redisplay"]) == (cus, "unspecified")
+
+
+def _require_consent(api):
+    api.merchant.settings.require_redisplay_consent = True
+    api.merchant.settings.save()
+
+
 def test_attach_needs_consent_then_lists_under_customer(api):
+    _require_consent(api)
     cus = _customer(api)
     pm = api.post("/v1/payment_methods", card_payload(), format="json").json()["id"]
     refused = api.post(f"/v1/payment_methods/{pm}/attach", {"customer": cus}, format="json")
@@ -387,6 +401,7 @@ def test_attach_needs_consent_then_lists_under_customer(api):
 
 
 def test_create_with_customer_and_consent(api):
+    _require_consent(api)
     cus = _customer(api)
     body = api.post(
         "/v1/payment_methods", card_payload(customer=cus, allow_redisplay="limited"), format="json"
