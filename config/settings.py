@@ -189,6 +189,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_VERSION = "2026-11-01"
+# Where shoppers' browsers reach this server (3DS / wallet next_action URLs, hosted pages). Empty:
+# the scheme and host each request came in on (apps.core.context.public_base_url).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 
 # Idempotency: how long keys live, and how long a concurrent duplicate waits for the first
 # request to finish before it is answered 409.

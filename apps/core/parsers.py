@@ -198,7 +198,11 @@ def as_list(value, *, param: str = ""):
     """The list a list field reads: a list as it is, or an object whose keys are all integer
     indices (`x[0]`, `x[1]`, … from a form or query string) in index order. Anything else is
     returned unchanged for the field to refuse."""
-    if isinstance(value, dict) and value and all(isinstance(k, str) and k.isascii() and k.isdigit() for k in value):
+    if (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(k, str) and k.isascii() and k.isdigit() for k in value)
+    ):
         indices = sorted(value, key=int)
         if int(indices[-1]) >= MAX_LIST_LENGTH or len(indices) > MAX_LIST_LENGTH:
             raise ParameterInvalid(

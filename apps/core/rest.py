@@ -12,7 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.currencies import CURRENCIES
-from apps.core.errors import NotFoundError, ParameterInvalid, ParameterInvalidInteger, ParameterMissing
+from apps.core.errors import (
+    NotFoundError,
+    ParameterInvalid,
+    ParameterInvalidInteger,
+    ParameterMissing,
+    PermissionDeniedError,
+)
+from apps.core.expand import MAX_EXPAND_DEPTH, expand_paths, expand_response
 from apps.core.idempotency import (
     idempotency_abandon,
     idempotency_begin,
@@ -20,7 +27,7 @@ from apps.core.idempotency import (
     request_fingerprint,
 )
 from apps.core.limits import BIGINT_MAX, BIGINT_MIN, UNIX_MAX, UNIX_MIN, ascii_int
-from apps.core.parsers import as_list
+from apps.core.parsers import as_list, decode_params
 from apps.core.text import printable
 
 # Public ids are `<prefix>_<ULID>` (apps/core/ids.py) in a 40-character column: a path id of any
@@ -32,6 +39,30 @@ _OBJECT_OF_KWARG = {
     "endpoint_id": "webhook_endpoint",
     "account_id": "bank_account",
 }
+
+
+_VERSION_SHAPE = re.compile(r"[A-Za-z0-9._-]{1,40}")
+
+
+def _record_stripe_version(request) -> None:
+    """Stripe clients send `Stripe-Version` on every request. Any value is accepted (Clearhouse
+    answers one shape, settings.API_VERSION); the key keeps the last one it saw, written only when
+    it changes."""
+    version = request.headers.get("Stripe-Version")
+    key = getattr(request, "api_key", None)
+    if not version or key is None or not _VERSION_SHAPE.fullmatch(version):
+        return
+    if getattr(key, "last_stripe_version", version) != version:
+        type(key).objects.filter(pk=key.pk).update(last_stripe_version=version)
+        key.last_stripe_version = version
+
+
+def _key_can_read(request, resource: str) -> bool:
+    key = getattr(request, "api_key", None)
+    if key is None or key.kind != "restricted":
+        return key is not None
+    granted = set(key.scopes or [])
+    return f"{resource}:read" in granted or f"{resource}:write" in granted
 
 
 class _IdempotentReplay(Exception):
@@ -52,7 +83,15 @@ class MerchantAPIView(APIView):
 
     def initial(self, request, *args, **kwargs):
         self._idempotency_record = None
+        if request.headers.get("Stripe-Account") is not None:
+            raise ParameterInvalid(
+                "The Stripe-Account header (Connect: acting for a connected account) is not supported "
+                "by Clearhouse. Use the API key of the merchant you act for, and send no Stripe-Account.",
+                param="Stripe-Account",
+            )
         super().initial(request, *args, **kwargs)
+        _record_stripe_version(request)
+        self._expand = self._expand_paths(request)
         for name, value in kwargs.items():
             if name.endswith("_id") and not (isinstance(value, str) and _ID_SHAPE.fullmatch(value)):
                 raise NotFoundError(
@@ -80,7 +119,53 @@ class MerchantAPIView(APIView):
             return exc.response
         return super().handle_exception(exc)
 
+    @staticmethod
+    def _expand_paths(request) -> list[str]:
+        if request.method == "GET":
+            raw = query_data(request).get("expand")
+        else:
+            data = request.data
+            raw = data.get("expand") if isinstance(data, dict) else None
+        if raw is None:
+            return []
+        key = getattr(request, "api_key", None)
+        if key is not None and key.kind == "publishable":
+            raise PermissionDeniedError(
+                "expand needs a secret or restricted key.", code="secret_key_required"
+            )
+        paths = expand_paths(raw)
+        for index, path in enumerate(paths):
+            if len(path.split(".")) > MAX_EXPAND_DEPTH or not all(path.split(".")):
+                raise ParameterInvalid(
+                    f"Invalid expand path {printable(path)!r}: at most {MAX_EXPAND_DEPTH} levels.",
+                    param=f"expand[{index}]",
+                )
+        return paths
+
+    def _expanded(self, request, response):
+        """The response with `expand[]` applied. A path that cannot be expanded is 400 on a read;
+        on a write the work is done already, so the response keeps the ids rather than hide it."""
+        paths = getattr(self, "_expand", None)
+        merchant = getattr(request, "merchant", None)
+        if not paths or merchant is None or not 200 <= response.status_code < 300:
+            return response
+        if not isinstance(response.data, dict):
+            return response
+        try:
+            expand_response(
+                response.data,
+                paths,
+                merchant=merchant,
+                livemode=request.livemode,
+                can_read=lambda resource: _key_can_read(request, resource),
+            )
+        except (ParameterInvalid, PermissionDeniedError) as exc:
+            if request.method == "GET":
+                return self.handle_exception(exc)
+        return response
+
     def finalize_response(self, request, response, *args, **kwargs):
+        response = self._expanded(request, response)
         response = super().finalize_response(request, response, *args, **kwargs)
         rate = getattr(request, "_rate_limit", None)
         if rate is not None:
@@ -112,6 +197,9 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
+            if self.parent is None and "expand" in data and "expand" not in self.fields:
+                # Every endpoint takes expand[] (MerchantAPIView applies it to the response).
+                data = {key: value for key, value in data.items() if key != "expand"}
             data = self._lists_from_indexed(data)
             unknown = [key for key in data if key not in self.fields or self.fields[key].read_only]
             if unknown:
@@ -134,7 +222,9 @@ class StrictSerializer(serializers.Serializer):
             field = self.fields.get(name) if isinstance(name, str) else None
             if field is None or not isinstance(value, dict):
                 continue
-            if isinstance(field, (serializers.ListField, serializers.ListSerializer, serializers.MultipleChoiceField)):
+            if isinstance(
+                field, (serializers.ListField, serializers.ListSerializer, serializers.MultipleChoiceField)
+            ):
                 converted = converted if converted is not None else dict(data)
                 converted[name] = as_list(value, param=name)
         return converted if converted is not None else data
@@ -272,6 +362,35 @@ class MetadataField(serializers.Field):
 # --- output -----------------------------------------------------------------------------------
 
 
+def query_data(request) -> dict:
+    """The query string as nested parameters, read the way form bodies are (apps/core/parsers.py:
+    `created[gte]=1` → {"created": {"gte": "1"}}, `types[0]=a&types[1]=b` or `types[]=a&…`).
+    Read once per request. `request.query_params` keeps the flat view."""
+    cached = getattr(request, "_clearhouse_query_data", None)
+    if cached is None:
+        cached = decode_params(request.META.get("QUERY_STRING", ""))
+        request._clearhouse_query_data = cached
+    return cached
+
+
+def list_param(request, name: str, *, max_length: int = 100) -> list[str] | None:
+    """A list query parameter (`name[0]=a&name[1]=b`, `name[]=a`, or a single `name=a`) as a
+    list of strings, or None when absent. Anything else is 400 naming it."""
+    value = query_data(request).get(name)
+    if value is None:
+        return None
+    value = as_list(value, param=name)
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ParameterInvalid(
+            f"Invalid {name}: expected a list of strings ({name}[0]=…&{name}[1]=…).", param=name
+        )
+    if len(value) > max_length:
+        raise ParameterInvalid(f"Invalid {name}: at most {max_length} items.", param=name)
+    return value
+
+
 def _int_param(request, name: str, *, minimum: int, maximum: int, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
@@ -337,7 +456,9 @@ def stripe_list(
         # Stripe answers an unknown cursor with 404, never with page 1 (a client that lost its
         # place must not silently start again from the top).
         model = re.sub(r"(?<!^)(?=[A-Z])", "_", queryset.model.__name__).lower()
-        raise NotFoundError(model, printable(cursor), param="starting_after" if starting_after else "ending_before")
+        raise NotFoundError(
+            model, printable(cursor), param="starting_after" if starting_after else "ending_before"
+        )
     if ending_before:
         rows = list(
             queryset.filter(**{f"{cursor_field}__gt": ending_before}).order_by(cursor_field)[: limit + 1]

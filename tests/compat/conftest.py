@@ -31,8 +31,7 @@ def compat_merchant(transactional_db):
 
 
 @pytest.fixture
-def sdk(live_server, compat_merchant, settings) -> stripe.StripeClient:
-    settings.PUBLIC_BASE_URL = live_server.url
+def sdk(live_server, compat_merchant) -> stripe.StripeClient:
     _, secret = api_key_create(compat_merchant, kind="secret")
     http = stripe.RequestsClient()
     return stripe.StripeClient(
@@ -44,7 +43,7 @@ def sdk(live_server, compat_merchant, settings) -> stripe.StripeClient:
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 (the http.server API)
+    def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
         self.server.received.append((dict(self.headers.items()), self.rfile.read(length)))
         self.send_response(200)

@@ -64,7 +64,10 @@ def test_customer_search(sdk):
 def test_card_payment_method_attach_with_only_customer_list_and_detach(sdk):
     customer = sdk.v1.customers.create(params={"email": "pm@example.com"})
     pm = sdk.v1.payment_methods.create(
-        params={"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}}
+        params={
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+        }
     )
     assert isinstance(pm, stripe.PaymentMethod)
     assert pm.card.last4 == "4242"
