@@ -15,9 +15,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.lookups import Exact, IsNull
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 
 from .errors import ParameterInvalid
 from .limits import BIGINT_MAX, UNIX_MAX, UNIX_MIN, ascii_int
@@ -28,12 +29,14 @@ MAX_CLAUSES = 10
 
 @dataclass(frozen=True)
 class SearchField:
-    """`lookup` is the ORM path; `kind` is string | number | timestamp | token (exact, lower-cased
-    the way the column stores it when `lower`); `metadata` fields take `metadata['key']`."""
+    """`lookup` is the ORM path; `kind` is string | number | timestamp | metadata (which takes
+    `metadata['key']`); `lower`/`upper` fold the value the way the column stores it; `substring`
+    allows `~`."""
 
     lookup: str
     kind: str = "string"
     lower: bool = False
+    upper: bool = False
     substring: bool = True
 
 
@@ -70,7 +73,9 @@ def _value(match, field: SearchField, op: str, name: str):
         return datetime.fromtimestamp(number, tz=UTC) if field.kind == "timestamp" else number
     if text is None:
         raise _refuse(f"quote the value of {name}, as {name}:'…'.")
-    return text.lower() if field.lower else text
+    if field.lower:
+        return text.lower()
+    return text.upper() if field.upper else text
 
 
 def search_q(query: str, fields: dict[str, SearchField]) -> Q:
@@ -118,8 +123,9 @@ def _clause(match, fields: dict[str, SearchField]) -> Q:
             raise _refuse(f"{label} only takes ':'.")
         value = _value(match, SearchField(lookup=field.lookup), op, label)
         # A key transform built directly, not a `metadata__<key>` path: a key may hold "__".
-        text = KeyTextTransform(key, field.lookup)
-        q = Q(IsNull(text, True)) | Q(Exact(text, "")) if value is None else Q(Exact(text, value))
+        # Coalesced, so a missing key compares as "" and a negated clause still matches it.
+        text = Coalesce(KeyTextTransform(key, field.lookup), Value(""), output_field=CharField())
+        q = Q(Exact(text, "" if value is None else value))
         return ~q if match.group("neg") else q
     else:
         value = _value(match, field, op, label)

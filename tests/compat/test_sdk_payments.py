@@ -34,6 +34,16 @@ def test_create_and_confirm_then_partial_refund_and_over_refund(sdk):
     listed = sdk.v1.refunds.list(params={"payment_intent": intent.id})
     assert [r.id for r in listed.auto_paging_iter()] == [refund.id]
 
+    sdk.v1.payment_intents.create(params={"amount": 99, "currency": "usd", "metadata": {"order_id": "A-2"}})
+    found = sdk.v1.payment_intents.search(
+        params={"query": "status:'succeeded' AND metadata['order_id']:'A-1' AND amount>=2000 AND currency:'usd'"}
+    )
+    assert isinstance(found, stripe.SearchResultObject)
+    assert [p.id for p in found.auto_paging_iter()] == [intent.id]
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        sdk.v1.payment_intents.search(params={"query": "status:'succeeded' AND OR"})
+    assert err.value.param == "query"
+
 
 def test_manual_capture_partial_and_cancel(sdk):
     intent = sdk.v1.payment_intents.create(

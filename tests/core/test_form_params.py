@@ -120,3 +120,56 @@ def test_lists_take_at_most_the_limit_and_keep_index_order():
     with pytest.raises(ParameterInvalid) as err:
         as_list({str(MAX_LIST_LENGTH): "x"}, param="expand")
     assert err.value.param == "expand"
+
+
+# --- through the API ---------------------------------------------------------------------------
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.django_db
+def test_form_bodies_reach_nested_fields_and_metadata_keeps_integer_keys(api):
+    resp = api.post(
+        "/v1/customers",
+        "email=f%40example.com&metadata[order_id]=42&metadata[0]=zero&address[city]=Paris",
+        content_type=FORM,
+    )
+    assert resp.status_code == 200, resp.json()
+    body = resp.json()
+    assert body["metadata"] == {"order_id": "42", "0": "zero"}
+    assert body["address"]["city"] == "Paris"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "status", "param"),
+    [
+        ("metadata[a=1", 400, "metadata[a"),
+        ("metadata]a[=1", 400, "metadata]a["),
+        ("a" + "[x]" * 100 + "=1", 400, "a" + "[x]" * 100),
+        ("&".join(f"metadata[k{i}]=v" for i in range(10_000)), 413, "metadata"),
+        ("email=a%40b.co&email[x]=1", 400, "email"),
+    ],
+)
+def test_bad_form_bodies_are_refused_naming_the_param(api, body, status, param):
+    resp = api.post("/v1/customers", body, content_type=FORM)
+    assert resp.status_code == status, resp.json()
+    assert resp.json()["error"]["param"][:64] == param[:64]
+
+
+@pytest.mark.django_db
+def test_an_array_over_the_limit_is_400_naming_it(api):
+    query = "&".join(f"types[{i}]=customer.created" for i in range(MAX_LIST_LENGTH + 1))
+    resp = api.get("/v1/events?" + query)
+    assert resp.status_code == 400, resp.json()
+    assert resp.json()["error"]["param"] == "types"
+    assert api.get("/v1/events?types[150]=customer.created").json()["error"]["param"] == "types"
+
+
+@pytest.mark.django_db
+def test_json_sent_as_form_says_to_send_content_type_json(api):
+    resp = api.post("/v1/payment_intents", '{"amount": 1000, "currency": "usd"}', content_type=FORM)
+    assert resp.status_code == 400
+    assert "Content-Type: application/json" in resp.json()["error"]["message"]
+    ok = api.post("/v1/payment_intents", '{"amount": 1000, "currency": "usd"}', content_type="application/json")
+    assert ok.status_code == 200, ok.json()
