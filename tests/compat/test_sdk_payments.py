@@ -36,7 +36,9 @@ def test_create_and_confirm_then_partial_refund_and_over_refund(sdk):
 
     sdk.v1.payment_intents.create(params={"amount": 99, "currency": "usd", "metadata": {"order_id": "A-2"}})
     found = sdk.v1.payment_intents.search(
-        params={"query": "status:'succeeded' AND metadata['order_id']:'A-1' AND amount>=2000 AND currency:'usd'"}
+        params={
+            "query": "status:'succeeded' AND metadata['order_id']:'A-1' AND amount>=2000 AND currency:'usd'"
+        }
     )
     assert isinstance(found, stripe.SearchResultObject)
     assert [p.id for p in found.auto_paging_iter()] == [intent.id]
@@ -141,7 +143,9 @@ def test_stripe_account_header_is_refused_plainly(sdk, compat_merchant):
     assert "Stripe-Account" in err.value.user_message
 
 
-def test_a_500_is_stored_and_the_sdks_automatic_retry_replays_it(sdk, live_server, compat_merchant, monkeypatch):
+def test_a_500_is_stored_and_the_sdks_automatic_retry_replays_it(
+    sdk, live_server, compat_merchant, monkeypatch
+):
     """stripe-python retries a 500 with the same Idempotency-Key; the work must not run twice."""
     from apps.vault import services as vault_services
 
@@ -160,7 +164,9 @@ def test_a_500_is_stored_and_the_sdks_automatic_retry_replays_it(sdk, live_serve
     )
     monkeypatch.setattr(stripe._http_client.HTTPClient, "_sleep_time_seconds", lambda self, *a, **k: 0)
     with pytest.raises(stripe.APIError) as err:
-        retrying.v1.customers.create(params={"email": "boom@example.com"}, options={"idempotency_key": "k-500"})
+        retrying.v1.customers.create(
+            params={"email": "boom@example.com"}, options={"idempotency_key": "k-500"}
+        )
     assert err.value.http_status == 500
     assert len(calls) == 1
     assert err.value.headers.get("Idempotent-Replayed") == "true"

@@ -42,7 +42,9 @@ def as_sent(value, *, in_list: bool = False):
 
 
 keys = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00[]"), min_size=1, max_size=12
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00[]"),
+    min_size=1,
+    max_size=12,
 )
 scalars = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20),
@@ -83,7 +85,10 @@ def test_anything_stripe_python_encodes_decodes_back_to_the_same_structure(param
         ("expand[]=customer&expand[]=latest_charge", {"expand": {"0": "customer", "1": "latest_charge"}}),
         ("expand%5B%5D=customer", {"expand": {"0": "customer"}}),
         ("created%5Bgte%5D=17", {"created": {"gte": "17"}}),
-        ("payment_method_data[card][token]=tok_visa", {"payment_method_data": {"card": {"token": "tok_visa"}}}),
+        (
+            "payment_method_data[card][token]=tok_visa",
+            {"payment_method_data": {"card": {"token": "tok_visa"}}},
+        ),
         ("metadata=", {"metadata": ""}),
         ("metadata[k]=", {"metadata": {"k": ""}}),
         ("a=1&a=2", {"a": "2"}),
@@ -94,7 +99,9 @@ def test_what_the_sdks_and_curl_send(query, expected):
     assert decode_params(query) == expected
 
 
-@pytest.mark.parametrize("name", ["a[b", "a]b[", "a[b]]", "[a]", "a[][b]", "a[b][", "a" + "[x]" * (MAX_PARAM_DEPTH + 1)])
+@pytest.mark.parametrize(
+    "name", ["a[b", "a]b[", "a[b]]", "[a]", "a[][b]", "a[b][", "a" + "[x]" * (MAX_PARAM_DEPTH + 1)]
+)
 def test_malformed_or_too_deep_names_are_refused_naming_them(name):
     with pytest.raises(ParameterInvalid) as err:
         decode_params(f"{name}=1")
@@ -171,5 +178,7 @@ def test_json_sent_as_form_says_to_send_content_type_json(api):
     resp = api.post("/v1/payment_intents", '{"amount": 1000, "currency": "usd"}', content_type=FORM)
     assert resp.status_code == 400
     assert "Content-Type: application/json" in resp.json()["error"]["message"]
-    ok = api.post("/v1/payment_intents", '{"amount": 1000, "currency": "usd"}', content_type="application/json")
+    ok = api.post(
+        "/v1/payment_intents", '{"amount": 1000, "currency": "usd"}', content_type="application/json"
+    )
     assert ok.status_code == 200, ok.json()

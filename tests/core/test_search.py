@@ -36,15 +36,29 @@ def test_clauses_and_or_negation_substring_and_metadata(api, people):
 def test_search_pages_with_next_page(api, people):
     first = api.get("/v1/customers/search", {"query": "created>0", "limit": 2}).json()
     assert first["has_more"] is True and first["next_page"]
-    second = api.get("/v1/customers/search", {"query": "created>0", "limit": 2, "page": first["next_page"]}).json()
+    second = api.get(
+        "/v1/customers/search", {"query": "created>0", "limit": 2, "page": first["next_page"]}
+    ).json()
     assert second["has_more"] is False and second["next_page"] is None
     assert {c["id"] for c in first["data"] + second["data"]} == set(people.values())
 
 
 @pytest.mark.parametrize(
     "query",
-    ["", "email", "email:", "email:'a' AND", "email:'a' AND name:'b' OR name:'c'", "balance>3", "name>3",
-     "name~'ab'", "created:'soon'", "metadata:'x'", "email:'a' email:'b'", "metadata['k']~'abc'"],
+    [
+        "",
+        "email",
+        "email:",
+        "email:'a' AND",
+        "email:'a' AND name:'b' OR name:'c'",
+        "balance>3",
+        "name>3",
+        "name~'ab'",
+        "created:'soon'",
+        "metadata:'x'",
+        "email:'a' email:'b'",
+        "metadata['k']~'abc'",
+    ],
 )
 def test_bad_queries_are_400_naming_query(api, query):
     resp = api.get("/v1/customers/search", {"query": query})

@@ -30,7 +30,9 @@ def test_known_types_and_prefixes(pattern):
     assert catalog.is_known(pattern)
 
 
-@pytest.mark.parametrize("pattern", ["payment.succeded", "payment_intent.succeded", "nothing.*", "payment_intent"])
+@pytest.mark.parametrize(
+    "pattern", ["payment.succeded", "payment_intent.succeded", "nothing.*", "payment_intent"]
+)
 def test_unknown_types_and_prefixes(pattern):
     assert not catalog.is_known(pattern)
 
