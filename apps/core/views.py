@@ -52,8 +52,22 @@ def ready(request):
             checks[name] = f"error: {exc.__class__.__name__}: {exc}"[:300]
     failed = [name for name, state in checks.items() if state != "ok"]
     return JsonResponse(
-        {"status": "unavailable" if failed else "ok", "checks": checks}, status=503 if failed else 200
+        {
+            "status": "unavailable" if failed else "ok",
+            "checks": checks,
+            "scheduler_last_heartbeat": _scheduler_heartbeat() if "database" not in failed else None,
+        },
+        status=503 if failed else 200,
     )
+
+
+def _scheduler_heartbeat() -> int | None:
+    """When beat last ran a schedule on a worker (unix seconds), or None if it never has: reported,
+    not judged (a web process is ready without a scheduler; a monitor alerts on a stale value)."""
+    from .models import SchedulerHeartbeat
+
+    row = SchedulerHeartbeat.objects.filter(name="beat").only("last_run_at").first()
+    return int(row.last_run_at.timestamp()) if row is not None else None
 
 
 # Headers a reverse proxy adds: a request carrying one came through it, so its loopback

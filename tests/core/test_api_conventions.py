@@ -176,3 +176,13 @@ def test_the_root_is_a_landing_page_linking_docs_admin_and_health(client):
     page = resp.content.decode()
     for link in ('href="/v1/docs"', 'href="/admin/"', 'href="/health"'):
         assert link in page
+
+
+@pytest.mark.django_db
+def test_ready_reports_the_scheduler_heartbeat(client):
+    from apps.core.tasks import scheduler_heartbeat_task
+
+    assert client.get("/ready").json()["scheduler_last_heartbeat"] is None
+    scheduler_heartbeat_task()
+    beat = client.get("/ready").json()["scheduler_last_heartbeat"]
+    assert isinstance(beat, int) and beat > 1_700_000_000
