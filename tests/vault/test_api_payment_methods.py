@@ -504,3 +504,14 @@ def test_deleting_customer_detaches_its_payment_methods(api):
     ).json()["id"]
     api.delete(f"/v1/customers/{cus}")
     assert api.get(f"/v1/payment_methods/{pm}").json()["customer"] is None
+
+
+def test_a_merchant_requires_consent_through_its_settings(api):
+    etag = api.get("/v1/settings")["ETag"]
+    resp = api.patch("/v1/settings", {"require_redisplay_consent": True}, format="json", HTTP_IF_MATCH=etag)
+    assert resp.status_code == 200, resp.json()
+    assert resp.json()["require_redisplay_consent"] is True
+    cus = _customer(api)
+    pm = api.post("/v1/payment_methods", card_payload(), format="json").json()["id"]
+    refused = api.post(f"/v1/payment_methods/{pm}/attach", {"customer": cus}, format="json")
+    assert refused.json()["error"]["code"] == "consent_required"
