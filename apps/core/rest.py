@@ -220,13 +220,14 @@ class StrictSerializer(serializers.Serializer):
         converted = None
         for name, value in data.items():
             field = self.fields.get(name) if isinstance(name, str) else None
-            if field is None or not isinstance(value, dict):
+            if field is None or not isinstance(value, (dict, str)):
                 continue
             if isinstance(
                 field, (serializers.ListField, serializers.ListSerializer, serializers.MultipleChoiceField)
             ):
                 converted = converted if converted is not None else dict(data)
-                converted[name] = as_list(value, param=name)
+                # One plain `name=value` is a one-item list (what a QueryDict's getlist gave before).
+                converted[name] = [value] if isinstance(value, str) and value else as_list(value, param=name)
         return converted if converted is not None else data
 
 

@@ -39,8 +39,8 @@ def test_customer_list_auto_pages_forwards_and_backwards(sdk):
 
     page = sdk.v1.customers.list(params={"limit": 2, "ending_before": ids[0]})
     backward = [c.id for c in page.auto_paging_iter()]
-    assert backward == list(reversed(ids[1:]))[::-1] or sorted(backward) == sorted(ids[1:])
-    assert set(backward) == set(ids[1:])
+    # Paging backwards, stripe-python yields from the oldest newer one up.
+    assert backward == ids[1:]
 
 
 def test_unknown_cursor_is_invalid_request_naming_it(sdk):
