@@ -91,7 +91,13 @@ class MerchantAPIView(APIView):
             )
         super().initial(request, *args, **kwargs)
         _record_stripe_version(request)
-        self._expand = self._expand_paths(request)
+        # A read's expand[] is checked before anything runs; a write's is read after the view has
+        # parsed its body (a view that reads the raw body is never made to parse it).
+        self._expand = (
+            self._expand_paths(query_data(request).get("expand"), request)
+            if request.method == "GET"
+            else None
+        )
         for name, value in kwargs.items():
             if name.endswith("_id") and not (isinstance(value, str) and _ID_SHAPE.fullmatch(value)):
                 raise NotFoundError(
@@ -120,12 +126,7 @@ class MerchantAPIView(APIView):
         return super().handle_exception(exc)
 
     @staticmethod
-    def _expand_paths(request) -> list[str]:
-        if request.method == "GET":
-            raw = query_data(request).get("expand")
-        else:
-            data = request.data
-            raw = data.get("expand") if isinstance(data, dict) else None
+    def _expand_paths(raw, request) -> list[str]:
         if raw is None:
             return []
         key = getattr(request, "api_key", None)
@@ -147,7 +148,16 @@ class MerchantAPIView(APIView):
         on a write the work is done already, so the response keeps the ids rather than hide it."""
         paths = getattr(self, "_expand", None)
         merchant = getattr(request, "merchant", None)
-        if not paths or merchant is None or not 200 <= response.status_code < 300:
+        if merchant is None or not 200 <= response.status_code < 300:
+            return response
+        if paths is None:
+            parsed = getattr(request, "_full_data", None)
+            raw = parsed.get("expand") if isinstance(parsed, dict) else None
+            try:
+                paths = self._expand_paths(raw, request)
+            except (ParameterInvalid, PermissionDeniedError):
+                paths = []
+        if not paths:
             return response
         if not isinstance(response.data, dict):
             return response
