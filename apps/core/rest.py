@@ -117,6 +117,8 @@ class MerchantAPIView(APIView):
                 response = Response(stored.response_body, status=stored.response_status)
                 response["Idempotent-Replayed"] = "true"
                 response["Original-Request"] = stored.key
+                # The stored outcome is final: an SDK that retries 5xx (stripe-python does) stops here.
+                response["Stripe-Should-Retry"] = "false"
                 raise _IdempotentReplay(response)
             self._idempotency_record = record
 

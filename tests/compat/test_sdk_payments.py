@@ -170,3 +170,4 @@ def test_a_500_is_stored_and_the_sdks_automatic_retry_replays_it(
     assert err.value.http_status == 500
     assert len(calls) == 1
     assert err.value.headers.get("Idempotent-Replayed") == "true"
+    assert err.value.headers.get("Stripe-Should-Retry") == "false"
