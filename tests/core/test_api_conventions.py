@@ -166,7 +166,9 @@ def test_swagger_ui_is_served_from_our_own_static_files(client):
     page = client.get("/v1/docs").content.decode()
     assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
-    assert client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+    assert (
+        client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+    )
 
 
 @pytest.mark.django_db
