@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's files, served by us (whitenoise): /v1/docs needs no CDN.
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_prometheus",
     "django_otp",
@@ -177,6 +179,9 @@ SPECTACULAR_SETTINGS = {
     "payouts, balances, events and webhooks. Amounts are integer minor units.",
     "VERSION": "2026-11-01",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -190,6 +195,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_VERSION = "2026-11-01"
+# Where shoppers' browsers reach this server (3DS / wallet next_action URLs, hosted pages). Empty:
+# the scheme and host each request came in on (apps.core.context.public_base_url).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 
 # Idempotency: how long keys live, and how long a concurrent duplicate waits for the first
 # request to finish before it is answered 409.

@@ -26,6 +26,7 @@ API_APPS = [
 ]
 
 urlpatterns = [
+    path("", core_views.landing, name="landing"),
     path("health", core_views.health, name="health"),
     path("ready", core_views.ready, name="ready"),
     # Prometheus text format, for METRICS_TOKEN (Bearer) or a loopback client.

@@ -13,3 +13,18 @@ def get_request_id() -> str:
 
 def get_client_ip() -> str:
     return client_ip_var.get()
+
+
+base_url_var: ContextVar[str] = ContextVar("base_url", default="")
+
+DEFAULT_BASE_URL = "http://localhost:8000"
+
+
+def public_base_url() -> str:
+    """Where a shopper's browser reaches this server (3DS and wallet `next_action` URLs, hosted
+    pages): settings.PUBLIC_BASE_URL when set (behind a proxy or a public host name, set it),
+    otherwise the scheme and host the current request came in on, otherwise localhost:8000."""
+    from django.conf import settings
+
+    configured = getattr(settings, "PUBLIC_BASE_URL", "")
+    return (configured or base_url_var.get() or DEFAULT_BASE_URL).rstrip("/")

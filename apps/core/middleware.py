@@ -1,10 +1,18 @@
 import secrets
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.urls import Resolver404, resolve
 
-from .context import client_ip_var, get_request_id, request_id_var
+from .context import base_url_var, client_ip_var, get_request_id, request_id_var
 from .text import is_unsafe, printable, unsafe_message
+
+
+def _request_base_url(request) -> str:
+    try:
+        return f"{request.scheme}://{request.get_host()}"
+    except DisallowedHost:
+        return ""
 
 
 class RequestIdMiddleware:
@@ -19,11 +27,13 @@ class RequestIdMiddleware:
         request.request_id = request_id
         token = request_id_var.set(request_id)
         ip_token = client_ip_var.set(request.META.get("REMOTE_ADDR", ""))
+        base_token = base_url_var.set(_request_base_url(request))
         try:
             response = self.get_response(request)
         finally:
             request_id_var.reset(token)
             client_ip_var.reset(ip_token)
+            base_url_var.reset(base_token)
         response["Request-Id"] = request_id
         return response
 

@@ -12,7 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.currencies import CURRENCIES
-from apps.core.errors import NotFoundError, ParameterInvalid, ParameterInvalidInteger
+from apps.core.errors import (
+    NotFoundError,
+    ParameterInvalid,
+    ParameterInvalidInteger,
+    ParameterMissing,
+    PermissionDeniedError,
+)
+from apps.core.expand import MAX_EXPAND_DEPTH, expand_paths, expand_response
 from apps.core.idempotency import (
     idempotency_abandon,
     idempotency_begin,
@@ -20,6 +27,7 @@ from apps.core.idempotency import (
     request_fingerprint,
 )
 from apps.core.limits import BIGINT_MAX, BIGINT_MIN, UNIX_MAX, UNIX_MIN, ascii_int
+from apps.core.parsers import as_list, decode_params
 from apps.core.text import printable
 
 # Public ids are `<prefix>_<ULID>` (apps/core/ids.py) in a 40-character column: a path id of any
@@ -31,6 +39,30 @@ _OBJECT_OF_KWARG = {
     "endpoint_id": "webhook_endpoint",
     "account_id": "bank_account",
 }
+
+
+_VERSION_SHAPE = re.compile(r"[A-Za-z0-9._-]{1,40}")
+
+
+def _record_stripe_version(request) -> None:
+    """Stripe clients send `Stripe-Version` on every request. Any value is accepted (Clearhouse
+    answers one shape, settings.API_VERSION); the key keeps the last one it saw, written only when
+    it changes."""
+    version = request.headers.get("Stripe-Version")
+    key = getattr(request, "api_key", None)
+    if not version or key is None or not _VERSION_SHAPE.fullmatch(version):
+        return
+    if getattr(key, "last_stripe_version", version) != version:
+        type(key).objects.filter(pk=key.pk).update(last_stripe_version=version)
+        key.last_stripe_version = version
+
+
+def _key_can_read(request, resource: str) -> bool:
+    key = getattr(request, "api_key", None)
+    if key is None or key.kind != "restricted":
+        return key is not None
+    granted = set(key.scopes or [])
+    return f"{resource}:read" in granted or f"{resource}:write" in granted
 
 
 class _IdempotentReplay(Exception):
@@ -51,7 +83,21 @@ class MerchantAPIView(APIView):
 
     def initial(self, request, *args, **kwargs):
         self._idempotency_record = None
+        if request.headers.get("Stripe-Account") is not None:
+            raise ParameterInvalid(
+                "The Stripe-Account header (Connect: acting for a connected account) is not supported "
+                "by Clearhouse. Use the API key of the merchant you act for, and send no Stripe-Account.",
+                param="Stripe-Account",
+            )
         super().initial(request, *args, **kwargs)
+        _record_stripe_version(request)
+        # A read's expand[] is checked before anything runs; a write's is read after the view has
+        # parsed its body (a view that reads the raw body is never made to parse it).
+        self._expand = (
+            self._expand_paths(query_data(request).get("expand"), request)
+            if request.method == "GET"
+            else None
+        )
         for name, value in kwargs.items():
             if name.endswith("_id") and not (isinstance(value, str) and _ID_SHAPE.fullmatch(value)):
                 raise NotFoundError(
@@ -71,6 +117,8 @@ class MerchantAPIView(APIView):
                 response = Response(stored.response_body, status=stored.response_status)
                 response["Idempotent-Replayed"] = "true"
                 response["Original-Request"] = stored.key
+                # The stored outcome is final: an SDK that retries 5xx (stripe-python does) stops here.
+                response["Stripe-Should-Retry"] = "false"
                 raise _IdempotentReplay(response)
             self._idempotency_record = record
 
@@ -79,7 +127,57 @@ class MerchantAPIView(APIView):
             return exc.response
         return super().handle_exception(exc)
 
+    @staticmethod
+    def _expand_paths(raw, request) -> list[str]:
+        if raw is None:
+            return []
+        key = getattr(request, "api_key", None)
+        if key is not None and key.kind == "publishable":
+            raise PermissionDeniedError(
+                "expand needs a secret or restricted key.", code="secret_key_required"
+            )
+        paths = expand_paths(raw)
+        for index, path in enumerate(paths):
+            if len(path.split(".")) > MAX_EXPAND_DEPTH or not all(path.split(".")):
+                raise ParameterInvalid(
+                    f"Invalid expand path {printable(path)!r}: at most {MAX_EXPAND_DEPTH} levels.",
+                    param=f"expand[{index}]",
+                )
+        return paths
+
+    def _expanded(self, request, response):
+        """The response with `expand[]` applied. A path that cannot be expanded is 400 on a read;
+        on a write the work is done already, so the response keeps the ids rather than hide it."""
+        paths = getattr(self, "_expand", None)
+        merchant = getattr(request, "merchant", None)
+        if merchant is None or not 200 <= response.status_code < 300:
+            return response
+        if paths is None:
+            parsed = getattr(request, "_full_data", None)
+            raw = parsed.get("expand") if isinstance(parsed, dict) else None
+            try:
+                paths = self._expand_paths(raw, request)
+            except (ParameterInvalid, PermissionDeniedError):
+                paths = []
+        if not paths:
+            return response
+        if not isinstance(response.data, dict):
+            return response
+        try:
+            expand_response(
+                response.data,
+                paths,
+                merchant=merchant,
+                livemode=request.livemode,
+                can_read=lambda resource: _key_can_read(request, resource),
+            )
+        except (ParameterInvalid, PermissionDeniedError) as exc:
+            if request.method == "GET":
+                return self.handle_exception(exc)
+        return response
+
     def finalize_response(self, request, response, *args, **kwargs):
+        response = self._expanded(request, response)
         response = super().finalize_response(request, response, *args, **kwargs)
         rate = getattr(request, "_rate_limit", None)
         if rate is not None:
@@ -111,6 +209,10 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
+            if self.parent is None and "expand" in data and "expand" not in self.fields:
+                # Every endpoint takes expand[] (MerchantAPIView applies it to the response).
+                data = {key: value for key, value in data.items() if key != "expand"}
+            data = self._lists_from_indexed(data)
             unknown = [key for key in data if key not in self.fields or self.fields[key].read_only]
             if unknown:
                 raise serializers.ValidationError(
@@ -123,6 +225,22 @@ class StrictSerializer(serializers.Serializer):
                     }
                 )
         return super().to_internal_value(data)
+
+    def _lists_from_indexed(self, data: dict) -> dict:
+        """Form and query parameters carry lists as `x[0]=a&x[1]=b`, decoded as {"0": "a", "1": "b"}
+        (apps/core/parsers.py); here, and only for the fields that are lists, they become lists."""
+        converted = None
+        for name, value in data.items():
+            field = self.fields.get(name) if isinstance(name, str) else None
+            if field is None or not isinstance(value, (dict, str)):
+                continue
+            if isinstance(
+                field, (serializers.ListField, serializers.ListSerializer, serializers.MultipleChoiceField)
+            ):
+                converted = converted if converted is not None else dict(data)
+                # One plain `name=value` is a one-item list (what a QueryDict's getlist gave before).
+                converted[name] = [value] if isinstance(value, str) and value else as_list(value, param=name)
+        return converted if converted is not None else data
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -257,6 +375,35 @@ class MetadataField(serializers.Field):
 # --- output -----------------------------------------------------------------------------------
 
 
+def query_data(request) -> dict:
+    """The query string as nested parameters, read the way form bodies are (apps/core/parsers.py:
+    `created[gte]=1` → {"created": {"gte": "1"}}, `types[0]=a&types[1]=b` or `types[]=a&…`).
+    Read once per request. `request.query_params` keeps the flat view."""
+    cached = getattr(request, "_clearhouse_query_data", None)
+    if cached is None:
+        cached = decode_params(request.META.get("QUERY_STRING", ""))
+        request._clearhouse_query_data = cached
+    return cached
+
+
+def list_param(request, name: str, *, max_length: int = 100) -> list[str] | None:
+    """A list query parameter (`name[0]=a&name[1]=b`, `name[]=a`, or a single `name=a`) as a
+    list of strings, or None when absent. Anything else is 400 naming it."""
+    value = query_data(request).get(name)
+    if value is None:
+        return None
+    value = as_list(value, param=name)
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ParameterInvalid(
+            f"Invalid {name}: expected a list of strings ({name}[0]=…&{name}[1]=…).", param=name
+        )
+    if len(value) > max_length:
+        raise ParameterInvalid(f"Invalid {name}: at most {max_length} items.", param=name)
+    return value
+
+
 def _int_param(request, name: str, *, minimum: int, maximum: int, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
@@ -317,6 +464,14 @@ def stripe_list(
     for name, value in (("starting_after", starting_after), ("ending_before", ending_before)):
         if value is not None and (not value or len(value) > 64 or "_" not in value):
             raise ParameterInvalid(f"Invalid cursor: {value!r}.", param=name)
+    cursor = starting_after or ending_before
+    if cursor and not queryset.filter(**{cursor_field: cursor}).exists():
+        # Stripe answers an unknown cursor with 404, never with page 1 (a client that lost its
+        # place must not silently start again from the top).
+        model = re.sub(r"(?<!^)(?=[A-Z])", "_", queryset.model.__name__).lower()
+        raise NotFoundError(
+            model, printable(cursor), param="starting_after" if starting_after else "ending_before"
+        )
     if ending_before:
         rows = list(
             queryset.filter(**{f"{cursor_field}__gt": ending_before}).order_by(cursor_field)[: limit + 1]
@@ -334,6 +489,47 @@ def stripe_list(
             "object": "list",
             "url": url or request.path,
             "has_more": has_more,
+            "data": [serialize(r) for r in (prepare(rows) if prepare else rows)],
+        }
+    )
+
+
+def stripe_search(
+    request,
+    queryset,
+    serialize,
+    *,
+    fields: dict,
+    url: str | None = None,
+    cursor_field: str = "public_id",
+    prepare=None,
+    query_required: bool = True,
+) -> Response:
+    """`GET /v1/<resource>/search?query=…`: Stripe's `search_result` object (`data`, `has_more`,
+    `next_page`), newest first. `fields` maps the query's field names to `apps.core.search.
+    SearchField`s; `page` is the `next_page` token of the previous page."""
+    from apps.core.search import search_q
+
+    query = request.query_params.get("query")
+    if query is not None:
+        queryset = queryset.filter(search_q(query, fields))
+    elif query_required:
+        raise ParameterMissing("Missing required param: query.", param="query")
+    limit = _int_param(request, "limit", minimum=1, maximum=100, default=10)
+    page = request.query_params.get("page")
+    if page:
+        if len(page) > 64 or not _ID_SHAPE.fullmatch(page):
+            raise ParameterInvalid(f"Invalid page: {printable(page)!r}.", param="page")
+        queryset = queryset.filter(**{f"{cursor_field}__lt": page})
+    rows = list(queryset.order_by(f"-{cursor_field}")[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return Response(
+        {
+            "object": "search_result",
+            "url": url or request.path,
+            "has_more": has_more,
+            "next_page": getattr(rows[-1], cursor_field) if has_more and rows else None,
             "data": [serialize(r) for r in (prepare(rows) if prepare else rows)],
         }
     )

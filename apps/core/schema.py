@@ -111,6 +111,26 @@ def list_of(item) -> type[serializers.Serializer]:
     return _LISTS[list_name]
 
 
+def search_result_of(item) -> type[serializers.Serializer]:
+    """The envelope `stripe_search` answers — `{"object": "search_result", "url", "has_more",
+    "next_page", "data": [item...]}` — as a component named `<Item>SearchResult`."""
+    item_class = item if isinstance(item, type) else type(item)
+    name = f"{item_class.__name__.removesuffix('Output').removesuffix('Object')}SearchResult"
+    if name not in _LISTS:
+        _LISTS[name] = type(
+            name,
+            (serializers.Serializer,),
+            {
+                "object": serializers.ChoiceField(choices=["search_result"]),
+                "url": serializers.CharField(),
+                "has_more": serializers.BooleanField(),
+                "next_page": serializers.CharField(allow_null=True),
+                "data": item_class(many=True),
+            },
+        )
+    return _LISTS[name]
+
+
 IDEMPOTENCY_KEY_PARAMETER = {
     "in": "header",
     "name": "Idempotency-Key",

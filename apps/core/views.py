@@ -183,3 +183,11 @@ def server_error(request):
     from django.views.defaults import server_error as default_server_error
 
     return default_server_error(request)
+
+
+@require_GET
+def landing(request):
+    """`/`: where to go next (the API reference, the back office, health), instead of a bare 404."""
+    from django.shortcuts import render
+
+    return render(request, "core/landing.html", {"api_version": settings.API_VERSION})

@@ -6,6 +6,9 @@ class IntentsConfig(AppConfig):
     label = "intents"
 
     def ready(self):
+        from .expanders import register as register_expanders
+
+        register_expanders()
         from apps.connectors import inbound
         from apps.connectors.sandbox import sessions
         from apps.routing import describe

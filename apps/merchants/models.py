@@ -55,6 +55,9 @@ class MerchantSettings(TimeStampedModel):
     refund_approval_threshold = models.BigIntegerField(null=True, blank=True)
     payout_approval_threshold = models.BigIntegerField(null=True, blank=True)
     settlement_delay_days = models.PositiveSmallIntegerField(default=2)
+    # Off (Stripe's behaviour): saving a payment method to a customer without allow_redisplay
+    # records "unspecified". On: it must say always or limited (explicit consent).
+    require_redisplay_consent = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -73,7 +76,7 @@ DEFAULT_PAYMENT_METHOD_TYPES = ["card", "sepa_debit", "us_bank_account", "apple_
 
 
 # The hash and lookup never enter the history; last_used_at changes on every request.
-@track_config(exclude=["hashed_key", "lookup", "last_used_at"])
+@track_config(exclude=["hashed_key", "lookup", "last_used_at", "last_stripe_version"])
 class ApiKey(PublicIdModel, TimeStampedModel):
     """A merchant API key, stored as SHA-256 of the secret with a visible prefix for display.
 
@@ -98,6 +101,9 @@ class ApiKey(PublicIdModel, TimeStampedModel):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The Stripe-Version header the key's client last sent (stripe SDKs send it on every request):
+    # which client generation a merchant runs, shown in the admin.
+    last_stripe_version = models.CharField(max_length=40, blank=True, default="")
     created_by = models.CharField(max_length=200, blank=True)
 
     class Meta:

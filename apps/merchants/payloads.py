@@ -29,6 +29,7 @@ def merchant_settings_payload(settings: MerchantSettings) -> dict:
         "refund_approval_threshold": settings.refund_approval_threshold,
         "payout_approval_threshold": settings.payout_approval_threshold,
         "settlement_delay_days": settings.settlement_delay_days,
+        "require_redisplay_consent": settings.require_redisplay_consent,
         "version": settings.version,
         "updated": unix(settings.updated_at),
     }

@@ -52,6 +52,7 @@ SETTINGS_FIELDS = (
     "refund_approval_threshold",
     "payout_approval_threshold",
     "settlement_delay_days",
+    "require_redisplay_consent",
 )
 
 

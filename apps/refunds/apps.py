@@ -6,6 +6,9 @@ class RefundsConfig(AppConfig):
     label = "refunds"
 
     def ready(self):
+        from .expanders import register as register_expanders
+
+        register_expanders()
         from apps.connectors import inbound
 
         from .approvals import register_approval_kind

@@ -39,9 +39,11 @@ class ChargeAlreadyRefunded(StateConflictError):
 
 
 class RefundCancelRefused(ApplicationError):
-    """The provider refused to stop a refund it had accepted; it is still pending."""
+    """The provider refused to stop a refund it had accepted; it is still pending. 400, a state
+    error as Stripe answers it (stripe-python raises InvalidRequestError), not 409 (which the
+    SDKs read as "retry")."""
 
-    status = 409
+    status = 400
     code = "refund_cancel_failed"
     message = "The connector could not stop this refund; it is still pending."
     stored = False

@@ -33,6 +33,10 @@ class WebhookEventTypeInvalid(InvalidRequestError):
     )
 
 
+class WebhookEventTypeUnknown(WebhookEventTypeInvalid):
+    message = "Unknown event type: {pattern!r}: Clearhouse never sends it.{hint}"
+
+
 class EventTypeFilterInvalid(InvalidRequestError):
     code = "parameter_invalid"
     param = "type"

@@ -25,17 +25,33 @@ def endpoint_matches(endpoint: WebhookEndpoint, type_: str) -> bool:
     return any(event_type_matches(p, type_) for p in endpoint.enabled_events or [])
 
 
-def event_list(*, merchant, livemode: bool, type: str | None = None) -> QuerySet[Event]:
+def _type_q(pattern: str, *, param: str) -> Q | None:
+    if not EVENT_PATTERN.match(pattern):
+        raise EventTypeFilterInvalid(pattern=pattern, param=param)
+    if pattern.endswith(".*"):
+        return Q(type__startswith=pattern[:-1])
+    return None if pattern == "*" else Q(type=pattern)
+
+
+def event_list(
+    *, merchant, livemode: bool, type: str | None = None, types: list[str] | None = None
+) -> QuerySet[Event]:
+    """`type` (one exact type or `prefix.*`) and `types` (any of several, as Stripe's `types[]`)."""
     qs = Event.objects.filter(merchant=merchant, livemode=livemode).annotate(
         pending_webhooks=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.PENDING))
     )
     if type:
-        if not EVENT_PATTERN.match(type):
-            raise EventTypeFilterInvalid(pattern=type)
-        if type.endswith(".*"):
-            qs = qs.filter(type__startswith=type[:-1])
-        elif type != "*":
-            qs = qs.filter(type=type)
+        q = _type_q(type, param="type")
+        if q is not None:
+            qs = qs.filter(q)
+    if types:
+        combined = Q()
+        for index, pattern in enumerate(types):
+            q = _type_q(pattern, param=f"types[{index}]")
+            if q is None:
+                return qs
+            combined |= q
+        qs = qs.filter(combined)
     return qs
 
 

@@ -3,6 +3,9 @@
 - `Payments-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>` — the seed design's
   scheme (Stripe's format, 5-minute tolerance on the receiver's side); the HMAC key is the whole
   `whsec_…` string, as the seed's reference verifier and Stripe's libraries use it.
+- `Stripe-Signature`: the same `t=…,v1=…` value under Stripe's header name, so a receiver
+  written for Stripe (`stripe.Webhook.construct_event(payload, header, secret)`) verifies it
+  unchanged.
 - Standard Webhooks: `webhook-id`, `webhook-timestamp`,
   `webhook-signature: v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>` where the key is
   the base64-decoded part of `whsec_<base64>`.
@@ -42,6 +45,7 @@ def signature_headers(*, secrets_: list[str], msg_id: str, timestamp: int, body:
     )
     return {
         "Payments-Signature": payments,
+        "Stripe-Signature": payments,
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": standard,

@@ -159,3 +159,32 @@ def test_metrics_endpoint_exposes_prometheus_counters(client, api):
     body = client.get("/metrics").content.decode()
     assert "django_http_requests_total_by_view_transport_method_total" in body
     assert "django_http_responses_total_by_status_total" in body
+
+
+@pytest.mark.django_db
+def test_swagger_ui_is_served_from_our_own_static_files(client):
+    page = client.get("/v1/docs").content.decode()
+    assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert (
+        client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+    )
+
+
+@pytest.mark.django_db
+def test_the_root_is_a_landing_page_linking_docs_admin_and_health(client):
+    resp = client.get("/")
+    assert resp.status_code == 200
+    page = resp.content.decode()
+    for link in ('href="/v1/docs"', 'href="/admin/"', 'href="/health"'):
+        assert link in page
+
+
+@pytest.mark.django_db
+def test_ready_reports_the_scheduler_heartbeat(client):
+    from apps.core.tasks import scheduler_heartbeat_task
+
+    assert client.get("/ready").json()["scheduler_last_heartbeat"] is None
+    scheduler_heartbeat_task()
+    beat = client.get("/ready").json()["scheduler_last_heartbeat"]
+    assert isinstance(beat, int) and beat > 1_700_000_000

@@ -12,7 +12,7 @@ def test_replay_returns_stored_response_with_header(api, merchant):
     headers = {"HTTP_IDEMPOTENCY_KEY": "order-42"}
     first = api.post("/v1/api_keys", {"type": "secret", "name": "ci"}, format="json", **headers)
     second = api.post("/v1/api_keys", {"type": "secret", "name": "ci"}, format="json", **headers)
-    assert first.status_code == second.status_code == 201
+    assert first.status_code == second.status_code == 200
     assert second.json() == {**first.json(), "secret": None}  # a key's secret is shown once, never replayed
     assert second["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first
@@ -22,7 +22,7 @@ def test_replay_returns_stored_response_with_header(api, merchant):
 @pytest.mark.django_db
 def test_same_key_different_params_is_idempotency_error(api):
     headers = {"HTTP_IDEMPOTENCY_KEY": "k1"}
-    assert api.post("/v1/api_keys", {"type": "secret"}, format="json", **headers).status_code == 201
+    assert api.post("/v1/api_keys", {"type": "secret"}, format="json", **headers).status_code == 200
     response = api.post("/v1/api_keys", {"type": "publishable"}, format="json", **headers)
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "idempotency_error"
@@ -34,7 +34,7 @@ def test_validation_failure_is_not_stored_so_the_key_can_be_reused(api):
     bad = api.post("/v1/api_keys", {"type": "nonsense"}, format="json", **headers)
     assert bad.status_code == 400
     good = api.post("/v1/api_keys", {"type": "secret"}, format="json", **headers)
-    assert good.status_code == 201
+    assert good.status_code == 200
 
 
 @pytest.mark.django_db
@@ -119,7 +119,7 @@ def _concurrent_idempotent_posts(base_url, plaintext, merchant):
     for t in threads:
         t.join()
     assert ApiKey.objects.filter(merchant=merchant, name="concurrent").count() == 1
-    assert {status for status, _ in results} == {201}
+    assert {status for status, _ in results} == {200}
     assert len({body["id"] for _, body in results}) == 1
     # The new key's secret is shown once: only the original response carries it; replays are
     # otherwise identical.

@@ -129,7 +129,7 @@ def test_lookup_by_email_returns_every_customer_sharing_it(api):
         second,
         first,
     ]
-    bad = api.get("/v1/customers/search", {"query": "name:'x'"})
+    bad = api.get("/v1/customers/search", {"query": "balance:'x'"})
     assert bad.status_code == 400
     assert bad.json()["error"]["param"] == "query"
     missing = api.get("/v1/customers/search")

@@ -362,7 +362,21 @@ def test_bad_card_on_tokens_endpoint_is_402_and_stores_nothing(publishable):
 # --- attach / detach / default / update / delete ----------------------------------------------------
 
 
+def test_attach_with_only_customer_records_unspecified_consent_as_stripe(api):
+    cus = _customer(api)
+    pm = api.post("/v1/payment_methods", card_payload(), format="json").json()["id"]
+    ok = api.post(f"/v1/payment_methods/{pm}/attach", {"customer": cus}, format="json")
+    assert ok.status_code == 200, ok.json()
+    assert (ok.json()["customer"], ok.json()["allow_redisplay"]) == (cus, "unspecified")
+
+
+def _require_consent(api):
+    api.merchant.settings.require_redisplay_consent = True
+    api.merchant.settings.save()
+
+
 def test_attach_needs_consent_then_lists_under_customer(api):
+    _require_consent(api)
     cus = _customer(api)
     pm = api.post("/v1/payment_methods", card_payload(), format="json").json()["id"]
     refused = api.post(f"/v1/payment_methods/{pm}/attach", {"customer": cus}, format="json")
@@ -387,6 +401,7 @@ def test_attach_needs_consent_then_lists_under_customer(api):
 
 
 def test_create_with_customer_and_consent(api):
+    _require_consent(api)
     cus = _customer(api)
     body = api.post(
         "/v1/payment_methods", card_payload(customer=cus, allow_redisplay="limited"), format="json"
@@ -489,3 +504,14 @@ def test_deleting_customer_detaches_its_payment_methods(api):
     ).json()["id"]
     api.delete(f"/v1/customers/{cus}")
     assert api.get(f"/v1/payment_methods/{pm}").json()["customer"] is None
+
+
+def test_a_merchant_requires_consent_through_its_settings(api):
+    etag = api.get("/v1/settings")["ETag"]
+    resp = api.patch("/v1/settings", {"require_redisplay_consent": True}, format="json", HTTP_IF_MATCH=etag)
+    assert resp.status_code == 200, resp.json()
+    assert resp.json()["require_redisplay_consent"] is True
+    cus = _customer(api)
+    pm = api.post("/v1/payment_methods", card_payload(), format="json").json()["id"]
+    refused = api.post(f"/v1/payment_methods/{pm}/attach", {"customer": cus}, format="json")
+    assert refused.json()["error"]["code"] == "consent_required"

@@ -54,6 +54,7 @@ from apps.connectors.base import (
 from apps.connectors.sandbox import settlement
 from apps.connectors.sandbox.cards import card_for_number
 from apps.connectors.sandbox.store import DatabaseStore, SandboxRecord, SandboxStore
+from apps.core.context import public_base_url
 from apps.core.limits import ascii_int
 
 DEFAULT_WEBHOOK_SECRET = "whsec_sandbox_not_a_secret"
@@ -154,11 +155,10 @@ class SandboxAdapter(ConnectorAdapter):
     # ------------------------------------------------------------------ helpers
     @property
     def base_url(self) -> str:
-        if self._base_url is None:
-            from django.conf import settings
-
-            self._base_url = getattr(settings, "PUBLIC_BASE_URL", "") or "http://localhost:8000"
-        return self._base_url.rstrip("/")
+        if self._base_url is not None:
+            return self._base_url.rstrip("/")
+        # Read per call, not cached: it follows the request being served (apps.core.context).
+        return public_base_url()
 
     @property
     def webhook_secret(self) -> str:

@@ -291,3 +291,53 @@ def card_for_number(number: str) -> TestCard:
 
 def is_listed(number: str) -> bool:
     return "".join(ch for ch in str(number) if ch.isdigit()) in _BY_NUMBER
+
+
+# Stripe's test ids, test mode only: `tok_<name>` as a card token and `pm_card_<name>` as a
+# payment method each stand for a fresh card with the number below (its row above decides what it
+# does), so an integration written against Stripe's test mode runs unchanged.
+STRIPE_TEST_IDS: dict[str, str] = {
+    "visa": "4242424242424242",
+    "visa_debit": "4000056655665556",
+    "mastercard": "5555555555554444",
+    "mastercard_debit": "5200828282828210",
+    "mastercard_prepaid": "5105105105105100",
+    "amex": "378282246310005",
+    "discover": "6011111111111117",
+    "diners": "3056930009020004",
+    "jcb": "3566002020360505",
+    "unionpay": "6200000000000005",
+    "bypassPending": "4000000000000077",
+    "chargeDeclined": "4000000000000002",
+    "visa_chargeDeclined": "4000000000000341",
+    "chargeDeclinedInsufficientFunds": "4000000000009995",
+    "chargeDeclinedLostCard": "4000000000009987",
+    "chargeDeclinedStolenCard": "4000000000009979",
+    "chargeDeclinedExpiredCard": "4000000000000069",
+    "chargeDeclinedIncorrectCvc": "4000000000000127",
+    "cvcCheckFail": "4000000000000101",
+    "chargeDeclinedProcessingError": "4000000000000119",
+    "chargeDeclinedVelocityLimitExceeded": "4000000000006975",
+    "chargeDeclinedFraudulent": "4100000000000019",
+    "radarBlock": "4100000000000019",
+    "riskLevelHighest": "4000000000004954",
+    "riskLevelElevated": "4000000000009235",
+    "authenticationRequired": "4000002760003184",
+    "threeDSecure2Required": "4000000000003220",
+    "threeDSecureRequired": "4000000000003220",
+    "authenticationRequiredOnSetup": "4000002500003155",
+    "authenticationRequiredChargeDeclinedInsufficientFunds": "4000008400001629",
+    "threeDSecureOptional": "4000000000003055",
+    "createDispute": "4000000000000259",
+    "refundFail": "4000000000005126",
+}
+_TEST_ID_PREFIXES = ("pm_card_", "tok_")
+
+
+def card_for_test_id(value: str) -> TestCard | None:
+    """The test card a Stripe test id (`tok_visa`, `pm_card_chargeDeclined`, …) stands for, or None."""
+    for prefix in _TEST_ID_PREFIXES:
+        if isinstance(value, str) and value.startswith(prefix):
+            number = STRIPE_TEST_IDS.get(value.removeprefix(prefix))
+            return _BY_NUMBER[number] if number else None
+    return None

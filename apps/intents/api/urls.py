@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("payment_intents", views.PaymentIntentListCreateView.as_view(), name="payment-intents"),
+    path("payment_intents/search", views.PaymentIntentSearchView.as_view(), name="payment-intents-search"),
     path("payment_intents/<str:intent_id>", views.PaymentIntentDetailView.as_view(), name="payment-intent"),
     path(
         "payment_intents/<str:intent_id>/confirm", views.PaymentIntentConfirmView.as_view(), name="pi-confirm"

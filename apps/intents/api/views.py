@@ -10,9 +10,10 @@ from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.connectors.sandbox.cards import TEST_CARDS
-from apps.core.errors import NotFoundError, ParameterUnknown
-from apps.core.rest import MerchantAPIView, created_filter, stripe_list
-from apps.core.schema import error_responses, list_of
+from apps.core.errors import NotFoundError, ParameterInvalid, ParameterMissing, ParameterUnknown
+from apps.core.rest import MerchantAPIView, created_filter, stripe_list, stripe_search
+from apps.core.schema import error_responses, list_of, search_result_of
+from apps.core.search import SearchField
 from apps.intents import selectors, services
 from apps.intents.errors import (
     AmountAboveMaximum,
@@ -172,6 +173,38 @@ class PaymentIntentListCreateView(MerchantAPIView):
         )
         qs = created_filter(qs, request)
         return stripe_list(request, qs, payment_intent_to_dict, url="/v1/payment_intents")
+
+
+PAYMENT_INTENT_SEARCH_FIELDS = {
+    "amount": SearchField("amount", kind="number"),
+    "currency": SearchField("currency", upper=True, substring=False),
+    "customer": SearchField("customer__public_id", substring=False),
+    "status": SearchField("status", substring=False),
+    "created": SearchField("created_at", kind="timestamp"),
+    "description": SearchField("description"),
+    "metadata": SearchField("metadata", kind="metadata"),
+}
+
+
+class PaymentIntentSearchView(MerchantAPIView):
+    resource = "payment_intents"
+
+    @extend_schema(
+        operation_id="payment_intents_search",
+        summary="Search payment intents (Stripe's search query language)",
+        description="`query=status:'succeeded' AND amount>1000 AND metadata['order_id']:'42'`; fields: "
+        "amount, currency, customer, status, created, description, metadata['key']. Newest first; "
+        "`page` takes the previous result's `next_page`.",
+        parameters=[
+            OpenApiParameter("query", str, required=True),
+            OpenApiParameter("limit", int, required=False),
+            OpenApiParameter("page", str, required=False),
+        ],
+        responses={200: search_result_of(ANY), **error_responses(ParameterInvalid, ParameterMissing)},
+    )
+    def get(self, request):
+        qs = selectors.payment_intent_list(merchant=request.merchant, livemode=request.livemode)
+        return stripe_search(request, qs, payment_intent_to_dict, fields=PAYMENT_INTENT_SEARCH_FIELDS)
 
 
 class PaymentIntentDetailView(MerchantAPIView):

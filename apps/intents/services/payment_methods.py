@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from apps.audit.services import Actor
 from apps.connectors.base import PaymentRequest
+from apps.connectors.sandbox.cards import card_for_test_id
 from apps.core.currencies import validate_amount
 from apps.core.errors import ApplicationError
 from apps.ledger.splits import validate_split_rule
 from apps.merchants.selectors import merchant_settings_get
+from apps.vault import services as vault_services
 from apps.vault.payloads import payment_method_to_dict
 from apps.vault.selectors import customer_get, payment_method_for_payment
 from apps.vault.services import vault_detokenize
@@ -28,6 +30,15 @@ from .common import CARD_LIKE_TYPES, REDIRECT_PAYMENT_METHOD_TYPES
 
 
 def payment_method_find(*, merchant, livemode: bool, id: str, param: str = "payment_method"):
+    if not livemode and card_for_test_id(id) is not None:
+        # Stripe's test ids (pm_card_visa, …): a fresh card on each use, test mode only.
+        return vault_services.payment_method_create_test_card(
+            merchant=merchant,
+            livemode=livemode,
+            test_id=id,
+            actor=Actor.system("stripe_test_id"),
+            param=param,
+        )
     try:
         pm = payment_method_for_payment(merchant=merchant, livemode=livemode, id=id)
     except ApplicationError as exc:

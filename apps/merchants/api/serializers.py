@@ -1,6 +1,12 @@
 from rest_framework import serializers
 
-from apps.core.rest import AmountField, StrictIntegerField, StrictSerializer, UnixTimestampField
+from apps.core.rest import (
+    AmountField,
+    StrictBooleanField,
+    StrictIntegerField,
+    StrictSerializer,
+    UnixTimestampField,
+)
 from apps.merchants.models import DEFAULT_PAYMENT_METHOD_TYPES, ApiKey, MerchantSettings
 
 
@@ -25,6 +31,7 @@ class SettingsOutput(serializers.Serializer):
     refund_approval_threshold = serializers.IntegerField(allow_null=True)
     payout_approval_threshold = serializers.IntegerField(allow_null=True)
     settlement_delay_days = serializers.IntegerField()
+    require_redisplay_consent = serializers.BooleanField()
     version = serializers.IntegerField()
     updated = serializers.IntegerField()
 
@@ -42,6 +49,7 @@ class SettingsPatchInput(StrictSerializer):
     refund_approval_threshold = AmountField(required=False, allow_null=True)
     payout_approval_threshold = AmountField(required=False, allow_null=True)
     settlement_delay_days = StrictIntegerField(min_value=0, max_value=30, required=False)
+    require_redisplay_consent = StrictBooleanField(required=False)
 
     def validate_max_authorization_amount(self, value):
         if value <= 0:

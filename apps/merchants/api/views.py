@@ -119,7 +119,7 @@ class ApiKeyListView(MerchantAPIView):
         operation_id="api_keys_create",
         request=ApiKeyCreateInput,
         responses={
-            201: ApiKeyOutput,
+            200: ApiKeyOutput,
             **error_responses(InvalidRequestError, ParameterMissing, ParameterInvalid, ParameterUnknown),
         },
         summary="Create an API key (its secret is shown once)",
@@ -137,7 +137,7 @@ class ApiKeyListView(MerchantAPIView):
             scopes=v.get("scopes"),
             expires_at=v.get("expires_at"),
         )
-        response = Response(api_key_payload(key, plaintext), status=status.HTTP_201_CREATED)
+        response = Response(api_key_payload(key, plaintext), status=status.HTTP_200_OK)
         response.idempotent_redact = ("secret",)
         return response
 

@@ -408,4 +408,5 @@ class CustomerSearchOutput(serializers.Serializer):
     object = serializers.CharField(default="search_result")
     url = serializers.CharField()
     has_more = serializers.BooleanField()
+    next_page = serializers.CharField(allow_null=True)
     data = CustomerOutput(many=True)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.core.context import get_client_ip
-from apps.core.limits import ascii_int
-from apps.core.rest import MerchantAPIView, created_filter, stripe_list
+from apps.core.rest import MerchantAPIView, created_filter, stripe_list, stripe_search
 from apps.core.schema import error_responses
+from apps.core.search import SearchField
 from apps.vault import selectors, services
 from apps.vault.errors import (
     ATTACH_ERRORS,
@@ -125,7 +123,14 @@ class CustomerListCreateView(MerchantAPIView):
         return Response(customer_to_dict(customer))
 
 
-_SEARCH_EMAIL = re.compile(r"""^\s*email\s*:\s*(['"])(?P<email>[^'"]{1,512})\1\s*$""")
+CUSTOMER_SEARCH_FIELDS = {
+    "email": SearchField("email", lower=True),
+    "name": SearchField("name"),
+    "phone": SearchField("phone"),
+    "description": SearchField("description"),
+    "created": SearchField("created_at", kind="timestamp"),
+    "metadata": SearchField("metadata", kind="metadata"),
+}
 
 
 class CustomerSearchView(MerchantAPIView):
@@ -133,13 +138,16 @@ class CustomerSearchView(MerchantAPIView):
 
     @extend_schema(
         operation_id="customers_search",
-        summary="Look customers up by email",
-        description="`query=email:'jane@example.com'` (Stripe search syntax, email only) or `email=…`. "
-        "Several customers may share an email; newest first.",
+        summary="Search customers (Stripe's search query language)",
+        description="`query=email:'jane@example.com' AND metadata['tier']:'gold'`; fields: email, name, "
+        "phone, description (`:` exact, `~` substring), created (`>`, `<`, `>=`, `<=`), "
+        "metadata['key']. Clauses join with AND or OR; `-` negates. `email=…` is a shortcut for "
+        "an exact email. Newest first; `page` takes the previous result's `next_page`.",
         parameters=[
             OpenApiParameter("query", str, required=False, description="email:'…'"),
             OpenApiParameter("email", str, required=False),
             OpenApiParameter("limit", int, required=False),
+            OpenApiParameter("page", str, required=False),
         ],
         responses={
             200: CustomerSearchOutput,
@@ -147,33 +155,13 @@ class CustomerSearchView(MerchantAPIView):
         },
     )
     def get(self, request):
+        qs = selectors.customer_list(merchant=request.merchant, livemode=request.livemode)
         email = request.query_params.get("email")
-        query = request.query_params.get("query")
-        if query is not None:
-            match = _SEARCH_EMAIL.match(query)
-            if not match:
-                raise ParameterInvalid(
-                    "Unsupported search query: use email:'someone@example.com'.", param="query"
-                )
-            email = match.group("email")
-        if not email:
-            raise ParameterMissing("Missing required param: query.", param="query")
-        limit_raw = request.query_params.get("limit", "10")
-        limit = ascii_int(limit_raw, minimum=1, maximum=100)
-        if limit is None:
-            raise ParameterInvalidInteger("limit must be 1 to 100.", param="limit")
-        rows = list(
-            selectors.customer_find_by_email(
-                merchant=request.merchant, livemode=request.livemode, email=email
-            )[: limit + 1]
-        )
-        return Response(
-            {
-                "object": "search_result",
-                "url": request.path,
-                "has_more": len(rows) > limit,
-                "data": [customer_to_dict(c) for c in rows[:limit]],
-            }
+        shortcut = request.query_params.get("query") is None and bool(email)
+        if shortcut:
+            qs = qs.filter(email=email.strip().lower())
+        return stripe_search(
+            request, qs, customer_to_dict, fields=CUSTOMER_SEARCH_FIELDS, query_required=not shortcut
         )
 
 

@@ -16,6 +16,7 @@ change; provider calls happen with no transaction or row lock held.
 from .create import payment_method_create_card as payment_method_create_card
 from .create import payment_method_create_from_token as payment_method_create_from_token
 from .create import payment_method_create_sepa_debit as payment_method_create_sepa_debit
+from .create import payment_method_create_test_card as payment_method_create_test_card
 from .create import payment_method_create_us_bank_account as payment_method_create_us_bank_account
 from .create import payment_method_create_wallet as payment_method_create_wallet
 from .customers import customer_create as customer_create
@@ -44,6 +45,7 @@ __all__ = [
     "payment_method_create_card",
     "payment_method_create_from_token",
     "payment_method_create_sepa_debit",
+    "payment_method_create_test_card",
     "payment_method_create_us_bank_account",
     "payment_method_create_wallet",
     "payment_method_delete",

@@ -25,7 +25,12 @@ def customer_check(customer: Customer | None, *, merchant, livemode: bool) -> No
 
 
 def consent_check(allow_redisplay: str | None, *, customer: Customer | None) -> None:
-    if customer is not None and allow_redisplay not in CONSENTED:
+    """Saving to a customer needs explicit consent only where the merchant asks for it
+    (MerchantSettings.require_redisplay_consent); otherwise it records "unspecified", as Stripe."""
+    if customer is None or allow_redisplay in CONSENTED:
+        return
+    settings = getattr(customer.merchant, "settings", None)
+    if settings is not None and settings.require_redisplay_consent:
         raise ConsentRequired()
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.connectors.sandbox.cards import card_for_test_id
 from apps.core.errors import NotFoundError
 from apps.vault import banks, cards
 from apps.vault.errors import ParameterInvalid, ParameterMissing, TokenAlreadyUsed, TokenExpired
@@ -143,7 +144,12 @@ def payment_method_create_from_token(
     param: str = "token",
     **options: Unpack[PaymentMethodOptions],
 ) -> PaymentMethod:
-    """Turns a single-use card token into a payment method (the vault record moves over)."""
+    """Turns a single-use card token into a payment method (the vault record moves over). In
+    test mode a Stripe test token (`tok_visa`, …) makes a fresh card from the sandbox table."""
+    if not livemode and card_for_test_id(token) is not None:
+        return payment_method_create_test_card(
+            merchant=merchant, livemode=livemode, test_id=token, actor=actor, param=param, **options
+        )
 
     def columns() -> dict:
         token_row = _token_consume(merchant=merchant, livemode=livemode, token=token, param=param)
@@ -157,6 +163,32 @@ def payment_method_create_from_token(
 
     return _payment_method_create(
         PaymentMethod.Type.CARD, columns, merchant=merchant, livemode=livemode, actor=actor, **options
+    )
+
+
+def payment_method_create_test_card(
+    *,
+    merchant,
+    livemode: bool,
+    test_id: str,
+    actor: Actor,
+    param: str = "payment_method",
+    **options: Unpack[PaymentMethodOptions],
+) -> PaymentMethod:
+    """A new card payment method for a Stripe test id (`pm_card_visa`, `tok_chargeDeclined`, …),
+    as Stripe's test mode makes one on each use. Live mode knows no such ids (404)."""
+    card = card_for_test_id(test_id)
+    if livemode or card is None:
+        raise NotFoundError("payment_method" if test_id.startswith("pm_") else "token", test_id, param=param)
+    return payment_method_create_card(
+        merchant=merchant,
+        livemode=livemode,
+        number=card.number,
+        exp_month=12,
+        exp_year=timezone.now().year + 5,
+        cvc=None,
+        actor=actor,
+        **options,
     )
 
 

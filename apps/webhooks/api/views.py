@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from apps.audit.services import Actor
 from apps.core.context import get_client_ip
 from apps.core.parsers import raw_request_check
-from apps.core.rest import MerchantAPIView, created_filter, stripe_list
+from apps.core.rest import MerchantAPIView, created_filter, list_param, stripe_list
 from apps.core.schema import error_responses, list_of
 from apps.webhooks import selectors, services
 from apps.webhooks.errors import (
@@ -56,6 +56,11 @@ class EventListView(MerchantAPIView):
             OpenApiParameter(
                 "type", str, description="Exact type, or a prefix wildcard like payment_intent.*"
             ),
+            OpenApiParameter(
+                "types[]",
+                {"type": "array", "items": {"type": "string"}},
+                description="Any of these types (`types[0]=a&types[1]=b`)",
+            ),
             OpenApiParameter("created[gte]", int),
             OpenApiParameter("created[lte]", int),
             OpenApiParameter("limit", int),
@@ -66,7 +71,10 @@ class EventListView(MerchantAPIView):
     )
     def get(self, request):
         qs = selectors.event_list(
-            merchant=request.merchant, livemode=request.livemode, type=request.query_params.get("type")
+            merchant=request.merchant,
+            livemode=request.livemode,
+            type=request.query_params.get("type"),
+            types=list_param(request, "types"),
         )
         return stripe_list(request, created_filter(qs, request), event_payload)
 
@@ -101,7 +109,7 @@ class EndpointListView(MerchantAPIView):
         operation_id="webhook_endpoints_create",
         request=WebhookEndpointCreateInput,
         responses={
-            201: WebhookEndpointOutput,
+            200: WebhookEndpointOutput,
             **error_responses(*_URL_ERRORS, WebhookEventTypeInvalid, WebhookApiVersionUnknown),
         },
         summary="Create a webhook endpoint (its signing secret is shown once)",
@@ -120,7 +128,7 @@ class EndpointListView(MerchantAPIView):
             metadata=v.get("metadata"),
             actor=Actor.from_request(request),
         )
-        response = Response(webhook_endpoint_payload(endpoint, secret=secret), status=status.HTTP_201_CREATED)
+        response = Response(webhook_endpoint_payload(endpoint, secret=secret), status=status.HTTP_200_OK)
         response.idempotent_redact = ("secret",)
         return response
 

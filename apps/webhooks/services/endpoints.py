@@ -14,8 +14,13 @@ from apps.core.context import get_request_id
 from apps.core.errors import NotFoundError
 from apps.core.ids import generate_id
 
-from .. import crypto
-from ..errors import WebhookApiVersionUnknown, WebhookEndpointDisabled, WebhookEventTypeInvalid
+from .. import catalog, crypto
+from ..errors import (
+    WebhookApiVersionUnknown,
+    WebhookEndpointDisabled,
+    WebhookEventTypeInvalid,
+    WebhookEventTypeUnknown,
+)
 from ..models import Delivery, Event, WebhookEndpoint
 from ..payloads import webhook_endpoint_payload
 from ..selectors import EVENT_PATTERN
@@ -59,6 +64,13 @@ def _validate_events(enabled_events: list[str]) -> list[str]:
         pattern = pattern.strip()
         if not EVENT_PATTERN.match(pattern):
             raise WebhookEventTypeInvalid(pattern=pattern, param=f"enabled_events[{index}]")
+        if not catalog.is_known(pattern):
+            guess = catalog.closest(pattern)
+            raise WebhookEventTypeUnknown(
+                pattern=pattern,
+                hint=f" Did you mean {guess!r}?" if guess else "",
+                param=f"enabled_events[{index}]",
+            )
         if pattern not in clean:
             clean.append(pattern)
     return clean

@@ -28,12 +28,15 @@ def test_create_card_validation_raises_card_error_and_stores_nothing(merchant):
     assert VaultRecord.objects.count() == 0
 
 
-def test_create_card_with_customer_needs_consent(merchant):
+def test_create_card_with_customer_needs_consent_only_where_the_merchant_requires_it(merchant):
     from apps.core.errors import InvalidRequestError
 
     customer = services.customer_create(merchant=merchant, livemode=False, actor=ACTOR)
+    assert make_card(merchant, customer=customer).allow_redisplay == "unspecified"
+    merchant.settings.require_redisplay_consent = True
+    merchant.settings.save()
     with pytest.raises(InvalidRequestError) as exc:
-        make_card(merchant, customer=customer)
+        make_card(merchant, "5555555555554444", customer=customer)
     assert exc.value.param == "allow_redisplay"
     pm = make_card(merchant, customer=customer, allow_redisplay="always")
     assert pm.customer == customer and pm.consent_collected_at is not None
