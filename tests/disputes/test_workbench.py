@@ -129,7 +129,9 @@ def test_support_asks_to_accept_and_finance_approves(client, disputed, django_ca
     assert client.post(decide, {"reason": "ok", "decision": "approve"}).status_code == 403
     client.force_login(finance)
     with django_capture_on_commit_callbacks(execute=True):  # the approval's executor runs after commit
-        assert client.post(decide, {"reason": "Agreed: refund policy", "decision": "approve"}).status_code == 302
+        assert (
+            client.post(decide, {"reason": "Agreed: refund policy", "decision": "approve"}).status_code == 302
+        )
     approval.refresh_from_db()
     disputed.refresh_from_db()
     assert approval.status == "executed" and disputed.status == "lost" and disputed.closed_at is not None
