@@ -162,3 +162,25 @@ def test_an_event_for_an_unknown_charge_is_kept_as_unknown_reference(api, mercha
     assert resp.json()["status"] == "ignored"
     assert InboundWebhook.objects.get().result == "unknown_reference"
     assert not Dispute.objects.exists()
+
+
+def test_a_late_created_event_after_submission_is_stale_and_keeps_the_submission(api, merchant, disputed):
+    path = f"/v1/disputes/{disputed.public_id}"
+    assert (
+        api.post(path, {"evidence": {"customer_name": "Ann"}}, format="json").json()["status"]
+        == "under_review"
+    )
+    before = _total(merchant)
+    # The network's own echo of the submission changes nothing; its late `created` is stale.
+    network_event(merchant, disputed.charge, "charge.dispute.updated", dispute=disputed.connector_dispute_id,
+                  status="under_review")  # fmt: skip
+    assert InboundWebhook.objects.order_by("-id").first().result == "ignored:no_change"
+    network_event(merchant, disputed.charge, "charge.dispute.created", dispute=disputed.connector_dispute_id)
+    assert InboundWebhook.objects.order_by("-id").first().result == "ignored:stale"
+    disputed.refresh_from_db()
+    assert (disputed.status, disputed.submission_count, disputed.evidence) == (
+        "under_review",
+        1,
+        {"customer_name": "Ann"},
+    )
+    assert _total(merchant) == before and JournalEntry.objects.filter(kind="dispute_debit").count() == 1

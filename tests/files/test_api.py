@@ -134,3 +134,20 @@ def test_a_test_mode_file_is_not_visible_in_live_mode(client_for, merchant, api,
     body = upload(api, PDF).json()
     live = client_for(merchant, livemode=True)
     assert live.get(f"/v1/files/{body['id']}").status_code == 404
+
+
+def test_text_the_database_cannot_hold_is_refused_by_name(api, files_in_tmp):
+    resp = api.post("/v1/files", {"purpose": "dispute_\x00evidence",
+                                  "file": SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")},
+                    format="multipart")  # fmt: skip
+    assert _error(resp)[0] == 400 and _error(resp)[2] == "purpose"
+    assert File.objects.count() == 0 and stored_files(files_in_tmp) == []
+
+
+def test_restricted_keys_need_the_files_scope(client_for, merchant, files_in_tmp):
+    without = client_for(merchant, kind="restricted", scopes=["disputes:write"])
+    assert upload(without, PDF).status_code == 403
+    reader = client_for(merchant, kind="restricted", scopes=["files:read"])
+    assert upload(reader, PDF).status_code == 403 and reader.get("/v1/files").status_code == 200
+    writer = client_for(merchant, kind="restricted", scopes=["files:write"])
+    assert upload(writer, PDF).status_code == 200

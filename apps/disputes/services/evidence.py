@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from apps.approvals.services import approval_request_create
 from apps.audit.services import Actor, audit_record
 from apps.connectors import gateway
 from apps.connectors.base import Declined, RetryableError
@@ -175,8 +176,6 @@ def dispute_request_accept(*, dispute_id: int, actor: Actor, reason: str):
     """A staff member asks to accept (close) the dispute: a maker-checker request a finance
     approver decides; approving runs `dispute_close` (approvals.py). Refused at once when the
     dispute cannot be accepted any more, so nobody approves a request that would fail."""
-    from apps.approvals.services import approval_request_create
-
     with transaction.atomic(durable=True):
         dispute = _lock_all(dispute_id)
         if dispute.status in TERMINAL:
