@@ -59,7 +59,19 @@ NAVIGATION = [
             ("Discrepancies", "report", "reconciliation.Discrepancy", ""),
         ],
     ),
-    ("Risk", [("Rules", "shield", "risk.Rule", ""), ("Reviews", "policy", "risk.Review", "")]),
+    (
+        "Risk",
+        [
+            ("Review queue", "policy", "risk.Review", "?open__exact=1"),
+            ("Rules", "shield", "risk.Rule", ""),
+            ("Rule-set versions", "layers", "risk.RuleSet", ""),
+            ("Decisions", "fact_check", "risk.RiskDecision", ""),
+            ("Overrides", "gpp_maybe", "risk.Override", ""),
+            ("Card testing blocks", "block", "risk.CardTestingBlock", ""),
+            ("Value lists", "list", "risk.ValueList", ""),
+            ("Risk settings", "tune", "risk.RiskSettings", ""),
+        ],
+    ),
     (
         "Connectors",
         [

@@ -31,8 +31,27 @@ def digest(value: str) -> str:
     return hashlib.blake2b(str(value).lower().encode(), digest_size=10).hexdigest()
 
 
+_NAMESPACE: list[str] = []
+
+
+def namespace() -> str:
+    """The database these keys belong to (its name and, on PostgreSQL, its OID, which a re-created
+    database does not keep): merchant ids of another database, or of an earlier incarnation of
+    this one, never meet these counters. Read once per process."""
+    if not _NAMESPACE:
+        from django.db import connection
+
+        name = str(connection.settings_dict.get("NAME") or "")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+                name = f"{name}.{cursor.fetchone()[0]}"
+        _NAMESPACE.append(digest(name))
+    return _NAMESPACE[0]
+
+
 def _tenant(merchant_id: int, livemode: bool) -> str:
-    return f"{PREFIX}:{merchant_id}:{int(livemode)}"
+    return f"{PREFIX}:{namespace()}:{merchant_id}:{int(livemode)}"
 
 
 def pointer_key(merchant_id: int, livemode: bool) -> str:

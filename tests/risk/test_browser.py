@@ -44,7 +44,7 @@ def test_risk_analysts_review_queue_and_override_with_a_second_pair_of_eyes(
 
     rita = staff_user("risk", "rita")
     login(page, live_server, rita)
-    page.click("text=Reviews")
+    page.click("text=Review queue")
     page.wait_for_selector(f"text={good['id']}")
     assert bad["id"] in page.content() and "review: :amount: &gt; 100" in page.content()
 
