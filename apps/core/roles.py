@@ -35,6 +35,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "reconciliation.*_columnmapping",
         "reconciliation.*_tolerance",
         "reconciliation.*_acquirerfeerule",
+        "reconciliation.*_glaccountmapping",
+        "reconciliation.add_accountingperiod",
+        "reconciliation.close_accountingperiod",
         "vault.view_customer",
     ),
     # Finds payments, refunds within policy, helps merchants with webhooks.

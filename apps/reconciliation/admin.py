@@ -10,22 +10,24 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 
-from apps.audit.services import Actor
+from apps.audit.services import Actor, audit_record
 from apps.backoffice.actions import ConfirmActionMixin, ReasonForm, confirm_action
 from apps.backoffice.money import money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.core.errors import ApplicationError
 
 from .models import (
+    AccountingPeriod,
     AcquirerFeeRule,
     ColumnMapping,
     Discrepancy,
+    GLAccountMapping,
     ReconciliationRun,
     SettlementBatch,
     SettlementFile,
@@ -36,6 +38,7 @@ from .parsers import preview
 from .selectors import batch_bridge, describe_diffs
 from .services import (
     discrepancy_resolve,
+    gl,
     reconciliation_run_create,
     settlement_file_ingest,
     settlement_sync_request,
@@ -377,3 +380,73 @@ class ToleranceAdmin(ModelAdmin):
 @admin.register(AcquirerFeeRule)
 class AcquirerFeeRuleAdmin(ModelAdmin):
     list_display = ("connector_code", "currency", "percent_bp", "fixed_amount")
+
+
+@admin.register(GLAccountMapping)
+class GLAccountMappingAdmin(ModelAdmin):
+    list_display = ("account_kind", "currency", "gl_code", "gl_name")
+    list_filter = ("account_kind",)
+
+
+@admin.register(AccountingPeriod)
+class AccountingPeriodAdmin(ConfirmActionMixin, ReadOnlyAdminMixin, ModelAdmin):
+    """Close a period (locks it; its GL export is then fixed), export its journal, reopen (admin)."""
+
+    list_display = ("start", "end", "status", "closed_at", "closed_by", "exports")
+    list_filter = ("status",)
+    actions = ["close", "reopen"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("reconciliation.add_accountingperiod")
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            ["status", "closed_at", "closed_by"] if obj is None else [f.name for f in self.model._meta.fields]
+        )
+
+    def has_close_permission(self, request):
+        return request.user.has_perm("reconciliation.close_accountingperiod")
+
+    def has_reopen_permission(self, request):
+        return request.user.has_perm("reconciliation.reopen_accountingperiod")
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/export/<str:fmt>/", self.admin_site.admin_view(self.export_view),
+                 name="reconciliation_accountingperiod_export"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    @admin.display(description="GL export")
+    def exports(self, obj):
+        if obj.status != AccountingPeriod.Status.CLOSED:
+            return "close it first"
+        links = [
+            (reverse("admin:reconciliation_accountingperiod_export", args=[obj.pk, f]), f) for f in gl.FORMATS
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    def export_view(self, request, object_id, fmt):
+        period = self.get_object(request, object_id)
+        if period is None or not self.has_view_permission(request, period) or fmt not in gl.FORMATS:
+            raise PermissionDenied
+        try:
+            content = gl.gl_export_csv(period=period, fmt=fmt)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("admin:reconciliation_accountingperiod_changelist"))
+        audit_record(actor=Actor.staff(request.user), action="reconciliation.gl_exported", obj=period,
+                     object_id=str(period.start), after={"format": fmt, "bytes": len(content)})  # fmt: skip
+        response = HttpResponse(content, content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="gl-{period.start}-{fmt}.csv"'
+        return response
+
+    @confirm_action(description="Close selected periods", noun="period", verb="Closed", permissions=["close"],
+                    help="Closing locks the period: later corrections go to the next open period.")  # fmt: skip
+    def close(self, request, period, data, actor):
+        gl.accounting_period_close(period_id=period.pk, actor=actor)
+
+    @confirm_action(description="Reopen selected periods (admin)", noun="period", verb="Reopened",
+                    permissions=["reopen"])  # fmt: skip
+    def reopen(self, request, period, data, actor):
+        gl.accounting_period_reopen(period_id=period.pk, actor=actor, reason=data["reason"])
