@@ -3,7 +3,7 @@
 1. ingest of N settlement lines (a generated sandbox CSV through `settlement_file_ingest`: parse,
    validate, COPY into the staging table, INSERT … SELECT) in lines/s, beside a raw COPY of the
    same rows into an unindexed table;
-2. a reconciliation pass over N ledger items × N lines (the matching SQL of a run, items seeded
+2. a reconciliation pass over N ledger items x N lines (the matching SQL of a run, items seeded
    straight into `reconciliation_ledgeritem`), beside a bare SQL hash join of the same two tables
    on the reference, measured in the same run;
 3. the process's peak RSS after each size (ru_maxrss), for sizes 100 k and N.
