@@ -21,9 +21,8 @@ def test_the_beat_job_syncs_every_active_connector_once_per_code_and_queues_the_
     day = today()
     time_machine.move_to(day.isoformat() + "T23:59:00Z", tick=False)
     time_machine.shift(60 * 60 * 5)  # the next morning: the beat syncs yesterday
-    with django_capture_on_commit_callbacks(execute=True):
-        with django_capture_on_commit_callbacks(execute=True):
-            queued = settlement_sync_task()
+    with django_capture_on_commit_callbacks(execute=True), django_capture_on_commit_callbacks(execute=True):
+        queued = settlement_sync_task()
     assert queued.startswith("queued ssy_")
     job = SettlementSync.objects.get()
     assert job.status == "completed" and job.interval_start == day
