@@ -417,10 +417,13 @@ def _found_lines(cursor, scope: Scope, found: list[Found]) -> None:
     cursor.execute(
         f"""
         SELECT l.id, l.batch_id, l.connector_code, l.settled_on, l.currency, l.gross, l.ref, l.record_type, l.copy_no,
-               ch.status, COALESCE(l.merchant_id, ch.merchant_id), l.merchant_id
+               COALESCE(ch.status, cm.status), COALESCE(l.merchant_id, ch.merchant_id, cm.merchant_id), l.merchant_id
         FROM recon_lines l
         LEFT JOIN {Charge._meta.db_table} ch ON l.record_type = 'capture' AND ch.gateway_reference = l.ref
              AND l.ref <> '' AND (l.merchant_id IS NULL OR ch.merchant_id = l.merchant_id)
+        -- an attempt whose answer was lost has no gateway reference yet: the acquirer echoes our charge id
+        LEFT JOIN {Charge._meta.db_table} cm ON l.record_type = 'capture' AND cm.public_id = l.merchant_reference
+             AND l.merchant_reference <> '' AND (l.merchant_id IS NULL OR cm.merchant_id = l.merchant_id)
         WHERE {in_interval} AND NOT EXISTS (SELECT 1 FROM {ITEM} i WHERE i.line_id = l.id)
         """,
         params,
