@@ -176,7 +176,7 @@ def build_item_scope(cursor, scope: Scope) -> int:
 
 def _analyze(cursor, table: str, column: str) -> None:
     """Temp tables have no statistics until analyzed: without them the planner picks nested loops."""
-    cursor.execute(f"CREATE INDEX ON {table} ({column})")
+    cursor.execute(f"CREATE INDEX {table}_{column}_idx ON {table} ({column})")
     if _pg():
         cursor.execute(f"ANALYZE {table}")
 
