@@ -44,6 +44,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "reconciliation.*_acquirerfeerule",
         "reporting.add_reportrun",
         "reporting.signoff_settlement",
+        "reconciliation.*_glaccountmapping",
+        "reconciliation.add_accountingperiod",
+        "reconciliation.close_accountingperiod",
         "vault.view_customer",
     ),
     # Finds payments, refunds within policy, helps merchants with webhooks.

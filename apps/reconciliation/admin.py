@@ -5,26 +5,73 @@ acquirers' fee rules). Money is shown in major units of its currency."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 
+from apps.audit.services import Actor, audit_record
 from apps.backoffice.actions import ConfirmActionMixin, ReasonForm, confirm_action
 from apps.backoffice.money import money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
+from apps.core.errors import ApplicationError
 
 from .models import (
+    AccountingPeriod,
     AcquirerFeeRule,
     ColumnMapping,
     Discrepancy,
+    GLAccountMapping,
     ReconciliationRun,
     SettlementBatch,
     SettlementFile,
+    SettlementSync,
     Tolerance,
 )
+from .parsers import preview
 from .selectors import batch_bridge, describe_diffs
-from .services import discrepancy_resolve, reconciliation_run_create
+from .services import (
+    discrepancy_resolve,
+    gl,
+    reconciliation_run_create,
+    settlement_file_ingest,
+    settlement_sync_request,
+)
+from .services.ingest import io_bytes
+
+FORM_TEMPLATE = "admin/reconciliation/form_page.html"
+
+
+def _page(model_admin, request, title, form, *, submit_label, help_text="", **extra):
+    context = {**model_admin.admin_site.each_context(request), "title": title, "opts": model_admin.model._meta,
+               "form": form, "submit_label": submit_label, "help": help_text, **extra}  # fmt: skip
+    return TemplateResponse(request, FORM_TEMPLATE, context)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField()
+    format = forms.ChoiceField(choices=SettlementFile.Format.choices)
+    mapping = forms.ModelChoiceField(ColumnMapping.objects.order_by("name"), required=False,
+                                     help_text="Only for a generic CSV.")  # fmt: skip
+    connector_code = forms.CharField(max_length=40, required=False, help_text="Acquirer files: e.g. sandbox.")
+    livemode = forms.BooleanField(required=False)
+
+
+class SyncForm(forms.Form):
+    interval_start = forms.DateField(help_text="YYYY-MM-DD, inclusive")
+    interval_end = forms.DateField(help_text="YYYY-MM-DD, exclusive")
+
+
+class PreviewForm(forms.Form):
+    file = forms.FileField(
+        help_text="A sample file in this layout: its first rows are shown as the mapping reads them."
+    )
 
 
 class _NoteForm(ReasonForm):
@@ -190,6 +237,66 @@ class SettlementFileAdmin(ReadOnlyAdminMixin, ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
+    def get_urls(self):
+        return [
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="reconciliation_settlementfile_upload",
+            ),
+            path(
+                "sync/", self.admin_site.admin_view(self.sync_view), name="reconciliation_settlementfile_sync"
+            ),
+            *super().get_urls(),
+        ]
+
+    def _may_ingest(self, request) -> bool:
+        return request.user.has_perm("reconciliation.add_settlementfile")
+
+    def upload_view(self, request):
+        """Upload an acquirer or bank file: refused when seen before; a malformed one lists its errors."""
+        if not self._may_ingest(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        errors = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                file = settlement_file_ingest(
+                    content=io_bytes(data["file"]), fmt=data["format"], actor=Actor.staff(request.user),
+                    filename=data["file"].name or "", livemode=data["livemode"], mapping=data["mapping"],
+                    connector_code=data["connector_code"],
+                )  # fmt: skip
+            except ApplicationError as exc:
+                form.add_error("file", exc.message)
+            else:
+                if file.status == SettlementFile.Status.PROCESSED:
+                    messages.success(request, f"{file.public_id}: {file.row_count} row(s) loaded.")
+                    return HttpResponseRedirect(
+                        reverse("admin:reconciliation_settlementfile_change", args=[file.pk])
+                    )
+                errors = file.errors
+        return _page(self, request, "Upload a settlement or bank file", form, submit_label="Upload",
+                     file_errors=errors)  # fmt: skip
+
+    def sync_view(self, request):
+        """Fetch the acquirers' files for a date range now (the same job as the daily beat sync)."""
+        if not self._may_ingest(request):
+            raise PermissionDenied
+        yesterday = dt.date.today() - dt.timedelta(days=1)
+        form = SyncForm(
+            request.POST or None, initial={"interval_start": yesterday, "interval_end": dt.date.today()}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = settlement_sync_request(actor=Actor.staff(request.user), **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error("interval_end", exc.message)
+            else:
+                messages.success(request, f"Settlement sync {job.public_id} queued.")
+                return HttpResponseRedirect(reverse("admin:reconciliation_settlementsync_changelist"))
+        return _page(self, request, "Sync settlement reports", form, submit_label="Sync now")
+
 
 @admin.register(SettlementBatch)
 class SettlementBatchAdmin(ReadOnlyAdminMixin, ModelAdmin):
@@ -218,9 +325,51 @@ class SettlementBatchAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return format_html("<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows))
 
 
+@admin.register(SettlementSync)
+class SettlementSyncAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    list_display = (
+        "public_id",
+        "interval_start",
+        "interval_end",
+        "status",
+        "merchant",
+        "requested_by",
+        "created_at",
+    )
+    list_filter = ("status",)
+    list_select_related = ("merchant",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
 @admin.register(ColumnMapping)
 class ColumnMappingAdmin(ModelAdmin):
-    list_display = ("name", "source_kind", "connector_code", "delimiter", "amount_unit")
+    """A new file layout without a vendor: name the header of each field, then preview a sample."""
+
+    list_display = ("name", "source_kind", "connector_code", "delimiter", "decimal_separator", "amount_unit")
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/preview/", self.admin_site.admin_view(self.preview_view),
+                 name="reconciliation_columnmapping_preview"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def preview_view(self, request, object_id):
+        mapping = self.get_object(request, object_id)
+        if mapping is None or not self.has_view_or_change_permission(request, mapping):
+            raise PermissionDenied
+        form = PreviewForm(request.POST or None, request.FILES or None)
+        shown = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                shown = preview(io_bytes(form.cleaned_data["file"]), mapping)
+            except (UnicodeDecodeError, ValueError) as exc:
+                form.add_error("file", f"Unreadable file: {exc}")
+        help_text = f"Columns: {mapping.columns}"
+        return _page(self, request, f"Preview of {mapping.name}", form, submit_label="Preview", preview=shown,
+                     help_text=help_text)  # fmt: skip
 
 
 @admin.register(Tolerance)
@@ -231,3 +380,73 @@ class ToleranceAdmin(ModelAdmin):
 @admin.register(AcquirerFeeRule)
 class AcquirerFeeRuleAdmin(ModelAdmin):
     list_display = ("connector_code", "currency", "percent_bp", "fixed_amount")
+
+
+@admin.register(GLAccountMapping)
+class GLAccountMappingAdmin(ModelAdmin):
+    list_display = ("account_kind", "currency", "gl_code", "gl_name")
+    list_filter = ("account_kind",)
+
+
+@admin.register(AccountingPeriod)
+class AccountingPeriodAdmin(ConfirmActionMixin, ReadOnlyAdminMixin, ModelAdmin):
+    """Close a period (locks it; its GL export is then fixed), export its journal, reopen (admin)."""
+
+    list_display = ("start", "end", "status", "closed_at", "closed_by", "exports")
+    list_filter = ("status",)
+    actions = ["close", "reopen"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("reconciliation.add_accountingperiod")
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            ["status", "closed_at", "closed_by"] if obj is None else [f.name for f in self.model._meta.fields]
+        )
+
+    def has_close_permission(self, request):
+        return request.user.has_perm("reconciliation.close_accountingperiod")
+
+    def has_reopen_permission(self, request):
+        return request.user.has_perm("reconciliation.reopen_accountingperiod")
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/export/<str:fmt>/", self.admin_site.admin_view(self.export_view),
+                 name="reconciliation_accountingperiod_export"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    @admin.display(description="GL export")
+    def exports(self, obj):
+        if obj.status != AccountingPeriod.Status.CLOSED:
+            return "close it first"
+        links = [
+            (reverse("admin:reconciliation_accountingperiod_export", args=[obj.pk, f]), f) for f in gl.FORMATS
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    def export_view(self, request, object_id, fmt):
+        period = self.get_object(request, object_id)
+        if period is None or not self.has_view_permission(request, period) or fmt not in gl.FORMATS:
+            raise PermissionDenied
+        try:
+            content = gl.gl_export_csv(period=period, fmt=fmt)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("admin:reconciliation_accountingperiod_changelist"))
+        audit_record(actor=Actor.staff(request.user), action="reconciliation.gl_exported", obj=period,
+                     object_id=str(period.start), after={"format": fmt, "bytes": len(content)})  # fmt: skip
+        response = HttpResponse(content, content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="gl-{period.start}-{fmt}.csv"'
+        return response
+
+    @confirm_action(description="Close selected periods", noun="period", verb="Closed", permissions=["close"],
+                    help="Closing locks the period: later corrections go to the next open period.")  # fmt: skip
+    def close(self, request, period, data, actor):
+        gl.accounting_period_close(period_id=period.pk, actor=actor)
+
+    @confirm_action(description="Reopen selected periods (admin)", noun="period", verb="Reopened",
+                    permissions=["reopen"])  # fmt: skip
+    def reopen(self, request, period, data, actor):
+        gl.accounting_period_reopen(period_id=period.pk, actor=actor, reason=data["reason"])

@@ -15,6 +15,9 @@ from django.db import models
 
 from apps.audit.history import track_config
 from apps.core.models import PublicIdModel, TimeStampedModel
+from apps.ledger.models import Account
+
+_ACCOUNT_KINDS = Account.Kind.choices
 
 
 @track_config()
@@ -435,3 +438,50 @@ class Discrepancy(PublicIdModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.type}"
+
+
+@track_config()
+class GLAccountMapping(TimeStampedModel):
+    """Chart of accounts: a ledger account kind (optionally per currency) → the GL code the
+    accountants' system knows. Unmapped kinds export as UNMAPPED-<kind>, never dropped."""
+
+    account_kind = models.CharField(max_length=32, choices=_ACCOUNT_KINDS)
+    currency = models.CharField(max_length=3, blank=True, default="", help_text="Blank: every currency.")
+    gl_code = models.CharField(max_length=40)
+    gl_name = models.CharField(max_length=120, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account_kind", "currency"], name="recon_gl_map_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_kind} {self.currency or '*'} → {self.gl_code}"
+
+
+class AccountingPeriod(TimeStampedModel):
+    """A period of the books [start, end). Closing it locks it: an entry created afterwards with
+    an effective date inside it is booked in the period open when it was made; an admin may
+    reopen it (audited)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    start = models.DateField(unique=True)
+    end = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="recon_period_order")
+        ]
+        permissions = [
+            ("close_accountingperiod", "Can close an accounting period"),
+            ("reopen_accountingperiod", "Can reopen a closed accounting period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start}…{self.end} ({self.status})"

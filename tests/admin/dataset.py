@@ -34,6 +34,7 @@ def build(merchant, api, requester):
     payout_create(merchant=merchant, livemode=False, amount=1000, currency="USD", actor=ACTOR)
     export = audit_export_run(export_id=audit_export_request(user=requester).pk)
     dispute = _dispute(merchant, api)
+    _reconciliation(merchant, api)
     return {"intent": intent, "refund": refund, "export": export, "dispute": dispute}
 
 
@@ -53,3 +54,25 @@ def _dispute(merchant, api):
     connector = Connector.objects.get(pk=charge.connector_id)
     assert dispute_apply_inbound_event(connector=connector, event=event) == "applied"
     return Dispute.objects.get(charge=charge)
+
+
+def _reconciliation(merchant, api):
+    """A settled day with an amount mismatch: files, a batch, a run, a discrepancy, a closed period."""
+    import datetime as dt
+
+    from apps.reconciliation.models import AccountingPeriod, ColumnMapping, GLAccountMapping
+    from tests.reconciliation.factories import (
+        charge_paid,
+        ingest_acquirer_file,
+        ingest_bank_statement,
+        run,
+        today,
+    )
+
+    charge_paid(api, merchant, 2092)
+    ingest_acquirer_file(merchant)
+    ingest_bank_statement([today()])
+    run()
+    ColumnMapping.objects.create(name="Bank CSV", source_kind="bank", columns={"booking_date": "Date"})
+    GLAccountMapping.objects.create(account_kind="connector_clearing", gl_code="1200")
+    AccountingPeriod.objects.create(start=dt.date(2026, 1, 1), end=dt.date(2026, 2, 1))

@@ -88,3 +88,32 @@ def test_within_the_sla_an_unsettled_item_is_expected_not_missing(api, merchant)
     run(as_of=today())
     assert LedgerItem.objects.get().status == "expected"
     assert not Discrepancy.objects.exists()
+
+
+def test_an_attempt_unknown_here_but_settled_is_rechecked_first_then_a_status_mismatch(
+    api, merchant, time_machine
+):
+    from apps.intents.models import Charge
+    from tests.intents.helpers import make_card, pay
+
+    response = pay(
+        api, make_card(merchant), amount=2500, metadata={"sandbox_fault": "timeout_after_processing"}
+    )
+    charge = Charge.objects.get(payment_intent__public_id=response.json()["id"])
+    assert charge.status == "unknown"
+    ingest_acquirer_file(merchant)
+
+    run()  # too fresh for the janitor: the acquirer settled what Clearhouse does not know as paid
+    mismatch = Discrepancy.objects.get(type="status_mismatch")
+    assert mismatch.diffs == [{"field": "status", "ours": "unknown", "theirs": "settled"}]
+    assert mismatch.merchant == merchant
+
+    from django.utils import timezone
+
+    time_machine.move_to(timezone.now() + dt.timedelta(minutes=10), tick=False)  # the re-check asks first
+    run()
+    charge.refresh_from_db()
+    mismatch.refresh_from_db()
+    assert charge.status == "succeeded"
+    assert mismatch.status == "resolved" and mismatch.resolution == "cleared"
+    assert LedgerItem.objects.get(entry__source_id=charge.public_id).status == "matched"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -53,6 +54,7 @@ class FieldError(ValueError):
     pass
 
 
+@functools.lru_cache(maxsize=512)
 def currency_code(value: str) -> str:
     code = (value or "").strip().upper()
     if code not in CURRENCIES:
@@ -88,7 +90,11 @@ def minor_units(value: str, currency: str, *, major: bool = True, decimal: str =
 
 
 def parse_date(value: str, fmt: str) -> dt.date:
-    text = (value or "").strip()
+    return _parse_date((value or "").strip(), fmt)
+
+
+@functools.lru_cache(maxsize=4096)  # a file holds few distinct dates; strptime is the slowest step
+def _parse_date(text: str, fmt: str) -> dt.date:
     try:
         return dt.datetime.strptime(text, fmt).date()
     except ValueError:
@@ -96,4 +102,4 @@ def parse_date(value: str, fmt: str) -> dt.date:
     try:  # ISO 8601 with a time part (Stripe: "2026-11-30 00:00:00", Adyen: with a time)
         return dt.datetime.fromisoformat(text).date()
     except ValueError:
-        raise FieldError(f"not a date ({fmt}): {value!r}") from None
+        raise FieldError(f"not a date ({fmt}): {text!r}") from None

@@ -143,34 +143,58 @@ def _bank_row(number: int, record: dict[str, str], layout: Layout) -> BankRow:
                    _value(record, layout, "counterparty"), dict(record))  # fmt: skip
 
 
+def iter_csv(content: bytes, layout: Layout):
+    """Yields each row as it is read — ``(row, None)``, ``(None, error)`` or ``(None, None)`` for a
+    row the layout skips — without holding the file's rows in memory (1 M-line files)."""
+    stream = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
+    reader = csv.reader(stream, delimiter=layout.delimiter)
+    try:
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        yield None, RowError(0, "", f"not a readable CSV file: {exc}")
+        return
+    if header is None:
+        yield None, RowError(0, "", "the file is empty")
+        return
+    header = [h.strip() for h in header]
+    missing = header_errors(header, layout)
+    if missing:
+        yield from ((None, e) for e in missing)
+        return
+    width = len(header)
+    number = 0
+    try:
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            number += 1
+            if number > MAX_ROWS:
+                yield None, RowError(number, "", f"more than {MAX_ROWS} rows")
+                return
+            if len(cells) != width:
+                yield None, RowError(number, "", f"{len(cells)} cells, the header has {width}")
+                continue
+            record = dict(zip(header, cells, strict=True))
+            try:
+                yield (
+                    (
+                        _bank_row(number, record, layout)
+                        if layout.bank
+                        else _acquirer_row(number, record, layout)
+                    ),
+                    None,
+                )
+            except CellError as exc:
+                yield None, RowError(number, layout.columns.get(exc.field, exc.field), exc.message)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        yield None, RowError(number + 1, "", f"not a readable CSV row: {exc}")
+
+
 def parse_csv(content: bytes, layout: Layout) -> ParsedFile:
     parsed = ParsedFile()
-    try:
-        header, rows = _reader(content, layout)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        parsed.errors.append(RowError(0, "", f"not a readable CSV file: {exc}"))
-        return parsed
-    if not header:
-        parsed.errors.append(RowError(0, "", "the file is empty"))
-        return parsed
-    parsed.errors += header_errors(header, layout)
-    if parsed.errors:
-        return parsed
-    if len(rows) > MAX_ROWS:
-        parsed.errors.append(RowError(0, "", f"more than {MAX_ROWS} rows"))
-        return parsed
-    for number, cells in enumerate(rows, start=1):
-        if len(cells) != len(header):
-            parsed.errors.append(RowError(number, "", f"{len(cells)} cells, the header has {len(header)}"))
-            continue
-        record = dict(zip(header, cells, strict=True))
-        try:
-            if layout.bank:
-                parsed.bank.append(_bank_row(number, record, layout))
-            else:
-                row = _acquirer_row(number, record, layout)
-                if row is not None:
-                    parsed.acquirer.append(row)
-        except CellError as exc:
-            parsed.errors.append(RowError(number, layout.columns.get(exc.field, exc.field), exc.message))
+    for row, error in iter_csv(content, layout):
+        if error is not None:
+            parsed.errors.append(error)
+        elif row is not None:
+            (parsed.bank if layout.bank else parsed.acquirer).append(row)
     return parsed

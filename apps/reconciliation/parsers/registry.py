@@ -7,6 +7,14 @@ from .layouts import BUILT_IN, layout_from_mapping
 from .mt940 import parse_mt940
 
 
+def acquirer_layout(fmt: str, mapping=None):
+    """The CSV layout of an acquirer format (None: not a CSV acquirer format)."""
+    if fmt == "generic_csv":
+        layout = layout_from_mapping(mapping)
+        return None if layout.bank else layout
+    return BUILT_IN.get(fmt)
+
+
 def parse_file(content: bytes, fmt: str, *, mapping=None) -> ParsedFile:
     if fmt == "camt053":
         return parse_camt053(content)

@@ -19,6 +19,8 @@ from apps.audit.services import Actor, audit_record
 from ..errors import SettlementFileDuplicate, SettlementFormatInvalid, SettlementMappingRequired
 from ..models import BankLine, ColumnMapping, SettlementBatch, SettlementFile, SettlementLine
 from ..parsers import AcquirerRow, BankRow, parse_file
+from ..parsers.csvfiles import iter_csv
+from ..parsers.registry import acquirer_layout
 
 F = SettlementFile.Format
 CONNECTOR_OF_FORMAT = {F.SANDBOX_CSV: "sandbox", F.STRIPE_PAYOUT_RECONCILIATION: "stripe",
@@ -68,29 +70,110 @@ def settlement_file_ingest(
         first = SettlementFile.objects.get(sha256=digest)
         raise SettlementFileDuplicate(first_file=first.public_id) from None
     SettlementFile.objects.filter(pk=file.pk).update(status=SettlementFile.Status.PROCESSING)
-    parsed = parse_file(content, fmt, mapping=mapping)
-    if parsed.errors:
+    layout = acquirer_layout(fmt, mapping) if connection.vendor == "postgresql" else None
+    if layout is not None and file.source_kind == ColumnMapping.SourceKind.ACQUIRER:
+        count, errors = _stream_acquirer(file, content, layout)
+    else:
+        parsed = parse_file(content, fmt, mapping=mapping)
+        errors, count = parsed.errors, len(parsed.acquirer) + len(parsed.bank) + len(parsed.errors)
+        if not errors:
+            with transaction.atomic():
+                if file.source_kind == ColumnMapping.SourceKind.BANK:
+                    _load_bank(file, parsed.bank)
+                else:
+                    _load_acquirer(file, parsed.acquirer)
+            count = len(parsed.acquirer) + len(parsed.bank)
+    file.processed_at = timezone.now()
+    file.row_count = count
+    if errors:
         file.status = SettlementFile.Status.FAILED
-        file.errors = [e.as_dict() for e in parsed.errors[:MAX_ERRORS_KEPT]]
-        file.row_count = len(parsed.acquirer) + len(parsed.bank) + len(parsed.errors)
-        file.processed_at = timezone.now()
+        file.errors = [e.as_dict() for e in errors[:MAX_ERRORS_KEPT]]
         file.save(update_fields=["status", "errors", "row_count", "processed_at", "updated_at"])
         audit_record(actor=actor, action="reconciliation.file_failed", obj=file,
-                     after={"errors": len(parsed.errors), "format": fmt})  # fmt: skip
+                     after={"errors": len(errors), "format": fmt})  # fmt: skip
         return file
-    with transaction.atomic():
-        if file.source_kind == ColumnMapping.SourceKind.BANK:
-            _load_bank(file, parsed.bank)
-            count = len(parsed.bank)
-        else:
-            count = _load_acquirer(file, parsed.acquirer)
-        file.status = SettlementFile.Status.PROCESSED
-        file.row_count = count
-        file.processed_at = timezone.now()
-        file.save(update_fields=["status", "row_count", "processed_at", "updated_at"])
-        audit_record(actor=actor, action="reconciliation.file_ingested", obj=file,
-                     after={"rows": count, "format": fmt, "sha256": digest})  # fmt: skip
+    file.status = SettlementFile.Status.PROCESSED
+    file.save(update_fields=["status", "row_count", "processed_at", "updated_at"])
+    audit_record(actor=actor, action="reconciliation.file_ingested", obj=file,
+                 after={"rows": count, "format": fmt, "sha256": digest})  # fmt: skip
     return file
+
+
+class _Invalid(Exception):
+    """A malformed row: the transaction that staged the lines rolls back, nothing is posted."""
+
+
+_STAGING = (
+    "CREATE TEMP TABLE recon_line_stream (row_number integer, record_type text, psp_reference text,"
+    " merchant_reference text, currency text, gross bigint, fee bigint, settled_on date, payout_reference text,"
+    " raw jsonb) ON COMMIT DROP"
+)
+_STREAM_COLUMNS = ("row_number", "record_type", "psp_reference", "merchant_reference", "currency", "gross", "fee",
+                   "settled_on", "payout_reference", "raw")  # fmt: skip
+
+
+def _stream_acquirer(file: SettlementFile, content: bytes, layout) -> tuple[int, list]:
+    """Reads, validates and COPYs the rows as they come (memory flat in the file's size), then
+    builds the batches and inserts the lines set-based; any malformed row rolls it all back."""
+    errors: list = []
+    payouts: dict[tuple, AcquirerRow] = {}
+    count = 0
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS recon_line_stream")  # a caller's open transaction keeps it
+            cursor.execute(_STAGING)
+            with cursor.copy(f"COPY recon_line_stream ({', '.join(_STREAM_COLUMNS)}) FROM STDIN") as copy:
+                for row, error in iter_csv(content, layout):
+                    if error is not None:
+                        errors.append(error)
+                        continue
+                    if row is None:
+                        continue
+                    count += 1
+                    if row.record_type == "payout":
+                        payouts[(row.settled_on, row.currency)] = row
+                    elif not errors:
+                        copy.write_row((row.row_number, row.record_type, row.psp_reference, row.merchant_reference,
+                                        row.currency, row.gross, row.fee, row.settled_on, row.payout_reference,
+                                        json.dumps(row.raw)))  # fmt: skip
+            if errors:
+                raise _Invalid
+            _batches_from_stream(cursor, file, payouts)
+    except _Invalid:
+        return count + len(errors), errors
+    return count, []
+
+
+def _batches_from_stream(cursor, file: SettlementFile, payouts: dict) -> None:
+    cursor.execute(
+        "SELECT settled_on, currency, SUM(gross), SUM(fee), COUNT(*), MAX(payout_reference) FROM recon_line_stream"
+        " GROUP BY settled_on, currency"
+    )
+    sums = {(day, currency): rest for day, currency, *rest in cursor.fetchall()}
+    batches = []
+    for key in sorted(set(sums) | set(payouts)):
+        gross, fees, lines, reference = sums.get(key, (0, 0, 0, ""))
+        payout = payouts.get(key)
+        batches.append(SettlementBatch(
+            public_id=_public_id(), file=file, merchant_id=file.merchant_id, connector_code=file.connector_code,
+            livemode=file.livemode, settled_on=key[0], currency=key[1],
+            payout_reference=payout.payout_reference if payout else (reference or ""), gross=int(gross or 0),
+            fees=int(fees or 0), net=int((gross or 0) - (fees or 0)), reported_payout=payout.gross if payout else None,
+            line_count=int(lines),
+        ))  # fmt: skip
+    SettlementBatch.objects.bulk_create(batches)
+    table, batch_table = SettlementLine._meta.db_table, SettlementBatch._meta.db_table
+    cursor.execute(
+        f"""
+        INSERT INTO {table} (file_id, batch_id, merchant_id, connector_code, livemode, row_number, record_type,
+                             psp_reference, merchant_reference, currency, gross, fee, settled_on, raw, edited)
+        SELECT %s, b.id, %s, %s, %s, s.row_number, s.record_type, s.psp_reference, s.merchant_reference, s.currency,
+               s.gross, s.fee, s.settled_on, s.raw, '{{}}'::jsonb
+        FROM recon_line_stream s JOIN {batch_table} b
+             ON b.file_id = %s AND b.settled_on = s.settled_on AND b.currency = s.currency
+        """,
+        [file.pk, file.merchant_id, file.connector_code, file.livemode, file.pk],
+    )
 
 
 def _load_acquirer(file: SettlementFile, rows: list[AcquirerRow]) -> int:

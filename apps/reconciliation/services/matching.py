@@ -169,8 +169,16 @@ def build_item_scope(cursor, scope: Scope) -> int:
             scope.start,
         ],
     )
+    _analyze(cursor, "recon_scope", "id")
     cursor.execute("SELECT COUNT(*) FROM recon_scope")
     return cursor.fetchone()[0]
+
+
+def _analyze(cursor, table: str, column: str) -> None:
+    """Temp tables have no statistics until analyzed: without them the planner picks nested loops."""
+    cursor.execute(f"CREATE INDEX {table}_{column}_idx ON {table} ({column})")
+    if _pg():
+        cursor.execute(f"ANALYZE {table}")
 
 
 def _item_scope(scope: Scope, alias: str = "i") -> tuple[str, list]:
@@ -215,15 +223,8 @@ def prepare_lines(cursor, scope: Scope) -> None:
 
 
 def match_items(cursor, scope: Scope) -> int:
-    """Step 2: unpinned items of the interval take their line (auto)."""
+    """Step 2: the line each unpinned item of the pass takes (a temp table; written in step 3)."""
     where, params = _item_scope(scope)
-    manual = "CASE WHEN marked_received THEN 'manual' ELSE '' END"
-    _execute(
-        cursor,
-        f"UPDATE {ITEM} SET line_id = NULL, match_kind = {manual}, status = 'expected' "
-        f"WHERE NOT pinned AND {where.replace('i.id', 'id')}",
-        params,
-    )
     cursor.execute("DROP TABLE IF EXISTS recon_candidates")
     line_type = _kind_to_line_type("i")
     pinned_lines = f"SELECT line_id FROM {ITEM} WHERE pinned AND line_id IS NOT NULL"
@@ -232,72 +233,80 @@ def match_items(cursor, scope: Scope) -> int:
         f" AND l.copy_no = 1 AND l.id NOT IN ({pinned_lines})"
         " AND (l.merchant_id IS NULL OR l.merchant_id = i.merchant_id)"
     )
-    cursor.execute(
-        f"""
-        CREATE TEMP TABLE recon_candidates AS
+    # Exact reference pairs first; the merchant-reference fallback only for items left without one.
+    ranked = """
         SELECT item_id, line_id FROM (
             SELECT item_id, line_id,
-                   ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY exact DESC, settled_on, line_id) AS rn_item,
-                   ROW_NUMBER() OVER (PARTITION BY line_id ORDER BY exact DESC, item_id) AS rn_line
-            FROM (
-                SELECT i.id AS item_id, l.id AS line_id, l.settled_on, 1 AS exact
+                   ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY settled_on, line_id) AS rn_item,
+                   ROW_NUMBER() OVER (PARTITION BY line_id ORDER BY item_id) AS rn_line
+            FROM ({pairs}) pairs
+        ) ranked WHERE rn_item = 1 AND rn_line = 1"""
+    exact = f"""SELECT i.id AS item_id, l.id AS line_id, l.settled_on
                 FROM {ITEM} i JOIN recon_lines l ON l.ref = i.gateway_reference AND {join_common}
-                WHERE NOT i.pinned AND i.gateway_reference <> '' AND {where}
-                UNION ALL
-                SELECT i.id, l.id, l.settled_on, 0
+                WHERE NOT i.pinned AND i.gateway_reference <> '' AND {where}"""
+    cursor.execute("CREATE TEMP TABLE recon_candidates AS " + ranked.format(pairs=exact), params)
+    fallback = f"""SELECT i.id AS item_id, l.id AS line_id, l.settled_on
                 FROM {ITEM} i JOIN recon_lines l ON l.merchant_reference = i.source_id AND {join_common}
                 WHERE NOT i.pinned AND i.source_id <> '' AND {where}
-            ) pairs
-        ) ranked WHERE rn_item = 1 AND rn_line = 1
-        """,
-        [*params, *params],
-    )
-    return _execute(
-        cursor,
-        f"UPDATE {ITEM} SET line_id = c.line_id, match_kind = 'auto' FROM recon_candidates c "
-        f"WHERE {ITEM}.id = c.item_id",
-    )
+                      AND NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.item_id = i.id)
+                      AND NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.line_id = l.id)"""
+    cursor.execute("INSERT INTO recon_candidates " + ranked.format(pairs=fallback), params)
+    _analyze(cursor, "recon_candidates", "item_id")
+    cursor.execute("SELECT COUNT(*) FROM recon_candidates")
+    return cursor.fetchone()[0]
 
 
 def check_items(cursor, scope: Scope) -> None:
-    """Step 3: matched or discrepancy for items with a line; expected or missing without one."""
+    """Step 3: each item's line, match kind and status (matched, discrepancy, expected or missing),
+    decided in one temp table and written in one UPDATE of the rows that change (a re-run over an
+    unchanged day writes nothing)."""
     where, params = _item_scope(scope)
+    cutoff = scope.as_of - dt.timedelta(days=settlement_sla_days())
     cursor.execute("DROP TABLE IF EXISTS recon_checks")
     cursor.execute(
         f"""
         CREATE TEMP TABLE recon_checks AS
-        SELECT i.id AS item_id, i.line_id, i.match_kind, i.amount AS ours_gross, i.currency AS ours_currency,
-               l.gross AS theirs_gross, l.currency AS theirs_currency, l.fee AS theirs_fee,
-               CASE WHEN i.kind = 'capture' AND r.id IS NOT NULL
-                    THEN (i.amount * r.percent_bp + 5000) / 10000 + r.fixed_amount END AS ours_fee,
+        SELECT s.item_id, s.line_id, s.match_kind, s.marked_received, s.effective_on,
+               s.ours_gross, s.ours_currency, l.gross AS theirs_gross, l.currency AS theirs_currency,
+               l.fee AS theirs_fee,
+               CASE WHEN s.kind = 'capture' AND r.id IS NOT NULL
+                    THEN (s.ours_gross * r.percent_bp + 5000) / 10000 + r.fixed_amount END AS ours_fee,
                COALESCE(t.amount, 0) AS tolerance
-        FROM {ITEM} i
-        JOIN recon_lines_all l ON l.id = i.line_id
-        LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = i.connector_code AND r.currency = i.currency
-        LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = i.currency
-        WHERE {where}
+        FROM (
+            SELECT i.id AS item_id, i.kind, i.connector_code, i.amount AS ours_gross, i.currency AS ours_currency,
+                   i.marked_received, i.effective_on,
+                   CASE WHEN i.pinned THEN i.line_id ELSE c.line_id END AS line_id,
+                   CASE WHEN i.pinned THEN i.match_kind WHEN c.line_id IS NOT NULL THEN 'auto'
+                        WHEN i.marked_received THEN 'manual' ELSE '' END AS match_kind
+            FROM {ITEM} i LEFT JOIN recon_candidates c ON c.item_id = i.id
+            WHERE {where}
+        ) s
+        LEFT JOIN recon_lines_all l ON l.id = s.line_id
+        LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = s.connector_code
+             AND r.currency = s.ours_currency
+        LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = s.ours_currency
         """,
         params,
     )
+    _analyze(cursor, "recon_checks", "item_id")
+    status = """CASE
+        WHEN c.line_id IS NULL AND c.marked_received THEN 'matched'
+        WHEN c.line_id IS NULL AND c.effective_on < %s THEN 'missing'
+        WHEN c.line_id IS NULL THEN 'expected'
+        WHEN c.match_kind = 'forced' THEN 'matched'
+        WHEN c.ours_currency <> c.theirs_currency
+             OR ABS(c.theirs_gross - c.ours_gross) > c.tolerance
+             OR (c.ours_fee IS NOT NULL AND ABS(c.theirs_fee - c.ours_fee) > c.tolerance) THEN 'discrepancy'
+        ELSE 'matched' END"""
+    distinct = "IS DISTINCT FROM" if _pg() else "IS NOT"
     cursor.execute(
         f"""
-        UPDATE {ITEM} SET status = CASE
-            WHEN c.match_kind = 'forced' THEN 'matched'
-            WHEN c.ours_currency <> c.theirs_currency
-                 OR ABS(c.theirs_gross - c.ours_gross) > c.tolerance
-                 OR (c.ours_fee IS NOT NULL AND ABS(c.theirs_fee - c.ours_fee) > c.tolerance) THEN 'discrepancy'
-            ELSE 'matched' END
-        FROM recon_checks c WHERE {ITEM}.id = c.item_id
-        """
-    )
-    cutoff = scope.as_of - dt.timedelta(days=settlement_sla_days())
-    cursor.execute(
-        f"""
-        UPDATE {ITEM} SET status = CASE WHEN marked_received THEN 'matched'
-                                        WHEN effective_on < %s THEN 'missing' ELSE 'expected' END
-        WHERE line_id IS NULL AND {where.replace("i.id", "id")}
+        UPDATE {ITEM} SET line_id = c.line_id, match_kind = c.match_kind, status = {status}
+        FROM recon_checks c
+        WHERE {ITEM}.id = c.item_id AND ({ITEM}.line_id {distinct} c.line_id OR {ITEM}.match_kind <> c.match_kind
+              OR {ITEM}.status <> {status})
         """,
-        [cutoff, *params],
+        [cutoff, cutoff],
     )
 
 
@@ -408,10 +417,13 @@ def _found_lines(cursor, scope: Scope, found: list[Found]) -> None:
     cursor.execute(
         f"""
         SELECT l.id, l.batch_id, l.connector_code, l.settled_on, l.currency, l.gross, l.ref, l.record_type, l.copy_no,
-               ch.status, COALESCE(l.merchant_id, ch.merchant_id), l.merchant_id
+               COALESCE(ch.status, cm.status), COALESCE(l.merchant_id, ch.merchant_id, cm.merchant_id), l.merchant_id
         FROM recon_lines l
         LEFT JOIN {Charge._meta.db_table} ch ON l.record_type = 'capture' AND ch.gateway_reference = l.ref
              AND l.ref <> '' AND (l.merchant_id IS NULL OR ch.merchant_id = l.merchant_id)
+        -- an attempt whose answer was lost has no gateway reference yet: the acquirer echoes our charge id
+        LEFT JOIN {Charge._meta.db_table} cm ON l.record_type = 'capture' AND cm.public_id = l.merchant_reference
+             AND l.merchant_reference <> '' AND (l.merchant_id IS NULL OR cm.merchant_id = l.merchant_id)
         WHERE {in_interval} AND NOT EXISTS (SELECT 1 FROM {ITEM} i WHERE i.line_id = l.id)
         """,
         params,

@@ -1,8 +1,9 @@
 """The settlement sync: each active connector's settlement file, fetched through the gateway
 (never inside a transaction) and ingested; a run over the days it brought follows.
 
-The acquirer reports per acquiring account, not per merchant, so connectors sharing a code and
-mode fetch the same file: the first is ingested, the others are refused as the same bytes."""
+The acquirer reports per acquiring account, not per merchant, so the file is fetched once per
+connector code and mode (through the first active connector); fetched again later (a re-sync),
+the same bytes are refused as a duplicate of the first file."""
 
 from __future__ import annotations
 

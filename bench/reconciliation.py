@@ -1,0 +1,181 @@
+"""Reconciliation at scale, in one run on PostgreSQL:
+
+1. ingest of N settlement lines (a generated sandbox CSV through `settlement_file_ingest`: parse,
+   validate, COPY into the staging table, INSERT … SELECT) in lines/s, beside a raw COPY of the
+   same rows into an unindexed table;
+2. a reconciliation pass over N ledger items x N lines (the matching SQL of a run, items seeded
+   straight into `reconciliation_ledgeritem`), beside a bare SQL hash join of the same two tables
+   on the reference, measured in the same run;
+3. the process's peak RSS after each size (ru_maxrss), for sizes 100 k and N.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ch_recon_bench .venv/bin/python bench/reconciliation.py \\
+        [--rows 1000000]
+
+The database is created and migrated if missing; its reconciliation and ledger tables are emptied.
+One line in 100 differs by 3 minor units, so the pass writes about N/100 discrepancies.
+"""
+
+import argparse
+import datetime as dt
+import io
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--rows", type=int, default=1_000_000)
+parser.add_argument("--sizes", default="100000", help="smaller sizes measured first (comma separated)")
+args = parser.parse_args()
+
+url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ch_recon_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("CACHE_URL", "locmemcache://bench")
+parts = urlsplit(url)
+
+import psycopg  # noqa: E402
+
+with psycopg.connect(f"host={parts.hostname} port={parts.port or 5432} user={parts.username} dbname=postgres",
+                     autocommit=True) as admin:  # fmt: skip
+    if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [parts.path.lstrip("/")]).fetchone():
+        admin.execute(f'CREATE DATABASE "{parts.path.lstrip("/")}"')
+
+import django  # noqa: E402
+
+django.setup()
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+call_command("migrate", verbosity=0)
+
+from apps.audit.services import Actor  # noqa: E402
+from apps.merchants.models import Merchant  # noqa: E402
+from apps.reconciliation.models import LedgerItem  # noqa: E402
+from apps.reconciliation.services import matching  # noqa: E402
+from apps.reconciliation.services.ingest import settlement_file_ingest  # noqa: E402
+
+DAY = dt.date(2026, 11, 2)
+ACTOR = Actor.system("bench")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset() -> None:
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE reconciliation_discrepancy, reconciliation_ledgeritem, reconciliation_settlementline,"
+            " reconciliation_bankline, reconciliation_settlementbatch, reconciliation_settlementfile,"
+            " reconciliation_reconciliationrun CASCADE"
+        )
+
+
+def csv_of(n: int, salt: str) -> bytes:
+    out = io.StringIO()
+    out.write(
+        "settlement_date,record_type,psp_reference,merchant_reference,currency,gross,fee,net,payout_reference\n"
+    )
+    for i in range(n):
+        gross = 1000 + i % 9000
+        fee = 25
+        out.write(f"2026-11-02,capture,sbx{salt}{i:09d},ch_{salt}{i:09d},USD,{gross // 100}.{gross % 100:02d},"
+                  f"0.{fee:02d},{(gross - fee) // 100}.{(gross - fee) % 100:02d},SBXPO-20261102-USD\n")  # fmt: skip
+    return out.getvalue().encode()
+
+
+def raw_copy_seconds(content: bytes) -> float:
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_raw")
+        cur.execute("CREATE UNLOGGED TABLE bench_raw (d text, t text, r text, m text, c text, g text, f text, n text,"
+                    " p text)")  # fmt: skip
+        started = time.perf_counter()
+        with cur.copy("COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+            copy.write(content)
+        elapsed = time.perf_counter() - started
+        cur.execute("DROP TABLE bench_raw")
+    return elapsed
+
+
+def seed_items(n: int, salt: str, merchant: Merchant) -> None:
+    """N ledger items (one per journal entry; the entries are real rows, postings are not needed
+    by the pass), every 100th expecting 3 minor units more than its line settles."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO ledger_journalentry (public_id, kind, merchant_id, livemode, source_type, source_id,
+                                             description, effective_at, created_at)
+            SELECT 'je_bench' || %s || g, 'capture', %s, false, 'charge', 'ch_' || %s || lpad(g::text, 9, '0'),
+                   '', %s, now()
+            FROM generate_series(0, %s - 1) g
+            """,
+            [salt, merchant.pk, salt, dt.datetime.combine(DAY, dt.time(12), tzinfo=dt.UTC), n],
+        )
+        cur.execute(
+            """
+            INSERT INTO reconciliation_ledgeritem (entry_id, merchant_id, livemode, connector_code, kind, source_type,
+                source_id, gateway_reference, amount, currency, effective_on, status, match_kind, pinned,
+                marked_received)
+            SELECT je.id, je.merchant_id, false, 'sandbox', 'capture', 'charge', je.source_id,
+                   'sbx' || %s || substr(je.source_id, length('ch_' || %s) + 1),
+                   1000 + (substr(je.source_id, length('ch_' || %s) + 1)::int %% 9000)
+                   + CASE WHEN substr(je.source_id, length('ch_' || %s) + 1)::int %% 100 = 0 THEN 3 ELSE 0 END,
+                   'USD', %s, 'expected', '', false, false
+            FROM ledger_journalentry je WHERE je.public_id LIKE 'je_bench' || %s || '%%'
+            """,
+            [salt, salt, salt, salt, DAY, salt],
+        )
+        cur.execute("ANALYZE reconciliation_ledgeritem")
+        cur.execute("ANALYZE reconciliation_settlementline")
+
+
+def bare_join_seconds() -> float:
+    with connection.cursor() as cur:
+        started = time.perf_counter()
+        cur.execute(
+            "SELECT count(*), sum(abs(l.gross - i.amount)) FROM reconciliation_ledgeritem i"
+            " JOIN reconciliation_settlementline l ON l.psp_reference = i.gateway_reference"
+        )
+        cur.fetchone()
+        return time.perf_counter() - started
+
+
+def match_seconds() -> tuple[float, int]:
+    scope = matching.Scope(DAY, DAY + dt.timedelta(days=1), False, "sandbox", DAY + dt.timedelta(days=10))
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        matching.build_item_scope(cur, scope)
+        matching.prepare_lines(cur, scope)
+        matching.prepare_all_lines(cur)
+        matching.match_items(cur, scope)
+        matching.check_items(cur, scope)
+        matching.match_bank(cur, scope)
+        found = matching.found_discrepancies(cur, scope)
+    return time.perf_counter() - started, len(found)
+
+
+def measure(n: int, merchant: Merchant) -> None:
+    reset()
+    salt = f"n{n}t{int(time.time())}x"
+    content = csv_of(n, salt)
+    copy_s = raw_copy_seconds(content)
+    started = time.perf_counter()
+    file = settlement_file_ingest(content=content, fmt="sandbox_csv", actor=ACTOR, filename=f"bench-{n}.csv")
+    ingest_s = time.perf_counter() - started
+    assert file.status == "processed", file.errors[:3]
+    seed_items(n, salt, merchant)
+    join_s = bare_join_seconds()
+    match_s, found = match_seconds()
+    matched = LedgerItem.objects.filter(status="matched").count()
+    print(f"n={n:>9,}  ingest {n / ingest_s:>10,.0f} lines/s ({ingest_s:6.1f} s; raw COPY {n / copy_s:>10,.0f} rows/s)"
+          f"  |  pass {match_s:6.1f} s vs bare hash join {join_s:5.2f} s = {match_s / join_s:5.1f}x"
+          f"  |  matched {matched:,}, discrepancies {found:,}  |  peak RSS {peak_mb():,.0f} MB", flush=True)  # fmt: skip
+
+
+merchant = Merchant.objects.order_by("pk").first() or Merchant.objects.create(name="Bench")
+for size in [int(s) for s in args.sizes.split(",") if s] + [args.rows]:
+    measure(size, merchant)
