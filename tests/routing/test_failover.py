@@ -215,3 +215,24 @@ def test_disabled_connector_keeps_captures_and_refunds_of_its_payments(api, card
     assert Charge.objects.get(public_id=captured["latest_charge"]).connector_id == a.pk
     # new payments go elsewhere
     assert _charges(api, pay(api, card()).json()["id"])[0]["connector"] == b.public_id
+
+
+def test_a_retried_confirm_of_the_same_payment_lands_in_the_same_split_bucket(api, card, merchant):
+    a, b = sandbox(merchant, "a"), sandbox(merchant, "b")
+    rule_set(merchant, rules=[{"name": "half", "split": [{"connector": a.public_id, "weight": 50},
+                                                        {"connector": b.public_id, "weight": 50}]}])  # fmt: skip
+    buckets = set()
+    for _ in range(6):
+        intent = api.post("/v1/payment_intents", {"amount": 1200, "currency": "usd"}, format="json").json()
+        first = api.post(f"/v1/payment_intents/{intent['id']}/confirm",
+                         {"payment_method": card(STOLEN).public_id}, format="json")  # fmt: skip
+        assert first.status_code == 402
+        second = api.post(f"/v1/payment_intents/{intent['id']}/confirm",
+                          {"payment_method": card().public_id}, format="json").json()  # fmt: skip
+        assert second["status"] == "succeeded"
+        attempts = _charges(api, intent["id"])
+        assert len(attempts) == 2
+        assert attempts[0]["routing"]["split"]["bucket"] == attempts[1]["routing"]["split"]["bucket"]
+        assert attempts[0]["connector"] == attempts[1]["connector"]
+        buckets.add(attempts[0]["connector"])
+    assert buckets <= {a.public_id, b.public_id}

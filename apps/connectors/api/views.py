@@ -20,7 +20,7 @@ from apps.connectors.errors import (
     ConnectorTypeUnknown,
 )
 from apps.connectors.models import Connector
-from apps.connectors.payloads import connector_to_dict, provider_to_dict
+from apps.connectors.payloads import connector_to_dict, connectors_with_circuits, provider_to_dict
 from apps.core.errors import ParameterInvalid
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
 from apps.core.schema import error_responses, list_of
@@ -128,7 +128,9 @@ class ConnectorListCreateView(MerchantAPIView):
         if request.query_params.get("type"):
             qs = qs.filter(code=request.query_params["type"][:40])
         qs = created_filter(qs, request)
-        return stripe_list(request, qs, connector_to_dict, url="/v1/connectors")
+        return stripe_list(
+            request, qs, connector_to_dict, url="/v1/connectors", prepare=connectors_with_circuits
+        )
 
     @extend_schema(
         request=ConnectorCreateInput,
