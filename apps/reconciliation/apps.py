@@ -8,6 +8,10 @@ class ReconciliationConfig(AppConfig):
     label = "reconciliation"
 
     def ready(self) -> None:
+        from apps.connectors import settlement
+
         from .approvals import register_approval_kind
+        from .services.sync import settlement_run_handover
 
         register_approval_kind()
+        settlement.register(settlement_run_handover)

@@ -158,23 +158,33 @@ def test_run_settlement_reports_the_providers_day_and_hands_it_over(api, merchan
     import datetime as dt
 
     from apps.connectors import settlement
+    from apps.reconciliation.models import ReconciliationRun, SettlementFile
     from tests.intents.helpers import make_card, pay
 
     pay(api, make_card(merchant))
     con = Connector.objects.get(merchant=merchant, is_default=True)
     today = dt.datetime.now(dt.UTC).date().isoformat()
+    # Reconciliation registered its sync (apps.reconciliation.apps): the day is ingested and reconciled.
     resp = api.post(f"/v1/connectors/{con.public_id}/run_settlement", {"date": today}, format="json").json()
-    assert resp["lines"] == 1 and resp["totals"]["usd"]["amount"] == 2000 and resp["handed_over"] is False
-    seen = []
-    settlement.register(lambda **kw: seen.append(kw) or {"run": "rec_test"})
+    assert resp["lines"] == 1 and resp["totals"]["usd"]["amount"] == 2000 and resp["handed_over"] is True
+    assert len(resp["reconciliation"]["files"]) == 1 and len(resp["reconciliation"]["runs"]) == 1
+    assert SettlementFile.objects.filter(public_id=resp["reconciliation"]["files"][0]).exists()
+    assert ReconciliationRun.objects.filter(
+        public_id=resp["reconciliation"]["runs"][0], merchant=merchant
+    ).exists()
+    # Run again: the same file is a duplicate, not read twice.
+    again = api.post(f"/v1/connectors/{con.public_id}/run_settlement", {"date": today}, format="json").json()
+    assert again["reconciliation"]["files"] == [] and again["reconciliation"]["duplicates"] == 1
+    # Without a registered sync the run only reports the provider's day.
+    saved = list(settlement._SYNC)
+    settlement._SYNC.clear()
     try:
-        resp = api.post(
+        alone = api.post(
             f"/v1/connectors/{con.public_id}/run_settlement", {"date": today}, format="json"
         ).json()
     finally:
-        settlement._SYNC.clear()
-    assert resp["handed_over"] is True and resp["reconciliation"] == {"run": "rec_test"}
-    assert seen[0]["connector"] == con and len(seen[0]["lines"]) == 1
+        settlement._SYNC[:] = saved
+    assert alone["handed_over"] is False and alone["lines"] == 1
     assert (
         api.post(
             f"/v1/connectors/{con.public_id}/run_settlement", {"date": "nope"}, format="json"

@@ -120,3 +120,13 @@ def settlement_sync(
                                             merchant=merchant)  # fmt: skip
             result["runs"].append(rec.public_id)
     return result
+
+
+def settlement_run_handover(*, connector: Connector, date: dt.date, lines, actor: Actor) -> dict:
+    """The connectors' manual settlement run (``POST /v1/connectors/{id}/run_settlement``,
+    registered with apps.connectors.settlement): that day's file of this connector is fetched,
+    ingested (a duplicate is reported, not re-read) and reconciled for the connector's merchant."""
+    result = settlement_sync(start=date, days=1, connector_id=connector.pk, actor=actor,
+                             merchant=connector.merchant, livemode=connector.livemode)  # fmt: skip
+    return {"files": result["files"], "duplicates": len(result["duplicates"]),
+            "failed": result["failed"], "runs": result["runs"]}  # fmt: skip
