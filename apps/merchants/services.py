@@ -41,6 +41,10 @@ SCOPE_RESOURCES = (
     "settings",
     "connectors",
     "reporting",
+    "risk",
+    "test_helpers",
+    "diagnostics",
+    "pci",
 )
 
 SETTINGS_FIELDS = (
