@@ -199,9 +199,12 @@ def test_a_delayed_simulation_is_scheduled_then_applied_once(
     ],
 )
 def test_live_keys_and_production_see_no_test_helpers(client_for, api, merchant, settings, method, path):
-    live = client_for(merchant, livemode=True)
-    resp = getattr(live, method)(path, {"type": "payout.failed", "object": "po_x"}, format="json")
-    assert resp.status_code == 404 and resp.json()["error"]["code"] == "resource_missing"
+    for live in (
+        client_for(merchant, livemode=True),
+        client_for(merchant, kind="restricted", livemode=True, scopes=["payment_intents:read"]),
+    ):
+        resp = getattr(live, method)(path, {"type": "payout.failed", "object": "po_x"}, format="json")
+        assert resp.status_code == 404 and resp.json()["error"]["code"] == "resource_missing"
     settings.CLEARHOUSE_ENV = "production"
     resp = getattr(api, method)(path, {"type": "payout.failed", "object": "po_x"}, format="json")
     assert resp.status_code == 404 and resp.json()["error"]["code"] == "resource_missing"

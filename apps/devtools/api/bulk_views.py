@@ -112,6 +112,14 @@ def _csv_lines(rows):
     yield buffer.getvalue()
 
 
+def _own(fn):
+    def method(self, request, *args, **kwargs):
+        return fn(self, request, *args, **kwargs)
+
+    method.__name__, method.__doc__ = fn.__name__, fn.__doc__
+    return method
+
+
 def _views(kind: str, resource: str, prefix: str) -> dict:
     """The four views of one kind, each with its schema."""
     made = {}
@@ -141,7 +149,9 @@ def _views(kind: str, resource: str, prefix: str) -> dict:
     ):  # fmt: skip
         attrs = {"kind": kind, "resource": resource, "__module__": __name__}
         for method, decorator in methods.items():
-            attrs[method] = decorator(getattr(base, method))
+            # A function of this class's own: extend_schema stores the schema on the function, and
+            # the two kinds must not share (and overwrite) one.
+            attrs[method] = decorator(_own(getattr(base, method)))
         made[name] = type(f"{prefix.title().replace('_', '')}Bulk{name.title()}View", (base,), attrs)
     return made
 

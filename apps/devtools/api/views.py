@@ -52,9 +52,10 @@ class TestHelperAPIView(MerchantAPIView):
     resource = "test_helpers"
 
     def check_permissions(self, request):
-        super().check_permissions(request)
-        if getattr(request, "livemode", True) or is_production():
+        # Before the scope check: a live restricted key learns nothing more than a live secret key.
+        if is_production() or (getattr(request, "api_key", None) is not None and request.livemode):
             raise TestHelpersUnavailable(method=request.method, path=request.path)
+        super().check_permissions(request)
 
 
 class SimulateView(TestHelperAPIView):
