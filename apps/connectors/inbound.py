@@ -34,10 +34,15 @@ def handler_for(event_type: str) -> Handler | None:
 
 
 def dispatch(*, connector, event: InboundEvent) -> str:
-    """Applies the event through its owner; ``ignored:unhandled_type:<type>`` when nobody owns it."""
+    """Applies the event through its owner; ``ignored:unhandled_type:<type>`` when nobody owns it,
+    ``ignored:no_reference`` when it names no provider reference: owners find their row by
+    ``gateway_reference``, and an attempt that never reached the provider has none (``""``), so an
+    empty reference would otherwise match the newest such attempt."""
     handler = handler_for(event.type)
     if handler is None:
         return f"ignored:unhandled_type:{event.type}"[:200]
+    if not str(event.gateway_reference or "").strip():
+        return "ignored:no_reference"
     return str(handler(connector=connector, event=event))
 
 

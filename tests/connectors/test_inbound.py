@@ -45,3 +45,23 @@ def test_longest_prefix_wins_and_unknown_types_are_ignored(isolated_registry):
 def test_empty_prefix_is_refused(isolated_registry):
     with pytest.raises(ValueError):
         inbound.register("", lambda **kw: "x")
+
+
+@pytest.mark.django_db
+def test_an_event_without_a_reference_never_reaches_an_attempt_that_has_none(api, merchant):
+    """An attempt that never reached the provider has gateway_reference "": an event naming no
+    reference must not be applied to the newest such attempt."""
+    from apps.intents.models import Charge
+    from tests.intents.helpers import create_intent, make_card
+
+    intent = create_intent(api, payment_method=make_card(merchant).public_id).json()
+    confirmed = api.post(f"/v1/payment_intents/{intent['id']}/confirm", {}, format="json").json()
+    charge = Charge.objects.get(public_id=confirmed["latest_charge"])
+    Charge.objects.filter(pk=charge.pk).update(gateway_reference="", status=Charge.Status.SUBMITTING)
+    event = InboundEvent(
+        provider_event_id="evt_no_ref", type="charge.succeeded", gateway_reference="",
+        occurred_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), amount=charge.amount,
+    )  # fmt: skip
+    assert inbound.dispatch(connector=charge.connector, event=event) == "ignored:no_reference"
+    charge.refresh_from_db()
+    assert charge.status == Charge.Status.SUBMITTING
