@@ -27,6 +27,9 @@ CLEARHOUSE_ENV = env.str("CLEARHOUSE_ENV", default="demo")
 # The embedded demo key is only for local runs; production must set SECRET_KEY.
 SECRET_KEY = env.str("SECRET_KEY", default=demo_secrets.SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
+# Proxies whose X-Real-IP names the client (apps.core.middleware.client_ip_of): the shipped nginx
+# runs on the loopback. Addresses or networks, comma-separated.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
