@@ -195,6 +195,11 @@ SPECTACULAR_SETTINGS = {
         "CaptureMethodEnum": ["automatic", "manual"],
         "ListObjectEnum": ["list"],
         "CustomerObjectEnum": ["customer"],
+        "RiskRuleActionEnum": "apps.risk.models.RuleAction",
+        "DiscrepancyResolveActionEnum": [
+            *("ignore", "mark_received", "link", "force_match"),
+            *("write_off", "accept_as_fee", "edit_line"),
+        ],
     },
 }
 API_VERSION = "2026-11-01"

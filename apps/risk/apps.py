@@ -9,6 +9,7 @@ class RiskConfig(AppConfig):
 
     def ready(self):
         from apps.intents import hooks
+        from apps.webhooks.catalog import register_event_types
 
         from .approvals import register_approval_kind
         from .payloads import charge_payload_extend
@@ -19,3 +20,4 @@ class RiskConfig(AppConfig):
         hooks.register_capture_guard(review_capture_guard)
         hooks.register_charge_payload(charge_payload_extend)
         register_approval_kind()
+        register_event_types("review.opened", "review.closed")  # Stripe's Radar review events

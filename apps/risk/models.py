@@ -90,6 +90,10 @@ class Rule(models.Model):
         return f"{self.action} if {self.predicate}"
 
 
+# The rule actions as one choice set the OpenAPI schema names (ENUM_NAME_OVERRIDES).
+RuleAction = Rule.Action
+
+
 class ValueList(TenantModel):
     """Stripe's ``radar.value_list`` (``rsl_``)."""
 

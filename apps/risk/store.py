@@ -19,6 +19,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from apps.core.cachekeys import db_namespace
+
 from .rules.attributes import VELOCITY_DIMENSIONS, VELOCITY_WINDOWS
 
 PREFIX = "risk"
@@ -31,23 +33,10 @@ def digest(value: str) -> str:
     return hashlib.blake2b(str(value).lower().encode(), digest_size=10).hexdigest()
 
 
-_NAMESPACE: list[str] = []
-
-
 def namespace() -> str:
-    """The database these keys belong to (its name and, on PostgreSQL, its OID, which a re-created
-    database does not keep): merchant ids of another database, or of an earlier incarnation of
-    this one, never meet these counters. Read once per process."""
-    if not _NAMESPACE:
-        from django.db import connection
-
-        name = str(connection.settings_dict.get("NAME") or "")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
-                name = f"{name}.{cursor.fetchone()[0]}"
-        _NAMESPACE.append(digest(name))
-    return _NAMESPACE[0]
+    """The database these keys belong to (apps.core.cachekeys): merchant ids of another database,
+    or of an earlier incarnation of this one, never meet these counters."""
+    return db_namespace()
 
 
 def _tenant(merchant_id: int, livemode: bool) -> str:

@@ -9,6 +9,7 @@ from django.db.models import F, QuerySet, Subquery
 
 from apps.connectors.models import Connector
 from apps.connectors.services import connector_ensure_sandbox
+from apps.core.cachekeys import db_namespace
 from apps.core.selectors import tenant_get
 
 from .errors import RuleSetVersionMissing
@@ -44,7 +45,7 @@ def version_snapshot(version: RuleSetVersion, rule_set: RuleSet | None = None) -
 
 
 def _cached_snapshot(version_pk: int) -> dict:
-    key = f"routing:rule_set_version:{version_pk}"
+    key = f"routing:{db_namespace()}:rule_set_version:{version_pk}"
     snapshot = cache.get(key)
     if snapshot is None:
         version = RuleSetVersion.objects.select_related("rule_set").get(pk=version_pk)

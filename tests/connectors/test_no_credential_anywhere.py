@@ -32,7 +32,6 @@ def _clean(text: str, where: str) -> None:
 
 def test_no_credential_in_any_column_log_response_cache_or_admin_page(api, merchant, admin_client, caplog):
     caplog.set_level(logging.DEBUG)
-    cache.clear()
     responses = [
         api.post(
             "/v1/connectors",

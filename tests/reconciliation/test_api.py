@@ -107,7 +107,7 @@ def test_upload_of_a_merchants_own_file_and_the_duplicate_guard(api):
     assert first.json()["status"] == "processed" and len(first.json()["settlements"]) == 1
     assert SettlementFile.objects.get(public_id=first.json()["id"]).merchant == api.merchant
     second = upload()
-    assert second.status_code == 409 and first.json()["id"] in second.json()["error"]["message"]
+    assert second.status_code == 400 and first.json()["id"] in second.json()["error"]["message"]
 
 
 def test_bad_input_names_the_param(api):

@@ -4,7 +4,6 @@ from django.conf import settings as django_settings
 from apps.audit.services import Actor
 from apps.risk.services import rule_set_version_create
 from apps.risk.services.value_lists import value_list_create, value_list_item_create
-from tests.browser.conftest import browser, page  # noqa: F401  (the real-browser fixtures, for test_browser)
 
 ACTOR = Actor.system("tests")
 
@@ -17,8 +16,11 @@ def _flush_risk_keys() -> None:
         return
     from django_redis import get_redis_connection
 
+    from apps.risk.store import PREFIX, namespace
+
     conn = get_redis_connection("default")
-    keys = list(conn.scan_iter("risk:*", count=1000))
+    # Only this test database's keys: the other xdist worker's tests keep theirs.
+    keys = list(conn.scan_iter(f"*{PREFIX}:{namespace()}:*", count=1000))
     if keys:
         conn.delete(*keys)
 

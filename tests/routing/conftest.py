@@ -1,16 +1,11 @@
 import pytest
-from django.core.cache import cache
 
 from tests.intents.helpers import make_card
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Circuit states, call logs and cached rule-set versions live in the cache (this run's own
-    Redis database): each test starts without them."""
-    cache.clear()
-    yield
-    cache.clear()
+# No cache.clear() here: the cache is one Redis database shared by the xdist workers, and a flush
+# would wipe the other worker's circuit states mid-test. Each test's circuits and call logs are
+# keyed by its own connectors' public ids, and cached rule-set versions by database and pk
+# (apps.core.cachekeys), so a test never meets another's entries.
 
 
 @pytest.fixture

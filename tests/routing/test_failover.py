@@ -222,13 +222,15 @@ def test_a_retried_confirm_of_the_same_payment_lands_in_the_same_split_bucket(ap
     rule_set(merchant, rules=[{"name": "half", "split": [{"connector": a.public_id, "weight": 50},
                                                         {"connector": b.public_id, "weight": 50}]}])  # fmt: skip
     buckets = set()
-    for _ in range(6):
+    for i in range(6):
+        # Six shoppers (risk's card-testing guard would stop one address after five declines).
+        shopper = {"REMOTE_ADDR": f"198.51.100.{10 + i}"}
         intent = api.post("/v1/payment_intents", {"amount": 1200, "currency": "usd"}, format="json").json()
         first = api.post(f"/v1/payment_intents/{intent['id']}/confirm",
-                         {"payment_method": card(STOLEN).public_id}, format="json")  # fmt: skip
+                         {"payment_method": card(STOLEN).public_id}, format="json", **shopper)  # fmt: skip
         assert first.status_code == 402
         second = api.post(f"/v1/payment_intents/{intent['id']}/confirm",
-                          {"payment_method": card().public_id}, format="json").json()  # fmt: skip
+                          {"payment_method": card().public_id}, format="json", **shopper).json()  # fmt: skip
         assert second["status"] == "succeeded"
         attempts = _charges(api, intent["id"])
         assert len(attempts) == 2

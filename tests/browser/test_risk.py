@@ -11,6 +11,7 @@ from apps.refunds.models import Refund
 from apps.risk.models import Override, Review, RiskSettings
 from tests.admin.staff import PASSWORD, staff_user
 from tests.intents.helpers import make_card, pay
+from tests.risk.conftest import _clean_risk_state, rules  # noqa: F401  (risk's fixtures, for this module)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +33,7 @@ def run_action(page, row_text, action, reason):
 
 
 def test_risk_analysts_review_queue_and_override_with_a_second_pair_of_eyes(
-    page, live_server, api, merchant, rules
+    page, live_server, api, merchant, rules  # noqa: F811
 ):
     RiskSettings.objects.create(merchant=merchant, review_capture="capture", override_approval_amount=50_000)
     rules(("review", ":amount: > 100 and :amount: <= 50000"), ("block", ":amount: > 50000"))
