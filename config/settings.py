@@ -7,6 +7,7 @@ The defaults are the embedded demo (SQLite file, filesystem Celery broker, local
 from pathlib import Path
 
 import environ
+from django.templatetags.static import static
 
 from apps.core import demo_secrets
 
@@ -262,6 +263,7 @@ UNFOLD = {
         "navigation": "apps.backoffice.navigation.sidebar_navigation",
     },
     "DASHBOARD_CALLBACK": "apps.backoffice.dashboard.dashboard_callback",
+    "STYLES": [lambda request: static("backoffice/backoffice.css")],
     "COMMAND": {"search_callback": "apps.backoffice.search.command_search", "show_history": True},
 }
 # Field-level history of configuration (django-pghistory): event tables refuse UPDATE/DELETE.

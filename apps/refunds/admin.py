@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Q
+from django.urls import reverse
 from unfold.admin import ModelAdmin
 
 from apps.approvals.models import ApprovalRequest
@@ -14,6 +15,7 @@ from apps.backoffice.errors import ApprovalNotPending
 from apps.backoffice.money import money
 from apps.backoffice.paging import BigTableAdminMixin, related_pks
 from apps.backoffice.readonly import ReadOnlyAdminMixin
+from apps.backoffice.timeline import TimelineEntry, timeline_source
 from apps.intents.models import Charge, PaymentIntent
 
 from . import services
@@ -110,3 +112,17 @@ class RefundApprovalQueueAdmin(RefundAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=Refund.Status.REQUIRES_APPROVAL)
+
+
+@timeline_source("refunds")
+def _refunds(intent):
+    """The refunds of the payment, on its workbench timeline."""
+    for re in intent.refunds.order_by("id")[:50]:
+        tone = {"succeeded": "success", "failed": "danger", "requires_approval": "warning"}.get(
+            re.status, "info"
+        )
+        yield TimelineEntry(
+            at=re.created_at, kind="refund", title=f"Refund {re.public_id}: {re.status.replace('_', ' ')}",
+            detail=" · ".join(p for p in (re.reason, re.failure_reason) if p), actor=re.requested_by,
+            money=money(re.amount, re.currency), tone=tone, url=reverse("admin:refunds_refund_change", args=[re.pk]),
+        )  # fmt: skip
