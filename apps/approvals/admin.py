@@ -57,11 +57,42 @@ DECIDE = ConfirmAction(
 )
 
 
+class BulkDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for your decision",
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Kept with each request and in the audit log.",
+    )
+
+
+def _bulk(approve: bool):
+    def perform(model_admin, request, approval, data, actor):
+        return _decide(
+            model_admin, request, approval, {**data, "decision": "approve" if approve else "reject"}, actor
+        )
+
+    return perform
+
+
+APPROVE_SELECTED = ConfirmAction(
+    perform=_bulk(True), title="Approve the selected requests", noun="approval request", verb="Approved",
+    permissions=("decide",), form_class=BulkDecisionForm, submit_label="Approve",
+    help="Each request is decided on its own: one you requested yourself, or whose kind your role may not "
+    "approve, is refused with its reason while the others go through.",
+)  # fmt: skip
+REJECT_SELECTED = ConfirmAction(
+    perform=_bulk(False), title="Reject the selected requests", noun="approval request", verb="Rejected",
+    permissions=("decide",), form_class=BulkDecisionForm, submit_label="Reject",
+)  # fmt: skip
+
+
 @admin.register(ApprovalRequest)
 class ApprovalRequestAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
     """The approval queue: pending requests first; deciding goes through a page that asks a reason."""
 
     list_display = (
+        "decide_link",
         "public_id",
         "kind",
         "target",
@@ -71,8 +102,8 @@ class ApprovalRequestAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
         "requested_by_label",
         "created_at",
         "decided_by",
-        "decide_link",
     )
+    actions = ["approve_selected", "reject_selected"]
     list_filter = ("status", "kind", "livemode")
     search_fields = ("=public_id", "=target_id", "requested_by_label")
     list_select_related = ("merchant", "decided_by")
@@ -124,6 +155,19 @@ class ApprovalRequestAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
             *super().get_urls(),
         ]
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Approve selected requests", permissions=["decide"])
+    def approve_selected(self, request, queryset):
+        return self.confirm_selected_action(request, queryset, APPROVE_SELECTED)
+
+    @admin.action(description="Reject selected requests", permissions=["decide"])
+    def reject_selected(self, request, queryset):
+        return self.confirm_selected_action(request, queryset, REJECT_SELECTED)
+
     def has_decide_permission(self, request):
         return request.user.has_perm("approvals.decide_approvalrequest")
 
@@ -148,5 +192,16 @@ class ApprovalRequestAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
                 "money": self.money(approval),
                 "allowed": allowed,
                 "why": why,
+                "details": kind.describe(approval) if kind and kind.describe else [],
+                "history": _history(approval),
             },
         )
+
+
+def _history(approval) -> list:
+    """What happened to the request and its target, oldest first (who, what, why)."""
+    from apps.audit.models import AuditEntry
+
+    return list(
+        AuditEntry.objects.filter(object_id__in=[approval.public_id, approval.target_id]).order_by("id")[:50]
+    )
