@@ -11,12 +11,14 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import Http404
 from django.urls import path, reverse
+from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from apps.approvals.models import ApprovalRequest
 from apps.audit.models import AuditEntry
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome, ReasonForm
+from apps.backoffice.display import CreatedColumnMixin
 from apps.backoffice.money import MoneyField, money
 from apps.backoffice.paging import BigTableAdminMixin, fixed_choices_filter, is_last4, related_pks
 from apps.backoffice.readonly import ReadOnlyAdminMixin
@@ -260,20 +262,22 @@ class ChargeInline(TabularInline):
 
 
 @admin.register(PaymentIntent)
-class PaymentIntentAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
+class PaymentIntentAdmin(
+    CreatedColumnMixin, ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMixin, ModelAdmin
+):
     """The payment workbench: a header (amount, status, customer, payment method, merchant, order
     id) with the actions the viewer's role allows in the payment's state, each opening its form on
     the page; then the timeline (apps.backoffice.timeline), the refunds and the raw API object."""
 
-    list_display = ("public_id", "merchant", "amount_display", "status_badge", "order_id",
-                    "card_last4", "customer_email", "livemode", "created_at")  # fmt: skip
+    list_display = ("public_id", "merchant_name", "amount_display", "status_badge", "order_id",
+                    "card_last4", "customer_email", "livemode", "created")  # fmt: skip
     list_filter = ("status", "capture_method", "livemode", CurrencyFilter)
     list_select_related = ("merchant", "customer", "latest_charge")
     # Own columns by ExactSearchMixin (pi_ id, order id: both indexed across merchants); charge ids,
     # gateway references, card last4 and customer emails through related_search.
     search_fields = ("=public_id", "=order_id")
     search_help_text = "Exact id (pi_/ch_), order id, customer email, card last4 or gateway reference."
-    sortable_by = ("public_id", "created_at")
+    sortable_by = ("public_id", "created")
     list_per_page = 50
     inlines = [ChargeInline]
     change_form_outer_before_template = "admin/intents/workbench_header.html"
@@ -432,7 +436,11 @@ class PaymentIntentAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMi
 
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, obj):
-        return money(obj.amount, obj.currency)
+        return format_html('<span class="bo-num">{}</span>', money(obj.amount, obj.currency))
+
+    @admin.display(description="merchant")
+    def merchant_name(self, obj):
+        return obj.merchant.name
 
     @admin.display(description="capturable")
     def capturable_display(self, obj):
@@ -528,14 +536,14 @@ def _audit(intent):
 
 
 @admin.register(Charge)
-class ChargeAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ModelAdmin):
+class ChargeAdmin(CreatedColumnMixin, ReadOnlyAdminMixin, BigTableAdminMixin, ModelAdmin):
     list_display = ("public_id", "payment_intent", "merchant", "status", "amount_display", "last4",
-                    "gateway_reference", "network_code", "decline_code", "created_at")  # fmt: skip
+                    "gateway_reference", "network_code", "decline_code", "created")  # fmt: skip
     list_filter = ("status", PaymentMethodTypeFilter, "captured", "livemode")
     list_select_related = ("payment_intent", "merchant")
     search_fields = ("=public_id", "=gateway_reference", "=last4")
     search_help_text = "Exact charge id, gateway reference or card last4; payment id (pi_) or order id."
-    sortable_by = ("public_id", "created_at")
+    sortable_by = ("public_id", "created")
 
     def related_search(self, term):
         intents = PaymentIntent.objects.filter(Q(public_id=term) | Q(order_id=term))

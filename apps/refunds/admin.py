@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 
 from apps.approvals.models import ApprovalRequest
 from apps.approvals.services import approval_request_decide
 from apps.backoffice.actions import ConfirmActionMixin, confirm_action
+from apps.backoffice.display import CreatedColumnMixin
 from apps.backoffice.errors import ApprovalNotPending
 from apps.backoffice.money import money
 from apps.backoffice.paging import BigTableAdminMixin, related_pks
@@ -22,14 +24,14 @@ from . import services
 from .models import Refund, RefundApprovalQueue
 
 
-class RefundAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
-    list_display = ("public_id", "payment_intent", "merchant", "amount_display", "status", "reason",
-                    "requested_by", "created_at")  # fmt: skip
+class RefundAdmin(CreatedColumnMixin, ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
+    list_display = ("public_id", "payment_intent", "merchant_name", "amount_display", "status", "reason",
+                    "requested_by", "created")  # fmt: skip
     list_filter = ("status", "reason", "livemode")
     list_select_related = ("payment_intent", "merchant")
     search_fields = ("=public_id", "=gateway_reference")
     search_help_text = "Exact refund id, gateway reference, payment id (pi_) or charge id (ch_)."
-    sortable_by = ("public_id", "created_at")
+    sortable_by = ("public_id", "created")
     actions = ["approve_refunds", "reject_refunds", "cancel_refunds"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -56,7 +58,11 @@ class RefundAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMixin, Mo
 
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, obj):
-        return money(obj.amount, obj.currency)
+        return format_html('<span class="bo-num">{}</span>', money(obj.amount, obj.currency))
+
+    @admin.display(description="merchant")
+    def merchant_name(self, obj):
+        return obj.merchant.name
 
     def _decide(self, request, refund, data, *, approve: bool):
         """Through the maker-checker (`approval_request_decide`): the requester can never decide
@@ -105,8 +111,8 @@ admin.site.register(Refund, RefundAdmin)
 
 @admin.register(RefundApprovalQueue)
 class RefundApprovalQueueAdmin(RefundAdmin):
-    list_display = ("public_id", "payment_intent", "merchant", "amount_display", "reason", "requested_by",
-                    "created_at")  # fmt: skip
+    list_display = ("public_id", "payment_intent", "merchant_name", "amount_display", "reason", "requested_by",
+                    "created")  # fmt: skip
     list_filter = ("reason", "livemode")
     actions = ["approve_refunds", "reject_refunds"]
 

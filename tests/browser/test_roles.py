@@ -44,6 +44,8 @@ def test_finance_reviews_an_approval_with_its_context_and_approves_several_at_on
     link = page.locator("a.decide-link").first
     box = link.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 1440
+    fits = "(() => { const t = document.querySelector('#result_list'); return t.scrollWidth <= t.parentElement.clientWidth + 1; })()"
+    assert page.evaluate(fits), "the approval queue scrolls horizontally at 1440 px"
 
     page.click(f"a.decide-link[href*='/{approval.pk}/decide/']")
     page.wait_for_selector("#decision-form")
@@ -129,3 +131,27 @@ def test_compliance_exports_the_last_30_days_in_three_clicks(
     page.wait_for_selector("#export-status")
     assert "rows, files ready" in page.inner_text("#export-status")
     job.seen("status")
+
+
+FITS = "(() => { const t = document.querySelector('#result_list'); return !t || t.scrollWidth <= t.parentElement.clientWidth + 1; })()"
+
+
+@pytest.mark.parametrize(
+    "role, path",
+    [
+        ("support", "/admin/intents/paymentintent/"),
+        ("support", "/admin/refunds/refund/"),
+        ("finance", "/admin/refunds/refundapprovalqueue/"),
+        ("finance", "/admin/approvals/approvalrequest/?status__exact=pending"),
+        ("finance", "/admin/payouts/payout/"),
+    ],
+)
+def test_the_main_queues_fit_1440_px_without_scrolling(page, live_server, api, merchant, role, path, screens):
+    MerchantSettings.objects.filter(merchant=merchant).update(refund_approval_threshold=100)
+    support = staff_user("support", "sam")
+    _waiting_refund(api, merchant, support, amount=30_000, order_id="ORD-Q-1")
+    login(page, live_server, staff_user(role, f"{role[:3]}x"))
+    page.goto(f"{live_server.url}{path}")
+    page.wait_for_selector("#changelist, #result_list, .changelist", state="attached")
+    screens("queue-" + path.strip("/").replace("/", "-").split("?")[0]).seen("list")
+    assert page.evaluate(FITS), f"{path} scrolls horizontally at 1440 px"
