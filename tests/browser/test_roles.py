@@ -155,3 +155,17 @@ def test_the_main_queues_fit_1440_px_without_scrolling(page, live_server, api, m
     page.wait_for_selector("#changelist, #result_list, .changelist", state="attached")
     screens("queue-" + path.strip("/").replace("/", "-").split("?")[0]).seen("list")
     assert page.evaluate(FITS), f"{path} scrolls horizontally at 1440 px"
+
+
+def test_the_dashboard_shows_volume_per_currency_and_links_each_card(page, live_server, api, merchant, screens):
+    pay(api, make_card(merchant), amount=2000, currency="eur")
+    pay(api, make_card(merchant), amount=250_00)
+    pay(api, make_card(merchant, "4000000000000002"), amount=999)  # declined
+    login(page, live_server, staff_user("finance", "fay"))
+    cards = page.locator("#dashboard-currencies [data-currency]")
+    assert sorted(cards.all_inner_texts()) == ["20.00 EUR", "250.00 USD"]
+    assert page.locator("canvas.chart").count() >= 2
+    screens("dashboard").seen("finance")
+    page.locator("#dashboard-currencies a", has_text="EUR").first.click()
+    page.wait_for_url(re.compile(r".*/admin/intents/paymentintent/\?.*currency=EUR"))
+    assert "20.00 EUR" in page.inner_text("#result_list") and "250.00 USD" not in page.inner_text("#result_list")
