@@ -391,7 +391,7 @@ class PaymentIntentAdmin(
             "customer_url": reverse("admin:vault_customer_change", args=[intent.customer_id]) if intent.customer_id else "",
             "method": method,
             "three_ds": three_ds or "",
-            "merchant": intent.merchant,
+            "merchant": intent.merchant.name,
             "order_id": intent.order_id or "—",
             "refundable": money(left, intent.currency) if left is not None else "",
             "refunded": money(intent.amount_refunded, intent.currency),

@@ -5,6 +5,7 @@ Journal entries and postings are read-only for everybody."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,6 +19,7 @@ from apps.audit.services import Actor, audit_record
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome
 from apps.backoffice.money import MoneyField, money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
+from apps.backoffice.timeline import TimelineEntry, timeline_source
 from apps.core.currencies import CURRENCIES
 from apps.core.errors import ApplicationError
 from apps.core.limits import BIGINT_MAX, ascii_int
@@ -413,3 +415,24 @@ class ExchangeRateAdmin(ModelAdmin):
             "submit_label": "Import",
         }
         return TemplateResponse(request, "admin/ledger/form_page.html", context)
+
+
+@timeline_source("ledger")
+def _ledger_entries(intent):
+    """The journal entries the payment's captures and refunds posted, with their legs."""
+    charge_ids = list(intent.charges.values_list("public_id", flat=True)[:50])
+    refund_ids = list(intent.refunds.values_list("public_id", flat=True)[:50])
+    entries = (
+        JournalEntry.objects.filter(
+            Q(source_type="charge", source_id__in=charge_ids)
+            | Q(source_type="refund", source_id__in=refund_ids)
+        )
+        .prefetch_related("postings__account")
+        .order_by("id")[:50]
+    )
+    for entry in entries:
+        legs = " · ".join(f"{p.account.kind} {money(p.amount, p.currency)}" for p in entry.postings.all())
+        yield TimelineEntry(
+            at=entry.created_at, kind="ledger", title=f"Journal entry {entry.public_id}: {entry.kind}",
+            detail=legs, url=reverse("admin:ledger_journalentry_change", args=[entry.pk]),
+        )  # fmt: skip
