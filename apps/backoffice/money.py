@@ -117,3 +117,33 @@ class MoneyField(forms.DecimalField):
         if self.currency:
             attrs["data-currency"] = self.currency.upper()
         return attrs
+
+
+class MoneyDisplayMixin:
+    """Shows the model's integer amount fields formatted with their currency on the object's page:
+    `money_fields = ("amount", "amount_captured")` (the currency read from `currency_field`).
+    Each listed field is replaced, where it appears, by "<name>_money" with the same label."""
+
+    money_fields: tuple[str, ...] = ()
+    currency_field = "currency"
+
+    def _with_money(self, names):
+        return [f"{n}_money" if n in self.money_fields else n for n in names]
+
+    def get_fields(self, request, obj=None):
+        return self._with_money(super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._with_money(super().get_readonly_fields(request, obj))
+
+    def __getattr__(self, name):
+        if name.endswith("_money") and name[: -len("_money")] in type(self).money_fields:
+            field = name[: -len("_money")]
+            currency_field = type(self).currency_field
+
+            def display(obj):
+                return money(getattr(obj, field), getattr(obj, currency_field, ""))
+
+            display.short_description = self.model._meta.get_field(field).verbose_name
+            return display
+        raise AttributeError(name)

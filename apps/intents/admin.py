@@ -19,7 +19,7 @@ from apps.approvals.models import ApprovalRequest
 from apps.audit.models import AuditEntry
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome, ReasonForm
 from apps.backoffice.display import CreatedColumnMixin
-from apps.backoffice.money import MoneyField, money
+from apps.backoffice.money import MoneyDisplayMixin, MoneyField, money
 from apps.backoffice.paging import BigTableAdminMixin, fixed_choices_filter, is_last4, related_pks
 from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.backoffice.timeline import TimelineEntry, payment_timeline, timeline_source
@@ -536,7 +536,15 @@ def _audit(intent):
 
 
 @admin.register(Charge)
-class ChargeAdmin(CreatedColumnMixin, ReadOnlyAdminMixin, BigTableAdminMixin, ModelAdmin):
+class ChargeAdmin(MoneyDisplayMixin, CreatedColumnMixin, ReadOnlyAdminMixin, BigTableAdminMixin, ModelAdmin):
+    money_fields = (
+        "amount",
+        "amount_authorized",
+        "amount_captured",
+        "amount_refunded",
+        "pending_operation_amount",
+        "application_fee_amount",
+    )
     list_display = ("public_id", "payment_intent", "merchant", "status", "amount_display", "last4",
                     "gateway_reference", "network_code", "decline_code", "created")  # fmt: skip
     list_filter = ("status", PaymentMethodTypeFilter, "captured", "livemode")
