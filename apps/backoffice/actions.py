@@ -295,6 +295,7 @@ class ConfirmActionMixin:
             "hidden": hidden,
             "back_url": back_url or self._changelist_url(),
             "review": review,
+            "has_review": spec.review is not None,
             **(context or {}),
         }
         return TemplateResponse(request, template or self.confirm_action_template, page)

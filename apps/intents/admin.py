@@ -95,10 +95,14 @@ class RefundForm(ReasonForm):
 
 def refundable(intent: PaymentIntent) -> int | None:
     """What a refund may still take from the payment's captured charge (None: nothing captured)."""
-    charge = intent.charges.filter(captured=True).order_by("-id").first()
-    if charge is None or intent.status != PaymentIntent.Status.SUCCEEDED:
-        return None
-    return max(refundable_amount(charge), 0)
+    if "_refundable" in intent.__dict__:  # the workbench asks several times per page
+        return intent.__dict__["_refundable"]
+    left = None
+    if intent.status == PaymentIntent.Status.SUCCEEDED:
+        charge = intent.charges.filter(captured=True).order_by("-id").first()
+        left = None if charge is None else max(refundable_amount(charge), 0)
+    intent.__dict__["_refundable"] = left
+    return left
 
 
 def _one_currency(objects) -> str:
@@ -402,13 +406,14 @@ class PaymentIntentAdmin(
         intent = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if intent is not None:
+            actions = self.workbench_actions(request, intent)
             extra.update(
                 {
                     "title": intent.public_id,
                     "subtitle": None,
                     "workbench": self.workbench(intent),
-                    "workbench_actions": self.workbench_actions(request, intent),
-                    "action_forms": self._action_forms(request, intent),
+                    "workbench_actions": actions,
+                    "action_forms": self._action_forms(request, intent, actions),
                     "timeline": payment_timeline(intent),
                     "refunds": [
                         {
@@ -426,9 +431,9 @@ class PaymentIntentAdmin(
             )
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
-    def _action_forms(self, request, intent) -> list[dict]:
+    def _action_forms(self, request, intent, actions) -> list[dict]:
         forms_ = []
-        for action in self.workbench_actions(request, intent):
+        for action in actions:
             spec = WORKBENCH_ACTIONS[action["name"]]
             form = self._form(request, spec, [intent], None)
             forms_.append({**action, "form": form, "title": spec.title, "submit": "Continue"})

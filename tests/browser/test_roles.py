@@ -84,7 +84,10 @@ def test_finance_requests_an_adjustment_from_the_balances_page_in_major_units(
     job.seen("balances")
     page.locator("a.adjust-link").first.click()
     page.wait_for_selector("input[name=amount]")
+    page.select_option("select[name=currency]", "JPY")
+    assert page.get_attribute("input[name=amount]", "data-currency") == "JPY"  # the code beside follows
     page.select_option("select[name=currency]", "EUR")
+    assert page.get_attribute("input[name=amount]", "data-currency") == "EUR"
     page.fill("input[name=amount]", "12.50")
     page.fill("textarea[name=reason]", "Goodwill credit for the late delivery")
     job.seen("form")
@@ -157,7 +160,9 @@ def test_the_main_queues_fit_1440_px_without_scrolling(page, live_server, api, m
     assert page.evaluate(FITS), f"{path} scrolls horizontally at 1440 px"
 
 
-def test_the_dashboard_shows_volume_per_currency_and_links_each_card(page, live_server, api, merchant, screens):
+def test_the_dashboard_shows_volume_per_currency_and_links_each_card(
+    page, live_server, api, merchant, screens
+):
     pay(api, make_card(merchant), amount=2000, currency="eur")
     pay(api, make_card(merchant), amount=250_00)
     pay(api, make_card(merchant, "4000000000000002"), amount=999)  # declined
@@ -168,4 +173,6 @@ def test_the_dashboard_shows_volume_per_currency_and_links_each_card(page, live_
     screens("dashboard").seen("finance")
     page.locator("#dashboard-currencies a", has_text="EUR").first.click()
     page.wait_for_url(re.compile(r".*/admin/intents/paymentintent/\?.*currency=EUR"))
-    assert "20.00 EUR" in page.inner_text("#result_list") and "250.00 USD" not in page.inner_text("#result_list")
+    assert "20.00 EUR" in page.inner_text("#result_list") and "250.00 USD" not in page.inner_text(
+        "#result_list"
+    )
