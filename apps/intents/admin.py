@@ -22,7 +22,7 @@ from apps.backoffice.display import CreatedColumnMixin
 from apps.backoffice.money import MoneyDisplayMixin, MoneyField, money
 from apps.backoffice.paging import BigTableAdminMixin, fixed_choices_filter, is_last4, related_pks
 from apps.backoffice.readonly import ReadOnlyAdminMixin
-from apps.backoffice.timeline import TimelineEntry, payment_timeline, timeline_source
+from apps.backoffice.timeline import TimelineEntry, payment_timeline, timeline_source, workbench_buttons
 from apps.core.currencies import CURRENCIES
 from apps.refunds.services import refund_create, refundable_amount
 
@@ -412,7 +412,7 @@ class PaymentIntentAdmin(
                     "title": intent.public_id,
                     "subtitle": None,
                     "workbench": self.workbench(intent),
-                    "workbench_actions": actions,
+                    "workbench_actions": actions + workbench_buttons(request, intent),
                     "action_forms": self._action_forms(request, intent, actions),
                     "timeline": payment_timeline(intent),
                     "refunds": [
