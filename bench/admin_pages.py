@@ -226,6 +226,9 @@ def main() -> None:
         ("charges changelist, pi_ search", f"/admin/intents/charge/?q=pi_{rows // 6:026d}"),
         ("refunds changelist, default", "/admin/refunds/refund/"),
         ("refund approval queue", "/admin/refunds/refundapprovalqueue/"),
+        ("approval requests, pending", "/admin/approvals/approvalrequest/?status__exact=pending"),
+        ("payment workbench (change page)", f"/admin/intents/paymentintent/{rows // 2}/change/"),
+        ("workbench refund form", f"/admin/intents/paymentintent/{rows // 2}/refund/"),
     ]
     if args.skip_shipped:
         shipped = [item for item in shipped if "OFFSET" not in item[0]]

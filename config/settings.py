@@ -7,6 +7,7 @@ The defaults are the embedded demo (SQLite file, filesystem Celery broker, local
 from pathlib import Path
 
 import environ
+from django.templatetags.static import static
 
 from apps.core import demo_secrets
 
@@ -146,6 +147,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Datetimes with their zone everywhere in the back office (config/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -311,6 +314,7 @@ UNFOLD = {
         "navigation": "apps.backoffice.navigation.sidebar_navigation",
     },
     "DASHBOARD_CALLBACK": "apps.backoffice.dashboard.dashboard_callback",
+    "STYLES": [lambda request: static("backoffice/backoffice.css")],
     "COMMAND": {"search_callback": "apps.backoffice.search.command_search", "show_history": True},
 }
 # Field-level history of configuration (django-pghistory): event tables refuse UPDATE/DELETE.

@@ -43,5 +43,6 @@ urlpatterns = [
 ]
 
 handler400 = "apps.core.views.bad_request"
+handler403 = "apps.backoffice.views.permission_denied"
 handler404 = "apps.core.views.not_found"
 handler500 = "apps.core.views.server_error"

@@ -13,6 +13,9 @@ class ApprovalKind:
     execute: Callable  # (approval, actor) -> None; runs after the decision commits
     reject: Callable | None = None  # (approval, actor) -> None
     label: str = ""
+    # (approval) -> [(label, value, admin url or "")]: what the reviewer needs to see about the
+    # target (order id, customer, original payment…), shown on the approval's review page.
+    describe: Callable | None = None
 
 
 _KINDS: dict[str, ApprovalKind] = {}
@@ -25,9 +28,15 @@ def register(
     execute: Callable,
     reject: Callable | None = None,
     label: str = "",
+    describe: Callable | None = None,
 ) -> None:
     _KINDS[kind] = ApprovalKind(
-        kind=kind, permission=permission, execute=execute, reject=reject, label=label or kind
+        kind=kind,
+        permission=permission,
+        execute=execute,
+        reject=reject,
+        label=label or kind,
+        describe=describe,
     )
 
 

@@ -1,10 +1,12 @@
 import json
+from datetime import UTC
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from pghistory.models import Events
 from unfold.admin import ModelAdmin
@@ -92,6 +94,66 @@ class AuditExportAdmin(ModelAdmin):
     show_full_result_count = False
     add_fields = ("date_from", "date_to", "merchant", "actor", "action")
     autocomplete_fields = ()
+    change_form_outer_before_template = "admin/audit/export_status.html"
+    list_before_template = "admin/audit/export_presets.html"
+
+    def export_presets(self) -> list[dict]:
+        """Today, yesterday, the last 7 and 30 days, this month: links to the add form filled in."""
+        from datetime import datetime, time, timedelta
+
+        from django.utils.http import urlencode
+
+        today = datetime.combine(timezone.now().astimezone(UTC).date(), time.min, tzinfo=UTC)
+        tomorrow = today + timedelta(days=1)
+        ranges = [
+            ("today", "Today", today, tomorrow),
+            ("yesterday", "Yesterday", today - timedelta(days=1), today),
+            ("7d", "Last 7 days", tomorrow - timedelta(days=7), tomorrow),
+            ("30d", "Last 30 days", tomorrow - timedelta(days=30), tomorrow),
+            ("month", "This month", today.replace(day=1), tomorrow),
+        ]
+        add = reverse("admin:audit_auditexport_add")
+        fmt = "%Y-%m-%d %H:%M:%S"
+        return [
+            {"key": key, "label": label,
+             "url": add + "?" + urlencode({"date_from": start.strftime(fmt), "date_to": end.strftime(fmt)})}
+            for key, label, start, end in ranges
+        ]  # fmt: skip
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {
+            **(extra_context or {}),
+            "export_presets": self.export_presets() if self.has_add_permission(request) else [],
+        }
+        return super().changelist_view(request, extra_context=extra)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        extra = {**(extra_context or {}), "export_presets": self.export_presets()}
+        return super().add_view(request, form_url, extra_context=extra)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        tones = {"completed": "success", "failed": "danger", "running": "info", "queued": "warning"}
+        export = self.get_object(request, object_id)
+        extra = {**(extra_context or {}), "export_tone": tones.get(getattr(export, "status", ""), "")}
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def get_changeform_initial_data(self, request):
+        from django.utils.dateparse import parse_datetime
+
+        initial = super().get_changeform_initial_data(request)
+        for name in ("date_from", "date_to"):
+            value = parse_datetime(str(initial.get(name, "")))
+            if value is not None:
+                initial[name] = value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+            else:
+                initial.pop(name, None)
+        return initial
+
+    def status_view(self, request, object_id):
+        export = get_object_or_404(AuditExport, pk=object_id)
+        if not self.has_view_permission(request, export):
+            raise PermissionDenied
+        return JsonResponse({"id": export.public_id, "status": export.status, "row_count": export.row_count})
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -177,6 +239,11 @@ class AuditExportAdmin(ModelAdmin):
 
     def get_urls(self):
         return [
+            path(
+                "<path:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="audit_auditexport_status",
+            ),
             path(
                 "<path:object_id>/download/<str:fmt>/",
                 self.admin_site.admin_view(self.download_view),

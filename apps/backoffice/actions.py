@@ -18,6 +18,16 @@ queue the refunds of"; "{n}" in it places the count) or an `Outcome` with its ow
 `ApplicationError` refuses that object only, in a message naming it. Pages about one object (a
 payout's "Mark failed" link, an approval's decide page, a balance adjustment request) call
 `ConfirmActionMixin.confirm_object_action` with a `ConfirmAction` of their own.
+
+Two optional steps make money actions say what they will do before doing it:
+
+- `form_kwargs(model_admin, request, objects)` returns the form's keyword arguments (e.g. the
+  currency and refundable amount of the payment, so the money field reads major units);
+- `review(model_admin, request, objects, cleaned_data)` returns a sentence ("Refund 3.00 EUR of
+  20.00 EUR refundable"): a valid form is then shown once more, read-only, with that sentence and
+  a Confirm button, and only that second post acts.
+
+Every form is drawn in unfold's styling (`style_form`), whatever widgets it declares.
 """
 
 from __future__ import annotations
@@ -34,6 +44,13 @@ from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from unfold.widgets import (
+    CHECKBOX_CLASSES,
+    INPUT_CLASSES,
+    SELECT_CLASSES,
+    TEXTAREA_CLASSES,
+    UnfoldAdminTextareaWidget,
+)
 
 from apps.audit.services import Actor
 from apps.core.errors import ApplicationError
@@ -41,15 +58,49 @@ from apps.core.errors import ApplicationError
 from .money import money
 
 APPLY_FIELD = "apply"
+CONFIRMED_FIELD = "confirmed"
+EDIT_FIELD = "edit"
+
+
+class ActionRefused(PermissionDenied):
+    """A staff member asked for an action their role does not allow: the back office's 403 page
+    names the roles that hold `permission` ("<app_label>.<codename>")."""
+
+    def __init__(self, message: str = "", *, permission: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.permission = permission
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
+        label="Reason",
         max_length=500,
         min_length=3,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept in the audit log.",
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text="Why you do this; kept in the audit log.",
     )
+
+
+def style_form(form: forms.Form) -> forms.Form:
+    """Gives every widget that has no classes of its own unfold's input styling, so an app's plain
+    `forms.Textarea` or `forms.Select` looks like the rest of the back office."""
+    for field in form.fields.values():
+        widget = field.widget
+        if widget.attrs.get("class") or isinstance(widget, forms.HiddenInput):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            classes = CHECKBOX_CLASSES
+        elif isinstance(widget, forms.Textarea):
+            classes = TEXTAREA_CLASSES
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            classes = SELECT_CLASSES
+        elif isinstance(widget, forms.widgets.Input) and not isinstance(widget, forms.FileInput):
+            classes = INPUT_CLASSES
+        else:
+            continue
+        widget.attrs["class"] = " ".join(classes)
+    return form
 
 
 @dataclass(frozen=True)
@@ -77,6 +128,10 @@ class ConfirmAction:
     # A refusal with HTTP status 403 (e.g. the requester deciding their own approval) answers the
     # 403 page instead of a per-object message.
     forbidden_is_403: bool = False
+    # (model_admin, request, objects) -> dict of the form's keyword arguments.
+    form_kwargs: Any = None
+    # (model_admin, request, objects, cleaned_data) -> the sentence a second, read-only step shows.
+    review: Any = None
 
 
 def confirm_action(
@@ -91,6 +146,8 @@ def confirm_action(
     reason: str = "",
     submit_label: str = "Confirm",
     help: str = "",
+    form_kwargs=None,
+    review=None,
 ):
     """Turn `perform(self, request, obj, data, actor)` into an admin action run by the mixin."""
 
@@ -106,6 +163,8 @@ def confirm_action(
             reason=reason,
             submit_label=submit_label,
             help=help,
+            form_kwargs=form_kwargs,
+            review=review,
         )
 
         @wraps(perform)
@@ -129,21 +188,19 @@ class ConfirmActionMixin:
             self._run(request, queryset, spec, {"reason": spec.reason})
             return None
         applying = APPLY_FIELD in request.POST
-        form = spec.form_class(request.POST if applying else None)
+        form = self._form(request, spec, queryset, request.POST if applying else None)
+        hidden = {
+            "action": request.POST.get("action", ""),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "apply": True,
+        }
         if applying and form.is_valid():
-            self._run(request, queryset, spec, form.cleaned_data)
-            return None
-        return self._confirm_page(
-            request,
-            queryset,
-            spec,
-            form,
-            hidden={
-                "action": request.POST.get("action", ""),
-                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-                "apply": True,
-            },
-        )
+            review = self._review(request, spec, queryset, form)
+            if review is None:
+                self._run(request, queryset, spec, form.cleaned_data)
+                return None
+            return self._confirm_page(request, queryset, spec, form, hidden=hidden, review=review)
+        return self._confirm_page(request, queryset, spec, form, hidden=hidden)
 
     def confirm_object_action(
         self, request, obj, spec: ConfirmAction, *, done_url: str | None = None, template: str | None = None,
@@ -152,20 +209,49 @@ class ConfirmActionMixin:
         """A per-object page (GET shows the confirm page, POST applies) for the same spec. With
         `obj=None` the form itself names what to act on (e.g. a balance adjustment request)."""
         self._check_action_permissions(request, spec)
-        form = spec.form_class(request.POST if request.method == "POST" else None, **(form_kwargs or {}))
-        if request.method == "POST" and form.is_valid():
-            done = self._run(request, [obj], spec, form.cleaned_data, form=form)
-            if done:
-                return HttpResponseRedirect(done_url or self._changelist_url())
         objects = [] if obj is None else [obj]
-        return self._confirm_page(request, objects, spec, form, hidden={}, template=template, context=context)
+        data = request.POST if request.method == "POST" else None
+        form = self._form(request, spec, objects, data, extra=form_kwargs)
+        review = None
+        if data is not None and form.is_valid():
+            review = self._review(request, spec, objects, form)
+            if review is None:
+                done = self._run(request, [obj], spec, form.cleaned_data, form=form)
+                if done:
+                    return HttpResponseRedirect(done_url or self._changelist_url())
+        return self._confirm_page(
+            request, objects, spec, form, hidden={}, template=template, context=context, review=review,
+            back_url=done_url,
+        )  # fmt: skip
 
     # --- the steps ------------------------------------------------------------------------------
 
     def _check_action_permissions(self, request, spec: ConfirmAction) -> None:
         for name in spec.permissions:
             if not getattr(self, f"has_{name}_permission")(request):
-                raise PermissionDenied
+                raise ActionRefused(
+                    f"Your role does not allow this action: {spec.title}.",
+                    permission=getattr(self, f"{name}_permission_codename", None) or self._codename(name),
+                )
+
+    def _codename(self, name: str) -> str:
+        opts = self.model._meta
+        return f"{opts.app_label}.{name}_{opts.model_name}"
+
+    def _form(self, request, spec: ConfirmAction, objects, data, *, extra=None) -> forms.Form:
+        kwargs = dict(spec.form_kwargs(self, request, objects) if spec.form_kwargs else {})
+        kwargs.update(extra or {})
+        return style_form(spec.form_class(data, **kwargs))
+
+    def _review(self, request, spec: ConfirmAction, objects, form) -> str | None:
+        """The sentence of the read-only second step, or None once it was confirmed (or if the
+        action has none)."""
+        if request.POST.get(EDIT_FIELD) == "1":
+            form.editing = True
+            return ""
+        if spec.review is None or request.POST.get(CONFIRMED_FIELD) == "1":
+            return None
+        return spec.review(self, request, objects, form.cleaned_data)
 
     def _run(self, request, objects, spec: ConfirmAction, data: dict, *, form=None) -> int:
         """One service call per object; returns how many went through."""
@@ -192,7 +278,9 @@ class ConfirmActionMixin:
             self.message_user(request, _summary(verb, count, spec.noun), messages.SUCCESS)
         return done
 
-    def _confirm_page(self, request, objects, spec, form, *, hidden, template=None, context=None):
+    def _confirm_page(
+        self, request, objects, spec, form, *, hidden, template=None, context=None, review=None, back_url=None
+    ):  # fmt: skip
         opts = self.model._meta
         is_queryset = isinstance(objects, QuerySet)
         rows = list(objects[:100]) if is_queryset else list(objects)
@@ -205,7 +293,9 @@ class ConfirmActionMixin:
             "count": objects.count() if is_queryset else len(rows),
             "form": form,
             "hidden": hidden,
-            "back_url": self._changelist_url(),
+            "back_url": back_url or self._changelist_url(),
+            "review": review,
+            "has_review": spec.review is not None,
             **(context or {}),
         }
         return TemplateResponse(request, template or self.confirm_action_template, page)

@@ -31,26 +31,45 @@ def dashboard_callback(request, context):
     figures = dashboard_figures(period=period, merchant_id=merchant_id)
 
     volume = figures.volume_by_currency
-    volume_chart = json.dumps(
+    refunds = {r["currency"]: r for r in figures.refunds_by_currency}
+    payments_url = _url("admin:intents_paymentintent_changelist")
+    # One card per currency: amounts of different currencies never share an axis or a sum.
+    currency_cards = [
         {
-            "labels": [row["currency"] for row in volume],
+            "currency": row["currency"].upper(),
+            "volume": money(row["amount"], row["currency"]),
+            "count": row["count"],
+            "refunded": money(refunds.get(row["currency"], {}).get("amount", 0), row["currency"]),
+            "refund_count": refunds.get(row["currency"], {}).get("count", 0),
+            "href": f"{payments_url}?status__exact=succeeded&currency={row['currency'].upper()}"
+            if payments_url
+            else "",
+        }
+        for row in volume
+    ]
+    # Counts are comparable across currencies, so they share one chart (two series).
+    currencies = sorted({r["currency"] for r in volume} | set(refunds))
+    counts_by_currency = {r["currency"]: r["count"] for r in volume}
+    counts_chart = json.dumps(
+        {
+            "labels": [c.upper() for c in currencies],
             "datasets": [
-                {
-                    "label": "Payments",
-                    "data": [row["count"] for row in volume],
-                    "backgroundColor": PALETTE[0],
-                },
+                {"label": "Succeeded payments", "data": [counts_by_currency.get(c, 0) for c in currencies],
+                 "backgroundColor": PALETTE[0], "maxBarThickness": 48},
+                {"label": "Refunds", "data": [refunds.get(c, {}).get("count", 0) for c in currencies],
+                 "backgroundColor": PALETTE[2], "maxBarThickness": 48},
             ],
         }
-    )
+    )  # fmt: skip
     declines_chart = json.dumps(
         {
-            "labels": [row["reason"] for row in figures.declines],
+            "labels": [row["reason"].replace("_", " ") for row in figures.declines],
             "datasets": [
                 {
                     "label": "Declines",
                     "data": [row["count"] for row in figures.declines],
                     "backgroundColor": PALETTE[3],
+                    "maxBarThickness": 48,
                 }
             ],
         }
@@ -58,22 +77,25 @@ def dashboard_callback(request, context):
     awaiting = disputes_awaiting_response()
     if merchant_id is not None:
         awaiting = awaiting.filter(merchant_id=merchant_id)
+    volume_chart = counts_chart
     kpis = [
-        {
-            "title": "Succeeded volume",
-            "value": ", ".join(money(r["amount"], r["currency"]) for r in volume[:3]) or "0",
-            "footer": f"{sum(r['count'] for r in volume)} payments",
-        },
         {
             "title": "Authorization rate",
             "value": "—" if figures.authorization_rate is None else f"{figures.authorization_rate}%",
+            "progress": figures.authorization_rate or 0,
             "footer": f"{figures.authorized} of {figures.attempts} attempts",
+            "href": _url("admin:intents_charge_changelist"),
         },
         {
-            "title": "Refunds",
-            "value": ", ".join(money(r["amount"], r["currency"]) for r in figures.refunds_by_currency[:3])
-            or "0",
-            "footer": f"{figures.refunds_awaiting_approval} awaiting approval",
+            "title": "Succeeded payments",
+            "value": str(sum(r["count"] for r in volume)),
+            "footer": f"in {len(volume)} currenc{'y' if len(volume) == 1 else 'ies'}, volume per currency below",
+            "href": f"{payments_url}?status__exact=succeeded" if payments_url else "",
+        },
+        {
+            "title": "Waiting for approval",
+            "value": str(figures.approvals_pending),
+            "footer": f"{figures.refunds_awaiting_approval} of them refunds",
             "href": _url("admin:approvals_approvalrequest_changelist", "?status__exact=pending"),
         },
         _circuits_kpi(merchant_id),
@@ -86,7 +108,9 @@ def dashboard_callback(request, context):
         {
             "title": "Webhook failure rate",
             "value": "—" if figures.webhook_failure_rate is None else f"{figures.webhook_failure_rate}%",
+            "progress": figures.webhook_failure_rate or 0,
             "footer": f"{figures.deliveries_failed} failed of {figures.deliveries} finished deliveries",
+            "href": _url("admin:webhooks_delivery_changelist"),
         },
     ]
     context.update(
@@ -100,6 +124,9 @@ def dashboard_callback(request, context):
             "volume_rows": [{**r, "formatted": money(r["amount"], r["currency"])} for r in volume],
             "payout_rows": [{**r, "formatted": money(r["amount"], r["currency"])} for r in figures.payouts],
             "volume_chart": volume_chart,
+            "currency_cards": currency_cards,
+            "payouts_url": _url("admin:payouts_payout_changelist"),
+            "refunds_url": _url("admin:refunds_refund_changelist"),
             "declines_chart": declines_chart,
             "search_url": _url("admin:global_search"),
         }

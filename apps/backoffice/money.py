@@ -39,19 +39,45 @@ def to_major(amount: int, currency: str) -> Decimal:
 
 class MoneyField(forms.DecimalField):
     """An amount typed in major units of `currency` (e.g. 15.00 for 1500 USD cents, 500 for 500 JPY);
-    `cleaned_data` holds integer minor units. Set the currency per form instance with
-    `field.currency = ...` when it depends on the object."""
+    `cleaned_data` holds integer minor units. When the currency depends on the object, call
+    `field.set_currency(currency, maximum=..., maximum_label="refundable")` in the form's
+    `__init__`: the input then shows the currency code beside it, and an amount over `maximum`
+    (minor units) is refused with that maximum written out ("At most 20.00 EUR refundable.")."""
 
     def __init__(
-        self, *, currency: str = "", allow_negative: bool = False, allow_zero: bool = False, **kwargs
-    ):
+        self, *, currency: str = "", allow_negative: bool = False, allow_zero: bool = False,
+        maximum: int | None = None, maximum_label: str = "", **kwargs,
+    ):  # fmt: skip
         self.currency = currency
         self.allow_negative = allow_negative
         self.allow_zero = allow_zero
+        self.maximum = maximum
+        self.maximum_label = maximum_label
         kwargs.setdefault(
             "widget", UnfoldAdminTextInputWidget(attrs={"inputmode": "decimal", "autocomplete": "off"})
         )
         super().__init__(**kwargs)
+        if currency:
+            self.set_currency(currency, maximum=maximum, maximum_label=maximum_label)
+
+    def set_currency(
+        self, currency: str, *, maximum: int | None = None, maximum_label: str = "", note: str = ""
+    ) -> None:
+        self.currency = (currency or "").upper()
+        self.maximum = maximum
+        self.maximum_label = maximum_label
+        self.widget.attrs["suffix"] = self.currency
+        self.widget.attrs["data-currency"] = self.currency
+        exponent = _exponent(self.currency)
+        example = "500" if exponent == 0 else f"12.{'3' * exponent}"
+        parts = [f"In {self.currency}, as written on a receipt (e.g. {example})."]
+        if maximum is not None:
+            parts.append(
+                f"At most {money(maximum, self.currency)}{' ' + maximum_label if maximum_label else ''}."
+            )
+        if note:
+            parts.append(note)
+        self.help_text = " ".join(parts)
 
     def to_python(self, value):
         major = super().to_python(value)
@@ -69,6 +95,13 @@ class MoneyField(forms.DecimalField):
     def validate(self, value):
         # `value` is already integer minor units; DecimalField's checks were made by to_python.
         forms.Field.validate(self, value)
+        if value is not None and self.maximum is not None and value > self.maximum:
+            label = f" {self.maximum_label}" if self.maximum_label else ""
+            raise forms.ValidationError(
+                f"At most {money(self.maximum, self.currency)}{label}; "
+                f"{money(value, self.currency)} is more.",
+                code="max_value",
+            )
 
     def run_validators(self, value):
         return None
@@ -84,3 +117,33 @@ class MoneyField(forms.DecimalField):
         if self.currency:
             attrs["data-currency"] = self.currency.upper()
         return attrs
+
+
+class MoneyDisplayMixin:
+    """Shows the model's integer amount fields formatted with their currency on the object's page:
+    `money_fields = ("amount", "amount_captured")` (the currency read from `currency_field`).
+    Each listed field is replaced, where it appears, by "<name>_money" with the same label."""
+
+    money_fields: tuple[str, ...] = ()
+    currency_field = "currency"
+
+    def _with_money(self, names):
+        return [f"{n}_money" if n in self.money_fields else n for n in names]
+
+    def get_fields(self, request, obj=None):
+        return self._with_money(super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._with_money(super().get_readonly_fields(request, obj))
+
+    def __getattr__(self, name):
+        if name.endswith("_money") and name[: -len("_money")] in type(self).money_fields:
+            field = name[: -len("_money")]
+            currency_field = type(self).currency_field
+
+            def display(obj):
+                return money(getattr(obj, field), getattr(obj, currency_field, ""))
+
+            display.short_description = self.model._meta.get_field(field).verbose_name
+            return display
+        raise AttributeError(name)

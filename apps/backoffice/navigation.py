@@ -110,6 +110,13 @@ NAVIGATION = [
 ]
 
 
+# Pages that are not a model's list: (group title, item title, icon, url name, permission).
+PAGES = [
+    ("Balances & payouts", "Request adjustment", "tune", "admin:ledger_account_request_adjustment",
+     "ledger.request_adjustment"),
+]  # fmt: skip
+
+
 def _registered(label: str):
     for model in admin.site._registry:
         if model._meta.label == label:
@@ -135,6 +142,13 @@ def navigation_items(request) -> list[dict]:
             except NoReverseMatch:
                 continue
             items.append({"title": item_title, "icon": icon, "link": link})
+        for group, item_title, icon, url_name, permission in PAGES:
+            if group != title or not request.user.has_perm(permission):
+                continue
+            try:
+                items.append({"title": item_title, "icon": icon, "link": reverse(url_name)})
+            except NoReverseMatch:
+                continue
         if items:
             groups.append({"title": title, "separator": True, "collapsible": False, "items": items})
     return groups

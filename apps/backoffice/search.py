@@ -114,9 +114,12 @@ def _queries(term: str) -> list[tuple[str, Q]]:
         out.append((PREFIXES[prefix], Q(public_id=term)))
         return out
     if "@" in term:
+        # Support looks for the customer's payments first (customer_id and email are indexed).
+        out.append(("intents.PaymentIntent", Q(customer__email=term.lower())))
         out.append(("vault.Customer", Q(email=term.lower())))
         return out
     if len(term) == 4 and term.isdigit():
+        out.append(("intents.PaymentIntent", Q(latest_charge__last4=term)))
         out.append(("intents.Charge", Q(last4=term)))
     out.append(("intents.PaymentIntent", Q(order_id=term)))
     out.append(("intents.Charge", Q(gateway_reference=term)))

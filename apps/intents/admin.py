@@ -3,34 +3,44 @@ refund actions that ask for a reason and go through the services (which write th
 
 from __future__ import annotations
 
+import json
+from functools import partial
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.http import Http404
+from django.urls import path, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import display
 
+from apps.approvals.models import ApprovalRequest
 from apps.audit.models import AuditEntry
-from apps.backoffice.actions import ConfirmActionMixin, ReasonForm, confirm_action
-from apps.backoffice.money import money
+from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome, ReasonForm
+from apps.backoffice.display import CreatedColumnMixin
+from apps.backoffice.money import MoneyDisplayMixin, MoneyField, money
 from apps.backoffice.paging import BigTableAdminMixin, fixed_choices_filter, is_last4, related_pks
 from apps.backoffice.readonly import ReadOnlyAdminMixin
+from apps.backoffice.timeline import TimelineEntry, payment_timeline, timeline_source, workbench_buttons
 from apps.core.currencies import CURRENCIES
-from apps.refunds.services import refund_create
+from apps.refunds.services import refund_create, refundable_amount
 from apps.routing.filters import RoutedByFilter
 
 from . import services
 from .models import Charge, PaymentIntent
+from .payloads import payment_intent_public_dict
 
-STATUS_COLOURS = {
-    "succeeded": "#15803d",
-    "requires_capture": "#1d4ed8",
-    "requires_action": "#b45309",
-    "processing": "#6d28d9",
-    "canceled": "#6b7280",
-    "failed": "#b91c1c",
-    "requires_payment_method": "#b91c1c",
-    "requires_confirmation": "#6b7280",
+# unfold label colours of each status (list column and workbench badge).
+STATUS_TONES = {
+    "succeeded": "success",
+    "requires_capture": "info",
+    "requires_action": "warning",
+    "processing": "info",
+    "canceled": "",
+    "failed": "danger",
+    "requires_payment_method": "danger",
+    "requires_confirmation": "",
 }
 
 CurrencyFilter = fixed_choices_filter("currency", "currency", sorted(CURRENCIES))
@@ -42,24 +52,189 @@ PaymentMethodTypeFilter = fixed_choices_filter(
 
 
 class CaptureForm(ReasonForm):
-    amount_to_capture = forms.IntegerField(
-        required=False, min_value=1, help_text="Minor units; empty captures everything capturable."
-    )
+    amount_to_capture = MoneyField(required=False, label="Amount to capture")
+    field_order = ("amount_to_capture", "reason")
+
+    def __init__(self, *args, currency: str = "", capturable: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if currency:
+            self.fields["amount_to_capture"].set_currency(
+                currency, maximum=capturable, maximum_label="capturable",
+                note="Leave empty to capture everything capturable; the rest is released.",
+            )  # fmt: skip
+        else:
+            # Payments in several currencies at once: only "capture everything" makes sense.
+            del self.fields["amount_to_capture"]
 
 
 class CancelForm(ReasonForm):
     cancellation_reason = forms.ChoiceField(
-        choices=[(c, c) for c in ("requested_by_customer", "duplicate", "fraudulent", "abandoned")]
-    )
+        label="Cancellation reason (the merchant sees it)",
+        choices=[(c, c.replace("_", " ")) for c in ("requested_by_customer", "duplicate", "fraudulent", "abandoned")],
+    )  # fmt: skip
+    field_order = ("cancellation_reason", "reason")
 
 
 class RefundForm(ReasonForm):
-    amount = forms.IntegerField(
-        required=False, min_value=1, help_text="Minor units; empty refunds what remains."
-    )
+    amount = MoneyField(required=False, label="Amount to refund")
     refund_reason = forms.ChoiceField(
-        choices=[(c, c) for c in ("requested_by_customer", "duplicate", "fraudulent", "product_return")]
+        label="Refund reason (the merchant sees it)",
+        choices=[(c, c.replace("_", " ")) for c in ("requested_by_customer", "duplicate", "fraudulent", "product_return")],
+    )  # fmt: skip
+    field_order = ("amount", "refund_reason", "reason")
+
+    def __init__(self, *args, currency: str = "", refundable: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if currency:
+            self.fields["amount"].set_currency(
+                currency, maximum=refundable, maximum_label="refundable",
+                note="Leave empty to refund all that remains.",
+            )  # fmt: skip
+        else:
+            del self.fields["amount"]
+
+
+def refundable(intent: PaymentIntent) -> int | None:
+    """What a refund may still take from the payment's captured charge (None: nothing captured)."""
+    if "_refundable" in intent.__dict__:  # the workbench asks several times per page
+        return intent.__dict__["_refundable"]
+    left = None
+    if intent.status == PaymentIntent.Status.SUCCEEDED:
+        charge = intent.charges.filter(captured=True).order_by("-id").first()
+        left = None if charge is None else max(refundable_amount(charge), 0)
+    intent.__dict__["_refundable"] = left
+    return left
+
+
+def _one_currency(objects) -> str:
+    currencies = {o.currency for o in objects}
+    return currencies.pop() if len(currencies) == 1 else ""
+
+
+def _refund_kwargs(model_admin, request, objects):
+    objects = list(objects[:100]) if hasattr(objects, "model") else list(objects)
+    if len(objects) == 1:
+        return {"currency": objects[0].currency, "refundable": refundable(objects[0])}
+    return {"currency": _one_currency(objects)}
+
+
+def _capture_kwargs(model_admin, request, objects):
+    objects = list(objects[:100]) if hasattr(objects, "model") else list(objects)
+    if len(objects) == 1:
+        return {"currency": objects[0].currency, "capturable": objects[0].amount_capturable}
+    return {"currency": _one_currency(objects)}
+
+
+def _what(objects) -> tuple[list, str]:
+    objects = list(objects[:100]) if hasattr(objects, "model") else list(objects)
+    if len(objects) == 1:
+        intent = objects[0]
+        order = f" (order {intent.order_id})" if intent.order_id else ""
+        return objects, f"{intent.public_id}{order}"
+    return objects, f"each of {len(objects)} payments"
+
+
+def _refund_review(model_admin, request, objects, data):
+    objects, what = _what(objects)
+    amount = data.get("amount")
+    if len(objects) == 1:
+        left = refundable(objects[0])
+        left_text = money(left, objects[0].currency) if left is not None else "nothing"
+        if amount is None:
+            return f"Refund all that remains, {left_text}, of {what}."
+        return f"Refund {money(amount, objects[0].currency)} of {left_text} refundable on {what}."
+    if amount is None:
+        return f"Refund all that remains on {what}."
+    return f"Refund {money(amount, objects[0].currency)} on {what}."
+
+
+def _capture_review(model_admin, request, objects, data):
+    objects, what = _what(objects)
+    amount = data.get("amount_to_capture")
+    if len(objects) == 1:
+        capturable = money(objects[0].amount_capturable, objects[0].currency)
+        if amount is None:
+            return f"Capture all of {capturable} authorized on {what}."
+        return f"Capture {money(amount, objects[0].currency)} of {capturable} authorized on {what}; the rest is released."
+    return f"Capture {'everything capturable' if amount is None else money(amount, objects[0].currency)} on {what}."
+
+
+def _cancel_review(model_admin, request, objects, data):
+    objects, what = _what(objects)
+    return f"Cancel {what} ({data['cancellation_reason'].replace('_', ' ')}); an authorization is released."
+
+
+def refund_outcome(refund) -> Outcome:
+    """The honest result of one refund request: done, on its way, waiting for approval or failed."""
+    amount = money(refund.amount, refund.currency)
+    status = refund.Status
+    if refund.status == status.REQUIRES_APPROVAL:
+        approval = (
+            ApprovalRequest.objects.filter(target_type="refund", target_id=refund.public_id)
+            .values_list("public_id", flat=True)
+            .first()
+        )
+        return Outcome(
+            f"Refund of {amount} is waiting for approval ({approval or refund.public_id}); "
+            "nothing has been refunded yet.",
+            messages.WARNING,
+        )
+    if refund.status == status.SUCCEEDED:
+        return Outcome(f"Refund {refund.public_id} of {amount} succeeded.")
+    if refund.status in (status.FAILED, status.CANCELED):
+        why = f": {refund.failure_reason}" if refund.failure_reason else ""
+        return Outcome(f"Refund {refund.public_id} of {amount} {refund.status}{why}.", messages.ERROR)
+    return Outcome(
+        f"Refund {refund.public_id} of {amount} is {refund.status.replace('_', ' ')} at the provider.",
+        messages.INFO,
     )
+
+
+def _perform_refund(model_admin, request, intent, data, actor):
+    refund = refund_create(
+        merchant=intent.merchant, livemode=intent.livemode, actor=actor, payment_intent=intent.public_id,
+        amount=data.get("amount"), reason=data["refund_reason"], staff_reason=data["reason"][:500],
+    )  # fmt: skip
+    return refund_outcome(refund)
+
+
+def _perform_capture(model_admin, request, intent, data, actor):
+    intent = services.payment_intent_capture(
+        intent_id=intent.pk,
+        actor=actor,
+        amount_to_capture=data.get("amount_to_capture"),
+        reason=data["reason"],
+    )
+    if intent.status == PaymentIntent.Status.SUCCEEDED:
+        return None  # counted under "Captured"
+    return Outcome(f"{intent.public_id} is {intent.status.replace('_', ' ')} at the provider.", messages.INFO)
+
+
+def _perform_cancel(model_admin, request, intent, data, actor):
+    intent = services.payment_intent_cancel(
+        intent_id=intent.pk,
+        actor=actor,
+        cancellation_reason=data["cancellation_reason"],
+        reason=data["reason"],
+    )
+    if intent.status == PaymentIntent.Status.CANCELED:
+        return None  # counted under "Canceled"
+    return Outcome(f"{intent.public_id} is {intent.status.replace('_', ' ')} at the provider.", messages.INFO)
+
+
+REFUND = ConfirmAction(
+    perform=_perform_refund, title="Refund payment", noun="payment", verb="Refunded", permissions=("refund",),
+    form_class=RefundForm, form_kwargs=_refund_kwargs, review=_refund_review, submit_label="Confirm refund",
+)  # fmt: skip
+CAPTURE = ConfirmAction(
+    perform=_perform_capture, title="Capture payment", noun="payment", verb="Captured", permissions=("capture",),
+    form_class=CaptureForm, form_kwargs=_capture_kwargs, review=_capture_review, submit_label="Confirm capture",
+)  # fmt: skip
+CANCEL = ConfirmAction(
+    perform=_perform_cancel, title="Cancel payment", noun="payment", verb="Canceled", permissions=("cancel",),
+    form_class=CancelForm, review=_cancel_review, submit_label="Confirm cancellation",
+)  # fmt: skip
+WORKBENCH_ACTIONS = {"refund": REFUND, "capture": CAPTURE, "cancel": CANCEL}
 
 
 class ChargeInline(TabularInline):
@@ -68,9 +243,21 @@ class ChargeInline(TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ("public_id", "status", "amount", "amount_captured", "amount_refunded", "last4", "gateway_reference",
-              "network_code", "decline_code", "cvc_check", "risk_score", "created_at")  # fmt: skip
+    fields = ("public_id", "status", "amount_display", "captured_display", "refunded_display", "last4",
+              "gateway_reference", "network_code", "decline_code", "cvc_check", "risk_score", "created_at")  # fmt: skip
     readonly_fields = fields
+
+    @admin.display(description="amount")
+    def amount_display(self, obj):
+        return money(obj.amount, obj.currency)
+
+    @admin.display(description="captured")
+    def captured_display(self, obj):
+        return money(obj.amount_captured, obj.currency)
+
+    @admin.display(description="refunded")
+    def refunded_display(self, obj):
+        return money(obj.amount_refunded, obj.currency)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -80,27 +267,43 @@ class ChargeInline(TabularInline):
 
 
 @admin.register(PaymentIntent)
-class PaymentIntentAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMixin, ModelAdmin):
-    list_display = ("public_id", "merchant", "amount_display", "status_badge", "capture_method", "order_id",
-                    "card_last4", "customer_email", "livemode", "created_at")  # fmt: skip
+class PaymentIntentAdmin(
+    CreatedColumnMixin, ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMixin, ModelAdmin
+):
+    """The payment workbench: a header (amount, status, customer, payment method, merchant, order
+    id) with the actions the viewer's role allows in the payment's state, each opening its form on
+    the page; then the timeline (apps.backoffice.timeline), the refunds and the raw API object."""
+
+    list_display = ("public_id", "merchant_name", "amount_display", "status_badge", "order_id",
+                    "card_last4", "customer_email", "livemode", "created")  # fmt: skip
     list_filter = ("status", "capture_method", "livemode", CurrencyFilter)
     list_select_related = ("merchant", "customer", "latest_charge")
     # Own columns by ExactSearchMixin (pi_ id, order id: both indexed across merchants); charge ids,
     # gateway references, card last4 and customer emails through related_search.
     search_fields = ("=public_id", "=order_id")
     search_help_text = "Exact id (pi_/ch_), order id, customer email, card last4 or gateway reference."
-    sortable_by = ("public_id", "created_at")
+    sortable_by = ("public_id", "created")
     list_per_page = 50
     inlines = [ChargeInline]
-    fields = (
-        "public_id", "merchant", "livemode", "status", "amount_display", "amount_capturable", "amount_received",
-        "amount_refunded", "currency", "capture_method", "customer", "payment_method", "payment_method_types",
+    change_form_outer_before_template = "admin/intents/workbench_header.html"
+    fieldsets = (
+        ("Amounts", {"fields": (("amount_display", "capturable_display"), ("received_display", "refunded_display"),
+                                ("currency", "capture_method"))}),
+        ("Details", {"fields": (("merchant", "livemode"), ("customer", "payment_method"), "payment_method_types",
+                                ("order_id", "description"), "statement_descriptor", "metadata", "receipt_email",
+                                "return_url", "next_action", "last_payment_error",
+                                ("cancellation_reason", "canceled_at"), "succeeded_at", "split",
+                                ("created_at", "updated_at"))}),
+    )  # fmt: skip
+    readonly_fields = (
+        "public_id", "merchant", "livemode", "status", "amount_display", "capturable_display", "received_display",
+        "refunded_display", "currency", "capture_method", "customer", "payment_method", "payment_method_types",
         "order_id", "description", "statement_descriptor", "metadata", "receipt_email", "return_url",
         "next_action", "last_payment_error", "cancellation_reason", "canceled_at", "succeeded_at", "split",
-        "created_at", "updated_at", "timeline",
+        "created_at", "updated_at",
     )  # fmt: skip
-    readonly_fields = fields
     actions = ["capture_payments", "cancel_payments", "refund_payments"]
+    refund_permission_codename = "refunds.add_refund"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("merchant", "customer", "latest_charge")
@@ -130,17 +333,136 @@ class PaymentIntentAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMi
         actions.pop("delete_selected", None)
         return actions
 
+    # --- the workbench ---------------------------------------------------------------------------
+
+    def get_urls(self):
+        urls = [
+            path(
+                f"<path:object_id>/{name}/",
+                self.admin_site.admin_view(partial(self.workbench_action_view, action=name)),
+                name=f"intents_paymentintent_{name}",
+            )
+            for name in WORKBENCH_ACTIONS
+        ]
+        return urls + super().get_urls()
+
+    def workbench_actions(self, request, intent) -> list[dict]:
+        """The buttons of the header: only what this role may do in this state."""
+        left = refundable(intent)
+        offered = [
+            ("refund", "Refund", "undo", self.has_refund_permission(request) and bool(left)),
+            ("capture", "Capture", "price_check",
+             self.has_capture_permission(request) and intent.status == PaymentIntent.Status.REQUIRES_CAPTURE),
+            ("cancel", "Cancel", "block",
+             self.has_cancel_permission(request) and intent.status in services.CANCELLABLE),
+        ]  # fmt: skip
+        return [
+            {"name": name, "label": label, "icon": icon,
+             "url": reverse(f"admin:intents_paymentintent_{name}", args=[intent.pk])}
+            for name, label, icon, allowed in offered if allowed
+        ]  # fmt: skip
+
+    def workbench_action_view(self, request, object_id, action):
+        intent = self.get_object(request, object_id)
+        if intent is None or not self.has_view_permission(request, intent):
+            raise Http404
+        spec = WORKBENCH_ACTIONS[action]
+        change_url = reverse("admin:intents_paymentintent_change", args=[intent.pk])
+        return self.confirm_object_action(
+            request, intent, spec, done_url=change_url,
+            context={"title": f"{spec.title} {intent.public_id}", "workbench": self.workbench(intent)},
+        )  # fmt: skip
+
+    def workbench(self, intent) -> dict:
+        charge = intent.latest_charge
+        pm = intent.payment_method
+        three_ds = (charge.three_ds or {}).get("result") if charge else None
+        method = "—"
+        if pm is not None:
+            brand = pm.card_brand or pm.type
+            last4 = pm.card_last4 or pm.bank_last4
+            method = f"{brand} •••• {last4}" if last4 else brand
+            if pm.type != "card" and pm.card_brand:
+                method = f"{pm.type.replace('_', ' ')} ({method})"
+        elif charge is not None and charge.last4:
+            method = f"{charge.payment_method_type} •••• {charge.last4}"
+        left = refundable(intent)
+        return {
+            "amount": money(intent.amount, intent.currency),
+            "status": intent.status,
+            "status_label": intent.status.replace("_", " "),
+            "tone": STATUS_TONES.get(intent.status, ""),
+            "customer": (intent.customer.email or intent.customer.public_id) if intent.customer_id else (intent.receipt_email or "—"),
+            "customer_url": reverse("admin:vault_customer_change", args=[intent.customer_id]) if intent.customer_id else "",
+            "method": method,
+            "three_ds": three_ds or "",
+            "merchant": intent.merchant.name,
+            "order_id": intent.order_id or "—",
+            "refundable": money(left, intent.currency) if left is not None else "",
+            "refunded": money(intent.amount_refunded, intent.currency),
+            "capturable": money(intent.amount_capturable, intent.currency) if intent.amount_capturable else "",
+        }  # fmt: skip
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        intent = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if intent is not None:
+            actions = self.workbench_actions(request, intent)
+            extra.update(
+                {
+                    "title": intent.public_id,
+                    "subtitle": None,
+                    "workbench": self.workbench(intent),
+                    "workbench_actions": actions + workbench_buttons(request, intent),
+                    "action_forms": self._action_forms(request, intent, actions),
+                    "timeline": payment_timeline(intent),
+                    "refunds": [
+                        {
+                            "public_id": r.public_id,
+                            "status": r.status,
+                            "reason": r.reason,
+                            "requested_by": r.requested_by,
+                            "money": money(r.amount, r.currency),
+                            "url": reverse("admin:refunds_refund_change", args=[r.pk]),
+                        }
+                        for r in intent.refunds.order_by("-id")[:50]
+                    ],
+                    "raw_object": json.dumps(payment_intent_public_dict(intent), indent=2, default=str),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def _action_forms(self, request, intent, actions) -> list[dict]:
+        forms_ = []
+        for action in actions:
+            spec = WORKBENCH_ACTIONS[action["name"]]
+            form = self._form(request, spec, [intent], None)
+            forms_.append({**action, "form": form, "title": spec.title, "submit": "Continue"})
+        return forms_
+
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, obj):
-        return money(obj.amount, obj.currency)
+        return format_html('<span class="bo-num">{}</span>', money(obj.amount, obj.currency))
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description="merchant")
+    def merchant_name(self, obj):
+        return obj.merchant.name
+
+    @admin.display(description="capturable")
+    def capturable_display(self, obj):
+        return money(obj.amount_capturable, obj.currency)
+
+    @admin.display(description="received")
+    def received_display(self, obj):
+        return money(obj.amount_received, obj.currency)
+
+    @admin.display(description="refunded")
+    def refunded_display(self, obj):
+        return money(obj.amount_refunded, obj.currency)
+
+    @display(description="status", ordering="status", label=STATUS_TONES)
     def status_badge(self, obj):
-        return format_html(
-            '<span style="color:{};font-weight:600">{}</span>',
-            STATUS_COLOURS.get(obj.status, "#111"),
-            obj.status,
-        )
+        return obj.status
 
     @admin.display(description="card")
     def card_last4(self, obj):
@@ -150,86 +472,92 @@ class PaymentIntentAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ConfirmActionMi
     def customer_email(self, obj):
         return obj.customer.email if obj.customer_id else (obj.receipt_email or "—")
 
-    @admin.display(description="timeline")
-    def timeline(self, obj):
-        return render_to_string("admin/intents/timeline.html", {"entries": payment_timeline(obj)})
+    def capture_payments(self, request, queryset):
+        return self.confirm_selected_action(request, queryset, CAPTURE)
 
-    @confirm_action(
-        description="Capture selected payments (reason required)", permissions=["capture"],
-        form_class=CaptureForm, title="Capture payments", noun="payment", verb="Captured",
-    )  # fmt: skip
-    def capture_payments(self, request, intent, data, actor):
-        services.payment_intent_capture(
-            intent_id=intent.pk,
-            actor=actor,
-            amount_to_capture=data.get("amount_to_capture"),
-            reason=data["reason"],
-        )
+    capture_payments = admin.action(description="Capture selected payments", permissions=["capture"])(
+        capture_payments
+    )
 
-    @confirm_action(
-        description="Cancel selected payments (reason required)", permissions=["cancel"],
-        form_class=CancelForm, title="Cancel payments", noun="payment", verb="Canceled",
-    )  # fmt: skip
-    def cancel_payments(self, request, intent, data, actor):
-        services.payment_intent_cancel(
-            intent_id=intent.pk,
-            actor=actor,
-            cancellation_reason=data["cancellation_reason"],
-            reason=data["reason"],
-        )
+    def cancel_payments(self, request, queryset):
+        return self.confirm_selected_action(request, queryset, CANCEL)
 
-    @confirm_action(
-        description="Refund selected payments (reason required)", permissions=["refund"],
-        form_class=RefundForm, title="Refund payments", noun="payment", verb="Refunded",
-    )  # fmt: skip
-    def refund_payments(self, request, intent, data, actor):
-        refund = refund_create(
-            merchant=intent.merchant, livemode=intent.livemode, actor=actor, payment_intent=intent.public_id,
-            amount=data.get("amount"), reason=data["refund_reason"], staff_reason=data["reason"][:500],
+    cancel_payments = admin.action(description="Cancel selected payments", permissions=["cancel"])(
+        cancel_payments
+    )
+
+    def refund_payments(self, request, queryset):
+        return self.confirm_selected_action(request, queryset, REFUND)
+
+    refund_payments = admin.action(description="Refund selected payments", permissions=["refund"])(
+        refund_payments
+    )
+
+
+@timeline_source("attempts")
+def _attempts(intent):
+    """Attempts, 3DS and captures of the payment's charges."""
+    for ch in intent.charges.order_by("id")[:50]:
+        detail = " · ".join(
+            part for part in (
+                f"{ch.payment_method_type} •••• {ch.last4}" if ch.last4 else ch.payment_method_type,
+                f"network {ch.network_code}" if ch.network_code else "",
+                ch.decline_code or ch.failure_code or "", f"cvc {ch.cvc_check}" if ch.cvc_check else "",
+                f"risk {ch.risk_score}" if ch.risk_score is not None else "",
+                f"ref {ch.gateway_reference}" if ch.gateway_reference else "",
+            ) if part
         )  # fmt: skip
-        if refund.status == refund.Status.REQUIRES_APPROVAL:
-            return "Sent to the approval queue the refunds of"
-        if refund.status in (refund.Status.FAILED, refund.Status.CANCELED):
-            return f"Refund {refund.status} for"
-        return None
-
-
-def payment_timeline(intent: PaymentIntent) -> list[dict]:
-    """Attempts, 3DS, captures, refunds and audit entries of one payment, oldest first."""
-    entries = []
-    charges = list(intent.charges.order_by("id"))
-    for ch in charges:
-        detail = ch.decline_code or ch.failure_code or ch.gateway_reference
-        entries.append({"at": ch.created_at, "kind": "attempt", "title": f"Attempt {ch.public_id}: {ch.status}",
-                        "detail": f"{ch.payment_method_type} •••• {ch.last4} · network {ch.network_code or '—'} · "
-                                  f"{detail} · cvc {ch.cvc_check or '—'} · risk {ch.risk_score}"})  # fmt: skip
+        tone = "danger" if ch.status == "failed" else ("success" if ch.status == "succeeded" else "info")
+        yield TimelineEntry(
+            at=ch.created_at, kind="attempt", title=f"Attempt {ch.public_id}: {ch.status}", detail=detail,
+            money=money(ch.amount, ch.currency), tone=tone,
+            url=reverse("admin:intents_charge_change", args=[ch.pk]),
+        )  # fmt: skip
         if ch.three_ds:
-            entries.append({"at": ch.authorized_at or ch.failed_at or ch.updated_at, "kind": "3ds",
-                            "title": f"3D Secure: {ch.three_ds.get('result')}", "detail": str(ch.three_ds)})  # fmt: skip
+            result = ch.three_ds.get("result")
+            yield TimelineEntry(
+                at=ch.authorized_at or ch.failed_at or ch.updated_at, kind="3ds", title=f"3D Secure: {result}",
+                detail=", ".join(f"{k} {v}" for k, v in ch.three_ds.items() if k != "result" and v is not None),
+                tone="success" if result in ("authenticated", "attempt_acknowledged") else "warning",
+            )  # fmt: skip
         if ch.captured_at:
-            title = f"Captured {money(ch.amount_captured, ch.currency)}"
-            entries.append({"at": ch.captured_at, "kind": "capture", "title": title, "detail": ch.public_id})
-    refunds = list(intent.refunds.order_by("id"))
-    for re in refunds:
-        entries.append({"at": re.created_at, "kind": "refund", "title": f"Refund {re.public_id}: {re.status}",
-                        "detail": f"{money(re.amount, re.currency)} · {re.reason or '—'} "
-                                  f"{re.failure_reason or ''}"})  # fmt: skip
-    ids = [intent.public_id, *(c.public_id for c in charges), *(r.public_id for r in refunds)]
+            yield TimelineEntry(
+                at=ch.captured_at, kind="capture", title=f"Captured {money(ch.amount_captured, ch.currency)}",
+                detail=ch.public_id, money=money(ch.amount_captured, ch.currency), tone="success",
+            )  # fmt: skip
+
+
+@timeline_source("audit")
+def _audit(intent):
+    ids = [
+        intent.public_id,
+        *intent.charges.values_list("public_id", flat=True)[:50],
+        *intent.refunds.values_list("public_id", flat=True)[:50],
+    ]
     for entry in AuditEntry.objects.filter(object_id__in=ids).order_by("id")[:200]:
-        entries.append({"at": entry.created_at, "kind": "audit", "title": entry.action,
-                        "detail": f"{entry.actor_label} {entry.reason or ''}".strip()})  # fmt: skip
-    return sorted(entries, key=lambda e: e["at"])
+        yield TimelineEntry(
+            at=entry.created_at, kind="audit", title=entry.action, detail=entry.reason or "",
+            actor=entry.actor_label, url=reverse("admin:audit_auditentry_change", args=[entry.pk]),
+        )  # fmt: skip
 
 
 @admin.register(Charge)
-class ChargeAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, ModelAdmin):
+class ChargeAdmin(MoneyDisplayMixin, CreatedColumnMixin, ReadOnlyAdminMixin, BigTableAdminMixin, ModelAdmin):
+    money_fields = (
+        "amount",
+        "amount_authorized",
+        "amount_captured",
+        "amount_refunded",
+        "pending_operation_amount",
+        "application_fee_amount",
+    )
     list_display = ("public_id", "payment_intent", "merchant", "status", "amount_display", "last4",
-                    "gateway_reference", "network_code", "decline_code", "created_at")  # fmt: skip
+                    "gateway_reference", "network_code", "decline_code", "created")  # fmt: skip
     list_filter = ("status", PaymentMethodTypeFilter, RoutedByFilter, "captured", "livemode")
     list_select_related = ("payment_intent", "merchant")
     search_fields = ("=public_id", "=gateway_reference", "=last4")
     search_help_text = "Exact charge id, gateway reference or card last4; payment id (pi_) or order id."
-    sortable_by = ("public_id", "created_at")
+    sortable_by = ("public_id", "created")
 
     def related_search(self, term):
         intents = PaymentIntent.objects.filter(Q(public_id=term) | Q(order_id=term))

@@ -5,10 +5,12 @@ Journal entries and postings are read-only for everybody."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import TextFilter
 
@@ -17,6 +19,7 @@ from apps.audit.services import Actor, audit_record
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome
 from apps.backoffice.money import MoneyField, money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
+from apps.backoffice.timeline import TimelineEntry, timeline_source
 from apps.core.currencies import CURRENCIES
 from apps.core.errors import ApplicationError
 from apps.core.limits import BIGINT_MAX, ascii_int
@@ -41,18 +44,37 @@ from .services import (
 
 
 class AdjustmentForm(forms.Form):
+    """The amount is typed in major units of the chosen currency (12.50 USD, 500 JPY, 1.250 KWD);
+    negative debits the merchant. `?merchant=acct_…&currency=EUR&livemode=1` pre-fills it (the
+    Balances list links each merchant account here)."""
+
     merchant = forms.ModelChoiceField(queryset=Merchant.objects.all())
     livemode = forms.BooleanField(required=False, label="Live mode")
     currency = forms.ChoiceField(choices=[(c, c) for c in sorted(CURRENCIES)], initial="USD")
-    amount = forms.IntegerField(
-        min_value=-BIGINT_MAX, max_value=BIGINT_MAX, help_text="Minor units; negative debits the merchant."
-    )
-    reason = forms.CharField(widget=forms.Textarea, max_length=500)
+    amount = MoneyField(allow_negative=True, label="Amount")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
+
+    def __init__(self, *args, initial_from=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        query = initial_from or {}
+        merchant = Merchant.objects.filter(public_id=query.get("merchant", "")).first() if query else None
+        if merchant is not None:
+            self.initial["merchant"] = merchant.pk
+        if query.get("currency", "").upper() in CURRENCIES:
+            self.initial["currency"] = query["currency"].upper()
+        if query.get("livemode") == "1":
+            self.initial["livemode"] = True
+        currency = self.data.get(self.add_prefix("currency")) or self.initial.get("currency") or "USD"
+        self.fields["amount"].set_currency(
+            currency if currency.upper() in CURRENCIES else "USD",
+            note="Positive credits the merchant's available balance, negative debits it.",
+        )
 
     def clean_amount(self):
-        if self.cleaned_data["amount"] == 0:
-            raise forms.ValidationError("The amount cannot be zero.")
-        return self.cleaned_data["amount"]
+        amount = self.cleaned_data["amount"]
+        if abs(amount) > BIGINT_MAX:
+            raise forms.ValidationError("That amount is too large.")
+        return amount
 
 
 @admin.register(Account)
@@ -61,6 +83,7 @@ class AccountAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
     accounts), balance = snapshot + newer postings."""
 
     list_display = ("owner_label", "kind", "currency", "livemode", "balance_display", "entries_link")
+    list_before_template = "admin/ledger/account_list_before.html"
     list_filter = ("owner", "kind", "currency", "livemode")
     search_fields = ("merchant__name", "=merchant__public_id", "connector_code", "beneficiary_id")
     list_select_related = ("merchant",)
@@ -110,7 +133,44 @@ class AccountAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
         return request.user.has_perm("ledger.request_adjustment")
 
     def adjustment_view(self, request):
-        return self.confirm_object_action(request, None, ADJUSTMENT)
+        return self.confirm_object_action(
+            request, None, ADJUSTMENT, form_kwargs={"initial_from": request.GET},
+            context={"title": "Request a balance adjustment"},
+        )  # fmt: skip
+
+    def changelist_view(self, request, extra_context=None):
+        extra = dict(extra_context or {})
+        if self.has_request_adjustment_permission(request):
+            extra["adjustment_url"] = reverse("admin:ledger_account_request_adjustment")
+        return super().changelist_view(request, extra_context=extra)
+
+    @admin.display(description="Adjust")
+    def adjust_link(self, obj):
+        if obj.owner != Account.Owner.MERCHANT or obj.merchant_id is None:
+            return ""
+        url = reverse("admin:ledger_account_request_adjustment") + "?" + urlencode(
+            {"merchant": obj.merchant.public_id, "currency": obj.currency.upper(), "livemode": int(obj.livemode)}
+        )  # fmt: skip
+        return format_html(
+            '<a class="text-primary-600 underline adjust-link" href="{}">Request adjustment</a>', url
+        )
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if self.has_request_adjustment_permission(request):
+            columns.append("adjust_link")
+        return columns
+
+
+def _adjustment_review(model_admin, request, _objects, data):
+    amount = data["amount"]
+    verb = "Credit" if amount > 0 else "Debit"
+    where = "to" if amount > 0 else "from"
+    mode = "live" if data["livemode"] else "test"
+    return (
+        f"{verb} {money(abs(amount), data['currency'])} {where} {data['merchant']}'s available balance "
+        f"({mode} mode), once a second finance user approves it."
+    )
 
 
 def _request_adjustment(model_admin, request, _obj, data, actor):
@@ -123,7 +183,11 @@ def _request_adjustment(model_admin, request, _obj, data, actor):
         actor=actor,
         requested_by_user=request.user,
     )
-    return Outcome(f"Adjustment requested ({approval.public_id}); a second approver decides it.")
+    return Outcome(
+        f"Adjustment of {money(data['amount'], data['currency'])} is waiting for approval ({approval.public_id}); "
+        "the balance has not changed yet.",
+        messages.WARNING,
+    )
 
 
 ADJUSTMENT = ConfirmAction(
@@ -133,6 +197,7 @@ ADJUSTMENT = ConfirmAction(
     verb="Requested",
     permissions=("request_adjustment",),
     form_class=AdjustmentForm,
+    review=_adjustment_review,
     submit_label="Request adjustment",
     help="Posts a balanced entry against the platform's adjustments account once another finance user "
     "approves it in the approval queue.",
@@ -350,3 +415,24 @@ class ExchangeRateAdmin(ModelAdmin):
             "submit_label": "Import",
         }
         return TemplateResponse(request, "admin/ledger/form_page.html", context)
+
+
+@timeline_source("ledger")
+def _ledger_entries(intent):
+    """The journal entries the payment's captures and refunds posted, with their legs."""
+    charge_ids = list(intent.charges.values_list("public_id", flat=True)[:50])
+    refund_ids = list(intent.refunds.values_list("public_id", flat=True)[:50])
+    entries = (
+        JournalEntry.objects.filter(
+            Q(source_type="charge", source_id__in=charge_ids)
+            | Q(source_type="refund", source_id__in=refund_ids)
+        )
+        .prefetch_related("postings__account")
+        .order_by("id")[:50]
+    )
+    for entry in entries:
+        legs = " · ".join(f"{p.account.kind} {money(p.amount, p.currency)}" for p in entry.postings.all())
+        yield TimelineEntry(
+            at=entry.created_at, kind="ledger", title=f"Journal entry {entry.public_id}: {entry.kind}",
+            detail=legs, url=reverse("admin:ledger_journalentry_change", args=[entry.pk]),
+        )  # fmt: skip

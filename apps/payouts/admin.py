@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 
 from apps.approvals.models import ApprovalRequest
@@ -15,6 +15,7 @@ from apps.approvals.services import approval_request_decide
 from apps.audit.history import ConfigHistoryMixin
 from apps.audit.services import Actor
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome, ReasonForm
+from apps.backoffice.display import CreatedColumnMixin
 from apps.backoffice.errors import ApprovalNotPending
 from apps.backoffice.money import money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
@@ -83,16 +84,16 @@ ACTIONS = {
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
+class PayoutAdmin(CreatedColumnMixin, ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
     list_display = (
         "public_id",
-        "merchant",
+        "merchant_name",
         "amount_display",
         "status",
         "approval",
         "automatic",
         "arrival_date",
-        "created_at",
+        "created",
         "actions_links",
     )
     list_filter = ("status", "approval", "livemode", "currency", "automatic", "created_at")
@@ -104,7 +105,11 @@ class PayoutAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
 
     @admin.display(description="Amount")
     def amount_display(self, obj):
-        return money(obj.amount, obj.currency)
+        return format_html('<span class="bo-num">{}</span>', money(obj.amount, obj.currency))
+
+    @admin.display(description="merchant", ordering="merchant__name")
+    def merchant_name(self, obj):
+        return obj.merchant.name
 
     def _available(self, obj) -> list[str]:
         names = []

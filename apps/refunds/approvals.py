@@ -31,6 +31,42 @@ def refund_approval_reject(approval: ApprovalRequest, actor: Actor) -> None:
     refund_reject(refund_id=approval.target_id, actor=actor, reason=_reason(approval))
 
 
+def refund_approval_describe(approval: ApprovalRequest) -> list[tuple[str, str, str]]:
+    """The refund's context on the review page: the original payment, its order id and customer,
+    how much of it was already refunded, and the refund's own reason."""
+    from django.urls import NoReverseMatch, reverse
+
+    from apps.core.currencies import format_amount
+
+    refund = (
+        Refund.objects.select_related("payment_intent__customer", "charge")
+        .filter(public_id=approval.target_id)
+        .first()
+    )
+    if refund is None:
+        return []
+    intent = refund.payment_intent
+
+    def url(name, pk):
+        try:
+            return reverse(name, args=[pk])
+        except NoReverseMatch:
+            return ""
+
+    customer = intent.customer
+    return [
+        ("Refund", f"{refund.public_id} ({refund.status})", url("admin:refunds_refund_change", refund.pk)),
+        ("Original payment", f"{intent.public_id} · {format_amount(intent.amount, intent.currency)} · {intent.status}",
+         url("admin:intents_paymentintent_change", intent.pk)),
+        ("Order id", intent.order_id or "—", ""),
+        ("Customer", (customer.email or customer.public_id) if customer else (intent.receipt_email or "—"),
+         url("admin:vault_customer_change", customer.pk) if customer else ""),
+        ("Already refunded", format_amount(intent.amount_refunded, intent.currency), ""),
+        ("Refund reason (merchant sees it)", refund.reason or "—", ""),
+        ("Paid on", f"{intent.created_at:%Y-%m-%d %H:%M %Z}", ""),
+    ]  # fmt: skip
+
+
 def register_approval_kind() -> None:
     registry.register(
         "refund",
@@ -38,4 +74,5 @@ def register_approval_kind() -> None:
         execute=refund_approval_execute,
         reject=refund_approval_reject,
         label="Refund above the approval threshold",
+        describe=refund_approval_describe,
     )

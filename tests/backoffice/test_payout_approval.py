@@ -96,3 +96,12 @@ def test_rejecting_from_the_payout_page_rejects_the_request_and_returns_the_fund
     assert approval.status == ApprovalRequest.Status.REJECTED
     big_payout.refresh_from_db()
     assert (big_payout.approval, big_payout.status) == (Payout.Approval.REJECTED, Payout.Status.CANCELED)
+
+
+def test_the_review_page_shows_the_payout_destination_and_the_balance_now(client, big_payout):
+    approval = ApprovalRequest.objects.get(public_id=big_payout.approval_request_id)
+    client.force_login(staff_user("finance", "fiona"))
+    page = client.get(reverse("admin:approvals_approvalrequest_decide", args=[approval.pk])).content.decode()
+    summary = page.split('id="approval-summary"')[1].split("</dl>")[0]
+    assert big_payout.public_id in summary and f"••••{big_payout.destination.last4}" in summary
+    assert "Available now" in summary

@@ -48,9 +48,38 @@ def page(browser, request):
     page = context.new_page()
     yield page
     report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
+    if report is not None and report.failed and not page.is_closed():
         ARTIFACTS.mkdir(exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         (ARTIFACTS / f"{name}.html").write_text(page.content())
     context.close()
+
+
+class Screens:
+    """Counts the screens a staff member goes through for one job (each distinct page they land
+    on: same path = same screen), and saves a screenshot of each to test-artifacts/<job>-<n>.png."""
+
+    def __init__(self, page, job: str):
+        self.page = page
+        self.job = job
+        self.paths: list[str] = []
+
+    def seen(self, label: str) -> None:
+        from urllib.parse import urlsplit
+
+        path = urlsplit(self.page.url).path
+        if path not in self.paths:
+            self.paths.append(path)
+        ARTIFACTS.mkdir(exist_ok=True)
+        index = len(self.paths)
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.job}-{index}-{label}.png"), full_page=True)
+
+    @property
+    def count(self) -> int:
+        return len(self.paths)
+
+
+@pytest.fixture
+def screens(page, request):
+    return lambda job: Screens(page, job)

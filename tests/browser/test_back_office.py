@@ -56,13 +56,16 @@ def test_support_finds_a_payment_by_order_id_refunds_part_and_sees_the_audit_tra
     page.check("input.action-select")
     page.select_option("select[name=action]", "refund_payments")
     page.click("#changelist-actions-wrapper button[type=submit]")
-    page.fill("input[name=amount]", "1500")
+    # Major units, as written on a receipt; the confirm step repeats the amount.
+    page.fill("input[name=amount]", "15.00")
     page.select_option("select[name=refund_reason]", "product_return")
     page.fill("textarea[name=reason]", "Customer sent back one of the two items (ticket 881)")
-    page.click("form button[type=submit]:has-text('Confirm')")
-    page.wait_for_selector("text=Refunded 1 payment(s).")
+    page.click("form button[type=submit]:has-text('Continue')")
+    assert "Refund 15.00 USD of 42.00 USD refundable" in page.inner_text("#review-sentence")
+    page.click("#submit")
 
     refund = Refund.objects.get(payment_intent__public_id=intent["id"])
+    page.wait_for_selector(f"text=Refund {refund.public_id} of 15.00 USD succeeded.")
     assert (refund.amount, refund.status) == (1500, Refund.Status.SUCCEEDED)
     entry = AuditEntry.objects.get(action="refund.create", object_id=refund.public_id)
     assert entry.actor_label == "sam"

@@ -58,7 +58,7 @@ def test_detail_page_shows_the_timeline(support, api, card):
 
 def _act(client, action, pk, **form):
     url = reverse("admin:intents_paymentintent_changelist")
-    data = {"action": action, "_selected_action": [pk], "apply": "1", **form}
+    data = {"action": action, "_selected_action": [pk], "apply": "1", "confirmed": "1", **form}
     return client.post(url, data)
 
 
@@ -70,7 +70,7 @@ def test_capture_action_needs_a_reason_and_is_audited(support, api, card):
     assert confirm_page.status_code == 200 and "reason" in confirm_page.content.decode()
     _act(support, "capture_payments", pi.pk, reason="")
     assert PaymentIntent.objects.get(pk=pi.pk).status == "requires_capture"
-    _act(support, "capture_payments", pi.pk, reason="customer called", amount_to_capture="1500")
+    _act(support, "capture_payments", pi.pk, reason="customer called", amount_to_capture="15.00")
     pi.refresh_from_db()
     assert (pi.status, pi.amount_received) == ("succeeded", 1500)
     entry = AuditEntry.objects.get(object_id=pi.public_id, action="payment_intent.capture_requested")
@@ -88,7 +88,7 @@ def test_cancel_and_refund_actions(support, api, card):
         "refund_payments",
         paid.pk,
         reason="goodwill",
-        amount="700",
+        amount="7.00",
         refund_reason="requested_by_customer",
     )
     refund = Refund.objects.get(payment_intent=paid)

@@ -106,9 +106,12 @@ def test_large_payout_goes_through_the_approval_queue(finance, merchant, django_
 
 def test_adjustment_needs_a_second_approver(finance, merchant, django_capture_on_commit_callbacks):
     url = reverse("admin:ledger_account_request_adjustment")
-    resp = finance.post(
-        url, {"merchant": merchant.pk, "currency": "USD", "amount": 2_500, "reason": "goodwill credit"}
-    )
+    data = {"merchant": merchant.pk, "currency": "USD", "amount": "25.00", "reason": "goodwill credit"}
+    review = finance.post(url, data)
+    # Typed in major units; the confirm step repeats it in words, and nothing is requested yet.
+    assert "Credit 25.00 USD to" in review.content.decode()
+    assert not ApprovalRequest.objects.exists()
+    resp = finance.post(url, {**data, "confirmed": "1"})
     assert resp.status_code == 302, resp.content.decode()[:2000]
     approval = ApprovalRequest.objects.get(kind="balance_adjustment")
     assert ledger_available_balance(merchant=merchant, livemode=False, currency="USD") == 0
