@@ -195,23 +195,43 @@ def write_jsonl(raw, rtype, ctx, names, fh, progress) -> int:
     return written
 
 
-def write_parquet(raw, rtype, ctx, names, fh, progress, metadata: dict) -> int:
+def csv_to_parquet(csv_fh, names: list[str], rtype: ReportType, fh, metadata: dict) -> None:
+    """Convert the run's CSV (as COPY wrote it) into Parquet with Arrow's streaming CSV reader,
+    a block at a time: the same bytes become both files, so their rows cannot differ."""
     import pyarrow as pa
+    import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
     from .writers import arrow_schema
 
     schema = arrow_schema([rtype.column(n) for n in names], metadata)
+    reader = pa_csv.open_csv(
+        csv_fh,
+        read_options=pa_csv.ReadOptions(block_size=8 << 20, use_threads=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={f.name: f.type for f in schema},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            true_values=["true"],
+            false_values=["false"],
+        ),
+    )
     writer = pq.ParquetWriter(fh, schema, compression="zstd")
-    sql, params = select_sql(rtype, ctx, names, csv=False)
-    written = 0
     try:
-        for rows in fetch_batches(raw, sql, params):
-            columns = list(zip(*rows, strict=True))
-            arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)]
-            writer.write_batch(pa.record_batch(arrays, schema=schema))
-            written += len(rows)
-            progress(written)
+        for batch in reader:
+            table = pa.Table.from_batches([batch]).cast(schema)
+            writer.write_table(table, row_group_size=1 << 20)
     finally:
         writer.close()
+
+
+def write_parquet(raw, rtype, ctx, names, fh, progress, metadata: dict) -> int:
+    """Parquet from the database's CSV (COPY), converted in Arrow: the rows stream through a
+    temporary CSV file, never through Python objects one by one."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as csv_fh:
+        written = copy_csv(raw, rtype, ctx, names, csv_fh, progress)
+        csv_fh.seek(0)
+        csv_to_parquet(csv_fh, names, rtype, fh, metadata)
     return written

@@ -258,14 +258,16 @@ def _write_rows(run: ReportRun, rtype: ReportType, ctx: Context, fh) -> int:
     if sql_export.supported(rtype):
         with sql_export.read_connection(run.parameters["timezone"]) as raw:
             _start(run.pk, sql_export.count(raw, rtype, ctx))
-            if run.format == ReportRun.Format.CSV:
-                with copy_progress(run.pk) as side:
-                    written = sql_export.copy_csv(raw, rtype, ctx, columns, fh, side)
-                progress(written)
-                return written
             if run.format == ReportRun.Format.JSONL:
                 return sql_export.write_jsonl(raw, rtype, ctx, columns, fh, progress)
-            return sql_export.write_parquet(raw, rtype, ctx, columns, fh, progress, file_metadata(run, rtype))
+            with copy_progress(run.pk) as side:
+                if run.format == ReportRun.Format.CSV:
+                    written = sql_export.copy_csv(raw, rtype, ctx, columns, fh, side)
+                else:
+                    metadata = file_metadata(run, rtype)
+                    written = sql_export.write_parquet(raw, rtype, ctx, columns, fh, side, metadata)
+            progress(written)
+            return written
     _start(run.pk, rtype.count(ctx))
     batches = Batches(rtype, columns, ctx.tz)
     writer = WRITERS[run.format](fh, batches.columns, file_metadata(run, rtype))
