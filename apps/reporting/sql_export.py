@@ -217,10 +217,12 @@ def csv_to_parquet(csv_fh, names: list[str], rtype: ReportType, fh, metadata: di
         ),
     )
     writer = pq.ParquetWriter(fh, schema, compression="zstd")
+    pool = pa.default_memory_pool()
     try:
         for batch in reader:
-            table = pa.Table.from_batches([batch]).cast(schema)
-            writer.write_table(table, row_group_size=1 << 20)
+            writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+            # Hand freed blocks back at once, so the worker's peak stays that of one block.
+            pool.release_unused()
     finally:
         writer.close()
 
