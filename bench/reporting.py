@@ -113,8 +113,8 @@ def load_payments(count: int) -> tuple[object, datetime]:
         cursor.execute(
             _clone_sql(PaymentIntent, template_id=intent.pk, count=count, overrides={
                 "id": f"{pi_base} + g",
-                "public_id": "'pi_bench' || lpad(g::text, 26, '0')",
-                "client_secret": "'pi_bench' || g::text || '_secret'",
+                "public_id": f"'pi_b{merchant.pk}_' || lpad(g::text, 20, '0')",
+                "client_secret": f"'pi_b{merchant.pk}_' || g::text || '_secret'",
                 "amount": "100 + (g % 5000)",
                 "amount_received": f"CASE WHEN {failed} THEN 0 ELSE 100 + (g % 5000) END",
                 "status": f"CASE WHEN {failed} THEN 'requires_payment_method' ELSE 'succeeded' END",
@@ -128,7 +128,7 @@ def load_payments(count: int) -> tuple[object, datetime]:
         cursor.execute(
             _clone_sql(Charge, template_id=charge.pk, count=count, overrides={
                 "id": f"{ch_base} + g",
-                "public_id": "'ch_bench' || lpad(g::text, 26, '0')",
+                "public_id": f"'ch_b{merchant.pk}_' || lpad(g::text, 20, '0')",
                 "payment_intent_id": f"{pi_base} + g",
                 "amount": "100 + (g % 5000)",
                 "amount_authorized": f"CASE WHEN {failed} THEN 0 ELSE 100 + (g % 5000) END",
