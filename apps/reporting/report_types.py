@@ -60,7 +60,11 @@ class ReportType:
     default_columns: tuple[str, ...] | None = None
     filters: tuple[str, ...] = ("currency",)
     description: str = ""
-    extra: dict = field(default_factory=dict)
+    # Types read from one queryset also export in SQL (apps.reporting.sql_export): the queryset
+    # of a context, the ORM path of each source field, and the row order.
+    queryset_of: Callable[[Context], object] | None = None
+    paths: dict = field(default_factory=dict)
+    order: tuple[str, ...] = ()
 
     @property
     def version(self) -> int:
@@ -176,6 +180,9 @@ def itemized(
         count=_count(queryset_of),
         filters=filters,
         description=description,
+        queryset_of=queryset_of,
+        paths=paths,
+        order=(time_field, "id"),
     )
 
 
@@ -427,6 +434,9 @@ register(
             .iterator(chunk_size=CHUNK)
         ),
         count=lambda ctx: _payout_balance_queryset(ctx).order_by().count(),
+        queryset_of=_payout_balance_queryset,
+        paths={"id": "public_id"},
+        order=("payout_id", "created_at", "id"),
         filters=("currency", "payout"),
         description="Balance transactions of the payouts created in the interval, grouped by payout.",
     )

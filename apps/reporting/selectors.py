@@ -193,10 +193,10 @@ def reporting_timezone(merchant) -> str:
 
 def data_available(*, merchant, now) -> tuple[datetime, datetime]:
     """[start, end) of the data a report may cover: from the UTC midnight before the day the
-    merchant was created (so that local day is whole in every time zone) to now, to the second.
-    An interval outside it is refused rather than silently cut."""
+    merchant was created (so that local day is whole in every time zone) to the end of the
+    current second. An interval outside it is refused rather than silently cut."""
     start = _day_start(merchant.created_at.astimezone(UTC).date() - timedelta(days=1))
-    return start, now.replace(microsecond=0)
+    return start, now.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def report_run_get(*, merchant, livemode: bool, id: str):

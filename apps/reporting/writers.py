@@ -8,7 +8,6 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -58,6 +57,18 @@ def arrow_type(kind: str):
     if kind == "bool":
         return pa.bool_()
     return pa.string()
+
+
+def arrow_schema(columns: list[Column], metadata: dict):
+    """The Parquet schema: each column's type and kind, the run's metadata (JSON strings)."""
+    import pyarrow as pa
+
+    fields = [
+        pa.field(c.name, arrow_type(c.kind), metadata={"kind": c.kind, "description": c.description})
+        for c in columns
+    ]
+    meta = {k: v if isinstance(v, str) else json.dumps(v, sort_keys=True) for k, v in metadata.items()}
+    return pa.schema(fields, metadata=meta)
 
 
 class Batches:
@@ -127,12 +138,7 @@ class ParquetWriter:
         import pyarrow.parquet as pq
 
         self.pa = pa
-        fields = [
-            pa.field(c.name, arrow_type(c.kind), metadata={"kind": c.kind, "description": c.description})
-            for c in columns
-        ]
-        meta = {k: v if isinstance(v, str) else json.dumps(v, sort_keys=True) for k, v in metadata.items()}
-        self.schema = pa.schema(fields, metadata=meta)
+        self.schema = arrow_schema(columns, metadata)
         self.writer = pq.ParquetWriter(fh, self.schema, compression="zstd")
         self.wrote = False
 
@@ -152,7 +158,3 @@ CONTENT_TYPES = {
     "jsonl": "application/x-ndjson",
     "parquet": "application/vnd.apache.parquet",
 }
-
-
-def as_utc(value: datetime | date) -> datetime:
-    return value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time(), tzinfo=UTC)

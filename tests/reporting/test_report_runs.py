@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.intents.models import Charge, PaymentIntent
-from apps.reporting import report_types, writers
+from apps.reporting import report_types, sql_export, writers
 from apps.reporting.models import ReportRun
 from apps.reporting.report_types import report_types as all_types
 from apps.webhooks.models import Event
@@ -103,20 +103,46 @@ def test_a_rerun_writes_the_same_bytes_and_the_manifest_tells_a_change(
     assert changed["manifest"]["parameters_hash"] == manifest["parameters_hash"]
 
 
-def test_progress_is_written_as_batches_go(api, closed, monkeypatch, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_progress_is_written_as_batches_go(api, closed, monkeypatch, django_capture_on_commit_callbacks, fmt):
     monkeypatch.setattr(writers, "BATCH", 1)
+    monkeypatch.setattr(sql_export, "BATCH", 1)
     with CaptureQueriesContext(connection) as queries:
-        run = _run(api, django_capture_on_commit_callbacks)
+        run = _run(api, django_capture_on_commit_callbacks, fmt=fmt)
     progress = [
         q["sql"]
         for q in queries.captured_queries
         if q["sql"].startswith("UPDATE") and '"rows_written" = ' in q["sql"]
     ]
-    assert len(progress) >= 4  # the estimate, then one per batch of one row
+    if fmt == "jsonl":  # CSV and Parquet stream through COPY: progress on a side connection
+        assert len(progress) >= 4  # the estimate, then one per batch of one row
     assert run["progress"] == {"rows_written": 3, "rows_estimated": 3, "percent": 100.0}
     assert (
         Event.objects.filter(type="reporting.report_run.succeeded", data__object__id=run["id"]).count() == 1
     )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_copy_reports_progress_on_a_side_connection(
+    api, closed, monkeypatch, django_capture_on_commit_callbacks, fmt
+):
+    """CSV is COPY … TO STDOUT, which holds the worker's connection: progress goes through a
+    second connection while it streams (here recorded: the test's rows are not committed)."""
+    import contextlib
+
+    from apps.reporting.services import report_runs
+
+    seen = []
+
+    @contextlib.contextmanager
+    def recorder(run_pk):
+        yield seen.append
+
+    monkeypatch.setattr(sql_export, "BATCH", 1)
+    monkeypatch.setattr(report_runs, "copy_progress", recorder)
+    run = _run(api, django_capture_on_commit_callbacks, fmt=fmt)
+    assert seen == [1, 2, 3]
+    assert run["progress"]["rows_written"] == 3
 
 
 def test_a_failed_job_reports_its_error(api, closed, monkeypatch, django_capture_on_commit_callbacks):
@@ -126,7 +152,7 @@ def test_a_failed_job_reports_its_error(api, closed, monkeypatch, django_capture
         raise RuntimeError("source unavailable")
 
     monkeypatch.setitem(report_types._REGISTRY, rtype.id, report_types.ReportType(
-        **{**{f: getattr(rtype, f) for f in rtype.__dataclass_fields__}, "source": broken}))  # fmt: skip
+        **{**{f: getattr(rtype, f) for f in rtype.__dataclass_fields__}, "source": broken, "queryset_of": broken}))  # fmt: skip
     run = _run(api, django_capture_on_commit_callbacks, report_type="refunds.itemized.1")
     assert run["status"] == "failed"
     assert run["error"] == "RuntimeError: source unavailable"
