@@ -33,7 +33,11 @@ def run_action(page, row_text, action, reason):
 
 
 def test_risk_analysts_review_queue_and_override_with_a_second_pair_of_eyes(
-    page, live_server, api, merchant, rules  # noqa: F811
+    page,
+    live_server,
+    api,
+    merchant,
+    rules,  # noqa: F811
 ):
     RiskSettings.objects.create(merchant=merchant, review_capture="capture", override_approval_amount=50_000)
     rules(("review", ":amount: > 100 and :amount: <= 50000"), ("block", ":amount: > 50000"))
