@@ -27,6 +27,7 @@ from apps.audit.services import Actor, audit_record
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome
 from apps.backoffice.money import money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
+from apps.backoffice.timeline import TimelineEntry, WorkbenchButton, timeline_source, workbench_button
 from apps.core.currencies import CURRENCIES
 from apps.core.errors import ApplicationError
 from apps.files.models import File
@@ -398,3 +399,32 @@ class DisputeSettingsAdmin(ModelAdmin):
         audit_record(actor=Actor.staff(request.user), action="dispute_settings.changed", merchant=obj.merchant,
                      object_type="disputes.disputesettings", object_id=str(obj.merchant.public_id), before=before,
                      after={name: form.cleaned_data.get(name) for name in form.changed_data})  # fmt: skip
+
+
+# --- the payment workbench (apps.backoffice.timeline) --------------------------------------------
+
+
+@timeline_source("disputes")
+def _disputes_timeline(intent):
+    for d in intent.disputes.order_by("id")[:20]:
+        due = (
+            f" · respond by {d.due_by:%Y-%m-%d %H:%M} UTC"
+            if d.due_by and d.status in AWAITING_RESPONSE
+            else ""
+        )
+        tone = {"won": "success", "lost": "danger"}.get(d.status, "warning")
+        yield TimelineEntry(
+            at=d.created_at, kind="dispute", title=f"Dispute {d.public_id}: {d.status.replace('_', ' ')}",
+            detail=f"{d.reason.replace('_', ' ')}{due}", money=money(d.amount, d.currency), tone=tone,
+            url=reverse("admin:disputes_dispute_change", args=[d.pk]),
+        )  # fmt: skip
+
+
+@workbench_button("dispute")
+def _dispute_button(request, intent):
+    dispute = intent.disputes.filter(status__in=AWAITING_RESPONSE).only("pk").first()
+    if dispute is not None and request.user.has_perm("disputes.view_dispute"):
+        return WorkbenchButton(
+            label="Respond to dispute", url=reverse("admin:disputes_dispute_change", args=[dispute.pk])
+        )
+    return None

@@ -527,6 +527,37 @@ def _attempts(intent):
             )  # fmt: skip
 
 
+def routing_summary(record: dict) -> tuple[str, str]:
+    """A routing decision record (Charge.routing, apps.routing.engine) as a title and a detail."""
+    connector = record.get("connector") or "—"
+    failover = record.get("failover") or {}
+    if failover:
+        title = f"Failed over to {connector}"
+        detail = (f"after {failover.get('previous_connector')} ({failover.get('previous_charge')}) answered "
+                  f"{failover.get('code') or failover.get('reason')}")  # fmt: skip
+    else:
+        how = {"rule": f"rule “{record.get('matched_rule')}”", "pinned": "pinned connector",
+               "fallback": "default fallback"}.get(record.get("matched_by") or "", record.get("matched_by") or "")  # fmt: skip
+        title = f"Routed to {connector} by {how}" if how else f"Routed to {connector}"
+        detail = ""
+    excluded = [
+        f"{c['connector']} {c['reason']}" for c in record.get("candidates") or [] if not c.get("eligible")
+    ]
+    parts = [detail, f"rule set {record['rule_set']} v{record.get('rule_set_version')}" if record.get("rule_set") else "",
+             f"split bucket {record['split']['bucket']}" if isinstance(record.get("split"), dict) and "bucket" in record["split"] else "",
+             f"excluded: {', '.join(excluded)}" if excluded else ""]  # fmt: skip
+    return title, " · ".join(p for p in parts if p)
+
+
+@timeline_source("routing")
+def _routing(intent):
+    """Why each attempt went to its connector (the decision record on the charge)."""
+    for ch in intent.charges.exclude(routing=None).order_by("id").only("created_at", "routing")[:50]:
+        title, detail = routing_summary(ch.routing)
+        tone = "warning" if ch.routing.get("failover") else "info"
+        yield TimelineEntry(at=ch.created_at, kind="routing", title=title, detail=detail, tone=tone)
+
+
 @timeline_source("audit")
 def _audit(intent):
     ids = [
