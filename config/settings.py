@@ -233,6 +233,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu's filesystem transport reads one message per poll: at its default 1 s, the demo's
+        # burst of webhook fan-outs would queue the beat's jobs behind it for minutes.
+        "polling_interval": 0.1,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}

@@ -329,6 +329,8 @@ STRIPE_TEST_IDS: dict[str, str] = {
     "authenticationRequiredChargeDeclinedInsufficientFunds": "4000008400001629",
     "threeDSecureOptional": "4000000000003055",
     "createDispute": "4000000000000259",
+    "createDisputeProductNotReceived": "4000000000002685",
+    "createDisputeInquiry": "4000000000001976",
     "refundFail": "4000000000005126",
 }
 _TEST_ID_PREFIXES = ("pm_card_", "tok_")

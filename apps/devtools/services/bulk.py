@@ -12,9 +12,11 @@ Exactly once per row, whatever happens to the worker:
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
 import time
 import zlib
+from pathlib import Path
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -211,15 +213,41 @@ def _cancel_rest(job: BulkJob) -> None:
 # --- run --------------------------------------------------------------------------------------
 
 
+# The embedded demo (SQLite, one machine) has no advisory locks: an exclusive flock on a file per
+# job under CLEARHOUSE_VAR_DIR does the same across the worker's processes.
+_FILE_LOCKS: dict[int, object] = {}
+
+
 def _try_lock(job_pk: int) -> bool:
+    if connection.vendor != "postgresql":
+        return _try_file_lock(job_pk)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, job_pk])
         return bool(cursor.fetchone()[0])
 
 
 def _unlock(job_pk: int) -> None:
+    if connection.vendor != "postgresql":
+        handle = _FILE_LOCKS.pop(job_pk, None)
+        if handle is not None:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, job_pk])
+
+
+def _try_file_lock(job_pk: int) -> bool:
+    folder = Path(settings.VAR_DIR) / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / f"bulk_job_{job_pk}.lock", "a+")  # noqa: SIM115 (held until _unlock)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return False
+    _FILE_LOCKS[job_pk] = handle
+    return True
 
 
 def bulk_job_run(*, job_id: int) -> BulkJob | None:
