@@ -29,10 +29,13 @@ def test_a_disputed_payment_is_answered_and_won_through_the_sdk(sdk, compat_merc
     assert isinstance(dispute, stripe.Dispute)
     assert (dispute.status, dispute.reason, dispute.amount) == ("needs_response", "fraudulent", 2000)
     staged = sdk.v1.disputes.update(
-        dispute.id, params={"evidence": {"customer_name": "Ann Shopper"}, "submit": False, "metadata": {"case": "7"}}
+        dispute.id,
+        params={"evidence": {"customer_name": "Ann Shopper"}, "submit": False, "metadata": {"case": "7"}},
     )
     assert staged.status == "needs_response" and staged.evidence.customer_name == "Ann Shopper"
-    submitted = sdk.v1.disputes.update(dispute.id, params={"evidence": {"uncategorized_text": "winning_evidence"}})
+    submitted = sdk.v1.disputes.update(
+        dispute.id, params={"evidence": {"uncategorized_text": "winning_evidence"}}
+    )
     assert submitted.status == "under_review" and submitted.evidence_details.submission_count == 1
     with pytest.raises(stripe.InvalidRequestError):
         sdk.v1.disputes.update(dispute.id, params={"evidence": {"uncategorized_text": "more"}})
