@@ -21,6 +21,15 @@ PROXY_READ_TIMEOUT = 60
 _FIELD = re.compile(r"\{\{(\w+)\}\}")
 
 
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def body_limit() -> int:
+    """The largest request body any endpoint takes (bytes)."""
+    files = int(getattr(settings, "FILES_MAX_BYTES", 0) or 0)
+    return max(int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE), files + MULTIPART_OVERHEAD if files else 0)
+
+
 def render(
     *,
     listen: str,
@@ -54,9 +63,10 @@ def render(
         "client_body_timeout": str(int(client_body_timeout)),
         "send_timeout": str(int(send_timeout)),
         "proxy_read_timeout": str(PROXY_READ_TIMEOUT),
-        # The same limit as Django's, so an oversized body is refused before it reaches gunicorn
-        # (and Django's 413 stays the answer for anything nginx lets through).
-        "client_max_body_size": str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+        # Django's limits, so an oversized body is refused before it reaches gunicorn: the larger
+        # of a form/JSON body's and a file upload's (POST /v1/files, FILES_MAX_BYTES, plus room for
+        # the multipart envelope). Django's own 413 answers a JSON body between the two.
+        "client_max_body_size": str(body_limit()),
     }
     for name, value in values.items():
         if name != "user_directive" and (any(c in value for c in ";{}#\n\r\"' ") or not value):

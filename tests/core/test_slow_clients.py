@@ -149,7 +149,10 @@ def test_through_nginx_metrics_are_refused_big_bodies_413_and_the_access_log_has
     _, sk = api_key_create(merchant)
     (tmp_path / "gunicorn").mkdir()
     with (
-        gunicorn_from_config(tmp_path / "gunicorn") as (upstream, _),
+        gunicorn_from_config(tmp_path / "gunicorn", extra_env={"MEDIA_ROOT": str(tmp_path / "media")}) as (
+            upstream,
+            _,
+        ),
         nginx_in_front_of(upstream, tmp_path / "nginx") as url,
     ):
         # gunicorn sees nginx's 127.0.0.1, but X-Forwarded-For says it came through a proxy.
@@ -164,6 +167,17 @@ def test_through_nginx_metrics_are_refused_big_bodies_413_and_the_access_log_has
             timeout=10,
         )
         assert too_big.status_code == 413
+        # A file upload bigger than a JSON body may be (up to FILES_MAX_BYTES) gets through nginx.
+        pdf = b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024) + b"\n%%EOF\n"
+        uploaded = requests.post(
+            f"{url}/v1/files",
+            files={"file": ("evidence.pdf", pdf, "application/pdf")},
+            data={"purpose": "dispute_evidence"},
+            headers={"Authorization": f"Bearer {sk}"},
+            timeout=30,
+        )
+        assert uploaded.status_code == 200, uploaded.text[:500]
+        assert uploaded.json()["size"] == len(pdf)
         forged = requests.get(f"{url}/nowhere%0d%0a127.0.0.1%20forged", timeout=10)
         assert forged.status_code == 404
     text = (tmp_path / "nginx" / "access.log").read_text(errors="backslashreplace")
@@ -176,7 +190,9 @@ def test_through_nginx_metrics_are_refused_big_bodies_413_and_the_access_log_has
 def test_the_rendered_config_matches_django_and_refuses_unsafe_values(settings, tmp_path):
     text = nginx.render(listen="127.0.0.1:8000", upstream="127.0.0.1:8001", var_dir=tmp_path)
     assert "{{" not in text
-    assert f"client_max_body_size {settings.DATA_UPLOAD_MAX_MEMORY_SIZE};" in text
+    # Room for the largest file upload (POST /v1/files), never less than a JSON body's limit.
+    limit = max(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.FILES_MAX_BYTES + nginx.MULTIPART_OVERHEAD)
+    assert f"client_max_body_size {limit};" in text and nginx.body_limit() == limit
     assert "daemon off;" in text and f"pid {tmp_path.resolve()}/nginx.pid;" in text
     assert "proxy_buffering on;" in text and "proxy_request_buffering on;" in text
     assert "X-Forwarded-For $proxy_add_x_forwarded_for" in text and "X-Real-IP $remote_addr" in text
