@@ -11,7 +11,9 @@ Registered in the higher app's ``AppConfig.ready()``:
   recorded the answer (``None``: the attempt failed). Opens reviews, counts declines.
 - ``register_capture_guard(fn)``: ``fn(intent) -> ApplicationError | None`` before a capture.
 - ``register_charge_payload(fn)``: ``fn(charge, body)`` completes a charge's public shape
-  (its ``outcome`` and ``risk``).
+  (its ``outcome`` and ``risk``);
+- ``register_charge_prefetch(fn)``: ``fn(charges)`` loads what those payloads read for a whole
+  page of charges at once (a list answers in one query per owner, not one per charge).
 """
 
 from __future__ import annotations
@@ -82,6 +84,22 @@ def register_after_authorization(fn: Callable) -> None:
 def register_capture_guard(fn: Callable) -> None:
     if fn not in _CAPTURE:
         _CAPTURE.append(fn)
+
+
+_PREFETCH: list[Callable] = []
+
+
+def register_charge_prefetch(fn: Callable) -> None:
+    if fn not in _PREFETCH:
+        _PREFETCH.append(fn)
+
+
+def prefetch_charges(charges):
+    """For a page of charges about to be serialized (``stripe_list(prepare=...)``)."""
+    charges = list(charges)
+    for fn in _PREFETCH:
+        fn(charges)
+    return charges
 
 
 def register_charge_payload(fn: Callable) -> None:

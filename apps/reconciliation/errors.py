@@ -5,7 +5,6 @@ from apps.core.errors import InvalidRequestError, StateConflictError
 
 class SettlementFileDuplicate(StateConflictError):
     code = "settlement_file_duplicate"
-    status = 400  # stripe-python retries a 409 and raises APIError (tests/core/test_error_statuses.py)
     message = "This file was ingested before as {first_file}; the same file is not ingested twice."
 
 

@@ -5,6 +5,7 @@ audited activation; rules with hits, labelled precision and money blocked; decis
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django import forms
@@ -125,6 +126,9 @@ class ReviewAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
         review_cancel(review_id=review.pk, actor=actor, reason=data["reason"])
 
 
+_RULE_STATS: ContextVar[dict | None] = ContextVar("risk_rule_stats", default=None)
+
+
 @admin.register(Rule)
 class RuleAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """The rules of every version; hits, precision and blocked money over 30 days."""
@@ -137,14 +141,25 @@ class RuleAdmin(ReadOnlyAdminMixin, ModelAdmin):
     ordering = ("-rule_set__version", "position")
 
     def changelist_view(self, request, extra_context=None):
-        self._stats = {}
-        return super().changelist_view(request, extra_context)
+        # Per request, not on the admin (one instance serves every thread): the 30-day stats of
+        # each merchant and mode on the page, read once.
+        token = _RULE_STATS.set({})
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+        finally:
+            _RULE_STATS.reset(token)
 
     def _stat(self, obj) -> dict:
+        stats = _RULE_STATS.get()
+        if stats is None:
+            stats = {}
         key = (obj.rule_set.merchant_id, obj.rule_set.livemode)
-        if key not in self._stats:
-            self._stats[key] = rule_stats(merchant_id=key[0], livemode=key[1])
-        return self._stats[key].get(obj.rule_id, {})
+        if key not in stats:
+            stats[key] = rule_stats(merchant_id=key[0], livemode=key[1])
+        return stats[key].get(obj.rule_id, {})
 
     @admin.display(description="version")
     def version(self, obj):

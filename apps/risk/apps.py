@@ -13,11 +13,13 @@ class RiskConfig(AppConfig):
 
         from .approvals import register_approval_kind
         from .payloads import charge_payload_extend
+        from .selectors import decisions_prefetch
         from .services import review_capture_guard, risk_after_authorization, risk_pre_authorization
 
         hooks.register_pre_authorization(risk_pre_authorization)
         hooks.register_after_authorization(risk_after_authorization)
         hooks.register_capture_guard(review_capture_guard)
         hooks.register_charge_payload(charge_payload_extend)
+        hooks.register_charge_prefetch(decisions_prefetch)
         register_approval_kind()
         register_event_types("review.opened", "review.closed")  # Stripe's Radar review events

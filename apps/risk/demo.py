@@ -4,6 +4,7 @@ open reviews, a blocked payment and an override of it waiting for a second analy
 Idempotent: keyed by the rule set and the demo orders."""
 
 from apps.audit.services import Actor
+from apps.connectors.sandbox.cards import DEFAULT_CARD
 from apps.core.errors import ApplicationError
 from apps.intents.models import PaymentIntent
 from apps.intents.services import payment_intent_create
@@ -47,7 +48,7 @@ def load(merchant, stdout) -> None:
     def pay(order, amount, email, name):
         customer = customer_create(merchant=merchant, livemode=False, actor=ACTOR, email=email, name=name)
         pm = payment_method_create_card(
-            merchant=merchant, livemode=False, actor=ACTOR, number="4242424242424242", exp_month=12,
+            merchant=merchant, livemode=False, actor=ACTOR, number=DEFAULT_CARD.number, exp_month=12,
             exp_year=2034, cvc="123", customer=customer, allow_redisplay="always",
         )  # fmt: skip
         try:

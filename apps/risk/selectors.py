@@ -76,10 +76,20 @@ def decision_for_charge(charge) -> RiskDecision | None:
     """The risk decision of one payment attempt (the back office's timeline shows it)."""
     from .services.engine import recent
 
+    if hasattr(charge, "_risk_decision"):  # a page loaded by decisions_prefetch
+        return charge._risk_decision
     cached = recent(charge.pk)
     if cached is not None:
         return cached
     return RiskDecision.objects.filter(charge_id=charge.pk).first()
+
+
+def decisions_prefetch(charges) -> None:
+    """Registered with apps.intents.hooks: the decisions of a page of charges in one query."""
+    pks = [c.pk for c in charges if c.pk]
+    found = {d.charge_id: d for d in RiskDecision.objects.filter(charge_id__in=pks)} if pks else {}
+    for charge in charges:
+        charge._risk_decision = found.get(charge.pk)
 
 
 def review_get(*, merchant, livemode: bool, id: str) -> Review:

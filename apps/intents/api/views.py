@@ -14,7 +14,7 @@ from apps.core.errors import NotFoundError, ParameterInvalid, ParameterMissing, 
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list, stripe_search
 from apps.core.schema import error_responses, list_of, search_result_of
 from apps.core.search import SearchField
-from apps.intents import selectors, services
+from apps.intents import hooks, selectors, services
 from apps.intents.errors import (
     AmountAboveMaximum,
     AmountNotPositive,
@@ -379,7 +379,8 @@ class PaymentIntentChargesView(MerchantAPIView):
         qs = selectors.charge_list(
             merchant=request.merchant, livemode=request.livemode, payment_intent=intent
         )
-        return stripe_list(request, qs, charge_to_dict, url=f"/v1/payment_intents/{intent.public_id}/charges")
+        return stripe_list(request, qs, charge_to_dict, url=f"/v1/payment_intents/{intent.public_id}/charges",
+                           prepare=hooks.prefetch_charges)  # fmt: skip
 
 
 class ChargeListView(MerchantAPIView):
@@ -402,7 +403,7 @@ class ChargeListView(MerchantAPIView):
             merchant=request.merchant, livemode=request.livemode, payment_intent=intent
         )
         qs = created_filter(qs, request)
-        return stripe_list(request, qs, charge_to_dict, url="/v1/charges")
+        return stripe_list(request, qs, charge_to_dict, url="/v1/charges", prepare=hooks.prefetch_charges)
 
 
 class ChargeDetailView(MerchantAPIView):
