@@ -198,6 +198,11 @@ SPECTACULAR_SETTINGS = {
         "CaptureMethodEnum": ["automatic", "manual"],
         "ListObjectEnum": ["list"],
         "CustomerObjectEnum": ["customer"],
+        # item components shared by two shapes (full and client-side intent; bank account and deleted)
+        "PaymentIntentObjectEnum": ["payment_intent"],
+        "PaymentIntentStatusEnum": "apps.intents.models.PaymentIntent.Status",
+        "PaymentIntentCancellationReasonEnum": "apps.intents.models.PaymentIntent.CancellationReason",
+        "BankAccountObjectEnum": ["bank_account"],
         "RiskRuleActionEnum": "apps.risk.models.RuleAction",
         "DiscrepancyResolveActionEnum": [
             *("ignore", "mark_received", "link", "force_match"),
