@@ -4,8 +4,9 @@ field for field. tests/schema/test_payload_schemas.py builds the payloads from r
 object closed, so a key added on one side only, a wrong type or a missing `null` fails there.
 
 The blobs services store on the rows (`next_action`, `last_payment_error`, `three_ds`, `routing`)
-are described from the code that writes them (apps.intents.services.outcomes, apps.routing.engine,
-the connectors' `three_ds` mappings); `risk` from apps.risk.payloads, which registers it."""
+are described from the code that writes them (apps.intents.services.outcomes, the connectors'
+`three_ds` mappings; `routing` is apps.routing.outputs'); `risk` from apps.risk.payloads, which
+registers it."""
 
 import copy
 from dataclasses import fields as dataclass_fields
@@ -15,6 +16,7 @@ from rest_framework import serializers
 
 from apps.connectors.sandbox.cards import TestCard
 from apps.ledger.outputs import CaptureFxOutput, FeeDetailOutput
+from apps.routing.outputs import ChargeRoutingOutput
 
 from .models import Charge, PaymentIntent
 
@@ -242,12 +244,12 @@ class ChargeOutcomeOutput(serializers.Serializer):
     seller_message = serializers.CharField(required=False)
 
 
-class RiskMatchedRuleOutput(serializers.Serializer):
+class ChargeRiskMatchedRuleOutput(serializers.Serializer):
     id = serializers.CharField()
     action = serializers.CharField()
 
 
-class RiskScoreComponentOutput(serializers.Serializer):
+class ChargeRiskScoreComponentOutput(serializers.Serializer):
     component = serializers.CharField()
     points = serializers.IntegerField()
     detail = serializers.CharField()
@@ -260,65 +262,12 @@ class ChargeRiskOutput(serializers.Serializer):
     action = serializers.ChoiceField(choices=["allow", "block", "request_3ds", "review"])
     source = serializers.ChoiceField(choices=["rule", "override", "card_testing_guard", "default"])
     rule_set_version = serializers.IntegerField(allow_null=True)
-    matched_rules = RiskMatchedRuleOutput(many=True)
+    matched_rules = ChargeRiskMatchedRuleOutput(many=True)
     risk_score = serializers.IntegerField()
     risk_level = serializers.CharField()
-    score_components = RiskScoreComponentOutput(many=True)
+    score_components = ChargeRiskScoreComponentOutput(many=True)
     acquirer_risk_score = serializers.IntegerField(allow_null=True)
     acquirer_risk_level = serializers.CharField(allow_null=True)
-
-
-class RoutingCandidateOutput(serializers.Serializer):
-    connector = serializers.CharField()
-    type = serializers.CharField()
-    label = serializers.CharField()
-    eligible = serializers.BooleanField()
-    reason = serializers.CharField(
-        allow_null=True, help_text="currency_not_supported, disabled, circuit_open, …"
-    )
-    circuit = serializers.CharField()
-
-
-class RoutingRuleEvaluatedOutput(serializers.Serializer):
-    rule = serializers.CharField()
-    matched = serializers.BooleanField()
-    failed_condition = serializers.CharField(allow_null=True)
-
-
-class RoutingSplitOutput(serializers.Serializer):
-    bucket = serializers.IntegerField()
-    of = serializers.IntegerField()
-    weights = serializers.DictField(child=serializers.IntegerField())
-    excluded = serializers.ListField(child=serializers.CharField())
-
-
-class RoutingFailoverOutput(serializers.Serializer):
-    previous_charge = serializers.CharField()
-    previous_connector = serializers.CharField()
-    reason = serializers.CharField()
-    code = serializers.CharField()
-
-
-class ChargeRoutingOutput(serializers.Serializer):
-    """Why this attempt went to its connector (apps.routing.engine.decide / failover_record)."""
-
-    schema = serializers.IntegerField(help_text="The record's format version.")
-    rule_set = serializers.CharField(allow_null=True)
-    rule_set_version = serializers.IntegerField(allow_null=True)
-    matched_rule = serializers.CharField(allow_null=True)
-    matched_by = serializers.ChoiceField(choices=["rule", "fallback", "pinned"], allow_null=True)
-    strategy = serializers.ChoiceField(choices=["priority", "volume_split"])
-    split = RoutingSplitOutput(allow_null=True)
-    rules_evaluated = RoutingRuleEvaluatedOutput(many=True)
-    candidates = RoutingCandidateOutput(many=True)
-    order = serializers.ListField(child=serializers.CharField())
-    connector = serializers.CharField(allow_null=True)
-    attempt = serializers.IntegerField()
-    max_attempts = serializers.IntegerField()
-    failover = RoutingFailoverOutput(allow_null=True)
-    decided_at = serializers.IntegerField()
-    pinned_reason = serializers.CharField(required=False)
-    fallback_reason = serializers.CharField(required=False)
 
 
 class ChargeOutput(serializers.Serializer):

@@ -17,8 +17,14 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.renderers import JSONRenderer
 
+from apps.connectors import observe
+from apps.connectors.models import Connector
+from apps.connectors.payloads import connector_to_dict, provider_to_dict
+from apps.connectors.registry import adapter_classes
 from apps.disputes.models import Dispute
 from apps.disputes.payloads import dispute_to_dict
+from apps.files.models import File, FileLink
+from apps.files.payloads import file_link_to_dict, file_to_dict
 from apps.intents.models import Charge, PaymentIntent
 from apps.intents.payloads import (
     charge_to_dict,
@@ -33,7 +39,19 @@ from apps.payouts.models import BankAccount, Payout, PayoutSchedule
 from apps.payouts.payloads import bank_account_payload, payout_payload, payout_schedule_payload
 from apps.refunds.models import Refund
 from apps.refunds.payloads import refund_to_dict
+from apps.risk.models import Review, RiskDecision, Rule, ValueList, ValueListItem
+from apps.risk.payloads import (
+    decision_to_dict,
+    review_to_dict,
+    rule_to_dict,
+    value_list_item_to_dict,
+    value_list_to_dict,
+)
+from apps.routing.models import RuleSet
+from apps.routing.payloads import rule_set_to_dict
 from tests.disputes.conftest import connector_of
+from tests.files.conftest import PDF, files_in_tmp  # noqa: F401 (fixture)
+from tests.files.test_api import upload
 from tests.intents.helpers import make_card, make_customer, pay
 from tests.ledger.factories import fund
 from tests.webhooks.test_api_inbound import post_callback
@@ -86,8 +104,17 @@ def _violations(document, component: str, payloads: list[dict]) -> list[str]:
 
 
 @pytest.fixture
-def scenario(api, client_for, merchant):
+def scenario(api, client_for, merchant, files_in_tmp, django_capture_on_commit_callbacks):  # noqa: F811 (the fixture imported above)
     """Real rows in every state the payloads distinguish, made through the API."""
+    with django_capture_on_commit_callbacks(execute=True):
+        for action, predicate in (("review", ":amount: > 4500"), ("block", ":amount: > 9000")):
+            rule = api.post("/v1/risk/rules", {"action": action, "predicate": predicate}, format="json")
+            assert rule.status_code == 200, rule.json()
+    value_list = api.post("/v1/radar/value_lists", {"alias": "blocked_emails", "name": "Blocked", "item_type": "email"},
+                          format="json").json()  # fmt: skip
+    item = api.post("/v1/radar/value_list_items", {"value_list": value_list["id"], "value": "fraud@example.com"},
+                    format="json")  # fmt: skip
+    assert item.status_code == 200, item.json()
     settings_ = MerchantSettings.objects.get(merchant=merchant)
     settings_.allowed_payment_method_types = [*settings_.allowed_payment_method_types, "wechat_pay", "ideal"]
     settings_.refund_approval_threshold = 1_000
@@ -101,6 +128,24 @@ def scenario(api, client_for, merchant):
                {"account_type": "ServiceOwner", "account_id": "service-1", "percentage_bp": 9000}],
     ).json()  # fmt: skip
     assert succeeded["status"] == "succeeded", succeeded
+    # the merchant's sandbox account exists from its first payment: route the others by rules
+    sandbox = connector_of(merchant).public_id
+    rules = [
+        {"name": "big_usd", "conditions": {"currency": ["USD"], "amount_gte": 100_000, "metadata": {"vip": None}},
+         "connectors": [sandbox]},
+        {"name": "usd_split", "conditions": {"currency": ["USD"], "card_brand": ["visa"]},
+         "split": [{"connector": sandbox, "weight": 100}]},
+    ]  # fmt: skip
+    rule_set = api.post("/v1/routing/rule_sets", {"name": "Main", "rules": rules, "default_fallback": [sandbox]},
+                        format="json").json()  # fmt: skip
+    assert (
+        api.post(
+            f"/v1/routing/rule_sets/{rule_set['id']}/activate", {"version": 1}, format="json"
+        ).status_code
+        == 200
+    )
+    evaluated = api.post("/v1/routing/evaluate", {"amount": 1000, "currency": "usd"}, format="json")
+    assert evaluated.status_code == 200, evaluated.json()
     three_ds = pay(api, make_card(merchant, "4000002760003184"), return_url=RETURN_URL).json()
     assert three_ds["status"] == "requires_action", three_ds
     challenged = pay(api, make_card(merchant, "4000000000003220"), return_url=RETURN_URL).json()
@@ -108,6 +153,8 @@ def scenario(api, client_for, merchant):
                          format="json").json()  # fmt: skip
     assert completed["status"] == "succeeded", completed
     assert pay(api, make_card(merchant, "4000000000009235")).status_code in (200, 402)  # elevated risk
+    assert pay(api, make_card(merchant), amount=5_000).json()["status"] == "requires_capture"  # held in review
+    assert pay(api, make_card(merchant), amount=9_500).status_code == 402  # blocked
     declined = pay(api, make_card(merchant, "4000000000000002"))
     assert declined.status_code == 402, declined.json()
     manual = pay(api, make_card(merchant), capture_method="manual").json()
@@ -141,8 +188,11 @@ def scenario(api, client_for, merchant):
     [(raw, headers)] = SandboxAdapter().dispute_notifications(gateway_reference=charge.gateway_reference)
     assert post_callback(connector_of(merchant).public_id, raw, headers).status_code == 200
     dispute = Dispute.objects.get(charge=charge)
+    receipt = upload(api, PDF, name="receipt.pdf").json()["id"]
+    assert api.post("/v1/file_links", {"file": receipt}, format="json").status_code == 200
     staged = api.post(f"/v1/disputes/{dispute.public_id}",
-                      {"evidence": {"customer_name": "Ada", "uncategorized_text": "Delivered."}}, format="json")  # fmt: skip
+                      {"evidence": {"customer_name": "Ada", "uncategorized_text": "Delivered.", "receipt": receipt}},
+                      format="json")  # fmt: skip
     assert staged.status_code == 200, staged.json()
 
     fund(merchant, 10_000)
@@ -152,7 +202,9 @@ def scenario(api, client_for, merchant):
     )
     assert payout.status_code == 200, payout.json()
     assert api.get("/v1/payout_schedule").status_code == 200
-    return {"publishable": client_for(merchant, kind="publishable")}
+    tested = api.post(f"/v1/connectors/{connector_of(merchant).public_id}/test", {}, format="json")
+    assert tested.status_code == 200, tested.json()
+    return {"publishable": client_for(merchant, kind="publishable"), "decision": evaluated.json()}
 
 
 def test_every_payload_matches_its_component(document, scenario, merchant):
@@ -163,11 +215,14 @@ def test_every_payload_matches_its_component(document, scenario, merchant):
     assert any(i.last_payment_error for i in intents) and any(i.split for i in intents)
     assert {i.next_action["type"] for i in intents if i.next_action} == {"redirect_to_url", "display_qr_code"}
     charges = list(Charge.objects.filter(merchant=merchant))
+    assert any(c.routing and c.routing["strategy"] == "volume_split" for c in charges)
     assert {c.status for c in charges} >= {"succeeded", "failed", "requires_action", "authorized", "canceled"}
     refunds = list(Refund.objects.filter(merchant=merchant))
     assert {r.status for r in refunds} >= {"succeeded", "requires_approval"}
     disputes = list(Dispute.objects.filter(merchant=merchant))
     assert disputes and all(d.evidence for d in disputes)
+    connectors = list(Connector.objects.filter(merchant=merchant))
+    assert any(c.last_test for c in connectors)
     transactions = list(BalanceTransaction.objects.filter(merchant=merchant))
     assert {t.type for t in transactions} >= {"charge", "refund", "dispute", "payout"}
 
@@ -183,6 +238,18 @@ def test_every_payload_matches_its_component(document, scenario, merchant):
         "BankAccountOutput": [bank_account_payload(b) for b in BankAccount.objects.filter(merchant=merchant)],
         "PayoutOutput": [payout_payload(p) for p in Payout.objects.filter(merchant=merchant)],
         "PayoutScheduleOutput": [payout_schedule_payload(s) for s in PayoutSchedule.objects.filter(merchant=merchant)],
+        "FileOutput": [file_to_dict(f) for f in File.objects.filter(merchant=merchant)],
+        "FileLinkOutput": [file_link_to_dict(f) for f in FileLink.objects.filter(merchant=merchant)],
+        "ConnectorOutput": [connector_to_dict(c) for c in connectors],
+        "ProviderOutput": [provider_to_dict(cls) for cls in adapter_classes()],
+        "ConnectorCallLogEntryOutput": [row for c in connectors for row in observe.call_log(c.public_id)],
+        "RiskDecisionOutput": [decision_to_dict(d) for d in RiskDecision.objects.filter(merchant=merchant)],
+        "RiskRuleOutput": [rule_to_dict(r, r.rule_set) for r in Rule.objects.filter(rule_set__merchant=merchant)],
+        "ValueListOutput": [value_list_to_dict(v, items=list(v.items.all())) for v in ValueList.objects.filter(merchant=merchant)],
+        "ValueListItemOutput": [value_list_item_to_dict(i) for i in ValueListItem.objects.filter(merchant=merchant)],
+        "ReviewOutput": [review_to_dict(r) for r in Review.objects.filter(merchant=merchant)],
+        "RoutingRuleSetOutput": [rule_set_to_dict(r) for r in RuleSet.objects.filter(merchant=merchant)],
+        "RoutingDecisionOutput": [scenario["decision"]],
     }  # fmt: skip
     violations = {}
     for component, payloads in cases.items():
@@ -257,6 +324,39 @@ OPERATIONS = {
     ("/v1/balance_transactions", "get"): "list:BalanceTransactionOutput",
     ("/v1/balance_transactions/{balance_transaction_id}", "get"): "BalanceTransactionOutput",
     ("/v1/test/cards", "get"): "list:TestCardOutput",
+    ("/v1/files", "get"): "list:FileOutput",
+    ("/v1/files", "post"): "FileOutput",
+    ("/v1/files/{file_id}", "get"): "FileOutput",
+    ("/v1/file_links", "get"): "list:FileLinkOutput",
+    ("/v1/file_links", "post"): "FileLinkOutput",
+    ("/v1/file_links/{link_id}", "get"): "FileLinkOutput",
+    ("/v1/providers", "get"): "list:ProviderOutput",
+    ("/v1/connectors", "get"): "list:ConnectorOutput",
+    ("/v1/connectors", "post"): "ConnectorOutput",
+    ("/v1/connectors/{connector_id}", "get"): "ConnectorOutput",
+    ("/v1/connectors/{connector_id}/test", "post"): "ConnectorTestResultOutput",
+    ("/v1/connectors/{connector_id}/logs", "get"): "list:ConnectorCallLogEntryOutput",
+    ("/v1/risk/rules", "get"): "RiskRuleListOutput",
+    ("/v1/risk/rules", "post"): "RiskRuleOutput",
+    ("/v1/risk/rules/{rule_id}", "get"): "RiskRuleOutput",
+    ("/v1/risk/decisions/{decision_id}", "get"): "RiskDecisionOutput",
+    ("/v1/risk/score", "post"): "RiskDecisionOutput",
+    ("/v1/radar/value_lists", "get"): "list:ValueListOutput",
+    ("/v1/radar/value_lists", "post"): "ValueListOutput",
+    ("/v1/radar/value_lists/{value_list_id}", "get"): "ValueListOutput",
+    ("/v1/radar/value_lists/{value_list_id}", "delete"): "DeletedValueListOutput",
+    ("/v1/radar/value_list_items", "get"): "list:ValueListItemOutput",
+    ("/v1/radar/value_list_items", "post"): "ValueListItemOutput",
+    ("/v1/radar/value_list_items/{item_id}", "get"): "ValueListItemOutput",
+    ("/v1/radar/value_list_items/{item_id}", "delete"): "DeletedValueListItemOutput",
+    ("/v1/reviews", "get"): "list:ReviewOutput",
+    ("/v1/reviews/{review_id}", "get"): "ReviewOutput",
+    ("/v1/reviews/{review_id}/approve", "post"): "ReviewOutput",
+    ("/v1/routing/rule_sets", "get"): "list:RoutingRuleSetOutput",
+    ("/v1/routing/rule_sets", "post"): "RoutingRuleSetOutput",
+    ("/v1/routing/rule_sets/{rule_set_id}", "get"): "RoutingRuleSetOutput",
+    ("/v1/routing/rule_sets/{rule_set_id}/activate", "post"): "RoutingRuleSetOutput",
+    ("/v1/routing/evaluate", "post"): "RoutingDecisionOutput",
 }
 
 
