@@ -153,7 +153,9 @@ def scenario(api, client_for, merchant, files_in_tmp, django_capture_on_commit_c
                          format="json").json()  # fmt: skip
     assert completed["status"] == "succeeded", completed
     assert pay(api, make_card(merchant, "4000000000009235")).status_code in (200, 402)  # elevated risk
-    assert pay(api, make_card(merchant), amount=5_000).json()["status"] == "requires_capture"  # held in review
+    assert (
+        pay(api, make_card(merchant), amount=5_000).json()["status"] == "requires_capture"
+    )  # held in review
     assert pay(api, make_card(merchant), amount=9_500).status_code == 402  # blocked
     declined = pay(api, make_card(merchant, "4000000000000002"))
     assert declined.status_code == 402, declined.json()
