@@ -198,6 +198,14 @@ SPECTACULAR_SETTINGS = {
         "CaptureMethodEnum": ["automatic", "manual"],
         "ListObjectEnum": ["list"],
         "CustomerObjectEnum": ["customer"],
+        # item components shared by two shapes (full and client-side intent; an object and its deleted shape)
+        "PaymentIntentObjectEnum": ["payment_intent"],
+        "PaymentIntentStatusEnum": "apps.intents.models.PaymentIntent.Status",
+        "PaymentIntentCancellationReasonEnum": "apps.intents.models.PaymentIntent.CancellationReason",
+        "BankAccountObjectEnum": ["bank_account"],
+        "RiskRuleObjectEnum": ["risk.rule"],
+        "RadarValueListObjectEnum": ["radar.value_list"],
+        "RadarValueListItemObjectEnum": ["radar.value_list_item"],
         "RiskRuleActionEnum": "apps.risk.models.RuleAction",
         "DiscrepancyResolveActionEnum": [
             *("ignore", "mark_received", "link", "force_match"),

@@ -5,6 +5,9 @@ authenticated operation lists the error statuses any merchant endpoint can answe
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from apps.core.errors import CardError
+from tests.core.test_error_statuses import _all_error_classes
+
 LIST_OPERATIONS = [
     "/v1/api_keys",
     "/v1/balance_transactions",
@@ -100,3 +103,50 @@ def test_authenticated_posts_document_the_idempotency_key_header(schema):
             headers = [p for p in operation["parameters"] if p["in"] == "header"]
             assert [h["name"] for h in headers] == ["Idempotency-Key"], path
             assert headers[0]["schema"]["maxLength"] == 255
+
+
+# Where a card is checked or charged in the request itself: card validation (payment methods,
+# tokens), the verification charge, and an authorization (create with confirm, confirm, the end of a
+# 3DS challenge). Capture, cancel and refunds never answer a card error: a failed capture is
+# `capture_failed` (400), a declined retry happens in the background.
+CARD_ERROR_OPERATIONS = {
+    "POST /v1/payment_intents",
+    "POST /v1/payment_intents/{intent_id}/confirm",
+    "POST /v1/payment_intents/{intent_id}/3ds/complete",
+    "POST /v1/payment_methods",
+    "POST /v1/payment_methods/{payment_method_id}",
+    "POST /v1/payment_methods/{payment_method_id}/verify",
+    "POST /v1/tokens",
+}
+
+
+def _operations(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_402_is_listed_exactly_where_a_card_can_fail(schema):
+    card_codes = {cls.code for cls in _all_error_classes() if issubclass(cls, CardError)}
+    listed = {}
+    for name, operation in _operations(schema):
+        if "402" in operation["responses"]:
+            description = operation["responses"]["402"]["description"]
+            listed[name] = set(description.split("error.code: ", 1)[1].rstrip(".").split(", "))
+    assert set(listed) == CARD_ERROR_OPERATIONS
+    assert all(codes and codes <= card_codes for codes in listed.values()), listed
+
+
+def test_409_only_where_an_idempotency_key_can_be_in_use(schema):
+    """Every authenticated POST stores its Idempotency-Key (apps.core.rest.MerchantAPIView), so it
+    may answer 409 while the first request holds the key; GET/DELETE/PATCH never do. The provider
+    callback's 409 is its own (a duplicate delivery still being processed)."""
+    for name, operation in _operations(schema):
+        if "409" not in operation["responses"]:
+            continue
+        description = operation["responses"]["409"]["description"]
+        if name == "POST /v1/webhooks/gateway/{connector_id}":
+            assert description.endswith("error.code: webhook_in_progress."), description
+            continue
+        assert name.startswith("POST ") and operation.get("security"), name
+        assert "idempotency_key_in_use" in description, name

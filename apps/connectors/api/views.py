@@ -20,6 +20,12 @@ from apps.connectors.errors import (
     ConnectorTypeUnknown,
 )
 from apps.connectors.models import Connector
+from apps.connectors.outputs import (
+    ConnectorCallLogEntryOutput,
+    ConnectorOutput,
+    ConnectorTestResultOutput,
+    ProviderOutput,
+)
 from apps.connectors.payloads import connector_to_dict, connectors_with_circuits, provider_to_dict
 from apps.core.errors import ParameterInvalid
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
@@ -33,40 +39,6 @@ from .serializers import (
     SettlementRunInput,
 )
 
-CONNECTOR = inline_serializer(
-    "ConnectorObject",
-    fields={
-        "id": serializers.CharField(),
-        "type": serializers.CharField(),
-        "label": serializers.CharField(),
-        "status": serializers.CharField(),
-        "credentials": serializers.JSONField(help_text="Masked: each field's last 4 and a fingerprint."),
-        "capabilities": serializers.JSONField(),
-        "circuit": serializers.CharField(help_text="closed, open or half_open."),
-    },
-)
-PROVIDER = inline_serializer("ProviderObject", fields={"type": serializers.CharField()})
-TEST_RESULT = inline_serializer(
-    "ConnectorTestResult",
-    fields={
-        "ok": serializers.BooleanField(),
-        "latency_ms": serializers.IntegerField(),
-        "provider_request_id": serializers.CharField(),
-        "checked_at": serializers.IntegerField(),
-    },
-)
-LOG_ENTRY = inline_serializer(
-    "ConnectorCallLogEntry",
-    fields={
-        "operation": serializers.CharField(),
-        "outcome": serializers.CharField(),
-        "duration_ms": serializers.IntegerField(),
-        "provider_request_id": serializers.CharField(),
-        "request": serializers.JSONField(help_text="Redacted: no card data, no credentials."),
-        "response": serializers.JSONField(help_text="Redacted."),
-        "created": serializers.IntegerField(),
-    },
-)
 CREATE_ERRORS = (
     ConnectorTypeUnknown,
     ConnectorTypeNotInMode,
@@ -100,7 +72,7 @@ class ProviderListView(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list = []
 
-    @extend_schema(responses={200: list_of(PROVIDER)}, operation_id="providers_list", auth=[])
+    @extend_schema(responses={200: list_of(ProviderOutput)}, operation_id="providers_list", auth=[])
     def get(self, request):
         data = [provider_to_dict(cls) for cls in registry.adapter_classes()]
         return Response({"object": "list", "data": data, "has_more": False, "url": "/v1/providers"})
@@ -117,7 +89,7 @@ class ConnectorListCreateView(MerchantAPIView):
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: list_of(CONNECTOR), **error_responses(ParameterInvalid)},
+        responses={200: list_of(ConnectorOutput), **error_responses(ParameterInvalid)},
         operation_id="connectors_list",
     )
     def get(self, request):
@@ -134,7 +106,7 @@ class ConnectorListCreateView(MerchantAPIView):
 
     @extend_schema(
         request=ConnectorCreateInput,
-        responses={200: CONNECTOR, **error_responses(*CREATE_ERRORS)},
+        responses={200: ConnectorOutput, **error_responses(*CREATE_ERRORS)},
         operation_id="connectors_create",
     )
     def post(self, request):
@@ -159,7 +131,7 @@ class ConnectorDiscoverView(MerchantAPIView):
             OpenApiParameter("amount", int, required=False),
             OpenApiParameter("capture_method", str, required=False),
         ],
-        responses={200: list_of(CONNECTOR), **error_responses()},
+        responses={200: list_of(ConnectorOutput), **error_responses()},
         operation_id="connectors_discover",
     )
     def get(self, request):
@@ -189,13 +161,16 @@ class ConnectorDiscoverView(MerchantAPIView):
 class ConnectorDetailView(MerchantAPIView):
     resource = "connectors"
 
-    @extend_schema(responses={200: CONNECTOR, **error_responses()}, operation_id="connectors_retrieve")
+    @extend_schema(responses={200: ConnectorOutput, **error_responses()}, operation_id="connectors_retrieve")
     def get(self, request, connector_id: str):
         return Response(connector_to_dict(_connector(request, connector_id)))
 
     @extend_schema(
         request=ConnectorUpdateInput,
-        responses={200: CONNECTOR, **error_responses(ConnectorCapabilitiesInvalid, ConnectorConfigInvalid)},
+        responses={
+            200: ConnectorOutput,
+            **error_responses(ConnectorCapabilitiesInvalid, ConnectorConfigInvalid),
+        },
         operation_id="connectors_update",
     )
     def post(self, request, connector_id: str):
@@ -236,7 +211,7 @@ class ConnectorTestView(MerchantAPIView):
 
     @extend_schema(
         request=None,
-        responses={200: TEST_RESULT, **error_responses(ConnectorTestRateLimited)},
+        responses={200: ConnectorTestResultOutput, **error_responses(ConnectorTestRateLimited)},
         operation_id="connectors_test",
     )
     def post(self, request, connector_id: str):
@@ -249,7 +224,7 @@ class ConnectorLogsView(MerchantAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("limit", int, required=False)],
-        responses={200: list_of(LOG_ENTRY), **error_responses()},
+        responses={200: list_of(ConnectorCallLogEntryOutput), **error_responses()},
         operation_id="connectors_logs",
     )
     def get(self, request, connector_id: str):
@@ -273,7 +248,7 @@ class ConnectorRotateView(MerchantAPIView):
 
     @extend_schema(
         request=ConnectorRotateInput,
-        responses={200: CONNECTOR, **error_responses(ConnectorCredentialsInvalid)},
+        responses={200: ConnectorOutput, **error_responses(ConnectorCredentialsInvalid)},
         operation_id="connectors_rotate_credentials",
     )
     def post(self, request, connector_id: str):
@@ -290,7 +265,7 @@ class ConnectorCompleteRotationView(MerchantAPIView):
 
     @extend_schema(
         request=None,
-        responses={200: CONNECTOR, **error_responses(ConnectorNoRotation)},
+        responses={200: ConnectorOutput, **error_responses(ConnectorNoRotation)},
         operation_id="connectors_complete_rotation",
     )
     def post(self, request, connector_id: str):

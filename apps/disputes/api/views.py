@@ -1,5 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
@@ -23,11 +22,10 @@ from apps.disputes.errors import (
     DisputeUnexpectedState,
 )
 from apps.disputes.models import Dispute
+from apps.disputes.outputs import DisputeOutput
 from apps.disputes.payloads import dispute_to_dict, disputes_with_balance_transactions
 
 from .serializers import DisputeCloseInput, DisputeUpdateInput
-
-ANY = inline_serializer("DisputeObject", fields={"id": serializers.CharField()})
 
 
 def _validated(serializer_class, request) -> dict:
@@ -51,7 +49,10 @@ class DisputeListView(MerchantAPIView):
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: list_of(ANY), **error_responses(DisputeStatusFilterInvalid, ParameterInvalidInteger)},
+        responses={
+            200: list_of(DisputeOutput),
+            **error_responses(DisputeStatusFilterInvalid, ParameterInvalidInteger),
+        },
         operation_id="disputes_list",
     )
     def get(self, request):
@@ -71,7 +72,7 @@ class DisputeListView(MerchantAPIView):
 class DisputeDetailView(MerchantAPIView):
     resource = "disputes"
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="disputes_retrieve")
+    @extend_schema(responses={200: DisputeOutput, **error_responses()}, operation_id="disputes_retrieve")
     def get(self, request, dispute_id: str):
         dispute = selectors.dispute_get(merchant=request.merchant, livemode=request.livemode, id=dispute_id)
         return Response(dispute_to_dict(dispute))
@@ -79,7 +80,7 @@ class DisputeDetailView(MerchantAPIView):
     @extend_schema(
         request=DisputeUpdateInput,
         responses={
-            200: ANY,
+            200: DisputeOutput,
             **error_responses(
                 DisputeAlreadySubmitted,
                 DisputeAlreadyClosed,
@@ -115,7 +116,7 @@ class DisputeCloseView(MerchantAPIView):
 
     @extend_schema(
         request=DisputeCloseInput,
-        responses={200: ANY, **error_responses(DisputeAlreadyClosed, DisputeAlreadySubmitted)},
+        responses={200: DisputeOutput, **error_responses(DisputeAlreadyClosed, DisputeAlreadySubmitted)},
         operation_id="disputes_close",
     )
     def post(self, request, dispute_id: str):

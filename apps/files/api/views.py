@@ -3,8 +3,7 @@ import datetime as dt
 from django.http import Http404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
@@ -22,15 +21,13 @@ from apps.files.errors import (
     FileTypeUnsupported,
 )
 from apps.files.models import File, FileLink
+from apps.files.outputs import FileLinkOutput, FileOutput
 from apps.files.payloads import file_link_to_dict, file_to_dict
 from apps.files.responses import file_response
 from apps.files.signing import read_token
 
 from .parsers import MultiPartParser
 from .serializers import FileCreateInput, FileLinkCreateInput
-
-FILE = inline_serializer("FileObject", fields={"id": serializers.CharField()})
-FILE_LINK = inline_serializer("FileLinkObject", fields={"id": serializers.CharField()})
 
 
 def _base(request) -> str:
@@ -48,7 +45,7 @@ class FileListView(MerchantAPIView):
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: list_of(FILE), **error_responses(FilePurposeInvalid)},
+        responses={200: list_of(FileOutput), **error_responses(FilePurposeInvalid)},
         operation_id="files_list",
     )
     def get(self, request):
@@ -65,7 +62,7 @@ class FileListView(MerchantAPIView):
     @extend_schema(
         request={"multipart/form-data": FileCreateInput},
         responses={
-            200: FILE,
+            200: FileOutput,
             **error_responses(
                 FilePurposeInvalid,
                 FileMissing,
@@ -95,7 +92,7 @@ class FileListView(MerchantAPIView):
 class FileDetailView(MerchantAPIView):
     resource = "files"
 
-    @extend_schema(responses={200: FILE, **error_responses()}, operation_id="files_retrieve")
+    @extend_schema(responses={200: FileOutput, **error_responses()}, operation_id="files_retrieve")
     def get(self, request, file_id: str):
         file = selectors.file_get(merchant=request.merchant, livemode=request.livemode, id=file_id)
         return Response(file_to_dict(file, base_url=_base(request)))
@@ -120,7 +117,7 @@ class FileLinkListView(MerchantAPIView):
             OpenApiParameter("file", str, required=False),
             OpenApiParameter("limit", int, required=False),
         ],
-        responses={200: list_of(FILE_LINK), **error_responses()},
+        responses={200: list_of(FileLinkOutput), **error_responses()},
         operation_id="file_links_list",
     )
     def get(self, request):
@@ -137,7 +134,7 @@ class FileLinkListView(MerchantAPIView):
 
     @extend_schema(
         request=FileLinkCreateInput,
-        responses={200: FILE_LINK, **error_responses(FileLinkExpiryInvalid)},
+        responses={200: FileLinkOutput, **error_responses(FileLinkExpiryInvalid)},
         operation_id="file_links_create",
     )
     def post(self, request):
@@ -159,7 +156,7 @@ class FileLinkListView(MerchantAPIView):
 class FileLinkDetailView(MerchantAPIView):
     resource = "files"
 
-    @extend_schema(responses={200: FILE_LINK, **error_responses()}, operation_id="file_links_retrieve")
+    @extend_schema(responses={200: FileLinkOutput, **error_responses()}, operation_id="file_links_retrieve")
     def get(self, request, link_id: str):
         link = selectors.file_link_get(merchant=request.merchant, livemode=request.livemode, id=link_id)
         return Response(file_link_to_dict(link, base_url=_base(request)))

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import hmac
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
@@ -43,6 +48,13 @@ from apps.intents.errors import (
     VoidFailed,
 )
 from apps.intents.models import PaymentIntent
+from apps.intents.outputs import (
+    ChargeOutput,
+    PaymentIntentClientOutput,
+    PaymentIntentNextActionOutput,
+    PaymentIntentOutput,
+    TestCardOutput,
+)
 from apps.intents.payloads import (
     charge_to_dict,
     next_action_to_dict,
@@ -60,27 +72,12 @@ from .serializers import (
     ThreeDSCompleteInput,
 )
 
-ANY = inline_serializer("PaymentIntentObject", fields={"id": serializers.CharField()})
-CHARGE = inline_serializer(
-    "ChargeObject",
-    fields={
-        "id": serializers.CharField(),
-        "routing": serializers.JSONField(
-            allow_null=True,
-            help_text=(
-                "Why this attempt went to its connector (null for attempts made before routing): "
-                "rule_set and rule_set_version, matched_rule and matched_by (rule, fallback or "
-                "pinned), strategy (priority or volume_split) and split {bucket, of, weights}, "
-                "rules_evaluated [{rule, matched, failed_condition}], candidates [{connector, "
-                "type, eligible, reason, circuit}] with each exclusion's reason "
-                "(currency_not_supported, disabled, circuit_open, …), order (the failover "
-                "order), connector (chosen), attempt and max_attempts, and failover "
-                "{previous_charge, previous_connector, reason, code} when the attempt moved."
-            ),
-        ),
-    },
+# The intent as a secret key sees it, or as a publishable key holding the client secret does.
+AS_KEY_SEES_IT = PolymorphicProxySerializer(
+    component_name="PaymentIntentForKey",
+    serializers=[PaymentIntentOutput, PaymentIntentClientOutput],
+    resource_type_field_name=None,
 )
-TEST_CARD = inline_serializer("TestCardObject", fields={"number": serializers.CharField()})
 # The errors each endpoint may answer with (apps.core.schema lists their codes per status).
 CLIENT_SECRET_ERRORS = (ClientSecretRequired, ClientSecretMismatch)
 PAYMENT_METHOD_ERRORS = (
@@ -132,7 +129,10 @@ class PaymentIntentListCreateView(MerchantAPIView):
 
     @extend_schema(
         request=PaymentIntentCreateInput,
-        responses={200: ANY, **error_responses(*AMOUNT_ERRORS, *PAYMENT_METHOD_ERRORS, *ATTEMPT_ERRORS)},
+        responses={
+            200: PaymentIntentOutput,
+            **error_responses(*AMOUNT_ERRORS, *PAYMENT_METHOD_ERRORS, *ATTEMPT_ERRORS),
+        },
         operation_id="payment_intents_create",
     )
     def post(self, request):
@@ -151,7 +151,10 @@ class PaymentIntentListCreateView(MerchantAPIView):
             OpenApiParameter("created[gte]", int, required=False),
             OpenApiParameter("created[lte]", int, required=False),
         ],
-        responses={200: list_of(ANY), **error_responses(StatusFilterInvalid, MetadataFilterUnknown)},
+        responses={
+            200: list_of(PaymentIntentOutput),
+            **error_responses(StatusFilterInvalid, MetadataFilterUnknown),
+        },
         operation_id="payment_intents_list",
     )
     def get(self, request):
@@ -200,7 +203,10 @@ class PaymentIntentSearchView(MerchantAPIView):
             OpenApiParameter("limit", int, required=False),
             OpenApiParameter("page", str, required=False),
         ],
-        responses={200: search_result_of(ANY), **error_responses(ParameterInvalid, ParameterMissing)},
+        responses={
+            200: search_result_of(PaymentIntentOutput),
+            **error_responses(ParameterInvalid, ParameterMissing),
+        },
     )
     def get(self, request):
         qs = selectors.payment_intent_list(merchant=request.merchant, livemode=request.livemode)
@@ -213,7 +219,7 @@ class PaymentIntentDetailView(MerchantAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("client_secret", str, required=False)],
-        responses={200: ANY, **error_responses(*CLIENT_SECRET_ERRORS)},
+        responses={200: AS_KEY_SEES_IT, **error_responses(*CLIENT_SECRET_ERRORS)},
         operation_id="payment_intents_retrieve",
     )
     def get(self, request, intent_id: str):
@@ -223,7 +229,7 @@ class PaymentIntentDetailView(MerchantAPIView):
     @extend_schema(
         request=PaymentIntentUpdateInput,
         responses={
-            200: ANY,
+            200: PaymentIntentOutput,
             **error_responses(PaymentIntentUnexpectedState, *AMOUNT_ERRORS, *PAYMENT_METHOD_ERRORS),
         },
         operation_id="payment_intents_update",
@@ -244,7 +250,7 @@ class PaymentIntentConfirmView(MerchantAPIView):
     @extend_schema(
         request=PaymentIntentConfirmInput,
         responses={
-            200: ANY,
+            200: AS_KEY_SEES_IT,
             **error_responses(
                 PaymentIntentUnexpectedState, *CLIENT_SECRET_ERRORS, *PAYMENT_METHOD_ERRORS, *ATTEMPT_ERRORS
             ),
@@ -284,7 +290,7 @@ class _IntentActionView(MerchantAPIView):
     post=extend_schema(
         request=PaymentIntentCaptureInput,
         responses={
-            200: ANY,
+            200: PaymentIntentOutput,
             **error_responses(
                 PaymentIntentUnexpectedState,
                 CaptureAmountNotPositive,
@@ -313,7 +319,7 @@ class PaymentIntentCaptureView(_IntentActionView):
     post=extend_schema(
         request=PaymentIntentCancelInput,
         responses={
-            200: ANY,
+            200: PaymentIntentOutput,
             **error_responses(PaymentIntentUnexpectedState, VoidFailed, OperationConnectorUnavailable),
         },
         operation_id="payment_intents_cancel",
@@ -332,7 +338,7 @@ class PaymentIntentCancelView(_IntentActionView):
     post=extend_schema(
         request=ThreeDSCompleteInput,
         responses={
-            200: ANY,
+            200: PaymentIntentOutput,
             **error_responses(
                 PaymentIntentUnexpectedState,
                 PaymentIntentAuthenticationFailure,
@@ -358,7 +364,7 @@ class PaymentIntentNextActionView(MerchantAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("client_secret", str, required=False)],
-        responses={200: ANY, **error_responses(*CLIENT_SECRET_ERRORS)},
+        responses={200: PaymentIntentNextActionOutput, **error_responses(*CLIENT_SECRET_ERRORS)},
         operation_id="payment_intents_next_action",
     )
     def get(self, request, intent_id: str):
@@ -371,7 +377,7 @@ class PaymentIntentChargesView(MerchantAPIView):
 
     @extend_schema(
         parameters=LIST_PARAMS,
-        responses={200: list_of(CHARGE), **error_responses()},
+        responses={200: list_of(ChargeOutput), **error_responses()},
         operation_id="payment_intents_charges",
     )
     def get(self, request, intent_id: str):
@@ -388,7 +394,7 @@ class ChargeListView(MerchantAPIView):
 
     @extend_schema(
         parameters=[*LIST_PARAMS, OpenApiParameter("payment_intent", str, required=False)],
-        responses={200: list_of(CHARGE), **error_responses()},
+        responses={200: list_of(ChargeOutput), **error_responses()},
         operation_id="charges_list",
     )
     def get(self, request):
@@ -409,7 +415,7 @@ class ChargeListView(MerchantAPIView):
 class ChargeDetailView(MerchantAPIView):
     resource = "charges"
 
-    @extend_schema(responses={200: CHARGE, **error_responses()}, operation_id="charges_retrieve")
+    @extend_schema(responses={200: ChargeOutput, **error_responses()}, operation_id="charges_retrieve")
     def get(self, request, charge_id: str):
         charge = selectors.charge_get(merchant=request.merchant, livemode=request.livemode, id=charge_id)
         return Response(charge_to_dict(charge))
@@ -421,7 +427,9 @@ class TestCardListView(MerchantAPIView):
     resource = "payment_intents"
     allow_publishable = {"GET"}
 
-    @extend_schema(responses={200: list_of(TEST_CARD), **error_responses()}, operation_id="test_cards_list")
+    @extend_schema(
+        responses={200: list_of(TestCardOutput), **error_responses()}, operation_id="test_cards_list"
+    )
     def get(self, request):
         if request.livemode:
             raise NotFoundError("endpoint", "/v1/test/cards", param=None)

@@ -1,7 +1,6 @@
 """GET /v1/balance and /v1/balance_transactions (thin: selector → representation)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from apps.core.rest import MerchantAPIView, created_filter, stripe_list
@@ -9,38 +8,8 @@ from apps.core.schema import error_responses, list_of
 from apps.ledger import selectors
 from apps.ledger.errors import ParameterInvalid
 from apps.ledger.models import BalanceTransaction
+from apps.ledger.outputs import BalanceOutput, BalanceTransactionOutput
 from apps.ledger.payloads import balance_payload, balance_transaction_payload
-
-AMOUNTS = serializers.ListField(child=serializers.DictField())
-BALANCE = inline_serializer(
-    "Balance",
-    fields={
-        "object": serializers.CharField(),
-        "livemode": serializers.BooleanField(),
-        "available": AMOUNTS,
-        "pending": AMOUNTS,
-        "reserved": AMOUNTS,
-    },
-)
-BALANCE_TRANSACTION = inline_serializer(
-    "BalanceTransaction",
-    fields={
-        "id": serializers.CharField(),
-        "object": serializers.CharField(),
-        "amount": serializers.IntegerField(),
-        "currency": serializers.CharField(),
-        "fee": serializers.IntegerField(),
-        "fee_details": serializers.ListField(child=serializers.DictField()),
-        "net": serializers.IntegerField(),
-        "type": serializers.CharField(),
-        "status": serializers.CharField(),
-        "source": serializers.CharField(allow_null=True),
-        "payout": serializers.CharField(allow_null=True),
-        "exchange_rate": serializers.CharField(allow_null=True),
-        "available_on": serializers.IntegerField(),
-        "created": serializers.IntegerField(),
-    },
-)
 
 
 class BalanceView(MerchantAPIView):
@@ -48,7 +17,7 @@ class BalanceView(MerchantAPIView):
 
     @extend_schema(
         operation_id="balance_retrieve",
-        responses={200: BALANCE, **error_responses()},
+        responses={200: BalanceOutput, **error_responses()},
         summary="Available, pending and reserved balance per currency",
     )
     def get(self, request):
@@ -60,7 +29,7 @@ class BalanceTransactionListView(MerchantAPIView):
 
     @extend_schema(
         operation_id="balance_transactions_list",
-        responses={200: list_of(BALANCE_TRANSACTION), **error_responses()},
+        responses={200: list_of(BalanceTransactionOutput), **error_responses()},
         parameters=[
             OpenApiParameter("type", str, required=False, enum=BalanceTransaction.Type.values),
             OpenApiParameter("payout", str, required=False),
@@ -96,7 +65,7 @@ class BalanceTransactionDetailView(MerchantAPIView):
 
     @extend_schema(
         operation_id="balance_transactions_retrieve",
-        responses={200: BALANCE_TRANSACTION, **error_responses()},
+        responses={200: BalanceTransactionOutput, **error_responses()},
     )
     def get(self, request, balance_transaction_id: str):
         balance_transaction = selectors.balance_transaction_get(

@@ -1,7 +1,7 @@
 """Thin views for /v1/bank_accounts, /v1/payouts and /v1/payout_schedule."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
@@ -20,6 +20,12 @@ from apps.payouts.errors import (
     PayoutNotCancelable,
 )
 from apps.payouts.models import Payout
+from apps.payouts.outputs import (
+    BankAccountOutput,
+    DeletedBankAccountOutput,
+    PayoutOutput,
+    PayoutScheduleOutput,
+)
 from apps.payouts.payloads import bank_account_payload, payout_payload, payout_schedule_payload
 
 from .serializers import (
@@ -30,13 +36,6 @@ from .serializers import (
     PayoutScheduleInput,
 )
 
-OBJ = inline_serializer(
-    "PayoutObject", fields={"id": serializers.CharField(), "object": serializers.CharField()}
-)
-BANK = inline_serializer(
-    "BankAccountObject", fields={"id": serializers.CharField(), "last4": serializers.CharField()}
-)
-SCHEDULE = inline_serializer("PayoutScheduleObject", fields={"interval": serializers.CharField()})
 LIST_PARAMS = [
     OpenApiParameter("limit", int, required=False),
     OpenApiParameter("starting_after", str, required=False),
@@ -55,7 +54,7 @@ class BankAccountListView(MerchantAPIView):
 
     @extend_schema(
         operation_id="bank_accounts_list",
-        responses={200: list_of(BANK), **error_responses()},
+        responses={200: list_of(BankAccountOutput), **error_responses()},
         parameters=LIST_PARAMS,
     )
     def get(self, request):
@@ -69,7 +68,7 @@ class BankAccountListView(MerchantAPIView):
     @extend_schema(
         operation_id="bank_accounts_create",
         request=BankAccountCreateInput,
-        responses={200: BANK, **error_responses(BankAccountInvalid)},
+        responses={200: BankAccountOutput, **error_responses(BankAccountInvalid)},
     )
     def post(self, request):
         data = _validated(BankAccountCreateInput, request)
@@ -85,14 +84,16 @@ class BankAccountDetailView(MerchantAPIView):
     def _get(self, request, account_id):
         return selectors.bank_account_get(merchant=request.merchant, livemode=request.livemode, id=account_id)
 
-    @extend_schema(operation_id="bank_accounts_retrieve", responses={200: BANK, **error_responses()})
+    @extend_schema(
+        operation_id="bank_accounts_retrieve", responses={200: BankAccountOutput, **error_responses()}
+    )
     def get(self, request, account_id: str):
         return Response(bank_account_payload(self._get(request, account_id)))
 
     @extend_schema(
         operation_id="bank_accounts_update",
         request=BankAccountUpdateInput,
-        responses={200: BANK, **error_responses()},
+        responses={200: BankAccountOutput, **error_responses()},
     )
     def post(self, request, account_id: str):
         data = _validated(BankAccountUpdateInput, request)
@@ -105,7 +106,7 @@ class BankAccountDetailView(MerchantAPIView):
 
     @extend_schema(
         operation_id="bank_accounts_delete",
-        responses={200: BANK, **error_responses(BankAccountInUse, BankAccountIsDefault)},
+        responses={200: DeletedBankAccountOutput, **error_responses(BankAccountInUse, BankAccountIsDefault)},
     )
     def delete(self, request, account_id: str):
         account = services.bank_account_delete(
@@ -119,7 +120,7 @@ class PayoutListView(MerchantAPIView):
 
     @extend_schema(
         operation_id="payouts_list",
-        responses={200: list_of(OBJ), **error_responses(ParameterInvalidInteger)},
+        responses={200: list_of(PayoutOutput), **error_responses(ParameterInvalidInteger)},
         parameters=[
             *LIST_PARAMS,
             OpenApiParameter("status", str, required=False, enum=Payout.Status.values),
@@ -148,7 +149,7 @@ class PayoutListView(MerchantAPIView):
         operation_id="payouts_create",
         request=PayoutCreateInput,
         responses={
-            200: OBJ,
+            200: PayoutOutput,
             **error_responses(BalanceInsufficient, BankAccountMissing, PayoutCurrencyMismatch),
         },
     )
@@ -163,7 +164,7 @@ class PayoutListView(MerchantAPIView):
 class PayoutDetailView(MerchantAPIView):
     resource = "payouts"
 
-    @extend_schema(operation_id="payouts_retrieve", responses={200: OBJ, **error_responses()})
+    @extend_schema(operation_id="payouts_retrieve", responses={200: PayoutOutput, **error_responses()})
     def get(self, request, payout_id: str):
         payout = selectors.payout_get(merchant=request.merchant, livemode=request.livemode, id=payout_id)
         return Response(payout_payload(payout))
@@ -175,7 +176,7 @@ class PayoutCancelView(MerchantAPIView):
     @extend_schema(
         operation_id="payouts_cancel",
         request=PayoutCancelInput,
-        responses={200: OBJ, **error_responses(PayoutNotCancelable)},
+        responses={200: PayoutOutput, **error_responses(PayoutNotCancelable)},
     )
     def post(self, request, payout_id: str):
         _validated(PayoutCancelInput, request)
@@ -187,7 +188,9 @@ class PayoutCancelView(MerchantAPIView):
 class PayoutScheduleView(MerchantAPIView):
     resource = "payouts"
 
-    @extend_schema(operation_id="payout_schedule_retrieve", responses={200: SCHEDULE, **error_responses()})
+    @extend_schema(
+        operation_id="payout_schedule_retrieve", responses={200: PayoutScheduleOutput, **error_responses()}
+    )
     def get(self, request):
         schedule = services.payout_schedule_get(merchant=request.merchant, livemode=request.livemode)
         return Response(payout_schedule_payload(schedule))
@@ -195,7 +198,7 @@ class PayoutScheduleView(MerchantAPIView):
     @extend_schema(
         operation_id="payout_schedule_update",
         request=PayoutScheduleInput,
-        responses={200: SCHEDULE, **error_responses()},
+        responses={200: PayoutScheduleOutput, **error_responses()},
     )
     def post(self, request):
         data = _validated(PayoutScheduleInput, request)

@@ -1,5 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
@@ -23,11 +22,10 @@ from apps.refunds.errors import (
     RefundUnexpectedState,
 )
 from apps.refunds.models import Refund
+from apps.refunds.outputs import RefundOutput
 from apps.refunds.payloads import refund_to_dict
 
 from .serializers import RefundCancelInput, RefundCreateInput, RefundUpdateInput
-
-ANY = inline_serializer("RefundObject", fields={"id": serializers.CharField()})
 
 
 def _validated(serializer_class, request) -> dict:
@@ -42,7 +40,7 @@ class RefundListCreateView(MerchantAPIView):
     @extend_schema(
         request=RefundCreateInput,
         responses={
-            200: ANY,
+            200: RefundOutput,
             **error_responses(
                 RefundTargetMissing,
                 RefundChargeMissing,
@@ -73,7 +71,7 @@ class RefundListCreateView(MerchantAPIView):
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: list_of(ANY), **error_responses(RefundStatusFilterInvalid)},
+        responses={200: list_of(RefundOutput), **error_responses(RefundStatusFilterInvalid)},
         operation_id="refunds_list",
     )
     def get(self, request):
@@ -92,13 +90,15 @@ class RefundListCreateView(MerchantAPIView):
 class RefundDetailView(MerchantAPIView):
     resource = "refunds"
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="refunds_retrieve")
+    @extend_schema(responses={200: RefundOutput, **error_responses()}, operation_id="refunds_retrieve")
     def get(self, request, refund_id: str):
         refund = selectors.refund_get(merchant=request.merchant, livemode=request.livemode, id=refund_id)
         return Response(refund_to_dict(refund))
 
     @extend_schema(
-        request=RefundUpdateInput, responses={200: ANY, **error_responses()}, operation_id="refunds_update"
+        request=RefundUpdateInput,
+        responses={200: RefundOutput, **error_responses()},
+        operation_id="refunds_update",
     )
     def post(self, request, refund_id: str):
         refund = selectors.refund_get(merchant=request.merchant, livemode=request.livemode, id=refund_id)
@@ -113,7 +113,7 @@ class RefundCancelView(MerchantAPIView):
     @extend_schema(
         request=RefundCancelInput,
         responses={
-            200: ANY,
+            200: RefundOutput,
             **error_responses(
                 RefundUnexpectedState, RefundNotCancelable, RefundCancelRefused, RefundCancelUnavailable
             ),

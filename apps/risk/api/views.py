@@ -1,8 +1,7 @@
 """Thin views: /v1/risk/rules, /v1/risk/decisions, /v1/risk/score, /v1/radar/value_lists,
 /v1/radar/value_list_items and /v1/reviews."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
@@ -17,6 +16,17 @@ from apps.risk.errors import (
     ValueListInUse,
     ValueListItemInvalid,
     ValueListUnknown,
+)
+from apps.risk.outputs import (
+    DeletedRiskRuleOutput,
+    DeletedValueListItemOutput,
+    DeletedValueListOutput,
+    ReviewOutput,
+    RiskDecisionOutput,
+    RiskRuleListOutput,
+    RiskRuleOutput,
+    ValueListItemOutput,
+    ValueListOutput,
 )
 from apps.risk.payloads import (
     decision_to_dict,
@@ -41,7 +51,11 @@ from .serializers import (
     ValueListUpdateInput,
 )
 
-ANY = inline_serializer("RiskObject", fields={"id": serializers.CharField()})
+RULE_OR_DELETED = PolymorphicProxySerializer(
+    component_name="RiskRuleOrDeleted",
+    serializers=[RiskRuleOutput, DeletedRiskRuleOutput],
+    resource_type_field_name=None,
+)
 RULE_ERRORS = (RuleSyntaxError, ValueListUnknown, RuleActionInvalid)
 
 
@@ -66,12 +80,12 @@ def _rules_body(rule_set) -> dict:
 class RuleListView(MerchantAPIView):
     resource = "risk"
 
-    @extend_schema(responses={200: list_of(ANY), **error_responses()}, operation_id="risk_rules_list")
+    @extend_schema(responses={200: RiskRuleListOutput, **error_responses()}, operation_id="risk_rules_list")
     def get(self, request):
         latest = selectors.rule_set_latest(merchant=request.merchant, livemode=request.livemode)
         return Response(_rules_body(latest))
 
-    @extend_schema(request=RuleCreateInput, responses={200: ANY, **error_responses(*RULE_ERRORS)},
+    @extend_schema(request=RuleCreateInput, responses={200: RiskRuleOutput, **error_responses(*RULE_ERRORS)},
                    operation_id="risk_rules_create")  # fmt: skip
     def post(self, request):
         data = _validated(RuleCreateInput, request)
@@ -87,12 +101,12 @@ class RuleListView(MerchantAPIView):
 class RuleDetailView(MerchantAPIView):
     resource = "risk"
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="risk_rules_retrieve")
+    @extend_schema(responses={200: RiskRuleOutput, **error_responses()}, operation_id="risk_rules_retrieve")
     def get(self, request, rule_id: str):
         rule = selectors.rule_find(merchant=request.merchant, livemode=request.livemode, id=rule_id)
         return Response(rule_to_dict(rule, rule.rule_set))
 
-    @extend_schema(request=RuleUpdateInput, responses={200: ANY, **error_responses(*RULE_ERRORS)},
+    @extend_schema(request=RuleUpdateInput, responses={200: RULE_OR_DELETED, **error_responses(*RULE_ERRORS)},
                    operation_id="risk_rules_update")  # fmt: skip
     def post(self, request, rule_id: str):
         selectors.rule_find(merchant=request.merchant, livemode=request.livemode, id=rule_id)
@@ -112,7 +126,9 @@ class RuleDetailView(MerchantAPIView):
 class DecisionDetailView(MerchantAPIView):
     resource = "risk"
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="risk_decisions_retrieve")
+    @extend_schema(
+        responses={200: RiskDecisionOutput, **error_responses()}, operation_id="risk_decisions_retrieve"
+    )
     def get(self, request, decision_id: str):
         decision = selectors.decision_get(
             merchant=request.merchant, livemode=request.livemode, id=decision_id
@@ -123,7 +139,7 @@ class DecisionDetailView(MerchantAPIView):
 class ScoreView(MerchantAPIView):
     resource = "risk"
 
-    @extend_schema(request=ScoreInput, responses={200: ANY, **error_responses(InvalidRequestError)},
+    @extend_schema(request=ScoreInput, responses={200: RiskDecisionOutput, **error_responses(InvalidRequestError)},
                    operation_id="risk_score")  # fmt: skip
     def post(self, request):
         data = _validated(ScoreInput, request)
@@ -141,7 +157,7 @@ class ValueListListView(MerchantAPIView):
         parameters=[OpenApiParameter("alias", str, required=False), OpenApiParameter("limit", int, required=False),
                     OpenApiParameter("starting_after", str, required=False),
                     OpenApiParameter("ending_before", str, required=False)],
-        responses={200: list_of(ANY), **error_responses()}, operation_id="radar_value_lists_list",
+        responses={200: list_of(ValueListOutput), **error_responses()}, operation_id="radar_value_lists_list",
     )  # fmt: skip
     def get(self, request):
         qs = selectors.value_list_list(
@@ -154,7 +170,7 @@ class ValueListListView(MerchantAPIView):
         )
 
     @extend_schema(request=ValueListCreateInput,
-                   responses={200: ANY, **error_responses(ValueListAliasTaken, ValueListItemInvalid)},
+                   responses={200: ValueListOutput, **error_responses(ValueListAliasTaken, ValueListItemInvalid)},
                    operation_id="radar_value_lists_create")  # fmt: skip
     def post(self, request):
         data = _validated(ValueListCreateInput, request)
@@ -172,14 +188,16 @@ class ValueListDetailView(MerchantAPIView):
             merchant=request.merchant, livemode=request.livemode, id=value_list_id
         )
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="radar_value_lists_retrieve")
+    @extend_schema(
+        responses={200: ValueListOutput, **error_responses()}, operation_id="radar_value_lists_retrieve"
+    )
     def get(self, request, value_list_id: str):
         value_list = self._get(request, value_list_id)
         items = list(value_list.items.select_related("value_list").order_by("-id")[:10])
         return Response(value_list_to_dict(value_list, items=items))
 
     @extend_schema(request=ValueListUpdateInput,
-                   responses={200: ANY, **error_responses(ValueListAliasTaken, ValueListInUse, ValueListItemInvalid)},
+                   responses={200: ValueListOutput, **error_responses(ValueListAliasTaken, ValueListInUse, ValueListItemInvalid)},
                    operation_id="radar_value_lists_update")  # fmt: skip
     def post(self, request, value_list_id: str):
         value_list = self._get(request, value_list_id)
@@ -190,7 +208,8 @@ class ValueListDetailView(MerchantAPIView):
         return Response(value_list_to_dict(value_list))
 
     @extend_schema(
-        responses={200: ANY, **error_responses(ValueListInUse)}, operation_id="radar_value_lists_delete"
+        responses={200: DeletedValueListOutput, **error_responses(ValueListInUse)},
+        operation_id="radar_value_lists_delete",
     )
     def delete(self, request, value_list_id: str):
         value_list = self._get(request, value_list_id)
@@ -207,7 +226,7 @@ class ValueListItemListView(MerchantAPIView):
                     OpenApiParameter("limit", int, required=False),
                     OpenApiParameter("starting_after", str, required=False),
                     OpenApiParameter("ending_before", str, required=False)],
-        responses={200: list_of(ANY), **error_responses()}, operation_id="radar_value_list_items_list",
+        responses={200: list_of(ValueListItemOutput), **error_responses()}, operation_id="radar_value_list_items_list",
     )  # fmt: skip
     def get(self, request):
         list_id = request.query_params.get("value_list")
@@ -226,7 +245,7 @@ class ValueListItemListView(MerchantAPIView):
             request, created_filter(qs, request), value_list_item_to_dict, url="/v1/radar/value_list_items"
         )
 
-    @extend_schema(request=ValueListItemCreateInput, responses={200: ANY, **error_responses(ValueListItemInvalid)},
+    @extend_schema(request=ValueListItemCreateInput, responses={200: ValueListItemOutput, **error_responses(ValueListItemInvalid)},
                    operation_id="radar_value_list_items_create")  # fmt: skip
     def post(self, request):
         data = _validated(ValueListItemCreateInput, request)
@@ -245,12 +264,18 @@ class ValueListItemListView(MerchantAPIView):
 class ValueListItemDetailView(MerchantAPIView):
     resource = "risk"
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="radar_value_list_items_retrieve")
+    @extend_schema(
+        responses={200: ValueListItemOutput, **error_responses()},
+        operation_id="radar_value_list_items_retrieve",
+    )
     def get(self, request, item_id: str):
         item = selectors.value_list_item_get(merchant=request.merchant, livemode=request.livemode, id=item_id)
         return Response(value_list_item_to_dict(item))
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="radar_value_list_items_delete")
+    @extend_schema(
+        responses={200: DeletedValueListItemOutput, **error_responses()},
+        operation_id="radar_value_list_items_delete",
+    )
     def delete(self, request, item_id: str):
         item = selectors.value_list_item_get(merchant=request.merchant, livemode=request.livemode, id=item_id)
         public_id = item.public_id
@@ -268,7 +293,7 @@ class ReviewListView(MerchantAPIView):
         parameters=[OpenApiParameter("limit", int, required=False),
                     OpenApiParameter("starting_after", str, required=False),
                     OpenApiParameter("ending_before", str, required=False)],
-        responses={200: list_of(ANY), **error_responses()}, operation_id="reviews_list",
+        responses={200: list_of(ReviewOutput), **error_responses()}, operation_id="reviews_list",
     )  # fmt: skip
     def get(self, request):
         qs = selectors.review_list(merchant=request.merchant, livemode=request.livemode).select_related(
@@ -280,7 +305,7 @@ class ReviewListView(MerchantAPIView):
 class ReviewDetailView(MerchantAPIView):
     resource = "risk"
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="reviews_retrieve")
+    @extend_schema(responses={200: ReviewOutput, **error_responses()}, operation_id="reviews_retrieve")
     def get(self, request, review_id: str):
         review = selectors.review_get(merchant=request.merchant, livemode=request.livemode, id=review_id)
         return Response(review_to_dict(review))
@@ -289,7 +314,7 @@ class ReviewDetailView(MerchantAPIView):
 class ReviewApproveView(MerchantAPIView):
     resource = "risk"
 
-    @extend_schema(request=ReviewApproveInput, responses={200: ANY, **error_responses(ReviewNotOpen)},
+    @extend_schema(request=ReviewApproveInput, responses={200: ReviewOutput, **error_responses(ReviewNotOpen)},
                    operation_id="reviews_approve")  # fmt: skip
     def post(self, request, review_id: str):
         review = selectors.review_get(merchant=request.merchant, livemode=request.livemode, id=review_id)

@@ -1,5 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
@@ -11,32 +10,10 @@ from apps.routing import describe, selectors, services
 from apps.routing.engine import PaymentDescription
 from apps.routing.errors import RuleSetInvalid, RuleSetNotActive, RuleSetVersionMissing
 from apps.routing.models import RuleSet
+from apps.routing.outputs import RoutingDecisionOutput, RoutingRuleSetOutput
 from apps.routing.payloads import decision_to_dict, rule_set_to_dict, rule_sets_with_latest
 
 from .serializers import EvaluateInput, RuleSetActivateInput, RuleSetCreateInput, RuleSetUpdateInput
-
-RULE_SET = inline_serializer(
-    "RoutingRuleSetObject",
-    fields={
-        "id": serializers.CharField(),
-        "name": serializers.CharField(),
-        "active_version": serializers.IntegerField(allow_null=True),
-        "latest_version": serializers.IntegerField(),
-        "version": serializers.IntegerField(),
-        "rules": serializers.JSONField(),
-        "default_fallback": serializers.JSONField(),
-    },
-)
-DECISION = inline_serializer(
-    "RoutingDecisionObject",
-    fields={
-        "connector": serializers.CharField(allow_null=True),
-        "matched_by": serializers.CharField(allow_null=True),
-        "matched_rule": serializers.CharField(allow_null=True),
-        "candidates": serializers.JSONField(),
-        "order": serializers.JSONField(),
-    },
-)
 
 
 def _validated(serializer_class, request) -> dict:
@@ -58,7 +35,7 @@ class RuleSetListCreateView(MerchantAPIView):
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: list_of(RULE_SET), **error_responses()},
+        responses={200: list_of(RoutingRuleSetOutput), **error_responses()},
         operation_id="routing_rule_sets_list",
     )
     def get(self, request):
@@ -70,7 +47,7 @@ class RuleSetListCreateView(MerchantAPIView):
 
     @extend_schema(
         request=RuleSetCreateInput,
-        responses={200: RULE_SET, **error_responses(RuleSetInvalid)},
+        responses={200: RoutingRuleSetOutput, **error_responses(RuleSetInvalid)},
         operation_id="routing_rule_sets_create",
     )
     def post(self, request):
@@ -86,7 +63,10 @@ class RuleSetDetailView(MerchantAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("version", int, required=False, description="Default: the latest.")],
-        responses={200: RULE_SET, **error_responses(RuleSetVersionMissing, ParameterInvalidInteger)},
+        responses={
+            200: RoutingRuleSetOutput,
+            **error_responses(RuleSetVersionMissing, ParameterInvalidInteger),
+        },
         operation_id="routing_rule_sets_retrieve",
     )
     def get(self, request, rule_set_id: str):
@@ -101,7 +81,7 @@ class RuleSetDetailView(MerchantAPIView):
 
     @extend_schema(
         request=RuleSetUpdateInput,
-        responses={200: RULE_SET, **error_responses(RuleSetInvalid)},
+        responses={200: RoutingRuleSetOutput, **error_responses(RuleSetInvalid)},
         operation_id="routing_rule_sets_update",
     )
     def post(self, request, rule_set_id: str):
@@ -118,7 +98,7 @@ class RuleSetActivateView(MerchantAPIView):
 
     @extend_schema(
         request=RuleSetActivateInput,
-        responses={200: RULE_SET, **error_responses(RuleSetVersionMissing)},
+        responses={200: RoutingRuleSetOutput, **error_responses(RuleSetVersionMissing)},
         operation_id="routing_rule_sets_activate",
     )
     def post(self, request, rule_set_id: str):
@@ -137,7 +117,7 @@ class RuleSetDeactivateView(MerchantAPIView):
 
     @extend_schema(
         request=None,
-        responses={200: RULE_SET, **error_responses(RuleSetNotActive)},
+        responses={200: RoutingRuleSetOutput, **error_responses(RuleSetNotActive)},
         operation_id="routing_rule_sets_deactivate",
     )
     def post(self, request, rule_set_id: str):
@@ -181,7 +161,7 @@ class EvaluateView(MerchantAPIView):
 
     @extend_schema(
         request=EvaluateInput,
-        responses={200: DECISION, **error_responses(RuleSetVersionMissing)},
+        responses={200: RoutingDecisionOutput, **error_responses(RuleSetVersionMissing)},
         operation_id="routing_evaluate",
     )
     def post(self, request):

@@ -1,0 +1,386 @@
+"""Every object the API answers has a real component in /v1/schema, and the components cannot
+drift from `payloads.py` silently.
+
+One scenario makes real rows through the API (intents succeeded, requires_action by 3DS, by redirect
+and by QR code, declined, awaiting capture, canceled; refunds, one awaiting approval; a dispute with
+staged evidence; a bank account, a payout; the ledger lines they leave). Then each row's payload,
+built by the same function the API uses and rendered as the API renders it, is validated with
+`jsonschema` against its component in the generated document, with every documented object closed
+(`additionalProperties: false` unless the schema says otherwise): a key added to a payload without
+the schema, a key the schema requires that the payload lacks, a wrong type or a `null` the schema
+doesn't allow fails here."""
+
+import json
+
+import jsonschema
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.renderers import JSONRenderer
+
+from apps.connectors import observe
+from apps.connectors.models import Connector
+from apps.connectors.payloads import connector_to_dict, provider_to_dict
+from apps.connectors.registry import adapter_classes
+from apps.disputes.models import Dispute
+from apps.disputes.payloads import dispute_to_dict
+from apps.files.models import File, FileLink
+from apps.files.payloads import file_link_to_dict, file_to_dict
+from apps.intents.models import Charge, PaymentIntent
+from apps.intents.payloads import (
+    charge_to_dict,
+    next_action_to_dict,
+    payment_intent_public_dict,
+    payment_intent_to_dict,
+)
+from apps.ledger.models import BalanceTransaction
+from apps.ledger.payloads import balance_payload, balance_transaction_payload
+from apps.merchants.models import MerchantSettings
+from apps.payouts.models import BankAccount, Payout, PayoutSchedule
+from apps.payouts.payloads import bank_account_payload, payout_payload, payout_schedule_payload
+from apps.refunds.models import Refund
+from apps.refunds.payloads import refund_to_dict
+from apps.risk.models import Review, RiskDecision, Rule, ValueList, ValueListItem
+from apps.risk.payloads import (
+    decision_to_dict,
+    review_to_dict,
+    rule_to_dict,
+    value_list_item_to_dict,
+    value_list_to_dict,
+)
+from apps.routing.models import RuleSet
+from apps.routing.payloads import rule_set_to_dict
+from tests.disputes.conftest import connector_of
+from tests.files.conftest import PDF, files_in_tmp  # noqa: F401 (fixture)
+from tests.files.test_api import upload
+from tests.intents.helpers import make_card, make_customer, pay
+from tests.ledger.factories import fund
+from tests.webhooks.test_api_inbound import post_callback
+
+RETURN_URL = "https://shop.example/return"
+US_BANK = {"country": "US", "currency": "usd", "routing_number": "110000000",
+           "account_number": "000123456789", "account_holder_name": "Acme"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def document():
+    return json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))
+
+
+def _as_json_schema(node):
+    """OpenAPI 3.0 → JSON Schema: `nullable` becomes a `null` alternative, and every object that
+    lists its properties is closed unless it states `additionalProperties` itself."""
+    if isinstance(node, list):
+        return [_as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _as_json_schema(value) for key, value in node.items()}
+    if "properties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    if out.pop("nullable", False):
+        return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def _validator(document, component: str):
+    root = {
+        "$ref": f"#/components/schemas/{component}",
+        "components": _as_json_schema(document["components"]),
+    }
+    jsonschema.Draft202012Validator.check_schema(root)
+    return jsonschema.Draft202012Validator(root)
+
+
+def _rendered(payload: dict):
+    return json.loads(JSONRenderer().render(payload))  # what the API puts on the wire (Decimals, …)
+
+
+def _violations(document, component: str, payloads: list[dict]) -> list[str]:
+    validator = _validator(document, component)
+    return [
+        f"{payload.get('id', payload.get('object'))}: {'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for payload in payloads
+        for error in validator.iter_errors(_rendered(payload))
+    ]
+
+
+@pytest.fixture
+def scenario(api, client_for, merchant, files_in_tmp, django_capture_on_commit_callbacks):  # noqa: F811 (the fixture imported above)
+    """Real rows in every state the payloads distinguish, made through the API."""
+    with django_capture_on_commit_callbacks(execute=True):
+        for action, predicate in (("review", ":amount: > 4500"), ("block", ":amount: > 9000")):
+            rule = api.post("/v1/risk/rules", {"action": action, "predicate": predicate}, format="json")
+            assert rule.status_code == 200, rule.json()
+    value_list = api.post("/v1/radar/value_lists", {"alias": "blocked_emails", "name": "Blocked", "item_type": "email"},
+                          format="json").json()  # fmt: skip
+    item = api.post("/v1/radar/value_list_items", {"value_list": value_list["id"], "value": "fraud@example.com"},
+                    format="json")  # fmt: skip
+    assert item.status_code == 200, item.json()
+    settings_ = MerchantSettings.objects.get(merchant=merchant)
+    settings_.allowed_payment_method_types = [*settings_.allowed_payment_method_types, "wechat_pay", "ideal"]
+    settings_.refund_approval_threshold = 1_000
+    settings_.save()
+    customer = make_customer(merchant)
+
+    succeeded = pay(
+        api, make_card(merchant, customer=customer), customer=customer.public_id,
+        metadata={"order_id": "42"}, description="order 42", receipt_email="buyer@example.com",
+        split=[{"account_type": "SystemOwner", "account_id": "system-1", "percentage_bp": 1000},
+               {"account_type": "ServiceOwner", "account_id": "service-1", "percentage_bp": 9000}],
+    ).json()  # fmt: skip
+    assert succeeded["status"] == "succeeded", succeeded
+    # the merchant's sandbox account exists from its first payment: route the others by rules
+    sandbox = connector_of(merchant).public_id
+    rules = [
+        {"name": "big_usd", "conditions": {"currency": ["USD"], "amount_gte": 100_000, "metadata": {"vip": None}},
+         "connectors": [sandbox]},
+        {"name": "usd_split", "conditions": {"currency": ["USD"], "card_brand": ["visa"]},
+         "split": [{"connector": sandbox, "weight": 100}]},
+    ]  # fmt: skip
+    rule_set = api.post("/v1/routing/rule_sets", {"name": "Main", "rules": rules, "default_fallback": [sandbox]},
+                        format="json").json()  # fmt: skip
+    assert (
+        api.post(
+            f"/v1/routing/rule_sets/{rule_set['id']}/activate", {"version": 1}, format="json"
+        ).status_code
+        == 200
+    )
+    evaluated = api.post("/v1/routing/evaluate", {"amount": 1000, "currency": "usd"}, format="json")
+    assert evaluated.status_code == 200, evaluated.json()
+    three_ds = pay(api, make_card(merchant, "4000002760003184"), return_url=RETURN_URL).json()
+    assert three_ds["status"] == "requires_action", three_ds
+    challenged = pay(api, make_card(merchant, "4000000000003220"), return_url=RETURN_URL).json()
+    completed = api.post(f"/v1/payment_intents/{challenged['id']}/3ds/complete", {"result": "authenticated"},
+                         format="json").json()  # fmt: skip
+    assert completed["status"] == "succeeded", completed
+    assert pay(api, make_card(merchant, "4000000000009235")).status_code in (200, 402)  # elevated risk
+    assert (
+        pay(api, make_card(merchant), amount=5_000).json()["status"] == "requires_capture"
+    )  # held in review
+    assert pay(api, make_card(merchant), amount=9_500).status_code == 402  # blocked
+    declined = pay(api, make_card(merchant, "4000000000000002"))
+    assert declined.status_code == 402, declined.json()
+    manual = pay(api, make_card(merchant), capture_method="manual").json()
+    assert manual["status"] == "requires_capture", manual
+    to_cancel = pay(api, make_card(merchant), capture_method="manual").json()
+    canceled = api.post(f"/v1/payment_intents/{to_cancel['id']}/cancel", {"cancellation_reason": "abandoned"},
+                        format="json").json()  # fmt: skip
+    assert canceled["status"] == "canceled", canceled
+    for pm_type in ("ideal", "wechat_pay"):
+        redirect = api.post(
+            "/v1/payment_intents",
+            {"amount": 1234, "currency": "eur", "payment_method_types": [pm_type],
+             "payment_method_data": {"type": pm_type}, "confirm": True, "return_url": RETURN_URL},
+            format="json",
+        ).json()  # fmt: skip
+        assert redirect["status"] == "requires_action", redirect
+    assert (
+        api.post("/v1/payment_intents", {"amount": 500, "currency": "usd"}, format="json").status_code == 200
+    )
+
+    refund = api.post("/v1/refunds", {"payment_intent": succeeded["id"], "amount": 500, "reason": "duplicate",
+                                      "metadata": {"ticket": "7"}}, format="json")  # fmt: skip
+    assert refund.status_code == 200, refund.json()
+    held = api.post("/v1/refunds", {"payment_intent": succeeded["id"], "amount": 1_400}, format="json").json()
+    assert held["status"] == "requires_approval", held
+
+    disputed = pay(api, make_card(merchant, "4000000000000259")).json()
+    charge = Charge.objects.get(public_id=disputed["latest_charge"])
+    from apps.connectors.sandbox import SandboxAdapter
+
+    [(raw, headers)] = SandboxAdapter().dispute_notifications(gateway_reference=charge.gateway_reference)
+    assert post_callback(connector_of(merchant).public_id, raw, headers).status_code == 200
+    dispute = Dispute.objects.get(charge=charge)
+    receipt = upload(api, PDF, name="receipt.pdf").json()["id"]
+    assert api.post("/v1/file_links", {"file": receipt}, format="json").status_code == 200
+    staged = api.post(f"/v1/disputes/{dispute.public_id}",
+                      {"evidence": {"customer_name": "Ada", "uncategorized_text": "Delivered.", "receipt": receipt}},
+                      format="json")  # fmt: skip
+    assert staged.status_code == 200, staged.json()
+
+    fund(merchant, 10_000)
+    assert api.post("/v1/bank_accounts", US_BANK, format="json").status_code == 200
+    payout = api.post(
+        "/v1/payouts", {"amount": 4_000, "currency": "usd", "description": "weekly"}, format="json"
+    )
+    assert payout.status_code == 200, payout.json()
+    assert api.get("/v1/payout_schedule").status_code == 200
+    tested = api.post(f"/v1/connectors/{connector_of(merchant).public_id}/test", {}, format="json")
+    assert tested.status_code == 200, tested.json()
+    return {"publishable": client_for(merchant, kind="publishable"), "decision": evaluated.json()}
+
+
+def test_every_payload_matches_its_component(document, scenario, merchant):
+    intents = list(PaymentIntent.objects.filter(merchant=merchant))
+    assert {i.status for i in intents} >= {
+        "succeeded", "requires_action", "requires_payment_method", "requires_capture", "canceled",
+    }  # fmt: skip
+    assert any(i.last_payment_error for i in intents) and any(i.split for i in intents)
+    assert {i.next_action["type"] for i in intents if i.next_action} == {"redirect_to_url", "display_qr_code"}
+    charges = list(Charge.objects.filter(merchant=merchant))
+    assert any(c.routing and c.routing["strategy"] == "volume_split" for c in charges)
+    assert {c.status for c in charges} >= {"succeeded", "failed", "requires_action", "authorized", "canceled"}
+    refunds = list(Refund.objects.filter(merchant=merchant))
+    assert {r.status for r in refunds} >= {"succeeded", "requires_approval"}
+    disputes = list(Dispute.objects.filter(merchant=merchant))
+    assert disputes and all(d.evidence for d in disputes)
+    connectors = list(Connector.objects.filter(merchant=merchant))
+    assert any(c.last_test for c in connectors)
+    transactions = list(BalanceTransaction.objects.filter(merchant=merchant))
+    assert {t.type for t in transactions} >= {"charge", "refund", "dispute", "payout"}
+
+    cases = {
+        "PaymentIntentOutput": [payment_intent_to_dict(i) for i in intents],
+        "PaymentIntentClientOutput": [payment_intent_public_dict(i) for i in intents],
+        "PaymentIntentNextActionOutput": [next_action_to_dict(i) for i in intents],
+        "ChargeOutput": [charge_to_dict(c) for c in charges],
+        "RefundOutput": [refund_to_dict(r) for r in refunds],
+        "DisputeOutput": [dispute_to_dict(d) for d in disputes],
+        "BalanceTransactionOutput": [balance_transaction_payload(t) for t in transactions],
+        "BalanceOutput": [balance_payload(merchant=merchant, livemode=False)],
+        "BankAccountOutput": [bank_account_payload(b) for b in BankAccount.objects.filter(merchant=merchant)],
+        "PayoutOutput": [payout_payload(p) for p in Payout.objects.filter(merchant=merchant)],
+        "PayoutScheduleOutput": [payout_schedule_payload(s) for s in PayoutSchedule.objects.filter(merchant=merchant)],
+        "FileOutput": [file_to_dict(f) for f in File.objects.filter(merchant=merchant)],
+        "FileLinkOutput": [file_link_to_dict(f) for f in FileLink.objects.filter(merchant=merchant)],
+        "ConnectorOutput": [connector_to_dict(c) for c in connectors],
+        "ProviderOutput": [provider_to_dict(cls) for cls in adapter_classes()],
+        "ConnectorCallLogEntryOutput": [row for c in connectors for row in observe.call_log(c.public_id)],
+        "RiskDecisionOutput": [decision_to_dict(d) for d in RiskDecision.objects.filter(merchant=merchant)],
+        "RiskRuleOutput": [rule_to_dict(r, r.rule_set) for r in Rule.objects.filter(rule_set__merchant=merchant)],
+        "ValueListOutput": [value_list_to_dict(v, items=list(v.items.all())) for v in ValueList.objects.filter(merchant=merchant)],
+        "ValueListItemOutput": [value_list_item_to_dict(i) for i in ValueListItem.objects.filter(merchant=merchant)],
+        "ReviewOutput": [review_to_dict(r) for r in Review.objects.filter(merchant=merchant)],
+        "RoutingRuleSetOutput": [rule_set_to_dict(r) for r in RuleSet.objects.filter(merchant=merchant)],
+        "RoutingDecisionOutput": [scenario["decision"]],
+    }  # fmt: skip
+    violations = {}
+    for component, payloads in cases.items():
+        assert payloads, component
+        found = _violations(document, component, payloads)
+        if found:
+            violations[component] = found
+    assert violations == {}
+
+    # The check bites: an extra key, a missing key and a wrong type are each reported.
+    body = cases["RefundOutput"][0]
+    assert _violations(document, "RefundOutput", [body]) == []
+    assert _violations(document, "RefundOutput", [{**body, "new_field": 1}])
+    assert _violations(document, "RefundOutput", [{k: v for k, v in body.items() if k != "charge"}])
+    assert _violations(
+        document, "RefundOutput", [{**body, "approval": {**body["approval"], "required": None}}]
+    )
+
+    # Retrieve and confirm answer the full intent to a secret key and the client-side subset to a
+    # publishable key: each answer matches exactly one branch of the documented `oneOf`.
+    intent = PaymentIntent.objects.filter(merchant=merchant, status="requires_action").first()
+    secret_view = payment_intent_to_dict(intent)
+    client_view = scenario["publishable"].get(
+        f"/v1/payment_intents/{intent.public_id}", {"client_secret": intent.client_secret}
+    )
+    assert client_view.status_code == 200
+    retrieve = document["paths"]["/v1/payment_intents/{intent_id}"]["get"]["responses"]["200"]
+    root = {
+        **retrieve["content"]["application/json"]["schema"],
+        "components": _as_json_schema(document["components"]),
+    }
+    validator = jsonschema.Draft202012Validator(root)
+    for body in (secret_view, client_view.json()):
+        assert list(validator.iter_errors(_rendered(body))) == []
+    assert "oneOf" in root or "oneOf" in document["components"]["schemas"][root["$ref"].rsplit("/", 1)[1]]
+
+
+# Each operation's 200 names the component of the object it answers (lists: the envelope's items).
+OPERATIONS = {
+    ("/v1/payment_intents", "post"): "PaymentIntentOutput",
+    ("/v1/payment_intents", "get"): "list:PaymentIntentOutput",
+    ("/v1/payment_intents/search", "get"): "list:PaymentIntentOutput",
+    ("/v1/payment_intents/{intent_id}", "post"): "PaymentIntentOutput",
+    ("/v1/payment_intents/{intent_id}/capture", "post"): "PaymentIntentOutput",
+    ("/v1/payment_intents/{intent_id}/cancel", "post"): "PaymentIntentOutput",
+    ("/v1/payment_intents/{intent_id}/3ds/complete", "post"): "PaymentIntentOutput",
+    ("/v1/payment_intents/{intent_id}/next_action", "get"): "PaymentIntentNextActionOutput",
+    ("/v1/payment_intents/{intent_id}/charges", "get"): "list:ChargeOutput",
+    ("/v1/charges", "get"): "list:ChargeOutput",
+    ("/v1/charges/{charge_id}", "get"): "ChargeOutput",
+    ("/v1/refunds", "post"): "RefundOutput",
+    ("/v1/refunds", "get"): "list:RefundOutput",
+    ("/v1/refunds/{refund_id}", "get"): "RefundOutput",
+    ("/v1/refunds/{refund_id}", "post"): "RefundOutput",
+    ("/v1/refunds/{refund_id}/cancel", "post"): "RefundOutput",
+    ("/v1/disputes", "get"): "list:DisputeOutput",
+    ("/v1/disputes/{dispute_id}", "get"): "DisputeOutput",
+    ("/v1/disputes/{dispute_id}", "post"): "DisputeOutput",
+    ("/v1/disputes/{dispute_id}/close", "post"): "DisputeOutput",
+    ("/v1/bank_accounts", "get"): "list:BankAccountOutput",
+    ("/v1/bank_accounts", "post"): "BankAccountOutput",
+    ("/v1/bank_accounts/{account_id}", "get"): "BankAccountOutput",
+    ("/v1/bank_accounts/{account_id}", "post"): "BankAccountOutput",
+    ("/v1/bank_accounts/{account_id}", "delete"): "DeletedBankAccountOutput",
+    ("/v1/payouts", "get"): "list:PayoutOutput",
+    ("/v1/payouts", "post"): "PayoutOutput",
+    ("/v1/payouts/{payout_id}", "get"): "PayoutOutput",
+    ("/v1/payouts/{payout_id}/cancel", "post"): "PayoutOutput",
+    ("/v1/payout_schedule", "get"): "PayoutScheduleOutput",
+    ("/v1/payout_schedule", "post"): "PayoutScheduleOutput",
+    ("/v1/balance", "get"): "BalanceOutput",
+    ("/v1/balance_transactions", "get"): "list:BalanceTransactionOutput",
+    ("/v1/balance_transactions/{balance_transaction_id}", "get"): "BalanceTransactionOutput",
+    ("/v1/test/cards", "get"): "list:TestCardOutput",
+    ("/v1/files", "get"): "list:FileOutput",
+    ("/v1/files", "post"): "FileOutput",
+    ("/v1/files/{file_id}", "get"): "FileOutput",
+    ("/v1/file_links", "get"): "list:FileLinkOutput",
+    ("/v1/file_links", "post"): "FileLinkOutput",
+    ("/v1/file_links/{link_id}", "get"): "FileLinkOutput",
+    ("/v1/providers", "get"): "list:ProviderOutput",
+    ("/v1/connectors", "get"): "list:ConnectorOutput",
+    ("/v1/connectors", "post"): "ConnectorOutput",
+    ("/v1/connectors/{connector_id}", "get"): "ConnectorOutput",
+    ("/v1/connectors/{connector_id}/test", "post"): "ConnectorTestResultOutput",
+    ("/v1/connectors/{connector_id}/logs", "get"): "list:ConnectorCallLogEntryOutput",
+    ("/v1/risk/rules", "get"): "RiskRuleListOutput",
+    ("/v1/risk/rules", "post"): "RiskRuleOutput",
+    ("/v1/risk/rules/{rule_id}", "get"): "RiskRuleOutput",
+    ("/v1/risk/decisions/{decision_id}", "get"): "RiskDecisionOutput",
+    ("/v1/risk/score", "post"): "RiskDecisionOutput",
+    ("/v1/radar/value_lists", "get"): "list:ValueListOutput",
+    ("/v1/radar/value_lists", "post"): "ValueListOutput",
+    ("/v1/radar/value_lists/{value_list_id}", "get"): "ValueListOutput",
+    ("/v1/radar/value_lists/{value_list_id}", "delete"): "DeletedValueListOutput",
+    ("/v1/radar/value_list_items", "get"): "list:ValueListItemOutput",
+    ("/v1/radar/value_list_items", "post"): "ValueListItemOutput",
+    ("/v1/radar/value_list_items/{item_id}", "get"): "ValueListItemOutput",
+    ("/v1/radar/value_list_items/{item_id}", "delete"): "DeletedValueListItemOutput",
+    ("/v1/reviews", "get"): "list:ReviewOutput",
+    ("/v1/reviews/{review_id}", "get"): "ReviewOutput",
+    ("/v1/reviews/{review_id}/approve", "post"): "ReviewOutput",
+    ("/v1/routing/rule_sets", "get"): "list:RoutingRuleSetOutput",
+    ("/v1/routing/rule_sets", "post"): "RoutingRuleSetOutput",
+    ("/v1/routing/rule_sets/{rule_set_id}", "get"): "RoutingRuleSetOutput",
+    ("/v1/routing/rule_sets/{rule_set_id}/activate", "post"): "RoutingRuleSetOutput",
+    ("/v1/routing/evaluate", "post"): "RoutingDecisionOutput",
+}
+
+
+def _ref_name(node) -> str:
+    return node["$ref"].rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize(("path", "method"), list(OPERATIONS))
+def test_each_operation_answers_its_component(document, path, method):
+    body = document["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+    expected = OPERATIONS[(path, method)]
+    if expected.startswith("list:"):
+        envelope = document["components"]["schemas"][_ref_name(body)]
+        assert _ref_name(envelope["properties"]["data"]["items"]) == expected.removeprefix("list:")
+    else:
+        assert _ref_name(body) == expected
+
+
+def test_no_item_component_is_a_stub(document):
+    """The placeholders of before (a component requiring only `id`) are gone for these objects."""
+    for name in {v.removeprefix("list:") for v in OPERATIONS.values()}:
+        component = document["components"]["schemas"][name]
+        assert len(component["required"]) >= 3 and set(component["required"]) <= set(
+            component["properties"]
+        ), name
