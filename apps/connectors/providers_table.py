@@ -1,0 +1,82 @@
+"""The provider-by-operation table (``docs/providers.md``), generated from the adapters' capability
+matrices and their declared SDK, API version, documentation and notes. ``python manage.py
+providers_table`` rewrites the document; ``tests/connectors/test_providers_table.py`` fails when the
+committed one differs from what the matrices say."""
+
+from __future__ import annotations
+
+from .capabilities import supports
+from .registry import adapter_classes
+
+DOCUMENT = "docs/providers.md"
+
+# column header → (adapter operation or matrix flag, how it is judged)
+COLUMNS = (
+    ("authorize", lambda cls: "direct" in (cls.matrix()["flows"] or ["direct"])),
+    ("3DS", lambda cls: bool(cls.matrix()["three_d_secure"])),
+    (
+        "redirect/QR/app",
+        lambda cls: supports(cls.capabilities, "start_redirect") and cls.matrix()["flows"] is not None,
+    ),
+    ("manual capture", lambda cls: bool(cls.matrix()["manual_capture"])),
+    ("partial capture", lambda cls: bool(cls.matrix()["manual_capture"] and cls.matrix()["partial_capture"])),
+    ("void", lambda cls: supports(cls.capabilities, "void")),
+    ("refund", lambda cls: bool(cls.matrix()["refunds"])),
+    ("partial refund", lambda cls: bool(cls.matrix()["refunds"] and cls.matrix()["partial_refunds"])),
+    ("lookup", lambda cls: bool(cls.matrix()["lookup"])),
+    ("webhooks", lambda cls: bool(cls.matrix()["webhooks"])),
+    ("settlement report", lambda cls: bool(cls.matrix()["settlement_reports"])),
+    ("payouts", lambda cls: bool(cls.matrix()["payouts"])),
+)
+
+
+def _list(values) -> str:
+    if values is None:
+        return "any"
+    return ", ".join(values) if values else "none"
+
+
+def providers_markdown() -> str:
+    classes = adapter_classes()
+    out = [
+        "# Payment providers",
+        "",
+        "Generated from the adapters' capability matrices (`apps/connectors/adapters/<provider>/`) by",
+        "`python manage.py providers_table`; `tests/connectors/test_providers_table.py` checks it is current.",
+        "✓: supported and proven by the conformance suite (`tests/connectors/conformance`) against",
+        "recorded provider responses; —: not supported (the gateway answers `operation_not_supported`",
+        "and routing never sends a payment that needs it there).",
+        "",
+        "| provider | " + " | ".join(name for name, _ in COLUMNS) + " |",
+        "|---|" + "---|" * len(COLUMNS),
+    ]
+    for cls in classes:
+        cells = ["✓" if judge(cls) else "—" for _, judge in COLUMNS]
+        out.append(f"| {cls.display_name or cls.code} (`{cls.code}`) | " + " | ".join(cells) + " |")
+    out += ["", "## Per provider", ""]
+    for cls in classes:
+        matrix = cls.matrix()
+        out += [
+            f"### {cls.display_name or cls.code} (`{cls.code}`)",
+            "",
+            f"- SDK: {('`' + cls.sdk + '`') if cls.sdk else 'none (documented HTTP API through `apps/connectors/http.py`)' if cls.code != 'sandbox' else 'built in'}",
+            f"- API version: {cls.api_version or '—'}",
+            f"- modes: {'test' if cls.test_mode else ''}{' and ' if cls.test_mode and cls.live_mode else ''}{'live' if cls.live_mode else ''}",
+            f"- payment method types: {_list(matrix['payment_method_types'])}",
+            f"- flows: {_list(matrix['flows'])}",
+            f"- card networks: {_list(matrix['card_networks'])}",
+            f"- currencies: {_list(matrix['currencies'])}",
+            f"- countries: {_list(matrix['countries'])}",
+            f"- credentials: {', '.join(f'`{f}`' for f in cls.credential_fields) or 'none'}"
+            + (
+                f" (optional: {', '.join(f'`{f}`' for f in cls.optional_credential_fields)})"
+                if cls.optional_credential_fields
+                else ""
+            ),
+        ]
+        if cls.documentation:
+            out.append("- built from: " + "; ".join(cls.documentation))
+        if cls.notes:
+            out.append(f"- not covered: {cls.notes}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
