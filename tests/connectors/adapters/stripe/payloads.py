@@ -121,7 +121,7 @@ def refund(re: str, pi: str, *, amount=400, status="succeeded", failure_reason=N
                 "type": "refund",
             },
             "type": "card",
-        },  # fmt: skip
+        },
         "failure_reason": failure_reason,
         "metadata": {},
         "payment_intent": pi,
