@@ -8,7 +8,6 @@ import logging
 
 import pytest
 import responses
-from django.contrib import admin
 from django.core.cache import cache
 from django.urls import reverse
 
