@@ -66,8 +66,25 @@ def supported(connector: Connector, operation: str) -> bool:
 def _adapter(connector: Connector, *, previous: bool = False) -> SafeAdapter:
     credentials = connector_previous_credentials(connector) if previous else connector_credentials(connector)
     return get_adapter(
-        connector.code, credentials=credentials, livemode=connector.livemode, config=connector.config
+        connector.code, credentials=credentials, livemode=connector.livemode, config=adapter_config(connector)
     )
+
+
+def adapter_config(connector: Connector) -> dict[str, Any]:
+    """The account's config plus where the provider reaches Clearhouse back for this account:
+    ``callback_url`` (server-to-server notifications, POST) and ``return_url`` (the customer's
+    browser after a hosted page; Clearhouse verifies the provider's signed return there, applies
+    it, then sends the customer on to the payment's own ``return_url``)."""
+    from django.urls import reverse
+
+    from apps.core.context import public_base_url
+
+    base = public_base_url()
+    return {
+        **(connector.config or {}),
+        "callback_url": base + reverse("gateway-webhook", args=[connector.public_id]),
+        "return_url": base + reverse("gateway-return", args=[connector.public_id]),
+    }
 
 
 def _observed(connector: Connector, operation: str, call: Callable[[], Any], request: Mapping | None = None):

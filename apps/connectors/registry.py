@@ -99,3 +99,22 @@ def unregister(code: str) -> None:
     """Removes an adapter (tests that register a provider of their own)."""
     if code != "sandbox":
         _ADAPTERS.pop(code, None)
+
+
+# Payment method types that are not cards: a wallet or bank page the customer is sent to.
+_CARD_LIKE = frozenset({"card", "apple_pay", "google_pay"})
+_CUSTOMER_STEP_FLOWS = frozenset({"redirect", "qr", "deep_link"})
+
+
+def redirect_payment_method_types() -> frozenset[str]:
+    """The payment method types real providers take through a hosted page, a QR code or an app
+    link (``zaincash``, ``fib``…): declared in their capability matrices, so a provider's own
+    wallet type is accepted by payment intents without an edit anywhere else."""
+    types: set[str] = set()
+    for cls in provider_classes():
+        matrix = cls.matrix()
+        flows = matrix.get("flows")
+        if flows is None or not (_CUSTOMER_STEP_FLOWS & set(flows)):
+            continue
+        types.update(t for t in (matrix.get("payment_method_types") or ()) if t not in _CARD_LIKE)
+    return frozenset(types)

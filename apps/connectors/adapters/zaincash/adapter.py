@@ -36,8 +36,8 @@ from apps.connectors.base import (
     Declined,
     InboundEvent,
     InboundWebhookError,
-    Pending,
     PaymentRequest,
+    Pending,
     RequiresAction,
 )
 from apps.connectors.declines import DO_NOT_RETRY, RETRY_ELSEWHERE
@@ -175,8 +175,9 @@ class ZainCashAdapter(ProviderAdapter):
             "POST",
             "/transaction/get",
             data={
-                "token": tokens.sign({"id": transaction_id, "msisdn": self.credential("msisdn")},
-                                     self.credential("secret")),  # fmt: skip
+                "token": tokens.sign(
+                    {"id": transaction_id, "msisdn": self.credential("msisdn")}, self.credential("secret")
+                ),  # fmt: skip
                 "merchantId": self.credential("merchant_id"),
             },
             idempotent=True,  # a read, sent as a form POST
@@ -187,7 +188,10 @@ class ZainCashAdapter(ProviderAdapter):
         status = str(answer.get("status", "")).lower()
         if status in ("success", "completed"):
             paid = answer.get("amount")
-            if paid is not None and self.money.from_provider_minor(int(paid), "IQD", exponents=EXPONENTS) != amount:
+            if (
+                paid is not None
+                and self.money.from_provider_minor(int(paid), "IQD", exponents=EXPONENTS) != amount
+            ):
                 return Declined(
                     code="processing_error", decline_code="amount_mismatch", network_code="",
                     message=f"ZainCash reports {paid} IQD paid for this transaction.", gateway_reference=reference,
@@ -211,7 +215,9 @@ class ZainCashAdapter(ProviderAdapter):
         transaction_id = str(claims.get("id") or "")
         status = str(claims.get("status") or "").lower()
         if not transaction_id or status not in ("success", "completed", "failed", "pending"):
-            raise InboundWebhookError("The ZainCash token names no transaction status.", code="invalid_payload")
+            raise InboundWebhookError(
+                "The ZainCash token names no transaction status.", code="invalid_payload"
+            )
         event_type = {"success": "charge.succeeded", "completed": "charge.succeeded",
                       "failed": "charge.failed", "pending": "charge.pending"}[status]  # fmt: skip
         message = str(claims.get("msg") or "")

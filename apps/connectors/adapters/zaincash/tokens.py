@@ -42,4 +42,6 @@ def verify(token: str, secret: str) -> dict[str, Any]:
     except jwt.InvalidSignatureError:
         raise TokenError("The ZainCash token's signature does not match.", code="signature_invalid") from None
     except jwt.PyJWTError as exc:
-        raise TokenError(f"The ZainCash token is malformed ({type(exc).__name__}).", code="signature_invalid") from None
+        raise TokenError(
+            f"The ZainCash token is malformed ({type(exc).__name__}).", code="signature_invalid"
+        ) from None

@@ -15,7 +15,6 @@ import json
 import re
 
 from apps.connectors.adapters.zaincash import tokens
-
 from tests.connectors.conformance.recordings import ConformanceRecordings, Exchange, Scenario, form_of
 
 BASE = "https://test.zaincash.iq"
@@ -68,7 +67,10 @@ def _check_init(order_id: str):
 
 def _init(transaction_id: str, order_id: str) -> Exchange:
     return Exchange(
-        "POST", f"{BASE}/transaction/init", json=transaction(transaction_id, order_id), check=_check_init(order_id)
+        "POST",
+        f"{BASE}/transaction/init",
+        json=transaction(transaction_id, order_id),
+        check=_check_init(order_id),
     )
 
 
@@ -117,7 +119,8 @@ class Recordings(ConformanceRecordings):
             exchanges=[
                 _init(REDIRECT_ID, "ch_conf_three_ds_round_trip"),
                 Exchange(
-                    "POST", f"{BASE}/transaction/get",
+                    "POST",
+                    f"{BASE}/transaction/get",
                     json=transaction(REDIRECT_ID, "ch_conf_three_ds_round_trip", status="success"),
                     check=check_get,
                 ),
