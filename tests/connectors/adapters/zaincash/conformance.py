@@ -124,7 +124,7 @@ class Recordings(ConformanceRecordings):
                     json=transaction(REDIRECT_ID, "ch_conf_three_ds_round_trip", status="success"),
                     check=check_get,
                 ),
-            ],  # fmt: skip
+            ],
             inputs={"return_payload": {}},
             expect={"gateway_reference": REDIRECT_ID},
         )
