@@ -177,7 +177,7 @@ class ZainCashAdapter(ProviderAdapter):
             data={
                 "token": tokens.sign(
                     {"id": transaction_id, "msisdn": self.credential("msisdn")}, self.credential("secret")
-                ),  # fmt: skip
+                ),
                 "merchantId": self.credential("merchant_id"),
             },
             idempotent=True,  # a read, sent as a form POST
