@@ -115,7 +115,7 @@ def test_eur_cards_route_by_rule_and_fail_over_on_a_retryable_decline_without_le
     assert log[0]["exchanges"][0]["status"] == 402  # the provider exchange is in the log, redacted
     assert log[0]["exchanges"][0]["request_headers"]["Authorization"] == "[redacted]"
 
-    assert _hits(_text_columns(), SECRETS + ["4242424242424242"]) == []
+    assert _hits(_text_columns(), [*SECRETS, "4242424242424242"]) == []
     for record in caplog.records:
         message = record.getMessage()
         assert not any(secret in message for secret in SECRETS), record.name

@@ -112,3 +112,86 @@ def test_a_forged_return_is_refused_and_changes_nothing(api, zaincash):
         assert back.status_code == 400, back.content
         assert back.json()["error"]["code"] in ("webhook_signature_invalid", "webhook_signature_missing")
     assert api.get(f"/v1/payment_intents/{body['id']}").json()["status"] == "requires_action"
+
+
+# --- FIB: a QR payment completed by FIB's status callback ------------------------------------
+
+from tests.connectors.adapters.fib import conformance as fib  # noqa: E402
+from tests.connectors.conformance.recordings import replay  # noqa: E402
+
+
+@pytest.fixture
+def fib_connector(merchant):
+    settings = MerchantSettings.objects.get(merchant=merchant)
+    settings.allowed_payment_method_types = [*settings.allowed_payment_method_types, "fib"]
+    settings.save()
+    return connector_create(
+        merchant=merchant, livemode=False, type="fib", label="FIB", actor=ACTOR,
+        credentials=dict(fib.Recordings.credentials),
+    )  # fmt: skip
+
+
+def _pay_fib(api, connector):
+    with responses.RequestsMock() as mock:
+        replay(mock, [fib.token_exchange(), fib.create_exchange(fib.PAID_ID)])
+        resp = api.post(
+            "/v1/payment_intents",
+            {"amount": 10_000_000, "currency": "iqd", "payment_method_types": ["fib"],
+             "payment_method_data": {"type": "fib"}, "confirm": True, "return_url": RETURN_URL,
+             "routing": {"connector": connector.public_id}},
+            format="json",
+        )  # fmt: skip
+        sent = zc.json.loads(mock.calls[1].request.body)
+    assert resp.status_code == 200, resp.content
+    return resp.json(), sent
+
+
+def test_a_fib_qr_payment_completes_through_fibs_status_callback(api, fib_connector):
+    body, sent = _pay_fib(api, fib_connector)
+    assert body["status"] == "requires_action"
+    qr = body["next_action"]["display_qr_code"]
+    assert body["next_action"]["type"] == "display_qr_code"
+    assert qr["data"] == f"https://personal.fib.iq/pay?paymentId={fib.PAID_ID}"
+    # FIB calls back the connector's own gateway endpoint
+    assert sent["statusCallbackUrl"].endswith(f"/v1/webhooks/gateway/{fib_connector.public_id}")
+
+    callback = zc.json.dumps({"id": fib.PAID_ID, "status": "PAID"})
+    path = urlsplit(sent["statusCallbackUrl"]).path
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        # the callback is read back (verify), then confirmed once more on completion
+        replay(mock, [fib.token_exchange(), fib.status_exchange(fib.PAID_ID, "PAID")])
+        got = Client().post(path, callback, content_type="application/json")
+    assert got.status_code == 200, got.content
+    assert got.json()["status"] == "processed"
+    intent = api.get(f"/v1/payment_intents/{body['id']}").json()
+    assert intent["status"] == "succeeded" and intent["amount_received"] == 10_000_000
+    charge = Charge.objects.get(public_id=intent["latest_charge"])
+    assert charge.gateway_reference == fib.PAID_ID and charge.payment_method_type == "fib"
+
+    # FIB repeats its callback: a duplicate, nothing moves twice
+    postings = Posting.objects.filter(entry__merchant=charge.merchant).count()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        replay(mock, [fib.token_exchange(), fib.status_exchange(fib.PAID_ID, "PAID")])
+        again = Client().post(path, callback, content_type="application/json")
+    assert again.json()["duplicate"] is True
+    assert Posting.objects.filter(entry__merchant=charge.merchant).count() == postings
+
+
+def test_a_forged_fib_callback_changes_nothing(api, fib_connector):
+    body, sent = _pay_fib(api, fib_connector)
+    path = urlsplit(sent["statusCallbackUrl"]).path
+    # someone claims the payment is PAID while FIB says it is still UNPAID: FIB's word stands
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        replay(mock, [fib.token_exchange(), fib.status_exchange(fib.PAID_ID, "UNPAID")])
+        got = Client().post(
+            path, zc.json.dumps({"id": fib.PAID_ID, "status": "PAID"}), content_type="application/json"
+        )
+    assert got.status_code == 200
+    assert api.get(f"/v1/payment_intents/{body['id']}").json()["status"] == "requires_action"
+    # a payment FIB never made is refused as a forged callback
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        replay(mock, [fib.token_exchange(), fib.status_exchange("00000000-0000-4000-8000-000000000000", "",
+                                                                 http_status=404)])  # fmt: skip
+        forged = Client().post(path, zc.json.dumps({"id": "00000000-0000-4000-8000-000000000000", "status": "PAID"}),
+                               content_type="application/json")  # fmt: skip
+    assert forged.status_code == 400 and forged.json()["error"]["code"] == "webhook_signature_invalid"

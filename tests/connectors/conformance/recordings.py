@@ -185,6 +185,11 @@ class ConformanceRecordings:
         """A signed callback as the provider sends it (body, headers)."""
         raise NotImplementedError
 
+    def callback_exchanges(self, scenario: str) -> list[Exchange]:
+        """The provider calls a callback's verification makes (none for a signature checked
+        locally; FIB's status read-back); ``scenario`` is one of the three callback scenarios."""
+        return []
+
     def tamper(self, body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
         """The callback altered after signing (default: an amount digit changed in the body)."""
         text = body.decode()
