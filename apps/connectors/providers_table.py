@@ -30,6 +30,36 @@ COLUMNS = (
 )
 
 
+# Seed 003's providers without an adapter, and why: no adapter pretends to do what it cannot.
+NOT_BUILT = {
+    "AsiaHawala": (
+        "AsiaHawala (Iraq) publishes a merchant onboarding page and embeddable payment buttons "
+        "(asiahawala.iq/integration), but its server API is documented only to registered merchants "
+        "inside its merchant panel; with nothing public to build and record against, there is no "
+        "adapter. Routing never offers it."
+    ),
+    "TapToPay": (
+        "Tap-to-pay is a device-side SDK (the phone reads the contactless card); its server side is a "
+        "card or wallet-token charge through an acquirer's API. Clearhouse takes that charge through "
+        "the acquiring provider's adapter (e.g. a wallet token as `apple_pay`/`google_pay`); there is "
+        "no separate TapToPay server API to adapt."
+    ),
+    "PayTabs": (
+        "Not built yet: PayTabs' PT2 API (payment/request with tran_type sale/auth/capture/void/refund, "
+        "payment/query, HMAC-SHA256 `signature` on callbacks with the server key) is public and is next."
+    ),
+    "Tap": (
+        "Not built yet: Tap's Charges and Authorize API (redirect/3DS, `hashstring` webhook "
+        "verification) is public and is next."
+    ),
+    "Telr": (
+        "Not built yet: Telr's hosted payment page (order.json create/check) returns the customer "
+        "with no signed parameters, so completion needs a read-back keyed by our cart id, which the "
+        "gateway return path does not offer yet."
+    ),
+}
+
+
 def _list(values) -> str:
     if values is None:
         return "any"
@@ -78,5 +108,11 @@ def providers_markdown() -> str:
             out.append("- built from: " + "; ".join(cls.documentation))
         if cls.notes:
             out.append(f"- not covered: {cls.notes}")
+        out.append("")
+    built = {(cls.display_name or cls.code).lower() for cls in classes} | {cls.code for cls in classes}
+    missing = {name: why for name, why in NOT_BUILT.items() if name.lower() not in built}
+    if missing:
+        out += ["## Not built", ""]
+        out += [f"- **{name}**: {why}" for name, why in sorted(missing.items())]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
