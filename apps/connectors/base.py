@@ -152,6 +152,31 @@ class InboundEvent:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
+class OperationNotSupported(Exception):
+    """An operation the provider cannot do (its capability matrix says so). The gateway answers
+    it before calling the adapter; an adapter raises it from the operations that return no
+    result type (settlement reports), and returns ``not_supported()`` from the others."""
+
+    def __init__(self, provider: str, operation: str):
+        super().__init__(f"Connector {provider} does not support {operation}.")
+        self.provider = provider
+        self.operation = operation
+
+
+NOT_SUPPORTED = "operation_not_supported"
+
+
+def not_supported(provider: str, operation: str) -> Declined:
+    """The result of an operation a provider cannot do. ``declines.COMMON`` lets failover move
+    such an attempt to another connector (routing should not have sent it here at all)."""
+    return Declined(
+        code=NOT_SUPPORTED,
+        decline_code=NOT_SUPPORTED,
+        network_code="",
+        message=f"Connector {provider} does not support {operation}.",
+    )
+
+
 class InboundWebhookError(Exception):
     """A payload we cannot trust or cannot understand (bad signature, stale, unknown type)."""
 
@@ -215,6 +240,30 @@ class PayoutRail(Protocol):
 
 
 class ConnectorAdapter(ABC):
+    """One provider. A real provider's adapter lives in ``apps/connectors/adapters/<code>/``
+    (see ``apps.connectors.adapters``) and declares, as class attributes:
+
+    * ``code`` (the connector type, e.g. ``stripe``), ``display_name``;
+    * ``capabilities``: its matrix (``apps.connectors.capabilities``: the keys, ``DEFAULTS``
+      for undeclared ones). An operation whose flag is False is never called: the gateway
+      answers ``not_supported`` and routing never picks the account for a payment needing it;
+    * ``credential_fields``: required secrets of an account (encrypted at rest, never shown);
+      ``optional_credential_fields``: accepted, not required (e.g. a webhook secret);
+    * ``test_mode`` / ``live_mode``: in which Clearhouse modes accounts may exist. A test-mode
+      account talks to the provider's sandbox/test endpoint, a live one to its live endpoint;
+      ``validate_credentials`` refuses credentials of the other mode (Stripe's sk_test_ in live);
+    * ``decline_table``: the provider's own decline/error codes → ``declines`` verdicts
+      (``retry_elsewhere`` / ``do_not_retry`` / ``soft_decline_needs_3ds``), merged over
+      ``declines.COMMON``;
+    * ``sdk`` (the pinned package, e.g. ``stripe==16.1.0``, or ``""`` for plain HTTP),
+      ``api_version`` (the provider API version pinned on every request), ``documentation``
+      (what it was built from) and ``notes`` (what is not covered and why): the provider table
+      (``docs/providers.md``) is generated from them.
+
+    Amounts cross the boundary through ``apps.connectors.money`` (the currency table), HTTP
+    through ``apps.connectors.http.ProviderHTTP``.
+    """
+
     code: str = ""
     display_name: str = ""
     supported_payment_method_types: tuple[str, ...] = ("card",)
@@ -234,9 +283,36 @@ class ConnectorAdapter(ABC):
     }
     # The credential fields an account of this provider needs (shown by GET /v1/providers).
     credential_fields: tuple[str, ...] = ()
+    optional_credential_fields: tuple[str, ...] = ()
     # Whether accounts of this provider may exist in test mode / live mode.
     test_mode: bool = False
     live_mode: bool = True
+    decline_table: Mapping[str, str] = {}
+    sdk: str = ""
+    api_version: str = ""
+    documentation: tuple[str, ...] = ()
+    notes: str = ""
+
+    @classmethod
+    def matrix(cls) -> dict[str, Any]:
+        """The declared matrix with the defaults of undeclared keys."""
+        from .capabilities import with_defaults
+
+        return with_defaults(cls.capabilities)
+
+    @classmethod
+    def supports(cls, operation: str) -> bool:
+        """Whether the declared matrix allows ``operation`` (an adapter method name)."""
+        from .capabilities import supports
+
+        return supports(cls.capabilities, operation)
+
+    @classmethod
+    def validate_credentials(cls, credentials: Mapping[str, str], *, livemode: bool) -> None:
+        """Raises ``ValueError`` (its text shown to the merchant, never a secret) when the
+        credentials cannot belong to an account of this mode. Required fields are checked by
+        the accounts service from ``credential_fields``."""
+        return None
 
     def __init__(
         self,

@@ -4,6 +4,24 @@ A matrix has list keys (``None`` = any), amount bounds and feature flags. An acc
 narrow its adapter's matrix: a list becomes a subset, the amount window shrinks, a feature may be
 switched off but never on. Routing checks a payment against the effective matrix and names the
 first capability that rules the account out (``currency_not_supported``, …).
+
+The keys, and what an adapter declares with them (``ConnectorAdapter.capabilities``):
+
+* list keys (``None`` = any): ``payment_method_types`` (``card``, ``apple_pay``, ``ideal``, a
+  wallet's own type such as ``zaincash``), ``card_networks`` (lower case), ``currencies`` (ISO
+  4217), ``countries`` (ISO 3166-1 alpha-2), ``flows`` — how a payment completes:
+  ``direct`` (one server call answers), ``three_d_secure`` (a 3DS redirect round trip),
+  ``redirect`` (a hosted page), ``qr`` (the customer scans a code), ``deep_link`` (an app link),
+  ``wallet_token`` (a device wallet's token, e.g. Apple Pay);
+* amount bounds in minor units: ``min_amount``, ``max_amount``;
+* operation flags (True: the adapter really does it; False: it answers "not supported" and the
+  gateway never calls it — see ``OPERATION_FLAGS``): ``three_d_secure``, ``manual_capture``,
+  ``partial_capture``, ``voids``, ``refunds``, ``partial_refunds``, ``lookup`` (find an operation
+  by our idempotency key / reference), ``webhooks`` (signed callbacks verified),
+  ``settlement_reports``, ``payouts``.
+
+A key an adapter does not declare takes ``DEFAULTS`` (what every adapter of the first interface
+did: all operations of the abstract interface).
 """
 
 from __future__ import annotations
@@ -12,10 +30,76 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-LIST_KEYS = ("payment_method_types", "card_networks", "currencies", "countries")
-FLAG_KEYS = ("three_d_secure", "manual_capture", "partial_capture", "refunds", "payouts")
+LIST_KEYS = ("payment_method_types", "card_networks", "currencies", "countries", "flows")
+FLAG_KEYS = (
+    "three_d_secure",
+    "manual_capture",
+    "partial_capture",
+    "voids",
+    "refunds",
+    "partial_refunds",
+    "lookup",
+    "webhooks",
+    "settlement_reports",
+    "payouts",
+)
 AMOUNT_KEYS = ("min_amount", "max_amount")
 KEYS = (*LIST_KEYS, *AMOUNT_KEYS, *FLAG_KEYS)
+FLOWS = ("direct", "three_d_secure", "redirect", "qr", "deep_link", "wallet_token")
+
+# What an undeclared key means (adapters written before a key existed keep their behaviour).
+DEFAULTS: dict[str, Any] = {
+    "payment_method_types": ["card"],
+    "card_networks": None,
+    "currencies": None,
+    "countries": None,
+    "flows": None,
+    "min_amount": None,
+    "max_amount": None,
+    "three_d_secure": False,
+    "manual_capture": True,
+    "partial_capture": False,
+    "voids": True,
+    "refunds": True,
+    "partial_refunds": True,
+    "lookup": True,
+    "webhooks": True,
+    "settlement_reports": True,
+    "payouts": False,
+}
+
+# Adapter operation → the flag that must be True for the gateway to call it (None: always).
+OPERATION_FLAGS: dict[str, str | None] = {
+    "authorize": None,
+    "capture": "manual_capture",
+    "void": "voids",
+    "refund": "refunds",
+    "start_3ds": "three_d_secure",
+    "complete_3ds": "three_d_secure",
+    "start_redirect": "flows:redirect|qr|deep_link",
+    "confirm_redirect": "flows:redirect|qr|deep_link",
+    "lookup": "lookup",
+    "parse_inbound_webhook": "webhooks",
+    "fetch_settlement_report": "settlement_reports",
+    "health": None,
+}
+
+
+def with_defaults(matrix: Mapping[str, Any]) -> dict[str, Any]:
+    """An adapter's declared matrix with ``DEFAULTS`` for the keys it does not name."""
+    return {key: matrix.get(key, DEFAULTS[key]) for key in KEYS}
+
+
+def supports(matrix: Mapping[str, Any], operation: str) -> bool:
+    """Whether a (declared or effective) matrix allows an adapter operation (``OPERATION_FLAGS``)."""
+    flag = OPERATION_FLAGS.get(operation)
+    if flag is None:
+        return True
+    full = with_defaults(matrix)
+    if flag.startswith("flows:"):
+        flows = full.get("flows")
+        return flows is None or bool(set(flag[6:].split("|")) & set(flows))
+    return bool(full.get(flag))
 
 
 class CapabilityError(ValueError):
@@ -38,7 +122,8 @@ def _norm_list(key: str, values) -> list[str] | None:
 
 def narrow(declared: Mapping[str, Any], requested: Mapping[str, Any] | None) -> dict[str, Any]:
     """The effective matrix of an account; raises CapabilityError when ``requested`` widens."""
-    effective = {key: declared.get(key) for key in KEYS}
+    declared = with_defaults(declared)
+    effective = dict(declared)
     for key, value in (requested or {}).items():
         if key not in KEYS:
             raise CapabilityError(f"Unknown capability: {key}.", key=key)

@@ -4,6 +4,11 @@ card or the shopper is the problem, another acquirer would only add a second dec
 fraudster), or needs the customer to authenticate (``soft_decline_needs_3ds``).
 
 A code no table names is ``do_not_retry``: failing over is the exception that must be earned.
+
+A real provider's table is its adapter's ``decline_table`` (``apps/connectors/adapters/<code>/``),
+merged over ``COMMON``; ``PROVIDERS`` holds the tables of adapters without a package (the sandbox).
+An adapter maps the provider's answer to a ``Declined`` whose ``decline_code`` (Stripe's vocabulary
+where one fits: ``insufficient_funds``, ``do_not_honor``…) and ``code`` are what ``classify`` reads.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ COMMON: dict[str, str] = {
     "invalid_account": DO_NOT_RETRY,
     "payment_intent_authentication_failure": DO_NOT_RETRY,
     "authentication_failed": DO_NOT_RETRY,
+    # the provider cannot do the operation at all (base.not_supported): another one could
+    "operation_not_supported": RETRY_ELSEWHERE,
     # the issuer wants Strong Customer Authentication
     "authentication_required": NEEDS_3DS,
 }
@@ -53,32 +60,23 @@ PROVIDERS: dict[str, dict[str, str]] = {
     "sandbox": {
         "sandbox_unavailable": RETRY_ELSEWHERE,
     },
-    # Adyen refusal reasons, lower-cased (docs.adyen.com "Refusal reasons").
-    "adyen": {
-        "acquirer error": RETRY_ELSEWHERE,
-        "issuer unavailable": RETRY_ELSEWHERE,
-        "refused": RETRY_ELSEWHERE,
-        "not supported": RETRY_ELSEWHERE,
-        "fraud": DO_NOT_RETRY,
-        "blocked card": DO_NOT_RETRY,
-        "expired card": DO_NOT_RETRY,
-        "not enough balance": DO_NOT_RETRY,
-        "authentication required": NEEDS_3DS,
-    },
-    # Stripe decline codes the COMMON table does not hold.
-    "stripe": {
-        "approve_with_id": RETRY_ELSEWHERE,
-        "call_issuer": DO_NOT_RETRY,
-        "card_declined": RETRY_ELSEWHERE,
-        "transaction_not_allowed": DO_NOT_RETRY,
-    },
 }
+
+
+def _provider_table(provider: str) -> dict[str, str]:
+    from .registry import adapter_class
+
+    try:
+        own = dict(adapter_class(provider).decline_table)
+    except LookupError:
+        own = {}
+    return {**PROVIDERS.get(provider, {}), **{k.lower(): v for k, v in own.items()}}
 
 
 def classify(provider: str, *codes: str) -> str:
     """The verdict for the first of ``codes`` (decline code first, then the error code) the
     provider's table or the common table knows; ``do_not_retry`` when none is known."""
-    table = PROVIDERS.get(provider, {})
+    table = _provider_table(provider)
     for code in codes:
         key = (code or "").lower()
         if not key:
@@ -92,4 +90,4 @@ def classify(provider: str, *codes: str) -> str:
 
 def table_for(provider: str) -> dict[str, str]:
     """The effective table of a provider (common codes overridden by its own)."""
-    return {**COMMON, **PROVIDERS.get(provider, {})}
+    return {**COMMON, **_provider_table(provider)}

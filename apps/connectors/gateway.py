@@ -24,41 +24,80 @@ from typing import Any
 
 from django.db import transaction
 
-from . import observe
+from . import capabilities, http, observe
 from .base import (
     AuthorizeResult,
     HealthStatus,
     InboundEvent,
     InboundWebhookError,
+    OperationNotSupported,
     OperationResult,
     PaymentRequest,
     PayoutOutcome,
     PayoutRail,
     PayoutSubmitted,
+    RetryableError,
     SafeAdapter,
     SettlementLine,
+    not_supported,
 )
 from .models import Connector
 from .registry import get_adapter
+from .selectors import connector_capabilities
 from .services import connector_credentials, connector_previous_credentials
+
+_OPERATION_NAMES = {
+    "capture": "capture",
+    "void": "void",
+    "refund": "refund",
+    "start_3ds": "3D Secure",
+    "complete_3ds": "3D Secure",
+    "start_redirect": "redirect payments",
+    "confirm_redirect": "redirect payments",
+}
+
+
+def supported(connector: Connector, operation: str) -> bool:
+    """Whether the account's effective capability matrix allows the adapter ``operation``: an
+    operation it does not is answered here and never reaches the adapter."""
+    return capabilities.supports(connector_capabilities(connector), operation)
 
 
 def _adapter(connector: Connector, *, previous: bool = False) -> SafeAdapter:
     credentials = connector_previous_credentials(connector) if previous else connector_credentials(connector)
     return get_adapter(
-        connector.code, credentials=credentials, livemode=connector.livemode, config=connector.config
+        connector.code, credentials=credentials, livemode=connector.livemode, config=adapter_config(connector)
     )
+
+
+def adapter_config(connector: Connector) -> dict[str, Any]:
+    """The account's config plus where the provider reaches Clearhouse back for this account:
+    ``callback_url`` (server-to-server notifications, POST) and ``return_url`` (the customer's
+    browser after a hosted page; Clearhouse verifies the provider's signed return there, applies
+    it, then sends the customer on to the payment's own ``return_url``)."""
+    from django.urls import reverse
+
+    from apps.core.context import public_base_url
+
+    base = public_base_url()
+    return {
+        **(connector.config or {}),
+        "callback_url": base + reverse("gateway-webhook", args=[connector.public_id]),
+        "return_url": base + reverse("gateway-return", args=[connector.public_id]),
+    }
 
 
 def _observed(connector: Connector, operation: str, call: Callable[[], Any], request: Mapping | None = None):
     started = time.monotonic()
-    result = call()
+    with http.capture_exchanges() as exchanges:
+        result = call()
     observe.record_call(
         connector,
         operation=operation,
         result=result,
         latency_ms=int((time.monotonic() - started) * 1000),
         request=request,
+        exchanges=exchanges,
     )
     return result
 
@@ -87,6 +126,8 @@ def authorize(*, connector: Connector, request: PaymentRequest) -> AuthorizeResu
 def start_redirect(*, connector: Connector, request: PaymentRequest) -> AuthorizeResult:
     """Begin a redirect, QR or wallet-page payment: answers ``RequiresAction`` (or a result)."""
     _outside_transaction("start_redirect")
+    if not supported(connector, "start_redirect"):
+        return not_supported(connector.code, _OPERATION_NAMES["start_redirect"])
     adapter = _adapter(connector)
     return _observed(
         connector, "start_redirect", lambda: adapter.start_redirect(request), observe.request_summary(request)
@@ -98,6 +139,9 @@ def complete_action(
 ) -> AuthorizeResult:
     """Finish a next action: ``kind`` is ``"three_d_secure"`` or ``"redirect"``."""
     _outside_transaction("complete_action")
+    operation = "confirm_redirect" if kind == "redirect" else "complete_3ds"
+    if not supported(connector, operation):
+        return not_supported(connector.code, _OPERATION_NAMES[operation])
     adapter = _adapter(connector)
     if kind == "redirect":
         call = lambda: adapter.confirm_redirect(request, reference=reference, payload=payload)  # noqa: E731
@@ -118,6 +162,8 @@ def _operation(
 ) -> OperationResult:
     """capture, void and refund share one signature on the adapter interface."""
     _outside_transaction(name)
+    if not supported(connector, name):
+        return not_supported(connector.code, _OPERATION_NAMES[name])
     method = getattr(_adapter(connector), name)
     summary = {"idempotency_key": idempotency_key, "gateway_reference": gateway_reference,
                "amount": amount, "currency": currency}  # fmt: skip
@@ -162,6 +208,13 @@ def submit_dispute_evidence(
 def lookup(*, connector: Connector, idempotency_key: str) -> OperationResult | None:
     """What the provider knows of the operation sent with our key (None: it never arrived)."""
     _outside_transaction("lookup")
+    if not supported(connector, "lookup"):
+        # Cannot ask: the attempt stays unknown (failover never moves it; the janitor keeps it).
+        return RetryableError(
+            code="lookup_not_supported",
+            message=f"Connector {connector.code} cannot look operations up.",
+            outcome_unknown=True,
+        )
     adapter = _adapter(connector)
     return _observed(
         connector, "lookup", lambda: adapter.lookup(idempotency_key=idempotency_key),
@@ -182,7 +235,10 @@ def verify(*, request: PaymentRequest, connector: Connector | None = None) -> Au
 
 def parse_inbound_webhook(*, connector: Connector, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
     """Verify the provider's signature and map its payload; raises ``InboundWebhookError``.
-    During a credential rotation a callback signed with the previous secret still verifies."""
+    During a credential rotation a callback signed with the previous secret still verifies.
+    A connector whose provider sends no callbacks refuses every one (``not_supported``)."""
+    if not supported(connector, "parse_inbound_webhook"):
+        raise InboundWebhookError(f"Connector {connector.code} sends no callbacks.", code="not_supported")
     try:
         return _adapter(connector).parse_inbound_webhook(body=body, headers=headers)
     except InboundWebhookError as exc:
@@ -192,8 +248,15 @@ def parse_inbound_webhook(*, connector: Connector, body: bytes, headers: Mapping
 
 
 def fetch_settlement_report(*, connector: Connector, date: dt.date) -> list[SettlementLine]:
+    """The provider's settled lines of ``date``; raises ``OperationNotSupported`` for a provider
+    without settlement reports, ``ProviderHTTPError`` when the provider cannot be reached."""
     _outside_transaction("fetch_settlement_report")
-    return _adapter(connector).fetch_settlement_report(date=date)
+    if not supported(connector, "fetch_settlement_report"):
+        raise OperationNotSupported(connector.code, "settlement reports")
+    return _observed(
+        connector, "fetch_settlement_report", lambda: _adapter(connector).fetch_settlement_report(date=date),
+        {"date": date.isoformat()},
+    )  # fmt: skip
 
 
 def fetch_settlement_file(*, connector: Connector, date: dt.date) -> tuple[str, bytes, str]:

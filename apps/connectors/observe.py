@@ -251,10 +251,17 @@ def provider_request_id(result) -> str:
 
 
 def record_call(
-    connector, *, operation: str, result, latency_ms: int, request: Mapping[str, Any] | None = None
+    connector,
+    *,
+    operation: str,
+    result,
+    latency_ms: int,
+    request: Mapping[str, Any] | None = None,
+    exchanges: list[dict] | None = None,
 ) -> None:
     """Everything the gateway keeps of one provider call. Never raises: observing a call must
-    not turn a provider's answer into an error."""
+    not turn a provider's answer into an error. ``exchanges``: the HTTP exchanges the adapter
+    made (``apps.connectors.http``, already scrubbed of the account's secrets), redacted again."""
     try:
         from .base import result_to_dict
 
@@ -263,6 +270,8 @@ def record_call(
         if operation == "health":
             outcome = "ok" if result.ok else "error"
             response = {"ok": result.ok, "latency_ms": result.latency_ms, "detail": result.detail}
+        elif isinstance(result, list):
+            outcome, response = "ok", {"lines": len(result)}
         else:
             response = result_to_dict(result) if result is not None else None
         failed = outcome == "error" or latency_ms >= SLOW_CALL_MS
@@ -281,6 +290,7 @@ def record_call(
                 "provider_request_id": provider_request_id(result) if operation != "health" else "",
                 "request": redact(request or {}),
                 "response": redact(response),
+                "exchanges": [redact(entry) for entry in (exchanges or [])[:20]],
                 "created": int(time.time()),
             },
         )

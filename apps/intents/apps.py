@@ -9,11 +9,11 @@ class IntentsConfig(AppConfig):
         from .expanders import register as register_expanders
 
         register_expanders()
-        from apps.connectors import inbound
+        from apps.connectors import inbound, returns
         from apps.connectors.sandbox import sessions
         from apps.routing import describe
 
-        from .selectors import charge_get_by_action_reference
+        from .selectors import charge_customer_return_url, charge_get_by_action_reference
         from .services import charge_apply_inbound_event, payment_intent_complete_action
 
         # The charge events intents applies; charge.dispute.* belong to apps.disputes (the
@@ -22,6 +22,8 @@ class IntentsConfig(AppConfig):
             inbound.register(event_type, charge_apply_inbound_event)
         # The sandbox's ACS and wallet pages find and finish the attempt waiting on them here.
         sessions.register(find=charge_get_by_action_reference, complete=payment_intent_complete_action)
+        # A provider's hosted page sends the customer back through Clearhouse, then on to here.
+        returns.register(charge_customer_return_url)
         # Routing's dry run (POST /v1/routing/evaluate) describes saved payment methods through us.
         describe.register(_payment_method_facts)
 

@@ -63,6 +63,33 @@ def charge_get_by_action_reference(reference: str) -> Charge | None:
     )
 
 
+def charge_customer_return_url(connector_id: int, gateway_reference: str) -> str | None:
+    """Where the customer continues after a provider's hosted page: the payment's ``return_url``
+    with Stripe's query parameters (``payment_intent``, ``payment_intent_client_secret``,
+    ``redirect_status`` succeeded | processing | failed)."""
+    from urllib.parse import urlencode, urlsplit, urlunsplit
+
+    charge = (
+        Charge.objects.select_related("payment_intent")
+        .filter(connector_id=connector_id, gateway_reference=gateway_reference)
+        .order_by("-id")
+        .first()
+    )
+    if charge is None or not charge.payment_intent.return_url:
+        return None
+    intent = charge.payment_intent
+    status = {"succeeded": "succeeded", "requires_capture": "succeeded", "processing": "processing"}.get(
+        intent.status, "failed"
+    )
+    parts = urlsplit(intent.return_url)
+    query = "&".join(
+        q for q in (parts.query, urlencode({"payment_intent": intent.public_id,
+                                             "payment_intent_client_secret": intent.client_secret,
+                                             "redirect_status": status})) if q
+    )  # fmt: skip
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
 # --- figures for the back-office dashboard (apps.reporting) ----------------------------------
 # `filters` scope the rows (created_at range, merchant_id, livemode); `group_by` lists columns to
 # group by (empty: one row of totals). One aggregate query each.

@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -41,10 +39,7 @@ from apps.connectors.base import (
     ConnectorAdapter,
     Declined,
     HealthStatus,
-    InboundEvent,
-    InboundWebhookError,
     PaymentRequest,
-    Pending,
     RequiresAction,
     RetryableError,
     SettlementLine,
@@ -53,66 +48,35 @@ from apps.connectors.base import (
 )
 from apps.connectors.sandbox import settlement
 from apps.connectors.sandbox.cards import card_for_number
+from apps.connectors.sandbox.followups import AUTHORIZATION_VALIDITY, SandboxFollowUps
+from apps.connectors.sandbox.notifications import (
+    DEFAULT_WEBHOOK_SECRET,
+    DISPUTE_CARDS,
+    SIGNATURE_HEADER,
+    SIGNATURE_TOLERANCE_SECONDS,
+    SandboxNotifications,
+)
 from apps.connectors.sandbox.store import DatabaseStore, SandboxRecord, SandboxStore
+from apps.connectors.sandbox.tokens import _digest, _fault, _latency, _token
 from apps.core.context import public_base_url
-from apps.core.limits import ascii_int
 
-DEFAULT_WEBHOOK_SECRET = "whsec_sandbox_not_a_secret"
-SIGNATURE_HEADER = "Sandbox-Signature"
-SIGNATURE_TOLERANCE_SECONDS = 300
-AUTHORIZATION_VALIDITY = dt.timedelta(days=7)
 QR_PAYMENT_METHOD_TYPES = ("wechat_pay", "promptpay", "paynow", "sandbox_qr")
 REDIRECT_PAYMENT_METHOD_TYPES = ("paypal", "ideal", "klarna", "sandbox_redirect")
 WALLET_TOKEN_TYPES = ("apple_pay", "google_pay")
 # What the simulated acquirer charges us (interchange + scheme), in its settlement file.
 FEE_BASIS_POINTS, FEE_FIXED = settlement.FEE_BASIS_POINTS, settlement.FEE_FIXED
 
-
-def _digest(*parts: str) -> bytes:
-    return hashlib.sha256("|".join(parts).encode()).digest()
-
-
-def _token(prefix: str, *parts: str, length: int = 24) -> str:
-    raw = base64.b32encode(_digest(*parts)).decode().lower().rstrip("=")
-    return f"{prefix}_{raw[:length]}"
-
-
-def _fault(metadata: Mapping[str, str] | None, operation: str) -> str:
-    value = (metadata or {}).get("sandbox_fault", "") or ""
-    op, sep, fault = value.partition(":")
-    if not sep:
-        op, fault = "authorize", value
-    return fault.strip() if op.strip() == operation else ""
+__all__ = [
+    "AUTHORIZATION_VALIDITY",
+    "DEFAULT_WEBHOOK_SECRET",
+    "DISPUTE_CARDS",
+    "SIGNATURE_HEADER",
+    "SIGNATURE_TOLERANCE_SECONDS",
+    "SandboxAdapter",
+]
 
 
-def _latency(metadata: Mapping[str, str] | None) -> None:
-    raw = (metadata or {}).get("sandbox_latency_ms", "")
-    delay = ascii_int(str(raw), minimum=0)
-    if delay:
-        time.sleep(min(delay, 5000) / 1000)
-
-
-# What the issuer opens after capture, per dispute test card behaviour: (status, event data).
-# Visa's reason codes: 10.4 card-absent fraud, 13.1 merchandise/services not received.
-DISPUTE_CARDS = {
-    "dispute_fraudulent": ("needs_response", {"reason": "fraudulent", "network_reason_code": "10.4"}),
-    "dispute_product_not_received": (
-        "needs_response",
-        {"reason": "product_not_received", "network_reason_code": "13.1"},
-    ),
-    "dispute_inquiry": (
-        "warning_needs_response",
-        {
-            "reason": "fraudulent",
-            "network_reason_code": "10.4",
-            "case_type": "inquiry",
-            "status": "warning_needs_response",
-        },
-    ),
-}
-
-
-class SandboxAdapter(ConnectorAdapter):
+class SandboxAdapter(SandboxNotifications, SandboxFollowUps, ConnectorAdapter):
     code = "sandbox"
     display_name = "Sandbox acquirer"
     supported_payment_method_types = (
@@ -279,94 +243,6 @@ class SandboxAdapter(ConnectorAdapter):
             and stored.result.get("raw", {}).get("captured")
         ):
             self._maybe_dispute(stored)
-        return result_from_dict(stored.result)
-
-    def _maybe_dispute(self, captured: SandboxRecord, *, parent_reference: str = "") -> None:
-        """The dispute test cards: once the payment is captured the issuer opens a fraud dispute
-        (4000 0000 0000 0259), a product-not-received one (…2685) or an inquiry (…1976)."""
-        opened = DISPUTE_CARDS.get(captured.behaviour)
-        if opened is None:
-            return
-        status, result = opened
-        parent = parent_reference or captured.reference
-        self.store.add(
-            SandboxRecord(
-                idempotency_key=f"{captured.idempotency_key}:dispute",
-                operation="dispute",
-                reference=_token("sbxdp", captured.idempotency_key),
-                status=status,
-                amount=captured.amount,
-                currency=captured.currency,
-                parent_reference=parent,
-                behaviour=captured.behaviour,
-                result=dict(result),
-            )
-        )
-
-    def dispute_notifications(self, *, gateway_reference: str) -> list[tuple[bytes, dict[str, str]]]:
-        """The signed callbacks the acquirer sends for this charge's disputes: `charge.dispute.created`,
-        then `charge.dispute.closed` once submitted evidence decided it (Stripe's test mode:
-        `winning_evidence` wins, `losing_evidence` loses; other evidence stays under review)."""
-        notifications = []
-        for record in self.store.children(gateway_reference):
-            if record.operation != "dispute":
-                continue
-            notifications.append(
-                self.build_webhook(
-                    type="charge.dispute.created",
-                    gateway_reference=gateway_reference,
-                    amount=record.amount,
-                    currency=record.currency,
-                    data={"dispute": record.reference, **record.result},
-                    event_id=f"evt_{record.reference}",
-                )
-            )
-            decided = [
-                child
-                for child in self.store.children(record.reference)
-                if child.operation == "dispute_evidence" and child.behaviour in ("won", "lost")
-            ]
-            for child in decided[:1]:
-                notifications.append(
-                    self.build_webhook(
-                        type="charge.dispute.closed",
-                        gateway_reference=gateway_reference,
-                        amount=record.amount,
-                        currency=record.currency,
-                        data={"dispute": record.reference, **record.result, "status": child.behaviour},
-                        event_id=f"evt_{child.reference}",
-                    )
-                )
-        return notifications
-
-    def submit_dispute_evidence(self, *, idempotency_key: str, dispute_reference: str, evidence):
-        previous = self.store.get(idempotency_key)
-        if previous is not None:
-            return result_from_dict(previous.result)
-        dispute = self.store.get_by_reference(dispute_reference)
-        if dispute is None or dispute.operation != "dispute":
-            return Declined(
-                code="resource_missing",
-                decline_code="resource_missing",
-                network_code="",
-                message=f"The sandbox acquirer has no dispute {dispute_reference}.",
-            )
-        text = " ".join(str(value) for value in (evidence or {}).values())
-        outcome = "won" if "winning_evidence" in text else "lost" if "losing_evidence" in text else ""
-        result = Approved(gateway_reference=dispute_reference, amount=dispute.amount)
-        stored = self.store.add(
-            SandboxRecord(
-                idempotency_key=idempotency_key,
-                operation="dispute_evidence",
-                reference=_token("sbxde", idempotency_key),
-                status="approved",
-                amount=dispute.amount,
-                currency=dispute.currency,
-                parent_reference=dispute_reference,
-                behaviour=outcome,
-                result=result_to_dict(result),
-            )
-        )
         return result_from_dict(stored.result)
 
     # ------------------------------------------------------------------ payments
@@ -573,191 +449,6 @@ class SandboxAdapter(ConnectorAdapter):
             )
         self.store.update(request.idempotency_key, status=result.outcome, result=result_to_dict(result))
         return result
-
-    # ------------------------------------------------------------------ follow-ups
-    def _follow_up_result(self, operation, parent, *, reference, gateway_reference, amount):
-        """What the acquirer answers to a capture, void or refund of ``parent`` (None when the
-        acquirer has no record of the reference)."""
-        unknown = Declined(
-            code="processing_error",
-            decline_code="processing_error",
-            network_code="12",
-            message=f"No approved authorization {gateway_reference} to {operation}.",
-            gateway_reference=reference,
-        )
-        if parent is None:
-            return unknown
-        if (
-            operation in ("capture", "void")
-            and parent.created_at < dt.datetime.now(dt.UTC) - AUTHORIZATION_VALIDITY
-        ):
-            return Declined(
-                code="charge_expired_for_capture",
-                decline_code="expired_authorization",
-                network_code="54",
-                message="The authorization has expired.",
-                gateway_reference=reference,
-            )
-        if operation == "void" and parent.operation == "refund":
-            return self._cancel_refund(
-                parent, reference=reference, gateway_reference=gateway_reference, amount=amount
-            )
-        if parent.status != "approved":
-            return unknown
-        if operation == "refund" and parent.behaviour == "refund_fails_async":
-            return Pending(gateway_reference=reference, message="Refund submitted; the issuer answers later.")
-        return Approved(gateway_reference=reference, amount=amount, raw={"parent": gateway_reference})
-
-    def _cancel_refund(self, parent, *, reference, gateway_reference, amount):
-        """A void of a refund: only while the refund is still pending at the issuer."""
-        if parent.status != "pending":
-            return Declined(
-                code="refund_not_cancelable",
-                decline_code="refund_not_cancelable",
-                network_code="12",
-                message="The refund is already final.",
-                gateway_reference=reference,
-            )
-        canceled = Declined(
-            code="refund_canceled",
-            decline_code="refund_canceled",
-            network_code="",
-            message="The refund was canceled before it settled.",
-            gateway_reference=parent.reference,
-        )
-        self.store.update(parent.idempotency_key, status="canceled", result=result_to_dict(canceled))
-        return Approved(gateway_reference=reference, amount=amount, raw={"parent": gateway_reference})
-
-    def _follow_up(self, operation, *, idempotency_key, gateway_reference, amount, currency, metadata=None):
-        _latency(metadata)
-        fault = _fault(metadata, operation)
-        early = self._fault_result(fault)
-        if early:
-            return early
-        previous = self.store.get(idempotency_key)
-        if previous is not None:
-            return result_from_dict(previous.result)
-        parent = self.store.get_by_reference(gateway_reference)
-        reference = _token(f"sbx{operation[:2]}", idempotency_key)
-        result = self._follow_up_result(
-            operation, parent, reference=reference, gateway_reference=gateway_reference, amount=amount
-        )
-        stored = self.store.add(
-            SandboxRecord(
-                idempotency_key=idempotency_key,
-                operation=operation,
-                reference=reference,
-                status=result.outcome,
-                amount=amount,
-                currency=currency,
-                parent_reference=gateway_reference,
-                behaviour=parent.behaviour if parent else "",
-                result=result_to_dict(result),
-            )
-        )
-        if operation == "capture" and stored.status == "approved" and parent is not None:
-            self._maybe_dispute(stored, parent_reference=gateway_reference)
-        if fault == "timeout_after_processing":
-            return RetryableError(
-                code="timeout", message="The sandbox acquirer did not answer in time.", outcome_unknown=True
-            )
-        return result_from_dict(stored.result)
-
-    # capture, void and refund differ only in what _follow_up_result decides.
-    capture = functools.partialmethod(_follow_up, "capture")
-    void = functools.partialmethod(_follow_up, "void")
-    refund = functools.partialmethod(_follow_up, "refund")
-
-    def lookup(self, *, idempotency_key: str):
-        record = self.store.get(idempotency_key)
-        if record is None:
-            return None
-        if record.status == "requires_action":
-            return Pending(
-                gateway_reference=record.result.get("gateway_reference", ""), message="Awaiting the customer."
-            )
-        if (
-            record.status == "pending"
-            and record.operation == "refund"
-            and record.behaviour == "refund_fails_async"
-        ):
-            # The issuer's late answer for 4000 0000 0000 5126: the refund fails.
-            failed = Declined(
-                code="refund_failed",
-                decline_code="refund_failed",
-                network_code="05",
-                message="The issuer refused the refund.",
-                gateway_reference=record.reference,
-            )
-            self.store.update(idempotency_key, status="declined", result=result_to_dict(failed))
-            return failed
-        return result_from_dict(record.result)
-
-    # ------------------------------------------------------------------ inbound webhooks
-    def sign_webhook(self, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:
-        timestamp = int(time.time()) if timestamp is None else timestamp
-        mac = hmac.new(
-            self.webhook_secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
-        ).hexdigest()
-        return {SIGNATURE_HEADER: f"t={timestamp},v1={mac}", "Content-Type": "application/json"}
-
-    def build_webhook(
-        self,
-        *,
-        type: str,
-        gateway_reference: str,
-        amount: int | None = None,
-        currency: str = "",
-        data=None,
-        event_id=None,
-        timestamp=None,
-    ) -> tuple[bytes, dict[str, str]]:
-        """A signed callback as the sandbox acquirer would send it (for tests and the simulator)."""
-        occurred = int(time.time()) if timestamp is None else timestamp
-        payload = {
-            "id": event_id or _token("sbxevt", type, gateway_reference, str(occurred)),
-            "type": type,
-            "created": occurred,
-            "livemode": False,
-            "data": {"reference": gateway_reference, "amount": amount, "currency": currency, **(data or {})},
-        }
-        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-        return body, self.sign_webhook(body, timestamp=timestamp)
-
-    def parse_inbound_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
-        lowered = {k.lower(): v for k, v in headers.items()}
-        header = lowered.get(SIGNATURE_HEADER.lower()) or lowered.get("http_sandbox_signature")
-        if not header:
-            raise InboundWebhookError("Missing Sandbox-Signature header.", code="signature_missing")
-        parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-        try:
-            timestamp = int(parts.get("t", ""))
-        except ValueError as exc:
-            raise InboundWebhookError(
-                "Malformed Sandbox-Signature header.", code="signature_invalid"
-            ) from exc
-        if abs(time.time() - timestamp) > SIGNATURE_TOLERANCE_SECONDS:
-            raise InboundWebhookError("Signature timestamp outside the tolerance.", code="signature_expired")
-        expected = hmac.new(
-            self.webhook_secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
-        ).hexdigest()
-        if not hmac.compare_digest(expected, parts.get("v1", "")):
-            raise InboundWebhookError("Signature does not match.", code="signature_invalid")
-        try:
-            payload = json.loads(body)
-            data = payload["data"]
-            return InboundEvent(
-                provider_event_id=str(payload["id"]),
-                type=str(payload["type"]),
-                gateway_reference=str(data["reference"]),
-                occurred_at=dt.datetime.fromtimestamp(int(payload["created"]), tz=dt.UTC),
-                livemode=bool(payload.get("livemode", False)),
-                amount=data.get("amount"),
-                currency=data.get("currency") or "",
-                data=data,
-            )
-        except (ValueError, KeyError, TypeError, OverflowError) as exc:  # Overflow: `created` past year 9999
-            raise InboundWebhookError("Payload is not a sandbox event.", code="invalid_payload") from exc
 
     # ------------------------------------------------------------------ reports / health
     def fetch_settlement_report(self, *, date: dt.date) -> list[SettlementLine]:

@@ -42,7 +42,9 @@ def _provider(code: str, *, livemode: bool):
     return cls
 
 
-def _clean_credentials(cls, credentials: Mapping[str, Any] | None, *, required: bool) -> dict:
+def _clean_credentials(
+    cls, credentials: Mapping[str, Any] | None, *, required: bool, livemode: bool | None = None
+) -> dict:
     if credentials is None:
         credentials = {}
     if not isinstance(credentials, Mapping) or len(credentials) > 20:
@@ -62,6 +64,11 @@ def _clean_credentials(cls, credentials: Mapping[str, Any] | None, *, required: 
     missing = [name for name in cls.credential_fields if name not in clean and cls.code != "sandbox"]
     if required and missing:
         raise ConnectorCredentialsInvalid(detail=f"credentials[{missing[0]}] is required for {cls.code}.")
+    if clean and livemode is not None:
+        try:
+            cls.validate_credentials(clean, livemode=livemode)
+        except ValueError as exc:
+            raise ConnectorCredentialsInvalid(detail=str(exc)[:200]) from None
     return clean
 
 
@@ -135,7 +142,7 @@ def connector_create(
     config: Mapping[str, Any] | None = None,
 ) -> Connector:
     cls = _provider(type, livemode=livemode)
-    clean_credentials = _clean_credentials(cls, credentials, required=True)
+    clean_credentials = _clean_credentials(cls, credentials, required=True, livemode=livemode)
     connector = Connector(
         merchant=merchant,
         livemode=livemode,
@@ -229,7 +236,7 @@ def connector_rotate_credentials(
     with transaction.atomic(durable=True):
         connector = _lock(connector_id)
         cls = adapter_class(connector.code)
-        clean = _clean_credentials(cls, credentials, required=True)
+        clean = _clean_credentials(cls, credentials, required=True, livemode=connector.livemode)
         if not clean:
             raise ConnectorCredentialsInvalid(detail="credentials must name at least one field to rotate.")
         before = {"fingerprint": connector.credentials_mask.get("fingerprint")}

@@ -4,8 +4,10 @@ from rest_framework import serializers
 
 from apps.core.rest import AmountField, CurrencyField, MetadataField, StrictBooleanField, StrictSerializer
 
+from ..services.common import REDIRECT_PAYMENT_METHOD_TYPES
+
 CANCELLATION_REASONS = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"]
-REDIRECT_TYPES = ["paypal", "wechat_pay", "promptpay", "paynow", "ideal", "klarna"]
+REDIRECT_TYPES = sorted(REDIRECT_PAYMENT_METHOD_TYPES)
 
 
 # --- input ----------------------------------------------------------------------------------

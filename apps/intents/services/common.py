@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 
+from apps.connectors.registry import redirect_payment_method_types
 from apps.merchants.selectors import merchant_settings_get
 from apps.webhooks.services import event_record, events_publish_deferred
 
@@ -13,7 +14,10 @@ from ..models import Charge, PaymentIntent
 from ..payloads import charge_to_dict, payment_intent_to_dict
 
 AUTHORIZATION_VALIDITY = timedelta(days=7)
-REDIRECT_PAYMENT_METHOD_TYPES = {"paypal", "wechat_pay", "promptpay", "paynow", "ideal", "klarna"}
+# The sandbox's redirect/QR types, plus the wallets real providers declare (their capability matrices).
+REDIRECT_PAYMENT_METHOD_TYPES = {
+    "paypal", "wechat_pay", "promptpay", "paynow", "ideal", "klarna", *redirect_payment_method_types()
+}  # fmt: skip
 CARD_LIKE_TYPES = {"card", "apple_pay", "google_pay"}
 # The attempt states a provider answer may still resolve.
 OPEN_ATTEMPT = (Charge.Status.SUBMITTING, Charge.Status.UNKNOWN, Charge.Status.PENDING)

@@ -39,6 +39,18 @@ def charge_apply_inbound_event(*, connector, event) -> str:
         )
     else:
         return "ignored"
+    if charge.status == Charge.Status.REQUIRES_ACTION and event.type in ("charge.succeeded", "charge.failed"):
+        # A redirect or QR provider's signed return / status callback: the customer's step is
+        # over. Completed like the customer's answer on the next-action path, so the adapter
+        # verifies the provider's answer once more (confirm_redirect) before anything is recorded.
+        from .next_action import payment_intent_complete_action
+
+        payment_intent_complete_action(
+            intent_id=intent.pk, actor=actor, reference=charge.action_reference,
+            result="approved" if event.type == "charge.succeeded" else "failed",
+            payload=dict(event.data or {}), raise_errors=False,
+        )  # fmt: skip
+        return "applied"
     if charge.status not in OPEN_ATTEMPT:
         return "ignored"
     charge_record_authorization(

@@ -18,10 +18,18 @@ from .payment_methods import card_for, payment_request
 
 
 def payment_intent_complete_action(
-    *, intent_id: int, actor: Actor, result: str, reference: str | None = None
+    *,
+    intent_id: int,
+    actor: Actor,
+    result: str,
+    reference: str | None = None,
+    payload: dict | None = None,
+    raise_errors: bool = True,
 ) -> PaymentIntent:
     """The outcome of the customer's step: ``authenticated``/``approved`` or
-    ``failed``/``abandoned``. Replays answer the current state."""
+    ``failed``/``abandoned``. Replays answer the current state. ``payload``: what the provider
+    sent back with the customer (a redirect provider's signed return, verified again by its
+    adapter); ``raise_errors`` False records a decline without raising it (callbacks)."""
     with transaction.atomic(durable=True):
         intent = payment_intent_lock(intent_id)
         if intent.status != PaymentIntent.Status.REQUIRES_ACTION or intent.latest_charge_id is None:
@@ -48,14 +56,15 @@ def payment_intent_complete_action(
         request=request,
         kind="redirect" if charge.payment_method_type in REDIRECT_PAYMENT_METHOD_TYPES else "three_d_secure",
         reference=action_reference,
-        payload={"result": result},
+        payload={**(payload or {}), "result": result},
     )
     if isinstance(outcome, Pending):
         # the provider still waits for the customer: back to requires_action
         return payment_intent_revert_to_action(intent.pk, charge.pk, actor=actor)
     return charge_record_authorization(
-        intent_id=intent.pk, charge_id=charge.pk, result=outcome, actor=actor, capture=request.capture
-    )
+        intent_id=intent.pk, charge_id=charge.pk, result=outcome, actor=actor, capture=request.capture,
+        raise_errors=raise_errors,
+    )  # fmt: skip
 
 
 def payment_intent_revert_to_action(intent_id: int, charge_id: int, *, actor: Actor) -> PaymentIntent:

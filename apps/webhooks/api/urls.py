@@ -23,4 +23,7 @@ urlpatterns = [
         name="webhook-endpoint-test",
     ),
     path("webhooks/gateway/<str:connector_id>", views.GatewayWebhookView.as_view(), name="gateway-webhook"),
+    path(
+        "webhooks/gateway/<str:connector_id>/return", views.GatewayReturnView.as_view(), name="gateway-return"
+    ),
 ]

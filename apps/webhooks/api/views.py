@@ -283,3 +283,44 @@ class GatewayWebhookView(APIView):
                 "event_id": outcome.webhook.provider_event_id,
             }
         )
+
+
+class GatewayReturnView(APIView):
+    """The customer's browser back from a provider's hosted page (ZainCash, Telr, PayTabs…),
+    carrying the provider's signed answer in the query string. It takes the inbound callback
+    path (stored raw, verified by the connector's adapter, deduplicated, applied), then sends the
+    customer on to the payment's ``return_url`` with Stripe's ``redirect_status``."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        operation_id="gateway_return",
+        request=None,
+        responses={
+            200: OpenApiResponse(description="Received; the payment named no return_url"),
+            302: OpenApiResponse(description="Received; the customer continues to the payment's return_url"),
+            **_gateway_errors(),
+        },
+        auth=[],
+    )
+    def get(self, request, connector_id: str):
+        from django.http import HttpResponseRedirect
+
+        from apps.connectors.returns import customer_return_url
+
+        headers = dict(request.headers)
+        query = request.META.get("QUERY_STRING", "").encode("latin-1", "replace")
+        raw_request_check(query, headers)
+        outcome = services.inbound_webhook_receive(
+            connector_ref=connector_id,
+            body=query,
+            headers=headers,
+            remote_ip=get_client_ip() or request.META.get("REMOTE_ADDR"),
+        )
+        row = outcome.webhook
+        target = customer_return_url(row.connector_id, row.gateway_reference or "")
+        if target:
+            return HttpResponseRedirect(target)
+        return Response({"received": True, "duplicate": outcome.duplicate, "status": row.status})

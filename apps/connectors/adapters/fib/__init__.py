@@ -1,0 +1,3 @@
+from .adapter import FIBAdapter as ADAPTER
+
+__all__ = ["ADAPTER"]

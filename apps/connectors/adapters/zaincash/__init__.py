@@ -1,0 +1,3 @@
+from .adapter import ZainCashAdapter as ADAPTER
+
+__all__ = ["ADAPTER"]
