@@ -42,6 +42,7 @@ from apps.connectors.base import (
     PaymentRequest,
     Pending,
     RequiresAction,
+    RetryableError,
 )
 from apps.connectors.money import AmountPrecisionError, from_provider_minor, to_provider_minor
 
@@ -50,6 +51,8 @@ from . import signature, statuses
 TEST_API = "https://sbpaymentservices.payfort.com/FortAPI/paymentApi"
 LIVE_API = "https://paymentservices.payfort.com/FortAPI/paymentApi"
 _REFERENCE = re.compile(r"[^A-Za-z0-9_.\-]")
+# Our keys of operations on an existing payment (charge ``…:capture``/``…:void``, refund ``…:refund``).
+FOLLOW_UP_SUFFIXES = (":capture", ":void", ":refund")
 
 EVENT_TYPES = {
     ("AUTHORIZATION", "02"): "charge.authorized",
@@ -262,6 +265,11 @@ class AmazonPaymentServicesAdapter(ProviderAdapter):
         )
         code = str(payload.get("response_code") or "")
         if code == "12036":  # Order not found
+            if idempotency_key.endswith(FOLLOW_UP_SUFFIXES):
+                # CHECK_STATUS finds orders, not captures or refunds, and APS has no idempotency
+                # on those: "not found" must not let a caller send the operation again.
+                return RetryableError(code="lookup_not_supported", outcome_unknown=True,
+                                      message="APS cannot look a capture or refund up by our key.")  # fmt: skip
             return None
         if str(payload.get("status")) != "12":
             return Pending(
