@@ -126,3 +126,19 @@ def test_exchanges_logged_without_card_number_or_secrets():
     assert log and "4111111111111111" not in text
     for secret in rec.credentials.values():
         assert secret not in text
+
+
+def test_verifone_refuses_card_numbers_and_picks_the_region_host():
+    from apps.connectors.adapters.verifone.adapter import VerifoneAdapter
+    from tests.connectors.adapters.verifone.conformance import Recordings as VerifoneRecordings
+
+    rec = VerifoneRecordings()
+    adapter = VerifoneAdapter(credentials=dict(rec.credentials), livemode=False)
+    with responses.RequestsMock(assert_all_requests_are_fired=False):
+        result = adapter.authorize(rec.request("x", metadata={}))
+    assert isinstance(result, Declined) and result.code == "operation_not_supported"
+    assert VerifoneAdapter(credentials={}, livemode=True, config={"region": "us"}).base_url() == (
+        "https://us.gsc.verifone.cloud/oidc/"
+    )
+    with pytest.raises(ValueError):
+        VerifoneAdapter.validate_credentials({"payment_provider_contract": "not-a-uuid"}, livemode=False)
