@@ -142,3 +142,31 @@ def test_verifone_refuses_card_numbers_and_picks_the_region_host():
     )
     with pytest.raises(ValueError):
         VerifoneAdapter.validate_credentials({"payment_provider_contract": "not-a-uuid"}, livemode=False)
+
+
+def test_checkout_finds_a_capture_among_its_payments_actions():
+    """A capture's key finds the payment by the charge's authorize key, then the capture action by
+    its reference (Checkout.com's "Get payment actions" list)."""
+    rec = CheckoutRecordings()
+    adapter = CheckoutAdapter(credentials=dict(rec.credentials), livemode=False, config=dict(rec.config))
+    host = "https://a1b2c3d4.api.sandbox.checkout.com"
+    payment = rec.approve().exchanges[0].json | {"reference": "ch_01ABC:authorize"}
+    actions = [
+        {"id": "act_pnrlygtcbhauzgagmrf5gg36ni", "type": "Capture", "processed_on": "2026-12-01T10:20:40Z",
+         "amount": 600, "approved": True, "response_code": "10000", "response_summary": "Approved",
+         "reference": "ch_01ABC:capture"},
+        {"id": "act_y3oqhf46pyzuxjbcn2giaqnb44", "type": "Authorization", "processed_on": "2026-12-01T10:11:12Z",
+         "amount": 1000, "approved": True, "auth_code": "643381", "response_code": "10000",
+         "response_summary": "Approved", "reference": "ch_01ABC:authorize"},
+    ]  # fmt: skip
+    with responses.RequestsMock() as mock:
+        mock.add(
+            "GET", f"{host}/payments", json={"limit": 10, "skip": 0, "total_count": 1, "data": [payment]}
+        )
+        mock.add("GET", f"{host}/payments/{payment['id']}/actions", json=actions)
+        found = adapter.lookup(idempotency_key="ch_01ABC:capture")
+    assert found.outcome == "approved" and found.gateway_reference == "act_pnrlygtcbhauzgagmrf5gg36ni"
+    assert found.amount == 600
+    with responses.RequestsMock(assert_all_requests_are_fired=False):
+        refund = adapter.lookup(idempotency_key="re_01ABC:refund")
+    assert isinstance(refund, RetryableError) and refund.outcome_unknown

@@ -51,6 +51,7 @@ from apps.connectors.base import (
     PaymentRequest,
     Pending,
     RequiresAction,
+    RetryableError,
 )
 from apps.connectors.money import AmountPrecisionError
 
@@ -62,6 +63,8 @@ SANDBOX_API = "https://api.sandbox.checkout.com/"
 LIVE_API = "https://api.checkout.com/"
 _SECRET_KEY = re.compile(r"^sk_(sbox_)?[a-z2-7]{26}[a-z2-7*#$=]$")
 _SUBDOMAIN = re.compile(r"^(?:pl-)?[a-z0-9]+$")
+# Our keys of operations on a payment whose own key is "<charge>:authorize".
+FOLLOW_UP_SUFFIXES = (":capture", ":void")
 
 
 def _get(obj: Any, name: str, default=None):
@@ -358,14 +361,51 @@ class CheckoutAdapter(ProviderAdapter):
         )  # fmt: skip
 
     def lookup(self, *, idempotency_key: str):
+        if idempotency_key.endswith(FOLLOW_UP_SUFFIXES):
+            return self._lookup_action(idempotency_key)
+        if idempotency_key.endswith(":refund"):
+            # A refund's key names the refund, not its payment: it cannot be found from here, and
+            # "not found" must not let a caller send it again.
+            return RetryableError(code="lookup_not_supported", outcome_unknown=True,
+                                  message="A Checkout.com refund cannot be looked up by our key alone.")  # fmt: skip
+        return self._lookup_payment(idempotency_key)
+
+    def _find_payment(self, reference: str):
         query = PaymentsQueryFilter()
-        query.reference = idempotency_key
+        query.reference = reference
         query.limit = 10
         found = self._api().payments.get_payments_list(query)
-        items = [p for p in (_get(found, "data") or []) if str(_get(p, "reference", "")) == idempotency_key]
-        if not items:
+        items = [p for p in (_get(found, "data") or []) if str(_get(p, "reference", "")) == reference]
+        return items[0] if items else None
+
+    def _lookup_action(self, idempotency_key: str):
+        # Our capture/void key is "<charge>:capture"; its payment was sent as "<charge>:authorize"
+        # and the action carries our key as its reference ("Get payment actions").
+        payment = self._find_payment(idempotency_key.rsplit(":", 1)[0] + ":authorize")
+        if payment is None:
             return None
-        result = self._result(items[0])
+        actions = _get(self._api().payments.get_payment_actions(str(_get(payment, "id"))), "items") or []
+        for action in actions:
+            if str(_get(action, "reference", "")) != idempotency_key:
+                continue
+            amount, currency = _get(action, "amount"), str(_get(payment, "currency", "") or "")
+            if _get(action, "approved") is False:
+                decline_code, code = statuses.decline_for(str(_get(action, "response_code", "") or ""))
+                return Declined(decline_code=decline_code, network_code="", code=code,
+                                message=str(_get(action, "response_summary", "") or "Declined"),
+                                gateway_reference=str(_get(action, "id", "")))  # fmt: skip
+            return Approved(
+                gateway_reference=str(_get(action, "id", "")),
+                amount=from_checkout(amount, currency) if isinstance(amount, int) and currency else None,
+                raw=_as_dict(action),
+            )
+        return None
+
+    def _lookup_payment(self, idempotency_key: str):
+        payment = self._find_payment(idempotency_key)
+        if payment is None:
+            return None
+        result = self._result(payment)
         if isinstance(result, RequiresAction):
             return Pending(
                 gateway_reference=result.gateway_reference, message="Awaiting 3DS.", raw=result.raw

@@ -45,6 +45,7 @@ from apps.connectors.base import (
     InboundWebhookError,
     PaymentRequest,
     Pending,
+    RetryableError,
     not_supported,
 )
 from apps.connectors.money import AmountPrecisionError, from_provider_minor, to_provider_minor
@@ -273,6 +274,11 @@ class SquareAdapter(ProviderAdapter):
         )  # fmt: skip
 
     def lookup(self, *, idempotency_key: str):
+        if idempotency_key.endswith((":capture", ":void", ":refund")):
+            # Square finds payments by reference_id, not completions or refunds by our key:
+            # "not found" must not let a caller send the operation again.
+            return RetryableError(code="lookup_not_supported", outcome_unknown=True,
+                                  message="Square cannot look a capture or refund up by our key.")  # fmt: skip
         begin = (dt.datetime.now(dt.UTC) - LOOKUP_WINDOW).strftime("%Y-%m-%dT%H:%M:%SZ")
         pager = self._api().payments.list(begin_time=begin, sort_order="DESC", limit=100, **self._location())
         wanted = idempotency_key[:40]
