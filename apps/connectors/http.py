@@ -320,6 +320,9 @@ def status_error(provider: str, response: ProviderResponse) -> ProviderHTTPError
         code="provider_unavailable" if response.status == 503 else "provider_error",
         outcome_unknown=True,
         http_status=response.status,
+        # Kept for adapters of providers that answer business outcomes with a 5xx (Helcim
+        # declines with HTTP 500); never logged from here (the exchange log has its redacted copy).
+        body=response.content,
     )
 
 

@@ -1,0 +1,3 @@
+from .adapter import AmazonPaymentServicesAdapter as ADAPTER
+
+__all__ = ["ADAPTER"]

@@ -1,0 +1,3 @@
+from .adapter import CheckoutAdapter as ADAPTER
+
+__all__ = ["ADAPTER"]

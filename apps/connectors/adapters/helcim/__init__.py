@@ -1,0 +1,3 @@
+from .adapter import HelcimAdapter as ADAPTER
+
+__all__ = ["ADAPTER"]

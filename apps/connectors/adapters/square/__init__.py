@@ -1,0 +1,3 @@
+from .adapter import SquareAdapter as ADAPTER
+
+__all__ = ["ADAPTER"]

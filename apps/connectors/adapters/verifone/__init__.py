@@ -1,0 +1,3 @@
+from .adapter import VerifoneAdapter as ADAPTER
+
+__all__ = ["ADAPTER"]

@@ -1,0 +1,282 @@
+"""Square recorded exchanges for the conformance suite.
+
+Bodies follow the Square API reference (Payments API: CreatePayment / CompletePayment /
+CancelPayment / ListPayments responses with the Payment object; Refunds API: RefundPayment; the
+error object and ErrorCode values; webhook payment.updated) and Square's sandbox: payment ids of
+Square's shape, ``cnon:card-nonce-ok`` (the sandbox's test nonce), location ``L88917AVBK2S5``. The
+squareup SDK (46.0.0.20260916) sends them through the account's ProviderHTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+
+import requests
+
+from tests.connectors.conformance.recordings import ConformanceRecordings, Exchange, Scenario, json_of
+
+HOST = "https://connect.squareupsandbox.com"
+TOKEN = "EAAAl7SZQbUwhaSe7GqcDTm3SwqeYlQfKhwhB4Gk8sl5E4Mt8tYwGJqjHDtLbCrZ"
+SIGNATURE_KEY = "4bW8yZ2Kx3mN5pQ7rS9tU1vW3xY5zA7B"
+NOTIFICATION_URL = "https://clearhouse.example/v1/inbound/square/con_conformance"
+LOCATION = "L88917AVBK2S5"
+NONCE = "cnon:card-nonce-ok"
+
+
+def _payment(pay_id, *, status, card_status, amount=1000, reference="ch_conf", **extra):
+    body = {
+        "id": pay_id,
+        "created_at": "2026-12-01T10:11:12.345Z",
+        "updated_at": "2026-12-01T10:11:12.901Z",
+        "amount_money": {"amount": amount, "currency": "USD"},
+        "total_money": {"amount": amount, "currency": "USD"},
+        "approved_money": {"amount": amount, "currency": "USD"},
+        "status": status,
+        "delay_duration": "PT168H",
+        "delay_action": "CANCEL",
+        "delayed_until": "2026-12-08T10:11:12.345Z",
+        "source_type": "CARD",
+        "card_details": {
+            "status": card_status,
+            "card": {
+                "card_brand": "VISA",
+                "last_4": "1111",
+                "exp_month": 3,
+                "exp_year": 2030,
+                "fingerprint": "sq-1-Hxim77tbdcbGejOejnoAklBVJed2YFLTmirfl8Q5XZzLTB3Qa1T3t1T1pyH1A7bAF",
+                "card_type": "CREDIT",
+                "prepaid_type": "NOT_PREPAID",
+                "bin": "411111",
+            },
+            "entry_method": "KEYED",
+            "cvv_status": "CVV_ACCEPTED",
+            "avs_status": "AVS_ACCEPTED",
+            "auth_result_code": "2Nkw7q",
+            "statement_description": "SQ *DEFAULT TEST ACCOUNT",
+            "card_payment_timeline": {"authorized_at": "2026-12-01T10:11:12.612Z"},
+        },
+        "location_id": LOCATION,
+        "order_id": "pRsjRTgFWATl7so6DxdKBJa7ssbZY",
+        "reference_id": reference,
+        "risk_evaluation": {"created_at": "2026-12-01T10:11:12.612Z", "risk_level": "NORMAL"},
+        "receipt_number": pay_id[:4],
+        "receipt_url": f"https://squareupsandbox.com/receipt/preview/{pay_id}",
+        "application_details": {
+            "square_product": "ECOMMERCE_API",
+            "application_id": "sandbox-sq0idb-lky4CaPAWmDnHY3YtYxINg",
+        },
+        "version_token": "H8Vnk5Z11SKcueuRti79jGpszSEsSVdhKRrSKCOzILG6o",
+    }
+    body.update(extra)
+    return body
+
+
+def _sent(expect: dict):
+    def check(request: requests.PreparedRequest):
+        sent = json_of(request)
+        for key, value in expect.items():
+            assert sent.get(key) == value, (key, sent.get(key))
+        assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert request.headers["Square-Version"] == "2026-09-16"
+
+    return check
+
+
+def _request(**extra):
+    return {"metadata": {"order_id": "1001", "square_source_id": NONCE}, **extra}
+
+
+class Recordings(ConformanceRecordings):
+    provider = "square"
+    credentials = {"access_token": TOKEN, "webhook_signature_key": SIGNATURE_KEY}
+    config = {"location_id": LOCATION, "webhook_notification_url": NOTIFICATION_URL}
+    amount = 1000
+    currency = "USD"
+    callback_expect = {
+        "type": "charge.captured",
+        "gateway_reference": "GQTFp1ZlXdpoW4o6eGiZhbjosiDFf",
+        "provider_event_id": "6a8f5f28-54a1-4eb0-a98a-3111513fd4fc",
+        "amount": 1000,
+        "currency": "USD",
+    }
+
+    def approve(self):
+        check = _sent({"source_id": NONCE, "idempotency_key": "ch_conf_approve", "autocomplete": True,
+                       "reference_id": "ch_conf_approve", "location_id": LOCATION,
+                       "amount_money": {"amount": 1000, "currency": "USD"}})  # fmt: skip
+        return Scenario(
+            exchanges=[
+                Exchange(
+                    "POST",
+                    f"{HOST}/v2/payments",
+                    check=check,
+                    json={
+                        "payment": _payment(
+                            "GQTFp1ZlXdpoW4o6eGiZhbjosiDFf",
+                            status="COMPLETED",
+                            card_status="CAPTURED",
+                            reference="ch_conf_approve",
+                        )
+                    },
+                ),
+            ],
+            inputs={"request": _request()},
+            expect={"gateway_reference": "GQTFp1ZlXdpoW4o6eGiZhbjosiDFf"},
+        )
+
+    def decline(self):
+        failed = _payment("bP9mAsEMYPUGjjGNaNO5ZDVyLhSZY", status="FAILED", card_status="FAILED",
+                          reference="ch_conf_decline")  # fmt: skip
+        failed["card_details"]["errors"] = [
+            {
+                "code": "CARD_DECLINED",
+                "detail": "Authorization error: 'CARD_DECLINED'",
+                "category": "PAYMENT_METHOD_ERROR",
+            }
+        ]
+        return Scenario(
+            exchanges=[
+                Exchange(
+                    "POST",
+                    f"{HOST}/v2/payments",
+                    status=400,
+                    json={
+                        "errors": [
+                            {
+                                "code": "CARD_DECLINED",
+                                "detail": "Authorization error: 'CARD_DECLINED'",
+                                "category": "PAYMENT_METHOD_ERROR",
+                            }
+                        ],
+                        "payment": failed,
+                    },
+                ),
+            ],
+            inputs={"request": _request()},
+            expect={"decline_code": "generic_decline", "verdict": "retry_elsewhere"},
+        )
+
+    def void(self):
+        pay_id = "KkAkhdMsgzn59SM8A89WgKwekxLZY"
+        return Scenario(
+            exchanges=[
+                Exchange(
+                    "POST",
+                    f"{HOST}/v2/payments/{pay_id}/cancel",
+                    check=_sent({}),
+                    json={
+                        "payment": _payment(
+                            pay_id, status="CANCELED", card_status="VOIDED", reference="ch_conf_void"
+                        )
+                    },
+                ),
+            ],
+            inputs={"gateway_reference": pay_id},
+        )
+
+    def partial_refund(self):
+        pay_id = "GQTFp1ZlXdpoW4o6eGiZhbjosiDFf"
+        refund_id = f"{pay_id}_MDwT7EbhlcP6WYqdOXVI2ZmS3VQuRaVBX2nFh8sMqR9jmGV3Jh5vTa"
+        return Scenario(
+            exchanges=[
+                Exchange(
+                    "POST",
+                    f"{HOST}/v2/refunds",
+                    check=_sent(
+                        {
+                            "idempotency_key": "re_conf_partial_refund",
+                            "payment_id": pay_id,
+                            "amount_money": {"amount": 400, "currency": "USD"},
+                        }
+                    ),
+                    json={
+                        "refund": {
+                            "id": refund_id,
+                            "status": "PENDING",
+                            "amount_money": {"amount": 400, "currency": "USD"},
+                            "payment_id": pay_id,
+                            "order_id": "pRsjRTgFWATl7so6DxdKBJa7ssbZY",
+                            "created_at": "2026-12-01T11:02:03.123Z",
+                            "updated_at": "2026-12-01T11:02:03.456Z",
+                            "location_id": LOCATION,
+                        }
+                    },
+                ),
+            ],
+            inputs={"gateway_reference": pay_id, "refund_amount": 400},
+            expect={"gateway_reference": refund_id},
+        )
+
+    def refund_failure(self):
+        pay_id = "KkAkhdMsgzn59SM8A89WgKwekxLZY"
+        return Scenario(
+            exchanges=[
+                Exchange(
+                    "POST",
+                    f"{HOST}/v2/refunds",
+                    status=400,
+                    json={
+                        "errors": [
+                            {
+                                "category": "INVALID_REQUEST_ERROR",
+                                "code": "REFUND_ERROR_PAYMENT_NEEDS_COMPLETION",
+                                "detail": "Payment must be COMPLETED before it can be refunded.",
+                            }
+                        ]
+                    },
+                ),
+            ],
+            inputs={"gateway_reference": pay_id, "refund_amount": 1000},
+            expect={"decline_code": "charge_not_refundable"},
+        )
+
+    def timeout_then_lookup(self):
+        key = "ch_conf_timeout_then_lookup"
+        listed = {
+            "payments": [
+                _payment("3UjH9ET6s6uMp2W2RCPQkQY8sZ9YY", status="COMPLETED", card_status="CAPTURED",
+                         reference="ch_conf_other", amount=2500),
+                _payment("Lq6e3YJv2tNZ5bdTfHiKFLI0mYdZY", status="COMPLETED", card_status="CAPTURED",
+                         reference=key),
+            ],
+        }  # fmt: skip
+        listing = re.compile(re.escape(f"{HOST}/v2/payments?") + ".*location_id=" + LOCATION)
+        return Scenario(
+            exchanges=[
+                Exchange("POST", f"{HOST}/v2/payments", raises=requests.exceptions.ReadTimeout()),
+                Exchange("GET", listing, json=listed),
+                Exchange("GET", listing, json=listed),
+            ],
+            inputs={"unknown_key": "ch_conf_never_sent", "request": _request()},
+            expect={"gateway_reference": "Lq6e3YJv2tNZ5bdTfHiKFLI0mYdZY"},
+        )
+
+    def callback(self):
+        event = {
+            "merchant_id": "6SSW7HV8K2ST5",
+            "type": "payment.updated",
+            "event_id": "6a8f5f28-54a1-4eb0-a98a-3111513fd4fc",
+            "created_at": "2026-12-01T10:20:41.000Z",
+            "data": {
+                "type": "payment",
+                "id": "GQTFp1ZlXdpoW4o6eGiZhbjosiDFf",
+                "object": {
+                    "payment": _payment(
+                        "GQTFp1ZlXdpoW4o6eGiZhbjosiDFf",
+                        status="COMPLETED",
+                        card_status="CAPTURED",
+                        reference="ch_conf_approve",
+                    ),
+                },
+            },
+        }
+        body = json.dumps(event).encode()
+        digest = hmac.new(SIGNATURE_KEY.encode(), NOTIFICATION_URL.encode() + body, hashlib.sha256).digest()
+        return body, {
+            "Content-Type": "application/json",
+            "X-Square-HmacSha256-Signature": base64.b64encode(digest).decode(),
+        }
