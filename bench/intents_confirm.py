@@ -224,9 +224,6 @@ def path_cost(tenant, n: int, *, warm: int = 5) -> dict:
     for _ in range(warm):  # warm caches (compiled rule sets, FX, the connection)
         client.post("/v1/payment_intents", body, content_type="application/json",
                     HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
     # Round trips: what Django logs (its statements and BEGIN/COMMIT) plus what psycopg executes
     # beyond Django's statements (the CONN_HEALTH_CHECKS `SELECT 1` runs on a bare psycopg cursor).
     executed = {"n": 0}
@@ -236,7 +233,7 @@ def path_cost(tenant, n: int, *, warm: int = 5) -> dict:
         executed["n"] += 1
         return real_execute(self, *args, **kwargs)
 
-    statements, trips, cpu, db_cpu = [], [], 0.0, 0.0
+    statements, trips, cpu, db_cpu, db_samples, reconnects = [], [], 0.0, 0.0, 0, 0
     psycopg.Cursor.execute = counted
     try:
         for _ in range(n):
@@ -244,12 +241,17 @@ def path_cost(tenant, n: int, *, warm: int = 5) -> dict:
             for conn in connections.all(initialized_only=True):
                 conn.close_if_unusable_or_obsolete()
             executed["n"] = 0
+            backend = connection.connection.info.backend_pid if connection.connection else None
             with CaptureQueriesContext(connection) as ctx:
-                db_before, start = _backend_cpu(backend), time.process_time()
+                db_before, start = _backend_cpu(backend) if backend else 0.0, time.process_time()
                 resp = client.post("/v1/payment_intents", body, content_type="application/json",
                                    HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)  # fmt: skip
                 cpu += time.process_time() - start
-                db_cpu += _backend_cpu(backend) - db_before
+                if backend is not None and connection.connection.info.backend_pid == backend:
+                    db_cpu += _backend_cpu(backend) - db_before
+                    db_samples += 1
+                else:  # a new connection (CONN_MAX_AGE): its backend's start-up is not this confirm's
+                    reconnects += 1
             assert resp.status_code == 200 and resp.json()["status"] == "succeeded", resp.content
             logged = len(ctx.captured_queries)
             markers = sum(q["sql"] in ("BEGIN", "COMMIT", "ROLLBACK") for q in ctx.captured_queries)
@@ -260,7 +262,8 @@ def path_cost(tenant, n: int, *, warm: int = 5) -> dict:
     mean = statistics.mean(statements)
     return {
         "cpu_ms": cpu / n * 1000,
-        "db_cpu_ms": db_cpu / n * 1000,
+        "db_cpu_ms": db_cpu / max(db_samples, 1) * 1000,
+        "reconnects": reconnects,
         "statements": mean,
         "round_trips": statistics.mean(trips),
         "last": [q["sql"][:110] for q in ctx.captured_queries],
@@ -270,7 +273,8 @@ def path_cost(tenant, n: int, *, warm: int = 5) -> dict:
 def path_lines(plain: dict, full: dict) -> list[str]:
     def one(label, r):
         return (f"{label:<40} statements {r['statements']:5.1f}  round trips {r['round_trips']:5.1f}  "
-                f"app CPU {r['cpu_ms']:6.2f} ms  PostgreSQL CPU {r['db_cpu_ms']:5.2f} ms")  # fmt: skip
+                f"app CPU {r['cpu_ms']:6.2f} ms  PostgreSQL CPU {r['db_cpu_ms']:5.2f} ms  "
+                f"(reconnects {r['reconnects']})")  # fmt: skip
 
     return [
         one("per confirm, plain merchant:", plain),
@@ -298,9 +302,60 @@ def in_process(n: int) -> tuple[dict, dict]:
             k: statistics.mean(r[k] for r in rs) for k in ("cpu_ms", "db_cpu_ms", "statements", "round_trips")
         }
         out["last"] = rs[-1]["last"]
+        out["reconnects"] = sum(r["reconnects"] for r in rs)
         return out
 
-    return merged([h[0] for h in halves]), merged([h[1] for h in halves])
+    return merged([h[0] for h in halves]), merged([h[1] for h in halves]), full_tenant
+
+
+LAYERS = (  # (label, path fragment) — first match wins; own time (tottime) is summed per layer
+    ("Django SQL compiler / query building", "django/db/models/sql"),
+    ("Django ORM models, querysets, fields", "django/db/models"),
+    ("Django DB wrapper (backends, transactions)", "django/db"),
+    ("psycopg (client side)", "psycopg"),
+    ("DRF (views, parsing, rendering)", "rest_framework"),
+    ("Django request/response, middleware", "django/"),
+    ("Redis client", "redis"),
+    ("risk (rules, velocity)", "apps/risk"),
+    ("routing", "apps/routing"),
+    ("connectors (sandbox acquirer, gateway)", "apps/connectors"),
+    ("vault (detokenize, crypto)", "apps/vault"),
+    ("ledger", "apps/ledger"),
+    ("intents", "apps/intents"),
+    ("other apps", "apps/"),
+    ("json", "json"),
+    ("cryptography", "cryptography"),
+)
+
+
+def profile_layers(tenant, n: int) -> list[str]:
+    """cProfile over n create+confirm (in-process): own time per layer, as a share. cProfile's
+    overhead inflates call-heavy code, so the shares are indicative, not the CPU figure."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    secret, pm = tenant
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    body = {"amount": 1999, "currency": "usd", "payment_method": pm, "confirm": True}
+    profiler = cProfile.Profile()
+    for i in range(n + 3):
+        if i == 3:
+            profiler.enable()
+        client.post("/v1/payment_intents", body, content_type="application/json",
+                    HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)  # fmt: skip
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    totals: dict[str, float] = {}
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():
+        label = next((name for name, part in LAYERS if part in filename), "other (stdlib, builtins)")
+        totals[label] = totals.get(label, 0.0) + tottime
+    whole = sum(totals.values()) or 1.0
+    lines = [f"profile (cProfile, {n} create+confirm, own time per layer):"]
+    for label, t in sorted(totals.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {t / whole * 100:5.1f} %  {t / n * 1000:6.2f} ms/confirm  {label}")
+    return lines
 
 
 def setup_tenant(label: str) -> tuple:
@@ -500,15 +555,17 @@ def paced_loop(args) -> list[tuple[float, int]]:
         body = json.dumps({"amount": 1999, "currency": "usd", "payment_method": pm, "confirm": True})
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {secret}",
                    "Idempotency-Key": uuid.uuid4().hex}  # fmt: skip
-        try:
-            conn.request("POST", path, body=body, headers=headers)
-            resp = conn.getresponse()
-            resp.read()
-            status = resp.status
-        except (http.client.HTTPException, OSError):
-            status = 599
-            conn.close()
-            conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        for _attempt in (1, 2):  # a keep-alive connection the server closed while idle: reconnect once
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+                break
+            except (http.client.HTTPException, OSError):
+                status = 599
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=30)
         if due >= warm_until:
             samples.append((time.time() - due, status))
     conn.close()
@@ -639,6 +696,7 @@ def main() -> None:
     parser.add_argument("--in-process-only", action="store_true", help="only the in-process scenarios")
     parser.add_argument("--risk-confirms", type=int, default=200)
     parser.add_argument("--confirms", type=int, default=200, help="in-process confirms per merchant kind")
+    parser.add_argument("--profile", type=int, default=0, help="cProfile this many confirms, by layer")
     opts = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -657,7 +715,7 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
-    plain, full = in_process(opts.confirms)
+    plain, full, full_tenant = in_process(opts.confirms)
     risk = risk_cost(opts.risk_confirms)
     cache = os.environ["CACHE_URL"].split("://")[0]
     print(f"in-process: {opts.confirms} create+confirm per merchant kind, cache {cache}")
@@ -665,6 +723,8 @@ def main() -> None:
     print("\n".join(risk_lines(risk)))
     if os.environ.get("BENCH_SHOW_QUERIES"):
         print("\n".join(full["last"]))
+    if opts.profile:
+        print("\n".join(profile_layers(full_tenant, opts.profile)))
     if opts.in_process_only:
         return
     connection.close()
