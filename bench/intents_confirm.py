@@ -286,7 +286,43 @@ def path_lines(plain: dict, full: dict) -> list[str]:
     ]
 
 
-def in_process(n: int) -> tuple[dict, dict]:
+HOT_TABLES = ("intents_paymentintent", "intents_charge", "webhooks_event")
+
+
+def table_stats() -> dict[str, tuple[int, int, int, int]]:
+    """(inserts, updates, HOT updates, indexes) of the hot tables (pg_stat_user_tables)."""
+    import time as _time
+
+    from django.db import connection
+
+    _time.sleep(1.2)  # PostgreSQL 15 flushes a backend's counters at most once a second
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            """SELECT t.relname, t.n_tup_ins, t.n_tup_upd, t.n_tup_hot_upd,
+                      (SELECT count(*) FROM pg_index i WHERE i.indrelid = t.relid)
+               FROM pg_stat_user_tables t WHERE t.relname = ANY(%s)""",
+            [list(HOT_TABLES)],
+        )
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def table_lines(before: dict, after: dict, confirms: int) -> list[str]:
+    lines = []
+    entries = 0.0
+    for table in HOT_TABLES:
+        ins, upd, hot = (after[table][i] - before[table][i] for i in range(3))
+        indexes = after[table][3]
+        entries += (ins + upd - hot) * indexes / confirms
+        lines.append(
+            f"{table:<22} per confirm: {ins / confirms:4.2f} inserts, {upd / confirms:4.2f} updates, "
+            f"HOT {hot / upd * 100 if upd else 0:5.1f} % (n_tup_hot_upd), {indexes} indexes"
+        )
+    lines.append(f"index entries written per confirm on these tables: {entries:.1f}")
+    return lines
+
+
+def in_process(n: int) -> tuple:
     """Scenario 5: a plain merchant, and one with routing's and risk's rule sets."""
     from apps.merchants.models import ApiKey
 
@@ -295,7 +331,9 @@ def in_process(n: int) -> tuple[dict, dict]:
     merchant = ApiKey.objects.get(lookup=full_tenant[0].split("_", 2)[2][:12]).merchant
     routing_setup(full_tenant, merchant=merchant)
     # interleaved halves, so a change of machine load falls on both alike
+    before = table_stats()
     halves = [(path_cost(plain_tenant, n // 2), path_cost(full_tenant, n // 2)) for _ in range(2)]
+    tables = table_lines(before, table_stats(), 4 * (n // 2 + 5))  # 4 runs, each 5 warm-up + n/2
 
     def merged(rs):
         out = {
@@ -305,7 +343,7 @@ def in_process(n: int) -> tuple[dict, dict]:
         out["reconnects"] = sum(r["reconnects"] for r in rs)
         return out
 
-    return merged([h[0] for h in halves]), merged([h[1] for h in halves]), full_tenant
+    return merged([h[0] for h in halves]), merged([h[1] for h in halves]), full_tenant, tables
 
 
 LAYERS = (  # (label, path fragment) — first match wins; own time (tottime) is summed per layer
@@ -329,7 +367,7 @@ LAYERS = (  # (label, path fragment) — first match wins; own time (tottime) is
 
 
 def profile_layers(tenant, n: int) -> list[str]:
-    """cProfile over n create+confirm (in-process): own time per layer, as a share. cProfile's
+    """cProfile (CPU clock) over n create+confirm (in-process): own time per layer, as a share. cProfile's
     overhead inflates call-heavy code, so the shares are indicative, not the CPU figure."""
     import cProfile
     import pstats
@@ -339,7 +377,7 @@ def profile_layers(tenant, n: int) -> list[str]:
     secret, pm = tenant
     client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     body = {"amount": 1999, "currency": "usd", "payment_method": pm, "confirm": True}
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU time: waiting on PostgreSQL is not counted
     for i in range(n + 3):
         if i == 3:
             profiler.enable()
@@ -355,6 +393,11 @@ def profile_layers(tenant, n: int) -> list[str]:
     lines = [f"profile (cProfile, {n} create+confirm, own time per layer):"]
     for label, t in sorted(totals.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {t / whole * 100:5.1f} %  {t / n * 1000:6.2f} ms/confirm  {label}")
+    lines.append("  top functions by own time:")
+    top = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:15]
+    for (filename, lineno, name), (_, _, tottime, _, _) in top:
+        where = "/".join(filename.split("/")[-3:])
+        lines.append(f"  {tottime / whole * 100:5.1f} %  {name} ({where}:{lineno})")
     return lines
 
 
@@ -715,11 +758,12 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
-    plain, full, full_tenant = in_process(opts.confirms)
+    plain, full, full_tenant, tables = in_process(opts.confirms)
     risk = risk_cost(opts.risk_confirms)
     cache = os.environ["CACHE_URL"].split("://")[0]
     print(f"in-process: {opts.confirms} create+confirm per merchant kind, cache {cache}")
     print("\n".join(path_lines(plain, full)))
+    print("\n".join(tables))
     print("\n".join(risk_lines(risk)))
     if os.environ.get("BENCH_SHOW_QUERIES"):
         print("\n".join(full["last"]))
