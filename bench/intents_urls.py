@@ -18,4 +18,4 @@ class BaselineInsertView(APIView):
         return Response({"ok": True})
 
 
-urlpatterns = [path("bench/baseline", BaselineInsertView.as_view()), *real_urlpatterns]
+urlpatterns = [path("v1/_bench/baseline", BaselineInsertView.as_view()), *real_urlpatterns]

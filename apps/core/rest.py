@@ -55,6 +55,9 @@ def _record_stripe_version(request) -> None:
     if getattr(key, "last_stripe_version", version) != version:
         type(key).objects.filter(pk=key.pk).update(last_stripe_version=version)
         key.last_stripe_version = version
+        write_back = getattr(key, "cache_write_back", None)  # the cached copy learns it too
+        if write_back is not None:
+            write_back()
 
 
 def _key_can_read(request, resource: str) -> bool:

@@ -52,8 +52,10 @@ class PaymentIntent(TenantModel):
     connector = models.ForeignKey(
         "connectors.Connector", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Not indexed (issue 21): every query follows it forward (intent → charge); nothing looks an
+    # intent up by its latest charge, and the column changes on every confirm.
     latest_charge = models.ForeignKey(
-        "intents.Charge", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "intents.Charge", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     client_secret = models.CharField(max_length=120, editable=False)
     description = models.CharField(max_length=1000, blank=True, default="")
@@ -150,8 +152,8 @@ class Charge(TenantModel):
     payment_method_type = models.CharField(max_length=32, default="card")
     # Snapshot shown on the charge: brand, last4, exp, funding, country, fingerprint, wallet.
     payment_method_details = models.JSONField(default=dict, blank=True)
-    last4 = models.CharField(max_length=4, blank=True, default="", db_index=True)
-    gateway_reference = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    last4 = models.CharField(max_length=4, blank=True, default="")  # indexed: ch_last4
+    gateway_reference = models.CharField(max_length=100, blank=True, default="")  # ch_gateway_reference
     authorization_code = models.CharField(max_length=16, blank=True, default="")
     network_transaction_id = models.CharField(max_length=64, blank=True, default="")
     network_code = models.CharField(max_length=8, blank=True, default="")
@@ -162,7 +164,7 @@ class Charge(TenantModel):
     address_line1_check = models.CharField(max_length=16, blank=True, default="")
     address_postal_code_check = models.CharField(max_length=16, blank=True, default="")
     three_ds = models.JSONField(null=True, blank=True)
-    action_reference = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    action_reference = models.CharField(max_length=64, blank=True, default="")  # ch_action_reference
     risk_score = models.SmallIntegerField(null=True, blank=True)
     risk_level = models.CharField(max_length=16, blank=True, default="")
     authorized_at = models.DateTimeField(null=True, blank=True)
@@ -188,6 +190,13 @@ class Charge(TenantModel):
             models.Index(
                 fields=["pending_since"], name="ch_pending_op", condition=~models.Q(pending_operation="")
             ),
+            # Equality lookups only, so plain b-trees without Django's `_like` twins (issue 21):
+            # back-office search by last4 (backoffice/search.py), a provider's webhook or
+            # settlement line names the charge by gateway_reference, a 3DS / redirect return by
+            # action_reference.
+            models.Index(fields=["last4"], name="ch_last4"),
+            models.Index(fields=["gateway_reference"], name="ch_gateway_reference"),
+            models.Index(fields=["action_reference"], name="ch_action_reference"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="ch_amount_positive"),

@@ -6,6 +6,20 @@ class LedgerConfig(AppConfig):
     label = "ledger"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from apps.core import hotcache
+
         from .approvals import register_approval_kind
+        from .models import FeeSchedule
+        from .selectors import FEE_SCHEDULES
 
         register_approval_kind()
+
+        def fee_schedules_changed(**kwargs):  # the cached fee schedules (selectors.fee_schedule_find)
+            hotcache.invalidate([FEE_SCHEDULES])
+
+        post_save.connect(fee_schedules_changed, sender=FeeSchedule, weak=False, dispatch_uid="hotcache-fees")
+        post_delete.connect(
+            fee_schedules_changed, sender=FeeSchedule, weak=False, dispatch_uid="hotcache-fees-del"
+        )

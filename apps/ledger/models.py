@@ -293,6 +293,15 @@ class CaptureRecord(TimeStampedModel):
         return self.charge_id
 
 
+class FeeScheduleQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        from apps.core import hotcache
+
+        count = super().update(**kwargs)
+        hotcache.invalidate(["fee_schedules"])  # selectors.FEE_SCHEDULES
+        return count
+
+
 @track_config()
 class FeeSchedule(TimeStampedModel):
     """Processing fee: `percent_bp` basis points of the settled amount plus `fixed_amount` minor
@@ -307,6 +316,8 @@ class FeeSchedule(TimeStampedModel):
     percent_bp = models.PositiveIntegerField(default=0)
     fixed_amount = models.BigIntegerField(default=0)
     active = models.BooleanField(default=True)
+
+    objects = FeeScheduleQuerySet.as_manager()  # update() renews the cached schedules' version
 
     class Meta:
         constraints = [

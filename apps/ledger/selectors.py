@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from apps.core import hotcache
 from apps.core.errors import NotFoundError
 
 from .accounts import account_balances, balances_by_key, merchant_ref
@@ -73,7 +74,22 @@ def balance_transaction_get(*, merchant, livemode: bool, id: str) -> BalanceTran
 
 def fee_schedule_find(*, merchant, currency: str, payment_method_type: str) -> FeeSchedule | None:
     """The most specific active schedule: the merchant's over the platform default, a payment
-    method type's over any type."""
+    method type's over any type. From the versioned cache (every confirm reads it): any change
+    to any schedule renews the one version (``FEE_SCHEDULES``), as a platform default row
+    concerns every merchant."""
+    merchant_id = getattr(merchant, "pk", merchant)
+    schedule, _ = hotcache.read_through(
+        FEE_SCHEDULES,
+        f"{FEE_SCHEDULES}:{merchant_id}:{currency}:{payment_method_type}",
+        lambda: _fee_schedule_load(merchant_id, currency, payment_method_type),
+    )
+    return schedule
+
+
+FEE_SCHEDULES = "fee_schedules"
+
+
+def _fee_schedule_load(merchant, currency: str, payment_method_type: str) -> FeeSchedule | None:
     rows = list(
         FeeSchedule.objects.filter(
             Q(merchant=merchant) | Q(merchant__isnull=True),

@@ -10,6 +10,7 @@ from rest_framework.authentication import BaseAuthentication
 
 from apps.core.errors import AuthenticationError
 
+from .cache import api_key_cached, api_key_write_back
 from .errors import AccountSuspended, ApiKeyExpired, ApiKeyRevoked
 from .models import ApiKey
 from .services import PREFIX_KIND, hash_key
@@ -59,9 +60,9 @@ def authenticate_key(raw: str) -> ApiKey:
         or len(parts[2]) < 12
     ):
         raise invalid
-    # The merchant's settings come with it (one LEFT JOIN): the payment path reads them on every
-    # request (limits, capture method, settlement delay) and would otherwise query them again.
-    key = ApiKey.objects.select_related("merchant", "merchant__settings").filter(lookup=parts[2][:12]).first()
+    # The key with its merchant and the merchant's settings (the payment path reads them on every
+    # request: limits, capture method, settlement delay), from the versioned cache (cache.py).
+    key = api_key_cached(parts[2][:12])
     if key is None or not hmac.compare_digest(key.hashed_key, hash_key(raw)):
         raise invalid
     if key.revoked_at is not None:
@@ -75,6 +76,7 @@ def authenticate_key(raw: str) -> ApiKey:
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+        api_key_write_back(key)
     return key
 
 

@@ -3,6 +3,8 @@ from django.db import models
 from apps.audit.history import track_config
 from apps.core.models import PublicIdModel, TimeStampedModel
 
+from .cache import ApiKeyQuerySet, MerchantQuerySet, MerchantSettingsQuerySet, api_key_write_back
+
 
 class Merchant(PublicIdModel, TimeStampedModel):
     """The tenant."""
@@ -19,6 +21,8 @@ class Merchant(PublicIdModel, TimeStampedModel):
     settlement_currency = models.CharField(max_length=3, default="USD")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     support_email = models.EmailField(blank=True)
+
+    objects = MerchantQuerySet.as_manager()  # update() invalidates the cached API keys (cache.py)
 
     class Meta:
         ordering = ["name"]
@@ -59,6 +63,8 @@ class MerchantSettings(TimeStampedModel):
     # records "unspecified". On: it must say always or limited (explicit consent).
     require_redisplay_consent = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
+
+    objects = MerchantSettingsQuerySet.as_manager()  # update() invalidates the cached API keys
 
     class Meta:
         verbose_name_plural = "merchant settings"
@@ -106,9 +112,15 @@ class ApiKey(PublicIdModel, TimeStampedModel):
     last_stripe_version = models.CharField(max_length=40, blank=True, default="")
     created_by = models.CharField(max_length=200, blank=True)
 
+    objects = ApiKeyQuerySet.as_manager()  # update() invalidates the cached key (cache.py)
+
     class Meta:
         indexes = [models.Index(fields=["merchant", "livemode", "public_id"], name="apikey_tenant_idx")]
         permissions = [("revoke_apikey", "Can revoke API keys")]
+
+    def cache_write_back(self) -> None:
+        """The cached copy gets this instance's bookkeeping columns (apps/core/rest.py)."""
+        api_key_write_back(self)
 
     def __str__(self) -> str:
         return f"{self.display_prefix}… ({self.kind})"

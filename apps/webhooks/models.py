@@ -23,11 +23,9 @@ class Event(TenantModel):
         indexes = [
             models.Index(fields=["merchant", "livemode", "public_id"], name="event_tenant_idx"),
             models.Index(fields=["merchant", "livemode", "type"], name="event_type_idx"),
-            models.Index(
-                fields=["enqueued_at"],
-                name="event_unenqueued_idx",
-                condition=models.Q(enqueued_at__isnull=True),
-            ),
+            # The outbox sweeper's one index (events_outbox_sweep: not fanned out, oldest first).
+            # The fan-out sets enqueued_at and fanned_out_at together, so one partial index
+            # serves both of its queries (issue 21 dropped event_unenqueued_idx).
             models.Index(
                 fields=["created_at"],
                 name="event_not_fanned_out_idx",

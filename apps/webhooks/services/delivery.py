@@ -139,7 +139,7 @@ def events_outbox_sweep(*, older_than_seconds: float | None = None, limit: int =
     cutoff = now - timedelta(seconds=older_than_seconds)
     lost_cutoff = now - timedelta(seconds=publishing.setting("WEBHOOKS_REENQUEUE_AFTER_SECONDS", 60) * 10)
     ids = list(
-        Event.objects.filter(enqueued_at__isnull=True, created_at__lte=cutoff)
+        Event.objects.filter(fanned_out_at__isnull=True, enqueued_at__isnull=True, created_at__lte=cutoff)
         .order_by("id")
         .values_list("pk", flat=True)[:limit]
     )

@@ -72,9 +72,9 @@ def events_record(*, merchant, livemode: bool, events: list[tuple[str, dict, dic
 @contextlib.contextmanager
 def events_publish_deferred():
     """Events committed by the transactions run inside this block (outside any transaction) are
-    published together when it exits, with one broker message and one UPDATE (create+confirm
-    commits twice within one request). The rows are committed as before; until published they
-    have `enqueued_at` null, which is what `events_outbox_sweep` re-drives after a crash."""
+    published together when it exits, with one broker message (create+confirm commits twice
+    within one request). The rows are committed as before; until fanned out they have
+    `enqueued_at` null, which is what `events_outbox_sweep` re-drives after a crash."""
     conn = transaction.get_connection()
     if conn.in_atomic_block or getattr(conn, "_clearhouse_outbox_deferred", None) is not None:
         yield
@@ -92,26 +92,28 @@ def events_publish_deferred():
 
 
 def _events_enqueue(event_pks: list[int]) -> None:
-    """One broker message and one UPDATE for the events of one committed transaction."""
+    """One broker message for the events of one committed transaction. No UPDATE here (issue 21:
+    it was a round trip and a non-HOT row update inside every request): the fan-out marks
+    `enqueued_at` and `fanned_out_at` together, and an event still unmarked after
+    WEBHOOKS_OUTBOX_GRACE_SECONDS (publish lost, or still queued) is fanned out by the sweeper;
+    a second fan-out of the same event is a no-op (it locks the row and checks `fanned_out_at`)."""
     if not event_pks:
         return
     if len(event_pks) == 1:
-        published = publishing.task_publish(event_fan_out_task, event_pks[0])
+        publishing.task_publish(event_fan_out_task, event_pks[0])
     else:
-        published = publishing.task_publish(events_fan_out_task, list(event_pks))
-    if published:
-        Event.objects.filter(pk__in=event_pks, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+        publishing.task_publish(events_fan_out_task, list(event_pks))
 
 
 class _OutboxBatch:
     """The events written by one transaction, published together when it commits (one broker
-    message and one UPDATE instead of one of each per event).
+    message instead of one per event).
 
     A batch belongs to the connection's list of on-commit callbacks (`run_on_commit`), which
     Django replaces at every commit, rollback and savepoint rollback: a later event after any of
     those starts a new batch with its own callback. An event written in a savepoint that was
     rolled back may stay in the batch of its transaction; publishing its id is harmless (the
-    fan-out finds no row, the UPDATE matches none). Anything not published is re-driven by
+    fan-out finds no row). Anything not published is re-driven by
     `events_outbox_sweep`."""
 
     __slots__ = ("flushed", "owner", "pks")

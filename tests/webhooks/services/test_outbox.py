@@ -1,6 +1,7 @@
-"""The outbox publishes the events of one committed transaction together (one broker message,
-one UPDATE), never events of rolled-back work, and `events_publish_deferred` publishes the events
-of several transactions once at its end. Real commits (transaction=True); tasks run eagerly."""
+"""The outbox publishes the events of one committed transaction together (one broker message;
+the fan-out marks them enqueued), never events of rolled-back work, and
+`events_publish_deferred` publishes the events of several transactions once at its end. Real
+commits (transaction=True); tasks run eagerly."""
 
 import pytest
 from django.db import transaction

@@ -1,0 +1,95 @@
+"""A versioned read-through cache (the shared Redis) for the few rows every API request reads
+again: the API key with its merchant and settings, the fee schedule.
+
+An entry is stored as ``(version, value)``; the version lives under its own key and is replaced
+by a fresh random token whenever a row behind it changes (``invalidate``). A read fetches the
+version and the entry in one round trip (``get_many``) and trusts the entry only when its tag is
+the current version. Writers invalidate twice: at once (inside their transaction, so a test's
+rolled-back transaction or a reader in this process sees the change) and again on commit, so a
+reader that loaded the old row before the commit and stored it meanwhile is outdated by the
+second token. A read tags what it stores with the version it saw *before* loading, so it can
+never tag an old row with a newer version; a read inside a transaction stores only when that
+transaction commits (it may have read its own uncommitted change, which a rollback undoes).
+
+Keys name the database (``db_namespace()``); entries expire after ``ENTRY_TTL`` seconds whatever
+happens, which bounds staleness if an invalidation is lost (Redis unreachable at that moment).
+When Redis is unreachable reads go to the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+from .cachekeys import db_namespace
+
+logger = logging.getLogger(__name__)
+
+ENTRY_TTL = 60  # seconds; also the longest an invalidation lost to a Redis outage can matter
+VERSION_TTL = 86_400  # must outlive every entry (a missing version never matches a stored tag)
+_MISSING = object()
+
+
+def _version_key(scope: str) -> str:
+    return f"hot:v:{db_namespace()}:{scope}"
+
+
+def _entry_key(key: str) -> str:
+    return f"hot:e:{db_namespace()}:{key}"
+
+
+def read_through(
+    scope: str, key: str, load: Callable[[], Any], *, cache_none: bool = True
+) -> tuple[Any, Any]:
+    """(value, version): the cached value of ``key`` when its tag is ``scope``'s current version,
+    else ``load()`` (stored with the version read before loading). The version is what
+    ``write_back`` needs to store a changed copy safely."""
+    vkey, ekey = _version_key(scope), _entry_key(key)
+    try:
+        got = cache.get_many([vkey, ekey])
+    except Exception:  # Redis down: the database answers
+        logger.warning("hot cache unreachable, reading %s from the database", scope, exc_info=True)
+        return load(), _MISSING
+    version, entry = got.get(vkey), got.get(ekey)
+    if entry is not None and entry[0] == version:
+        return entry[1], version
+    value = load()
+    if value is not None or cache_none:
+        if transaction.get_connection().in_atomic_block:
+            # What this transaction read may be its own uncommitted write: stored only if it commits.
+            transaction.on_commit(lambda: write_back(key, version, value))
+        else:
+            write_back(key, version, value)
+    return value, version
+
+
+def write_back(key: str, version, value) -> None:
+    """Stores ``value`` tagged with ``version`` (the one ``read_through`` returned): if the scope
+    was invalidated since, the tag is already stale and the entry is never trusted."""
+    if version is _MISSING:
+        return
+    try:
+        cache.set(_entry_key(key), (version, value), ENTRY_TTL)
+    except Exception:
+        logger.warning("hot cache unreachable, %s not stored", key, exc_info=True)
+
+
+def invalidate(scopes: Iterable[str]) -> None:
+    """New versions for ``scopes``, now and again when the current transaction commits."""
+    keys = [_version_key(scope) for scope in scopes]
+    if not keys:
+        return
+
+    def renew():
+        try:
+            cache.set_many({k: secrets.token_hex(8) for k in keys}, VERSION_TTL)
+        except Exception:
+            logger.error("hot cache unreachable: %d entries stay valid up to %d s", len(keys), ENTRY_TTL)
+
+    renew()
+    transaction.on_commit(renew)
