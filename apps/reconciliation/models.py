@@ -217,8 +217,8 @@ class SettlementLine(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["file", "row_number"], name="recon_line_row")]
         indexes = [
+            # The queue's search by reference; matching joins its own temp tables (no index used).
             models.Index(fields=["psp_reference"], name="recon_line_psp"),
-            models.Index(fields=["merchant_reference"], name="recon_line_mref"),
         ]
 
     def __str__(self) -> str:

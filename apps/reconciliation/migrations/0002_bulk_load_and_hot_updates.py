@@ -41,5 +41,9 @@ class Migration(migrations.Migration):
             name='merchant',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='merchants.merchant'),
         ),
+        migrations.RemoveIndex(
+            model_name="settlementline",
+            name="recon_line_mref",
+        ),
         migrations.RunPython(_fillfactor(50), _fillfactor(100)),
     ]
