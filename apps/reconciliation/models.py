@@ -394,6 +394,7 @@ class Discrepancy(PublicIdModel, TimeStampedModel):
         MARKED_RECEIVED = "marked_received", "marked as received"
         WRITTEN_OFF = "written_off", "written off (ledger adjustment)"
         LINE_EDITED = "line_edited", "settlement line edited"
+        ENTRY_CREATED = "entry_created", "missing ledger entry created"
 
     # What each resolution does to automatic matching: shown before and after acting.
     RESOLUTION_EFFECTS = {
@@ -403,6 +404,8 @@ class Discrepancy(PublicIdModel, TimeStampedModel):
         "marked_received": "The item counts as settled outside the file; a line arriving later still matches it.",
         "written_off": "A balanced ledger adjustment closes the difference; the rows stay in automatic matching.",
         "line_edited": "Matching uses the edited value from now on (the raw row is kept); the next run re-matches it.",
+        "entry_created": "A balanced ledger entry books what the acquirer settled, and its new ledger item is pinned"
+        " to the line: later runs keep the pair and re-check its amounts.",
         "cleared": "A later run found the rows in agreement.",
     }
 
