@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 parser = argparse.ArgumentParser()
 parser.add_argument("--rows", type=int, default=1_000_000)
 parser.add_argument("--sizes", default="100000", help="smaller sizes measured first (comma separated)")
+parser.add_argument("--steps", action="store_true", help="print the time of each step of the pass")
 args = parser.parse_args()
 
 url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ch_recon_bench")
@@ -134,7 +135,8 @@ def seed_items(n: int, salt: str, merchant: Merchant) -> None:
 
 
 def bare_join_seconds() -> float:
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"SET LOCAL work_mem = '{matching.PASS_WORK_MEM}'")  # the pass's own setting
         started = time.perf_counter()
         cur.execute(
             "SELECT count(*), sum(abs(l.gross - i.amount)) FROM reconciliation_ledgeritem i"
@@ -147,14 +149,22 @@ def bare_join_seconds() -> float:
 def match_seconds() -> tuple[float, int]:
     scope = matching.Scope(DAY, DAY + dt.timedelta(days=1), False, "sandbox", DAY + dt.timedelta(days=10))
     started = time.perf_counter()
+    steps = {}
     with transaction.atomic(), connection.cursor() as cur:
-        matching.build_item_scope(cur, scope)
-        matching.prepare_lines(cur, scope)
-        matching.prepare_all_lines(cur)
-        matching.match_items(cur, scope)
-        matching.check_items(cur, scope)
-        matching.match_bank(cur, scope)
-        found = matching.found_discrepancies(cur, scope)
+        for name in ("build_item_scope", "prepare_lines", "prepare_all_lines", "match_items", "check_items",
+                     "match_bank", "found_discrepancies"):  # fmt: skip
+            step = time.perf_counter()
+            result = (
+                getattr(matching, name)(cur)
+                if name == "prepare_all_lines"
+                else getattr(matching, name)(cur, scope)
+            )
+            steps[name] = time.perf_counter() - step
+        found = result
+        step = time.perf_counter()
+    steps["commit"] = time.perf_counter() - step
+    if args.steps:
+        print("  steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()), flush=True)
     return time.perf_counter() - started, len(found)
 
 

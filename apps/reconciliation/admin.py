@@ -123,7 +123,7 @@ def _resolve_action(action: str, description: str, verb: str, *, permission: str
                     form_class=form, help=Discrepancy.RESOLUTION_EFFECTS.get(
                         {"ignore": "ignored", "mark_received": "marked_received", "force_match": "forced",
                          "write_off": "written_off", "accept_as_fee": "written_off",
-                         "edit_line": "line_edited"}[action], ""))  # fmt: skip
+                         "edit_line": "line_edited", "create_entry": "entry_created"}[action], ""))  # fmt: skip
     def perform(self, request, discrepancy, data, actor):
         edits = {"psp_reference": data["psp_reference"]} if data.get("psp_reference") else None
         result = discrepancy_resolve(discrepancy_id=discrepancy.pk, action=action, note=data["reason"], actor=actor,
@@ -155,7 +155,15 @@ class DiscrepancyAdmin(ConfirmActionMixin, ReadOnlyAdminMixin, ModelAdmin):
     date_hierarchy = "day"
     show_full_result_count = False
     ordering = ("status", "type", "-day")
-    actions = ["ignore", "mark_received", "force_match", "write_off", "accept_as_fee", "edit_line"]
+    actions = [
+        "ignore",
+        "mark_received",
+        "force_match",
+        "write_off",
+        "accept_as_fee",
+        "create_entry",
+        "edit_line",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         return ["side_by_side", "diff_text", "effect", *[f.name for f in self.model._meta.fields]]
@@ -179,6 +187,8 @@ class DiscrepancyAdmin(ConfirmActionMixin, ReadOnlyAdminMixin, ModelAdmin):
                                 permission="writeoff")  # fmt: skip
     accept_as_fee = _resolve_action("accept_as_fee", "Accept the difference as a fee", "Accepted as a fee",
                                     permission="writeoff")  # fmt: skip
+    create_entry = _resolve_action("create_entry", "Create the missing ledger entry (settled line)",
+                                   "Created the ledger entry of", permission="writeoff")  # fmt: skip
     edit_line = _resolve_action("edit_line", "Edit the settlement line's reference", "Edited the line of",
                                 form=_LineEditForm)  # fmt: skip
 

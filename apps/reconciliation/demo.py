@@ -5,10 +5,12 @@
 * **today, every discrepancy type**: real payments through the intents services whose amounts
   select the sandbox's settlement faults (``apps/connectors/sandbox/settlement.py``: .91 missing,
   .92 amount off, .93 wrong fee, .94 duplicate, .95 late, .96 currency, .97 unknown reference,
-  .98 payout short);
+  .98 payout short; .89 on a declined card, settled by the acquirer all the same: a status
+  mismatch; .90 in EUR, whose bank credit never arrives: a bank credit missing);
 
 then the settlement sync fetches both days' files through the gateway, the sandbox bank's camt.053
-statement is ingested, and one run covers both days as of T+3 (past the SLA, so missing shows).
+statement is ingested, and one run covers both days as of T+4 (past the settlement and the bank
+SLAs, so missing and bank credit missing show).
 Idempotent: does nothing once its run exists."""
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ from .services import (
 ORDER = 70
 ACTOR = Actor.system("load_demo")
 FAULT_AMOUNTS = (4291, 4292, 4293, 4294, 4295, 4296, 4297, 4298)
+DECLINED_CARD = "4000000000000002"  # the sandbox's generic decline
+# (amount, currency, card): the faults that need their own currency or a declined card.
+OTHER_FAULTS = ((4289, "USD", DECLINED_CARD), (4290, "EUR", ""))
 CLEAN_AMOUNTS = (1200, 3450, 9900)
 
 
@@ -70,15 +75,18 @@ def _today(merchant) -> None:
     from apps.intents.services import payment_intent_create
     from apps.vault.services import payment_method_create_card
 
-    card = DEFAULT_CARD
-    for amount in FAULT_AMOUNTS:
-        pm = payment_method_create_card(merchant=merchant, livemode=False, actor=ACTOR, number=card.number,
+    payments = [(amount, "USD", DEFAULT_CARD.number) for amount in FAULT_AMOUNTS]
+    payments += [
+        (amount, currency, number or DEFAULT_CARD.number) for amount, currency, number in OTHER_FAULTS
+    ]
+    for amount, currency, number in payments:
+        pm = payment_method_create_card(merchant=merchant, livemode=False, actor=ACTOR, number=number,
                                         exp_month=12, exp_year=2034, cvc="123")  # fmt: skip
         try:
-            payment_intent_create(merchant=merchant, livemode=False, actor=ACTOR, amount=amount, currency="USD",
+            payment_intent_create(merchant=merchant, livemode=False, actor=ACTOR, amount=amount, currency=currency,
                                   payment_method=pm.public_id, confirm=True,
                                   metadata={"order_id": f"demo-rec-{amount}"}, description="Demo (settlement fault)")  # fmt: skip
-        except ApplicationError:
+        except ApplicationError:  # the declined card: Clearhouse records a failed charge
             continue
 
 
@@ -97,7 +105,7 @@ def load(merchant, stdout) -> None:
             content=statement, fmt="camt053", filename="demo-bank-statement.xml", actor=ACTOR
         )
     run = reconciliation_run_create(interval_start=yesterday, interval_end=today + dt.timedelta(days=1),
-                                    connector_code="sandbox", actor=ACTOR, as_of=today + dt.timedelta(days=3),
+                                    connector_code="sandbox", actor=ACTOR, as_of=today + dt.timedelta(days=4),
                                     enqueue=False)  # fmt: skip
     run = reconciliation_run_execute(run_id=run.pk)
     stdout.write(f"  reconciliation: {run.public_id} {run.status}, {run.matched} matched, "

@@ -140,3 +140,21 @@ def discrepancy_get(*, run, merchant, id: str) -> Discrepancy:
     if found is None:
         raise NotFoundError("reconciliation_discrepancy", id)
     return found
+
+
+def settlement_residuals(*, merchant, livemode: bool, day, currency: str) -> list[dict]:
+    """The merchant's open discrepancies of `day` (the settlement or ledger date, UTC) in `currency`:
+    what the daily settlement report's payout bridge links its residual to. Read by reporting (an
+    app above this one) through its residuals registry, wired in `apps.reporting.apps`."""
+    rows = Discrepancy.objects.filter(
+        merchant=merchant,
+        livemode=livemode,
+        day=day,
+        currency=currency.upper(),
+        status=Discrepancy.Status.OPEN,
+    ).order_by("created_at", "id")
+    return [
+        {"discrepancy": d.public_id, "type": d.type, "amount": d.difference, "status": d.status,
+         "description": describe_diffs(d)}
+        for d in rows
+    ]  # fmt: skip

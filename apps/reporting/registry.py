@@ -1,7 +1,7 @@
-"""Hooks that apps above reporting register into from their `AppConfig.ready()` (reporting
-never imports them): report types (`apps.reporting.report_types.register`) and providers of
-the settlement report's residuals — reconciliation links a payout bridge's unexplained
-difference to its open discrepancies here.
+"""Hooks apps register into from their `AppConfig.ready()`: report types
+(`apps.reporting.report_types.register`) and providers of the settlement report's residuals —
+reconciliation's open discrepancies explain a payout bridge's unexplained difference (it sits
+below reporting, so reporting registers its selector itself, in `apps.reporting.apps`).
 
 A residual provider is called as `provider(merchant=, livemode=, day=, currency=)` and returns
 a list of dicts: {"discrepancy": id, "amount": minor units, "status": ..., "description": ...}.

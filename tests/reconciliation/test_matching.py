@@ -117,3 +117,35 @@ def test_an_attempt_unknown_here_but_settled_is_rechecked_first_then_a_status_mi
     assert charge.status == "succeeded"
     assert mismatch.status == "resolved" and mismatch.resolution == "cleared"
     assert LedgerItem.objects.get(entry__source_id=charge.public_id).status == "matched"
+
+
+def test_sandbox_faults_89_and_90_are_a_status_mismatch_and_a_bank_credit_missing(api, merchant):
+    """.89: the acquirer settles an authorization it declined (Clearhouse: a failed charge);
+    .90: the day's EUR payout never reaches the bank statement (past the bank SLA)."""
+    from apps.intents.models import Charge
+    from apps.reconciliation.services.matching import bank_sla_days
+    from tests.intents.helpers import make_card, pay
+
+    sandbox_fee_rule()
+    sandbox_fee_rule("EUR")
+    declined = pay(api, make_card(merchant, "4000000000000002"), amount=2089)
+    assert declined.status_code == 402
+    failed = Charge.objects.get(payment_intent__public_id=declined.json()["error"]["payment_intent"]["id"])
+    assert failed.status == "failed" and failed.gateway_reference
+    charge_paid(api, merchant, 2090, currency="eur")
+    charge_paid(api, merchant, 2000)  # the USD batch is paid as usual
+    ingest_acquirer_file(merchant)
+    ingest_bank_statement([today()])
+
+    run(as_of=today() + dt.timedelta(days=bank_sla_days()))  # on the SLA's last day: not missing yet
+    assert not Discrepancy.objects.filter(type="bank_credit_missing").exists()
+    run(as_of=today() + dt.timedelta(days=bank_sla_days() + 1))
+    status = Discrepancy.objects.get(type="status_mismatch")
+    assert status.diffs == [{"field": "status", "ours": "failed", "theirs": "settled"}]
+    assert status.line.psp_reference == failed.gateway_reference and status.difference == 2089
+    bank = Discrepancy.objects.get(type="bank_credit_missing", status="open")
+    eur = SettlementBatch.objects.get(currency="EUR")
+    assert (bank.currency, bank.batch, bank.difference) == ("EUR", eur, -eur.net)
+    assert bank.diffs == [{"field": "bank_credit", "ours": eur.net, "theirs": None}]
+    assert SettlementBatch.objects.get(currency="USD").bank_line_id is not None
+    assert not Discrepancy.objects.filter(type="payout_mismatch").exists()

@@ -126,3 +126,52 @@ def test_edit_line_reference_rematches_on_the_next_run_keeping_the_raw_row(api, 
     run()
     # Still unknown under its new reference: the resolved one stands, and says what it did.
     assert Discrepancy.objects.get(pk=unknown.pk).resolution == "line_edited"
+
+
+def test_create_the_missing_ledger_entry_of_an_unknown_line_books_it_and_pins_it(api, merchant, settings):
+    settings.RECONCILIATION_APPROVAL_THRESHOLD = 10_000  # below it, no second finance member needed
+    _day_with(api, merchant, 2097)  # the acquirer settles an extra line nobody sent
+    unknown = Discrepancy.objects.get(type="unknown_reference")
+    resolved = discrepancy_resolve(
+        discrepancy_id=unknown.pk,
+        action="create_entry",
+        note="acquirer's manual sale",
+        actor=Actor.system("t"),
+    )
+    assert resolved.status == "resolved" and resolved.resolution == "entry_created"
+    entry = JournalEntry.objects.get(public_id=resolved.adjustment_entry_id)
+    assert sorted(entry.postings.values_list("amount", flat=True)) == [-2097, 2097]  # balanced
+    item = LedgerItem.objects.get(entry=entry)
+    assert (item.line_id, item.pinned, item.status, item.amount) == (unknown.line_id, True, "matched", 2097)
+    assert (
+        "pinned to the line"
+        in AuditEntry.objects.get(action="reconciliation.discrepancy_entry_created").after["effect"]
+    )
+    rerun = run()  # the pair stays matched; the line is no longer unknown
+    assert rerun.open_discrepancies == 0
+    assert Discrepancy.objects.filter(type="unknown_reference").count() == 1
+    item.refresh_from_db()
+    assert item.status == "matched" and item.line_id == unknown.line_id
+
+
+def test_create_entry_of_a_settled_decline_waits_for_a_second_finance_member(
+    api, merchant, django_user_model, django_capture_on_commit_callbacks
+):
+    from tests.intents.helpers import make_card, pay
+
+    sandbox_fee_rule()
+    assert pay(api, make_card(merchant, "4000000000000002"), amount=2089).status_code == 402
+    ingest_acquirer_file(merchant)
+    ingest_bank_statement([today()])
+    run()
+    mismatch = Discrepancy.objects.get(type="status_mismatch")
+    maker, checker = _finance(django_user_model, "maker"), _finance(django_user_model, "checker")
+    waiting = discrepancy_resolve(discrepancy_id=mismatch.pk, action="create_entry", note="settled after all",
+                                  actor=Actor.staff(maker))  # fmt: skip
+    assert waiting.status == "open" and waiting.approval_id
+    assert not JournalEntry.objects.filter(source_type="reconciliation").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        approval_request_decide(approval_id=waiting.approval_id, approve=True, user=checker, reason="seen it")
+    mismatch.refresh_from_db()
+    assert mismatch.resolution == "entry_created" and mismatch.item.line_id == mismatch.line_id
+    assert run().open_discrepancies == 0

@@ -14,6 +14,9 @@ Injected faults, selected like the test cards by the operation's amount — the 
 the amount in minor units (so 20.91 USD, 1091 JPY …):
 
 ====  ===================================================================================
+ 89   settled although declined: the acquirer settles an authorization it answered with a
+      decline (Clearhouse recorded a failed charge: a status mismatch)
+ 90   bank credit missing: the day's payout for the currency never reaches the bank statement
  91   missing line: the operation is never settled
  92   amount off by a few cents: the line's gross is 3 minor units short
  93   wrong fee: the acquirer's fee is 25 minor units above its schedule
@@ -38,6 +41,8 @@ from .store import SandboxRecord, SandboxStore
 FEE_BASIS_POINTS = 150
 FEE_FIXED = 10
 FAULTS = {
+    89: "settled_declined",
+    90: "bank_credit_missing",
     91: "missing",
     92: "amount_off",
     93: "wrong_fee",
@@ -92,7 +97,10 @@ def _major(amount: int, currency: str) -> str:
 def _line_of(record: SandboxRecord, store: SandboxStore, settled_on: dt.date) -> list[FileLine]:
     """The file lines one operation settles as (none for what the acquirer does not settle)."""
     if record.operation == "authorize":
-        if record.status != "approved" or not record.result.get("raw", {}).get("captured"):
+        settles_declined = record.status == "declined" and fault_of(record.amount) == "settled_declined"
+        if not settles_declined and (
+            record.status != "approved" or not record.result.get("raw", {}).get("captured")
+        ):
             return []
         kind, reference, sign = "capture", record.reference, 1
     elif record.operation == "capture":
@@ -213,9 +221,10 @@ def bank_statement_camt053(
     for date in dates:
         lines = settlement_lines(store, date)
         short = {line.currency for line in lines if fault_of(line.gross) == "payout_short"}
+        withheld = {line.currency for line in lines if fault_of(line.gross) == "bank_credit_missing"}
         for currency, net in payouts(lines).items():
             amount = net - (100 if currency in short else 0)
-            if amount == 0:
+            if amount == 0 or currency in withheld:
                 continue
             booked = date + dt.timedelta(days=1)
             entries.append(

@@ -5,7 +5,7 @@ from apps.core.rest import StrictSerializer
 from ..models import SettlementFile
 
 MERCHANT_ACTIONS = ("ignore", "mark_received")
-STAFF_ACTIONS = ("link", "force_match", "write_off", "accept_as_fee", "edit_line")
+STAFF_ACTIONS = ("link", "force_match", "write_off", "accept_as_fee", "edit_line", "create_entry")
 
 
 class IntervalInput(StrictSerializer):

@@ -21,6 +21,7 @@ from ..models import BankLine, ColumnMapping, SettlementBatch, SettlementFile, S
 from ..parsers import AcquirerRow, BankRow, parse_file
 from ..parsers.csvfiles import iter_csv
 from ..parsers.registry import acquirer_layout
+from .copyload import stream_acquirer_copy
 
 F = SettlementFile.Format
 CONNECTOR_OF_FORMAT = {F.SANDBOX_CSV: "sandbox", F.STRIPE_PAYOUT_RECONCILIATION: "stripe",
@@ -120,6 +121,11 @@ def _stream_acquirer(file: SettlementFile, content: bytes, layout) -> tuple[int,
     count = 0
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            fast = stream_acquirer_copy(cursor, content, layout)
+            if fast is not None:  # COPY of the bytes as they are, converted in SQL
+                count, payouts = fast
+                _batches_from_stream(cursor, file, payouts)
+                return count, []
             cursor.execute("DROP TABLE IF EXISTS recon_line_stream")  # a caller's open transaction keeps it
             cursor.execute(_STAGING)
             with cursor.copy(f"COPY recon_line_stream ({', '.join(_STREAM_COLUMNS)}) FROM STDIN") as copy:
@@ -144,10 +150,14 @@ def _stream_acquirer(file: SettlementFile, content: bytes, layout) -> tuple[int,
     return count, []
 
 
+# The fast path stages payout and skipped rows too (the row-by-row path never writes them).
+_LINE_ROWS = "record_type NOT IN ('payout', '')"
+
+
 def _batches_from_stream(cursor, file: SettlementFile, payouts: dict) -> None:
     cursor.execute(
         "SELECT settled_on, currency, SUM(gross), SUM(fee), COUNT(*), MAX(payout_reference) FROM recon_line_stream"
-        " GROUP BY settled_on, currency"
+        f" WHERE {_LINE_ROWS} GROUP BY settled_on, currency"
     )
     sums = {(day, currency): rest for day, currency, *rest in cursor.fetchall()}
     batches = []
@@ -171,6 +181,7 @@ def _batches_from_stream(cursor, file: SettlementFile, payouts: dict) -> None:
                s.gross, s.fee, s.settled_on, s.raw, '{{}}'::jsonb
         FROM recon_line_stream s JOIN {batch_table} b
              ON b.file_id = %s AND b.settled_on = s.settled_on AND b.currency = s.currency
+        WHERE s.{_LINE_ROWS}
         """,
         [file.pk, file.merchant_id, file.connector_code, file.livemode, file.pk],
     )

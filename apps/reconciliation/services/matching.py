@@ -147,6 +147,7 @@ LOOKBACK_DAYS = 30
 def build_item_scope(cursor, scope: Scope) -> int:
     """The items a pass decides: the interval's, plus earlier ones still waiting for their line
     (so a late line in a later file clears them)."""
+    tune_session(cursor)
     extra, params = scope.connector_sql("i")
     own, own_params = scope.merchant_sql("i", own_only=True)
     extra, params = extra + own, params + own_params
@@ -174,11 +175,25 @@ def build_item_scope(cursor, scope: Scope) -> int:
     return cursor.fetchone()[0]
 
 
-def _analyze(cursor, table: str, column: str) -> None:
+# The pass's joins are hash joins over whole temp tables (no index would be used at scale): they
+# get the memory to stay in one batch, and the temp tables a cheap sample for their statistics.
+# `bench/reconciliation.py` runs its bare hash join with the same `work_mem`.
+PASS_WORK_MEM = "256MB"
+
+
+def tune_session(cursor) -> None:
+    """Within the pass's transaction only (SET LOCAL)."""
+    if _pg():
+        cursor.execute(f"SET LOCAL work_mem = '{PASS_WORK_MEM}'")
+        cursor.execute("SET LOCAL default_statistics_target = 10")
+
+
+def _analyze(cursor, table: str, column: str = "") -> None:
     """Temp tables have no statistics until analyzed: without them the planner picks nested loops."""
-    cursor.execute(f"CREATE INDEX {table}_{column}_idx ON {table} ({column})")
     if _pg():
         cursor.execute(f"ANALYZE {table}")
+    else:
+        cursor.execute(f"CREATE INDEX {table}_{column}_idx ON {table} ({column})")
 
 
 def _item_scope(scope: Scope, alias: str = "i") -> tuple[str, list]:
@@ -215,11 +230,12 @@ def prepare_lines(cursor, scope: Scope) -> None:
         """,
         params,
     )
-    cursor.execute("CREATE INDEX recon_lines_ref ON recon_lines (ref)")
-    cursor.execute("CREATE INDEX recon_lines_mref ON recon_lines (merchant_reference)")
-    cursor.execute("CREATE INDEX recon_lines_id ON recon_lines (id)")
     if _pg():
         cursor.execute("ANALYZE recon_lines")
+    else:
+        cursor.execute("CREATE INDEX recon_lines_ref ON recon_lines (ref)")
+        cursor.execute("CREATE INDEX recon_lines_mref ON recon_lines (merchant_reference)")
+        cursor.execute("CREATE INDEX recon_lines_id ON recon_lines (id)")
 
 
 def match_items(cursor, scope: Scope) -> int:
@@ -245,11 +261,12 @@ def match_items(cursor, scope: Scope) -> int:
                 FROM {ITEM} i JOIN recon_lines l ON l.ref = i.gateway_reference AND {join_common}
                 WHERE NOT i.pinned AND i.gateway_reference <> '' AND {where}"""
     cursor.execute("CREATE TEMP TABLE recon_candidates AS " + ranked.format(pairs=exact), params)
+    # The items left without a line first (OFFSET 0 keeps the planner from joining every item).
     fallback = f"""SELECT i.id AS item_id, l.id AS line_id, l.settled_on
-                FROM {ITEM} i JOIN recon_lines l ON l.merchant_reference = i.source_id AND {join_common}
-                WHERE NOT i.pinned AND i.source_id <> '' AND {where}
-                      AND NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.item_id = i.id)
-                      AND NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.line_id = l.id)"""
+                FROM (SELECT * FROM {ITEM} i WHERE NOT i.pinned AND i.source_id <> '' AND {where}
+                      AND NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.item_id = i.id) OFFSET 0) i
+                JOIN recon_lines l ON l.merchant_reference = i.source_id AND {join_common}
+                WHERE NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.line_id = l.id)"""
     cursor.execute("INSERT INTO recon_candidates " + ranked.format(pairs=fallback), params)
     _analyze(cursor, "recon_candidates", "item_id")
     cursor.execute("SELECT COUNT(*) FROM recon_candidates")
@@ -258,17 +275,27 @@ def match_items(cursor, scope: Scope) -> int:
 
 def check_items(cursor, scope: Scope) -> None:
     """Step 3: each item's line, match kind and status (matched, discrepancy, expected or missing),
-    decided in one temp table and written in one UPDATE of the rows that change (a re-run over an
-    unchanged day writes nothing)."""
+    decided once in one temp table (step 5 reads the discrepancies from it) and written in one
+    UPDATE of the rows that change (a re-run over an unchanged day writes nothing)."""
     where, params = _item_scope(scope)
     cutoff = scope.as_of - dt.timedelta(days=settlement_sla_days())
+    status = """CASE
+        WHEN x.line_id IS NULL AND x.marked_received THEN 'matched'
+        WHEN x.line_id IS NULL AND x.effective_on < %s THEN 'missing'
+        WHEN x.line_id IS NULL THEN 'expected'
+        WHEN x.match_kind = 'forced' THEN 'matched'
+        WHEN x.ours_currency <> x.theirs_currency
+             OR ABS(x.theirs_gross - x.ours_gross) > x.tolerance
+             OR (x.ours_fee IS NOT NULL AND ABS(x.theirs_fee - x.ours_fee) > x.tolerance) THEN 'discrepancy'
+        ELSE 'matched' END"""
     cursor.execute("DROP TABLE IF EXISTS recon_checks")
     cursor.execute(
         f"""
         CREATE TEMP TABLE recon_checks AS
+        SELECT x.*, {status} AS status FROM (
         SELECT s.item_id, s.line_id, s.match_kind, s.marked_received, s.effective_on,
                s.ours_gross, s.ours_currency, l.gross AS theirs_gross, l.currency AS theirs_currency,
-               l.fee AS theirs_fee,
+               l.fee AS theirs_fee, l.batch_id,
                CASE WHEN s.kind = 'capture' AND r.id IS NOT NULL
                     THEN (s.ours_gross * r.percent_bp + 5000) / 10000 + r.fixed_amount END AS ours_fee,
                COALESCE(t.amount, 0) AS tolerance
@@ -285,28 +312,19 @@ def check_items(cursor, scope: Scope) -> None:
         LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = s.connector_code
              AND r.currency = s.ours_currency
         LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = s.ours_currency
+        ) x
         """,
-        params,
+        [cutoff, *params],
     )
     _analyze(cursor, "recon_checks", "item_id")
-    status = """CASE
-        WHEN c.line_id IS NULL AND c.marked_received THEN 'matched'
-        WHEN c.line_id IS NULL AND c.effective_on < %s THEN 'missing'
-        WHEN c.line_id IS NULL THEN 'expected'
-        WHEN c.match_kind = 'forced' THEN 'matched'
-        WHEN c.ours_currency <> c.theirs_currency
-             OR ABS(c.theirs_gross - c.ours_gross) > c.tolerance
-             OR (c.ours_fee IS NOT NULL AND ABS(c.theirs_fee - c.ours_fee) > c.tolerance) THEN 'discrepancy'
-        ELSE 'matched' END"""
     distinct = "IS DISTINCT FROM" if _pg() else "IS NOT"
     cursor.execute(
         f"""
-        UPDATE {ITEM} SET line_id = c.line_id, match_kind = c.match_kind, status = {status}
+        UPDATE {ITEM} SET line_id = c.line_id, match_kind = c.match_kind, status = c.status
         FROM recon_checks c
         WHERE {ITEM}.id = c.item_id AND ({ITEM}.line_id {distinct} c.line_id OR {ITEM}.match_kind <> c.match_kind
-              OR {ITEM}.status <> {status})
-        """,
-        [cutoff, cutoff],
+              OR {ITEM}.status <> c.status)
+        """
     )
 
 
@@ -365,16 +383,14 @@ def _diff(field: str, ours, theirs) -> dict:
 
 def found_discrepancies(cursor, scope: Scope) -> list[Found]:
     """Step 5 (read): what is wrong in the interval, with the fields that differ."""
-    where, params = _item_scope(scope)
     found: list[Found] = []
     cursor.execute(
         f"""
-        SELECT i.id, i.merchant_id, i.connector_code, i.effective_on, i.line_id, c.ours_gross, c.theirs_gross,
-               c.ours_currency, c.theirs_currency, c.ours_fee, c.theirs_fee, c.tolerance, l.batch_id
-        FROM {ITEM} i JOIN recon_checks c ON c.item_id = i.id JOIN recon_lines_all l ON l.id = i.line_id
-        WHERE i.status = 'discrepancy' AND {where}
-        """,
-        params,
+        SELECT i.id, i.merchant_id, i.connector_code, i.effective_on, c.line_id, c.ours_gross, c.theirs_gross,
+               c.ours_currency, c.theirs_currency, c.ours_fee, c.theirs_fee, c.tolerance, c.batch_id
+        FROM recon_checks c JOIN {ITEM} i ON i.id = c.item_id
+        WHERE c.status = 'discrepancy'
+        """
     )
     for (item_id, merchant_id, code, day, line_id, ours, theirs, ours_cur, theirs_cur, ours_fee, theirs_fee,
          tolerance, batch_id) in cursor.fetchall():  # fmt: skip
@@ -396,8 +412,7 @@ def found_discrepancies(cursor, scope: Scope) -> list[Found]:
                            diffs=diffs, difference=difference))  # fmt: skip
     cursor.execute(
         f"SELECT i.id, i.merchant_id, i.connector_code, i.effective_on, i.amount, i.currency, i.kind, i.source_id "
-        f"FROM {ITEM} i WHERE i.status = 'missing' AND {where}",
-        params,
+        f"FROM recon_checks c JOIN {ITEM} i ON i.id = c.item_id WHERE c.status = 'missing'"
     )
     for item_id, merchant_id, code, day, amount, currency, kind, source_id in cursor.fetchall():
         found.append(Found(f"missing:{item_id}", "missing", currency, day, merchant_id, code, item_id,

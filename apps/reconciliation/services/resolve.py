@@ -2,7 +2,7 @@
 resolution and note, and the audit entry, in one transaction. No action deletes a row or silently
 takes one out of automatic matching: each says what it does (`Discrepancy.RESOLUTION_EFFECTS`).
 
-Money-moving actions (write-off, accept as fee) and force-matches go through the maker-checker
+Money-moving actions (write-off, accept as fee, create the missing entry) and force-matches go through the maker-checker
 (apps.approvals kind "reconciliation_writeoff") when the difference exceeds the threshold."""
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ ACTIONS = {
     "write_off": (D.AMOUNT_OVER, D.AMOUNT_UNDER, D.FEE_MISMATCH, D.PAYOUT_MISMATCH),
     "accept_as_fee": (D.AMOUNT_UNDER, D.FEE_MISMATCH),
     "edit_line": (D.UNKNOWN_REFERENCE, D.AMOUNT_OVER, D.AMOUNT_UNDER, D.CURRENCY_MISMATCH, D.FEE_MISMATCH),
+    # The acquirer settled a line Clearhouse has no entry for: book it (maker-checker like a write-off).
+    "create_entry": (D.UNKNOWN_REFERENCE, D.STATUS_MISMATCH),
 }
 EDITABLE_FIELDS = ("psp_reference", "gross", "fee", "currency")
 APPROVAL_KIND = "reconciliation_writeoff"
@@ -165,6 +167,36 @@ def _money(
                     counterpart=counterpart)  # fmt: skip
 
 
+def _create_entry(discrepancy, *, note, actor, requested_by_user=None, approved: bool = False, **_):
+    """The missing ledger entry of a settled line: the clearing account takes what the acquirer
+    settled (as a capture's clearing leg would), platform adjustments the other side — balanced,
+    through the ledger's own service; a ledger item for it is pinned to the line."""
+    if not approved and _needs_approval(discrepancy):
+        return _request(discrepancy, note=note, actor=actor, requested_by_user=requested_by_user,
+                        operation="create_entry")  # fmt: skip
+    line = SettlementLine.objects.get(pk=discrepancy.line_id)
+    gross, currency = line.edited.get("gross", line.gross), line.edited.get("currency", line.currency)
+    entry = ledger_post_clearing_difference(
+        livemode=line.livemode, connector_code=line.connector_code, currency=currency, difference=int(gross),
+        counterpart="adjustments", reason=note, actor=actor, idempotency_key=f"{discrepancy.public_id}:entry",
+        merchant=discrepancy.merchant, source_id=discrepancy.public_id,
+    )  # fmt: skip
+    item, _ = LedgerItem.objects.get_or_create(
+        entry=entry,
+        defaults={
+            "merchant": discrepancy.merchant, "livemode": line.livemode, "connector_code": line.connector_code,
+            "kind": entry.kind, "source_type": "reconciliation", "source_id": discrepancy.public_id,
+            "gateway_reference": line.edited.get("psp_reference", line.psp_reference), "amount": int(gross),
+            "currency": currency, "effective_on": line.settled_on, "status": LedgerItem.Status.MATCHED,
+            "match_kind": LedgerItem.MatchKind.MANUAL, "line": line, "pinned": True,
+        },
+    )  # fmt: skip
+    discrepancy.adjustment_entry_id = entry.public_id
+    discrepancy.item = item
+    return _resolve(discrepancy, Discrepancy.Resolution.ENTRY_CREATED, note, actor, entry=entry.public_id,
+                    item=item.pk, line=line.pk)  # fmt: skip
+
+
 def _edit_line(discrepancy, *, note, actor, edits, **_):
     unknown = set(edits) - set(EDITABLE_FIELDS)
     if not edits or unknown or not discrepancy.line_id:
@@ -190,6 +222,8 @@ def discrepancy_approved(*, discrepancy_public_id: str, operation: str, actor: A
             return
         if operation == "force_match":
             _force_match(discrepancy, note=reason, actor=actor, approved=True)
+        elif operation == "create_entry":
+            _create_entry(discrepancy, note=reason, actor=actor, approved=True)
         else:
             counterpart = "adjustments" if operation == "write_off" else "fees"
             _money(discrepancy, note=reason, actor=actor, approved=True, counterpart=counterpart)
@@ -209,4 +243,5 @@ _HANDLERS = {
     "write_off": lambda d, **kw: _money(d, counterpart="adjustments", **kw),
     "accept_as_fee": lambda d, **kw: _money(d, counterpart="fees", **kw),
     "edit_line": _edit_line,
+    "create_entry": _create_entry,
 }

@@ -1,0 +1,134 @@
+"""The COPY fast path of acquirer CSVs loads exactly what the row-by-row reader reads, and gives
+way to it (with its per-row report) for anything it cannot vouch for."""
+
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from apps.reconciliation.models import ColumnMapping, SettlementBatch, SettlementLine
+from apps.reconciliation.parsers import parse_file
+from apps.reconciliation.parsers.layouts import BUILT_IN, layout_from_mapping
+from apps.reconciliation.services import settlement_file_ingest
+from apps.reconciliation.services.copyload import stream_acquirer_copy
+
+from .factories import ACTOR
+
+SAMPLES = Path(__file__).parent / "samples"
+pytestmark = pytest.mark.django_db
+
+SANDBOX = (
+    b"settlement_date,record_type,psp_reference,merchant_reference,currency,gross,fee,net,payout_reference\n"
+    b"2026-11-30,capture,sbxch_1,ch_1,USD,20.00,0.40,19.60,SBXPO-20261130-USD\n"
+    b'2026-11-30,capture, sbxch_2 ,"ch,2",USD,"1,234.50",,1234.50,SBXPO-20261130-USD\n'
+    b"2026-11-30,refund,sbxre_3,ch_1,usd,-5.00,0,-5.00,SBXPO-20261130-USD\n"
+    b"2026-11-30,capture,sbxch_4,ch_4,JPY,1091,26,1065,SBXPO-20261130-JPY\n"
+    b"2026-11-30,capture,sbxch_5,ch_5,KWD,1.234,0.010,1.224,SBXPO-20261130-KWD\n"
+    b"2026-11-30,payout,,,USD,1249.10,0,1249.10,SBXPO-20261130-USD\n"
+)
+
+
+def _reference_rows(content: bytes, fmt: str, mapping=None) -> list[tuple]:
+    parsed = parse_file(content, fmt, mapping=mapping)
+    assert not parsed.errors, parsed.errors
+    return sorted(
+        (r.row_number, r.record_type, r.psp_reference, r.merchant_reference, r.currency, r.gross, r.fee,
+         r.settled_on, r.raw)
+        for r in parsed.acquirer if r.record_type != "payout"
+    )  # fmt: skip
+
+
+def _loaded_rows(file) -> list[tuple]:
+    return sorted(
+        SettlementLine.objects.filter(file=file).values_list(
+            "row_number", "record_type", "psp_reference", "merchant_reference", "currency", "gross", "fee",
+            "settled_on", "raw",
+        )
+    )  # fmt: skip
+
+
+def _fast(content: bytes, layout):
+    with transaction.atomic(), connection.cursor() as cursor:
+        result = stream_acquirer_copy(cursor, content, layout)
+        transaction.set_rollback(True)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("content", "fmt"),
+    [
+        (SANDBOX, "sandbox_csv"),
+        (
+            (SAMPLES / "stripe_itemized_payout_reconciliation.csv").read_bytes(),
+            "stripe_payout_reconciliation",
+        ),
+    ],
+)
+def test_the_fast_path_loads_what_the_reference_reader_reads(content, fmt):
+    assert _fast(content, BUILT_IN[fmt]) is not None  # taken, not given way
+    file = settlement_file_ingest(content=content, fmt=fmt, actor=ACTOR)
+    assert file.status == "processed"
+    assert _loaded_rows(file) == _reference_rows(content, fmt)
+    parsed = parse_file(content, fmt)
+    assert file.row_count == len(parsed.acquirer)
+
+
+def test_sandbox_batches_and_payout_lines_from_the_fast_path():
+    file = settlement_file_ingest(content=SANDBOX, fmt="sandbox_csv", actor=ACTOR)
+    usd = SettlementBatch.objects.get(file=file, currency="USD")
+    # 20.00 + 1,234.50 - 5.00; fees 0.40 + 0 (empty) + 0
+    assert (usd.gross, usd.fees, usd.net, usd.reported_payout, usd.line_count) == (
+        124950,
+        40,
+        124910,
+        124910,
+        3,
+    )
+    assert usd.payout_reference == "SBXPO-20261130-USD"
+    assert SettlementBatch.objects.get(file=file, currency="JPY").gross == 1091
+    assert SettlementBatch.objects.get(file=file, currency="KWD").gross == 1234
+
+
+def test_a_generic_mapping_with_a_decimal_comma_and_minor_units_takes_the_fast_path():
+    mapping = ColumnMapping.objects.create(
+        name="Acquirer X", source_kind="acquirer", delimiter=";", decimal_separator=",", date_format="%d.%m.%Y",
+        connector_code="acqx", columns={"settlement_date": "Datum", "psp_reference": "Ref", "currency": "Whg",
+                                        "gross": "Brutto", "fee": "Gebuehr", "record_type": "Art"},
+        record_types={"Verkauf": "capture", "Gutschrift": "refund", "Info": ""},
+    )  # fmt: skip
+    content = (
+        b"Datum;Art;Ref;Whg;Brutto;Gebuehr\n"
+        b"30.11.2026;Verkauf;X-1;EUR;1.234,56;1,20\n"
+        b"30.11.2026;Info;;EUR;;\n"
+        b"01.12.2026;Gutschrift;X-2;EUR;-10,00;0\n"
+    )
+    layout = layout_from_mapping(mapping)
+    assert _fast(content, layout) is not None
+    file = settlement_file_ingest(content=content, fmt="generic_csv", mapping=mapping, actor=ACTOR)
+    assert file.status == "processed" and file.row_count == 2  # the "Info" row is skipped by the mapping
+    assert _loaded_rows(file) == _reference_rows(content, "generic_csv", mapping)
+    assert SettlementBatch.objects.filter(file=file).count() == 2
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        SANDBOX.replace(b"20.00,0.40", b"20.001,0.40"),  # more decimals than USD has
+        SANDBOX.replace(b"USD,20.00", b"USD,2O.00"),  # not an amount
+        SANDBOX.replace(b",sbxch_1,", b",,"),  # empty reference
+        SANDBOX.replace(b"2026-11-30,refund", b"2026-11-31,refund"),  # no such date
+        SANDBOX.replace(b"usd", b"xxx"),  # unknown currency
+        SANDBOX.replace(b"capture,sbxch_4", b"sale,sbxch_4"),  # unknown record type
+        SANDBOX + b"2026-11-30,capture,sbxch_9\n",  # a ragged row
+        SANDBOX.replace(b"\n2026-11-30,refund", b"\n\n2026-11-30,refund"),  # a blank line (renumbers rows)
+    ],
+)
+def test_the_fast_path_gives_way_and_the_reader_reports_the_same_as_before(broken):
+    assert _fast(broken, BUILT_IN["sandbox_csv"]) is None
+    file = settlement_file_ingest(content=broken, fmt="sandbox_csv", actor=ACTOR)
+    reference = parse_file(broken, "sandbox_csv")
+    if reference.errors:
+        assert file.status == "failed" and file.errors == [e.as_dict() for e in reference.errors]
+        assert not SettlementLine.objects.exists()
+    else:  # the reader accepts it (a blank line): loaded by the reader, rows numbered as it reads them
+        assert file.status == "processed" and _loaded_rows(file) == _reference_rows(broken, "sandbox_csv")
