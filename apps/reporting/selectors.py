@@ -215,6 +215,23 @@ def report_run_list(*, merchant, livemode: bool):
     return ReportRun.objects.filter(merchant=merchant, livemode=livemode)
 
 
+def report_schedule_list(*, merchant, livemode: bool):
+    from .models import ReportSchedule
+
+    return ReportSchedule.objects.filter(merchant=merchant, livemode=livemode).select_related(
+        "webhook_endpoint"
+    )
+
+
+def report_schedule_get(*, merchant, livemode: bool, id: str):
+    from apps.core.selectors import tenant_get
+
+    from .models import ReportSchedule
+
+    return tenant_get(ReportSchedule.objects.select_related("webhook_endpoint"), merchant=merchant,
+                      livemode=livemode, id=id, resource="reporting.report_schedule")  # fmt: skip
+
+
 def report_file_link_check(run, *, token: str, now) -> None:
     """The token must be this run's, this merchant's and mode's, and unexpired."""
     from django.core import signing
