@@ -395,10 +395,10 @@ class ReportScheduleAdmin(ConfirmActionMixin, ReadOnlyAdminMixin, ModelAdmin):
     actions = ("pause_schedules", "resume_schedules")
 
     def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("reporting.add_reportrun")
+        return request.user.has_perm("reporting.add_reportschedule")
 
     def has_manage_permission(self, request):
-        return request.user.has_perm("reporting.add_reportrun")
+        return request.user.has_perm("reporting.change_reportschedule")
 
     def add_view(self, request, form_url="", extra_context=None):
         response = self.confirm_object_action(request, None, NEW_SCHEDULE)
