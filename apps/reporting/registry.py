@@ -1,7 +1,8 @@
-"""Hooks that apps above reporting register into from their `AppConfig.ready()` (reporting
-never imports them): report types (`apps.reporting.report_types.register`) and providers of
-the settlement report's residuals — reconciliation links a payout bridge's unexplained
-difference to its open discrepancies here.
+"""Hooks for the settlement report's residuals: providers of a payout bridge's unexplained
+difference. Reporting registers reconciliation's open discrepancies itself
+(`apps.reporting.residuals`, reconciliation being below it); apps above reporting may register
+theirs from their `AppConfig.ready()`. (Report types have their own registry,
+`apps.reporting.report_types.register`.)
 
 A residual provider is called as `provider(merchant=, livemode=, day=, currency=)` and returns
 a list of dicts: {"discrepancy": id, "amount": minor units, "status": ..., "description": ...}.

@@ -115,3 +115,11 @@ def test_date_rows_belong_to_the_local_days_starting_in_the_interval():
     # Not day-aligned: 12:00 → 12:00 holds the one midnight in it.
     noon = timedelta(hours=12)
     assert days(d[0] + noon, d[1] + noon) == (d[1].date(), d[2].date())
+
+
+def test_the_settlement_reports_bridge_lists_the_open_discrepancy_as_a_residual(api, reconciled):
+    body = api.get(f"/v1/reporting/settlement/{today().isoformat()}").json()
+    usd = next(b for b in body["payout_bridge"] if b["currency"].upper() == "USD")
+    [residual] = usd["residuals"]
+    assert (residual["type"], residual["amount"], residual["status"]) == ("amount_under", -3, "open")
+    assert residual["discrepancy"].startswith("dsc_") and "0.03" in residual["description"]
