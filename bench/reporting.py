@@ -1,13 +1,15 @@
 """Reporting benchmark: export throughput and worker memory, and the 30-day metrics query.
 
     .venv/bin/python bench/reporting.py [--payments 1000000 10000000] [--queries 20] [--keep]
+        [--reuse] [--formats csv jsonl parquet] [--skip-exports] [--skip-metrics] [--skip-rollup]
 
-Uses its own database (default clearhouse_bench_reporting on 127.0.0.1, created and migrated
-here, dropped at the end unless --keep). For each size it loads that many payments (one
+Uses its own database (BENCH_DATABASE_URL, default clearhouse_bench_reporting on 127.0.0.1,
+created and migrated here, dropped at the end unless --keep; --reuse keeps a database a --keep
+run left and loads only the sizes it lacks). For each size it loads that many payments (one
 PaymentIntent and one Charge each, spread over the last 30 days, 10% declined) with
 INSERT … SELECT from one template row, then prints:
 
-1. a `payments.itemized.1` report run over all of them to CSV and to Parquet, each in a fresh
+1. a `payments.itemized.1` report run over all of them to CSV, JSON Lines and Parquet, each in a fresh
    worker process (apps.reporting.services.report_run_execute, as the Celery task runs it):
    rows/s and the worker's peak RSS (aim: >= 100k rows/s, the same peak at every size);
 2. the metrics API's 30-day query (apps.reporting.metrics.metrics_query, daily buckets in
@@ -82,6 +84,16 @@ def _clone_sql(model, *, template_id: int, overrides: dict[str, str], count: int
         f'INSERT INTO "{table}" ({names}) SELECT {values} FROM "{table}" t '
         f"CROSS JOIN generate_series(1, {count}) g WHERE t.id = {template_id}"
     )
+
+
+def loaded_payments(count: int):
+    """The merchant a --keep run loaded with `count` payments, and the `now` of its loading."""
+    from apps.merchants.models import Merchant
+
+    merchant = Merchant.objects.filter(name=f"Bench {count}").order_by("-pk").first()
+    if merchant is None:
+        return None
+    return merchant, merchant.created_at + timedelta(days=31)
 
 
 def load_payments(count: int) -> tuple[object, datetime]:
@@ -175,12 +187,12 @@ def child_export(run_id: int) -> None:
                       "size": run.size, "error": run.error}))  # fmt: skip
 
 
-def bench_exports(merchant, now) -> None:
+def bench_exports(merchant, now, formats) -> None:
     from apps.reporting.models import ReportRun
     from apps.reporting.services.report_runs import parameters_hash, report_parameters_normalize
 
     start = int((now - timedelta(days=31)).timestamp())
-    for fmt in ("csv", "parquet"):
+    for fmt in formats:
         rtype, params = report_parameters_normalize(
             merchant=merchant, livemode=False, report_type="payments.itemized.1", format=fmt,
             parameters={"interval_start": start, "interval_end": int(now.timestamp()), "timezone": "Europe/Berlin"},
@@ -200,30 +212,40 @@ def bench_exports(merchant, now) -> None:
 # --- 2. metrics -----------------------------------------------------------------------------
 
 
-def bench_metrics(merchant, now, queries: int) -> None:
+def bench_metrics(merchant, now, queries: int, rollup: bool = True) -> None:
     from zoneinfo import ZoneInfo
 
     from apps.reporting.metrics import METRICS, metrics_query
     from apps.reporting.services import metric_hours_rollup
 
-    started = time.perf_counter()
-    metric_hours_rollup(start=now - timedelta(days=31), end=now)
-    print(
-        f"   hourly roll-up of 31 days: {time.perf_counter() - started:.1f} s (beat re-rolls the last 26 hours)"
+    if rollup:
+        started = time.perf_counter()
+        metric_hours_rollup(start=now - timedelta(days=31), end=now)
+        print(f"   hourly roll-up of 31 days: {time.perf_counter() - started:.1f} s "
+              "(beat re-rolls the last 26 hours)")  # fmt: skip
+    berlin = ZoneInfo("Europe/Berlin")
+    midnight = datetime.combine(
+        (now - timedelta(days=30)).astimezone(berlin).date(), datetime.min.time(), berlin
     )
-    samples = []
-    buckets = 0
-    for _ in range(queries):
-        t0 = time.perf_counter()
-        answer = metrics_query(merchant_id=merchant.pk, livemode=False, start=now - timedelta(days=30), end=now,
-                               tz=ZoneInfo("Europe/Berlin"), granularity="day", group_by=("connector", "currency"),
-                               metrics=tuple(METRICS), now=now + timedelta(minutes=30))  # fmt: skip
-        samples.append(time.perf_counter() - t0)
-        buckets = len(answer.buckets)
-    samples.sort()
-    p95 = samples[max(0, round(0.95 * len(samples)) - 1)]
-    print(f"   30-day metrics query ({buckets} buckets, {answer.totals['counts']['payments']:,} payments): "
-          f"p50 {statistics.median(samples) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms over {queries} runs")  # fmt: skip
+    # The open hour is live SQL either way; "rolling" also starts inside an hour (a second live
+    # span over that hour's rows), "calendar" starts at a Berlin midnight as the dashboard and
+    # daily report windows do.
+    for label, start in (
+        ("rolling now-30d", now - timedelta(days=30)),
+        ("calendar, Berlin midnight", midnight),
+    ):
+        samples = []
+        for _ in range(queries):
+            t0 = time.perf_counter()
+            answer = metrics_query(merchant_id=merchant.pk, livemode=False, start=start, end=now, tz=berlin,
+                                   granularity="day", group_by=("connector", "currency"), metrics=tuple(METRICS),
+                                   now=now + timedelta(minutes=30))  # fmt: skip
+            samples.append(time.perf_counter() - t0)
+        samples.sort()
+        p95 = samples[max(0, round(0.95 * len(samples)) - 1)]
+        print(f"   30-day metrics query, {label} ({len(answer.buckets)} buckets, "
+              f"{answer.totals['counts']['payments']:,} payments): p50 {statistics.median(samples) * 1000:.0f} ms, "
+              f"p95 {p95 * 1000:.0f} ms over {queries} runs")  # fmt: skip
 
 
 def main() -> None:
@@ -231,12 +253,18 @@ def main() -> None:
     parser.add_argument("--payments", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--queries", type=int, default=20)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="keep a --keep run's database and data")
+    parser.add_argument("--formats", nargs="+", default=["csv", "jsonl", "parquet"])
+    parser.add_argument("--skip-exports", action="store_true")
+    parser.add_argument("--skip-metrics", action="store_true")
+    parser.add_argument("--skip-rollup", action="store_true", help="the roll-up a --keep run made stands")
     parser.add_argument("--child-export", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_export:
         child_export(args.child_export)
         return
-    create_database()
+    if not args.reuse:
+        create_database()
     import django
 
     django.setup()
@@ -246,15 +274,22 @@ def main() -> None:
     try:
         print(f"database {database_name()} (PostgreSQL), {os.cpu_count()} CPUs")
         for count in args.payments:
-            t0 = time.perf_counter()
-            merchant, now = load_payments(count)
-            print(f"{count:,} payments (+ {count:,} attempts) loaded in {time.perf_counter() - t0:.0f} s")
-            print(" 1. export of payments.itemized.1 (all rows), fresh worker process each")
-            bench_exports(merchant, now)
-            print(" 2. metrics")
-            bench_metrics(merchant, now, args.queries)
+            found = loaded_payments(count) if args.reuse else None
+            if found:
+                merchant, now = found
+                print(f"{count:,} payments (+ {count:,} attempts) loaded earlier (--reuse)")
+            else:
+                t0 = time.perf_counter()
+                merchant, now = load_payments(count)
+                print(f"{count:,} payments (+ {count:,} attempts) loaded in {time.perf_counter() - t0:.0f} s")
+            if not args.skip_exports:
+                print(" 1. export of payments.itemized.1 (all rows), fresh worker process each")
+                bench_exports(merchant, now, args.formats)
+            if not args.skip_metrics:
+                print(" 2. metrics")
+                bench_metrics(merchant, now, args.queries, rollup=not args.skip_rollup)
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             drop_database()
             print(f"dropped {database_name()}")
 

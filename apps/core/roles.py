@@ -43,6 +43,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "reconciliation.*_tolerance",
         "reconciliation.*_acquirerfeerule",
         "reporting.add_reportrun",
+        "reporting.add_reportschedule",
+        "reporting.change_reportschedule",
         "reporting.signoff_settlement",
         "reconciliation.*_glaccountmapping",
         "reconciliation.add_accountingperiod",

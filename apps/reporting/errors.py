@@ -99,3 +99,21 @@ class SettlementDateInvalid(InvalidRequestError):
     code = "parameter_invalid"
     message = "Invalid date: {value!r}. Use YYYY-MM-DD."
     param = "date"
+
+
+# --- report schedules -----------------------------------------------------------------------
+
+
+class ScheduleFrequencyInvalid(InvalidRequestError):
+    code = "parameter_invalid"
+    message = "Invalid frequency: {value!r}. Use daily, weekly or monthly."
+    param = "frequency"
+
+
+class ScheduleEndpointNotSubscribed(InvalidRequestError):
+    code = "parameter_invalid"
+    message = (
+        "Webhook endpoint {endpoint} does not receive reporting.report_run.succeeded: add it to the "
+        "endpoint's enabled_events (or use another endpoint) so the scheduled report reaches it."
+    )
+    param = "webhook_endpoint"

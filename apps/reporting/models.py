@@ -166,6 +166,10 @@ class ReportRun(TenantModel):
     sha256 = models.CharField(max_length=64, blank=True, default="")
     manifest = models.JSONField(null=True, blank=True)
     requested_by = models.CharField(max_length=200, blank=True, default="")
+    # The schedule that made the run (None: asked for through the API or the admin).
+    schedule = models.ForeignKey(
+        "reporting.ReportSchedule", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
@@ -175,6 +179,46 @@ class ReportRun(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.report_type} ({self.status})"
+
+
+class ReportSchedule(TenantModel):
+    """A report type run on a schedule (daily / weekly / monthly) over the last whole period of
+    the schedule's time zone, `delay_seconds` after it ends (late writes land first). Beat's
+    `report_schedules_run_due` makes the run; its `reporting.report_run.succeeded` event, with
+    the signed, expiring file URL, reaches `webhook_endpoint` (which must subscribe to it).
+    Changed only by `apps.reporting.services.schedules`."""
+
+    ID_PREFIX = "rsch"
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily"
+        WEEKLY = "weekly"  # ISO weeks, Monday to Monday
+        MONTHLY = "monthly"
+
+    report_type = models.CharField(max_length=80)
+    format = models.CharField(max_length=8, choices=ReportRun.Format.choices, default=ReportRun.Format.CSV)
+    frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.DAILY)
+    timezone = models.CharField(max_length=64)
+    # The run's other parameters: columns and the type's filters.
+    parameters = models.JSONField(default=dict, blank=True)
+    webhook_endpoint = models.ForeignKey(
+        "webhooks.WebhookEndpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delay_seconds = models.PositiveIntegerField(default=3600)
+    active = models.BooleanField(default=True)
+    # The next period to run: [next_interval_start, next_interval_end), run at next_run_at.
+    next_interval_start = models.DateTimeField()
+    next_interval_end = models.DateTimeField()
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_by = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["active", "next_run_at"], name="rsch_due")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.report_type} {self.frequency}"
 
 
 class SettlementSignOff(models.Model):

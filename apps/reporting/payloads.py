@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
+from apps.core.context import public_base_url
 from apps.core.payloads import unix
 
 from .report_types import ReportType
@@ -51,6 +52,8 @@ def report_run_payload(run, *, now=None) -> dict:
             "size": run.size,
             "sha256": run.sha256,
             "url": url,
+            # The same signed link, absolute (PUBLIC_BASE_URL): what a webhook receiver fetches.
+            "download_url": public_base_url() + url,
             "expires_at": expires_at,
         }
     estimated = run.rows_estimated
@@ -72,6 +75,7 @@ def report_run_payload(run, *, now=None) -> dict:
         "progress": {"rows_written": run.rows_written, "rows_estimated": estimated, "percent": percent},
         "result": result,
         "manifest": run.manifest,
+        "schedule": run.schedule.public_id if run.schedule_id else None,
         "succeeded_at": unix(run.succeeded_at),
         "failed_at": unix(run.failed_at),
     }
@@ -90,4 +94,26 @@ def report_type_payload(rtype: ReportType, *, available: tuple[datetime, datetim
         "columns": [{"name": c.name, "kind": c.kind, "description": c.description} for c in rtype.columns],
         "filters": list(rtype.filters),
         "livemode": livemode,
+    }
+
+
+def report_schedule_payload(schedule) -> dict:
+    return {
+        "id": schedule.public_id,
+        "object": "reporting.report_schedule",
+        "created": unix(schedule.created_at),
+        "livemode": schedule.livemode,
+        "report_type": schedule.report_type,
+        "format": schedule.format,
+        "frequency": schedule.frequency,
+        "timezone": schedule.timezone,
+        "parameters": schedule.parameters,
+        "webhook_endpoint": schedule.webhook_endpoint.public_id if schedule.webhook_endpoint_id else None,
+        "delay_seconds": schedule.delay_seconds,
+        "active": schedule.active,
+        "next_interval_start": unix(schedule.next_interval_start),
+        "next_interval_end": unix(schedule.next_interval_end),
+        "next_run_at": unix(schedule.next_run_at),
+        "last_run_at": unix(schedule.last_run_at),
+        "last_error": schedule.last_error or None,
     }

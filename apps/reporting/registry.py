@@ -1,7 +1,8 @@
-"""Hooks apps register into from their `AppConfig.ready()`: report types
-(`apps.reporting.report_types.register`) and providers of the settlement report's residuals —
-reconciliation's open discrepancies explain a payout bridge's unexplained difference (it sits
-below reporting, so reporting registers its selector itself, in `apps.reporting.apps`).
+"""Hooks for the settlement report's residuals: providers of a payout bridge's unexplained
+difference. Reporting registers reconciliation's open discrepancies itself
+(`apps.reconciliation.selectors.settlement_residuals`, wired in `apps.reporting.apps`, reconciliation being below it); apps above reporting may register
+theirs from their `AppConfig.ready()`. (Report types have their own registry,
+`apps.reporting.report_types.register`.)
 
 A residual provider is called as `provider(merchant=, livemode=, day=, currency=)` and returns
 a list of dicts: {"discrepancy": id, "amount": minor units, "status": ..., "description": ...}.

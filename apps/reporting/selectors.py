@@ -107,6 +107,7 @@ class DashboardFigures:
     deliveries_failed: int = 0
     approvals_pending: int = 0
     from_rollups: bool = False
+    timezone: str = "UTC"  # the zone of the period's days
 
     @property
     def authorization_rate(self) -> float | None:
@@ -121,19 +122,42 @@ def dashboard_figures(
     *, period: str = "today", merchant_id: int | None = None, livemode=None
 ) -> DashboardFigures:
     """Today is aggregated live; earlier days of the period come from the daily roll-ups when every
-    one of them is rolled up (else they are aggregated live too)."""
+    one of them is rolled up (else they are aggregated live too).
+
+    Days are those of the merchant's reporting time zone when the dashboard shows one merchant
+    (the zone the metrics API and report runs default to, so the three agree on what "today" is);
+    across all merchants they are UTC days. The roll-ups hold UTC days, so a merchant in another
+    zone has its past days aggregated live."""
+    from zoneinfo import ZoneInfo
+
+    from .models import ReportingSettings
+
     metric = DailyMetric.Metric
     period = period if period in PERIODS else "today"
     now = timezone.now()
-    since = period_start(period, now)
-    today = now.astimezone(UTC).date()
-    figures = DashboardFigures(period=period, since=since)
-    rows = aggregate_metrics(_day_start(today), merchant_id=merchant_id, livemode=livemode)
+    tz_name = "UTC"
+    if merchant_id is not None:
+        tz_name = (
+            ReportingSettings.objects.filter(merchant_id=merchant_id)
+            .values_list("timezone", flat=True)
+            .first()
+            or "UTC"
+        )
+    tz = ZoneInfo(tz_name)
+    today = now.astimezone(tz).date()
+    today_start = datetime.combine(today, time.min, tzinfo=tz)
+    since = datetime.combine(today - timedelta(days=PERIOD_DAYS.get(period, 1) - 1), time.min, tzinfo=tz)
+    figures = DashboardFigures(period=period, since=since, timezone=tz_name)
+    rows = aggregate_metrics(today_start, merchant_id=merchant_id, livemode=livemode)
     if period != "today":
-        past = _rolled_up(since.date(), today - timedelta(days=1), merchant_id=merchant_id, livemode=livemode)
+        past = None
+        if tz_name == "UTC":
+            past = _rolled_up(
+                since.date(), today - timedelta(days=1), merchant_id=merchant_id, livemode=livemode
+            )
         figures.from_rollups = past is not None
         if past is None:
-            past = aggregate_metrics(since, _day_start(today), merchant_id=merchant_id, livemode=livemode)
+            past = aggregate_metrics(since, today_start, merchant_id=merchant_id, livemode=livemode)
         rows += past
 
     totals: dict[tuple[str, str], list[int]] = {}
@@ -213,6 +237,23 @@ def report_run_list(*, merchant, livemode: bool):
     from .models import ReportRun
 
     return ReportRun.objects.filter(merchant=merchant, livemode=livemode)
+
+
+def report_schedule_list(*, merchant, livemode: bool):
+    from .models import ReportSchedule
+
+    return ReportSchedule.objects.filter(merchant=merchant, livemode=livemode).select_related(
+        "webhook_endpoint"
+    )
+
+
+def report_schedule_get(*, merchant, livemode: bool, id: str):
+    from apps.core.selectors import tenant_get
+
+    from .models import ReportSchedule
+
+    return tenant_get(ReportSchedule.objects.select_related("webhook_endpoint"), merchant=merchant,
+                      livemode=livemode, id=id, resource="reporting.report_schedule")  # fmt: skip
 
 
 def report_file_link_check(run, *, token: str, now) -> None:

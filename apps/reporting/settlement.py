@@ -2,7 +2,7 @@
 captures, refunds, chargebacks and their reversals, fees and adjustments, and their net; per
 currency, the payout bridge — opening balance + activity + payouts = closing balance — with
 the day's bank credits (payouts paid) and any residual that reconciliation links to its open
-discrepancies (through `registry.settlement_residual_providers`, filled by apps above us).
+discrepancies (through `registry.settlement_residual_providers`: apps.reconciliation.selectors.settlement_residuals).
 
 All figures come from the ledger's balance transactions (the merchant's money as booked), in
 the day [local midnight, next local midnight) of the requested time zone.

@@ -1,8 +1,8 @@
 """The PostgreSQL export path of report types read from one queryset: every column is computed
 by the database (unix seconds, ISO 8601 in the run's time zone, exact decimal strings), so the
-worker only moves bytes. CSV is `COPY (SELECT …) TO STDOUT`; JSON Lines a `json_build_object`
-per row and Parquet column batches are fetched from a server-side cursor, BATCH rows at a time
-(constant memory). The read runs on the worker's connection in autocommit, so the progress it
+worker only moves bytes. CSV is `COPY (SELECT …) TO STDOUT`; JSON Lines (a `json_build_object`
+per row) and Parquet (typed columns, written as row groups) are fetched from a server-side
+cursor, BATCH rows at a time (constant memory). The read runs on the worker's connection in autocommit, so the progress it
 writes between batches is visible at once to the API and the admin.
 """
 
@@ -195,45 +195,47 @@ def write_jsonl(raw, rtype, ctx, names, fh, progress) -> int:
     return written
 
 
-def csv_to_parquet(csv_fh, names: list[str], rtype: ReportType, fh, metadata: dict) -> None:
-    """Convert the run's CSV (as COPY wrote it) into Parquet with Arrow's streaming CSV reader,
-    a block at a time: the same bytes become both files, so their rows cannot differ."""
+ROW_GROUP = 100_000  # rows per Parquet row group (batches are buffered as Arrow arrays up to it)
+
+
+def write_parquet(raw, rtype, ctx, names, fh, progress, metadata: dict) -> int:
+    """Parquet row groups from the server-side cursor, a batch at a time: each fetched batch
+    becomes Arrow arrays at once (amounts int64 minor units, decimals exact strings, both
+    computed by the database), buffered up to ROW_GROUP rows and written as one row group with
+    `pyarrow.parquet.ParquetWriter`. The worker holds at most one row group of Arrow data and
+    one batch of Python tuples, whatever the number of rows (bench/reporting.py measures it)."""
     import pyarrow as pa
-    import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
     from .writers import arrow_schema
 
     schema = arrow_schema([rtype.column(n) for n in names], metadata)
-    reader = pa_csv.open_csv(
-        csv_fh,
-        read_options=pa_csv.ReadOptions(block_size=8 << 20, use_threads=False),
-        convert_options=pa_csv.ConvertOptions(
-            column_types={f.name: f.type for f in schema},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-            true_values=["true"],
-            false_values=["false"],
-        ),
-    )
-    writer = pq.ParquetWriter(fh, schema, compression="zstd")
+    sql, params = select_sql(rtype, ctx, names, csv=False)
     pool = pa.default_memory_pool()
-    try:
-        for batch in reader:
-            writer.write_table(pa.Table.from_batches([batch]).cast(schema))
-            # Hand freed blocks back at once, so the worker's peak stays that of one block.
+    writer = pq.ParquetWriter(fh, schema, compression="zstd")
+    buffered: list = []
+    pending = written = 0
+
+    def flush() -> None:
+        nonlocal buffered, pending
+        if buffered:
+            writer.write_table(pa.Table.from_batches(buffered, schema=schema), row_group_size=ROW_GROUP)
+            buffered, pending = [], 0
+            # Hand freed blocks back at once, so the peak stays that of one row group.
             pool.release_unused()
+
+    try:
+        for rows in fetch_batches(raw, sql, params):
+            columns = zip(*rows, strict=True)
+            arrays = [pa.array(values, type=f.type) for values, f in zip(columns, schema, strict=True)]
+            buffered.append(pa.record_batch(arrays, schema=schema))
+            pending += len(rows)
+            written += len(rows)
+            del rows, columns, arrays
+            if pending >= ROW_GROUP:
+                flush()
+            progress(written)
+        flush()
     finally:
         writer.close()
-
-
-def write_parquet(raw, rtype, ctx, names, fh, progress, metadata: dict) -> int:
-    """Parquet from the database's CSV (COPY), converted in Arrow: the rows stream through a
-    temporary CSV file, never through Python objects one by one."""
-    import tempfile
-
-    with tempfile.TemporaryFile() as csv_fh:
-        written = copy_csv(raw, rtype, ctx, names, csv_fh, progress)
-        csv_fh.seek(0)
-        csv_to_parquet(csv_fh, names, rtype, fh, metadata)
     return written

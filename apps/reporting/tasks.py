@@ -20,3 +20,10 @@ def report_run_execute_task(report_run_id: int) -> str:
     from .services import report_run_execute
 
     return report_run_execute(report_run_id=report_run_id)
+
+
+@shared_task(acks_late=True)
+def report_schedules_run_due_task() -> int:
+    from .services import report_schedules_run_due
+
+    return report_schedules_run_due()

@@ -114,7 +114,7 @@ def test_progress_is_written_as_batches_go(api, closed, monkeypatch, django_capt
         for q in queries.captured_queries
         if q["sql"].startswith("UPDATE") and '"rows_written" = ' in q["sql"]
     ]
-    if fmt == "jsonl":  # CSV and Parquet stream through COPY: progress on a side connection
+    if fmt != "csv":  # CSV streams through COPY: progress on a side connection
         assert len(progress) >= 4  # the estimate, then one per batch of one row
     assert run["progress"] == {"rows_written": 3, "rows_estimated": 3, "percent": 100.0}
     assert (
@@ -122,9 +122,8 @@ def test_progress_is_written_as_batches_go(api, closed, monkeypatch, django_capt
     )
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_copy_reports_progress_on_a_side_connection(
-    api, closed, monkeypatch, django_capture_on_commit_callbacks, fmt
+    api, closed, monkeypatch, django_capture_on_commit_callbacks
 ):
     """CSV is COPY … TO STDOUT, which holds the worker's connection: progress goes through a
     second connection while it streams (here recorded: the test's rows are not committed)."""
@@ -140,9 +139,33 @@ def test_a_copy_reports_progress_on_a_side_connection(
 
     monkeypatch.setattr(sql_export, "BATCH", 1)
     monkeypatch.setattr(report_runs, "copy_progress", recorder)
-    run = _run(api, django_capture_on_commit_callbacks, fmt=fmt)
+    run = _run(api, django_capture_on_commit_callbacks, fmt="csv")
     assert seen == [1, 2, 3]
     assert run["progress"]["rows_written"] == 3
+
+
+def test_parquet_is_written_a_row_group_at_a_time_from_the_cursor(
+    api, closed, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Batches of 1 row from the server-side cursor, row groups of 2: the file has 2 row groups
+    (2 + 1 rows) and the writer never held more than one row group of batches."""
+    held = []
+
+    class Recording(pq.ParquetWriter):
+        def write_table(self, table, row_group_size=None):
+            held.append(table.num_rows)
+            super().write_table(table, row_group_size=row_group_size)
+
+    monkeypatch.setattr(sql_export, "BATCH", 1)
+    monkeypatch.setattr(sql_export, "ROW_GROUP", 2)
+    monkeypatch.setattr(pq, "ParquetWriter", Recording)
+    run = _run(api, django_capture_on_commit_callbacks, fmt="parquet")
+    assert run["status"] == "succeeded", run["error"]
+    parquet = pq.ParquetFile(io.BytesIO(_download(api, run)))
+    assert [parquet.metadata.row_group(i).num_rows for i in range(parquet.metadata.num_row_groups)] == [2, 1]
+    assert held == [2, 1]
+    meta = parquet.schema_arrow.metadata
+    assert json.loads(meta[b"clearhouse.parameters"])["interval_start"] == int(DAY0.timestamp())
 
 
 def test_a_failed_job_reports_its_error(api, closed, monkeypatch, django_capture_on_commit_callbacks):

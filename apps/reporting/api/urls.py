@@ -21,5 +21,15 @@ urlpatterns = [
         views.ReportRunFileView.as_view(),
         name="reporting-report-run-file",
     ),
+    path(
+        "reporting/report_schedules",
+        views.ReportScheduleListView.as_view(),
+        name="reporting-report-schedules",
+    ),
+    path(
+        "reporting/report_schedules/<str:schedule_id>",
+        views.ReportScheduleDetailView.as_view(),
+        name="reporting-report-schedule",
+    ),
     path("reporting/settlement/<str:day>", views.SettlementReportView.as_view(), name="reporting-settlement"),
 ]

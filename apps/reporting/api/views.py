@@ -30,18 +30,21 @@ from apps.reporting.errors import (
     ReportParameterUnknown,
     ReportRunNotReady,
     ReportTypeUnknown,
+    ScheduleEndpointNotSubscribed,
+    ScheduleFrequencyInvalid,
     SettlementDateInvalid,
     TimezoneUnknown,
 )
-from apps.reporting.payloads import report_run_payload, report_type_payload
+from apps.reporting.payloads import report_run_payload, report_schedule_payload, report_type_payload
 from apps.reporting.report_types import report_types
 from apps.reporting.writers import CONTENT_TYPES
 
-from .serializers import ReportRunCreateInput
+from .serializers import ReportRunCreateInput, ReportScheduleCreateInput, ReportScheduleUpdateInput
 
 ANY = inline_serializer("ReportRunObject", fields={"id": serializers.CharField()})
 METRICS_BODY = inline_serializer("ReportingMetrics", fields={"object": serializers.CharField()})
 TYPE = inline_serializer("ReportTypeObject", fields={"id": serializers.CharField()})
+SCHEDULE = inline_serializer("ReportScheduleObject", fields={"id": serializers.CharField()})
 SETTLEMENT = inline_serializer("SettlementReport", fields={"object": serializers.CharField()})
 
 MAX_SPAN = {"hour": timedelta(days=31), "day": timedelta(days=400)}
@@ -197,7 +200,7 @@ class ReportRunListView(MerchantAPIView):
     )
     def get(self, request):
         qs = selectors.report_run_list(merchant=request.merchant, livemode=request.livemode)
-        qs = created_filter(qs, request).select_related("merchant")
+        qs = created_filter(qs, request).select_related("merchant", "schedule")
         return stripe_list(request, qs, report_run_payload, url="/v1/reporting/report_runs")
 
     @extend_schema(
@@ -269,6 +272,103 @@ class ReportRunFileView(MerchantAPIView):
         )  # fmt: skip
         response["Digest"] = f"sha-256={run.sha256}"
         return response
+
+
+class ReportScheduleListView(MerchantAPIView):
+    """Scheduled reports: a report type over the last whole day / week / month of a time zone,
+    its run's `reporting.report_run.succeeded` event (with the signed, expiring file URL)
+    delivered to `webhook_endpoint`."""
+
+    resource = "reporting"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("limit", int, required=False),
+            OpenApiParameter("starting_after", str, required=False),
+            OpenApiParameter("ending_before", str, required=False),
+        ],
+        responses={200: list_of(SCHEDULE), **error_responses(ParameterInvalidInteger)},
+        operation_id="reporting_report_schedules_list",
+    )
+    def get(self, request):
+        qs = selectors.report_schedule_list(merchant=request.merchant, livemode=request.livemode)
+        return stripe_list(request, created_filter(qs, request), report_schedule_payload,
+                           url="/v1/reporting/report_schedules")  # fmt: skip
+
+    @extend_schema(
+        request=ReportScheduleCreateInput,
+        responses={
+            200: SCHEDULE,
+            **error_responses(
+                ReportTypeUnknown,
+                ReportFormatInvalid,
+                ReportColumnUnknown,
+                ReportParameterUnknown,
+                ScheduleFrequencyInvalid,
+                ScheduleEndpointNotSubscribed,
+                TimezoneUnknown,
+            ),
+        },
+        operation_id="reporting_report_schedules_create",
+    )
+    def post(self, request):
+        serializer = ReportScheduleCreateInput(data=request.data if request.data is not None else {})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        schedule = services.report_schedule_create(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            report_type=data["report_type"],
+            format=data.get("format") or "csv",
+            frequency=data.get("frequency") or "daily",
+            timezone_name=data.get("timezone") or None,
+            parameters=data.get("parameters") or {},
+            webhook_endpoint=data.get("webhook_endpoint") or None,
+            delay_seconds=data.get("delay_seconds", 3600),
+            actor=Actor.from_request(request),
+        )
+        return Response(report_schedule_payload(schedule))
+
+
+class ReportScheduleDetailView(MerchantAPIView):
+    resource = "reporting"
+
+    def _get(self, request, schedule_id):
+        return selectors.report_schedule_get(
+            merchant=request.merchant, livemode=request.livemode, id=schedule_id
+        )
+
+    @extend_schema(
+        responses={200: SCHEDULE, **error_responses()}, operation_id="reporting_report_schedules_retrieve"
+    )
+    def get(self, request, schedule_id: str):
+        return Response(report_schedule_payload(self._get(request, schedule_id)))
+
+    @extend_schema(
+        request=ReportScheduleUpdateInput,
+        responses={200: SCHEDULE, **error_responses()},
+        operation_id="reporting_report_schedules_update",
+    )
+    def post(self, request, schedule_id: str):
+        schedule = self._get(request, schedule_id)
+        serializer = ReportScheduleUpdateInput(data=request.data if request.data is not None else {})
+        serializer.is_valid(raise_exception=True)
+        schedule = services.report_schedule_set_active(
+            schedule_id=schedule.pk,
+            active=serializer.validated_data["active"],
+            actor=Actor.from_request(request),
+        )
+        return Response(report_schedule_payload(schedule))
+
+    @extend_schema(
+        responses={200: inline_serializer("ReportScheduleDeleted", fields={"id": serializers.CharField()}),
+                   **error_responses()},
+        operation_id="reporting_report_schedules_delete",
+    )  # fmt: skip
+    def delete(self, request, schedule_id: str):
+        schedule = self._get(request, schedule_id)
+        services.report_schedule_delete(schedule_id=schedule.pk, actor=Actor.from_request(request))
+        return Response({"id": schedule.public_id, "object": "reporting.report_schedule", "deleted": True})
 
 
 class SettlementReportView(MerchantAPIView):

@@ -7,6 +7,13 @@ from .rollups import (
     metric_hours_rollup,
     metric_hours_rollup_recent,
 )
+from .schedules import (
+    report_schedule_create,
+    report_schedule_delete,
+    report_schedule_run_due,
+    report_schedule_set_active,
+    report_schedules_run_due,
+)
 from .settlement import settlement_sign_off
 
 __all__ = [
@@ -17,5 +24,10 @@ __all__ = [
     "report_parameters_normalize",
     "report_run_create",
     "report_run_execute",
+    "report_schedule_create",
+    "report_schedule_delete",
+    "report_schedule_run_due",
+    "report_schedule_set_active",
+    "report_schedules_run_due",
     "settlement_sign_off",
 ]

@@ -260,12 +260,11 @@ def _write_rows(run: ReportRun, rtype: ReportType, ctx: Context, fh) -> int:
             _start(run.pk, sql_export.count(raw, rtype, ctx))
             if run.format == ReportRun.Format.JSONL:
                 return sql_export.write_jsonl(raw, rtype, ctx, columns, fh, progress)
+            if run.format == ReportRun.Format.PARQUET:
+                metadata = file_metadata(run, rtype)
+                return sql_export.write_parquet(raw, rtype, ctx, columns, fh, progress, metadata)
             with copy_progress(run.pk) as side:
-                if run.format == ReportRun.Format.CSV:
-                    written = sql_export.copy_csv(raw, rtype, ctx, columns, fh, side)
-                else:
-                    metadata = file_metadata(run, rtype)
-                    written = sql_export.write_parquet(raw, rtype, ctx, columns, fh, side, metadata)
+                written = sql_export.copy_csv(raw, rtype, ctx, columns, fh, side)
             progress(written)
             return written
     _start(run.pk, rtype.count(ctx))
