@@ -61,3 +61,30 @@ class BulkJobNotAwaitingApproval(StateConflictError):
 class BulkJobNotDraft(StateConflictError):
     code = "bulk_job_not_draft"
     message = "This job has a status of {job_status}; only a draft can be started."
+
+
+class TestClockExists(StateConflictError):
+    """One clock per merchant and mode: two would claim the same objects."""
+
+    __test__ = False
+    code = "test_clock_exists"
+    param = "frozen_time"
+    message = "This account already has a test clock ({existing}); delete it before creating another."
+    stored = False
+
+
+class TestClockNotReady(StateConflictError):
+    __test__ = False
+    code = "test_clock_not_ready"
+    message = "The test clock {clock} has a status of {clock_status}; it can be advanced once it is ready."
+    stored = False
+
+
+class TestClockTimeInvalid(InvalidRequestError):
+    __test__ = False
+    code = "parameter_invalid"
+    param = "frozen_time"
+    message = (
+        "frozen_time must be later than the clock's current time ({current}) and at most two years after it."
+    )
+    stored = False

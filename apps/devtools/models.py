@@ -143,3 +143,43 @@ class AccessReview(models.Model):
 
     def __str__(self) -> str:
         return f"Access review {self.reviewed_at:%Y-%m-%d} by {self.reviewer_label}"
+
+
+class TestClock(TenantModel):
+    """A merchant's sandbox clock (`/v1/test_helpers/test_clocks`, Stripe's shape). The merchant's
+    test-mode objects created while it exists run on its time: the owners' beat tasks leave them
+    alone, and an advance runs the owners' sweepers (apps.core.clock) for them up to `frozen_time`.
+
+    `windows` records, per advance, when it started on the wall clock and the frozen time it set
+    (``[{"from": iso, "frozen": iso}]``): an object created in a window has the clock time of
+    that window's start, so the advances before it do not age it."""
+
+    __test__ = False  # not a pytest test class
+    ID_PREFIX = "clock"
+
+    class Status(models.TextChoices):
+        READY = "ready"
+        ADVANCING = "advancing"
+        INTERNAL_FAILURE = "internal_failure"
+
+    name = models.CharField(max_length=300, blank=True, default="")
+    frozen_time = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.READY)
+    windows = models.JSONField(default=list)
+    # What the last advance did, per sweeper (counts), or the error of an internal failure.
+    last_advance = models.JSONField(default=dict, blank=True)
+    deletes_after = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One clock per merchant and mode: the windows of two clocks would claim the same objects.
+            models.UniqueConstraint(
+                fields=["merchant", "livemode"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="devtools_one_clock_per_merchant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.frozen_time:%Y-%m-%d %H:%M} ({self.status})"

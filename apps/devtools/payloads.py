@@ -2,7 +2,7 @@
 
 from apps.core.payloads import unix
 
-from .models import BulkJob, BulkJobRow, Simulation
+from .models import BulkJob, BulkJobRow, Simulation, TestClock
 
 
 def simulation_to_dict(sim: Simulation) -> dict:
@@ -59,4 +59,21 @@ def bulk_row_result(row: BulkJobRow) -> dict:
         "error_code": row.error_code or None,
         "error_param": row.error_param or None,
         "error_message": row.error_message or None,
+    }
+
+
+def test_clock_to_dict(clock: TestClock) -> dict:
+    details = {}
+    if clock.status == TestClock.Status.ADVANCING:
+        details = {"advancing": {"target_frozen_time": unix(clock.frozen_time)}}
+    return {
+        "id": clock.public_id,
+        "object": "test_helpers.test_clock",
+        "created": unix(clock.created_at),
+        "deletes_after": unix(clock.deletes_after),
+        "frozen_time": unix(clock.frozen_time),
+        "livemode": clock.livemode,
+        "name": clock.name or None,
+        "status": clock.status,
+        "status_details": details,
     }

@@ -28,3 +28,10 @@ def bulk_jobs_resume_task() -> int:
     from .services.bulk import bulk_jobs_resume
 
     return bulk_jobs_resume()
+
+
+@shared_task(acks_late=True)
+def test_clock_advance_task(clock_id: int) -> str:
+    from .services.clocks import test_clock_run_advance
+
+    return test_clock_run_advance(clock_id=clock_id).status

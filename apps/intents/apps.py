@@ -26,6 +26,16 @@ class IntentsConfig(AppConfig):
         returns.register(charge_customer_return_url)
         # Routing's dry run (POST /v1/routing/evaluate) describes saved payment methods through us.
         describe.register(_payment_method_facts)
+        # A test clock's advance expires its authorizations with the beat task's code (apps.core.clock).
+        from apps.core import clock
+
+        from .services import payment_intents_expire_authorizations
+
+        clock.register_sweeper(
+            "intents.authorization_expiry",
+            lambda now, scope: payment_intents_expire_authorizations(now=now, scope=scope),
+            order=10,
+        )
 
 
 def _payment_method_facts(*, merchant, livemode: bool, id: str):

@@ -23,3 +23,12 @@ class LedgerConfig(AppConfig):
         post_delete.connect(
             fee_schedules_changed, sender=FeeSchedule, weak=False, dispatch_uid="hotcache-fees-del"
         )
+
+        from apps.core import clock
+
+        from .services import ledger_settle_all_due
+
+        # Pending funds becoming available, on a test clock's time (apps.core.clock).
+        clock.register_sweeper(
+            "ledger.settlement", lambda now, scope: ledger_settle_all_due(now=now, scope=scope), order=30
+        )

@@ -15,3 +15,9 @@ class ReconciliationConfig(AppConfig):
 
         register_approval_kind()
         settlement.register(settlement_run_handover)
+        from apps.core import clock
+
+        from .services.sync import settlement_sync_clock
+
+        # The settlement days a test clock's advance passes: their files and a run (apps.core.clock).
+        clock.register_sweeper("reconciliation.settlement_days", settlement_sync_clock, order=50)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -24,6 +25,7 @@ from apps.merchants.models import Merchant
 
 from .models import (
     CardTestingBlock,
+    EarlyFraudWarning,
     Override,
     Review,
     RiskDecision,
@@ -62,7 +64,7 @@ def _matched(decision) -> str:
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
     list_display = ("public_id", "payment_intent", "merchant", "amount_display", "score_display", "matched_display",
-                    "expires_display", "held", "open", "closed_reason")  # fmt: skip
+                    "warning_display", "expires_display", "held", "open", "closed_reason")  # fmt: skip
     list_filter = ("open", "held", "closed_reason", "livemode")
     list_select_related = ("payment_intent", "charge", "decision", "merchant")
     search_fields = ("=public_id",)
@@ -75,6 +77,20 @@ class ReviewAdmin(ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
 
     def has_close_permission(self, request):
         return request.user.has_perm("risk.close_review")
+
+    def get_queryset(self, request):
+        # The issuer's early fraud warning on the charge, if any: one subquery, not one per row.
+        warnings = EarlyFraudWarning.objects.filter(charge=OuterRef("charge")).order_by("-id")
+        return (
+            super().get_queryset(request).annotate(warning_type=Subquery(warnings.values("fraud_type")[:1]))
+        )
+
+    @admin.display(description="early fraud warning")
+    def warning_display(self, obj):
+        kind = getattr(obj, "warning_type", None)
+        if not kind:
+            return "—"
+        return format_html('<strong class="text-red-600">⚠ {}</strong>', kind.replace("_", " "))
 
     def get_actions(self, request):
         return _no_delete(super().get_actions(request))
@@ -480,12 +496,43 @@ def _risk_timeline(intent):
             detail=f"{rules} · rule set v{d.rule_set_version or '—'} · {d.source}", tone=tone,
             url=reverse("admin:risk_riskdecision_change", args=[d.pk]),
         )  # fmt: skip
+    for w in EarlyFraudWarning.objects.filter(payment_intent=intent).order_by("id")[:20]:
+        yield TimelineEntry(
+            at=w.created_at, kind="risk", tone="danger",
+            title=f"Early fraud warning: {w.fraud_type.replace('_', ' ')}",
+            detail="actionable: refund to avert a dispute" if w.actionable else "not actionable",
+            url=reverse("admin:risk_earlyfraudwarning_change", args=[w.pk]),
+        )  # fmt: skip
     for r in Review.objects.filter(payment_intent=intent).order_by("id")[:20]:
         yield TimelineEntry(
             at=r.created_at, kind="review", tone="warning" if r.open else "info",
             title="Review opened" if r.open else f"Review closed: {r.closed_reason.replace('_', ' ')}",
             detail=r.opened_reason, url=reverse("admin:risk_review_change", args=[r.pk]),
         )  # fmt: skip
+
+
+@admin.register(EarlyFraudWarning)
+class EarlyFraudWarningAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    """The issuers' fraud reports (radar.early_fraud_warning): an actionable one is a charge to
+    refund before it becomes a dispute."""
+
+    list_display = (
+        "public_id",
+        "charge",
+        "payment_intent",
+        "merchant",
+        "fraud_type",
+        "actionable",
+        "created_at",
+    )
+    list_filter = ("actionable", "fraud_type", "livemode")
+    list_select_related = ("charge", "payment_intent", "merchant")
+    search_fields = ("=public_id", "=charge__public_id", "=payment_intent__public_id")
+    ordering = ("-id",)
+    exclude = ("connector",)
+
+    def get_actions(self, request):
+        return _no_delete(super().get_actions(request))
 
 
 @workbench_button("review")

@@ -23,3 +23,10 @@ class RiskConfig(AppConfig):
         hooks.register_charge_prefetch(decisions_prefetch)
         register_approval_kind()
         register_event_types("review.opened", "review.closed")  # Stripe's Radar review events
+        # The issuer's fraud reports, relayed by the acquirer (apps.risk.services.warnings).
+        from apps.connectors import inbound
+
+        from .services.warnings import early_fraud_warning_apply_inbound_event
+
+        inbound.register("radar.early_fraud_warning.", early_fraud_warning_apply_inbound_event)
+        register_event_types("radar.early_fraud_warning.created")

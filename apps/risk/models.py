@@ -325,3 +325,36 @@ class FraudLabel(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.source})"
+
+
+class EarlyFraudWarning(TenantModel):
+    """Stripe's ``radar.early_fraud_warning`` (``issfr_``): the issuer's report, through the
+    acquirer, that a charge is fraud (a TC40 / SAFE report) before any dispute. ``actionable``:
+    the charge is neither fully refunded nor disputed, so refunding it may still avert a dispute."""
+
+    ID_PREFIX = "issfr"
+
+    class FraudType(models.TextChoices):
+        CARD_NEVER_RECEIVED = "card_never_received"
+        FRAUDULENT_CARD_APPLICATION = "fraudulent_card_application"
+        MADE_WITH_COUNTERFEIT_CARD = "made_with_counterfeit_card"
+        MADE_WITH_LOST_CARD = "made_with_lost_card"
+        MADE_WITH_STOLEN_CARD = "made_with_stolen_card"
+        MISC = "misc"
+        UNAUTHORIZED_USE_OF_CARD = "unauthorized_use_of_card"
+
+    charge = models.ForeignKey("intents.Charge", on_delete=models.PROTECT, related_name="+")
+    payment_intent = models.ForeignKey("intents.PaymentIntent", on_delete=models.PROTECT, related_name="+")
+    connector = models.ForeignKey("connectors.Connector", on_delete=models.PROTECT, related_name="+")
+    connector_warning_id = models.CharField(max_length=100)
+    fraud_type = models.CharField(max_length=32, choices=FraudType.choices)
+    actionable = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connector", "connector_warning_id"], name="risk_efw_once"),
+        ]
+        indexes = [models.Index(fields=["merchant", "livemode", "charge"], name="risk_efw_charge")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.fraud_type}"

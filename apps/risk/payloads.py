@@ -133,3 +133,17 @@ def value_list_item_to_dict(item: ValueListItem) -> dict:
         "created_by": item.created_by,
         "livemode": item.livemode,
     }
+
+
+def early_fraud_warning_to_dict(warning) -> dict:
+    """Stripe's ``radar.early_fraud_warning``."""
+    return {
+        "id": warning.public_id,
+        "object": "radar.early_fraud_warning",
+        "actionable": warning.actionable,
+        "charge": warning.charge.public_id,
+        "created": unix(warning.created_at),
+        "fraud_type": warning.fraud_type,
+        "livemode": warning.livemode,
+        "payment_intent": warning.payment_intent.public_id,
+    }

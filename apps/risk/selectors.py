@@ -120,3 +120,27 @@ def review_queue() -> QuerySet:
 
 def overrides_pending() -> QuerySet:
     return Override.objects.filter(status=Override.Status.PENDING_APPROVAL).select_related("merchant")
+
+
+def early_fraud_warning_get(*, merchant, livemode: bool, id: str):
+    from .models import EarlyFraudWarning
+
+    return tenant_get(
+        EarlyFraudWarning.objects.select_related("charge", "payment_intent"), merchant=merchant,
+        livemode=livemode, id=id, resource="radar.early_fraud_warning",
+    )  # fmt: skip
+
+
+def early_fraud_warning_list(
+    *, merchant, livemode: bool, charge: str = "", payment_intent: str = ""
+) -> QuerySet:
+    from .models import EarlyFraudWarning
+
+    qs = EarlyFraudWarning.objects.filter(merchant=merchant, livemode=livemode).select_related(
+        "charge", "payment_intent"
+    )
+    if charge:
+        qs = qs.filter(charge__public_id=charge)
+    if payment_intent:
+        qs = qs.filter(payment_intent__public_id=payment_intent)
+    return qs

@@ -231,6 +231,9 @@ class Token(TenantModel):
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # Stripe's card.tokenization_method: a device wallet's token (the sandbox faucet's apple_pay /
+    # google_pay tokens) becomes a payment method of that wallet type; "" is a plain card token.
+    tokenization_method = models.CharField(max_length=20, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.card_brand} •••• {self.card_last4}"

@@ -171,6 +171,7 @@ def token_to_dict(token: Token) -> dict:
             "funding": token.card_funding,
             "last4": token.card_last4,
             "billing_details": billing_details_to_dict(token.billing_details),
+            "tokenization_method": token.tokenization_method or None,
         },
         "client_ip": token.client_ip,
         "created": unix(token.created_at),

@@ -1,7 +1,10 @@
 """POST /v1/test_helpers/simulate: each simulated event goes through the inbound path and has
 the real effect (rows, ledger, outbox events) its owner produces for a connector callback."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from apps.devtools.models import Simulation
 from apps.disputes.models import Dispute
@@ -222,3 +225,116 @@ def test_the_faucet_gives_single_use_test_tokens(api, merchant):
     assert again.status_code == 400 and again.json()["error"]["code"] == "token_already_used"
     bad = api.post("/v1/test_helpers/faucet", {"card": "teleport"}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "card"
+
+
+def test_early_fraud_warning_is_stored_labels_the_decision_and_emits_its_event(api, merchant):
+    from apps.risk.models import EarlyFraudWarning, FraudLabel, RiskDecision
+
+    body = pay(api, make_card(merchant), amount=5000).json()
+    bad = simulate(api, "early_fraud_warning.created", body["id"], fraud_type="bored")
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "fraud_type"
+    resp = simulate(api, "early_fraud_warning.created", body["id"], fraud_type="made_with_stolen_card")
+    assert resp.json()["status"] == "applied", resp.json()
+    warning = EarlyFraudWarning.objects.get()
+    public = api.get(f"/v1/radar/early_fraud_warnings/{warning.public_id}").json()
+    assert public == {
+        "id": warning.public_id, "object": "radar.early_fraud_warning", "actionable": True,
+        "charge": body["latest_charge"], "created": public["created"], "fraud_type": "made_with_stolen_card",
+        "livemode": False, "payment_intent": body["id"],
+    }  # fmt: skip
+    listed = api.get("/v1/radar/early_fraud_warnings", {"charge": body["latest_charge"]}).json()["data"]
+    assert [w["id"] for w in listed] == [warning.public_id]
+    assert api.get("/v1/radar/early_fraud_warnings", {"charge": "ch_other"}).json()["data"] == []
+    [event] = Event.objects.filter(type="radar.early_fraud_warning.created")
+    assert event.data["object"]["id"] == warning.public_id
+    # Risk decided the payment: the warning is ground truth for its rules' precision and backtests.
+    decision = RiskDecision.objects.get(payment_intent__public_id=body["id"])
+    assert FraudLabel.objects.filter(decision=decision, source="early_fraud_warning", label="fraud").exists()
+    # The same acquirer report again (a retried callback) is absorbed: one warning, one event.
+    sim = Simulation.objects.get(public_id=resp.json()["id"])
+    from apps.devtools.services.simulate import KINDS, _send
+
+    _send(sim, KINDS[sim.type].build(sim))
+    assert EarlyFraudWarning.objects.count() == 1
+    assert Event.objects.filter(type="radar.early_fraud_warning.created").count() == 1
+
+
+def test_early_fraud_warning_on_a_refunded_charge_is_not_actionable(api, merchant):
+    body = pay(api, make_card(merchant), amount=5000).json()
+    api.post("/v1/refunds", {"payment_intent": body["id"]}, format="json")
+    simulate(api, "early_fraud_warning.created", body["id"])
+    [warning] = api.get("/v1/radar/early_fraud_warnings", {"payment_intent": body["id"]}).json()["data"]
+    assert (warning["actionable"], warning["fraud_type"]) == (False, "made_with_stolen_card")
+
+
+def test_another_merchant_does_not_see_the_warning(api, api_other, merchant):
+    body = pay(api, make_card(merchant), amount=5000).json()
+    simulate(api, "early_fraud_warning.created", body["id"])
+    warning_id = api.get("/v1/radar/early_fraud_warnings").json()["data"][0]["id"]
+    assert api_other.get(f"/v1/radar/early_fraud_warnings/{warning_id}").status_code == 404
+    assert api_other.get("/v1/radar/early_fraud_warnings").json()["data"] == []
+
+
+def _faucet(api, **body) -> dict:
+    resp = api.post("/v1/test_helpers/faucet", body, format="json")
+    assert resp.status_code == 200, resp.json()
+    return resp.json()
+
+
+def _pay_with(api, **body):
+    return api.post(
+        "/v1/payment_intents", {"amount": 1500, "currency": "usd", "confirm": True, **body}, format="json"
+    )
+
+
+def test_faucet_tokens_pay_as_payment_method_data_or_source_once_each(api, merchant):
+    token = _faucet(api, card="succeeds")
+    assert token["card"]["tokenization_method"] is None and token["expires_at"] > token["created"]
+    paid = _pay_with(api, payment_method_data={"type": "card", "card": {"token": token["id"]}})
+    assert paid.status_code == 200 and paid.json()["status"] == "succeeded", paid.json()
+    again = _pay_with(api, payment_method_data={"type": "card", "card": {"token": token["id"]}})
+    assert again.status_code == 400
+    assert (again.json()["error"]["code"], again.json()["error"]["param"]) == (
+        "token_already_used", "payment_method_data[card][token]",
+    )  # fmt: skip
+    declining = _faucet(api, card="4000000000000002")
+    declined = _pay_with(api, source=declining["id"])
+    assert declined.status_code == 402 and declined.json()["error"]["code"] == "card_declined", (
+        declined.json()
+    )
+    reused = _pay_with(api, source=declining["id"])
+    assert reused.status_code == 400 and reused.json()["error"]["code"] == "token_already_used"
+    # Stripe's own test ids stay reusable, as in Stripe's test mode.
+    for _ in range(2):
+        assert _pay_with(api, source="tok_visa").json()["status"] == "succeeded"
+    missing = _pay_with(api, payment_method_data={"type": "card"})
+    assert (
+        missing.status_code == 400 and missing.json()["error"]["param"] == "payment_method_data[card][token]"
+    )
+
+
+def test_faucet_tokens_expire(api, merchant):
+    from apps.vault.models import Token
+
+    token = _faucet(api)
+    Token.objects.filter(public_id=token["id"]).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    resp = _pay_with(api, source=token["id"])
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "token_expired", resp.json()
+
+
+def test_faucet_wallet_tokens_become_wallet_payment_methods(api, merchant):
+    listing = api.get("/v1/test_helpers/faucet").json()
+    assert [w["wallet"] for w in listing["wallets"]] == ["apple_pay", "google_pay"]
+    for wallet in ("apple_pay", "google_pay"):
+        token = _faucet(api, wallet=wallet, card="succeeds")
+        assert token["card"]["tokenization_method"] == wallet
+        paid = _pay_with(api, payment_method_data={"type": "card", "card": {"token": token["id"]}},
+                         payment_method_types=["card", wallet])  # fmt: skip
+        assert paid.json().get("status") == "succeeded", paid.json()
+        pm = api.get(f"/v1/payment_methods/{paid.json()['payment_method']}").json()
+        assert pm["type"] == wallet and pm[wallet]["dynamic_last4"] == token["card"]["last4"]
+        assert pm[wallet]["card_brand"] == "visa"
+        again = _pay_with(api, source=token["id"], payment_method_types=["card", wallet])
+        assert again.status_code == 400 and again.json()["error"]["code"] == "token_already_used"
+    bad = api.post("/v1/test_helpers/faucet", {"wallet": "samsung_pay"}, format="json")
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "wallet"

@@ -13,3 +13,4 @@ class SimulateInput(StrictSerializer):
     failure_reason = serializers.CharField(max_length=64, required=False)
     failure_code = serializers.CharField(max_length=64, required=False)
     decline_code = serializers.CharField(max_length=64, required=False)
+    fraud_type = serializers.CharField(max_length=64, required=False)

@@ -17,7 +17,7 @@ from apps.devtools.errors import (
 )
 from apps.devtools.models import Simulation
 from apps.devtools.payloads import simulation_to_dict
-from apps.devtools.services.faucet import faucet_cards, faucet_token_create
+from apps.devtools.services.faucet import faucet_cards, faucet_token_create, faucet_wallets
 from apps.vault.payloads import token_to_dict
 
 from .serializers import SimulateInput
@@ -112,6 +112,7 @@ class SimulationDetailView(TestHelperAPIView):
 
 class FaucetInput(StrictSerializer):
     card = serializers.CharField(max_length=64, required=False, default="succeeds")
+    wallet = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
 
 
 class FaucetView(TestHelperAPIView):
@@ -123,7 +124,15 @@ class FaucetView(TestHelperAPIView):
     )
     def get(self, request):
         cards = faucet_cards()
-        return Response({"object": "list", "url": request.path, "has_more": False, "data": cards})
+        return Response(
+            {
+                "object": "list",
+                "url": request.path,
+                "has_more": False,
+                "data": cards,
+                "wallets": faucet_wallets(),
+            }
+        )
 
     @extend_schema(
         request=FaucetInput,
@@ -137,5 +146,6 @@ class FaucetView(TestHelperAPIView):
             merchant=request.merchant,
             actor=Actor.from_request(request),
             card=serializer.validated_data["card"],
+            wallet=serializer.validated_data["wallet"],
         )
         return Response(token_to_dict(token))

@@ -1,6 +1,7 @@
 """The sandbox faucet (`POST /v1/test_helpers/faucet`): a single-use, expiring `tok_…` for a test
-card, tokenized through the vault like a client-side tokenization (so reuse answers
-`token_already_used` and expiry `token_expired`, as for any token)."""
+card or a device wallet, tokenized through the vault like a client-side tokenization (so reuse
+answers `token_already_used` and expiry `token_expired`, as for any token). A wallet's token
+(Stripe's `card.tokenization_method`) becomes an apple_pay / google_pay payment method on use."""
 
 from __future__ import annotations
 
@@ -36,9 +37,21 @@ def _card_for(selector: str):
     return matches[0]
 
 
-def faucet_token_create(*, merchant, actor: Actor, card: str = "succeeds"):
+WALLETS = ("apple_pay", "google_pay")  # the sandbox's device wallets (WALLET_TOKEN_TYPES)
+
+
+def faucet_wallets() -> list[dict]:
+    return [
+        {"wallet": w, "description": f"A {w} device token for the test card given as card"} for w in WALLETS
+    ]
+
+
+def faucet_token_create(*, merchant, actor: Actor, card: str = "succeeds", wallet: str = ""):
     chosen = _card_for(card)
+    if wallet and wallet not in WALLETS:
+        raise SimulationParameterInvalid(name="wallet", detail=f"one of {', '.join(WALLETS)}", param="wallet")
     return token_create(
+        tokenization_method=wallet,
         merchant=merchant,
         livemode=False,
         number=chosen.number,

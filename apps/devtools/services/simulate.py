@@ -269,6 +269,47 @@ def _build_async_outcome(inbound_type: str):
     return build
 
 
+_EFW_TYPES = (
+    "card_never_received",
+    "fraudulent_card_application",
+    "made_with_counterfeit_card",
+    "made_with_lost_card",
+    "made_with_stolen_card",
+    "misc",
+    "unauthorized_use_of_card",
+)  # Stripe's radar.early_fraud_warning fraud_type values (apps.risk.models.EarlyFraudWarning)
+
+
+def _check_early_fraud_warning(merchant, livemode, object_id, params) -> None:
+    intent = _intent(merchant, livemode, object_id)
+    charge = _latest_charge(intent)
+    if charge is None or charge.status not in (Charge.Status.SUCCEEDED, Charge.Status.AUTHORIZED):
+        raise _not_applicable(
+            "early_fraud_warning.created",
+            object_id,
+            f"it has a status of {intent.status} and no successful charge.",
+        )
+    if params.get("fraud_type", "made_with_stolen_card") not in _EFW_TYPES:
+        raise SimulationParameterInvalid(
+            name="fraud_type", detail=f"one of {', '.join(_EFW_TYPES)}", param="fraud_type"
+        )
+
+
+def _build_early_fraud_warning(sim: Simulation) -> Callback:
+    charge = _latest_charge(_intent(sim))
+    return Callback(
+        connector=charge.connector,
+        type="radar.early_fraud_warning.created",
+        gateway_reference=charge.gateway_reference,
+        amount=charge.amount,
+        currency=charge.currency,
+        data={
+            "warning": f"sbxefw_{sim.public_id.removeprefix('sim_').lower()}",
+            "fraud_type": sim.params.get("fraud_type", "made_with_stolen_card"),
+        },
+    )
+
+
 KINDS: dict[str, Kind] = {
     "charge.dispute.created": Kind("pi", "a payment intent (pi_…)", ("reason", "amount"),
                                    _check_dispute_created, _build_dispute_created),
@@ -279,6 +320,8 @@ KINDS: dict[str, Kind] = {
     "payout.failed": Kind("po", "a payout (po_…)", ("failure_code",), _check_payout_failed,
                           _build_payout_failed),
     "charge.captured": Kind("pi", "a payment intent (pi_…)", (), _check_late_capture, _build_late_capture),
+    "early_fraud_warning.created": Kind("pi", "a payment intent (pi_…)", ("fraud_type",),
+                                        _check_early_fraud_warning, _build_early_fraud_warning),
     "payment_intent.succeeded": Kind("pi", "a payment intent (pi_…)", (),
                                      _check_async_outcome("payment_intent.succeeded"),
                                      _build_async_outcome("charge.succeeded")),

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.core.clock import ClockScope, clock_filter
 
 from ..models import Dispute
 from ..transitions import AWAITING_RESPONSE, assert_transition
@@ -20,18 +21,19 @@ REMINDERS = (
 )
 
 
-def disputes_run_deadlines(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+def disputes_run_deadlines(
+    *, now: dt.datetime | None = None, limit: int = 500, scope: ClockScope | None = None
+) -> int:
     """Disputes still awaiting a response: a `charge.dispute.deadline_reminder` event at T-5 days
     and at T-24 hours (each once), and at `due_by` with nothing submitted `past_due` is set and the
     dispute closes as lost (`charge.dispute.closed`; the funds stay withdrawn). Each step is
-    recorded under the row lock with its event, so double runs and restarts change nothing."""
+    recorded under the row lock with its event, so double runs and restarts change nothing.
+    With a test clock's ``scope``, only that clock's disputes (apps.core.clock); without, every
+    dispute but those that run on a clock."""
     now = now or timezone.now()
     horizon = now + REMINDERS[0][1]
-    pks = list(
-        Dispute.objects.filter(status__in=AWAITING_RESPONSE, past_due=False, due_by__lte=horizon)
-        .order_by("due_by")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = Dispute.objects.filter(status__in=AWAITING_RESPONSE, past_due=False, due_by__lte=horizon)
+    pks = list(clock_filter(due, scope=scope).order_by("due_by").values_list("pk", flat=True)[:limit])
     done = 0
     actor = Actor.system("dispute_deadlines")
     for pk in pks:

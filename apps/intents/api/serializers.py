@@ -13,8 +13,14 @@ REDIRECT_TYPES = sorted(REDIRECT_PAYMENT_METHOD_TYPES)
 # --- input ----------------------------------------------------------------------------------
 
 
+class CardTokenInput(StrictSerializer):
+    token = serializers.CharField(max_length=64)
+
+
 class PaymentMethodDataInput(StrictSerializer):
-    type = serializers.ChoiceField(choices=REDIRECT_TYPES)
+    type = serializers.ChoiceField(choices=[*REDIRECT_TYPES, "card"])
+    # type=card: a card token (`tok_…`), as Stripe's payment_method_data[card][token].
+    card = CardTokenInput(required=False)
 
 
 class RoutingPinInput(StrictSerializer):
@@ -29,6 +35,9 @@ class PaymentIntentCreateInput(StrictSerializer):
     customer = serializers.CharField(required=False, max_length=64)
     payment_method = serializers.CharField(required=False, max_length=64)
     payment_method_data = PaymentMethodDataInput(required=False)
+    source = serializers.CharField(
+        required=False, max_length=64, help_text="A card token (tok_…), as Stripe's legacy source."
+    )
     payment_method_types = serializers.ListField(
         child=serializers.CharField(max_length=32), required=False, min_length=1, max_length=10
     )
@@ -71,6 +80,9 @@ class PaymentIntentUpdateInput(StrictSerializer):
 class PaymentIntentConfirmInput(StrictSerializer):
     payment_method = serializers.CharField(required=False, max_length=64)
     payment_method_data = PaymentMethodDataInput(required=False)
+    source = serializers.CharField(
+        required=False, max_length=64, help_text="A card token (tok_…), as Stripe's legacy source."
+    )
     return_url = serializers.URLField(required=False, max_length=2048)
     off_session = StrictBooleanField(required=False)
     client_secret = serializers.CharField(required=False, max_length=200)

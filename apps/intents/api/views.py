@@ -137,6 +137,12 @@ class PaymentIntentListCreateView(MerchantAPIView):
     )
     def post(self, request):
         data = _validated(PaymentIntentCreateInput, request)
+        data = services.payment_method_from_token_params(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            params=data,
+            actor=Actor.from_request(request),
+        )
         intent = services.payment_intent_create(
             merchant=request.merchant, livemode=request.livemode, actor=Actor.from_request(request), **data
         )
@@ -264,6 +270,12 @@ class PaymentIntentConfirmView(MerchantAPIView):
             raise ParameterUnknown(name="routing", param="routing", stored=False)
         client_secret = data.pop("client_secret", None)
         intent = _intent_for(request, intent_id, client_secret=client_secret)
+        data = services.payment_method_from_token_params(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            params=data,
+            actor=Actor.from_request(request),
+        )
         intent = services.payment_intent_confirm(
             intent_id=intent.pk, actor=Actor.from_request(request), **data
         )

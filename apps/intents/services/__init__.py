@@ -25,5 +25,6 @@ from .janitor import payment_intents_expire_authorizations as payment_intents_ex
 from .janitor import payment_intents_recheck as payment_intents_recheck
 from .next_action import payment_intent_complete_action as payment_intent_complete_action
 from .outcomes import charge_record_authorization as charge_record_authorization
+from .payment_methods import payment_method_from_token_params as payment_method_from_token_params
 from .payment_methods import validate_intent_amount as validate_intent_amount
 from .payment_methods import validate_split as validate_split

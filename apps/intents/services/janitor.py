@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.audit.services import Actor
 from apps.connectors import gateway
 from apps.connectors.base import Pending, RetryableError
+from apps.core.clock import ClockScope, clock_filter
 
 from ..locks import charge_lock, payment_intent_lock
 from ..models import Charge, PaymentIntent
@@ -20,16 +21,19 @@ from .next_action import payment_intent_revert_to_action
 from .outcomes import charge_record_authorization
 
 
-def payment_intents_expire_authorizations(*, now=None, limit: int = 500) -> int:
-    """Cancels uncaptured intents whose authorization has lapsed (sandbox: 7 days). Idempotent."""
+def payment_intents_expire_authorizations(
+    *, now=None, limit: int = 500, scope: ClockScope | None = None
+) -> int:
+    """Cancels uncaptured intents whose authorization has lapsed (sandbox: 7 days). Idempotent.
+    With a test clock's ``scope``, only that clock's charges (apps.core.clock); without, every
+    charge but those that run on a clock."""
     now = now or timezone.now()
     actor = Actor.system("authorization_expiry")
-    ids = list(
-        Charge.objects.filter(
-            status=Charge.Status.AUTHORIZED, authorization_expires_at__lte=now, pending_operation="",
-            payment_intent__status=PaymentIntent.Status.REQUIRES_CAPTURE,
-        ).values_list("payment_intent_id", "id")[:limit]
+    due = Charge.objects.filter(
+        status=Charge.Status.AUTHORIZED, authorization_expires_at__lte=now, pending_operation="",
+        payment_intent__status=PaymentIntent.Status.REQUIRES_CAPTURE,
     )  # fmt: skip
+    ids = list(clock_filter(due, scope=scope).values_list("payment_intent_id", "id")[:limit])
     done = 0
     for intent_id, charge_id in ids:
         with transaction.atomic(durable=True):

@@ -7,7 +7,7 @@ from apps.audit.services import Actor
 from apps.connectors.base import PaymentRequest
 from apps.connectors.sandbox.cards import card_for_test_id
 from apps.core.currencies import validate_amount
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, ParameterInvalid, ParameterMissing
 from apps.ledger.splits import validate_split_rule
 from apps.merchants.selectors import merchant_settings_get
 from apps.vault import services as vault_services
@@ -46,6 +46,38 @@ def payment_method_find(*, merchant, livemode: bool, id: str, param: str = "paym
     if getattr(pm, "deleted_at", None) is not None:
         raise PaymentMethodDeleted(id=id, param=param)
     return pm
+
+
+def payment_method_from_token_params(*, merchant, livemode: bool, params: dict, actor: Actor) -> dict:
+    """A card token given as Stripe's ``payment_method_data[type]=card`` with
+    ``payment_method_data[card][token]``, or as the legacy ``source``, becomes a payment method
+    (the single-use token is consumed: a second use answers ``token_already_used``); the params
+    come back naming it as ``payment_method``. Test ids (``tok_visa``) make a fresh card each time."""
+    params = dict(params)
+    source = params.pop("source", None)
+    data = params.get("payment_method_data") or {}
+    token, param = None, None
+    if data.get("type") == "card":
+        token = (data.get("card") or {}).get("token")
+        param = "payment_method_data[card][token]"
+        if not token:
+            raise ParameterMissing("Missing required param: payment_method_data[card][token].", param=param)
+        params.pop("payment_method_data")
+    if source:
+        if token:
+            raise ParameterInvalid(
+                "Give a card token as source or as payment_method_data, not both.", param="source"
+            )
+        token, param = source, "source"
+    if token is None:
+        return params
+    if params.get("payment_method"):
+        raise ParameterInvalid(f"Give either payment_method or {param}, not both.", param=param)
+    pm = vault_services.payment_method_create_from_token(
+        merchant=merchant, livemode=livemode, token=token, actor=actor, param=param
+    )
+    params["payment_method"] = pm.public_id
+    return params
 
 
 def customer_find(*, merchant, livemode: bool, id: str):

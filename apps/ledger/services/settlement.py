@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from apps.core.clock import ClockScope, clock_filter
 from apps.merchants.models import Merchant
 from apps.webhooks.services import event_record
 
@@ -18,19 +19,25 @@ from ..selectors import merchant_balances
 from .booking import _balance_state_lock, _debt_set, _post
 
 
-def ledger_settle_due(*, merchant, livemode: bool, currency: str, now: datetime | None = None) -> int:
+def ledger_settle_due(
+    *, merchant, livemode: bool, currency: str, now: datetime | None = None, scope: ClockScope | None = None
+) -> int:
     """Moves the pending part of every balance transaction whose `available_on` has passed to
     available (capped by the pending balance: refunds may have consumed part of it), marks
-    those transactions available and records `balance.available`. Returns the amount moved."""
+    those transactions available and records `balance.available`. Returns the amount moved.
+    With a test clock's ``scope``, only that clock's transactions; without, all but those."""
     now = now or timezone.now()
     with transaction.atomic():
         state = _balance_state_lock(merchant, livemode, currency)
-        due = BalanceTransaction.objects.select_for_update().filter(
-            merchant=merchant,
-            livemode=livemode,
-            currency=currency,
-            status=BalanceTransaction.Status.PENDING,
-            available_on__lte=now,
+        due = clock_filter(
+            BalanceTransaction.objects.select_for_update().filter(
+                merchant=merchant,
+                livemode=livemode,
+                currency=currency,
+                status=BalanceTransaction.Status.PENDING,
+                available_on__lte=now,
+            ),
+            scope=scope,
         )
         due_ids = list(due.values_list("pk", flat=True))
         if not due_ids:
@@ -68,16 +75,16 @@ def ledger_settle_due(*, merchant, livemode: bool, currency: str, now: datetime 
     return move
 
 
-def ledger_settle_all_due(*, now: datetime | None = None) -> int:
-    """The beat task's body: one short transaction per merchant, mode and currency."""
+def ledger_settle_all_due(*, now: datetime | None = None, scope: ClockScope | None = None) -> int:
+    """The beat task's body: one short transaction per merchant, mode and currency (with a test
+    clock's ``scope``, that clock's transactions only; without, all but the clocks')."""
     now = now or timezone.now()
-    groups = (
-        BalanceTransaction.objects.filter(status=BalanceTransaction.Status.PENDING, available_on__lte=now)
-        .values_list("merchant_id", "livemode", "currency")
-        .distinct()
-    )
+    due = BalanceTransaction.objects.filter(status=BalanceTransaction.Status.PENDING, available_on__lte=now)
+    groups = clock_filter(due, scope=scope).values_list("merchant_id", "livemode", "currency").distinct()
     moved = 0
     for merchant_id, livemode, currency in list(groups):
         merchant = Merchant.objects.get(pk=merchant_id)
-        moved += ledger_settle_due(merchant=merchant, livemode=livemode, currency=currency, now=now)
+        moved += ledger_settle_due(
+            merchant=merchant, livemode=livemode, currency=currency, now=now, scope=scope
+        )
     return moved

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
 from apps.connectors import gateway
+from apps.core.clock import ClockScope, clock_filter
 from apps.ledger.services import ledger_payout_paid
 
 from ..models import BankAccount, Payout
@@ -156,12 +157,11 @@ def payouts_submit_due() -> int:
     return len(ids) + len(stuck)
 
 
-def payouts_settle_due() -> int:
-    ids = list(
-        Payout.objects.filter(status=Payout.Status.IN_TRANSIT, settle_after__lte=timezone.now()).values_list(
-            "pk", flat=True
-        )[:500]
-    )
+def payouts_settle_due(*, now=None, scope: ClockScope | None = None) -> int:
+    """Beat: asks the bank about in-transit payouts due to arrive (with a test clock's ``scope``,
+    that clock's payouts at its time; without, all but the clocks')."""
+    due = Payout.objects.filter(status=Payout.Status.IN_TRANSIT, settle_after__lte=now or timezone.now())
+    ids = list(clock_filter(due, scope=scope).values_list("pk", flat=True)[:500])
     for payout_id in ids:
         payout_settle(payout_id=payout_id)
     return len(ids)

@@ -122,6 +122,22 @@ def settlement_sync(
     return result
 
 
+def settlement_sync_clock(now: dt.datetime, scope) -> dict | None:
+    """A test clock's advance (apps.core.clock): each UTC day the clock's time passed is fetched,
+    ingested and reconciled for the clock's merchant, as the nightly sync does for everyone (the
+    files of days the clock's objects were made on name them; a day fetched twice is reported as
+    a duplicate, not read again). At most 62 days per advance."""
+    from apps.merchants.models import Merchant
+
+    first, last = scope.previous.date(), now.date()
+    days = min((last - first).days, 62)
+    if days <= 0:
+        return None
+    merchant = Merchant.objects.get(pk=scope.merchant_id)
+    return settlement_sync(start=first, days=days, merchant=merchant, livemode=scope.livemode,
+                           actor=Actor.system(f"test_clock {scope.clock}"))  # fmt: skip
+
+
 def settlement_run_handover(*, connector: Connector, date: dt.date, lines, actor: Actor) -> dict:
     """The connectors' manual settlement run (``POST /v1/connectors/{id}/run_settlement``,
     registered with apps.connectors.settlement): that day's file of this connector is fetched,

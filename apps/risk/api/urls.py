@@ -17,6 +17,16 @@ urlpatterns = [
         views.ValueListItemDetailView.as_view(),
         name="radar-value-list-item",
     ),
+    path(
+        "radar/early_fraud_warnings",
+        views.EarlyFraudWarningListView.as_view(),
+        name="radar-early-fraud-warnings",
+    ),
+    path(
+        "radar/early_fraud_warnings/<str:warning_id>",
+        views.EarlyFraudWarningDetailView.as_view(),
+        name="radar-early-fraud-warning",
+    ),
     path("reviews", views.ReviewListView.as_view(), name="reviews"),
     path("reviews/<str:review_id>", views.ReviewDetailView.as_view(), name="review"),
     path("reviews/<str:review_id>/approve", views.ReviewApproveView.as_view(), name="review-approve"),

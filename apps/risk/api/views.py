@@ -30,6 +30,7 @@ from apps.risk.outputs import (
 )
 from apps.risk.payloads import (
     decision_to_dict,
+    early_fraud_warning_to_dict,
     review_to_dict,
     rule_to_dict,
     value_list_item_to_dict,
@@ -325,3 +326,56 @@ class ReviewApproveView(MerchantAPIView):
             reason=data.get("reason") or "approved over the API",
         )
         return Response(review_to_dict(review))
+
+
+EARLY_FRAUD_WARNING = inline_serializer(
+    "RadarEarlyFraudWarning",
+    fields={
+        "id": serializers.CharField(),
+        "object": serializers.CharField(),
+        "actionable": serializers.BooleanField(),
+        "charge": serializers.CharField(),
+        "fraud_type": serializers.CharField(),
+    },
+)
+
+
+class EarlyFraudWarningListView(MerchantAPIView):
+    resource = "risk"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("charge", str, required=False),
+                    OpenApiParameter("payment_intent", str, required=False),
+                    OpenApiParameter("limit", int, required=False),
+                    OpenApiParameter("starting_after", str, required=False),
+                    OpenApiParameter("ending_before", str, required=False)],
+        responses={200: list_of(EARLY_FRAUD_WARNING), **error_responses()},
+        operation_id="radar_early_fraud_warnings_list",
+    )  # fmt: skip
+    def get(self, request):
+        qs = selectors.early_fraud_warning_list(
+            merchant=request.merchant,
+            livemode=request.livemode,
+            charge=str(request.query_params.get("charge") or "")[:64],
+            payment_intent=str(request.query_params.get("payment_intent") or "")[:64],
+        )
+        return stripe_list(
+            request,
+            created_filter(qs, request),
+            early_fraud_warning_to_dict,
+            url="/v1/radar/early_fraud_warnings",
+        )
+
+
+class EarlyFraudWarningDetailView(MerchantAPIView):
+    resource = "risk"
+
+    @extend_schema(
+        responses={200: EARLY_FRAUD_WARNING, **error_responses()},
+        operation_id="radar_early_fraud_warnings_retrieve",
+    )
+    def get(self, request, warning_id: str):
+        warning = selectors.early_fraud_warning_get(
+            merchant=request.merchant, livemode=request.livemode, id=warning_id
+        )
+        return Response(early_fraud_warning_to_dict(warning))

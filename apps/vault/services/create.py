@@ -151,6 +151,22 @@ def payment_method_create_from_token(
             merchant=merchant, livemode=livemode, test_id=token, actor=actor, param=param, **options
         )
 
+    wallet = (
+        Token.objects.filter(merchant=merchant, livemode=livemode, public_id=token)
+        .values_list("tokenization_method", flat=True)
+        .first()
+    )
+    if wallet:
+        return _wallet_from_token(
+            merchant=merchant,
+            livemode=livemode,
+            token=token,
+            wallet=wallet,
+            actor=actor,
+            param=param,
+            **options,
+        )
+
     def columns() -> dict:
         token_row = _token_consume(merchant=merchant, livemode=livemode, token=token, param=param)
         details = dict(token_row.billing_details or {})
@@ -164,6 +180,20 @@ def payment_method_create_from_token(
     return _payment_method_create(
         PaymentMethod.Type.CARD, columns, merchant=merchant, livemode=livemode, actor=actor, **options
     )
+
+
+def _wallet_from_token(
+    *, merchant, livemode: bool, token: str, wallet: str, actor: Actor, param: str, **options
+) -> PaymentMethod:
+    """A device wallet's token (Stripe's card.tokenization_method) becomes a payment method of
+    that wallet type, carrying the device's network token (here derived from the token's id,
+    never the card number) and the card's brand and last 4, as the wallet reveals them."""
+    with transaction.atomic():
+        row = _token_consume(merchant=merchant, livemode=livemode, token=token, param=param)
+        return payment_method_create_wallet(
+            merchant=merchant, livemode=livemode, type=wallet, token=f"sbxwt_{row.public_id.removeprefix('tok_')}",
+            actor=actor, card_brand=row.card_brand, dynamic_last4=row.card_last4, **options,
+        )  # fmt: skip
 
 
 def payment_method_create_test_card(

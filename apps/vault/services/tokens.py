@@ -29,8 +29,10 @@ def token_create(
     actor: Actor,
     billing_details: dict | None = None,
     client_ip: str | None = None,
+    tokenization_method: str = "",
 ) -> Token:
-    """Client-side tokenization (publishable key): a single-use `tok_…` valid for Token.TTL_SECONDS."""
+    """Client-side tokenization (publishable key): a single-use `tok_…` valid for Token.TTL_SECONDS.
+    ``tokenization_method`` (apple_pay | google_pay) marks a device wallet's token."""
     card = cards.validate_card(number, exp_month, exp_year, cvc)
     with transaction.atomic():
         record = vault_record_store(
@@ -44,6 +46,7 @@ def token_create(
             billing_details=billing_details or {},
             client_ip=client_ip or None,
             expires_at=timezone.now() + timedelta(seconds=Token.TTL_SECONDS),
+            tokenization_method=tokenization_method,
         )
         audit_record(
             actor=actor,

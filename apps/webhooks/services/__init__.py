@@ -11,6 +11,7 @@ gateway callbacks. Every write of the app goes through here; callers import from
 from .delivery import deliveries_redrive as deliveries_redrive
 from .delivery import deliveries_retry_failed as deliveries_retry_failed
 from .delivery import deliveries_sweep as deliveries_sweep
+from .delivery import deliveries_sweep_clock as deliveries_sweep_clock
 from .delivery import delivery_body as delivery_body
 from .delivery import delivery_send as delivery_send
 from .delivery import event_fan_out as event_fan_out

@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.core.clock import ClockScope, clock_filter
 from apps.core.ids import generate_id
 
 from .. import retry
@@ -214,13 +215,17 @@ def delivery_body(delivery: Delivery) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
 
-def delivery_send(*, delivery_id: int) -> str:
-    """One attempt. Returns what happened: skipped | succeeded | retrying | failed."""
+def delivery_send(*, delivery_id: int, now=None) -> str:
+    """One attempt. Returns what happened: skipped | succeeded | retrying | failed. ``now`` is a
+    test clock's time (apps.core.clock): the retry schedule runs on it; the signature's timestamp
+    stays the wall clock's, as the receiver checks it against its own."""
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("event", "endpoint")
-            .filter(pk=delivery_id, status=Delivery.Status.PENDING, next_attempt_at__lte=timezone.now())
+            .filter(
+                pk=delivery_id, status=Delivery.Status.PENDING, next_attempt_at__lte=now or timezone.now()
+            )
             .first()
         )
         if delivery is None:
@@ -253,7 +258,7 @@ def delivery_send(*, delivery_id: int) -> str:
         attempted_at = timezone.now()
         result = _http_post(url, body=body, headers=headers, livemode=delivery.livemode)
         return _attempt_record(
-            delivery, url=url, body=body, headers=headers, attempted_at=attempted_at, result=result
+            delivery, url=url, body=body, headers=headers, attempted_at=attempted_at, result=result, now=now
         )
 
 
@@ -266,10 +271,10 @@ def _finish(delivery: Delivery, *, status: str, error: str = "") -> None:
 
 
 def _attempt_record(
-    delivery: Delivery, *, url: str, body: bytes, headers: dict, attempted_at, result: _HttpResult
+    delivery: Delivery, *, url: str, body: bytes, headers: dict, attempted_at, result: _HttpResult, now=None
 ) -> str:
     """Logs the attempt and moves the delivery on: succeeded, retried later, or failed."""
-    now = timezone.now()
+    now = now or timezone.now()
     ok = result.status is not None and 200 <= result.status < 300
     delivery.attempt_count += 1
     delivery.schedule_attempt += 1
@@ -342,12 +347,13 @@ def _attempt_failed(delivery: Delivery, *, result: _HttpResult, attempted_at, no
 
 def deliveries_sweep(*, limit: int = 500) -> int:
     """Publishes send tasks for due deliveries (retries, and first attempts whose publish was
-    lost). A row already published recently is left alone so a backlog is not amplified."""
+    lost). A row already published recently is left alone so a backlog is not amplified.
+    Deliveries that run on a test clock are left to it (``deliveries_sweep_clock``)."""
     now = timezone.now()
     stale = now - timedelta(seconds=publishing.setting("WEBHOOKS_REENQUEUE_AFTER_SECONDS", 60))
     with transaction.atomic():
         ids = list(
-            Delivery.objects.select_for_update(skip_locked=True)
+            clock_filter(Delivery.objects.select_for_update(skip_locked=True))
             .filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
             .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
             .order_by("next_attempt_at")
@@ -358,6 +364,23 @@ def deliveries_sweep(*, limit: int = 500) -> int:
     if ids:
         publishing.deliveries_publish(ids)
     return len(ids)
+
+
+def deliveries_sweep_clock(now, scope: ClockScope, *, max_attempts: int = 500) -> int:
+    """A test clock's advance (apps.core.clock): every attempt of the clock's deliveries that
+    falls due up to its ``now`` is made, earliest first, each at its own due time, so the next
+    one is scheduled on the clock's time (an advance over three days walks a failing endpoint
+    through the whole retry schedule, to `failed`). Returns the number of attempts made."""
+    made = 0
+    pending = scope.filter(Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now))
+    while made < max_attempts:
+        due = pending.order_by("next_attempt_at", "pk").values_list("pk", "next_attempt_at").first()
+        if due is None:
+            break
+        if delivery_send(delivery_id=due[0], now=max(due[1], scope.previous)) == "skipped":
+            break  # locked by a worker sending it now: the next advance sees it
+        made += 1
+    return made
 
 
 def deliveries_retry_failed(
