@@ -18,7 +18,13 @@ from apps.approvals.models import ApprovalRequest
 from apps.audit.models import AuditEntry
 from apps.backoffice.actions import ConfirmAction, Outcome, ReasonForm
 from apps.backoffice.money import MoneyField, money
-from apps.backoffice.timeline import TimelineEntry, payment_timeline, timeline_source, workbench_buttons
+from apps.backoffice.timeline import (
+    TimelineEntry,
+    payment_object_ids,
+    payment_timeline,
+    timeline_source,
+    workbench_buttons,
+)
 from apps.refunds.services import refund_create, refundable_amount
 
 from . import services
@@ -400,11 +406,7 @@ def _routing(intent):
 
 @timeline_source("audit")
 def _audit(intent):
-    ids = [
-        intent.public_id,
-        *intent.charges.values_list("public_id", flat=True)[:50],
-        *intent.refunds.values_list("public_id", flat=True)[:50],
-    ]
+    ids = payment_object_ids(intent)
     for entry in AuditEntry.objects.filter(object_id__in=ids).order_by("id")[:200]:
         yield TimelineEntry(
             at=entry.created_at, kind="audit", title=entry.action, detail=entry.reason or "",
