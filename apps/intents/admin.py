@@ -87,7 +87,9 @@ class PaymentIntentAdmin(
     # Own columns by ExactSearchMixin (pi_ id, order id: both indexed across merchants); charge ids,
     # gateway references, card last4 and customer emails through related_search.
     search_fields = ("=public_id", "=order_id")
-    search_help_text = "Exact id (pi_/ch_), order id, customer email, card last4 or gateway reference."
+    search_help_text = (
+        "Exact id (pi_/ch_/cus_/acct_), order id, customer email, card last4 or gateway reference."
+    )
     sortable_by = ("public_id", "created")
     list_per_page = 50
     inlines = [ChargeInline]
@@ -123,6 +125,12 @@ class PaymentIntentAdmin(
         condition = Q(pk__in=related_pks(Charge.objects.filter(charges), "payment_intent_id"))
         if "@" in term:
             condition |= Q(customer_id__in=related_pks(Customer.objects.filter(email=term), "pk"))
+        if term.startswith("cus_"):  # a customer page's "Paid" link
+            condition |= Q(customer_id__in=related_pks(Customer.objects.filter(public_id=term), "pk"))
+        if term.startswith("acct_"):  # a merchant page's "Payments" link
+            from apps.merchants.models import Merchant
+
+            condition |= Q(merchant_id__in=related_pks(Merchant.objects.filter(public_id=term), "pk"))
         return condition
 
     def has_capture_permission(self, request):

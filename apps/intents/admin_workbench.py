@@ -11,12 +11,15 @@ from functools import partial
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.urls import path, reverse
+from django.utils.http import urlencode
 
 from apps.approvals.models import ApprovalRequest
 from apps.audit.models import AuditEntry
 from apps.backoffice.actions import ConfirmAction, Outcome, ReasonForm
+from apps.backoffice.headers import HeaderAction, HeaderFact, header_part
 from apps.backoffice.money import MoneyField, money
 from apps.backoffice.timeline import (
     TimelineEntry,
@@ -412,3 +415,56 @@ def _audit(intent):
             at=entry.created_at, kind="audit", title=entry.action, detail=entry.reason or "",
             actor=entry.actor_label, url=reverse("admin:audit_auditentry_change", args=[entry.pk]),
         )  # fmt: skip
+
+
+# --- customer and merchant page headers (apps.backoffice.headers) ---------------------------------
+
+
+def _payments_url(term: str) -> str:
+    return reverse("admin:intents_paymentintent_changelist") + "?" + urlencode({"q": term})
+
+
+def _per_currency(rows, key: str) -> str:
+    return " · ".join(money(r[key], r["currency"]) for r in rows if r[key]) or "—"
+
+
+@header_part("vault.customer", "payments")
+def _customer_payments(request, customer):
+    """What the customer paid and got back, per currency (one aggregate on the tenant-customer
+    index), their latest payment, and a one-click refund of it for a role that may refund."""
+    mine = PaymentIntent.objects.filter(
+        merchant_id=customer.merchant_id, livemode=customer.livemode, customer_id=customer.pk
+    )
+    rows = list(
+        mine.filter(status=PaymentIntent.Status.SUCCEEDED)
+        .values("currency")
+        .annotate(n=Count("id"), paid=Sum("amount_received"), refunded=Sum("amount_refunded"))
+        .order_by("currency")
+    )
+    count = sum(r["n"] for r in rows)
+    yield HeaderFact("Paid", f"{_per_currency(rows, 'paid')} ({count} payment{'s' if count != 1 else ''})",
+                     _payments_url(customer.public_id))  # fmt: skip
+    yield HeaderFact("Refunded", _per_currency(rows, "refunded"))
+    latest = mine.order_by("-id").first()
+    if latest is None:
+        return
+    yield HeaderFact(
+        "Latest payment", f"{latest.public_id} · {money(latest.amount, latest.currency)} · "
+        f"{latest.status.replace('_', ' ')}", reverse("admin:intents_paymentintent_change", args=[latest.pk]),
+    )  # fmt: skip
+    if request.user.has_perm("refunds.add_refund") and refundable(latest):
+        yield HeaderAction("refund-latest", "Refund latest payment",
+                           reverse("admin:intents_paymentintent_refund", args=[latest.pk]), "undo")  # fmt: skip
+
+
+@header_part("merchants.merchant", "payments")
+def _merchant_payments(request, merchant):
+    """The merchant's payments waiting on staff (to capture) and the list of all its payments."""
+    waiting = PaymentIntent.objects.filter(
+        merchant_id=merchant.pk, status=PaymentIntent.Status.REQUIRES_CAPTURE
+    ).values("pk")[:1000]
+    n = len(waiting)
+    yield HeaderFact("Payments", "all payments", _payments_url(merchant.public_id))
+    yield HeaderFact("Awaiting capture", f"{n}{'+' if n == 1000 else ''}",
+                     reverse("admin:intents_paymentintent_changelist") + "?" + urlencode(
+                         {"q": merchant.public_id, "status__exact": "requires_capture"}))  # fmt: skip

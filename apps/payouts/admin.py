@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from unfold.admin import ModelAdmin
 from unfold.widgets import UnfoldAdminTextInputWidget
 
@@ -18,6 +19,7 @@ from apps.audit.services import Actor
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome, ReasonForm
 from apps.backoffice.display import CreatedColumnMixin
 from apps.backoffice.errors import ApprovalNotPending
+from apps.backoffice.headers import HeaderFact, header_part
 from apps.backoffice.money import MoneyField, money, to_minor
 from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.core.currencies import CURRENCIES
@@ -104,6 +106,43 @@ class PayoutAdmin(CreatedColumnMixin, ReadOnlyAdminMixin, ConfirmActionMixin, Mo
     show_full_result_count = False
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Payout._meta.fields] + ["actions_links"]
+    change_form_outer_before_template = "admin/backoffice/object_header.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        payout = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if payout is not None:
+            extra.update(
+                {"title": payout.public_id, "subtitle": None, "object_header": self.header(request, payout)}
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def header(self, request, payout) -> dict:
+        """The payout's amount, status and approval, where it goes, and its actions for this role."""
+        icons = {"cancel": "block", "fail": "error", "approve": "check", "reject": "close"}
+        actions = [
+            {"name": name, "label": ACTIONS[name].title, "icon": icons[name],
+             "url": reverse("admin:payouts_payout_act", args=[payout.pk, name])}
+            for name in self._available(payout) if getattr(self, f"has_{name}_permission")(request)
+        ]  # fmt: skip
+        tone = {"paid": "success", "failed": "danger", "canceled": ""}.get(payout.status, "info")
+        approval = payout.approval.replace("_", " ")
+        return {
+            "label": f"Payout {payout.public_id}",
+            "amount": money(payout.amount, payout.currency),
+            "status": payout.status.replace("_", " "),
+            "tone": "warning" if payout.approval == Payout.Approval.REQUIRED else tone,
+            "actions": actions,
+            "facts": [
+                ("Merchant", payout.merchant.name, reverse("admin:merchants_merchant_change", args=[payout.merchant_id])),
+                ("Destination", str(payout.destination), ""),
+                ("Approval", f"{approval} ({payout.approval_request_id})" if payout.approval_request_id else approval, ""),
+                ("Automatic", "yes (schedule)" if payout.automatic else "no", ""),
+                ("Arrival date", str(payout.arrival_date or "—"), ""),
+                ("Bank reference", payout.bank_reference or "—", ""),
+                ("Failure", f"{payout.failure_code}: {payout.failure_message}" if payout.failure_code else "—", ""),
+            ],
+        }  # fmt: skip
 
     @admin.display(description="Amount")
     def amount_display(self, obj):
@@ -335,3 +374,25 @@ class PayoutScheduleAdmin(ConfigHistoryMixin, ModelAdmin):
         services.payout_schedule_update(
             merchant=obj.merchant, livemode=obj.livemode, changes=changes, actor=Actor.staff(request.user)
         )
+
+
+@header_part("merchants.merchant", "payouts")
+def _merchant_payouts(request, merchant):
+    """Payouts on their way (pending or in transit, and how many wait for approval), the last one,
+    and the schedule with its minimums."""
+    open_ = list(
+        Payout.objects.filter(
+            merchant=merchant, status__in=[Payout.Status.PENDING, Payout.Status.IN_TRANSIT]
+        ).values_list("approval", flat=True)[:1000]
+    )
+    waiting = sum(1 for a in open_ if a == Payout.Approval.REQUIRED)
+    url = reverse("admin:payouts_payout_changelist") + "?" + urlencode({"q": merchant.public_id})
+    yield HeaderFact("Payouts on their way", f"{len(open_)} ({waiting} awaiting approval)", url)
+    last = Payout.objects.filter(merchant=merchant).order_by("-id").first()
+    if last is not None:
+        yield HeaderFact("Last payout", f"{last.public_id} · {money(last.amount, last.currency)} · {last.status}",
+                         reverse("admin:payouts_payout_change", args=[last.pk]))  # fmt: skip
+    schedule = PayoutSchedule.objects.filter(merchant=merchant, livemode=False).first()
+    if schedule is not None:
+        yield HeaderFact("Payout schedule (test)", f"{schedule.interval}, minimum {minimums_text(schedule)}",
+                         reverse("admin:payouts_payoutschedule_change", args=[schedule.pk]))  # fmt: skip
