@@ -1,15 +1,18 @@
+from django import forms
 from django.contrib import admin, messages
 from django.http import Http404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from unfold.admin import ModelAdmin, StackedInline
+from unfold.widgets import UnfoldAdminIntegerFieldWidget
 
 from apps.audit.history import ConfigHistoryMixin, render_history
 from apps.audit.services import Actor
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, confirm_action
 from apps.backoffice.display import when
 from apps.backoffice.headers import HeaderAction, HeaderFact, object_header
+from apps.backoffice.money import MoneyField, money
 
 from .models import ApiKey, Merchant, MerchantSettings
 from .services import api_key_create, api_key_revoke, merchant_create, merchant_set_status
@@ -17,11 +20,46 @@ from .services import api_key_create, api_key_revoke, merchant_create, merchant_
 MERCHANT_ADD_FIELDS = ("name", "country", "default_currency", "settlement_currency")
 
 
+def _raw_threshold_help(amount_example: int = 10_000) -> str:
+    examples = ", ".join(money(amount_example, code) for code in ("USD", "JPY", "KWD"))
+    return (
+        "In minor units, compared with a refund's or payout's amount in whatever currency it is: "
+        f"{amount_example} means {examples}. Empty: no approval step."
+    )
+
+
 class MerchantSettingsInline(StackedInline):
+    """The merchant's settings. The maximum authorization applies to the merchant's default
+    currency, so it is typed in that currency's major units; the approval thresholds are compared
+    with amounts of any currency as one number (apps.refunds / apps.payouts services), so they stay
+    minor units and say so beside the field."""
+
     model = MerchantSettings
     can_delete = False
     readonly_fields = ("version",)
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        currency = obj.default_currency.upper() if obj is not None else "USD"
+        fields = {
+            "max_authorization_amount": MoneyField(
+                currency=currency, label=f"Maximum authorization ({currency})", allow_zero=True,
+                help_text=f"The largest payment in {currency} an API key may authorize.",
+            ),
+            "refund_approval_threshold": forms.IntegerField(
+                required=False, min_value=0, label="Refund approval threshold (minor units)",
+                help_text=_raw_threshold_help(), widget=UnfoldAdminIntegerFieldWidget,
+            ),
+            "payout_approval_threshold": forms.IntegerField(
+                required=False, min_value=0, label="Payout approval threshold (minor units)",
+                help_text=_raw_threshold_help(), widget=UnfoldAdminIntegerFieldWidget,
+            ),
+        }  # fmt: skip
+        fields["max_authorization_amount"].set_currency(
+            currency, note=f"Payments in {currency} above it are refused; 0: no maximum."
+        )
+        kwargs["form"] = type("MerchantSettingsForm", (forms.ModelForm,), fields)
+        return super().get_formset(request, obj, **kwargs)
 
 
 def _status_setter(status: str):

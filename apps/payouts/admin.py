@@ -20,7 +20,7 @@ from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome, 
 from apps.backoffice.display import CreatedColumnMixin
 from apps.backoffice.errors import ApprovalNotPending
 from apps.backoffice.headers import HeaderFact, header_part
-from apps.backoffice.money import MoneyField, money, to_minor
+from apps.backoffice.money import MoneyDisplayMixin, MoneyField, money, to_minor
 from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.core.currencies import CURRENCIES
 
@@ -88,7 +88,8 @@ ACTIONS = {
 
 
 @admin.register(Payout)
-class PayoutAdmin(CreatedColumnMixin, ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
+class PayoutAdmin(MoneyDisplayMixin, CreatedColumnMixin, ReadOnlyAdminMixin, ConfirmActionMixin, ModelAdmin):
+    money_fields = ("amount",)
     list_display = (
         "public_id",
         "merchant_name",

@@ -164,3 +164,19 @@ def test_the_payout_page_has_its_header_and_its_actions_per_role(client, merchan
         and 'id="action-approve"' not in page
         and 'id="action-cancel"' not in page
     )
+
+
+def test_the_payout_page_shows_its_amount_once_formatted_never_as_bare_minor_units(client, merchant):
+    from apps.audit.services import Actor
+    from apps.payouts.services import payout_create
+    from tests.payouts.factories import us_bank
+
+    fund(merchant, 50_000, currency="USD")
+    us_bank(merchant)
+    payout = payout_create(
+        merchant=merchant, livemode=False, amount=12_345, currency="USD", actor=Actor.system("t")
+    )
+    client.force_login(staff_user("finance", "fin"))
+    page = client.get(reverse("admin:payouts_payout_change", args=[payout.pk])).content.decode()
+    main = page.split('id="content-main"')[1]
+    assert "123.45 USD" in main and not re.search(r">\s*12345\s*<", main)
