@@ -184,7 +184,8 @@ def main() -> None:
         ("changelist, status=failed", "/admin/intents/paymentintent/?status__exact=failed"),
         ("changelist, order-id search", f"/admin/intents/paymentintent/?q=ORD-{rows // 2:07d}"),
     ]
-    first = Merchant.objects.order_by("pk").first().public_id
+    first_merchant = Merchant.objects.order_by("pk").first()
+    first, first_pk = first_merchant.public_id, first_merchant.pk
     ours = [
         ("dashboard, today", "/admin/"),
         ("dashboard, 7 days", "/admin/?period=7d"),
@@ -229,6 +230,8 @@ def main() -> None:
         ("approval requests, pending", "/admin/approvals/approvalrequest/?status__exact=pending"),
         ("payment workbench (change page)", f"/admin/intents/paymentintent/{rows // 2}/change/"),
         ("workbench refund form", f"/admin/intents/paymentintent/{rows // 2}/refund/"),
+        ("merchant page (header with parts)", f"/admin/merchants/merchant/{first_pk}/change/"),
+        ("payments of one merchant (acct_ search)", f"/admin/intents/paymentintent/?q={first}"),
     ]
     if args.skip_shipped:
         shipped = [item for item in shipped if "OFFSET" not in item[0]]

@@ -147,3 +147,24 @@ class MoneyDisplayMixin:
             display.short_description = self.model._meta.get_field(field).verbose_name
             return display
         raise AttributeError(name)
+
+
+class CurrencyMoneyFormMixin:
+    """For model forms whose amounts are in a currency chosen on the same form (a tolerance, a fee
+    rule): declare the amounts as `MoneyField`s and list them in `money_fields`; each is typed in
+    major units of the posted currency (or the instance's), e.g. 0.30 USD or 50 JPY, and saved in
+    its minor units. Changing the currency re-reads the typed number in the new currency."""
+
+    money_fields: tuple[str, ...] = ()
+    currency_field = "currency"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        posted = self.data.get(self.add_prefix(self.currency_field)) if self.is_bound else None
+        currency = (posted or getattr(self.instance, self.currency_field, "") or "USD").upper()
+        for name in self.money_fields:
+            field = self.fields[name]
+            note = getattr(field, "_note", None)
+            if note is None:
+                note = field._note = field.help_text or ""
+            field.set_currency(currency, note=note)

@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 
 from apps.backoffice.actions import ConfirmActionMixin, Outcome, ReasonForm, confirm_action
+from apps.backoffice.money import MoneyDisplayMixin
 from apps.backoffice.readonly import ReadOnlyAdminMixin
 
 from . import observe, services
@@ -153,8 +154,9 @@ class ConnectorAdmin(ConfirmActionMixin, ModelAdmin):
 
 
 @admin.register(SandboxTransaction)
-class SandboxTransactionAdmin(ReadOnlyAdminMixin, ModelAdmin):
-    list_display = ("reference", "operation", "status", "amount", "currency", "behaviour", "created_at")
+class SandboxTransactionAdmin(MoneyDisplayMixin, ReadOnlyAdminMixin, ModelAdmin):
+    money_fields = ("amount",)
+    list_display = ("reference", "operation", "status", "amount_money", "currency", "behaviour", "created_at")
     list_filter = ("operation", "status", "behaviour")
     search_fields = ("=reference", "=parent_reference", "=idempotency_key")
     show_full_result_count = False

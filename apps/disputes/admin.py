@@ -25,6 +25,7 @@ from unfold.admin import ModelAdmin
 from apps.approvals.models import ApprovalRequest
 from apps.audit.services import Actor, audit_record
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome
+from apps.backoffice.headers import HeaderFact, header_part
 from apps.backoffice.money import money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.backoffice.timeline import TimelineEntry, WorkbenchButton, timeline_source, workbench_button
@@ -428,3 +429,11 @@ def _dispute_button(request, intent):
             label="Respond to dispute", url=reverse("admin:disputes_dispute_change", args=[dispute.pk])
         )
     return None
+
+
+@header_part("merchants.merchant", "disputes")
+def _merchant_disputes(request, merchant):
+    waiting = Dispute.objects.filter(merchant=merchant, status__in=AWAITING_RESPONSE).values("pk")[:1000]
+    n = len(waiting)
+    url = reverse("admin:disputes_dispute_changelist") + f"?merchant__id__exact={merchant.pk}"
+    yield HeaderFact("Disputes awaiting a response", f"{n}{'+' if n == 1000 else ''}", url)

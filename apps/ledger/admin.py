@@ -17,6 +17,7 @@ from unfold.contrib.filters.admin import TextFilter
 from apps.audit.history import ConfigHistoryMixin
 from apps.audit.services import Actor, audit_record
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome
+from apps.backoffice.headers import HeaderAction, HeaderFact, header_part
 from apps.backoffice.money import MoneyField, money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.backoffice.timeline import TimelineEntry, timeline_source
@@ -436,3 +437,27 @@ def _ledger_entries(intent):
             at=entry.created_at, kind="ledger", title=f"Journal entry {entry.public_id}: {entry.kind}",
             detail=legs, url=reverse("admin:ledger_journalentry_change", args=[entry.pk]),
         )  # fmt: skip
+
+
+@header_part("merchants.merchant", "balances")
+def _merchant_balances(request, merchant):
+    """The merchant's available and pending balance per currency and mode (two queries per mode),
+    and the adjustment request for a role that may ask for one."""
+    from .selectors import balance_get
+
+    accounts_url = reverse("admin:ledger_account_changelist") + "?" + urlencode({"q": merchant.public_id})
+    for livemode in (True, False):
+        balances = sorted(balance_get(merchant=merchant, livemode=livemode).items())
+        if not balances:
+            continue
+        mode = "live" if livemode else "test"
+        yield HeaderFact(
+            f"Available ({mode})", " · ".join(money(b["available"], c) for c, b in balances), accounts_url
+        )
+        yield HeaderFact(f"Pending ({mode})", " · ".join(money(b["pending"], c) for c, b in balances))
+    if request.user.has_perm("ledger.request_adjustment"):
+        query = urlencode(
+            {"merchant": merchant.public_id, "currency": merchant.default_currency.upper(), "livemode": 0}
+        )
+        yield HeaderAction("adjust", "Request adjustment",
+                           reverse("admin:ledger_account_request_adjustment") + "?" + query, "tune")  # fmt: skip

@@ -1,26 +1,97 @@
+from django import forms
 from django.contrib import admin, messages
+from django.http import Http404
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from unfold.admin import ModelAdmin, StackedInline
+from unfold.widgets import UnfoldAdminIntegerFieldWidget
 
 from apps.audit.history import ConfigHistoryMixin, render_history
 from apps.audit.services import Actor
-from apps.backoffice.actions import ConfirmActionMixin, confirm_action
+from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, confirm_action
+from apps.backoffice.display import when
+from apps.backoffice.headers import HeaderAction, HeaderFact, object_header
+from apps.backoffice.money import MoneyField, money
 
 from .models import ApiKey, Merchant, MerchantSettings
-from .services import api_key_create, api_key_revoke, merchant_create
+from .services import api_key_create, api_key_revoke, merchant_create, merchant_set_status
 
 MERCHANT_ADD_FIELDS = ("name", "country", "default_currency", "settlement_currency")
 
 
+def _raw_threshold_help(amount_example: int = 10_000) -> str:
+    examples = ", ".join(money(amount_example, code) for code in ("USD", "JPY", "KWD"))
+    return (
+        "In minor units, compared with a refund's or payout's amount in whatever currency it is: "
+        f"{amount_example} means {examples}. Empty: no approval step."
+    )
+
+
 class MerchantSettingsInline(StackedInline):
+    """The merchant's settings. The maximum authorization applies to the merchant's default
+    currency, so it is typed in that currency's major units; the approval thresholds are compared
+    with amounts of any currency as one number (apps.refunds / apps.payouts services), so they stay
+    minor units and say so beside the field."""
+
     model = MerchantSettings
     can_delete = False
     readonly_fields = ("version",)
     extra = 0
 
+    def get_formset(self, request, obj=None, **kwargs):
+        currency = obj.default_currency.upper() if obj is not None else "USD"
+        fields = {
+            "max_authorization_amount": MoneyField(
+                currency=currency, label=f"Maximum authorization ({currency})", allow_zero=True,
+                help_text=f"The largest payment in {currency} an API key may authorize.",
+            ),
+            "refund_approval_threshold": forms.IntegerField(
+                required=False, min_value=0, label="Refund approval threshold (minor units)",
+                help_text=_raw_threshold_help(), widget=UnfoldAdminIntegerFieldWidget,
+            ),
+            "payout_approval_threshold": forms.IntegerField(
+                required=False, min_value=0, label="Payout approval threshold (minor units)",
+                help_text=_raw_threshold_help(), widget=UnfoldAdminIntegerFieldWidget,
+            ),
+        }  # fmt: skip
+        fields["max_authorization_amount"].set_currency(
+            currency, note=f"Payments in {currency} above it are refused; 0: no maximum."
+        )
+        kwargs["form"] = type("MerchantSettingsForm", (forms.ModelForm,), fields)
+        return super().get_formset(request, obj, **kwargs)
+
+
+def _status_setter(status: str):
+    def perform(model_admin, request, merchant, data, actor):
+        if merchant.status == status:
+            return "Skipped {n} {noun}(s) already " + status + "."
+        merchant_set_status(merchant_id=merchant.pk, status=status, actor=actor, reason=data["reason"])
+        return None
+
+    return perform
+
+
+STATUS_ACTIONS = {
+    "suspend": ConfirmAction(
+        perform=_status_setter(Merchant.Status.SUSPENDED), title="Suspend merchant", noun="merchant",
+        verb="Suspended", permissions=("change",), submit_label="Suspend",
+        help="Its API keys stop working for payments until it is reactivated; the reason is audited.",
+    ),
+    "reactivate": ConfirmAction(
+        perform=_status_setter(Merchant.Status.ACTIVE), title="Reactivate merchant", noun="merchant",
+        verb="Reactivated", permissions=("change",), submit_label="Reactivate",
+    ),
+}  # fmt: skip
+
 
 @admin.register(Merchant)
-class MerchantAdmin(ModelAdmin):
+class MerchantAdmin(ConfirmActionMixin, ModelAdmin):
+    """A merchant's page: a header (name, status, currencies; balances, payments, payouts and
+    disputes added by those apps through apps.backoffice.headers; suspend / reactivate and the
+    other apps' one-click actions for this role), then its fields and settings."""
+
+    change_form_outer_before_template = "admin/backoffice/object_header.html"
     list_display = (
         "name",
         "public_id",
@@ -44,6 +115,60 @@ class MerchantAdmin(ModelAdmin):
 
     def get_inlines(self, request, obj):
         return [] if obj is None else super().get_inlines(request, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/status/<str:action>/",
+                self.admin_site.admin_view(self.status_view),
+                name="merchants_merchant_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def status_view(self, request, object_id, action):
+        merchant = self.get_object(request, object_id)
+        if merchant is None or action not in STATUS_ACTIONS:
+            raise Http404
+        return self.confirm_object_action(
+            request, merchant, STATUS_ACTIONS[action],
+            done_url=reverse("admin:merchants_merchant_change", args=[merchant.pk]),
+            context={"title": f"{STATUS_ACTIONS[action].title} {merchant.name}"},
+        )  # fmt: skip
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        merchant = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if merchant is not None:
+            extra.update(
+                {"title": merchant.name, "subtitle": None, "object_header": self.header(request, merchant)}
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def header(self, request, merchant) -> dict:
+        actions = []
+        if self.has_change_permission(request, merchant):
+            name = "reactivate" if merchant.status == Merchant.Status.SUSPENDED else "suspend"
+            actions.append(HeaderAction(name, STATUS_ACTIONS[name].title.split()[0],
+                                        reverse("admin:merchants_merchant_status", args=[merchant.pk, name]),
+                                        "play_arrow" if name == "reactivate" else "pause"))  # fmt: skip
+        if request.user.has_perm("merchants.add_apikey"):
+            actions.append(HeaderAction("api-key", "New API key",
+                                        reverse("admin:merchants_apikey_add") + "?" + urlencode({"merchant": merchant.pk}),
+                                        "key"))  # fmt: skip
+        keys_url = reverse("admin:merchants_apikey_changelist") + "?" + urlencode({"q": merchant.public_id})
+        return object_header(
+            request, merchant, label=f"Merchant {merchant.public_id}", headline=merchant.name,
+            status=merchant.status, tone="success" if merchant.status == Merchant.Status.ACTIVE else "danger",
+            facts=[
+                HeaderFact("Support email", merchant.support_email or "—"),
+                HeaderFact("Country", merchant.country),
+                HeaderFact("Currencies", f"{merchant.default_currency} (settles in {merchant.settlement_currency})"),
+                HeaderFact("API keys", "list", keys_url),
+                HeaderFact("Merchant since", when(merchant.created_at)),
+            ],
+            actions=actions,
+        )  # fmt: skip
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -139,6 +139,11 @@ class PayoutSchedule(TimeStampedModel):
     interval = models.CharField(max_length=16, choices=Interval.choices, default=Interval.MANUAL)
     weekly_anchor = models.CharField(max_length=10, blank=True, default="monday")
     monthly_anchor = models.PositiveSmallIntegerField(default=1)  # 1..31; short months use their last day
+    # Per currency, in that currency's minor units ({"USD": 5000, "JPY": 500}): a currency's balance
+    # is swept only once it reaches its own minimum.
+    minimum_amounts = models.JSONField(default=dict, blank=True)
+    # The first API's single minimum, in minor units of whatever currency is swept: kept for API
+    # compatibility, it applies only to currencies without an entry in minimum_amounts.
     minimum_amount = models.BigIntegerField(default=0)
     last_run_on = models.DateField(null=True, blank=True)
 
@@ -153,3 +158,8 @@ class PayoutSchedule(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.merchant_id}: {self.interval}"
+
+    def minimum_for(self, currency: str) -> int:
+        """The minimum balance (minor units of `currency`) a sweep of that currency waits for."""
+        own = (self.minimum_amounts or {}).get((currency or "").upper())
+        return int(own) if own is not None else self.minimum_amount

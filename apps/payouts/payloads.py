@@ -66,5 +66,8 @@ def payout_schedule_payload(schedule: PayoutSchedule) -> dict:
         "weekly_anchor": schedule.weekly_anchor,
         "monthly_anchor": schedule.monthly_anchor,
         "minimum_amount": schedule.minimum_amount,
+        "minimum_amounts": {
+            code.lower(): amount for code, amount in (schedule.minimum_amounts or {}).items()
+        },
         "last_run_on": _date_unix(schedule.last_run_on),
     }

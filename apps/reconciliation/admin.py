@@ -18,7 +18,7 @@ from unfold.admin import ModelAdmin
 
 from apps.audit.services import Actor, audit_record
 from apps.backoffice.actions import ConfirmActionMixin, ReasonForm, confirm_action
-from apps.backoffice.money import money
+from apps.backoffice.money import CurrencyMoneyFormMixin, MoneyDisplayMixin, MoneyField, money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
 from apps.core.errors import ApplicationError
 
@@ -137,7 +137,8 @@ def _resolve_action(action: str, description: str, verb: str, *, permission: str
 
 
 @admin.register(Discrepancy)
-class DiscrepancyAdmin(ConfirmActionMixin, ReadOnlyAdminMixin, ModelAdmin):
+class DiscrepancyAdmin(MoneyDisplayMixin, ConfirmActionMixin, ReadOnlyAdminMixin, ModelAdmin):
+    money_fields = ("difference",)
     list_display = ("public_id", "type", "status", "day", "merchant", "connector_code", "difference_display",
                     "diff_text", "resolution", "created_at")  # fmt: skip
     list_filter = (
@@ -309,7 +310,8 @@ class SettlementFileAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(SettlementBatch)
-class SettlementBatchAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class SettlementBatchAdmin(MoneyDisplayMixin, ReadOnlyAdminMixin, ModelAdmin):
+    money_fields = ("gross", "fees", "net", "reported_payout")
     list_display = ("public_id", "settled_on", "connector_code", "currency", "net_display", "bank_credit_display",
                     "line_count")  # fmt: skip
     list_filter = ("connector_code", "currency", "settled_on")
@@ -382,14 +384,46 @@ class ColumnMappingAdmin(ModelAdmin):
                      help_text=help_text)  # fmt: skip
 
 
+class ToleranceForm(CurrencyMoneyFormMixin, forms.ModelForm):
+    """The tolerance is typed in major units of its currency (0.05 EUR, 5 JPY)."""
+
+    amount = MoneyField(allow_zero=True, label="Tolerance", help_text="Differences up to it are matched.")
+    money_fields = ("amount",)
+
+    class Meta:
+        model = Tolerance
+        fields = ("currency", "amount")
+
+
+class AcquirerFeeRuleForm(CurrencyMoneyFormMixin, forms.ModelForm):
+    """The contract's fixed fee per capture, in major units of the rule's currency (0.30 USD)."""
+
+    fixed_amount = MoneyField(allow_zero=True, label="Fixed fee per capture")
+    money_fields = ("fixed_amount",)
+
+    class Meta:
+        model = AcquirerFeeRule
+        fields = ("connector_code", "currency", "percent_bp", "fixed_amount")
+
+
 @admin.register(Tolerance)
-class ToleranceAdmin(ModelAdmin):
-    list_display = ("currency", "amount")
+class ToleranceAdmin(MoneyDisplayMixin, ModelAdmin):
+    form = ToleranceForm
+    money_fields = ("amount",)  # the list column; the form has its own MoneyField
+    list_display = ("currency", "amount_money")
+
+    def get_fields(self, request, obj=None):
+        return ModelAdmin.get_fields(self, request, obj)
 
 
 @admin.register(AcquirerFeeRule)
-class AcquirerFeeRuleAdmin(ModelAdmin):
-    list_display = ("connector_code", "currency", "percent_bp", "fixed_amount")
+class AcquirerFeeRuleAdmin(MoneyDisplayMixin, ModelAdmin):
+    form = AcquirerFeeRuleForm
+    money_fields = ("fixed_amount",)
+    list_display = ("connector_code", "currency", "percent_bp", "fixed_amount_money")
+
+    def get_fields(self, request, obj=None):
+        return ModelAdmin.get_fields(self, request, obj)
 
 
 @admin.register(GLAccountMapping)

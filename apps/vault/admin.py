@@ -7,9 +7,14 @@ services (which write the audit entry and the event).
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import Http404
+from django.urls import path, reverse
+from django.utils.http import urlencode
 from unfold.admin import ModelAdmin, TabularInline
 
-from apps.backoffice.actions import ConfirmActionMixin, confirm_action
+from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, confirm_action
+from apps.backoffice.display import when
+from apps.backoffice.headers import HeaderAction, HeaderFact, object_header
 from apps.backoffice.readonly import ReadOnlyAdminMixin
 
 from . import services
@@ -74,8 +79,26 @@ class PaymentMethodInline(TabularInline):
         return False
 
 
+def _soft_delete_customer(model_admin, request, customer, data, actor):
+    if customer.deleted_at is not None:
+        return "Skipped {n} already deleted {noun}(s)."
+    services.customer_delete(customer=customer, actor=actor, reason=data["reason"])
+    return None
+
+
+SOFT_DELETE_CUSTOMER = ConfirmAction(
+    perform=_soft_delete_customer, title="Delete customer (soft delete)", noun="customer", verb="Soft-deleted",
+    permissions=("soft_delete",), submit_label="Delete (soft)", help=SOFT_DELETE_HELP,
+)  # fmt: skip
+
+
 @admin.register(Customer)
 class CustomerAdmin(ReadOnlyAdmin):
+    """A customer's page: a header (name and email, status, payment methods; the payments' totals
+    and the actions other apps add through apps.backoffice.headers), then the fields."""
+
+    change_form_outer_before_template = "admin/backoffice/object_header.html"
+    soft_delete_permission_codename = "vault.delete_customer"  # what the refusal page names
     list_display = ("public_id", "email", "name", "merchant", "livemode", "created_at", "deleted_at")
     list_filter = (DeletedFilter, "livemode")
     list_select_related = ("merchant",)
@@ -101,10 +124,68 @@ class CustomerAdmin(ReadOnlyAdmin):
         submit_label="Delete (soft)", help=SOFT_DELETE_HELP,
     )  # fmt: skip
     def soft_delete_customers(self, request, customer, data, actor):
-        if customer.deleted_at is not None:
-            return "Skipped {n} already deleted {noun}(s)."
-        services.customer_delete(customer=customer, actor=actor, reason=data["reason"])
-        return None
+        return _soft_delete_customer(self, request, customer, data, actor)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/soft-delete/",
+                self.admin_site.admin_view(self.soft_delete_view),
+                name="vault_customer_soft_delete",
+            ),
+            *super().get_urls(),
+        ]
+
+    def soft_delete_view(self, request, object_id):
+        customer = self.get_object(request, object_id)
+        if customer is None:
+            raise Http404
+        return self.confirm_object_action(
+            request, customer, SOFT_DELETE_CUSTOMER,
+            done_url=reverse("admin:vault_customer_change", args=[customer.pk]),
+            context={"title": f"Delete {customer.public_id}"},
+        )  # fmt: skip
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        customer = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if customer is not None:
+            extra.update({"title": customer.public_id, "subtitle": None,
+                          "object_header": self.header(request, customer)})  # fmt: skip
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def header(self, request, customer) -> dict:
+        methods = list(
+            customer.payment_methods.filter(deleted_at__isnull=True)
+            .order_by("-is_default", "-id")
+            .values_list("type", "card_brand", "card_last4", "bank_last4")[:4]
+        )
+        shown = [
+            f"{brand or kind} •••• {card or bank}" if (card or bank) else (brand or kind)
+            for kind, brand, card, bank in methods[:3]
+        ]
+        more = " …" if len(methods) > 3 else ""
+        deleted = customer.deleted_at is not None
+        actions = []
+        if not deleted and self.has_soft_delete_permission(request):
+            actions.append(HeaderAction("soft-delete", "Delete (soft)",
+                                        reverse("admin:vault_customer_soft_delete", args=[customer.pk]), "delete"))  # fmt: skip
+        return object_header(
+            request, customer, label=f"Customer {customer.public_id}",
+            headline=customer.name or customer.email or customer.public_id,
+            status="deleted" if deleted else "active", tone="danger" if deleted else "success",
+            facts=[
+                HeaderFact("Email", customer.email or "—"),
+                HeaderFact("Merchant", customer.merchant.name,
+                           reverse("admin:merchants_merchant_change", args=[customer.merchant_id])),
+                HeaderFact("Mode", "live" if customer.livemode else "test"),
+                HeaderFact("Payment methods", (", ".join(shown) + more) or "none",
+                           reverse("admin:vault_paymentmethod_changelist") + "?" + urlencode({"q": customer.public_id})),
+                HeaderFact("Customer since", when(customer.created_at)),
+                *([HeaderFact("Deleted", f"{customer.deleted_reason or ''}")] if deleted else []),
+            ],
+            actions=actions,
+        )  # fmt: skip
 
 
 @admin.register(PaymentMethod)
@@ -116,7 +197,8 @@ class PaymentMethodAdmin(ReadOnlyAdmin):
     list_filter = (DeletedFilter, "type", "card_brand", "card_funding", "verification_status", "livemode")
     list_select_related = ("merchant", "customer")
     search_fields = (
-        "=public_id", "=card_last4", "=bank_last4", "=fingerprint", "customer__email", "customer__name",
+        "=public_id", "=card_last4", "=bank_last4", "=fingerprint", "=customer__public_id", "customer__email",
+        "customer__name",
         "billing_details__email", "billing_details__name",
     )  # fmt: skip
     date_hierarchy = "created_at"

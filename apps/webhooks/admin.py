@@ -4,11 +4,13 @@ inbound gateway callback log. Everything here is read-only except through those 
 
 from django.contrib import admin
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
 from apps.audit.history import ConfigHistoryMixin
 from apps.backoffice.actions import ConfirmActionMixin, confirm_action
+from apps.backoffice.timeline import TimelineEntry, payment_object_ids, timeline_source
 
 from . import services
 from .models import Delivery, DeliveryAttempt, Event, InboundWebhook, WebhookEndpoint
@@ -232,6 +234,7 @@ class EventAdmin(_ReadOnly, ModelAdmin):
         "type",
         "api_version",
         "data",
+        "object_id",
         "previous_attributes",
         "request_id",
         "enqueued_at",
@@ -283,3 +286,62 @@ class InboundWebhookAdmin(_ReadOnly, ModelAdmin):
     @admin.display(description="error")
     def short_error(self, obj):
         return (obj.error or "")[:80]
+
+
+# --- the payment workbench (apps.backoffice.timeline) --------------------------------------------
+
+
+def _delivery_summary(delivery: Delivery) -> str:
+    """ "we_… (hooks.example.com): failed after 3 attempts, last HTTP 500" for one destination."""
+    from urllib.parse import urlsplit
+
+    where = delivery.endpoint.public_id if delivery.endpoint_id else "payment URL"
+    host = urlsplit(delivery.url).hostname or delivery.url
+    attempts = f"{delivery.attempt_count} attempt{'s' if delivery.attempt_count != 1 else ''}"
+    last = f", last HTTP {delivery.last_response_status}" if delivery.last_response_status else ""
+    if delivery.status == Delivery.Status.SUCCEEDED:
+        state = f"delivered after {attempts}{last}"
+    elif delivery.status == Delivery.Status.FAILED:
+        state = f"failed after {attempts}{last}{': ' + delivery.last_error if delivery.last_error else ''}"
+    elif delivery.next_attempt_at:
+        state = f"pending ({attempts}{last}), next attempt {delivery.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+    else:
+        state = f"pending ({attempts}{last})"
+    return f"{where} ({host}): {state}"
+
+
+@timeline_source("webhooks")
+def _webhook_events(intent):
+    """The events about the payment (and its charges, refunds, disputes) and, per endpoint, how
+    their delivery went: two indexed queries (events by object id, then their deliveries)."""
+    events = list(
+        Event.objects.filter(
+            merchant_id=intent.merchant_id, livemode=intent.livemode, object_id__in=payment_object_ids(intent)
+        )
+        .only("pk", "public_id", "type", "created_at", "object_id")
+        .order_by("id")[:100]
+    )
+    by_event: dict[int, list[Delivery]] = {}
+    deliveries = (
+        Delivery.objects.filter(event_id__in=[e.pk for e in events])
+        .select_related("endpoint")
+        .only("event_id", "endpoint__public_id", "url", "status", "attempt_count", "last_response_status",
+              "last_error", "next_attempt_at")
+        .order_by("id")
+    )  # fmt: skip
+    for delivery in deliveries:
+        by_event.setdefault(delivery.event_id, []).append(delivery)
+    for event in events:
+        sent = by_event.get(event.pk, [])
+        statuses = {d.status for d in sent}
+        if Delivery.Status.FAILED in statuses:
+            tone = "danger"
+        elif Delivery.Status.PENDING in statuses:
+            tone = "warning"
+        else:
+            tone = "success" if sent else ""
+        detail = " · ".join(_delivery_summary(d) for d in sent) or "no endpoint subscribed"
+        yield TimelineEntry(
+            at=event.created_at, kind="webhook", title=f"Event {event.type} ({event.public_id})", detail=detail,
+            tone=tone, url=reverse("admin:webhooks_event_change", args=[event.pk]),
+        )  # fmt: skip

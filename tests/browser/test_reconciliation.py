@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_finance_writes_off_an_amount_mismatch_approved_by_another_and_the_day_closes(
-    page, live_server, api, merchant
+    page, live_server, api, merchant, screens
 ):
     sandbox_fee_rule()
     charge_paid(api, merchant, 2000)
@@ -34,16 +34,22 @@ def test_finance_writes_off_an_amount_mismatch_approved_by_another_and_the_day_c
 
     maker = staff_user("finance", "fay")
     login(page, live_server, maker)
+    job = screens("finance-reconcile")
     page.goto(f"{live_server.url}/admin/reconciliation/reconciliationrun/{first.pk}/change/")
     assert "amount_under: 1" in page.content()
+    job.seen("run")
     page.goto(f"{live_server.url}/admin/reconciliation/discrepancy/?status__exact=open")
     assert "amount 20.92 USD vs 20.89 USD" in page.content()
+    job.seen("discrepancies")
     page.check("input.action-select")
     page.select_option("select[name=action]", "write_off")
     page.click("#changelist-actions-wrapper button[type=submit]")
     page.fill("textarea[name=reason]", "Acquirer short-paid 0.03 USD on the day's batch; below dispute cost")
+    job.seen("write-off-form")
     page.click("form button[type=submit]:has-text('Confirm')")
     page.wait_for_selector("text=Sent to the approval queue")
+    job.seen("sent")
+    assert job.count <= 3, job.paths
     discrepancy = Discrepancy.objects.get(type="amount_under")
     approval = ApprovalRequest.objects.get(public_id=discrepancy.approval_id)
     page.context.clear_cookies()

@@ -38,6 +38,7 @@ def test_risk_analysts_review_queue_and_override_with_a_second_pair_of_eyes(
     api,
     merchant,
     rules,  # noqa: F811
+    screens,
 ):
     RiskSettings.objects.create(merchant=merchant, review_capture="capture", override_approval_amount=50_000)
     rules(("review", ":amount: > 100 and :amount: <= 50000"), ("block", ":amount: > 50000"))
@@ -49,12 +50,17 @@ def test_risk_analysts_review_queue_and_override_with_a_second_pair_of_eyes(
 
     rita = staff_user("risk", "rita")
     login(page, live_server, rita)
+    job = screens("risk-review")
     page.click("text=Review queue")
     page.wait_for_selector(f"text={good['id']}")
     assert bad["id"] in page.content() and "review: :amount: &gt; 100" in page.content()
+    job.seen("queue")
 
     run_action(page, good["id"], "approve_reviews", "Known customer, address matches the order history")
     page.wait_for_selector("text=Approved 1 review(s).")
+    job.seen("approved")
+    # Risk's daily job (a held payment reviewed from the queue) takes at most three screens.
+    assert job.count <= 3, job.paths
     run_action(
         page, bad["id"], "refund_reviews_as_fraud", "Cardholder confirmed they did not make this purchase"
     )

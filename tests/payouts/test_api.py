@@ -92,3 +92,28 @@ def test_payout_schedule_api(api):
     assert (body["interval"], body["weekly_anchor"], body["minimum_amount"]) == ("weekly", "friday", 5000)
     bad = api.post("/v1/payout_schedule", {"interval": "hourly"}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "interval"
+
+
+def test_payout_schedule_minimums_per_currency_over_the_wire(api):
+    """minimum_amounts[usd]=5000 as a form body (how stripe-style clients send a hash), a JSON body
+    merges, "" drops one currency, minimum_amounts= drops them all; minimum_amount is unchanged."""
+    body = api.post(
+        "/v1/payout_schedule",
+        "minimum_amounts[usd]=5000&minimum_amounts[jpy]=500&minimum_amount=100",
+        content_type="application/x-www-form-urlencoded",
+    ).json()
+    assert (body["minimum_amounts"], body["minimum_amount"]) == ({"jpy": 500, "usd": 5000}, 100)
+    body = api.post(
+        "/v1/payout_schedule", {"minimum_amounts": {"kwd": 5000, "usd": ""}}, format="json"
+    ).json()
+    assert body["minimum_amounts"] == {"jpy": 500, "kwd": 5000}
+    assert api.get("/v1/payout_schedule").json()["minimum_amounts"] == {"jpy": 500, "kwd": 5000}
+    cleared = api.post(
+        "/v1/payout_schedule", "minimum_amounts=", content_type="application/x-www-form-urlencoded"
+    ).json()
+    assert (cleared["minimum_amounts"], cleared["minimum_amount"]) == ({}, 100)
+    for bad in ({"minimum_amounts": {"xyz": 5}}, {"minimum_amounts": {"usd": -5}}, {"minimum_amounts": [1]}):
+        resp = api.post("/v1/payout_schedule", bad, format="json")
+        assert resp.status_code == 400 and resp.json()["error"]["param"].startswith("minimum_amounts"), (
+            resp.json()
+        )

@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.core.currencies import CURRENCIES
 from apps.core.errors import InvalidRequestError, StateConflictError
+from apps.core.limits import BIGINT_MAX
 from apps.ledger.selectors import ledger_available_balance
 
 from ..errors import ParameterInvalid
@@ -35,6 +37,8 @@ def payout_schedule_update(*, merchant, livemode: bool, changes: dict, actor: Ac
         for name in ("interval", "weekly_anchor", "monthly_anchor", "minimum_amount"):
             if name in changes:
                 setattr(schedule, name, changes[name])
+        if "minimum_amounts" in changes:
+            schedule.minimum_amounts = _merged_minimums(schedule.minimum_amounts, changes["minimum_amounts"])
         if schedule.weekly_anchor not in PayoutSchedule.WEEKDAYS:
             raise ParameterInvalid("weekly_anchor must be a weekday name.", param="weekly_anchor")
         schedule.save()
@@ -49,6 +53,28 @@ def payout_schedule_update(*, merchant, livemode: bool, changes: dict, actor: Ac
             after=after,
         )
     return schedule
+
+
+def _merged_minimums(current: dict, given: dict | None) -> dict:
+    """`given` is {currency: minor units, or None to drop the currency's own minimum}; currencies
+    are ISO codes in any case, amounts non-negative integers within the currency's limits."""
+    if given is None:  # minimum_amounts= : no currency keeps its own minimum
+        return {}
+    merged = dict(current or {})
+    for code, amount in given.items():
+        currency = str(code).upper()
+        if currency not in CURRENCIES:
+            raise ParameterInvalid(f"Invalid currency: {code}.", param=f"minimum_amounts[{code}]")
+        if amount is None:
+            merged.pop(currency, None)
+            continue
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0 or amount > BIGINT_MAX:
+            raise ParameterInvalid(
+                "A minimum is a non-negative integer in the currency's smallest unit.",
+                param=f"minimum_amounts[{code}]",
+            )
+        merged[currency] = amount
+    return dict(sorted(merged.items()))
 
 
 def payout_schedule_is_due(schedule: PayoutSchedule, today: date) -> bool:
@@ -70,7 +96,7 @@ def _schedule_sweep(schedule: PayoutSchedule) -> list[Payout]:
         merchant=merchant, livemode=livemode, default_for_currency=True
     ).exclude(status=BankAccount.Status.DELETED):
         available = ledger_available_balance(merchant=merchant, livemode=livemode, currency=account.currency)
-        if available <= 0 or available < schedule.minimum_amount:
+        if available <= 0 or available < schedule.minimum_for(account.currency):
             continue
         try:
             created.append(

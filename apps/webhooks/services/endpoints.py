@@ -278,6 +278,7 @@ def webhook_endpoint_send_test(*, endpoint_id: int, actor: Actor) -> Delivery:
             type=TEST_EVENT_TYPE,
             api_version=endpoint.api_version,
             data={"object": webhook_endpoint_payload(endpoint)},
+            object_id=endpoint.public_id,
             request_id=get_request_id(),
             enqueued_at=now,
             fanned_out_at=now,

@@ -36,6 +36,7 @@ def event_record(
         type=type,
         api_version=settings.API_VERSION,
         data={"object": data},
+        object_id=Event.object_id_of(data),
         previous_attributes=previous_attributes,
         request_id=get_request_id(),
     )
@@ -58,6 +59,7 @@ def events_record(*, merchant, livemode: bool, events: list[tuple[str, dict, dic
             type=type_,
             api_version=settings.API_VERSION,
             data={"object": data},
+            object_id=Event.object_id_of(data),
             previous_attributes=previous,
             request_id=request_id,
         )
