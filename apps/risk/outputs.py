@@ -4,7 +4,7 @@ against real payloads by tests/schema/test_payload_schemas.py with every object 
 
 from rest_framework import serializers
 
-from .models import Review, RiskDecision, Rule, ValueList
+from .models import EarlyFraudWarning, Review, RiskDecision, Rule, ValueList
 
 _SCALAR = serializers.JSONField(help_text="A string, an integer, a boolean or null.")
 
@@ -137,3 +137,16 @@ class ReviewOutput(serializers.Serializer):
     ip_address = serializers.CharField(allow_null=True)
     created = serializers.IntegerField()
     livemode = serializers.BooleanField()
+
+
+class EarlyFraudWarningOutput(serializers.Serializer):
+    """Stripe's ``radar.early_fraud_warning`` (payloads.early_fraud_warning_to_dict)."""
+
+    id = serializers.CharField()
+    object = serializers.ChoiceField(choices=["radar.early_fraud_warning"])
+    actionable = serializers.BooleanField()
+    charge = serializers.CharField()
+    created = serializers.IntegerField()
+    fraud_type = serializers.ChoiceField(choices=EarlyFraudWarning.FraudType.choices)
+    livemode = serializers.BooleanField()
+    payment_intent = serializers.CharField()

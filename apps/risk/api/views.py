@@ -21,6 +21,7 @@ from apps.risk.outputs import (
     DeletedRiskRuleOutput,
     DeletedValueListItemOutput,
     DeletedValueListOutput,
+    EarlyFraudWarningOutput,
     ReviewOutput,
     RiskDecisionOutput,
     RiskRuleListOutput,
@@ -328,16 +329,7 @@ class ReviewApproveView(MerchantAPIView):
         return Response(review_to_dict(review))
 
 
-EARLY_FRAUD_WARNING = inline_serializer(
-    "RadarEarlyFraudWarning",
-    fields={
-        "id": serializers.CharField(),
-        "object": serializers.CharField(),
-        "actionable": serializers.BooleanField(),
-        "charge": serializers.CharField(),
-        "fraud_type": serializers.CharField(),
-    },
-)
+EARLY_FRAUD_WARNING = EarlyFraudWarningOutput
 
 
 class EarlyFraudWarningListView(MerchantAPIView):
