@@ -94,3 +94,9 @@ class ConnectorCallLogEntryOutput(serializers.Serializer):
     response = serializers.DictField(help_text="Redacted.")
     created = serializers.IntegerField()
     seq = serializers.IntegerField(help_text="The entry's sequence number for this connector.")
+    exchanges = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="The provider HTTP exchanges of the call (method, url, status, duration, redacted "
+        "request and response bodies; credentials and card data scrubbed), at most 20.",
+    )

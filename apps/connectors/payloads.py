@@ -54,7 +54,7 @@ def provider_to_dict(cls) -> dict:
         "test_mode": cls.test_mode,
         "live_mode": cls.live_mode,
         "credential_fields": list(cls.credential_fields),
-        "capabilities": dict(cls.capabilities),
+        "capabilities": cls.matrix(),  # the declared matrix, undeclared keys at their defaults
         "decline_table": declines.table_for(cls.code),
     }
 

@@ -65,4 +65,8 @@ class PayoutScheduleOutput(serializers.Serializer):
     weekly_anchor = serializers.CharField(help_text="monday … sunday (weekly schedules)")
     monthly_anchor = serializers.IntegerField(min_value=1, max_value=31)
     minimum_amount = serializers.IntegerField(min_value=0)
+    minimum_amounts = serializers.DictField(
+        child=serializers.IntegerField(min_value=0),
+        help_text="Per-currency minimums in each currency's minor units, keyed by lower-case ISO code.",
+    )
     last_run_on = serializers.IntegerField(allow_null=True)

@@ -140,12 +140,13 @@ def test_402_is_listed_exactly_where_a_card_can_fail(schema):
 def test_409_only_where_an_idempotency_key_can_be_in_use(schema):
     """Every authenticated POST stores its Idempotency-Key (apps.core.rest.MerchantAPIView), so it
     may answer 409 while the first request holds the key; GET/DELETE/PATCH never do. The provider
-    callback's 409 is its own (a duplicate delivery still being processed)."""
+    callback's 409 is its own (a duplicate delivery still being processed), and so is the gateway
+    return's (the customer's browser back from a provider's page takes the same inbound path)."""
     for name, operation in _operations(schema):
         if "409" not in operation["responses"]:
             continue
         description = operation["responses"]["409"]["description"]
-        if name == "POST /v1/webhooks/gateway/{connector_id}":
+        if name in ("POST /v1/webhooks/gateway/{connector_id}", "GET /v1/webhooks/gateway/{connector_id}/return"):
             assert description.endswith("error.code: webhook_in_progress."), description
             continue
         assert name.startswith("POST ") and operation.get("security"), name
