@@ -94,3 +94,12 @@ class ConnectorCallLogEntryOutput(serializers.Serializer):
     response = serializers.DictField(help_text="Redacted.")
     created = serializers.IntegerField()
     seq = serializers.IntegerField(help_text="The entry's sequence number for this connector.")
+
+
+class DeletedConnectorOutput(serializers.Serializer):
+    """DELETE /v1/connectors/{id}: deleted, or only disabled when payments still refer to it."""
+
+    id = serializers.CharField()
+    object = serializers.ChoiceField(choices=["connector"])
+    deleted = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=[*Connector.Status.values, "deleted"])
