@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentIntentStatusEnum": "apps.intents.models.PaymentIntent.Status",
         "PaymentIntentCancellationReasonEnum": "apps.intents.models.PaymentIntent.CancellationReason",
         "BankAccountObjectEnum": ["bank_account"],
+        "ConnectorObjectEnum": ["connector"],
         "RiskRuleObjectEnum": ["risk.rule"],
         "RadarValueListObjectEnum": ["radar.value_list"],
         "RadarValueListItemObjectEnum": ["radar.value_list_item"],

@@ -100,3 +100,12 @@ class ConnectorCallLogEntryOutput(serializers.Serializer):
         help_text="The provider HTTP exchanges of the call (method, url, status, duration, redacted "
         "request and response bodies; credentials and card data scrubbed), at most 20.",
     )
+
+
+class DeletedConnectorOutput(serializers.Serializer):
+    """DELETE /v1/connectors/{id}: deleted, or only disabled when payments still refer to it."""
+
+    id = serializers.CharField()
+    object = serializers.ChoiceField(choices=["connector"])
+    deleted = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=[*Connector.Status.values, "deleted"])

@@ -206,7 +206,11 @@ def scenario(api, client_for, merchant, files_in_tmp, django_capture_on_commit_c
     assert api.get("/v1/payout_schedule").status_code == 200
     tested = api.post(f"/v1/connectors/{connector_of(merchant).public_id}/test", {}, format="json")
     assert tested.status_code == 200, tested.json()
-    return {"publishable": client_for(merchant, kind="publishable"), "decision": evaluated.json()}
+    # last: payments refer to the sandbox account, so deleting it disables it
+    removed = api.delete(f"/v1/connectors/{connector_of(merchant).public_id}")
+    assert removed.status_code == 200 and removed.json()["deleted"] is False, removed.json()
+    return {"publishable": client_for(merchant, kind="publishable"), "decision": evaluated.json(),
+            "deleted_connector": removed.json()}  # fmt: skip
 
 
 def test_every_payload_matches_its_component(document, scenario, merchant):
@@ -252,6 +256,7 @@ def test_every_payload_matches_its_component(document, scenario, merchant):
         "ReviewOutput": [review_to_dict(r) for r in Review.objects.filter(merchant=merchant)],
         "RoutingRuleSetOutput": [rule_set_to_dict(r) for r in RuleSet.objects.filter(merchant=merchant)],
         "RoutingDecisionOutput": [scenario["decision"]],
+        "DeletedConnectorOutput": [scenario["deleted_connector"]],
     }  # fmt: skip
     violations = {}
     for component, payloads in cases.items():
@@ -336,6 +341,7 @@ OPERATIONS = {
     ("/v1/connectors", "get"): "list:ConnectorOutput",
     ("/v1/connectors", "post"): "ConnectorOutput",
     ("/v1/connectors/{connector_id}", "get"): "ConnectorOutput",
+    ("/v1/connectors/{connector_id}", "delete"): "DeletedConnectorOutput",
     ("/v1/connectors/{connector_id}/test", "post"): "ConnectorTestResultOutput",
     ("/v1/connectors/{connector_id}/logs", "get"): "list:ConnectorCallLogEntryOutput",
     ("/v1/risk/rules", "get"): "RiskRuleListOutput",

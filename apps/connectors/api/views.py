@@ -24,6 +24,7 @@ from apps.connectors.outputs import (
     ConnectorCallLogEntryOutput,
     ConnectorOutput,
     ConnectorTestResultOutput,
+    DeletedConnectorOutput,
     ProviderOutput,
 )
 from apps.connectors.payloads import connector_to_dict, connectors_with_circuits, provider_to_dict
@@ -183,14 +184,7 @@ class ConnectorDetailView(MerchantAPIView):
 
     @extend_schema(
         responses={
-            200: inline_serializer(
-                "ConnectorDeleted",
-                fields={
-                    "id": serializers.CharField(),
-                    "deleted": serializers.BooleanField(),
-                    "status": serializers.CharField(),
-                },
-            ),
+            200: DeletedConnectorOutput,
             **error_responses(),
         },
         operation_id="connectors_delete",
