@@ -52,7 +52,6 @@ REFUSALS = {
 
 DECLINE_TABLE = {
     # the mapped codes the common table does not hold
-    "invalid_amount": DO_NOT_RETRY,
     "canceled": DO_NOT_RETRY,
     "incorrect_pin": DO_NOT_RETRY,
     "pin_try_exceeded": DO_NOT_RETRY,

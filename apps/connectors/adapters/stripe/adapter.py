@@ -39,6 +39,8 @@ STRIPE_API_VERSION = "2026-10-28.endive"
 # Where Stripe's minor unit differs from ISO 4217's (docs.stripe.com/currencies): ISK is sent
 # with two decimals (a multiple of 100), MGA with none.
 STRIPE_EXPONENTS = {"ISK": 2, "MGA": 0}
+# Three-decimal currencies Stripe accepts only in multiples of 10 minor units (same page).
+THREE_DECIMAL = ("BHD", "JOD", "KWD", "OMR", "TND")
 METADATA_KEY = "clearhouse_idempotency_key"
 REFERENCE_KEY = "clearhouse_reference"
 
@@ -138,6 +140,10 @@ class StripeAdapter(ProviderAdapter):
         return options
 
     def _amount(self, amount: int, currency: str) -> int:
+        if currency.upper() in THREE_DECIMAL and amount % 10:
+            raise money.AmountPrecisionError(
+                f"Stripe takes {currency.upper()} amounts in multiples of 10 (0.010)."
+            )
         return money.to_provider_minor(amount, currency, exponents=STRIPE_EXPONENTS)
 
     @staticmethod
