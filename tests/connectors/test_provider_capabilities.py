@@ -60,3 +60,36 @@ def test_credentials_of_the_other_mode_are_refused(merchant):
     with pytest.raises(ConnectorCredentialsInvalid):
         connector_create(merchant=merchant, livemode=True, type="stripe", label="x", actor=ACTOR,
                          credentials={"secret_key": "sk_test_51QWrongModeKey0000"})  # fmt: skip
+
+
+@responses.activate
+def test_a_settlement_run_reads_the_providers_report_and_a_provider_outage_answers_502(
+    client_for, merchant, monkeypatch
+):
+    import re
+
+    from apps.connectors.http import ProviderHTTP
+    from tests.connectors.adapters.stripe.conformance import Recordings
+
+    monkeypatch.setattr(ProviderHTTP, "_sleep", staticmethod(lambda attempt: None))
+    account = connector_create(merchant=merchant, livemode=True, type="stripe", label="Stripe", actor=ACTOR,
+                               credentials={"secret_key": KEY})  # fmt: skip
+    live = client_for(merchant, livemode=True)
+    scenario = Recordings().settlement_report_parse()
+    for exchange in scenario.exchanges:
+        responses.add(exchange.method, exchange.url, json=exchange.json)
+    run = live.post(
+        f"/v1/connectors/{account.public_id}/run_settlement", {"date": "2026-01-05"}, format="json"
+    )
+    assert run.status_code == 200, run.content
+    assert run.json()["lines"] == 3 and run.json()["totals"] == {"eur": {"amount": 3100, "fee": 101}}
+
+    responses.reset()
+    listing = re.compile(r"https://api\.stripe\.com/v1/balance_transactions\?.*")
+    for _ in range(3):  # a GET is retried twice, then the outage is the answer
+        responses.add(responses.GET, listing, status=503, json={"error": {"type": "api_error"}})
+    down = live.post(
+        f"/v1/connectors/{account.public_id}/run_settlement", {"date": "2026-01-06"}, format="json"
+    )
+    assert down.status_code == 502 and down.json()["error"]["code"] == "connector_provider_unavailable"
+    assert len(responses.calls) == 3
