@@ -177,3 +177,92 @@ def test_eur_cards_route_by_rule_and_fail_over_on_a_retryable_decline_without_le
             assert detail.status_code == 200
             for text in (page.content.decode(), detail.content.decode()):
                 assert not any(secret in text for secret in SECRETS)
+
+
+@responses.activate
+def test_a_timeout_is_looked_up_before_failing_over_and_the_attempt_found_is_not_repeated(
+    client_for, merchant
+):
+    """Stripe A times out on the authorization. Failover first asks A by our key (search, then the
+    consistent recent list): for the first payment A never got it, so Stripe B takes it; for the
+    second, A did authorize it, so that answer is recorded and B is never asked."""
+    import re
+
+    import requests
+
+    live = client_for(merchant, livemode=True)
+    a = connector_create(merchant=merchant, livemode=True, type="stripe", label="A", actor=ACTOR,
+                         credentials={"secret_key": KEY_A})  # fmt: skip
+    b = connector_create(merchant=merchant, livemode=True, type="stripe", label="B", actor=ACTOR,
+                         credentials={"secret_key": KEY_B})  # fmt: skip
+    live.post("/v1/routing/rule_sets", {"name": "ab", "activate": True,
+                                        "rules": [{"name": "ab", "connectors": [a.public_id, b.public_id]}]},
+              format="json")  # fmt: skip
+    found_on_a: dict[str, str] = {}
+
+    def create(request):
+        key = request.headers["Authorization"].removeprefix("Bearer ")
+        if key == KEY_A:
+            if found_on_a.get("mode") == "processed":
+                found_on_a["key"] = request.headers["Idempotency-Key"]
+            raise requests.exceptions.ReadTimeout()
+        pi = "pi_3QTimeoutB0000000001"
+        body = p.intent(
+            pi, key=request.headers["Idempotency-Key"], latest_charge=p.charge(pi, amount=1500), amount=1500
+        )
+        return 200, {"Content-Type": "application/json"}, json.dumps({**body, "livemode": True})
+
+    def search(request):
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps(
+                {
+                    "object": "search_result",
+                    "data": [],
+                    "has_more": False,
+                    "url": "/v1/payment_intents/search",
+                }
+            ),
+        )
+
+    def recent(request):
+        data = []
+        if "key" in found_on_a:
+            pi = "pi_3QTimeoutA0000000001"
+            data = [{**p.intent(pi, key=found_on_a["key"], latest_charge=p.charge(pi, amount=1500), amount=1500),
+                     "livemode": True}]  # fmt: skip
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps({"object": "list", "data": data, "has_more": False, "url": "/v1/payment_intents"}),
+        )
+
+    responses.add_callback(responses.POST, "https://api.stripe.com/v1/payment_intents", callback=create)
+    responses.add_callback(responses.GET, re.compile(r"https://api\.stripe\.com/v1/payment_intents/search\?.*"),
+                           callback=search)  # fmt: skip
+    responses.add_callback(
+        responses.GET, re.compile(r"https://api\.stripe\.com/v1/payment_intents\?.*"), callback=recent
+    )
+    pm = make_card(merchant, "4242424242424242", livemode=True)
+    body = {"amount": 1500, "currency": "eur", "payment_method": pm.public_id, "confirm": True}
+
+    moved = live.post("/v1/payment_intents", body, format="json")
+    assert moved.status_code == 200 and moved.json()["status"] == "succeeded", moved.content
+    charges = list(Charge.objects.filter(payment_intent__public_id=moved.json()["id"]).order_by("id"))
+    assert [(c.connector_id, c.status) for c in charges] == [(a.pk, "failed"), (b.pk, "succeeded")]
+    assert charges[1].routing["failover"]["reason"] == "not_received"
+
+    found_on_a["mode"] = "processed"
+    kept = live.post("/v1/payment_intents", body, format="json")
+    assert kept.status_code == 200 and kept.json()["status"] == "succeeded", kept.content
+    charges = list(Charge.objects.filter(payment_intent__public_id=kept.json()["id"]).order_by("id"))
+    assert [(c.connector_id, c.status, c.gateway_reference) for c in charges] == [
+        (a.pk, "succeeded", "pi_3QTimeoutA0000000001")
+    ]
+    posts_to_b = [
+        c
+        for c in responses.calls
+        if c.request.method == "POST" and KEY_B in c.request.headers["Authorization"]
+    ]
+    assert len(posts_to_b) == 1  # only the first payment's
