@@ -51,6 +51,8 @@ COMMON: dict[str, str] = {
     "authentication_failed": DO_NOT_RETRY,
     # the provider cannot do the operation at all (base.not_supported): another one could
     "operation_not_supported": RETRY_ELSEWHERE,
+    # an amount this provider's unit cannot carry (apps.connectors.money): another one may
+    "invalid_amount": RETRY_ELSEWHERE,
     # the issuer wants Strong Customer Authentication
     "authentication_required": NEEDS_3DS,
 }

@@ -1,7 +1,7 @@
 """Errors of connector selection and management (template fields never shadow an error's own
 keyword arguments: a provider type fills ``{provider}``)."""
 
-from apps.core.errors import InvalidRequestError, RateLimitError, StateConflictError
+from apps.core.errors import ApiError, InvalidRequestError, RateLimitError, StateConflictError
 
 
 class NoConnectorAvailable(InvalidRequestError):
@@ -52,3 +52,16 @@ class ConnectorNoRotation(StateConflictError):
 class ConnectorTestRateLimited(RateLimitError):
     code = "connector_test_rate_limited"
     message = "This connector was tested {limit} times in the last minute; try again shortly."
+
+
+class ConnectorOperationNotSupported(InvalidRequestError):
+    code = "connector_operation_not_supported"
+    message = "{detail}"
+    stored = False
+
+
+class ConnectorProviderUnavailable(ApiError):
+    status = 502
+    code = "connector_provider_unavailable"
+    message = "The provider could not be reached ({detail}); try again later."
+    stored = False

@@ -16,7 +16,7 @@ COLUMNS = (
     ("3DS", lambda cls: bool(cls.matrix()["three_d_secure"])),
     (
         "redirect/QR/app",
-        lambda cls: supports(cls.capabilities, "start_redirect") and cls.matrix()["flows"] is not None,
+        lambda cls: _redirects(cls),
     ),
     ("manual capture", lambda cls: bool(cls.matrix()["manual_capture"])),
     ("partial capture", lambda cls: bool(cls.matrix()["manual_capture"] and cls.matrix()["partial_capture"])),
@@ -60,6 +60,18 @@ NOT_BUILT = {
 }
 
 
+def _redirects(cls) -> bool:
+    """A redirect, QR or app-link flow: declared in ``flows``, or (an adapter that declares no
+    flows) payment method types other than cards and device wallets."""
+    if not supports(cls.capabilities, "start_redirect"):
+        return False
+    matrix = cls.matrix()
+    if matrix["flows"] is not None:
+        return bool({"redirect", "qr", "deep_link"} & set(matrix["flows"]))
+    types = matrix["payment_method_types"]
+    return types is None or bool(set(types) - {"card", "apple_pay", "google_pay"})
+
+
 def _list(values) -> str:
     if values is None:
         return "any"
@@ -73,9 +85,10 @@ def providers_markdown() -> str:
         "",
         "Generated from the adapters' capability matrices (`apps/connectors/adapters/<provider>/`) by",
         "`python manage.py providers_table`; `tests/connectors/test_providers_table.py` checks it is current.",
-        "✓: supported and proven by the conformance suite (`tests/connectors/conformance`) against",
-        "recorded provider responses; —: not supported (the gateway answers `operation_not_supported`",
-        "and routing never sends a payment that needs it there).",
+        "✓: supported — for a real provider, proven by the conformance suite (`tests/connectors/conformance`)",
+        "against its recorded responses (the sandbox by `tests/connectors/test_sandbox_adapter.py`); —: not",
+        "supported (the gateway answers `operation_not_supported` and routing never sends a payment that",
+        "needs it there).",
         "",
         "| provider | " + " | ".join(name for name, _ in COLUMNS) + " |",
         "|---|" + "---|" * len(COLUMNS),

@@ -16,6 +16,9 @@ from collections.abc import Callable
 from apps.audit.services import Actor, audit_record
 
 from . import gateway
+from .base import OperationNotSupported
+from .errors import ConnectorOperationNotSupported, ConnectorProviderUnavailable
+from .http import ProviderHTTPError
 from .models import Connector
 
 _SYNC: list[Callable[..., dict]] = []
@@ -26,7 +29,14 @@ def register(sync: Callable[..., dict]) -> None:
 
 
 def run_settlement(*, connector: Connector, date: dt.date, actor: Actor) -> dict:
-    lines = gateway.fetch_settlement_report(connector=connector, date=date)
+    """Raises ``ConnectorOperationNotSupported`` (400) for a provider without settlement reports and
+    ``ConnectorProviderUnavailable`` (502) when the provider cannot be reached."""
+    try:
+        lines = gateway.fetch_settlement_report(connector=connector, date=date)
+    except OperationNotSupported as exc:
+        raise ConnectorOperationNotSupported(detail=str(exc)) from None
+    except ProviderHTTPError as exc:
+        raise ConnectorProviderUnavailable(detail=exc.code) from None
     handed = _SYNC[0](connector=connector, date=date, lines=lines, actor=actor) if _SYNC else None
     summary = {
         "object": "settlement_run",

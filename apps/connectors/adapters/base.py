@@ -7,6 +7,8 @@ What it gives an adapter:
   ``self.livemode``) and the timeout (``config["timeout_seconds"]``, else ``DEFAULT_TIMEOUT``);
 * ``ProviderHTTPError`` raised inside an operation becomes that error's ``RetryableError``
   (``outcome_unknown`` as the HTTP layer judged it) — adapters do not catch it themselves;
+  ``money.AmountPrecisionError`` (an amount the provider's unit cannot carry exactly) becomes
+  ``Declined(invalid_amount)``, nothing having been sent;
 * default bodies for the optional operations, each answering "not supported"
   (``base.not_supported`` / ``OperationNotSupported`` / ``InboundWebhookError("not_supported")``):
   an adapter overrides those its capability matrix declares;
@@ -39,6 +41,7 @@ from typing import Any
 from apps.connectors import money
 from apps.connectors.base import (
     ConnectorAdapter,
+    Declined,
     HealthStatus,
     InboundEvent,
     InboundWebhookError,
@@ -72,6 +75,11 @@ def _guard(fn):
             # For a lookup too: one that cannot ask answers an error, never "not received"
             # (None), so failover never moves an attempt the provider may hold.
             return exc.retryable()
+        except money.AmountPrecisionError as exc:
+            # Refused before anything was sent: an amount the provider's unit cannot carry.
+            return Declined(
+                code="invalid_amount", decline_code="invalid_amount", network_code="", message=str(exc)
+            )
 
     guarded._http_guarded = True
     return guarded

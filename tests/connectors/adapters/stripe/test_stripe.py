@@ -67,3 +67,20 @@ def test_the_exchange_log_holds_neither_the_key_nor_the_card():
         log[0]["request_body"]["amount"] == "1000"
         and log[0]["request_headers"]["Stripe-Version"] == STRIPE_API_VERSION
     )
+
+
+@responses.activate
+def test_three_decimal_currencies_go_to_stripe_in_multiples_of_ten_or_not_at_all():
+    from apps.connectors.base import Declined
+
+    pi = "pi_3QCkwd0000000000001"
+    responses.add(responses.POST, f"{API}/v1/payment_intents",
+                  json=p.intent(pi, amount=1250, currency="kwd", latest_charge=p.charge(pi, amount=1250, currency="kwd")))  # fmt: skip
+    adapter = StripeAdapter(credentials=Recordings.credentials)
+    approved = adapter.authorize(Recordings().request("kwd", amount=1250, currency="KWD"))
+    assert isinstance(approved, Approved) and approved.amount == 1250
+    assert (
+        "amount=1250" in responses.calls[0].request.body and "currency=kwd" in responses.calls[0].request.body
+    )
+    refused = adapter.authorize(Recordings().request("kwd2", amount=1255, currency="KWD"))
+    assert isinstance(refused, Declined) and refused.code == "invalid_amount" and len(responses.calls) == 1
