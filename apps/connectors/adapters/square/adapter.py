@@ -77,13 +77,13 @@ class SquareAdapter(ProviderAdapter):
     documentation = (
         "Square API reference: Payments API, Refunds API, ErrorCode (developer.squareup.com/reference/square)",
         "Square docs: delayed capture; Payments API error codes; validate webhook notifications",
-        "github:square/square-python-sdk 46.0.0.20260916",
+        "squareup 46.0.0.20260916 source (github:square/square-python-sdk)",
     )
     notes = (
         "Takes Square payment tokens (Web Payments SDK cnon:/card on file ccof:), never card numbers; "
         "no partial capture (CompletePayment has no amount); buyer verification (3DS/SCA) runs in the "
-        "browser, so no server 3DS round trip. The settlement report is the Payouts API: the entries of the "
-        "payouts arriving on the day (charges, refunds, disputes, fees)."
+        "browser, so no server 3DS round trip; payout entries other than charges, refunds, disputes and fees "
+        "(reserve holds, Square Capital, payroll) are left out of the settlement report (Payouts API)."
     )
     supported_payment_method_types = ("card",)
     test_mode = True
