@@ -72,15 +72,8 @@ REQUIRES = {
 
 
 def _cases():
-    # duplicate_callback runs the real inbound pipeline: marked so pytest-django sets up the test
-    # database even when no other selected test needs it (unmarked, it reached the dev database).
     return [
-        pytest.param(
-            code,
-            scenario,
-            id=f"{code}-{scenario}",
-            marks=[pytest.mark.django_db] if scenario == "duplicate_callback" else [],
-        )
+        pytest.param(code, scenario, id=f"{code}-{scenario}")
         for code in _providers()
         for scenario in SCENARIOS
         if scenario != "duplicate_callback"  # test_conformance_duplicate_callback: it needs the database

@@ -7,7 +7,8 @@ void failed, 12 check status success, 13 purchase failure, 14 purchase success, 
 pending, 20 on hold) and a three-digit message code (000 success, 012 card expired, 016 invalid
 card number, 029 insufficient funds, 030 authentication failed, 036 order not found, 042/048
 operation amount exceeds the authorized/captured amount, 064 3-D Secure check requested, 666
-transaction declined, 785 blocked by fraud checker, …).
+transaction declined, 785 blocked by fraud checker, …; the full message list also as reproduced in
+ActiveMerchant's PayFort gateway).
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ class CheckoutAdapter(ProviderAdapter):
     documentation = (
         "Checkout.com API reference, Payments (api-reference.checkout.com)",
         "Checkout.com docs: API response codes; Format the amount value; Webhooks (Cko-Signature)",
-        "github:checkout/checkout-sdk-python 4.8.1",
+        "checkout-sdk 4.8.1 source (github:checkout/checkout-sdk-python)",
     )
     notes = (
         "Cards only (Checkout.com's APMs — iDEAL, Klarna, … — are not wired); settlement reports "

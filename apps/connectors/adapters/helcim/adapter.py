@@ -3,7 +3,8 @@ official Python SDK).
 
 Built from:
 * Helcim API reference v2.2 (https://devdocs.helcim.com/reference; the OpenAPI document
-  "The Helcim API" 2.2.0, servers ``https://api.helcim.com/v2``): ``POST /payment/purchase``,
+  "The Helcim API" 2.2.0 as mirrored in github:api-evangelist/helcim, servers
+  ``https://api.helcim.com/v2``): ``POST /payment/purchase``,
   ``/payment/preauth``, ``/payment/capture`` (``preAuthTransactionId``, partial amounts allowed),
   ``/payment/reverse`` (``cardTransactionId``), ``/payment/refund`` (``originalTransactionId``),
   ``GET /card-transactions?invoiceNumber=`` (lookup), ``GET /connection-test`` (health); the
@@ -82,7 +83,7 @@ class HelcimAdapter(ProviderAdapter):
     sdk = ""
     api_version = API_VERSION
     documentation = (
-        "Helcim API reference v2.2 (devdocs.helcim.com/reference): Payment API, Card Transactions API",
+        "Helcim API reference v2.2 (devdocs.helcim.com/reference; its OpenAPI 2.2.0 as mirrored in github:api-evangelist/helcim): Payment API, Card Transactions API",
         "Helcim docs: API Message Format; Testing Payment Declines and CVV Responses; Preauthorize a Credit Card Payment",
     )
     notes = (

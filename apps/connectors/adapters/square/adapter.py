@@ -46,6 +46,7 @@ from apps.connectors.base import (
     PaymentRequest,
     Pending,
     RetryableError,
+    SettlementLine,
     not_supported,
 )
 from apps.connectors.money import AmountPrecisionError, from_provider_minor, to_provider_minor
@@ -76,12 +77,13 @@ class SquareAdapter(ProviderAdapter):
     documentation = (
         "Square API reference: Payments API, Refunds API, ErrorCode (developer.squareup.com/reference/square)",
         "Square docs: delayed capture; Payments API error codes; validate webhook notifications",
-        "github:square/square-python-sdk 46.0.0.20260916",
+        "squareup 46.0.0.20260916 source (github:square/square-python-sdk)",
     )
     notes = (
         "Takes Square payment tokens (Web Payments SDK cnon:/card on file ccof:), never card numbers; "
         "no partial capture (CompletePayment has no amount); buyer verification (3DS/SCA) runs in the "
-        "browser, so no server 3DS round trip; settlement reports (Payouts API) are not fetched."
+        "browser, so no server 3DS round trip; payout entries other than charges, refunds, disputes and fees "
+        "(reserve holds, Square Capital, payroll) are left out of the settlement report (Payouts API)."
     )
     supported_payment_method_types = ("card",)
     test_mode = True
@@ -107,7 +109,7 @@ class SquareAdapter(ProviderAdapter):
         "partial_refunds": True,
         "lookup": True,
         "webhooks": True,
-        "settlement_reports": False,
+        "settlement_reports": True,
         "payouts": False,
     }
     decline_table = statuses.DECLINE_TABLE
@@ -289,6 +291,27 @@ class SquareAdapter(ProviderAdapter):
                 return self._payment_result(payment, currency="")
         return None
 
+    def fetch_settlement_report(self, *, date: dt.date) -> list[SettlementLine]:
+        """The entries of the payouts that arrive on ``date`` (Square "Payouts API": ListPayouts,
+        then ListPayoutEntries per payout). A payout is created a few days before it arrives, so
+        payouts created in the week before are read and kept by ``arrival_date``."""
+        api = self._api()
+        begin = dt.datetime.combine(date - dt.timedelta(days=7), dt.time(), tzinfo=dt.UTC)
+        end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        lines: list[SettlementLine] = []
+        payouts = api.payouts.list(
+            begin_time=begin.strftime("%Y-%m-%dT%H:%M:%SZ"), end_time=end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **self._location(),
+        )  # fmt: skip
+        for payout in payouts:
+            if payout.arrival_date != date.isoformat() or payout.status not in ("SENT", "PAID"):
+                continue
+            for entry in api.payouts.list_entries(payout.id):
+                line = _settlement_line(entry, date)
+                if line is not None:
+                    lines.append(line)
+        return lines
+
     def parse_inbound_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
         key = str(self.credentials.get("webhook_signature_key") or "")
         url = str(self.config.get("webhook_notification_url") or "")
@@ -307,6 +330,44 @@ class SquareAdapter(ProviderAdapter):
             return f"{len(answer.locations or [])} locations"
 
         return self.timed_health(probe)
+
+
+# Payout entry types (Square ActivityType) → settlement line types; others carry no payment.
+ENTRY_TYPES = {
+    "CHARGE": "capture",
+    "REFUND": "refund",
+    "DISPUTE": "dispute",
+    "OPEN_DISPUTE": "dispute",
+    "FEE": "fee",
+    "TAX_ON_FEE": "fee",
+    "THIRD_PARTY_FEE": "fee",
+    "THIRD_PARTY_FEE_REFUND": "fee",
+    "DEPOSIT_FEE": "fee",
+}
+
+
+def _settlement_line(entry: Any, date: dt.date) -> SettlementLine | None:
+    data = _dump(entry)
+    kind = ENTRY_TYPES.get(str(data.get("type") or ""))
+    gross = data.get("gross_amount_money") or {}
+    if kind is None or not gross.get("currency"):
+        return None
+    currency = str(gross["currency"])
+    fee = (data.get("fee_amount_money") or {}).get("amount") or 0
+    details = (
+        data.get("type_charge_details") or data.get("type_refund_details") or data.get("type_dispute_details")
+        or data.get("type_fee_details") or data.get("type_open_dispute_details") or {}
+    )  # fmt: skip
+    reference = str(details.get("refund_id") or details.get("payment_id") or details.get("dispute_id") or "")
+    return SettlementLine(
+        gateway_reference=reference,
+        type=kind,
+        amount=from_provider_minor(int(gross.get("amount") or 0), currency),
+        currency=currency,
+        # Square reports fees as negative amounts of the entry; a line's fee is the cost.
+        fee=abs(from_provider_minor(int(fee), currency)),
+        settled_on=date,
+    )
 
 
 def _cvv(value) -> str | None:

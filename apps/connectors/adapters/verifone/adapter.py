@@ -1,8 +1,8 @@
 """Verifone (Verifone eCommerce API, "GSC"), through its documented REST API over the shared HTTP
 client (Verifone publishes no Python SDK).
 
-Built from the Verifone eCommerce API reference 2.38.1 (docs.verifone.com, OpenAPI "Verifone
-eCommerce API"): ``POST /api/v2/transactions/card`` (TokenPaymentRequest with ``reuse_token``, or
+Built from the Verifone eCommerce API reference 2.38.1 (docs.verifone.com; the OpenAPI "Verifone
+eCommerce API" 2.38.1 and its schemas as mirrored in github:api-evangelist/verifone): ``POST /api/v2/transactions/card`` (TokenPaymentRequest with ``reuse_token``, or
 EncryptedCardPaymentRequest with ``encrypted_card`` + ``public_key_alias``; ``capture_now``,
 ``auth_type``, ``merchant_reference``, header ``x-vfi-api-idempotencykey``; 201 EcomResponseCard),
 Payment Modifications ``POST /api/v2/transactions/{id}/capture`` (``amount``; partial allowed),
@@ -72,8 +72,8 @@ class VerifoneAdapter(ProviderAdapter):
     sdk = ""
     api_version = "eCommerce API v2 (reference 2.38.1)"
     documentation = (
-        "Verifone eCommerce API reference 2.38.1 (docs.verifone.com): Ecom Payments, Payment Modifications, "
-        "Transactions (List transactions)",
+        "Verifone eCommerce API reference 2.38.1 (docs.verifone.com; its OpenAPI as mirrored in "
+        "github:api-evangelist/verifone): Ecom Payments, Payment Modifications, Transactions (List transactions)",
     )
     notes = (
         "Takes Verifone reuse tokens or Verifone.js-encrypted cards, never card numbers; 3-D Secure runs "

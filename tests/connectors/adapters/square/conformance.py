@@ -255,6 +255,77 @@ class Recordings(ConformanceRecordings):
             expect={"gateway_reference": "Lq6e3YJv2tNZ5bdTfHiKFLI0mYdZY"},
         )
 
+    def settlement_report_parse(self):
+        payout_id = "po_b345d2c7-90b3-4f0b-a2aa-df1def7f8afc"
+        payout = {
+            "id": payout_id,
+            "status": "PAID",
+            "location_id": LOCATION,
+            "created_at": "2026-12-01T08:00:05Z",
+            "updated_at": "2026-12-02T09:12:44Z",
+            "amount_money": {"amount": 298, "currency": "USD"},
+            "destination": {"type": "BANK_ACCOUNT", "id": "ccof:ZPp3oedR3AeEUNd3z7"},
+            "version": 2,
+            "type": "BATCH",
+            "arrival_date": "2026-12-02",
+            "end_to_end_id": "L2100000005",
+        }
+        other = {
+            **payout,
+            "id": "po_f3c0fb38-a5ce-427d-b858-52b925b72e45",
+            "arrival_date": "2026-12-03",
+            "amount_money": {"amount": 5000, "currency": "USD"},
+        }
+        entries = [
+            {"id": "poe_ZQWcw41d0SGJS6IWd4cSi8mKHk", "payout_id": payout_id, "effective_at": "2026-11-30T19:15:49Z",
+             "type": "CHARGE", "gross_amount_money": {"amount": 1000, "currency": "USD"},
+             "fee_amount_money": {"amount": -59, "currency": "USD"},
+             "net_amount_money": {"amount": 941, "currency": "USD"},
+             "type_charge_details": {"payment_id": "GQTFp1ZlXdpoW4o6eGiZhbjosiDFf"}},
+            {"id": "poe_EibbY9Ob1d0SGJS6IWd4cSiSi6wkaPk", "payout_id": payout_id,
+             "effective_at": "2026-11-30T20:01:02Z", "type": "CHARGE",
+             "gross_amount_money": {"amount": 800, "currency": "USD"},
+             "fee_amount_money": {"amount": -53, "currency": "USD"},
+             "net_amount_money": {"amount": 747, "currency": "USD"},
+             "type_charge_details": {"payment_id": "Lq6e3YJv2tNZ5bdTfHiKFLI0mYdZY"}},
+            {"id": "poe_KkAkhdMsgzn59SM8A89WgKwekxLZY", "payout_id": payout_id,
+             "effective_at": "2026-11-30T21:30:00Z", "type": "REFUND",
+             "gross_amount_money": {"amount": -400, "currency": "USD"},
+             "fee_amount_money": {"amount": 0, "currency": "USD"},
+             "net_amount_money": {"amount": -400, "currency": "USD"},
+             "type_refund_details": {"payment_id": "GQTFp1ZlXdpoW4o6eGiZhbjosiDFf",
+                                     "refund_id": "GQTFp1ZlXdpoW4o6eGiZhbjosiDFf_MDwT7EbhlcP6WYqdOXVI2ZmS3VQuRaVBX2nFh8sMqR9jmGV3Jh5vTa"}},
+            {"id": "poe_D1EvVa6hEr9yUCe4gFBU8lkM2oN", "payout_id": payout_id,
+             "effective_at": "2026-12-01T00:00:00Z", "type": "DEPOSIT_FEE",
+             "gross_amount_money": {"amount": -190, "currency": "USD"},
+             "fee_amount_money": {"amount": 0, "currency": "USD"},
+             "net_amount_money": {"amount": -190, "currency": "USD"}},
+            {"id": "poe_Mz4jr1OuqH7AqZlKuw4WDXkU0Rn", "payout_id": payout_id,
+             "effective_at": "2026-12-01T00:00:00Z", "type": "RESERVE_HOLD",
+             "gross_amount_money": {"amount": -800, "currency": "USD"},
+             "fee_amount_money": {"amount": 0, "currency": "USD"},
+             "net_amount_money": {"amount": -800, "currency": "USD"}},
+        ]  # fmt: skip
+        return Scenario(
+            exchanges=[
+                Exchange(
+                    "GET",
+                    re.compile(re.escape(f"{HOST}/v2/payouts?") + ".*location_id=" + LOCATION),
+                    json={"payouts": [payout, other]},
+                ),
+                Exchange(
+                    "GET", f"{HOST}/v2/payouts/{payout_id}/payout-entries", json={"payout_entries": entries}
+                ),
+            ],
+            inputs={"date": self.date("2026-12-02")},
+            # RESERVE_HOLD moves no payment of ours and is left out; the other payout arrives later.
+            expect={
+                "count": 4,
+                "totals": {"USD": (1000 + 800 - 400 - 190, 59 + 53)},
+                "types": ["capture", "refund", "fee"],
+            },
+        )
+
     def callback(self):
         event = {
             "merchant_id": "6SSW7HV8K2ST5",
