@@ -13,7 +13,9 @@ transaction commits (it may have read its own uncommitted change, which a rollba
 
 Keys name the database (``db_namespace()``); entries expire after ``ENTRY_TTL`` seconds whatever
 happens, which bounds staleness if an invalidation is lost (Redis unreachable at that moment).
-When Redis is unreachable reads go to the database.
+When Redis is unreachable reads go to the database, and so do they with a per-process cache
+(``locmemcache://``, the development default): another process's invalidation would not reach
+it, and a revoked key must not stay valid there.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -33,6 +36,17 @@ logger = logging.getLogger(__name__)
 ENTRY_TTL = 60  # seconds; also the longest an invalidation lost to a Redis outage can matter
 VERSION_TTL = 86_400  # must outlive every entry (a missing version never matches a stored tag)
 _MISSING = object()
+
+
+_PER_PROCESS = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+def enabled() -> bool:
+    """Only with a cache every process shares (Redis)."""
+    return settings.CACHES["default"]["BACKEND"] not in _PER_PROCESS
 
 
 def _version_key(scope: str) -> str:
@@ -49,6 +63,8 @@ def read_through(
     """(value, version): the cached value of ``key`` when its tag is ``scope``'s current version,
     else ``load()`` (stored with the version read before loading). The version is what
     ``write_back`` needs to store a changed copy safely."""
+    if not enabled():
+        return load(), _MISSING
     vkey, ekey = _version_key(scope), _entry_key(key)
     try:
         got = cache.get_many([vkey, ekey])
@@ -81,6 +97,8 @@ def write_back(key: str, version, value) -> None:
 
 def invalidate(scopes: Iterable[str]) -> None:
     """New versions for ``scopes``, now and again when the current transaction commits."""
+    if not enabled():
+        return
     keys = [_version_key(scope) for scope in scopes]
     if not keys:
         return
