@@ -53,8 +53,26 @@ def _version_key(scope: str) -> str:
     return f"hot:v:{db_namespace()}:{scope}"
 
 
+_SCHEMA: list[str] = []
+
+
+def _schema() -> str:
+    """A digest of every model's columns: entries hold pickled model instances, and a process
+    running other code (a deploy that added a column) must not read the old shape."""
+    if not _SCHEMA:
+        import hashlib
+
+        from django.apps import apps
+
+        shape = sorted(
+            f"{m._meta.label}.{f.attname}" for m in apps.get_models() for f in m._meta.concrete_fields
+        )
+        _SCHEMA.append(hashlib.blake2b("|".join(shape).encode(), digest_size=6).hexdigest())
+    return _SCHEMA[0]
+
+
 def _entry_key(key: str) -> str:
-    return f"hot:e:{db_namespace()}:{key}"
+    return f"hot:e:{db_namespace()}:{_schema()}:{key}"
 
 
 def read_through(
