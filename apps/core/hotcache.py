@@ -13,7 +13,9 @@ transaction commits (it may have read its own uncommitted change, which a rollba
 
 Keys name the database (``db_namespace()``); entries expire after ``ENTRY_TTL`` seconds whatever
 happens, which bounds staleness if an invalidation is lost (Redis unreachable at that moment).
-When Redis is unreachable reads go to the database.
+When Redis is unreachable reads go to the database, and so do they with a per-process cache
+(``locmemcache://``, the development default): another process's invalidation would not reach
+it, and a revoked key must not stay valid there.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -35,12 +38,41 @@ VERSION_TTL = 86_400  # must outlive every entry (a missing version never matche
 _MISSING = object()
 
 
+_PER_PROCESS = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+def enabled() -> bool:
+    """Only with a cache every process shares (Redis)."""
+    return settings.CACHES["default"]["BACKEND"] not in _PER_PROCESS
+
+
 def _version_key(scope: str) -> str:
     return f"hot:v:{db_namespace()}:{scope}"
 
 
+_SCHEMA: list[str] = []
+
+
+def _schema() -> str:
+    """A digest of every model's columns: entries hold pickled model instances, and a process
+    running other code (a deploy that added a column) must not read the old shape."""
+    if not _SCHEMA:
+        import hashlib
+
+        from django.apps import apps
+
+        shape = sorted(
+            f"{m._meta.label}.{f.attname}" for m in apps.get_models() for f in m._meta.concrete_fields
+        )
+        _SCHEMA.append(hashlib.blake2b("|".join(shape).encode(), digest_size=6).hexdigest())
+    return _SCHEMA[0]
+
+
 def _entry_key(key: str) -> str:
-    return f"hot:e:{db_namespace()}:{key}"
+    return f"hot:e:{db_namespace()}:{_schema()}:{key}"
 
 
 def read_through(
@@ -49,6 +81,8 @@ def read_through(
     """(value, version): the cached value of ``key`` when its tag is ``scope``'s current version,
     else ``load()`` (stored with the version read before loading). The version is what
     ``write_back`` needs to store a changed copy safely."""
+    if not enabled():
+        return load(), _MISSING
     vkey, ekey = _version_key(scope), _entry_key(key)
     try:
         got = cache.get_many([vkey, ekey])
@@ -81,6 +115,8 @@ def write_back(key: str, version, value) -> None:
 
 def invalidate(scopes: Iterable[str]) -> None:
     """New versions for ``scopes``, now and again when the current transaction commits."""
+    if not enabled():
+        return
     keys = [_version_key(scope) for scope in scopes]
     if not keys:
         return

@@ -105,3 +105,14 @@ def test_a_fill_that_raced_an_invalidation_is_not_trusted():
     assert value == "new" and loads == ["old", "new"]
     # and a current entry is trusted
     assert hotcache.read_through("race-scope", "race-entry", lambda: "never")[0] == "new"
+
+
+def test_a_per_process_cache_is_not_used(settings, api, merchant):
+    """With locmem (each process its own) an invalidation in one process would not reach the
+    others: every request reads the database."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert not hotcache.enabled()
+    assert api.get("/v1/settings").status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get("/v1/settings").status_code == 200
+    assert _reads(ctx, "merchants_apikey")
