@@ -136,7 +136,8 @@ def seed_items(n: int, salt: str, merchant: Merchant) -> None:
 
 def bare_join_seconds() -> float:
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(f"SET LOCAL work_mem = '{matching.PASS_WORK_MEM}'")  # the pass's own setting
+        cur.execute(f"SET LOCAL work_mem = '{matching.PASS_WORK_MEM}'")  # the pass's own settings
+        cur.execute("SET LOCAL jit = off")
         started = time.perf_counter()
         cur.execute(
             "SELECT count(*), sum(abs(l.gross - i.amount)) FROM reconciliation_ledgeritem i"

@@ -179,11 +179,11 @@ class SettlementBatch(PublicIdModel, TimeStampedModel):
 class SettlementLine(models.Model):
     """One operation line of an acquirer file, its raw row kept as read.
 
-    Bulk-loaded (a million lines a file): `file` and `merchant` carry no database constraint, as a
-    per-row foreign-key check at commit costs as much as the load itself; both come from the one
-    INSERT … SELECT that joins the file's own batches (`services.ingest`), the enforced `batch`
-    key implies the file, and lines are never deleted. `file` needs no index of its own: the
-    unique (file, row_number) constraint leads with it."""
+    Bulk-loaded (a million lines a file): `file`, `batch` and `merchant` carry no database
+    constraint, as a per-row foreign-key check at commit costs as much as the load itself; all
+    three come from the one INSERT … SELECT that joins the file's own batches (`services.ingest`),
+    so they exist by construction, and lines are never deleted (PROTECT holds in the ORM). `file`
+    needs no index of its own: the unique (file, row_number) constraint leads with it."""
 
     class RecordType(models.TextChoices):
         CAPTURE = "capture"
@@ -194,7 +194,9 @@ class SettlementLine(models.Model):
     file = models.ForeignKey(
         SettlementFile, on_delete=models.PROTECT, related_name="lines", db_index=False, db_constraint=False
     )
-    batch = models.ForeignKey(SettlementBatch, on_delete=models.PROTECT, related_name="lines")
+    batch = models.ForeignKey(
+        SettlementBatch, on_delete=models.PROTECT, related_name="lines", db_constraint=False
+    )
     merchant = models.ForeignKey(
         "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         db_constraint=False,

@@ -91,6 +91,7 @@ def stream_acquirer_copy(cursor, content: bytes, layout: Layout) -> tuple[int, d
 
 def _load(cursor, content: bytes, layout: Layout, header: list[str]) -> tuple[int, dict]:
     cells = [f"c{i}" for i in range(len(header))]
+    cursor.execute("SET LOCAL jit = off")  # compiling the conversion costs more than it saves, once
     cursor.execute("DROP TABLE IF EXISTS recon_csv_raw")
     cursor.execute(
         f"CREATE TEMP TABLE recon_csv_raw (n bigint GENERATED ALWAYS AS IDENTITY, "

@@ -186,13 +186,17 @@ def tune_session(cursor) -> None:
     if _pg():
         cursor.execute(f"SET LOCAL work_mem = '{PASS_WORK_MEM}'")
         cursor.execute("SET LOCAL default_statistics_target = 10")
+        # The planner's cost of a whole-table pass crosses JIT's threshold: compiling the expressions
+        # took a second per statement at 100 k items, longer than running them.
+        cursor.execute("SET LOCAL jit = off")
 
 
 def _analyze(cursor, table: str, column: str = "") -> None:
-    """Temp tables have no statistics until analyzed: without them the planner picks nested loops."""
+    """Temp tables have no statistics until analyzed: without them the planner picks nested loops.
+    (SQLite, the embedded demo: an index instead, once.)"""
     if _pg():
         cursor.execute(f"ANALYZE {table}")
-    else:
+    elif column:
         cursor.execute(f"CREATE INDEX {table}_{column}_idx ON {table} ({column})")
 
 
@@ -238,37 +242,74 @@ def prepare_lines(cursor, scope: Scope) -> None:
         cursor.execute("CREATE INDEX recon_lines_id ON recon_lines (id)")
 
 
+def _ranked(pairs: str) -> str:
+    """From the (item, line) pairs of the temp table `pairs`: each item takes its first line
+    (by settlement date, then id), a pair standing only if the item is also the line's first
+    (lowest) item. Pairs unique on both sides — nearly all of them — pass as they are, found by
+    two hash aggregates; only the rest are ranked (sorting every pair cost more than the join).
+    The same result as ranking every pair: an item or line with one pair ranks it first."""
+    return f"""
+        WITH item_n AS (SELECT item_id FROM {pairs} GROUP BY item_id HAVING COUNT(*) > 1),
+             line_n AS (SELECT line_id FROM {pairs} GROUP BY line_id HAVING COUNT(*) > 1)
+        SELECT p.item_id, p.line_id FROM {pairs} p
+        WHERE NOT EXISTS (SELECT 1 FROM item_n d WHERE d.item_id = p.item_id)
+              AND NOT EXISTS (SELECT 1 FROM line_n d WHERE d.line_id = p.line_id)
+        UNION ALL
+        SELECT item_id, line_id FROM (
+            SELECT p.item_id, p.line_id,
+                   ROW_NUMBER() OVER (PARTITION BY p.item_id ORDER BY p.settled_on, p.line_id) AS rn_item,
+                   ROW_NUMBER() OVER (PARTITION BY p.line_id ORDER BY p.item_id) AS rn_line
+            FROM {pairs} p
+            WHERE EXISTS (SELECT 1 FROM item_n d WHERE d.item_id = p.item_id)
+                  OR EXISTS (SELECT 1 FROM line_n d WHERE d.line_id = p.line_id)
+        ) ranked WHERE rn_item = 1 AND rn_line = 1"""
+
+
 def match_items(cursor, scope: Scope) -> int:
     """Step 2: the line each unpinned item of the pass takes (a temp table; written in step 3)."""
     where, params = _item_scope(scope)
-    cursor.execute("DROP TABLE IF EXISTS recon_candidates")
+    for table in ("recon_candidates", "recon_pairs", "recon_left", "recon_pinned"):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    # Lines held by a manual or forced link (anywhere) are never taken automatically.
+    cursor.execute(
+        f"CREATE TEMP TABLE recon_pinned AS SELECT line_id FROM {ITEM} WHERE pinned AND line_id IS NOT NULL"
+    )
     line_type = _kind_to_line_type("i")
-    pinned_lines = f"SELECT line_id FROM {ITEM} WHERE pinned AND line_id IS NOT NULL"
     join_common = (
         f"l.record_type = {line_type} AND l.connector_code = i.connector_code AND l.livemode = i.livemode"
-        f" AND l.copy_no = 1 AND l.id NOT IN ({pinned_lines})"
+        " AND l.copy_no = 1 AND l.id NOT IN (SELECT line_id FROM recon_pinned)"
         " AND (l.merchant_id IS NULL OR l.merchant_id = i.merchant_id)"
     )
     # Exact reference pairs first; the merchant-reference fallback only for items left without one.
-    ranked = """
-        SELECT item_id, line_id FROM (
-            SELECT item_id, line_id,
-                   ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY settled_on, line_id) AS rn_item,
-                   ROW_NUMBER() OVER (PARTITION BY line_id ORDER BY item_id) AS rn_line
-            FROM ({pairs}) pairs
-        ) ranked WHERE rn_item = 1 AND rn_line = 1"""
-    exact = f"""SELECT i.id AS item_id, l.id AS line_id, l.settled_on
-                FROM {ITEM} i JOIN recon_lines l ON l.ref = i.gateway_reference AND {join_common}
-                WHERE NOT i.pinned AND i.gateway_reference <> '' AND {where}"""
-    cursor.execute("CREATE TEMP TABLE recon_candidates AS " + ranked.format(pairs=exact), params)
-    # The items left without a line first (OFFSET 0 keeps the planner from joining every item).
-    fallback = f"""SELECT i.id AS item_id, l.id AS line_id, l.settled_on
-                FROM (SELECT * FROM {ITEM} i WHERE NOT i.pinned AND i.source_id <> '' AND {where}
-                      AND NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.item_id = i.id) OFFSET 0) i
-                JOIN recon_lines l ON l.merchant_reference = i.source_id AND {join_common}
-                WHERE NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.line_id = l.id)"""
-    cursor.execute("INSERT INTO recon_candidates " + ranked.format(pairs=fallback), params)
+    cursor.execute(
+        f"""CREATE TEMP TABLE recon_pairs AS
+            SELECT i.id AS item_id, l.id AS line_id, l.settled_on
+            FROM {ITEM} i JOIN recon_lines l ON l.ref = i.gateway_reference AND {join_common}
+            WHERE NOT i.pinned AND i.gateway_reference <> '' AND {where}""",
+        params,
+    )
+    _analyze(cursor, "recon_pairs", "item_id")
+    cursor.execute("CREATE TEMP TABLE recon_candidates AS " + _ranked("recon_pairs"))
     _analyze(cursor, "recon_candidates", "item_id")
+    cursor.execute(
+        f"""CREATE TEMP TABLE recon_left AS
+            SELECT i.id, i.source_id, i.kind, i.connector_code, i.livemode, i.merchant_id FROM {ITEM} i
+            WHERE NOT i.pinned AND i.source_id <> '' AND {where}
+                  AND NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.item_id = i.id)""",
+        params,
+    )
+    cursor.execute("SELECT COUNT(*) FROM recon_left")
+    if cursor.fetchone()[0]:  # (none left: no join over every line for nothing)
+        cursor.execute("DELETE FROM recon_pairs")
+        cursor.execute(
+            f"""INSERT INTO recon_pairs
+                SELECT i.id, l.id, l.settled_on
+                FROM recon_left i JOIN recon_lines l ON l.merchant_reference = i.source_id AND {join_common}
+                WHERE NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.line_id = l.id)"""
+        )
+        _analyze(cursor, "recon_pairs")
+        cursor.execute("INSERT INTO recon_candidates " + _ranked("recon_pairs"))
+        _analyze(cursor, "recon_candidates")
     cursor.execute("SELECT COUNT(*) FROM recon_candidates")
     return cursor.fetchone()[0]
 
