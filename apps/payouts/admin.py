@@ -106,7 +106,7 @@ class PayoutAdmin(MoneyDisplayMixin, CreatedColumnMixin, ReadOnlyAdminMixin, Con
     list_select_related = ("merchant", "destination")
     show_full_result_count = False
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Payout._meta.fields] + ["actions_links"]
+    readonly_fields = [f.name for f in Payout._meta.fields if f.name != "id"] + ["actions_links"]
     change_form_outer_before_template = "admin/backoffice/object_header.html"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
