@@ -128,7 +128,8 @@ class MoneyDisplayMixin:
     currency_field = "currency"
 
     def _with_money(self, names):
-        return [f"{n}_money" if n in self.money_fields else n for n in names]
+        # Once each: an amount can reach get_fields both as a model field and as a read-only one.
+        return list(dict.fromkeys(f"{n}_money" if n in self.money_fields else n for n in names))
 
     def get_fields(self, request, obj=None):
         return self._with_money(super().get_fields(request, obj))

@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from unfold.admin import ModelAdmin
-from unfold.widgets import UnfoldAdminTextInputWidget
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.approvals.models import ApprovalRequest
 from apps.approvals.services import approval_request_decide
@@ -106,7 +106,7 @@ class PayoutAdmin(MoneyDisplayMixin, CreatedColumnMixin, ReadOnlyAdminMixin, Con
     list_select_related = ("merchant", "destination")
     show_full_result_count = False
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Payout._meta.fields] + ["actions_links"]
+    readonly_fields = [f.name for f in Payout._meta.fields if f.name != "id"] + ["actions_links"]
     change_form_outer_before_template = "admin/backoffice/object_header.html"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -273,8 +273,12 @@ class PayoutScheduleForm(forms.ModelForm):
     of that currency (`minimum_<CUR>` fields, added per schedule by PayoutScheduleAdmin.get_form),
     and a currency not yet listed with its minimum."""
 
+    weekly_anchor = forms.ChoiceField(
+        choices=[(day, day.capitalize()) for day in PayoutSchedule.WEEKDAYS], widget=UnfoldAdminSelectWidget,
+        help_text="The day of a weekly payout.",
+    )  # fmt: skip
     add_currency = forms.ChoiceField(
-        required=False, label="Add a minimum for another currency",
+        required=False, label="Add a minimum for another currency", widget=UnfoldAdminSelectWidget,
         choices=[("", "—")] + [(code, code) for code in sorted(CURRENCIES)],
     )  # fmt: skip
     add_minimum = forms.DecimalField(
@@ -340,6 +344,14 @@ class PayoutScheduleAdmin(ConfigHistoryMixin, ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        schedule = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if schedule is not None:
+            mode = "live" if schedule.livemode else "test"
+            extra.update({"title": f"Payout schedule of {schedule.merchant.name} ({mode})", "subtitle": None})
+        return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def _currencies(self, obj) -> list[str]:
         return schedule_currencies(obj) if obj is not None else []

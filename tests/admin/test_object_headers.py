@@ -180,3 +180,4 @@ def test_the_payout_page_shows_its_amount_once_formatted_never_as_bare_minor_uni
     page = client.get(reverse("admin:payouts_payout_change", args=[payout.pk])).content.decode()
     main = page.split('id="content-main"')[1]
     assert "123.45 USD" in main and not re.search(r">\s*12345\s*<", main)
+    assert main.count("123.45 USD") == 2  # the header and one Amount row (once, not twice)
