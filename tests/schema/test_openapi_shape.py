@@ -146,7 +146,10 @@ def test_409_only_where_an_idempotency_key_can_be_in_use(schema):
         if "409" not in operation["responses"]:
             continue
         description = operation["responses"]["409"]["description"]
-        if name in ("POST /v1/webhooks/gateway/{connector_id}", "GET /v1/webhooks/gateway/{connector_id}/return"):
+        if name in (
+            "POST /v1/webhooks/gateway/{connector_id}",
+            "GET /v1/webhooks/gateway/{connector_id}/return",
+        ):
             assert description.endswith("error.code: webhook_in_progress."), description
             continue
         assert name.startswith("POST ") and operation.get("security"), name
