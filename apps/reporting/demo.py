@@ -8,7 +8,7 @@ from apps.audit.services import Actor
 from .models import ReportRun
 from .report_types import report_types
 from .selectors import data_available
-from .services import report_run_create, report_run_execute
+from .services import report_run_create, report_run_execute, report_schedule_create
 
 ORDER = 90
 ACTOR = Actor.system("load_demo")
@@ -34,3 +34,8 @@ def load(merchant, stdout) -> None:
         if report_run_execute(report_run_id=run.pk) == ReportRun.Status.SUCCEEDED:
             done += 1
     stdout.write(f"  reporting: {done} report run(s) succeeded, one per report type\n")
+    # Finance's daily settlement report, each morning for the day before (no endpoint: the
+    # merchant adds one subscribed to reporting.report_run.succeeded to have it delivered).
+    report_schedule_create(merchant=merchant, livemode=False, report_type="settlement.daily.1", format="csv",
+                           frequency="daily", actor=ACTOR)  # fmt: skip
+    stdout.write("  reporting: a daily settlement.daily.1 schedule\n")
