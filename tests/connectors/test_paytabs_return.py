@@ -147,3 +147,47 @@ def test_the_return_signature_follows_php_http_build_query():
     assert signatures.return_query(fields) == (
         "customerEmail=a%40b.c&respMessage=Do+not+honour%7E&tranRef=TST1"
     )
+
+
+def _adapter(livemode=False):
+    from apps.connectors import registry
+
+    rec = pt.Recordings()
+    return registry.adapter_class("paytabs")(
+        credentials=dict(rec.credentials), livemode=livemode, config=dict(rec.config)
+    )
+
+
+def test_a_paytabs_auth_is_captured_by_a_follow_up_on_its_tran_ref():
+    captured = pt.transaction("TST2433201917359", "ch_1:capture", "A", "C22017", "Authorised",
+                              tran_type="Capture", amount="6.000", previous=pt.AUTH_REF)  # fmt: skip
+    exchange = pt.follow_up_exchange("capture", pt.AUTH_REF, "ch_1:capture", captured, amount="6.000")
+    with responses.RequestsMock() as mock:
+        replay(mock, [exchange])
+        result = _adapter().capture(
+            idempotency_key="ch_1:capture", gateway_reference=pt.AUTH_REF, amount=6_000, currency="kwd"
+        )
+    assert result.gateway_reference == "TST2433201917359" and result.amount == 6_000
+
+
+def test_a_test_transaction_is_not_believed_on_a_live_account():
+    from apps.connectors.base import Declined
+
+    result = _adapter(livemode=True)._result(
+        pt.transaction(pt.PAID_REF, "c"), pt.PAID_REF, amount=10_500, currency="KWD"
+    )
+    assert isinstance(result, Declined) and "test transaction" in result.message
+
+
+def test_a_lookup_error_is_never_taken_for_never_received():
+    from apps.connectors.base import RetryableError
+
+    refused = {
+        "code": 1,
+        "message": "Authentication failed. Check authentication header.",
+        "trace": "PMNT0402",
+    }
+    with responses.RequestsMock() as mock:
+        replay(mock, [pt.Exchange("POST", f"{pt.BASE}/payment/query", status=401, json=refused)])
+        result = _adapter().lookup(idempotency_key="ch_unknown")
+    assert isinstance(result, RetryableError) and result.outcome_unknown
