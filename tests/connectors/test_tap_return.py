@@ -157,3 +157,31 @@ def test_the_secret_key_must_match_the_mode():
     with pytest.raises(ValueError):
         cls.validate_credentials({"secret_key": "sk_test_abc"}, livemode=True)
     cls.validate_credentials({"secret_key": "sk_live_abc"}, livemode=True)
+
+
+def test_a_tap_refund_settles_when_its_webhook_is_read_back(api, tap_connector):
+    body, sent = _pay(api, tap_connector, tap.PAID_ID)
+    charge = Charge.objects.get(public_id=body["latest_charge"])
+    paid = tap.charge(tap.PAID_ID, key=charge.provider_key)
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.get_exchange(tap.PAID_ID, paid), tap.get_exchange(tap.PAID_ID, paid)])
+        Client().get(urlsplit(sent["redirect"]["url"]).path, {"tap_id": tap.PAID_ID})
+
+    refund = {"id": tap.REFUND_ID, "object": "refund", "api_version": "V2", "live_mode": False,
+              "amount": 4.25, "currency": "KWD", "charge_id": tap.PAID_ID, "created": 1764582000000,
+              "status": "PENDING", "reason": "requested_by_customer",
+              "response": {"code": "100", "message": "Refund is in progress"}}  # fmt: skip
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.Exchange("POST", f"{tap.BASE}/refunds", json=refund)])
+        created = api.post("/v1/refunds", {"payment_intent": body["id"], "amount": 4_250}, format="json")
+    assert created.status_code == 200, created.content
+    assert created.json()["status"] == "pending"
+
+    # Tap's webhook names the refund; its state is read back before the refund settles
+    settled = refund | {"status": "REFUNDED", "response": {"code": "000", "message": "Refunded"}}
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.get_exchange_refund(tap.REFUND_ID, settled)])
+        resp = Client().post(f"/v1/webhooks/gateway/{tap_connector.public_id}",
+                             json.dumps(refund | {"status": "REFUNDED"}), content_type="application/json")  # fmt: skip
+    assert resp.status_code == 200, resp.content
+    assert api.get(f"/v1/refunds/{created.json()['id']}").json()["status"] == "succeeded"

@@ -18,7 +18,8 @@ Built from Tap's API reference (developers.tap.company/reference: "Create a Char
 * capture of an authorize: ``POST /v2/charges`` with ``source.id`` = the ``auth_…`` id (the
   whole amount); ``POST /v2/authorize/{id}/void``; ``POST /v2/refunds`` (``charge_id``,
   ``amount``, ``currency``, ``reason``, ``reference.merchant``) → ``re_…`` with ``status``
-  ``PENDING`` | ``IN_PROGRESS`` | ``REFUNDED`` | ``FAILED`` | ``DECLINED`` | ``CANCELLED``.
+  ``PENDING`` | ``IN_PROGRESS`` | ``REFUNDED`` | ``FAILED`` | ``DECLINED`` | ``CANCELLED``;
+  ``GET /v2/refunds/{id}`` reads one back (a refund webhook is believed only after it).
 
 Callbacks: Tap's webhook carries a ``hashstring`` header, an HMAC-SHA256 of a concatenation of
 fields (``x_id…x_amount…x_currency…x_gateway_reference…x_payment_reference…x_status…x_created…``).
@@ -291,10 +292,8 @@ class TapAdapter(ProviderAdapter):
             object_id = str(claimed.get("id") or "") if isinstance(claimed, dict) else ""
         else:
             object_id = dict(parse_qsl(raw.decode("utf-8", "replace"))).get("tap_id", "")
-        if object_id.startswith("re_"):
-            raise InboundWebhookError(
-                "Tap refund webhooks are read by the refund's own lookup.", code="not_supported"
-            )
+        if object_id.startswith("re_") and len(object_id) <= 64:
+            return self._refund_event(object_id)
         if not object_id.startswith(_ID_PREFIXES) or len(object_id) > 64:
             raise InboundWebhookError("The Tap callback names no charge.", code="signature_missing")
         status_code, answer = self._get(object_id)
@@ -337,6 +336,40 @@ class TapAdapter(ProviderAdapter):
                 "message": f"Tap: {response.get('message') or status}"[:500],
             },
         )  # fmt: skip
+
+    def _refund_event(self, refund_id: str) -> InboundEvent:
+        """A refund webhook, believed once Tap's own record of the refund is read back."""
+        response = self.http.request("GET", f"/refunds/{refund_id}", headers=self._headers())
+        answer = _json(response)
+        if response.status == 404 or (response.ok and str(answer.get("id") or "") != refund_id):
+            raise InboundWebhookError(
+                "Tap does not know the refund this callback names.", code="signature_invalid"
+            )
+        if not response.ok:
+            raise ProviderHTTPError(
+                f"Tap answered HTTP {response.status} to the refund read-back.",
+                code="provider_error", outcome_unknown=False, http_status=response.status,
+            )  # fmt: skip
+        status = str(answer.get("status") or "").upper()
+        event_type = {"REFUNDED": "refund.succeeded", "PENDING": "refund.pending", "IN_PROGRESS": "refund.pending",
+                      "INITIATED": "refund.pending"}.get(status, "refund.failed")  # fmt: skip
+        currency = str(answer.get("currency") or "").upper()
+        amount = answer.get("amount")
+        message = str((answer.get("response") or {}).get("message") or status)
+        return InboundEvent(
+            provider_event_id=f"{refund_id}:{status}",
+            type=event_type,
+            gateway_reference=refund_id,
+            occurred_at=_from_millis(answer.get("created")) or dt.datetime.now(tz=dt.UTC),
+            livemode=self.livemode,
+            amount=self.money.from_major(str(amount), currency) if amount is not None and currency else None,
+            currency=currency.lower(),
+            data={
+                "status": status,
+                "decline_code": "refund_refused" if event_type == "refund.failed" else "",
+                "message": f"Tap: {message}"[:500],
+            },
+        )
 
     def health(self):
         def probe():

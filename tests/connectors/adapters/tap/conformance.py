@@ -107,6 +107,10 @@ def get_exchange(object_id: str, answer, *, status: int = 200) -> Exchange:
     return Exchange("GET", f"{BASE}/{kind}/{object_id}", status=status, json=answer, check=_bearer)
 
 
+def get_exchange_refund(refund_id: str, answer, *, status: int = 200) -> Exchange:
+    return Exchange("GET", f"{BASE}/refunds/{refund_id}", status=status, json=answer, check=_bearer)
+
+
 class Recordings(ConformanceRecordings):
     provider = "tap"
     credentials = {"secret_key": SECRET_KEY}
