@@ -44,14 +44,6 @@ NOT_BUILT = {
         "the acquiring provider's adapter (e.g. a wallet token as `apple_pay`/`google_pay`); there is "
         "no separate TapToPay server API to adapt."
     ),
-    "PayTabs": (
-        "Not built yet: PayTabs' PT2 API (payment/request with tran_type sale/auth/capture/void/refund, "
-        "payment/query, HMAC-SHA256 `signature` on callbacks with the server key) is public and is next."
-    ),
-    "Tap": (
-        "Not built yet: Tap's Charges and Authorize API (redirect/3DS, `hashstring` webhook "
-        "verification) is public and is next."
-    ),
     "Telr": (
         "Not built yet: Telr's hosted payment page (order.json create/check) returns the customer "
         "with no signed parameters, so completion needs a read-back keyed by our cart id, which the "

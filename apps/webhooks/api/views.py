@@ -287,7 +287,8 @@ class GatewayWebhookView(APIView):
 
 class GatewayReturnView(APIView):
     """The customer's browser back from a provider's hosted page (ZainCash, Telr, PayTabs…),
-    carrying the provider's signed answer in the query string. It takes the inbound callback
+    carrying the provider's signed answer in the query string (GET) or, for providers that send
+    the browser back with a form POST (PayTabs), in the form body. It takes the inbound callback
     path (stored raw, verified by the connector's adapter, deduplicated, applied), then sends the
     customer on to the payment's ``return_url`` with Stripe's ``redirect_status``."""
 
@@ -306,16 +307,33 @@ class GatewayReturnView(APIView):
         auth=[],
     )
     def get(self, request, connector_id: str):
+        query = request.META.get("QUERY_STRING", "").encode("latin-1", "replace")
+        return self._receive(request, connector_id, query)
+
+    @extend_schema(
+        operation_id="gateway_return_post",
+        request=None,
+        responses={
+            200: OpenApiResponse(description="Received; the payment named no return_url"),
+            302: OpenApiResponse(description="Received; the customer continues to the payment's return_url"),
+            **_gateway_errors(),
+        },
+        auth=[],
+    )
+    def post(self, request, connector_id: str):
+        # The form body, exactly as the browser sent it (the adapter verifies its signature).
+        return self._receive(request, connector_id, request.body)
+
+    def _receive(self, request, connector_id: str, body: bytes):
         from django.http import HttpResponseRedirect
 
         from apps.connectors.returns import customer_return_url
 
         headers = dict(request.headers)
-        query = request.META.get("QUERY_STRING", "").encode("latin-1", "replace")
-        raw_request_check(query, headers)
+        raw_request_check(body, headers)
         outcome = services.inbound_webhook_receive(
             connector_ref=connector_id,
-            body=query,
+            body=body,
             headers=headers,
             remote_ip=get_client_ip() or request.META.get("REMOTE_ADDR"),
         )

@@ -1,0 +1,3 @@
+from .adapter import PayTabsAdapter as ADAPTER
+
+__all__ = ["ADAPTER"]

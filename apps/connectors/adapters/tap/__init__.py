@@ -1,0 +1,3 @@
+from .adapter import TapAdapter as ADAPTER
+
+__all__ = ["ADAPTER"]

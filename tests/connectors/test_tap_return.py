@@ -1,0 +1,187 @@
+"""A Tap payment end to end through the confirm path: the customer goes to Tap's hosted page and
+comes back to the connector's gateway return endpoint with ``?tap_id=chg_…``; the return carries
+no signature, so the charge is read back from Tap before anything moves (recorded answers,
+replayed at the HTTP layer); Tap's webhook about the same outcome is a duplicate."""
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+from django.test import Client
+
+from apps.connectors.services import connector_create
+from apps.intents.models import Charge
+from apps.ledger.models import Posting
+from apps.merchants.models import MerchantSettings
+from apps.webhooks.models import InboundWebhook
+from tests.connectors.adapters.tap import conformance as tap
+from tests.connectors.conformance.recordings import replay
+from tests.intents.helpers import ACTOR
+
+RETURN_URL = "https://shop.example/checkout/done"
+
+
+@pytest.fixture
+def tap_connector(merchant):
+    settings = MerchantSettings.objects.get(merchant=merchant)
+    settings.allowed_payment_method_types = [*settings.allowed_payment_method_types, "tap"]
+    settings.save()
+    return connector_create(
+        merchant=merchant, livemode=False, type="tap", label="Tap", actor=ACTOR,
+        credentials=dict(tap.Recordings.credentials),
+    )  # fmt: skip
+
+
+def _pay(api, connector, charge_id: str):
+    sent = {}
+
+    def create(request):
+        body = tap.json_of(request)
+        sent.update(body)
+        answer = tap.charge(charge_id, "INITIATED", "100", "Initiated", key=body["reference"]["transaction"])
+        return 200, {"Content-Type": "application/json"}, json.dumps(answer)
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback("POST", f"{tap.BASE}/charges", callback=create)
+        resp = api.post(
+            "/v1/payment_intents",
+            {"amount": 10_500, "currency": "kwd", "payment_method_types": ["tap"],
+             "payment_method_data": {"type": "tap"}, "confirm": True, "return_url": RETURN_URL,
+             "routing": {"connector": connector.public_id}},
+            format="json",
+        )  # fmt: skip
+    assert resp.status_code == 200, resp.content
+    return resp.json(), sent
+
+
+def test_a_tap_payment_completes_when_the_customer_returns(api, tap_connector):
+    body, sent = _pay(api, tap_connector, tap.PAID_ID)
+    assert body["status"] == "requires_action"
+    assert body["next_action"]["redirect_to_url"]["url"] == tap.PAGE_URL
+    charge = Charge.objects.get(public_id=body["latest_charge"])
+    assert sent["reference"]["transaction"] == charge.provider_key
+    assert sent["post"]["url"].endswith(f"/v1/webhooks/gateway/{tap_connector.public_id}")
+    return_path = urlsplit(sent["redirect"]["url"]).path
+    assert return_path.endswith(f"/v1/webhooks/gateway/{tap_connector.public_id}/return")
+
+    # the return is read back (parse) and the charge once more (confirm_redirect)
+    paid = tap.charge(tap.PAID_ID, key=charge.provider_key)
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.get_exchange(tap.PAID_ID, paid), tap.get_exchange(tap.PAID_ID, paid)])
+        back = Client().get(return_path, {"tap_id": tap.PAID_ID})
+    assert back.status_code == 302, back.content
+    target = urlsplit(back["Location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == RETURN_URL
+    assert parse_qs(target.query)["redirect_status"] == ["succeeded"]
+    intent = api.get(f"/v1/payment_intents/{body['id']}").json()
+    assert intent["status"] == "succeeded" and intent["amount_received"] == 10_500
+    charge.refresh_from_db()
+    assert charge.status == "succeeded" and charge.gateway_reference == tap.PAID_ID
+    postings = Posting.objects.filter(entry__merchant=charge.merchant).count()
+    assert postings > 0
+
+    # Tap's webhook about the same charge arrives after: read back, a duplicate, nothing moves
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.get_exchange(tap.PAID_ID, paid)])
+        resp = Client().post(f"/v1/webhooks/gateway/{tap_connector.public_id}", json.dumps(paid),
+                             content_type="application/json")  # fmt: skip
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["duplicate"] is True
+    assert Posting.objects.filter(entry__merchant=charge.merchant).count() == postings
+    assert InboundWebhook.objects.filter(connector=tap_connector).count() == 2
+
+
+def test_a_return_naming_a_charge_tap_does_not_know_is_refused(api, tap_connector):
+    body, sent = _pay(api, tap_connector, tap.PAID_ID)
+    not_found = {"errors": [{"code": "1140", "description": "Charge not found"}]}
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.get_exchange(tap.FORGED_ID, not_found, status=404)])
+        back = Client().get(urlsplit(sent["redirect"]["url"]).path, {"tap_id": tap.FORGED_ID})
+    assert back.status_code == 400, back.content
+    assert back.json()["error"]["code"] == "webhook_signature_invalid"
+    assert api.get(f"/v1/payment_intents/{body['id']}").json()["status"] == "requires_action"
+
+
+def test_a_declined_tap_payment_returns_the_customer_with_failed(api, tap_connector):
+    body, sent = _pay(api, tap_connector, tap.DECLINED_ID)
+    declined = tap.charge(tap.DECLINED_ID, "DECLINED", "505", "Declined, Insufficient Funds")
+    with responses.RequestsMock() as mock:
+        replay(
+            mock, [tap.get_exchange(tap.DECLINED_ID, declined), tap.get_exchange(tap.DECLINED_ID, declined)]
+        )
+        back = Client().get(urlsplit(sent["redirect"]["url"]).path, {"tap_id": tap.DECLINED_ID})
+    assert parse_qs(urlsplit(back["Location"]).query)["redirect_status"] == ["failed"]
+    intent = api.get(f"/v1/payment_intents/{body['id']}").json()
+    assert intent["status"] == "requires_payment_method"
+    assert intent["last_payment_error"]["decline_code"] == "insufficient_funds"
+
+
+def _adapter(livemode=False):
+    from apps.connectors import registry
+
+    rec = tap.Recordings()
+    return registry.adapter_class("tap")(
+        credentials=dict(rec.credentials), livemode=livemode, config=dict(rec.config)
+    )
+
+
+def test_a_tap_authorization_is_captured_by_a_charge_on_its_id():
+    captured_id = "chg_TS06A5220241203Pq7r0211M370"
+
+    def check(request):
+        body = tap.json_of(request)
+        assert body["source"] == {"id": tap.AUTH_ID} and body["currency"] == "KWD"
+        assert '"amount": 10.500' in request.body.decode()
+
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.Exchange("POST", f"{tap.BASE}/charges", json=tap.charge(captured_id), check=check)])
+        result = _adapter().capture(
+            idempotency_key="ch_1:capture", gateway_reference=tap.AUTH_ID, amount=10_500, currency="kwd"
+        )
+    assert result.gateway_reference == captured_id and result.amount == 10_500
+
+
+def test_a_live_charge_is_not_believed_on_a_test_account():
+    from apps.connectors.base import Declined
+
+    live = tap.charge(tap.PAID_ID) | {"live_mode": True}
+    result = _adapter()._result(live, tap.PAID_ID, amount=10_500, currency="KWD")
+    assert isinstance(result, Declined)
+
+
+def test_the_secret_key_must_match_the_mode():
+    from apps.connectors import registry
+
+    cls = registry.adapter_class("tap")
+    with pytest.raises(ValueError):
+        cls.validate_credentials({"secret_key": "sk_test_abc"}, livemode=True)
+    cls.validate_credentials({"secret_key": "sk_live_abc"}, livemode=True)
+
+
+def test_a_tap_refund_settles_when_its_webhook_is_read_back(api, tap_connector):
+    body, sent = _pay(api, tap_connector, tap.PAID_ID)
+    charge = Charge.objects.get(public_id=body["latest_charge"])
+    paid = tap.charge(tap.PAID_ID, key=charge.provider_key)
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.get_exchange(tap.PAID_ID, paid), tap.get_exchange(tap.PAID_ID, paid)])
+        Client().get(urlsplit(sent["redirect"]["url"]).path, {"tap_id": tap.PAID_ID})
+
+    refund = {"id": tap.REFUND_ID, "object": "refund", "api_version": "V2", "live_mode": False,
+              "amount": 4.25, "currency": "KWD", "charge_id": tap.PAID_ID, "created": 1764582000000,
+              "status": "PENDING", "reason": "requested_by_customer",
+              "response": {"code": "100", "message": "Refund is in progress"}}  # fmt: skip
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.Exchange("POST", f"{tap.BASE}/refunds", json=refund)])
+        created = api.post("/v1/refunds", {"payment_intent": body["id"], "amount": 4_250}, format="json")
+    assert created.status_code == 200, created.content
+    assert created.json()["status"] == "pending"
+
+    # Tap's webhook names the refund; its state is read back before the refund settles
+    settled = refund | {"status": "REFUNDED", "response": {"code": "000", "message": "Refunded"}}
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.get_exchange_refund(tap.REFUND_ID, settled)])
+        resp = Client().post(f"/v1/webhooks/gateway/{tap_connector.public_id}",
+                             json.dumps(refund | {"status": "REFUNDED"}), content_type="application/json")  # fmt: skip
+    assert resp.status_code == 200, resp.content
+    assert api.get(f"/v1/refunds/{created.json()['id']}").json()["status"] == "succeeded"
