@@ -6,15 +6,16 @@
   which is a whole `sk_…` key for `curl -u sk_…:`), no Authorization/Cookie header and no query
   string (it can carry a client secret). `SafeLogger` also blanks those atoms, so a custom
   `access_log_format` cannot bring them back.
-- Both of gunicorn's logs go through apps.core.logging.EscapingFormatter: a path or header with
-  CR/LF/NUL in it is escaped, it cannot forge a line.
+- Both of gunicorn's logs go through apps.core.logging's formatter (EscapingFormatter, or
+  JsonFormatter with LOG_FORMAT=json): a path or header with CR/LF/NUL in it is escaped, it cannot
+  forge a line.
 """
 
 import os
 
 from gunicorn.glogging import Logger
 
-from apps.core.logging import EscapingFormatter
+from apps.core.logging import log_formatter
 
 bind = [os.environ.get("BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -37,8 +38,9 @@ class SafeLogger(Logger):
             for handler in log.handlers:
                 if getattr(handler, "_gunicorn", False):
                     fmt = handler.formatter
+                    # LOG_FORMAT=json: JSON lines too (the access line is the message); else escaped text.
                     handler.setFormatter(
-                        EscapingFormatter(fmt._fmt if fmt else None, fmt.datefmt if fmt else None)
+                        log_formatter(fmt._fmt if fmt else None, fmt.datefmt if fmt else None)
                     )
 
     def atoms(self, resp, req, environ, request_time):

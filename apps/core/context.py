@@ -5,6 +5,10 @@ from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 client_ip_var: ContextVar[str] = ContextVar("client_ip", default="")
+# Who the request authenticated as, for the logs: the merchant's public id and the key's display
+# prefix (`sk_test_` + 8 characters of its lookup, never its secret part).
+merchant_var: ContextVar[str] = ContextVar("merchant", default="")
+api_key_prefix_var: ContextVar[str] = ContextVar("api_key_prefix", default="")
 
 
 def get_request_id() -> str:

@@ -7,7 +7,14 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.urls import Resolver404, resolve
 
-from .context import base_url_var, client_ip_var, get_request_id, request_id_var
+from .context import (
+    api_key_prefix_var,
+    base_url_var,
+    client_ip_var,
+    get_request_id,
+    merchant_var,
+    request_id_var,
+)
 from .text import is_unsafe, printable, unsafe_message
 
 
@@ -59,12 +66,15 @@ class RequestIdMiddleware:
         token = request_id_var.set(request_id)
         ip_token = client_ip_var.set(client_ip_of(request))
         base_token = base_url_var.set(_request_base_url(request))
+        merchant_token, key_token = merchant_var.set(""), api_key_prefix_var.set("")
         try:
             response = self.get_response(request)
         finally:
             request_id_var.reset(token)
             client_ip_var.reset(ip_token)
             base_url_var.reset(base_token)
+            merchant_var.reset(merchant_token)
+            api_key_prefix_var.reset(key_token)
         response["Request-Id"] = request_id
         return response
 

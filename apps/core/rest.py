@@ -93,6 +93,7 @@ class MerchantAPIView(APIView):
                 param="Stripe-Account",
             )
         super().initial(request, *args, **kwargs)
+        _log_context(request)
         _record_stripe_version(request)
         # A read's expand[] is checked before anything runs; a write's is read after the view has
         # parsed its body (a view that reads the raw body is never made to parse it).
@@ -444,6 +445,19 @@ def created_filter(
         moment = timestamp_param(raw, param=name)
         queryset = queryset.filter(**{f"{field}__{op}": moment.date() if as_date else moment})
     return queryset
+
+
+def _log_context(request) -> None:
+    """The merchant and the key's display prefix on every log record of this request
+    (apps.core.logging); the middleware resets them when the request ends."""
+    from .context import api_key_prefix_var, merchant_var
+
+    merchant = getattr(request, "merchant", None)
+    if merchant is not None:
+        merchant_var.set(getattr(merchant, "public_id", "") or "")
+    key = getattr(request, "api_key", None)
+    if key is not None:
+        api_key_prefix_var.set(getattr(key, "display_prefix", "") or "")
 
 
 def stripe_list(

@@ -75,6 +75,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "webhooks.redrive_delivery",
         "connectors.view_*",
         "devtools.view_simulation",
+        "devtools.view_testclock",
         "devtools.view_diagnostics",
         "routing.view_*",
     ),

@@ -21,7 +21,7 @@ from apps.merchants.models import Merchant
 
 from . import selectors, services
 from .api.bulk_views import _csv_lines
-from .models import AccessReview, BulkJob, Simulation
+from .models import AccessReview, BulkJob, Simulation, TestClock
 from .operations import diagnostics, pci_attestation, staff_facts
 from .payloads import bulk_row_result
 
@@ -153,6 +153,26 @@ class SimulationAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(TestClock)
+class TestClockAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    """The merchants' sandbox clocks: their time, status and what their last advance fired."""
+
+    list_display = ("public_id", "merchant", "name", "frozen_time", "status", "advanced", "deleted_at")
+    list_filter = ("status",)
+    list_select_related = ("merchant",)
+    search_fields = ("=public_id",)
+    exclude = ("windows",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "windows"]
+
+    @admin.display(description="last advance fired")
+    def advanced(self, obj):
+        done = (obj.last_advance or {}).get("done") or {}
+        counts = sorted((name, n) for name, n in done.items() if isinstance(n, int))
+        return ", ".join(f"{name}: {n}" for name, n in counts) or "—"
 
 
 class AccessReviewForm(forms.ModelForm):

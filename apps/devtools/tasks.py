@@ -35,3 +35,10 @@ def test_clock_advance_task(clock_id: int) -> str:
     from .services.clocks import test_clock_run_advance
 
     return test_clock_run_advance(clock_id=clock_id).status
+
+
+@shared_task
+def test_clocks_expire_task() -> int:
+    from .services.clocks import test_clocks_expire
+
+    return test_clocks_expire()

@@ -90,6 +90,23 @@ def test_stripe_shape_create_retrieve_list_advance_delete(api, committed, clock)
     assert api.post("/v1/test_helpers/test_clocks", {"frozen_time": START}, format="json").status_code == 200
 
 
+def test_a_clock_is_deleted_after_deletes_after_and_its_objects_return_to_the_wall_clock(
+    api, merchant, clock
+):
+    from apps.devtools.services.clocks import test_clocks_expire
+
+    intent = create_intent(
+        api, payment_method=make_card(merchant).public_id, confirm=True, capture_method="manual"
+    ).json()
+    assert payment_intents_expire_authorizations(now=timezone.now() + dt.timedelta(days=8)) == 0
+    assert test_clocks_expire() == 0
+    assert test_clocks_expire(now=timezone.now() + dt.timedelta(days=31)) == 1
+    assert api.get(f"/v1/test_helpers/test_clocks/{clock['id']}").status_code == 404
+    assert Event.objects.filter(type="test_helpers.test_clock.deleted").count() == 1
+    assert payment_intents_expire_authorizations(now=timezone.now() + dt.timedelta(days=8)) == 1
+    assert PaymentIntent.objects.get(public_id=intent["id"]).status == "canceled"
+
+
 def test_a_clock_advancing_is_not_advanced_again(api, clock, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):  # the job has not run yet
         api.post(

@@ -315,7 +315,8 @@ def _find(job: BulkJob, key: str):
             merchant=job.merchant,
             livemode=job.livemode,
             created_at__gte=job.created_at,
-            metadata__contains={MARKER: key},
+            # A key lookup, not `metadata__contains`: SQLite (the embedded demo) has no JSON containment.
+            **{f"metadata__{MARKER}": key},
         )
         .order_by("id")
         .first()

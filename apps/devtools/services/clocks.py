@@ -187,3 +187,13 @@ def active_clock_windows() -> list[tuple[int, bool, dt.datetime]]:
             "merchant_id", "livemode", "windows"
         )
     ]
+
+
+def test_clocks_expire(*, now: dt.datetime | None = None) -> int:
+    """Beat: a clock past its ``deletes_after`` (30 days, as Stripe) is deleted, its objects back
+    on the wall clock."""
+    now = now or timezone.now()
+    due = list(TestClock.objects.filter(deleted_at__isnull=True, deletes_after__lte=now))
+    for clock_ in due:
+        test_clock_delete(clock_=clock_, actor=Actor.system("test_clock_expiry"))
+    return len(due)
