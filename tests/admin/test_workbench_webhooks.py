@@ -99,7 +99,7 @@ def test_the_migration_backfills_object_id_from_the_payload(merchant):
     nothing = record(merchant, data={"object": "balance"})
     odd = record(merchant, data={"id": 42, "object": "weird"})
     Event.objects.filter(pk__in=[keep.pk, nothing.pk, odd.pk]).update(object_id="")
-    migration = importlib.import_module("apps.webhooks.migrations.0005_event_object_id")
+    migration = importlib.import_module("apps.webhooks.migrations.0006_event_object_id")
 
     class Editor:
         pass
