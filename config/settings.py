@@ -363,7 +363,16 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Provider SDKs log whole request bodies at DEBUG (stripe-python: the form it posts, card
+        # number and CVC included). Never below INFO, whatever LOG_LEVEL says: our own connector
+        # log (apps.connectors.observe) keeps the redacted exchanges.
+        **{
+            name: {"level": "INFO"}
+            for name in ("stripe", "Adyen", "checkout_sdk", "square", "httpx", "httpcore", "urllib3")
+        },
+    },
 }
 
 # --- Developer platform (apps.devtools) ---------------------------------------------------------
