@@ -9,7 +9,7 @@ import responses
 from django.test import Client
 
 from apps.connectors.services import connector_create
-from apps.intents.models import Charge
+from apps.intents.models import Charge, PaymentIntent
 from apps.ledger.models import Posting
 from apps.merchants.models import MerchantSettings
 from apps.webhooks.models import InboundWebhook
@@ -195,3 +195,24 @@ def test_a_forged_fib_callback_changes_nothing(api, fib_connector):
         forged = Client().post(path, zc.json.dumps({"id": "00000000-0000-4000-8000-000000000000", "status": "PAID"}),
                                content_type="application/json")  # fmt: skip
     assert forged.status_code == 400 and forged.json()["error"]["code"] == "webhook_signature_invalid"
+
+
+def test_a_zaincash_init_timeout_fails_the_attempt_instead_of_leaving_it_unknown(api, zaincash):
+    """ZainCash cannot look a transaction up by our reference; but a transaction nobody was sent to
+    pay cannot take money, so a timeout on init is a known non-outcome, not a stuck payment."""
+    import requests
+
+    with responses.RequestsMock() as mock:
+        mock.add("POST", f"{zc.BASE}/transaction/init", body=requests.exceptions.ReadTimeout())
+        resp = api.post(
+            "/v1/payment_intents",
+            {"amount": 10_000_000, "currency": "iqd", "payment_method_types": ["zaincash"],
+             "payment_method_data": {"type": "zaincash"}, "confirm": True, "return_url": RETURN_URL,
+             "routing": {"connector": zaincash.public_id}},
+            format="json",
+        )  # fmt: skip
+    intent = PaymentIntent.objects.get(public_id=(resp.json().get("error", {}).get("payment_intent") or {}).get("id")
+                                       or resp.json().get("id"))  # fmt: skip
+    assert intent.status != "processing", (resp.status_code, resp.json())
+    charge = Charge.objects.get(pk=intent.latest_charge_id)
+    assert charge.status == "failed"

@@ -41,8 +41,10 @@ from apps.connectors.base import (
     PaymentRequest,
     Pending,
     RequiresAction,
+    RetryableError,
 )
 from apps.connectors.declines import DO_NOT_RETRY, RETRY_ELSEWHERE
+from apps.connectors.http import ProviderHTTPError
 from apps.connectors.money import AmountPrecisionError
 
 TOKEN_PATH = "/auth/realms/fib-online-shop/protocol/openid-connect/token"
@@ -118,8 +120,6 @@ class FIBAdapter(ProviderAdapter):
             )
             token = str(_json(response).get("access_token") or "")
             if response.status != 200 or not token:
-                from apps.connectors.http import ProviderHTTPError
-
                 raise ProviderHTTPError(
                     f"FIB refused the account's credentials (HTTP {response.status}).",
                     code="provider_error",
@@ -155,7 +155,14 @@ class FIBAdapter(ProviderAdapter):
         }
         if request.return_url:
             body["redirectUri"] = request.return_url
-        response = self.http.request("POST", PAYMENTS_PATH, json_body=body, headers=self._headers())
+        try:
+            response = self.http.request("POST", PAYMENTS_PATH, json_body=body, headers=self._headers())
+        except ProviderHTTPError as exc:
+            # A payment nobody was shown the QR code or app link of cannot be paid (and FIB lets it
+            # expire): the outcome is known, so the attempt may fail or fail over.
+            return RetryableError(
+                code=exc.code, message=str(exc), outcome_unknown=False, http_status=exc.http_status
+            )
         answer = _json(response)
         payment_id = str(answer.get("paymentId") or "")
         if response.status not in (200, 201) or not payment_id:
@@ -250,8 +257,6 @@ class FIBAdapter(ProviderAdapter):
                 "FIB does not know the payment this callback names.", code="signature_invalid"
             )
         if status_code != 200:
-            from apps.connectors.http import ProviderHTTPError
-
             raise ProviderHTTPError(
                 f"FIB answered HTTP {status_code} to the status read-back.",
                 code="provider_error", outcome_unknown=False, http_status=status_code,

@@ -39,8 +39,10 @@ from apps.connectors.base import (
     PaymentRequest,
     Pending,
     RequiresAction,
+    RetryableError,
 )
 from apps.connectors.declines import DO_NOT_RETRY, RETRY_ELSEWHERE
+from apps.connectors.http import ProviderHTTPError
 from apps.connectors.money import AmountPrecisionError
 
 from . import tokens
@@ -125,15 +127,23 @@ class ZainCashAdapter(ProviderAdapter):
             "orderId": request.reference or request.idempotency_key,
             "redirectUrl": self.config.get("return_url") or request.return_url,
         }
-        response = self.http.request(
-            "POST",
-            "/transaction/init",
-            data={
-                "token": tokens.sign(claims, self.credential("secret")),
-                "merchantId": self.credential("merchant_id"),
-                "lang": self.config.get("lang", "en"),
-            },
-        )
+        try:
+            response = self.http.request(
+                "POST",
+                "/transaction/init",
+                data={
+                    "token": tokens.sign(claims, self.credential("secret")),
+                    "merchantId": self.credential("merchant_id"),
+                    "lang": self.config.get("lang", "en"),
+                },
+            )
+        except ProviderHTTPError as exc:
+            # Even if ZainCash opened the transaction, nobody was sent to its page: no money can
+            # move without the customer paying there, so the outcome is known (nothing happened)
+            # and the attempt may fail or fail over instead of waiting for a lookup ZainCash lacks.
+            return RetryableError(
+                code=exc.code, message=str(exc), outcome_unknown=False, http_status=exc.http_status
+            )
         body = _json(response)
         transaction_id = str(body.get("id") or "")
         if response.status != 200 or not transaction_id:
