@@ -130,6 +130,8 @@ def dashboard_callback(request, context):
             "refunds_url": _url("admin:refunds_refund_changelist"),
             "declines_chart": declines_chart,
             "rate_chart": rate_chart,
+            "rate_options": RATE_OPTIONS,
+            "count_options": COUNT_OPTIONS,
             "disputes_chart": disputes_chart,
             "disputes_url": _url("admin:disputes_dispute_changelist"),
             "charges_url": _url("admin:intents_charge_changelist"),
@@ -144,6 +146,35 @@ def _line(label: str, data: list, color: str) -> dict:
     # show at all, so each series draws its points.
     return {"label": label, "data": data, "borderColor": color, "backgroundColor": color,
             "pointStyle": "circle", "pointRadius": 3, "spanGaps": False}  # fmt: skip
+
+
+def _line_options(y: dict, y_ticks: dict) -> str:
+    """Chart.js options for a per-day line: unfold's look (its app.js DEFAULT_CHART_OPTIONS, which
+    `options` replaces rather than merges, so the grids its dark-mode switch recolours are kept),
+    a y axis from 0 and a legend (two series must be told apart)."""
+    axis = {"border": {"dash": [5, 5], "width": 0}, "grid": {"display": True, "tickWidth": 0},
+            "ticks": {"color": "#9ca3af"}}  # fmt: skip
+    return json.dumps(
+        {
+            "animation": False,
+            "responsive": True,
+            "maintainAspectRatio": False,
+            "plugins": {
+                "legend": {
+                    "display": True,
+                    "align": "end",
+                    "position": "top",
+                    "labels": {"boxHeight": 5, "boxWidth": 5, "color": "#9ca3af", "usePointStyle": True},
+                },
+                "tooltip": {"enabled": True},
+            },
+            "scales": {"x": axis, "y": {**axis, **y, "ticks": {**axis["ticks"], **y_ticks}}},
+        }
+    )
+
+
+RATE_OPTIONS = _line_options({"min": 0, "max": 100}, {"stepSize": 25})
+COUNT_OPTIONS = _line_options({"min": 0}, {"precision": 0})
 
 
 def daily_charts(daily: list[dict]) -> tuple[str, str]:
