@@ -74,6 +74,7 @@ def dashboard_callback(request, context):
             ],
         }
     )
+    rate_chart, disputes_chart = daily_charts(figures.daily)
     awaiting = disputes_awaiting_response()
     if merchant_id is not None:
         awaiting = awaiting.filter(merchant_id=merchant_id)
@@ -128,10 +129,67 @@ def dashboard_callback(request, context):
             "payouts_url": _url("admin:payouts_payout_changelist"),
             "refunds_url": _url("admin:refunds_refund_changelist"),
             "declines_chart": declines_chart,
+            "rate_chart": rate_chart,
+            "rate_options": RATE_OPTIONS,
+            "count_options": COUNT_OPTIONS,
+            "disputes_chart": disputes_chart,
+            "disputes_url": _url("admin:disputes_dispute_changelist"),
+            "charges_url": _url("admin:intents_charge_changelist"),
             "search_url": _url("admin:global_search"),
         }
     )
     return context
+
+
+def _line(label: str, data: list, color: str) -> dict:
+    # unfold's line defaults hide the points (pointStyle false): a day between two gaps would not
+    # show at all, so each series draws its points.
+    return {"label": label, "data": data, "borderColor": color, "backgroundColor": color,
+            "pointStyle": "circle", "pointRadius": 3, "spanGaps": False}  # fmt: skip
+
+
+def _line_options(y: dict, y_ticks: dict) -> str:
+    """Chart.js options for a per-day line: unfold's look (its app.js DEFAULT_CHART_OPTIONS, which
+    `options` replaces rather than merges, so the grids its dark-mode switch recolours are kept),
+    a y axis from 0 and a legend (two series must be told apart)."""
+    axis = {"border": {"dash": [5, 5], "width": 0}, "grid": {"display": True, "tickWidth": 0},
+            "ticks": {"color": "#9ca3af"}}  # fmt: skip
+    return json.dumps(
+        {
+            "animation": False,
+            "responsive": True,
+            "maintainAspectRatio": False,
+            "plugins": {
+                "legend": {
+                    "display": True,
+                    "align": "end",
+                    "position": "top",
+                    "labels": {"boxHeight": 5, "boxWidth": 5, "color": "#9ca3af", "usePointStyle": True},
+                },
+                "tooltip": {"enabled": True},
+            },
+            "scales": {"x": axis, "y": {**axis, **y, "ticks": {**axis["ticks"], **y_ticks}}},
+        }
+    )
+
+
+RATE_OPTIONS = _line_options({"min": 0, "max": 100}, {"stepSize": 25})
+COUNT_OPTIONS = _line_options({"min": 0}, {"precision": 0})
+
+
+def daily_charts(daily: list[dict]) -> tuple[str, str]:
+    """unfold line-chart data for the authorization rate per day (null on a day without attempts:
+    a gap, never 0 %) and disputes opened vs due per day (0 on a day without any)."""
+    labels = [row["day"].isoformat() for row in daily]
+    rate = {"labels": labels, "datasets": [_line("Authorization rate (%)", [row["authorization_rate"] for row in daily], PALETTE[0])]}  # fmt: skip
+    disputes = {
+        "labels": labels,
+        "datasets": [
+            _line("Disputes opened", [row["disputes_opened"] for row in daily], PALETTE[3]),
+            _line("Disputes due", [row["disputes_due"] for row in daily], PALETTE[2]),
+        ],
+    }
+    return json.dumps(rate), json.dumps(disputes)
 
 
 def _circuits_kpi(merchant_id) -> dict:

@@ -124,6 +124,23 @@ def charge_attempt_totals(*, filters: dict, group_by: list[str]) -> list[dict]:
     return [qs.aggregate(**totals)]
 
 
+def charge_attempt_daily_totals(*, filters: dict, tz) -> list[dict]:
+    """Finished and authorized attempts per calendar day of `tz`: rows of day, attempts, authorized.
+    One GROUP BY on the created_at range (indexed); the day is PostgreSQL's date in `tz`."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncDate
+
+    return list(
+        Charge.objects.filter(**filters)
+        .order_by()
+        .values(day=TruncDate("created_at", tzinfo=tz))
+        .annotate(
+            attempts=Count("id", filter=Q(status__in=[*CHARGE_AUTHORIZED_STATUSES, Charge.Status.FAILED])),
+            authorized=Count("id", filter=Q(status__in=CHARGE_AUTHORIZED_STATUSES)),
+        )
+    )
+
+
 def charge_decline_totals(*, filters: dict, group_by: list[str]) -> list[dict]:
     """Failed attempts by decline code: rows of *group_by, reason ("" when the network gave none), count."""
     from django.db.models import Count, F

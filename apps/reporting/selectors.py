@@ -10,7 +10,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.approvals.selectors import approval_pending_count
+from apps.disputes.selectors import dispute_daily_counts
 from apps.intents.selectors import (
+    charge_attempt_daily_totals,
     charge_attempt_totals,
     charge_decline_totals,
     payment_intent_succeeded_totals,
@@ -108,6 +110,9 @@ class DashboardFigures:
     approvals_pending: int = 0
     from_rollups: bool = False
     timezone: str = "UTC"  # the zone of the period's days
+    # One row per day of the period, oldest first: day, attempts, authorized, authorization_rate
+    # (None on a day without attempts: a gap, not 0 %), disputes_opened, disputes_due.
+    daily: list[dict] = field(default_factory=list)
 
     @property
     def authorization_rate(self) -> float | None:
@@ -184,10 +189,63 @@ def dashboard_figures(
         ({"reason": key, "count": c} for (m, key), (c, _a) in totals.items() if m == metric.DECLINES and c),
         key=lambda x: -x["count"],
     )[:8]
+    figures.daily = _daily_series(figures, today=today, tz=tz, merchant_id=merchant_id, livemode=livemode)
     figures.refunds_awaiting_approval = refund_awaiting_approval_count(merchant_id=merchant_id)
     figures.payouts = payout_open_totals(merchant_id=merchant_id)
     figures.approvals_pending = approval_pending_count(merchant_id=merchant_id)
     return figures
+
+
+def _daily_series(figures: DashboardFigures, *, today: date, tz, merchant_id, livemode) -> list[dict]:
+    """The period's per-day attempts and disputes, days as `dashboard_figures` counts them: closed
+    days from the roll-ups when the totals came from them (one GROUP BY day on daily_metric_day),
+    the rest live (one GROUP BY local day on charges' indexed created_at), disputes live (two
+    GROUP BYs: the dispute tables are small and created_at / due_by are indexed)."""
+    metric = DailyMetric.Metric
+    first = figures.since.date()
+    days = [first + timedelta(days=i) for i in range((today - first).days + 1)]
+    attempts: dict[date, list[int]] = {}
+    live_from = figures.since
+    if figures.from_rollups:
+        live_from = datetime.combine(today, time.min, tzinfo=tz)
+        qs = DailyMetric.objects.filter(
+            day__range=(first, today - timedelta(days=1)), metric__in=[metric.ATTEMPTS, metric.AUTHORIZED]
+        )
+        if merchant_id is not None:
+            qs = qs.filter(merchant_id=merchant_id)
+        if livemode is not None:
+            qs = qs.filter(livemode=livemode)
+        for r in qs.values("day", "metric").annotate(n=Sum("count")).order_by():
+            attempts.setdefault(r["day"], [0, 0])[0 if r["metric"] == metric.ATTEMPTS else 1] += r["n"] or 0
+    live = charge_attempt_daily_totals(
+        filters=_filters(start=live_from, end=None, merchant_id=merchant_id, livemode=livemode), tz=tz
+    )
+    for r in live:
+        slot = attempts.setdefault(r["day"], [0, 0])
+        slot[0] += r["attempts"]
+        slot[1] += r["authorized"]
+    disputes = dispute_daily_counts(
+        start=figures.since,
+        end=datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz),
+        tz=tz,
+        merchant_id=merchant_id,
+        livemode=livemode,
+    )
+    out = []
+    for day in days:
+        tried, authorized = attempts.get(day, [0, 0])
+        counts = disputes.get(day, {"opened": 0, "due": 0})
+        out.append(
+            {
+                "day": day,
+                "attempts": tried,
+                "authorized": authorized,
+                "authorization_rate": round(100 * authorized / tried, 1) if tried else None,
+                "disputes_opened": counts["opened"],
+                "disputes_due": counts["due"],
+            }
+        )
+    return out
 
 
 # --- merchant-facing reads (metrics API, report runs) ---------------------------------------

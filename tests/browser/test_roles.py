@@ -170,6 +170,14 @@ def test_the_dashboard_shows_volume_per_currency_and_links_each_card(
     cards = page.locator("#dashboard-currencies [data-currency]")
     assert sorted(cards.all_inner_texts()) == ["20.00 EUR", "250.00 USD"]
     assert page.locator("canvas.chart").count() >= 2
+    # The rate per day and disputes per day are drawn by unfold's Chart.js (today: 2 of 3 approved).
+    drawn = "sel => { const c = Chart.getChart(document.querySelector(sel)); return c && c.data.datasets.map(d => d.data); }"
+    assert page.evaluate(drawn, "#dashboard-rate-chart canvas") == [[66.7]]
+    assert page.evaluate(drawn, "#dashboard-disputes-chart canvas") == [[0], [0]]
+    y_axis = (
+        "sel => { const y = Chart.getChart(document.querySelector(sel)).scales.y; return [y.min, y.max]; }"
+    )
+    assert page.evaluate(y_axis, "#dashboard-rate-chart canvas") == [0, 100]  # a rate, not a zoom on 63-71 %
     screens("dashboard").seen("finance")
     page.locator("#dashboard-currencies a", has_text="EUR").first.click()
     page.wait_for_url(re.compile(r".*/admin/intents/paymentintent/\?.*currency=EUR"))

@@ -113,3 +113,96 @@ def test_dashboard_api_and_exports_agree_on_the_merchants_day(
         client.force_login(staff_user("finance", "fin-dash"))
         page = client.get(f"/admin/?merchant={merchant.public_id}").content.decode()
         assert "Days in Europe/Berlin" in page
+
+
+def test_daily_authorization_rate_and_disputes_per_day(payments, merchant, client):
+    """Known attempts on known days give each day's rate; a day without attempts is a gap (None,
+    null in the chart), the same whether the closed days come live or from the roll-ups; the
+    merchant's reporting zone decides the day; the query count does not grow with the period."""
+    import json
+    from datetime import UTC, date, datetime
+
+    import time_machine
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.backoffice.dashboard import daily_charts
+    from apps.disputes.models import Dispute
+    from apps.reporting.models import ReportingSettings
+    from tests.reporting.conftest import backdate
+
+    backdate(merchant, datetime(2026, 11, 1, tzinfo=UTC))
+    ok = Charge.objects.get(public_id=payments["ok"]["latest_charge"])
+    declined = Charge.objects.get(merchant=merchant, status="failed")
+    eur = Charge.objects.get(public_id=payments["eur"]["latest_charge"])
+    Charge.objects.filter(pk=ok.pk).update(created_at=datetime(2026, 11, 18, 12, tzinfo=UTC))
+    Charge.objects.filter(pk=declined.pk).update(created_at=datetime(2026, 11, 18, 23, 30, tzinfo=UTC))
+    Charge.objects.filter(pk=eur.pk).update(created_at=datetime(2026, 11, 20, 9, tzinfo=UTC))
+    for n, (opened, due) in enumerate([((11, 16, 10), (11, 19, 10)), ((11, 19, 8), (11, 20, 8)),
+                                       ((11, 19, 9), (12, 5, 9))]):  # fmt: skip
+        dispute = Dispute.objects.create(
+            merchant=merchant, livemode=False, charge=ok, payment_intent=ok.payment_intent, amount=100,
+            connector=ok.connector, connector_dispute_id=f"sbxdp_day{n}", currency="USD",
+            status=Dispute.Status.NEEDS_RESPONSE, due_by=datetime(2026, *due, tzinfo=UTC),
+        )  # fmt: skip
+        Dispute.objects.filter(pk=dispute.pk).update(created_at=datetime(2026, *opened, tzinfo=UTC))
+
+    def series(figures, *keys):
+        return {row["day"]: tuple(row[k] for k in keys) for row in figures.daily}
+
+    days = [date(2026, 11, d) for d in range(14, 21)]
+    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=UTC), tick=False):
+        live = dashboard_figures(period="7d")
+        assert not live.from_rollups
+        assert [row["day"] for row in live.daily] == days
+        rates = series(live, "attempts", "authorized", "authorization_rate")
+        assert rates[date(2026, 11, 18)] == (2, 1, 50.0)
+        assert rates[date(2026, 11, 20)] == (1, 1, 100.0)
+        assert {d for d, (tried, _a, rate) in rates.items() if rate is None} == set(days) - {
+            date(2026, 11, 18), date(2026, 11, 20)}  # fmt: skip
+        assert all(tried == 0 for tried, _a, rate in rates.values() if rate is None)
+        disputes = series(live, "disputes_opened", "disputes_due")
+        assert disputes[date(2026, 11, 16)] == (1, 0)
+        assert disputes[date(2026, 11, 19)] == (2, 1)
+        assert disputes[date(2026, 11, 20)] == (0, 1)  # the one due on 5 December is outside the period
+        assert sum(o for o, _d in disputes.values()) == 3 and sum(d for _o, d in disputes.values()) == 2
+        # The chart: one point per day, null (a gap) where there were no attempts, never 0 %.
+        rate_chart, disputes_chart = (json.loads(c) for c in daily_charts(live.daily))
+        assert rate_chart["labels"][0] == "2026-11-14" and len(rate_chart["labels"]) == 7
+        assert rate_chart["datasets"][0]["data"] == [None, None, None, None, 50.0, None, 100.0]
+        assert [ds["data"] for ds in disputes_chart["datasets"]] == [
+            [0, 0, 1, 0, 0, 2, 0], [0, 0, 0, 0, 0, 1, 1]]  # fmt: skip
+
+        # One aggregate query per source, whatever the number of days (both live here).
+        with CaptureQueriesContext(connection) as week:
+            dashboard_figures(period="7d", merchant_id=merchant.pk)
+        with CaptureQueriesContext(connection) as month:
+            dashboard_figures(period="30d", merchant_id=merchant.pk)
+        assert len(month.captured_queries) == len(week.captured_queries)
+
+        # Closed days from the roll-ups give the same series (today stays live).
+        call_command("reporting_rollup", days=8)
+        rolled = dashboard_figures(period="7d")
+        assert rolled.from_rollups
+        assert rolled.daily == live.daily
+
+        # A Berlin merchant: the 23:30 UTC decline falls on the 19th, so the 18th is 100 % and the 19th 0 %.
+        ReportingSettings.objects.create(merchant=merchant, timezone="Europe/Berlin")
+        berlin = series(
+            dashboard_figures(period="7d", merchant_id=merchant.pk), "attempts", "authorization_rate"
+        )
+        assert berlin[date(2026, 11, 18)] == (1, 100.0)
+        assert berlin[date(2026, 11, 19)] == (1, 0.0)
+        assert berlin[date(2026, 11, 20)] == (1, 100.0)
+        assert berlin[date(2026, 11, 17)] == (0, None)
+
+        # The page draws both with unfold's line chart.
+        from apps.core.roles import sync_roles
+        from tests.admin.staff import staff_user
+
+        sync_roles()
+        client.force_login(staff_user("finance", "fin-daily"))
+        page = client.get("/admin/?period=7d").content.decode()
+        assert 'id="dashboard-rate-chart"' in page and 'id="dashboard-disputes-chart"' in page
+        assert page.count('data-type="line"') == 2
