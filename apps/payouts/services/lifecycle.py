@@ -86,7 +86,8 @@ def payout_create(
     bank_account = _destination(
         merchant=merchant, livemode=livemode, currency=currency, destination=destination
     )
-    threshold = merchant_settings_get(merchant).payout_approval_threshold
+    # The threshold of the payout's own currency (its minor units), else the single legacy one.
+    threshold = merchant_settings_get(merchant).payout_threshold_for(currency)
     needs_approval = threshold is not None and amount > threshold
     with transaction.atomic():
         payout = Payout(
