@@ -45,6 +45,12 @@ def test_invalid_thresholds_answer_400_naming_the_parameter(api, field, value):
     assert api.get("/v1/settings").json()[field] == {}
 
 
-def test_a_negative_threshold_as_a_form_value_is_refused(api):
-    resp = api.patch("/v1/settings", "refund_approval_thresholds[usd]=-1", content_type=FORM)
-    assert resp.status_code == 400 and resp.json()["error"]["param"].startswith("refund_approval_thresholds")
+@pytest.mark.parametrize(
+    "body, param",
+    [("refund_approval_thresholds[usd]=-1", "refund_approval_thresholds[usd]"),
+     ("payout_approval_thresholds[xyz]=100", "payout_approval_thresholds[xyz]"),
+     ("refund_approval_thresholds[jpy]=12.5", "refund_approval_thresholds[jpy]")],
+)  # fmt: skip
+def test_the_400_names_the_currency_parameter(api, body, param):
+    resp = api.patch("/v1/settings", body, content_type=FORM)
+    assert resp.status_code == 400 and resp.json()["error"]["param"] == param, resp.json()

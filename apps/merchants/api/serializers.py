@@ -52,7 +52,7 @@ class SettingsOutput(serializers.Serializer):
     {
         "type": "object",
         "additionalProperties": {"type": "integer", "minimum": 0},
-        "description": "Threshold per currency, in its smallest unit (refund_approval_thresholds[usd]=10000); "
+        "description": "Threshold per currency, in its smallest unit (e.g. <field>[usd]=10000); "
         "an empty value drops that currency's own threshold (the single one then applies), an empty "
         "field drops them all.",
     }
@@ -68,11 +68,15 @@ class ThresholdsField(serializers.Field):
         amounts = AmountField()
         out = {}
         for code, value in data.items():
+            key = str(code)[:8]  # the error's param: refund_approval_thresholds[<key>]
             if not isinstance(code, str) or code.upper() not in CURRENCIES:
                 raise serializers.ValidationError(
-                    f"Invalid currency: {str(code)[:8]}. Use a three-letter ISO 4217 code."
+                    {key: [f"Invalid currency: {key}. Use a three-letter ISO 4217 code."]}
                 )
-            out[code.upper()] = None if value in ("", None) else amounts.to_internal_value(value)
+            try:
+                out[code.upper()] = None if value in ("", None) else amounts.to_internal_value(value)
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({key: exc.detail}) from exc
         return out
 
     def to_representation(self, value):

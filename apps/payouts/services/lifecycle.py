@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.approvals.services import approval_request_create
 from apps.audit.services import Actor, audit_record
-from apps.core.currencies import get_currency, validate_amount
+from apps.core.currencies import format_amount, get_currency, validate_amount
 from apps.core.ids import generate_id
 from apps.ledger.services import ledger_payout_debit, ledger_payout_return
 from apps.merchants.selectors import merchant_settings_get
@@ -124,7 +124,8 @@ def payout_create(
                 target_id=payout.public_id,
                 amount=amount,
                 currency=currency,
-                reason=f"Payout of {amount} {currency} above the approval threshold of {threshold}",
+                reason=f"Payout of {format_amount(amount, currency)} above the approval threshold of "
+                f"{format_amount(threshold, currency)}",
                 requested_by=actor,
                 payload={"payout": payout.public_id},
             )

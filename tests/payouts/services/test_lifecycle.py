@@ -92,6 +92,10 @@ def test_payout_threshold_is_that_of_the_payouts_currency_else_the_legacy_one(fu
         merchant=funded, livemode=False, amount=30_000, currency="USD", actor=ACTOR
     )
     assert dollars.approval == "required"  # 300.00 USD is above the legacy 20,000 (200.00 USD)
+    from apps.approvals.models import ApprovalRequest
+
+    request = ApprovalRequest.objects.get(target_id=dollars.public_id)
+    assert request.reason == "Payout of 300.00 USD above the approval threshold of 200.00 USD"
     big_yen = services.payout_create(
         merchant=funded, livemode=False, amount=50_001, currency="JPY", actor=ACTOR
     )
