@@ -5,14 +5,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from unfold.admin import ModelAdmin, StackedInline
-from unfold.widgets import UnfoldAdminIntegerFieldWidget
+from unfold.widgets import UnfoldAdminTextInputWidget
 
 from apps.audit.history import ConfigHistoryMixin, render_history
 from apps.audit.services import Actor
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, confirm_action
 from apps.backoffice.display import when
 from apps.backoffice.headers import HeaderAction, HeaderFact, object_header
-from apps.backoffice.money import MoneyField, money
+from apps.backoffice.money import MoneyField, money, to_minor
+from apps.core.currencies import CURRENCIES
 
 from .models import ApiKey, Merchant, MerchantSettings
 from .services import api_key_create, api_key_revoke, merchant_create, merchant_set_status
@@ -20,45 +21,153 @@ from .services import api_key_create, api_key_revoke, merchant_create, merchant_
 MERCHANT_ADD_FIELDS = ("name", "country", "default_currency", "settlement_currency")
 
 
-def _raw_threshold_help(amount_example: int = 10_000) -> str:
-    examples = ", ".join(money(amount_example, code) for code in ("USD", "JPY", "KWD"))
-    return (
-        "In minor units, compared with a refund's or payout's amount in whatever currency it is: "
-        f"{amount_example} means {examples}. Empty: no approval step."
-    )
+THRESHOLD_KINDS = (("refund", "Refund"), ("payout", "Payout"))
+
+
+def threshold_currencies(settings: MerchantSettings | None, merchant: Merchant | None) -> list[str]:
+    """The currencies the settings form offers thresholds for: the merchant's default and settlement
+    currencies and those that already have a threshold of their own."""
+    codes = set()
+    if merchant is not None:
+        codes |= {merchant.default_currency.upper(), merchant.settlement_currency.upper()}
+    if settings is not None:
+        codes |= set(settings.refund_approval_thresholds or {}) | set(
+            settings.payout_approval_thresholds or {}
+        )
+    return sorted(codes)
+
+
+def thresholds_text(settings: MerchantSettings, kind: str) -> str:
+    """ "100.00 USD · 1,000 JPY", and the legacy single threshold where set (raw, labelled)."""
+    per_currency = getattr(settings, f"{kind}_approval_thresholds") or {}
+    legacy = getattr(settings, f"{kind}_approval_threshold")
+    parts = [money(amount, code) for code, amount in sorted(per_currency.items())]
+    if legacy is not None:
+        parts.append(f"other currencies: {legacy} minor units (legacy API value)")
+    return " · ".join(parts) or "no approval step"
+
+
+class MerchantSettingsForm(forms.ModelForm):
+    """Per currency, the refund and payout approval thresholds typed in that currency's major units
+    (`refund_threshold_<CUR>` / `payout_threshold_<CUR>`, added per merchant by the inline), a
+    currency not yet listed with its thresholds, and dropping the legacy single thresholds."""
+
+    add_threshold_currency = forms.ChoiceField(
+        required=False, label="Add thresholds for another currency",
+        choices=[("", "—")] + [(code, code) for code in sorted(CURRENCIES)],
+    )  # fmt: skip
+    add_refund_threshold = forms.DecimalField(
+        required=False, min_value=0, label="Its refund approval threshold, in that currency",
+        help_text="As written on a receipt (e.g. 100.00 for USD, 1000 for JPY, 5.000 for KWD).",
+        widget=UnfoldAdminTextInputWidget(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )  # fmt: skip
+    add_payout_threshold = forms.DecimalField(
+        required=False, min_value=0, label="Its payout approval threshold, in that currency",
+        widget=UnfoldAdminTextInputWidget(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )  # fmt: skip
+    clear_legacy_thresholds = forms.BooleanField(
+        required=False, label="Drop the legacy single thresholds",
+        help_text="The first API's refund_approval_threshold / payout_approval_threshold, one number of "
+        "minor units applied to every currency without its own threshold. Each currency shown keeps "
+        "the threshold it shows.",
+    )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        code = data.get("add_threshold_currency")
+        given = {kind: data.get(f"add_{kind}_threshold") for kind, _ in THRESHOLD_KINDS}
+        if code and all(v is None for v in given.values()):
+            self.add_error("add_refund_threshold", f"Enter a threshold in {code}.")
+        elif not code and any(v is not None for v in given.values()):
+            self.add_error("add_threshold_currency", "Choose the currency of these thresholds.")
+        elif code:
+            for kind, major in given.items():
+                if major is None:
+                    continue
+                try:
+                    data[f"add_{kind}_threshold_minor"] = to_minor(major, code)
+                except forms.ValidationError as exc:
+                    self.add_error(f"add_{kind}_threshold", exc)
+        return data
+
+    def threshold_changes(self, kind: str) -> dict:
+        """{currency: minor units, or None (emptied: the currency falls back to the legacy value)}.
+        When the legacy thresholds are dropped every shown currency keeps what it showed, so no
+        currency's threshold changes unseen."""
+        prefix = f"{kind}_threshold_"
+        every = bool(self.cleaned_data.get("clear_legacy_thresholds"))
+        changes = {}
+        for name in self.fields if every else self.changed_data:
+            if name.startswith(prefix):
+                changes[name.removeprefix(prefix)] = self.cleaned_data.get(name)
+        added = self.cleaned_data.get(f"add_{kind}_threshold_minor")
+        if added is not None:
+            changes[self.cleaned_data["add_threshold_currency"]] = added
+        return changes
+
+    def save(self, commit=True):
+        settings = super().save(commit=False)
+        for kind, _ in THRESHOLD_KINDS:
+            merged = dict(getattr(settings, f"{kind}_approval_thresholds") or {})
+            for code, amount in self.threshold_changes(kind).items():
+                if amount is None:
+                    merged.pop(code, None)
+                else:
+                    merged[code] = amount
+            setattr(settings, f"{kind}_approval_thresholds", dict(sorted(merged.items())))
+            if self.cleaned_data.get("clear_legacy_thresholds"):
+                setattr(settings, f"{kind}_approval_threshold", None)
+        if commit:
+            settings.save()
+        return settings
 
 
 class MerchantSettingsInline(StackedInline):
     """The merchant's settings. The maximum authorization applies to the merchant's default
-    currency, so it is typed in that currency's major units; the approval thresholds are compared
-    with amounts of any currency as one number (apps.refunds / apps.payouts services), so they stay
-    minor units and say so beside the field."""
+    currency, so it is typed in that currency's major units; the approval thresholds are per
+    currency (apps.refunds / apps.payouts services compare an amount with the threshold of its own
+    currency), each typed in its currency's major units with the code beside it."""
 
     model = MerchantSettings
+    form = MerchantSettingsForm
     can_delete = False
-    readonly_fields = ("version",)
+    exclude = ("refund_approval_thresholds", "payout_approval_thresholds",
+               "refund_approval_threshold", "payout_approval_threshold")  # fmt: skip
+    readonly_fields = ("version", "refund_thresholds", "payout_thresholds")
     extra = 0
+
+    @admin.display(description="Refund approval thresholds")
+    def refund_thresholds(self, obj):
+        return thresholds_text(obj, "refund") if obj is not None and obj.pk else "—"
+
+    @admin.display(description="Payout approval thresholds")
+    def payout_thresholds(self, obj):
+        return thresholds_text(obj, "payout") if obj is not None and obj.pk else "—"
 
     def get_formset(self, request, obj=None, **kwargs):
         currency = obj.default_currency.upper() if obj is not None else "USD"
+        settings = getattr(obj, "settings", None) if obj is not None and obj.pk else None
         fields = {
             "max_authorization_amount": MoneyField(
                 currency=currency, label=f"Maximum authorization ({currency})", allow_zero=True,
                 help_text=f"The largest payment in {currency} an API key may authorize.",
             ),
-            "refund_approval_threshold": forms.IntegerField(
-                required=False, min_value=0, label="Refund approval threshold (minor units)",
-                help_text=_raw_threshold_help(), widget=UnfoldAdminIntegerFieldWidget,
-            ),
-            "payout_approval_threshold": forms.IntegerField(
-                required=False, min_value=0, label="Payout approval threshold (minor units)",
-                help_text=_raw_threshold_help(), widget=UnfoldAdminIntegerFieldWidget,
-            ),
         }  # fmt: skip
         fields["max_authorization_amount"].set_currency(
             currency, note=f"Payments in {currency} above it are refused; 0: no maximum."
         )
-        kwargs["form"] = type("MerchantSettingsForm", (forms.ModelForm,), fields)
+        for code in threshold_currencies(settings, obj):
+            for kind, label in THRESHOLD_KINDS:
+                field = MoneyField(
+                    currency=code, required=False, allow_zero=True, label=f"{label} approval threshold in {code}",
+                    initial=getattr(settings, f"{kind}_threshold_for")(code) if settings is not None else None,
+                )  # fmt: skip
+                field.set_currency(
+                    code,
+                    note=f"A {kind} in {code} above it waits for an approver; empty: the legacy value, if any.",
+                )
+                fields[f"{kind}_threshold_{code}"] = field
+        kwargs["form"] = type("MerchantSettingsFormFor", (self.form,), fields)
         return super().get_formset(request, obj, **kwargs)
 
 

@@ -56,6 +56,12 @@ class MerchantSettings(TimeStampedModel):
         max_length=16, choices=ThreeDSPolicy.choices, default=ThreeDSPolicy.AUTOMATIC
     )
     dispute_retention_days = models.PositiveIntegerField(default=540)
+    # Approval thresholds per currency, in that currency's minor units ({"USD": 10000, "JPY": 1000}):
+    # a refund or payout above the threshold of ITS currency waits for an approver.
+    refund_approval_thresholds = models.JSONField(default=dict, blank=True)
+    payout_approval_thresholds = models.JSONField(default=dict, blank=True)
+    # The first API's single thresholds, one number of minor units of whatever currency: kept for API
+    # compatibility, they apply only to currencies without an entry above. Null: no approval step.
     refund_approval_threshold = models.BigIntegerField(null=True, blank=True)
     payout_approval_threshold = models.BigIntegerField(null=True, blank=True)
     settlement_delay_days = models.PositiveSmallIntegerField(default=2)
@@ -76,6 +82,19 @@ class MerchantSettings(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Settings of {self.merchant.name}"
+
+    def refund_threshold_for(self, currency: str) -> int | None:
+        """The refund amount (minor units of `currency`) above which a refund needs approval."""
+        return _threshold(self.refund_approval_thresholds, self.refund_approval_threshold, currency)
+
+    def payout_threshold_for(self, currency: str) -> int | None:
+        """The payout amount (minor units of `currency`) above which a payout needs approval."""
+        return _threshold(self.payout_approval_thresholds, self.payout_approval_threshold, currency)
+
+
+def _threshold(per_currency: dict, legacy: int | None, currency: str) -> int | None:
+    own = (per_currency or {}).get((currency or "").upper())
+    return int(own) if own is not None else legacy
 
 
 DEFAULT_PAYMENT_METHOD_TYPES = ["card", "sepa_debit", "us_bank_account", "apple_pay", "google_pay", "paypal"]

@@ -28,11 +28,17 @@ def merchant_settings_payload(settings: MerchantSettings) -> dict:
         "dispute_retention_days": settings.dispute_retention_days,
         "refund_approval_threshold": settings.refund_approval_threshold,
         "payout_approval_threshold": settings.payout_approval_threshold,
+        "refund_approval_thresholds": _per_currency(settings.refund_approval_thresholds),
+        "payout_approval_thresholds": _per_currency(settings.payout_approval_thresholds),
         "settlement_delay_days": settings.settlement_delay_days,
         "require_redisplay_consent": settings.require_redisplay_consent,
         "version": settings.version,
         "updated": unix(settings.updated_at),
     }
+
+
+def _per_currency(amounts: dict | None) -> dict:
+    return {code.lower(): amount for code, amount in sorted((amounts or {}).items())}
 
 
 def api_key_payload(key: ApiKey, plaintext: str | None = None) -> dict:

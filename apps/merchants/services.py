@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.core.currencies import CURRENCIES
 from apps.core.errors import (
     InvalidRequestError,
     NotFoundError,
@@ -14,6 +15,7 @@ from apps.core.errors import (
     ParameterUnknown,
     PreconditionFailed,
 )
+from apps.core.limits import BIGINT_MAX
 
 from .errors import ApiKeyAlreadyRevoked
 from .models import DEFAULT_PAYMENT_METHOD_TYPES, ApiKey, Merchant, MerchantSettings
@@ -55,9 +57,38 @@ SETTINGS_FIELDS = (
     "dispute_retention_days",
     "refund_approval_threshold",
     "payout_approval_threshold",
+    "refund_approval_thresholds",
+    "payout_approval_thresholds",
     "settlement_delay_days",
     "require_redisplay_consent",
 )
+
+
+PER_CURRENCY_FIELDS = ("refund_approval_thresholds", "payout_approval_thresholds")
+
+
+def _merged_thresholds(field: str, current: dict, given: dict | None) -> dict:
+    """`given` is {currency: minor units, or None to drop that currency's own threshold (it then
+    falls back to the single legacy one)}; None as a whole drops every currency's own threshold."""
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise ParameterInvalid(f"Pass {field}[<currency>]=<amount in minor units>.", param=field)
+    merged = dict(current or {})
+    for code, amount in given.items():
+        currency = str(code).upper()
+        if currency not in CURRENCIES:
+            raise ParameterInvalid(f"Invalid currency: {str(code)[:8]}.", param=f"{field}[{str(code)[:8]}]")
+        if amount is None:
+            merged.pop(currency, None)
+            continue
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0 or amount > BIGINT_MAX:
+            raise ParameterInvalid(
+                "A threshold is a non-negative integer in the currency's smallest unit.",
+                param=f"{field}[{code}]",
+            )
+        merged[currency] = amount
+    return dict(sorted(merged.items()))
 
 
 def hash_key(raw: str) -> str:
@@ -219,9 +250,12 @@ def merchant_settings_update(
                 "The settings changed since you read them (ETag mismatch). Fetch them again and retry."
             )
         before = {f: getattr(current, f) for f in changes}
+        changes = dict(changes)
         for field, value in changes.items():
             if field not in SETTINGS_FIELDS:
                 raise ParameterUnknown(name=field, param=field)
+            if field in PER_CURRENCY_FIELDS:
+                value = changes[field] = _merged_thresholds(field, getattr(current, field), value)
             setattr(current, field, value)
         current.version += 1
         current.save()

@@ -142,7 +142,7 @@ def refund_create(
     )
     if amount is not None and amount <= 0:
         raise RefundAmountNotPositive()
-    threshold = merchant_settings_get(merchant).refund_approval_threshold
+    merchant_settings = merchant_settings_get(merchant)
 
     with transaction.atomic(durable=True):
         intent = payment_intent_lock(intent_pk)
@@ -162,6 +162,8 @@ def refund_create(
         value = remaining if amount is None else amount
         if value > remaining:
             raise RefundAmountTooLarge(amount=value, remaining=remaining)
+        # The threshold of the refund's own currency (its minor units), else the single legacy one.
+        threshold = merchant_settings.refund_threshold_for(locked.currency)
         needs_approval = threshold is not None and value > threshold
         refund = Refund(
             merchant=intent.merchant,

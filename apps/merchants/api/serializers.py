@@ -1,5 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.currencies import CURRENCIES
 from apps.core.rest import (
     AmountField,
     StrictBooleanField,
@@ -29,11 +31,56 @@ class SettingsOutput(serializers.Serializer):
     three_ds_policy = serializers.CharField()
     dispute_retention_days = serializers.IntegerField()
     refund_approval_threshold = serializers.IntegerField(allow_null=True)
-    payout_approval_threshold = serializers.IntegerField(allow_null=True)
+    payout_approval_threshold = serializers.IntegerField(
+        allow_null=True, help_text="Legacy single threshold (minor units) for currencies without their own."
+    )
+    refund_approval_thresholds = serializers.DictField(
+        child=serializers.IntegerField(min_value=0),
+        help_text="Refund approval threshold per currency in its minor units, keyed by lower-case ISO code.",
+    )
+    payout_approval_thresholds = serializers.DictField(
+        child=serializers.IntegerField(min_value=0),
+        help_text="Payout approval threshold per currency in its minor units, keyed by lower-case ISO code.",
+    )
     settlement_delay_days = serializers.IntegerField()
     require_redisplay_consent = serializers.BooleanField()
     version = serializers.IntegerField()
     updated = serializers.IntegerField()
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "integer", "minimum": 0},
+        "description": "Threshold per currency, in its smallest unit (e.g. <field>[usd]=10000); "
+        "an empty value drops that currency's own threshold (the single one then applies), an empty "
+        "field drops them all.",
+    }
+)
+class ThresholdsField(serializers.Field):
+    """{currency: minor units}; "" as a value (or as the whole field) unsets, as metadata does."""
+
+    def to_internal_value(self, data):
+        if data in ("", None):
+            return None
+        if not isinstance(data, dict) or len(data) > len(CURRENCIES):
+            raise serializers.ValidationError(f"Pass {self.field_name}[<currency>]=<amount in minor units>.")
+        amounts = AmountField()
+        out = {}
+        for code, value in data.items():
+            key = str(code)[:8]  # the error's param: refund_approval_thresholds[<key>]
+            if not isinstance(code, str) or code.upper() not in CURRENCIES:
+                raise serializers.ValidationError(
+                    {key: [f"Invalid currency: {key}. Use a three-letter ISO 4217 code."]}
+                )
+            try:
+                out[code.upper()] = None if value in ("", None) else amounts.to_internal_value(value)
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({key: exc.detail}) from exc
+        return out
+
+    def to_representation(self, value):
+        return value
 
 
 class SettingsPatchInput(StrictSerializer):
@@ -48,6 +95,8 @@ class SettingsPatchInput(StrictSerializer):
     dispute_retention_days = StrictIntegerField(min_value=30, max_value=3650, required=False)
     refund_approval_threshold = AmountField(required=False, allow_null=True)
     payout_approval_threshold = AmountField(required=False, allow_null=True)
+    refund_approval_thresholds = ThresholdsField(required=False, allow_null=True)
+    payout_approval_thresholds = ThresholdsField(required=False, allow_null=True)
     settlement_delay_days = StrictIntegerField(min_value=0, max_value=30, required=False)
     require_redisplay_consent = StrictBooleanField(required=False)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.approvals.services import approval_request_create
 from apps.audit.services import Actor, audit_record
-from apps.core.currencies import get_currency, validate_amount
+from apps.core.currencies import format_amount, get_currency, validate_amount
 from apps.core.ids import generate_id
 from apps.ledger.services import ledger_payout_debit, ledger_payout_return
 from apps.merchants.selectors import merchant_settings_get
@@ -86,7 +86,8 @@ def payout_create(
     bank_account = _destination(
         merchant=merchant, livemode=livemode, currency=currency, destination=destination
     )
-    threshold = merchant_settings_get(merchant).payout_approval_threshold
+    # The threshold of the payout's own currency (its minor units), else the single legacy one.
+    threshold = merchant_settings_get(merchant).payout_threshold_for(currency)
     needs_approval = threshold is not None and amount > threshold
     with transaction.atomic():
         payout = Payout(
@@ -123,7 +124,8 @@ def payout_create(
                 target_id=payout.public_id,
                 amount=amount,
                 currency=currency,
-                reason=f"Payout of {amount} {currency} above the approval threshold of {threshold}",
+                reason=f"Payout of {format_amount(amount, currency)} above the approval threshold of "
+                f"{format_amount(threshold, currency)}",
                 requested_by=actor,
                 payload={"payout": payout.public_id},
             )
