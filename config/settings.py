@@ -213,6 +213,11 @@ SPECTACULAR_SETTINGS = {
         "RadarValueListObjectEnum": ["radar.value_list"],
         "RadarValueListItemObjectEnum": ["radar.value_list_item"],
         "RiskRuleActionEnum": "apps.risk.models.RuleAction",
+        # reconciliation (apps.reconciliation.outputs): a sync and a run share their statuses
+        "ReconciliationStatusEnum": "apps.reconciliation.models.ReconciliationRun.Status",
+        "SettlementFileStatusEnum": "apps.reconciliation.models.SettlementFile.Status",
+        "ReconciliationLedgerItemStatusEnum": "apps.reconciliation.models.LedgerItem.Status",
+        "DiscrepancyStatusEnum": "apps.reconciliation.models.Discrepancy.Status",
         "DiscrepancyResolveActionEnum": [
             *("ignore", "mark_received", "link", "force_match"),
             *("write_off", "accept_as_fee", "edit_line"),
