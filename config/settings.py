@@ -218,6 +218,11 @@ SPECTACULAR_SETTINGS = {
         "SettlementFileStatusEnum": "apps.reconciliation.models.SettlementFile.Status",
         "ReconciliationLedgerItemStatusEnum": "apps.reconciliation.models.LedgerItem.Status",
         "DiscrepancyStatusEnum": "apps.reconciliation.models.Discrepancy.Status",
+        # reporting (apps.reporting.outputs): a run's format is its file's type; a schedule and its
+        # deleted shape share `object`, as a file and a report run's file do
+        "ReportFormatEnum": "apps.reporting.models.ReportRun.Format",
+        "ReportingReportScheduleObjectEnum": ["reporting.report_schedule"],
+        "FileObjectEnum": ["file"],
         "DiscrepancyResolveActionEnum": [
             *("ignore", "mark_received", "link", "force_match"),
             *("write_off", "accept_as_fee", "edit_line"),

@@ -51,6 +51,8 @@ from apps.reconciliation.payloads import (
 from apps.reconciliation.selectors import describe_diffs
 from apps.refunds.models import Refund
 from apps.refunds.payloads import refund_to_dict
+from apps.reporting.models import ReportRun, ReportSchedule
+from apps.reporting.payloads import report_run_payload, report_schedule_payload
 from apps.risk.models import Review, RiskDecision, Rule, ValueList, ValueListItem
 from apps.risk.payloads import (
     decision_to_dict,
@@ -67,6 +69,7 @@ from tests.files.test_api import upload
 from tests.intents.helpers import make_card, make_customer, pay
 from tests.ledger.factories import fund
 from tests.reconciliation.factories import charge_paid, sandbox_fee_rule, today
+from tests.reporting.conftest import backdate
 from tests.webhooks.test_api_inbound import post_callback
 
 RETURN_URL = "https://shop.example/return"
@@ -365,6 +368,72 @@ def test_reconciliation_payloads_match_their_components(
     )
 
 
+def test_reporting_payloads_match_their_components(document, api, merchant, settings, tmp_path,
+                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    """Payments on a closed day in the past; a report run of it twice (the second's manifest names
+    the first), one of another format; a schedule made and deleted; the metrics (latency percentiles
+    included) and the settlement report of that day."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    ok = pay(api, make_card(merchant, "5555555555554444"), amount=2500).json()
+    assert pay(api, make_card(merchant, "4000000000009995"), amount=900).status_code == 402
+    pay(api, make_card(merchant), amount=1234, currency="eur")
+    assert (
+        api.post("/v1/refunds", {"payment_intent": ok["id"], "amount": 500}, format="json").status_code == 200
+    )
+    day0 = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    backdate(merchant, day0 + dt.timedelta(hours=10))
+    parameters = {
+        "interval_start": int(day0.timestamp()),
+        "interval_end": int((day0 + dt.timedelta(days=1)).timestamp()),
+    }
+    runs = []
+    for fmt in ("csv", "csv", "jsonl"):
+        with django_capture_on_commit_callbacks(execute=True):
+            created = api.post("/v1/reporting/report_runs",
+                               {"report_type": "payments.itemized.1", "format": fmt, "parameters": parameters},
+                               format="json")  # fmt: skip
+        assert created.status_code == 200, created.json()
+        runs += [created.json(), api.get(f"/v1/reporting/report_runs/{created.json()['id']}").json()]
+    assert {r["status"] for r in runs} == {"pending", "succeeded"}
+    assert any(r["manifest"] and r["manifest"]["previous_run"] for r in runs)
+    schedule = api.post("/v1/reporting/report_schedules",
+                        {"report_type": "payments.itemized.1", "frequency": "daily", "timezone": "Europe/Berlin"},
+                        format="json")  # fmt: skip
+    assert schedule.status_code == 200, schedule.json()
+    schedules = [
+        schedule.json(),
+        *(report_schedule_payload(s) for s in ReportSchedule.objects.filter(merchant=merchant)),
+    ]
+    deleted = api.delete(f"/v1/reporting/report_schedules/{schedule.json()['id']}")
+    assert deleted.status_code == 200, deleted.json()
+    metrics = api.get("/v1/reporting/metrics", {
+        "metrics": "payments_count,success_rate,decline_rate,refund_rate,authorization_latency_p50",
+        "group_by": "currency", "granularity": "day", "timezone": "Europe/Berlin",
+        "from": int(day0.timestamp()), "to": int((day0 + dt.timedelta(days=2)).timestamp()),
+    })  # fmt: skip
+    assert metrics.status_code == 200 and metrics.json()["data"], metrics.json()
+    assert any(b["values"]["authorization_latency_p50"] is not None for b in metrics.json()["data"])
+    settlement = api.get("/v1/reporting/settlement/2026-11-20", {"timezone": "Europe/Berlin"})
+    assert settlement.status_code == 200 and settlement.json()["acquirers"], settlement.json()
+    types = api.get("/v1/reporting/report_types").json()["data"]
+
+    cases = {
+        "ReportRunOutput": [*runs, *(report_run_payload(r) for r in ReportRun.objects.filter(merchant=merchant))],
+        "ReportTypeOutput": [*types, api.get(f"/v1/reporting/report_types/{types[0]['id']}").json()],
+        "ReportScheduleOutput": schedules,
+        "DeletedReportScheduleOutput": [deleted.json()],
+        "ReportingMetricsOutput": [metrics.json()],
+        "SettlementReportOutput": [settlement.json()],
+    }  # fmt: skip
+    violations = {c: found for c, payloads in cases.items() if (found := _violations(document, c, payloads))}
+    assert violations == {}
+    succeeded = next(r for r in runs if r["result"])
+    assert _violations(document, "ReportRunOutput", [{**succeeded, "status": "done"}])
+    assert _violations(
+        document, "ReportRunOutput", [{**succeeded, "result": {**succeeded["result"], "token": "x"}}]
+    )
+
+
 # Each operation's 200 (202 for a queued job) names the component of the object it answers (lists: the envelope's items).
 OPERATIONS = {
     ("/v1/payment_intents", "post"): "PaymentIntentOutput",
@@ -436,6 +505,18 @@ OPERATIONS = {
     ("/v1/routing/rule_sets/{rule_set_id}", "get"): "RoutingRuleSetOutput",
     ("/v1/routing/rule_sets/{rule_set_id}/activate", "post"): "RoutingRuleSetOutput",
     ("/v1/routing/evaluate", "post"): "RoutingDecisionOutput",
+    ("/v1/reporting/metrics", "get"): "ReportingMetricsOutput",
+    ("/v1/reporting/report_types", "get"): "list:ReportTypeOutput",
+    ("/v1/reporting/report_types/{report_type}", "get"): "ReportTypeOutput",
+    ("/v1/reporting/report_runs", "get"): "list:ReportRunOutput",
+    ("/v1/reporting/report_runs", "post"): "ReportRunOutput",
+    ("/v1/reporting/report_runs/{report_run_id}", "get"): "ReportRunOutput",
+    ("/v1/reporting/report_schedules", "get"): "list:ReportScheduleOutput",
+    ("/v1/reporting/report_schedules", "post"): "ReportScheduleOutput",
+    ("/v1/reporting/report_schedules/{schedule_id}", "get"): "ReportScheduleOutput",
+    ("/v1/reporting/report_schedules/{schedule_id}", "post"): "ReportScheduleOutput",
+    ("/v1/reporting/report_schedules/{schedule_id}", "delete"): "DeletedReportScheduleOutput",
+    ("/v1/reporting/settlement/{day}", "get"): "SettlementReportOutput",
     ("/v1/settlements", "get"): "list:SettlementOutput",
     ("/v1/settlements/{settlement_id}", "get"): "SettlementOutput",
     ("/v1/settlements/sync", "post"): "SettlementSyncOutput",
