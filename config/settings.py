@@ -223,6 +223,10 @@ SPECTACULAR_SETTINGS = {
         "ReportFormatEnum": "apps.reporting.models.ReportRun.Format",
         "ReportingReportScheduleObjectEnum": ["reporting.report_schedule"],
         "FileObjectEnum": ["file"],
+        # devtools (apps.devtools.outputs): a test clock and its deleted shape
+        "TestHelpersTestClockObjectEnum": ["test_helpers.test_clock"],
+        "BulkJobKindEnum": "apps.devtools.models.BulkJob.Kind",
+        "ReportColumnKindEnum": "apps.reporting.outputs.COLUMN_KINDS",
         "DiscrepancyResolveActionEnum": [
             *("ignore", "mark_received", "link", "force_match"),
             *("write_off", "accept_as_fee", "edit_line"),

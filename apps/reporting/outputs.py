@@ -7,7 +7,7 @@ from rest_framework import serializers
 from .models import ReportRun, ReportSchedule
 from .settlement import CATEGORIES
 
-_COLUMN_KINDS = ["string", "int", "amount", "decimal", "timestamp", "local_time", "bool", "date", "json"]
+COLUMN_KINDS = ["string", "int", "amount", "decimal", "timestamp", "local_time", "bool", "date", "json"]
 
 
 class ReportRunFileOutput(serializers.Serializer):
@@ -29,7 +29,7 @@ class ReportRunProgressOutput(serializers.Serializer):
 
 class ReportColumnKindOutput(serializers.Serializer):
     name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=_COLUMN_KINDS)
+    kind = serializers.ChoiceField(choices=COLUMN_KINDS)
 
 
 class ReportRunManifestOutput(serializers.Serializer):
@@ -71,7 +71,7 @@ class ReportRunOutput(serializers.Serializer):
 
 class ReportColumnOutput(serializers.Serializer):
     name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=_COLUMN_KINDS)
+    kind = serializers.ChoiceField(choices=COLUMN_KINDS)
     description = serializers.CharField(allow_blank=True)
 
 

@@ -24,6 +24,8 @@ from apps.connectors import observe
 from apps.connectors.models import Connector
 from apps.connectors.payloads import connector_to_dict, provider_to_dict
 from apps.connectors.registry import adapter_classes
+from apps.devtools.models import BulkJob, Simulation, TestClock
+from apps.devtools.payloads import bulk_job_to_dict, simulation_to_dict, test_clock_to_dict
 from apps.disputes.models import Dispute
 from apps.disputes.payloads import dispute_to_dict
 from apps.files.models import File, FileLink
@@ -434,6 +436,66 @@ def test_reporting_payloads_match_their_components(document, api, merchant, sett
     )
 
 
+def test_devtools_payloads_match_their_components(
+    document, api, merchant, django_capture_on_commit_callbacks
+):
+    """A bulk job of intents (some rows refused) and one of refunds; a test clock created, advanced
+    (answered while advancing) and deleted; a simulation applied now and one scheduled; the faucet."""
+    pm = make_card(merchant).public_id
+    with django_capture_on_commit_callbacks(execute=True):
+        job = api.post("/v1/payment_intents/bulk", [{"amount": 1000, "currency": "usd", "payment_method": pm, "confirm": True},
+                                                     {"amount": 2000, "currency": "eur"}, {"amount": -5, "currency": "usd"}],
+                       format="json")  # fmt: skip
+    assert job.status_code == 200, job.json()
+    paid = pay(api, make_card(merchant), amount=5000).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        refunds = api.post("/v1/refunds/bulk", [{"payment_intent": paid["id"], "amount": 100}, {"payment_intent": "pi_missing"}],
+                           format="json")  # fmt: skip
+    assert refunds.status_code == 200, refunds.json()
+    jobs = [job.json(), refunds.json(), api.get(f"/v1/payment_intents/bulk/{job.json()['id']}").json(),
+            *api.get("/v1/refunds/bulk").json()["data"]]  # fmt: skip
+    assert {j["status"] for j in jobs} >= {"completed_with_errors"}
+
+    start = int(dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC).timestamp())
+    clock = api.post(
+        "/v1/test_helpers/test_clocks", {"frozen_time": start, "name": "month"}, format="json"
+    ).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        advancing = api.post(f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": start + 86_400},
+                             format="json").json()  # fmt: skip
+    assert advancing["status"] == "advancing" and advancing["status_details"], advancing
+    clocks = [clock, advancing, api.get(f"/v1/test_helpers/test_clocks/{clock['id']}").json(),
+              *(test_clock_to_dict(c) for c in TestClock.objects.filter(merchant=merchant))]  # fmt: skip
+    deleted_clock = api.delete(f"/v1/test_helpers/test_clocks/{clock['id']}")
+    assert deleted_clock.status_code == 200, deleted_clock.json()
+
+    target = pay(api, make_card(merchant), amount=3000).json()["id"]
+    applied = api.post("/v1/test_helpers/simulate", {"type": "charge.dispute.created", "object": target,
+                                                     "reason": "product_not_received"}, format="json")  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=False):
+        scheduled = api.post("/v1/test_helpers/simulate", {"type": "charge.dispute.created", "object": paid["id"],
+                                                           "delay_ms": 60_000}, format="json")  # fmt: skip
+    assert (applied.status_code, scheduled.status_code) == (200, 202), (applied.json(), scheduled.json())
+    simulations = [applied.json(), scheduled.json(), api.get(f"/v1/test_helpers/simulations/{applied.json()['id']}").json(),
+                   *(simulation_to_dict(s) for s in Simulation.objects.filter(merchant=merchant))]  # fmt: skip
+    faucet = api.get("/v1/test_helpers/faucet")
+    assert faucet.status_code == 200 and faucet.json()["data"] and faucet.json()["wallets"], faucet.json()
+
+    cases = {
+        "BulkJobOutput": [*jobs, *(bulk_job_to_dict(j) for j in BulkJob.objects.filter(merchant=merchant))],
+        "TestClockOutput": clocks,
+        "DeletedTestClockOutput": [deleted_clock.json()],
+        "SimulationOutput": simulations,
+        "FaucetCardListOutput": [faucet.json()],
+    }  # fmt: skip
+    violations = {c: found for c, payloads in cases.items() if (found := _violations(document, c, payloads))}
+    assert violations == {}
+    assert _violations(
+        document, "BulkJobOutput", [{**jobs[0], "counts": {**jobs[0]["counts"], "total": "3"}}]
+    )
+    assert _violations(document, "TestClockOutput", [{**advancing, "status_details": {"advancing": {}}}])
+
+
 # Each operation's 200 (202 for a queued job) names the component of the object it answers (lists: the envelope's items).
 OPERATIONS = {
     ("/v1/payment_intents", "post"): "PaymentIntentOutput",
@@ -517,6 +579,19 @@ OPERATIONS = {
     ("/v1/reporting/report_schedules/{schedule_id}", "post"): "ReportScheduleOutput",
     ("/v1/reporting/report_schedules/{schedule_id}", "delete"): "DeletedReportScheduleOutput",
     ("/v1/reporting/settlement/{day}", "get"): "SettlementReportOutput",
+    ("/v1/payment_intents/bulk", "get"): "list:BulkJobOutput",
+    ("/v1/payment_intents/bulk", "post"): "BulkJobOutput",
+    ("/v1/payment_intents/bulk/{job_id}", "get"): "BulkJobOutput",
+    ("/v1/payment_intents/bulk/{job_id}/cancel", "post"): "BulkJobOutput",
+    ("/v1/refunds/bulk", "post"): "BulkJobOutput",
+    ("/v1/test_helpers/test_clocks", "get"): "list:TestClockOutput",
+    ("/v1/test_helpers/test_clocks", "post"): "TestClockOutput",
+    ("/v1/test_helpers/test_clocks/{clock_id}", "get"): "TestClockOutput",
+    ("/v1/test_helpers/test_clocks/{clock_id}", "delete"): "DeletedTestClockOutput",
+    ("/v1/test_helpers/test_clocks/{clock_id}/advance", "post"): "TestClockOutput",
+    ("/v1/test_helpers/simulate", "post"): "SimulationOutput",
+    ("/v1/test_helpers/simulations/{simulation_id}", "get"): "SimulationOutput",
+    ("/v1/test_helpers/faucet", "get"): "FaucetCardListOutput",
     ("/v1/settlements", "get"): "list:SettlementOutput",
     ("/v1/settlements/{settlement_id}", "get"): "SettlementOutput",
     ("/v1/settlements/sync", "post"): "SettlementSyncOutput",
