@@ -99,3 +99,143 @@ class FaucetCardListOutput(serializers.Serializer):
     has_more = serializers.BooleanField()
     data = FaucetCardOutput(many=True)
     wallets = FaucetWalletOutput(many=True)
+
+
+# --- GET /v1/diagnostics (apps.devtools.operations.diagnostics) ---------------------------------
+
+_AGE = serializers.IntegerField(allow_null=True, help_text="Seconds, or null when there is none.")
+
+
+class DiagnosticsIntentsInFlightOutput(serializers.Serializer):
+    status = serializers.CharField(help_text="A payment intent status that is not terminal.")
+    count = serializers.IntegerField()
+    oldest_age_seconds = _AGE
+
+
+class DiagnosticsAttemptsUnresolvedOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    oldest_age_seconds = _AGE
+    janitor_last_run = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True), help_text="Each janitor schedule's last run (unix)."
+    )
+
+
+class DiagnosticsConnectorLatencyOutput(serializers.Serializer):
+    p50_ms = serializers.IntegerField()
+    p95_ms = serializers.IntegerField()
+    samples = serializers.IntegerField()
+
+
+class DiagnosticsConnectorHealthOutput(serializers.Serializer):
+    connector = serializers.CharField()
+    code = serializers.CharField()
+    livemode = serializers.BooleanField()
+    ok = serializers.BooleanField()
+    latency_ms = serializers.IntegerField(allow_null=True)
+    detail = serializers.CharField(allow_blank=True)
+
+
+class DiagnosticsWebhooksOutput(serializers.Serializer):
+    undelivered = serializers.IntegerField()
+    oldest_undelivered_event = serializers.CharField(allow_null=True)
+    oldest_undelivered_age_seconds = _AGE
+
+
+class DiagnosticsQueueOutput(serializers.Serializer):
+    queue = serializers.CharField()
+    messages = serializers.IntegerField(allow_null=True, help_text="null: the broker could not be asked.")
+    error = serializers.CharField(required=False, help_text="The exception's class when the broker was down.")
+
+
+class DiagnosticsBeatOutput(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["ok", "stale", "missing"])
+    last_run_at = serializers.IntegerField(allow_null=True)
+    age_seconds = _AGE
+
+
+class DiagnosticsCeleryOutput(serializers.Serializer):
+    queue = DiagnosticsQueueOutput()
+    beat = DiagnosticsBeatOutput()
+
+
+class DiagnosticsOutput(serializers.Serializer):
+    object = serializers.ChoiceField(choices=["diagnostics"])
+    generated_at = serializers.IntegerField()
+    payment_intents_in_flight = DiagnosticsIntentsInFlightOutput(many=True)
+    attempts_unresolved = DiagnosticsAttemptsUnresolvedOutput()
+    failed_attempts_last_24h_by_connector = serializers.DictField(child=serializers.IntegerField())
+    connector_latency_last_24h = serializers.DictField(child=DiagnosticsConnectorLatencyOutput())
+    connectors = DiagnosticsConnectorHealthOutput(many=True)
+    refunds_queued = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Counts by refund status."
+    )
+    payouts_queued = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Counts by payout status."
+    )
+    webhooks = DiagnosticsWebhooksOutput()
+    celery = DiagnosticsCeleryOutput()
+
+
+# --- GET /v1/pci/attestation (apps.devtools.operations.pci_attestation) -------------------------
+
+
+class PciCardDataOutput(serializers.Serializer):
+    stored = serializers.CharField()
+    returned = serializers.BooleanField()
+    kept_on_payment_methods = serializers.ListField(child=serializers.CharField())
+    cvc_stored = serializers.BooleanField()
+    payment_methods = serializers.IntegerField()
+
+
+class PciKeyRotationOutput(serializers.Serializer):
+    at = serializers.IntegerField()
+    target_version = serializers.CharField(allow_null=True)
+    remaining = serializers.IntegerField(allow_null=True)
+
+
+class PciVaultOutput(serializers.Serializer):
+    scheme = serializers.CharField()
+    active_key_version = serializers.CharField()
+    configured_key_versions = serializers.ListField(child=serializers.CharField())
+    key_versions_in_use = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Records per key version."
+    )
+    records = serializers.IntegerField()
+    last_rotation = PciKeyRotationOutput(allow_null=True)
+
+
+class PciFingerprintOutput(serializers.Serializer):
+    scheme = serializers.CharField()
+
+
+class PciAuditOutput(serializers.Serializer):
+    append_only = serializers.BooleanField()
+    retention = serializers.CharField()
+
+
+class PciAccessReviewOutput(serializers.Serializer):
+    reviewed_at = serializers.IntegerField()
+    reviewed_by = serializers.CharField()
+    snapshot = serializers.DictField()
+
+
+class PciStaffOutput(serializers.Serializer):
+    mfa_enforced = serializers.BooleanField()
+    mfa_method = serializers.CharField()
+    active_staff = serializers.IntegerField()
+    superusers = serializers.IntegerField()
+    with_confirmed_2fa_device = serializers.IntegerField()
+    dormant_over_90_days = serializers.IntegerField()
+    last_access_review = PciAccessReviewOutput(allow_null=True)
+
+
+class PciAttestationOutput(serializers.Serializer):
+    object = serializers.ChoiceField(choices=["pci.attestation"])
+    merchant = serializers.CharField()
+    livemode = serializers.BooleanField()
+    generated_at = serializers.IntegerField()
+    card_data = PciCardDataOutput()
+    vault = PciVaultOutput()
+    fingerprint = PciFingerprintOutput()
+    audit = PciAuditOutput()
+    staff = PciStaffOutput()

@@ -24,7 +24,7 @@ from apps.connectors import observe
 from apps.connectors.models import Connector
 from apps.connectors.payloads import connector_to_dict, provider_to_dict
 from apps.connectors.registry import adapter_classes
-from apps.devtools.models import BulkJob, Simulation, TestClock
+from apps.devtools.models import AccessReview, BulkJob, Simulation, TestClock
 from apps.devtools.payloads import bulk_job_to_dict, simulation_to_dict, test_clock_to_dict
 from apps.disputes.models import Dispute
 from apps.disputes.payloads import dispute_to_dict
@@ -496,6 +496,39 @@ def test_devtools_payloads_match_their_components(
     assert _violations(document, "TestClockOutput", [{**advancing, "status_details": {"advancing": {}}}])
 
 
+def test_diagnostics_and_attestation_match_their_components(document, api, merchant):
+    """Diagnostics with an attempt stuck in processing, a decline and a pending refund in the last
+    day; the attestation before and after an access review."""
+    pm = make_card(merchant)
+    assert (
+        pay(api, pm, metadata={"sandbox_fault": "timeout_after_processing"}).json()["status"] == "processing"
+    )
+    pay(api, pm)
+    pay(api, make_card(merchant, "4000000000000002"))
+    refunded = pay(api, make_card(merchant, "4000000000005126")).json()
+    assert (
+        api.post("/v1/refunds", {"payment_intent": refunded["id"]}, format="json").json()["status"]
+        == "pending"
+    )
+    diagnostics = api.get("/v1/diagnostics")
+    assert diagnostics.status_code == 200 and diagnostics.json()["payment_intents_in_flight"], (
+        diagnostics.json()
+    )
+    assert diagnostics.json()["connector_latency_last_24h"] and diagnostics.json()["connectors"], (
+        diagnostics.json()
+    )
+    before = api.get("/v1/pci/attestation").json()
+    AccessReview.objects.create(
+        reviewer_label="compliance-1", notes="quarterly", snapshot={"active_staff": 3}
+    )
+    after = api.get("/v1/pci/attestation").json()
+    assert after["staff"]["last_access_review"], after
+    cases = {"DiagnosticsOutput": [diagnostics.json()], "PciAttestationOutput": [before, after]}
+    violations = {c: found for c, payloads in cases.items() if (found := _violations(document, c, payloads))}
+    assert violations == {}
+    assert _violations(document, "DiagnosticsOutput", [{**diagnostics.json(), "celery": {"queue": {}}}])
+
+
 # Each operation's 200 (202 for a queued job) names the component of the object it answers (lists: the envelope's items).
 OPERATIONS = {
     ("/v1/payment_intents", "post"): "PaymentIntentOutput",
@@ -592,6 +625,8 @@ OPERATIONS = {
     ("/v1/test_helpers/simulate", "post"): "SimulationOutput",
     ("/v1/test_helpers/simulations/{simulation_id}", "get"): "SimulationOutput",
     ("/v1/test_helpers/faucet", "get"): "FaucetCardListOutput",
+    ("/v1/diagnostics", "get"): "DiagnosticsOutput",
+    ("/v1/pci/attestation", "get"): "PciAttestationOutput",
     ("/v1/settlements", "get"): "list:SettlementOutput",
     ("/v1/settlements/{settlement_id}", "get"): "SettlementOutput",
     ("/v1/settlements/sync", "post"): "SettlementSyncOutput",
