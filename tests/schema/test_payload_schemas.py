@@ -25,7 +25,8 @@ from apps.connectors.models import Connector
 from apps.connectors.payloads import connector_to_dict, provider_to_dict
 from apps.connectors.registry import adapter_classes
 from apps.devtools.models import AccessReview, BulkJob, Simulation, TestClock
-from apps.devtools.payloads import bulk_job_to_dict, simulation_to_dict, test_clock_to_dict
+from apps.devtools.payloads import bulk_job_to_dict, simulation_to_dict
+from apps.devtools.payloads import test_clock_to_dict as clock_payload  # not collected as a test
 from apps.disputes.models import Dispute
 from apps.disputes.payloads import dispute_to_dict
 from apps.files.models import File, FileLink
@@ -440,7 +441,8 @@ def test_devtools_payloads_match_their_components(
     document, api, merchant, django_capture_on_commit_callbacks
 ):
     """A bulk job of intents (some rows refused) and one of refunds; a test clock created, advanced
-    (answered while advancing) and deleted; a simulation applied now and one scheduled; the faucet."""
+    (answered while advancing) and deleted; a simulation applied now and one scheduled; the faucet
+    and its tokens (one a wallet's)."""
     pm = make_card(merchant).public_id
     with django_capture_on_commit_callbacks(execute=True):
         job = api.post("/v1/payment_intents/bulk", [{"amount": 1000, "currency": "usd", "payment_method": pm, "confirm": True},
@@ -465,7 +467,7 @@ def test_devtools_payloads_match_their_components(
                              format="json").json()  # fmt: skip
     assert advancing["status"] == "advancing" and advancing["status_details"], advancing
     clocks = [clock, advancing, api.get(f"/v1/test_helpers/test_clocks/{clock['id']}").json(),
-              *(test_clock_to_dict(c) for c in TestClock.objects.filter(merchant=merchant))]  # fmt: skip
+              *(clock_payload(c) for c in TestClock.objects.filter(merchant=merchant))]  # fmt: skip
     deleted_clock = api.delete(f"/v1/test_helpers/test_clocks/{clock['id']}")
     assert deleted_clock.status_code == 200, deleted_clock.json()
 
@@ -478,6 +480,10 @@ def test_devtools_payloads_match_their_components(
     assert (applied.status_code, scheduled.status_code) == (200, 202), (applied.json(), scheduled.json())
     simulations = [applied.json(), scheduled.json(), api.get(f"/v1/test_helpers/simulations/{applied.json()['id']}").json(),
                    *(simulation_to_dict(s) for s in Simulation.objects.filter(merchant=merchant))]  # fmt: skip
+    tokens = [api.post("/v1/test_helpers/faucet", body, format="json") for body in ({"card": "succeeds"},
+                                                                                 {"card": "succeeds", "wallet": "apple_pay"})]  # fmt: skip
+    assert [t.status_code for t in tokens] == [200, 200], [t.json() for t in tokens]
+    assert tokens[1].json()["card"]["tokenization_method"] == "apple_pay"
     faucet = api.get("/v1/test_helpers/faucet")
     assert faucet.status_code == 200 and faucet.json()["data"] and faucet.json()["wallets"], faucet.json()
 
@@ -487,6 +493,7 @@ def test_devtools_payloads_match_their_components(
         "DeletedTestClockOutput": [deleted_clock.json()],
         "SimulationOutput": simulations,
         "FaucetCardListOutput": [faucet.json()],
+        "TokenOutput": [t.json() for t in tokens],
     }  # fmt: skip
     violations = {c: found for c, payloads in cases.items() if (found := _violations(document, c, payloads))}
     assert violations == {}
@@ -625,6 +632,9 @@ OPERATIONS = {
     ("/v1/test_helpers/simulate", "post"): "SimulationOutput",
     ("/v1/test_helpers/simulations/{simulation_id}", "get"): "SimulationOutput",
     ("/v1/test_helpers/faucet", "get"): "FaucetCardListOutput",
+    ("/v1/test_helpers/faucet", "post"): "TokenOutput",
+    ("/v1/tokens", "post"): "TokenOutput",
+    ("/v1/tokens/{token_id}", "get"): "TokenOutput",
     ("/v1/diagnostics", "get"): "DiagnosticsOutput",
     ("/v1/pci/attestation", "get"): "PciAttestationOutput",
     ("/v1/settlements", "get"): "list:SettlementOutput",

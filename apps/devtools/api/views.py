@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -19,13 +19,10 @@ from apps.devtools.models import Simulation
 from apps.devtools.outputs import FaucetCardListOutput, SimulationOutput
 from apps.devtools.payloads import simulation_to_dict
 from apps.devtools.services.faucet import faucet_cards, faucet_token_create, faucet_wallets
+from apps.vault.outputs import TokenOutput
 from apps.vault.payloads import token_to_dict
 
 from .serializers import SimulateInput
-
-TOKEN = inline_serializer(
-    "TestHelperToken", fields={"id": serializers.CharField(), "object": serializers.CharField()}
-)
 
 
 class TestHelperAPIView(MerchantAPIView):
@@ -120,7 +117,7 @@ class FaucetView(TestHelperAPIView):
 
     @extend_schema(
         request=FaucetInput,
-        responses={200: TOKEN, **error_responses(TestHelpersUnavailable, SimulationParameterInvalid)},
+        responses={200: TokenOutput, **error_responses(TestHelpersUnavailable, SimulationParameterInvalid)},
         operation_id="test_helpers_faucet_token",
     )
     def post(self, request):
