@@ -213,6 +213,20 @@ SPECTACULAR_SETTINGS = {
         "RadarValueListObjectEnum": ["radar.value_list"],
         "RadarValueListItemObjectEnum": ["radar.value_list_item"],
         "RiskRuleActionEnum": "apps.risk.models.RuleAction",
+        # reconciliation (apps.reconciliation.outputs): a sync and a run share their statuses
+        "ReconciliationStatusEnum": "apps.reconciliation.models.ReconciliationRun.Status",
+        "SettlementFileStatusEnum": "apps.reconciliation.models.SettlementFile.Status",
+        "ReconciliationLedgerItemStatusEnum": "apps.reconciliation.models.LedgerItem.Status",
+        "DiscrepancyStatusEnum": "apps.reconciliation.models.Discrepancy.Status",
+        # reporting (apps.reporting.outputs): a run's format is its file's type; a schedule and its
+        # deleted shape share `object`, as a file and a report run's file do
+        "ReportFormatEnum": "apps.reporting.models.ReportRun.Format",
+        "ReportingReportScheduleObjectEnum": ["reporting.report_schedule"],
+        "FileObjectEnum": ["file"],
+        # devtools (apps.devtools.outputs): a test clock and its deleted shape
+        "TestHelpersTestClockObjectEnum": ["test_helpers.test_clock"],
+        "BulkJobKindEnum": "apps.devtools.models.BulkJob.Kind",
+        "ReportColumnKindEnum": "apps.reporting.outputs.COLUMN_KINDS",
         "DiscrepancyResolveActionEnum": [
             *("ignore", "mark_received", "link", "force_match"),
             *("write_off", "accept_as_fee", "edit_line"),

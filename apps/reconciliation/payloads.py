@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .models import Discrepancy, ReconciliationRun, SettlementBatch, SettlementLine, SettlementSync
+from .models import (
+    Discrepancy,
+    ReconciliationRun,
+    SettlementBatch,
+    SettlementFile,
+    SettlementLine,
+    SettlementSync,
+)
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -60,6 +67,18 @@ def settlement_to_dict(batch: SettlementBatch, lines: list[SettlementLine] | Non
             "has_more": False,
         }
     return body
+
+
+def settlement_file_to_dict(file: SettlementFile) -> dict:
+    return {
+        "id": file.public_id,
+        "object": "settlement_file",
+        "status": file.status,
+        "format": file.format,
+        "rows": file.row_count,
+        "errors": file.errors or None,
+        "settlements": [b.public_id for b in file.batches.order_by("public_id")],
+    }
 
 
 def settlement_sync_to_dict(job: SettlementSync) -> dict:

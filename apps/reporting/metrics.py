@@ -237,6 +237,9 @@ def latency_percentiles(
                 "percentile_cont(%(fraction)s) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
             )
             output_field = FloatField()
+            # An aggregate: without this the ORM adds no GROUP BY for `.values(...).annotate(...)`
+            # and PostgreSQL refuses the query as soon as one charge is in the range.
+            contains_aggregate = True
 
         counters = {
             name: Percentile(latency, fraction=fraction) for name, fraction in LATENCY_METRICS.items()

@@ -16,16 +16,9 @@ from apps.core.rest import MerchantAPIView, stripe_list
 from apps.core.schema import error_responses, list_of
 from apps.devtools import selectors, services
 from apps.devtools.errors import BulkJobNotCancelable, BulkUploadInvalid
+from apps.devtools.outputs import BulkJobOutput
 from apps.devtools.payloads import RESULT_COLUMNS, bulk_job_to_dict, bulk_row_result
 
-BULK_JOB = inline_serializer(
-    "BulkJob",
-    fields={
-        "id": serializers.CharField(),
-        "object": serializers.CharField(),
-        "status": serializers.CharField(),
-    },
-)
 UPLOAD = inline_serializer(
     "BulkJobUpload", fields={"file": serializers.FileField(help_text="CSV or JSON Lines, one object per row")}
 )
@@ -127,16 +120,16 @@ def _views(kind: str, resource: str, prefix: str) -> dict:
         ("collection", BulkJobCollectionView, {
             "post": extend_schema(request={"application/json": {"type": "array", "items": {"type": "object"}},
                                            "multipart/form-data": UPLOAD},
-                                  responses={200: BULK_JOB, **error_responses(BulkUploadInvalid)},
+                                  responses={200: BulkJobOutput, **error_responses(BulkUploadInvalid)},
                                   operation_id=f"{prefix}_bulk_create"),
-            "get": extend_schema(responses={200: list_of(BULK_JOB), **error_responses()},
+            "get": extend_schema(responses={200: list_of(BulkJobOutput), **error_responses()},
                                  operation_id=f"{prefix}_bulk_list"),
         }),
         ("detail", BulkJobDetailView, {
-            "get": extend_schema(responses={200: BULK_JOB, **error_responses()}, operation_id=f"{prefix}_bulk_retrieve"),
+            "get": extend_schema(responses={200: BulkJobOutput, **error_responses()}, operation_id=f"{prefix}_bulk_retrieve"),
         }),
         ("cancel", BulkJobCancelView, {
-            "post": extend_schema(request=None, responses={200: BULK_JOB, **error_responses(BulkJobNotCancelable)},
+            "post": extend_schema(request=None, responses={200: BulkJobOutput, **error_responses(BulkJobNotCancelable)},
                                   operation_id=f"{prefix}_bulk_cancel"),
         }),
         ("results", BulkJobResultsView, {

@@ -1,6 +1,6 @@
 """`/v1/test_helpers/test_clocks` (Stripe's shape): create, list, retrieve, delete, advance."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -15,28 +15,11 @@ from apps.devtools.errors import (
     TestHelpersUnavailable,
 )
 from apps.devtools.models import TestClock
+from apps.devtools.outputs import DeletedTestClockOutput, TestClockOutput
 from apps.devtools.payloads import test_clock_to_dict
 from apps.devtools.services.clocks import test_clock_advance, test_clock_create, test_clock_delete
 
 from .views import TestHelperAPIView
-
-TEST_CLOCK = inline_serializer(
-    "TestHelperTestClock",
-    fields={
-        "id": serializers.CharField(),
-        "object": serializers.CharField(),
-        "frozen_time": serializers.IntegerField(),
-        "status": serializers.ChoiceField(choices=TestClock.Status.choices),
-    },
-)
-TEST_CLOCK_DELETED = inline_serializer(
-    "TestHelperTestClockDeleted",
-    fields={
-        "id": serializers.CharField(),
-        "object": serializers.CharField(),
-        "deleted": serializers.BooleanField(),
-    },
-)
 
 
 class TestClockCreateInput(StrictSerializer):
@@ -60,7 +43,7 @@ def _clock(request, clock_id: str) -> TestClock:
 
 class TestClockListView(TestHelperAPIView):
     @extend_schema(
-        responses={200: list_of(TEST_CLOCK), **error_responses(TestHelpersUnavailable)},
+        responses={200: list_of(TestClockOutput), **error_responses(TestHelpersUnavailable)},
         operation_id="test_helpers_test_clocks_list",
     )
     def get(self, request):
@@ -71,7 +54,7 @@ class TestClockListView(TestHelperAPIView):
 
     @extend_schema(
         request=TestClockCreateInput,
-        responses={200: TEST_CLOCK, **error_responses(TestHelpersUnavailable, TestClockExists)},
+        responses={200: TestClockOutput, **error_responses(TestHelpersUnavailable, TestClockExists)},
         operation_id="test_helpers_test_clocks_create",
         description="A sandbox clock for this account's test-mode objects created from now on (one per "
         "account). Advancing it fires what would have happened meanwhile.",
@@ -91,14 +74,14 @@ class TestClockListView(TestHelperAPIView):
 
 class TestClockDetailView(TestHelperAPIView):
     @extend_schema(
-        responses={200: TEST_CLOCK, **error_responses(TestHelpersUnavailable)},
+        responses={200: TestClockOutput, **error_responses(TestHelpersUnavailable)},
         operation_id="test_helpers_test_clocks_retrieve",
     )
     def get(self, request, clock_id: str):
         return Response(test_clock_to_dict(_clock(request, clock_id)))
 
     @extend_schema(
-        responses={200: TEST_CLOCK_DELETED, **error_responses(TestHelpersUnavailable)},
+        responses={200: DeletedTestClockOutput, **error_responses(TestHelpersUnavailable)},
         operation_id="test_helpers_test_clocks_delete",
     )
     def delete(self, request, clock_id: str):
@@ -110,7 +93,7 @@ class TestClockAdvanceView(TestHelperAPIView):
     @extend_schema(
         request=TestClockAdvanceInput,
         responses={
-            200: TEST_CLOCK,
+            200: TestClockOutput,
             **error_responses(TestHelpersUnavailable, TestClockNotReady, TestClockTimeInvalid),
         },
         operation_id="test_helpers_test_clocks_advance",

@@ -1,11 +1,11 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
 from apps.core.checks import is_production
 from apps.core.rest import MerchantAPIView, StrictSerializer
-from apps.core.schema import error_responses, list_of
+from apps.core.schema import error_responses
 from apps.core.selectors import tenant_get
 from apps.devtools import services
 from apps.devtools.errors import (
@@ -16,32 +16,13 @@ from apps.devtools.errors import (
     TestHelpersUnavailable,
 )
 from apps.devtools.models import Simulation
+from apps.devtools.outputs import FaucetCardListOutput, SimulationOutput
 from apps.devtools.payloads import simulation_to_dict
 from apps.devtools.services.faucet import faucet_cards, faucet_token_create, faucet_wallets
+from apps.vault.outputs import TokenOutput
 from apps.vault.payloads import token_to_dict
 
 from .serializers import SimulateInput
-
-FAUCET_CARD = inline_serializer(
-    "TestHelperFaucetCard",
-    fields={"behaviour": serializers.CharField(), "brand": serializers.CharField(),
-            "number_last4": serializers.CharField(), "description": serializers.CharField()},
-)  # fmt: skip
-TOKEN = inline_serializer(
-    "TestHelperToken", fields={"id": serializers.CharField(), "object": serializers.CharField()}
-)
-
-SIMULATION = inline_serializer(
-    "TestHelperSimulation",
-    fields={
-        "id": serializers.CharField(),
-        "object": serializers.CharField(),
-        "type": serializers.CharField(),
-        "target": serializers.CharField(),
-        "status": serializers.CharField(),
-        "result": serializers.CharField(allow_null=True),
-    },
-)
 
 
 class TestHelperAPIView(MerchantAPIView):
@@ -62,8 +43,8 @@ class SimulateView(TestHelperAPIView):
     @extend_schema(
         request=SimulateInput,
         responses={
-            200: SIMULATION,
-            202: SIMULATION,
+            200: SimulationOutput,
+            202: SimulationOutput,
             **error_responses(
                 TestHelpersUnavailable,
                 SimulationTypeUnknown,
@@ -96,7 +77,7 @@ class SimulateView(TestHelperAPIView):
 
 class SimulationDetailView(TestHelperAPIView):
     @extend_schema(
-        responses={200: SIMULATION, **error_responses(TestHelpersUnavailable)},
+        responses={200: SimulationOutput, **error_responses(TestHelpersUnavailable)},
         operation_id="test_helpers_simulation_retrieve",
     )
     def get(self, request, simulation_id: str):
@@ -119,7 +100,7 @@ class FaucetView(TestHelperAPIView):
     """Test cards (GET) and single-use test tokens for them (POST)."""
 
     @extend_schema(
-        responses={200: list_of(FAUCET_CARD), **error_responses(TestHelpersUnavailable)},
+        responses={200: FaucetCardListOutput, **error_responses(TestHelpersUnavailable)},
         operation_id="test_helpers_faucet_cards",
     )
     def get(self, request):
@@ -136,7 +117,7 @@ class FaucetView(TestHelperAPIView):
 
     @extend_schema(
         request=FaucetInput,
-        responses={200: TOKEN, **error_responses(TestHelpersUnavailable, SimulationParameterInvalid)},
+        responses={200: TokenOutput, **error_responses(TestHelpersUnavailable, SimulationParameterInvalid)},
         operation_id="test_helpers_faucet_token",
     )
     def post(self, request):

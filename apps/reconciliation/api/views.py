@@ -2,8 +2,8 @@
 uploads of its own files, its runs and their discrepancies. Staff-only resolutions (write-off,
 force-match, links, edits) are refused here: they live in the back office."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -23,9 +23,17 @@ from ..errors import (
     SettlementMappingRequired,
 )
 from ..models import ColumnMapping
+from ..outputs import (
+    DiscrepancyOutput,
+    ReconciliationOutput,
+    SettlementFileOutput,
+    SettlementOutput,
+    SettlementSyncOutput,
+)
 from ..payloads import (
     discrepancy_to_dict,
     reconciliation_to_dict,
+    settlement_file_to_dict,
     settlement_sync_to_dict,
     settlement_to_dict,
 )
@@ -38,7 +46,6 @@ from ..services import (
 from ..services.ingest import io_bytes
 from .serializers import STAFF_ACTIONS, IntervalInput, ResolveInput, UploadInput
 
-ANY = inline_serializer("ReconciliationObject", fields={"id": serializers.CharField()})
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
@@ -62,7 +69,9 @@ def _connector(request, public_id: str | None):
 class SettlementListView(MerchantAPIView):
     resource = "settlements"
 
-    @extend_schema(responses={200: list_of(ANY), **error_responses()}, operation_id="settlements_list")
+    @extend_schema(
+        responses={200: list_of(SettlementOutput), **error_responses()}, operation_id="settlements_list"
+    )
     def get(self, request):
         qs = selectors.settlement_list(merchant=request.merchant, livemode=request.livemode)
 
@@ -77,7 +86,9 @@ class SettlementListView(MerchantAPIView):
 class SettlementDetailView(MerchantAPIView):
     resource = "settlements"
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="settlements_retrieve")
+    @extend_schema(
+        responses={200: SettlementOutput, **error_responses()}, operation_id="settlements_retrieve"
+    )
     def get(self, request, settlement_id: str):
         batch, lines = selectors.settlement_get(
             merchant=request.merchant, livemode=request.livemode, id=settlement_id
@@ -88,7 +99,7 @@ class SettlementDetailView(MerchantAPIView):
 class SettlementSyncView(MerchantAPIView):
     resource = "settlements"
 
-    @extend_schema(request=IntervalInput, responses={202: ANY, **error_responses(IntervalInvalid)},
+    @extend_schema(request=IntervalInput, responses={202: SettlementSyncOutput, **error_responses(IntervalInvalid)},
                    operation_id="settlements_sync")  # fmt: skip
     def post(self, request):
         data = _validated(IntervalInput, request)
@@ -106,7 +117,7 @@ class SettlementUploadView(MerchantAPIView):
 
     @extend_schema(
         request={"multipart/form-data": UploadInput},
-        responses={200: ANY, **error_responses(SettlementFileDuplicate, SettlementFormatInvalid,
+        responses={200: SettlementFileOutput, **error_responses(SettlementFileDuplicate, SettlementFormatInvalid,
                                                SettlementMappingRequired)},
         operation_id="settlements_upload",
     )  # fmt: skip
@@ -124,17 +135,13 @@ class SettlementUploadView(MerchantAPIView):
             content=io_bytes(upload), fmt=data["format"], actor=Actor.from_request(request), filename=upload.name or "",
             livemode=request.livemode, mapping=mapping, merchant=request.merchant,
         )  # fmt: skip
-        return Response({
-            "id": file.public_id, "object": "settlement_file", "status": file.status, "format": file.format,
-            "rows": file.row_count, "errors": file.errors or None,
-            "settlements": [b.public_id for b in file.batches.order_by("public_id")],
-        })  # fmt: skip
+        return Response(settlement_file_to_dict(file))
 
 
 class ReconciliationCreateView(MerchantAPIView):
     resource = "settlements"
 
-    @extend_schema(request=IntervalInput, responses={202: ANY, **error_responses(IntervalInvalid)},
+    @extend_schema(request=IntervalInput, responses={202: ReconciliationOutput, **error_responses(IntervalInvalid)},
                    operation_id="reconciliations_create")  # fmt: skip
     def post(self, request):
         data = _validated(IntervalInput, request)
@@ -150,7 +157,9 @@ class ReconciliationCreateView(MerchantAPIView):
 class ReconciliationDetailView(MerchantAPIView):
     resource = "settlements"
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="reconciliations_retrieve")
+    @extend_schema(
+        responses={200: ReconciliationOutput, **error_responses()}, operation_id="reconciliations_retrieve"
+    )
     def get(self, request, reconciliation_id: str):
         run = selectors.reconciliation_get(
             merchant=request.merchant, livemode=request.livemode, id=reconciliation_id
@@ -162,7 +171,8 @@ class DiscrepancyListView(MerchantAPIView):
     resource = "settlements"
 
     @extend_schema(
-        responses={200: list_of(ANY), **error_responses()}, operation_id="reconciliations_discrepancies"
+        responses={200: list_of(DiscrepancyOutput), **error_responses()},
+        operation_id="reconciliations_discrepancies",
     )
     def get(self, request, reconciliation_id: str):
         run = selectors.reconciliation_get(
@@ -178,7 +188,10 @@ class DiscrepancyResolveView(MerchantAPIView):
 
     @extend_schema(
         request=ResolveInput,
-        responses={200: ANY, **error_responses(DiscrepancyActionInvalid, DiscrepancyAlreadyResolved)},
+        responses={
+            200: DiscrepancyOutput,
+            **error_responses(DiscrepancyActionInvalid, DiscrepancyAlreadyResolved),
+        },
         operation_id="reconciliations_discrepancy_resolve",
     )
     def post(self, request, reconciliation_id: str, discrepancy_id: str):

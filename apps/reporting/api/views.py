@@ -5,8 +5,7 @@ from datetime import datetime, timedelta
 
 from django.http import FileResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from apps.audit.services import Actor
@@ -35,17 +34,19 @@ from apps.reporting.errors import (
     SettlementDateInvalid,
     TimezoneUnknown,
 )
+from apps.reporting.outputs import (
+    DeletedReportScheduleOutput,
+    ReportingMetricsOutput,
+    ReportRunOutput,
+    ReportScheduleOutput,
+    ReportTypeOutput,
+    SettlementReportOutput,
+)
 from apps.reporting.payloads import report_run_payload, report_schedule_payload, report_type_payload
 from apps.reporting.report_types import report_types
 from apps.reporting.writers import CONTENT_TYPES
 
 from .serializers import ReportRunCreateInput, ReportScheduleCreateInput, ReportScheduleUpdateInput
-
-ANY = inline_serializer("ReportRunObject", fields={"id": serializers.CharField()})
-METRICS_BODY = inline_serializer("ReportingMetrics", fields={"object": serializers.CharField()})
-TYPE = inline_serializer("ReportTypeObject", fields={"id": serializers.CharField()})
-SCHEDULE = inline_serializer("ReportScheduleObject", fields={"id": serializers.CharField()})
-SETTLEMENT = inline_serializer("SettlementReport", fields={"object": serializers.CharField()})
 
 MAX_SPAN = {"hour": timedelta(days=31), "day": timedelta(days=400)}
 DEFAULT_METRICS = (
@@ -74,7 +75,7 @@ class MetricsView(MerchantAPIView):
             OpenApiParameter("timezone", str, required=False, description="IANA zone of the buckets."),
         ],
         responses={
-            200: METRICS_BODY,
+            200: ReportingMetricsOutput,
             **error_responses(
                 MetricUnknown,
                 DimensionUnknown,
@@ -162,7 +163,8 @@ class ReportTypeListView(MerchantAPIView):
     resource = "reporting"
 
     @extend_schema(
-        responses={200: list_of(TYPE), **error_responses()}, operation_id="reporting_report_types_list"
+        responses={200: list_of(ReportTypeOutput), **error_responses()},
+        operation_id="reporting_report_types_list",
     )
     def get(self, request):
         available = selectors.data_available(merchant=request.merchant, now=timezone.now())
@@ -175,7 +177,9 @@ class ReportTypeListView(MerchantAPIView):
 class ReportTypeDetailView(MerchantAPIView):
     resource = "reporting"
 
-    @extend_schema(responses={200: TYPE, **error_responses()}, operation_id="reporting_report_types_retrieve")
+    @extend_schema(
+        responses={200: ReportTypeOutput, **error_responses()}, operation_id="reporting_report_types_retrieve"
+    )
     def get(self, request, report_type: str):
         from apps.reporting.report_types import report_type_get
 
@@ -195,7 +199,7 @@ class ReportRunListView(MerchantAPIView):
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: list_of(ANY), **error_responses(ParameterInvalidInteger)},
+        responses={200: list_of(ReportRunOutput), **error_responses(ParameterInvalidInteger)},
         operation_id="reporting_report_runs_list",
     )
     def get(self, request):
@@ -206,7 +210,7 @@ class ReportRunListView(MerchantAPIView):
     @extend_schema(
         request=ReportRunCreateInput,
         responses={
-            200: ANY,
+            200: ReportRunOutput,
             **error_responses(
                 ReportTypeUnknown,
                 ReportFormatInvalid,
@@ -239,7 +243,9 @@ class ReportRunListView(MerchantAPIView):
 class ReportRunDetailView(MerchantAPIView):
     resource = "reporting"
 
-    @extend_schema(responses={200: ANY, **error_responses()}, operation_id="reporting_report_runs_retrieve")
+    @extend_schema(
+        responses={200: ReportRunOutput, **error_responses()}, operation_id="reporting_report_runs_retrieve"
+    )
     def get(self, request, report_run_id: str):
         run = selectors.report_run_get(merchant=request.merchant, livemode=request.livemode, id=report_run_id)
         return Response(report_run_payload(run))
@@ -287,7 +293,7 @@ class ReportScheduleListView(MerchantAPIView):
             OpenApiParameter("starting_after", str, required=False),
             OpenApiParameter("ending_before", str, required=False),
         ],
-        responses={200: list_of(SCHEDULE), **error_responses(ParameterInvalidInteger)},
+        responses={200: list_of(ReportScheduleOutput), **error_responses(ParameterInvalidInteger)},
         operation_id="reporting_report_schedules_list",
     )
     def get(self, request):
@@ -298,7 +304,7 @@ class ReportScheduleListView(MerchantAPIView):
     @extend_schema(
         request=ReportScheduleCreateInput,
         responses={
-            200: SCHEDULE,
+            200: ReportScheduleOutput,
             **error_responses(
                 ReportTypeUnknown,
                 ReportFormatInvalid,
@@ -339,14 +345,15 @@ class ReportScheduleDetailView(MerchantAPIView):
         )
 
     @extend_schema(
-        responses={200: SCHEDULE, **error_responses()}, operation_id="reporting_report_schedules_retrieve"
+        responses={200: ReportScheduleOutput, **error_responses()},
+        operation_id="reporting_report_schedules_retrieve",
     )
     def get(self, request, schedule_id: str):
         return Response(report_schedule_payload(self._get(request, schedule_id)))
 
     @extend_schema(
         request=ReportScheduleUpdateInput,
-        responses={200: SCHEDULE, **error_responses()},
+        responses={200: ReportScheduleOutput, **error_responses()},
         operation_id="reporting_report_schedules_update",
     )
     def post(self, request, schedule_id: str):
@@ -361,7 +368,7 @@ class ReportScheduleDetailView(MerchantAPIView):
         return Response(report_schedule_payload(schedule))
 
     @extend_schema(
-        responses={200: inline_serializer("ReportScheduleDeleted", fields={"id": serializers.CharField()}),
+        responses={200: DeletedReportScheduleOutput,
                    **error_responses()},
         operation_id="reporting_report_schedules_delete",
     )  # fmt: skip
@@ -376,7 +383,7 @@ class SettlementReportView(MerchantAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("timezone", str, required=False)],
-        responses={200: SETTLEMENT, **error_responses(SettlementDateInvalid, TimezoneUnknown)},
+        responses={200: SettlementReportOutput, **error_responses(SettlementDateInvalid, TimezoneUnknown)},
         operation_id="reporting_settlement_retrieve",
     )
     def get(self, request, day: str):

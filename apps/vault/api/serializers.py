@@ -13,6 +13,7 @@ from rest_framework import serializers
 from apps.core.rest import MetadataField, StrictBooleanField, StrictSerializer
 from apps.core.schema import list_of
 from apps.vault.models import MicroDepositVerification, PaymentMethod
+from apps.vault.outputs import TokenOutput, VaultAddressOutput, VaultBillingDetailsOutput  # noqa: F401 (re-exported)
 
 # --- input ------------------------------------------------------------------------------------
 
@@ -246,22 +247,6 @@ class PaymentMethodVerifyInput(StrictSerializer):
 # --- schema-only output serializers (mirror apps/vault/payloads.py) -------------------------------
 
 
-class VaultAddressOutput(serializers.Serializer):
-    city = serializers.CharField(allow_null=True)
-    country = serializers.CharField(allow_null=True)
-    line1 = serializers.CharField(allow_null=True)
-    line2 = serializers.CharField(allow_null=True)
-    postal_code = serializers.CharField(allow_null=True)
-    state = serializers.CharField(allow_null=True)
-
-
-class VaultBillingDetailsOutput(serializers.Serializer):
-    address = VaultAddressOutput()
-    email = serializers.CharField(allow_null=True)
-    name = serializers.CharField(allow_null=True)
-    phone = serializers.CharField(allow_null=True)
-
-
 class CustomerInvoiceSettingsOutput(serializers.Serializer):
     default_payment_method = serializers.CharField(allow_null=True)
 
@@ -375,29 +360,6 @@ class PaymentMethodOutput(serializers.Serializer):
     apple_pay = PaymentMethodWalletOutput(required=False)
     google_pay = PaymentMethodWalletOutput(required=False)
     paypal = PaymentMethodWalletOutput(required=False)
-
-
-class TokenCardOutput(serializers.Serializer):
-    brand = serializers.CharField()
-    country = serializers.CharField(allow_null=True)
-    exp_month = serializers.IntegerField()
-    exp_year = serializers.IntegerField()
-    fingerprint = serializers.CharField()
-    funding = serializers.CharField()
-    last4 = serializers.CharField()
-    billing_details = VaultBillingDetailsOutput()
-
-
-class TokenOutput(serializers.Serializer):
-    id = serializers.CharField()
-    object = serializers.CharField(default="token")
-    card = TokenCardOutput()
-    client_ip = serializers.CharField(allow_null=True)
-    created = serializers.IntegerField()
-    expires_at = serializers.IntegerField()
-    livemode = serializers.BooleanField()
-    type = serializers.CharField()
-    used = serializers.BooleanField()
 
 
 CustomerListOutput = list_of(CustomerOutput)
