@@ -28,7 +28,9 @@ from ..parsers.csvfiles import MAX_ROWS, Layout
 MAX_COLUMNS = 200
 MAX_DISTINCT = 5_000  # distinct dates / currencies / record types parsed in Python
 CHUNK = 1 << 20
-_WS = "E' \\t\\n\\r\\f\\v'"  # str.strip()'s ASCII whitespace
+# str.strip()'s ASCII whitespace. PostgreSQL's E-strings know \t \n \r \f but not \v (an unknown
+# escape is the letter itself, so "\v" trimmed the letter v): vertical tab is \x0b.
+_WS = "E' \\t\\n\\r\\f\\x0b'"
 _NUMBER = r"^[+-]?([0-9]{1,18}(\.[0-9]{0,18})?|\.[0-9]{1,18})$"
 _LIMIT = 2**62
 
