@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from apps.audit.services import Actor
 from apps.connectors.models import SandboxTransaction
+from apps.connectors.sandbox.cards import STRIPE_TEST_IDS
 from apps.connectors.sandbox.settlement import bank_statement_camt053
 from apps.connectors.sandbox.store import DatabaseStore
 from apps.core.errors import ApplicationError
@@ -39,7 +40,7 @@ from .services import (
 ORDER = 70
 ACTOR = Actor.system("load_demo")
 FAULT_AMOUNTS = (4291, 4292, 4293, 4294, 4295, 4296, 4297, 4298)
-DECLINED_CARD = "4000000000000002"  # the sandbox's generic decline
+DECLINED_CARD = STRIPE_TEST_IDS["chargeDeclined"]  # the sandbox's generic decline, from its test-card table
 # (amount, currency, card): the faults that need their own currency or a declined card.
 OTHER_FAULTS = ((4289, "USD", DECLINED_CARD), (4290, "EUR", ""))
 CLEAN_AMOUNTS = (1200, 3450, 9900)

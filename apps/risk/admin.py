@@ -11,7 +11,6 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
@@ -20,7 +19,6 @@ from apps.audit.services import Actor
 from apps.backoffice.actions import ConfirmAction, ConfirmActionMixin, Outcome, confirm_action
 from apps.backoffice.money import money
 from apps.backoffice.readonly import ReadOnlyAdminMixin
-from apps.backoffice.timeline import TimelineEntry, WorkbenchButton, timeline_source, workbench_button
 from apps.merchants.models import Merchant
 
 from .models import (
@@ -481,63 +479,6 @@ class RiskSettingsAdmin(ModelAdmin):
         obj.pk = saved.pk
 
 
-# --- the payment workbench (apps.backoffice.timeline) --------------------------------------------
-
-
-@timeline_source("risk")
-def _risk_timeline(intent):
-    """Each attempt's risk decision, and the payment's reviews."""
-    for d in RiskDecision.objects.filter(payment_intent=intent).order_by("id")[:50]:
-        rules = "; ".join(f"{m.get('action')}: {m.get('predicate')}" for m in (d.matched_rules or [])[:3]
-                          if isinstance(m, dict)) or "no rule matched"  # fmt: skip
-        tone = {"block": "danger", "review": "warning", "request_3ds": "info"}.get(d.action, "success")
-        yield TimelineEntry(
-            at=d.created_at, kind="risk", title=f"Risk: {d.action.replace('_', ' ')} (score {d.score}, {d.risk_level})",
-            detail=f"{rules} · rule set v{d.rule_set_version or '—'} · {d.source}", tone=tone,
-            url=reverse("admin:risk_riskdecision_change", args=[d.pk]),
-        )  # fmt: skip
-    for w in EarlyFraudWarning.objects.filter(payment_intent=intent).order_by("id")[:20]:
-        yield TimelineEntry(
-            at=w.created_at, kind="risk", tone="danger",
-            title=f"Early fraud warning: {w.fraud_type.replace('_', ' ')}",
-            detail="actionable: refund to avert a dispute" if w.actionable else "not actionable",
-            url=reverse("admin:risk_earlyfraudwarning_change", args=[w.pk]),
-        )  # fmt: skip
-    for r in Review.objects.filter(payment_intent=intent).order_by("id")[:20]:
-        yield TimelineEntry(
-            at=r.created_at, kind="review", tone="warning" if r.open else "info",
-            title="Review opened" if r.open else f"Review closed: {r.closed_reason.replace('_', ' ')}",
-            detail=r.opened_reason, url=reverse("admin:risk_review_change", args=[r.pk]),
-        )  # fmt: skip
-
-
-@admin.register(EarlyFraudWarning)
-class EarlyFraudWarningAdmin(ReadOnlyAdminMixin, ModelAdmin):
-    """The issuers' fraud reports (radar.early_fraud_warning): an actionable one is a charge to
-    refund before it becomes a dispute."""
-
-    list_display = (
-        "public_id",
-        "charge",
-        "payment_intent",
-        "merchant",
-        "fraud_type",
-        "actionable",
-        "created_at",
-    )
-    list_filter = ("actionable", "fraud_type", "livemode")
-    list_select_related = ("charge", "payment_intent", "merchant")
-    search_fields = ("=public_id", "=charge__public_id", "=payment_intent__public_id")
-    ordering = ("-id",)
-    exclude = ("connector",)
-
-    def get_actions(self, request):
-        return _no_delete(super().get_actions(request))
-
-
-@workbench_button("review")
-def _review_button(request, intent):
-    review = Review.objects.filter(payment_intent=intent, open=True).only("pk").first()
-    if review is not None and request.user.has_perm("risk.view_review"):
-        return WorkbenchButton(label="Review", url=reverse("admin:risk_review_change", args=[review.pk]))
-    return None
+# The issuers' early fraud warnings have their own page; the payment workbench's risk entries and
+# Review button register with apps.backoffice.timeline.
+from . import admin_warnings, admin_workbench  # noqa: E402, F401

@@ -18,7 +18,7 @@ from ..errors import IntervalInvalid
 from ..models import Discrepancy, LedgerItem, ReconciliationRun
 from ..tasks import reconciliation_run_task
 from ..transitions import assert_transition
-from . import matching
+from . import findings, matching
 
 logger = logging.getLogger(__name__)
 MAX_INTERVAL_DAYS = 93
@@ -97,7 +97,7 @@ def _pass(run: ReconciliationRun) -> dict:
         matching.match_items(cursor, scope)
         matching.check_items(cursor, scope)
         matching.match_bank(cursor, scope)
-        found = matching.found_discrepancies(cursor, scope)
+        found = findings.found_discrepancies(cursor, scope)
         cursor.execute("SELECT COUNT(*) FROM recon_lines WHERE settled_on >= %s AND settled_on < %s",
                        [scope.start, scope.end])  # fmt: skip
         lines = cursor.fetchone()[0]
@@ -131,7 +131,7 @@ _UPDATED = (
 )
 
 
-def _upsert(run: ReconciliationRun, found: list[matching.Found]) -> None:
+def _upsert(run: ReconciliationRun, found: list[findings.Found]) -> None:
     existing = {d.key: d for d in Discrepancy.objects.filter(key__in=[f.key for f in found])}
     new, changed = [], []
     for f in found:
