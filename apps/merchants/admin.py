@@ -16,7 +16,16 @@ from apps.backoffice.money import MoneyField, money, to_minor
 from apps.core.currencies import CURRENCIES
 
 from .models import ApiKey, Merchant, MerchantSettings
-from .services import api_key_create, api_key_revoke, merchant_create, merchant_set_status
+from .services import (
+    PER_CURRENCY_FIELDS,
+    SETTINGS_FIELDS,
+    api_key_create,
+    api_key_revoke,
+    merchant_create,
+    merchant_set_status,
+    merchant_settings_update,
+    merchant_update,
+)
 
 MERCHANT_ADD_FIELDS = ("name", "country", "default_currency", "settlement_currency")
 
@@ -105,21 +114,22 @@ class MerchantSettingsForm(forms.ModelForm):
             changes[self.cleaned_data["add_threshold_currency"]] = added
         return changes
 
-    def save(self, commit=True):
-        settings = super().save(commit=False)
+    def service_changes(self) -> dict:
+        """What this form changes, in ``merchant_settings_update``'s terms (so the edit is audited
+        and versioned like an API one): the plain fields it changed, each kind's per-currency
+        changes, and the legacy single thresholds dropped when asked."""
+        changes = {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name in SETTINGS_FIELDS and name not in PER_CURRENCY_FIELDS
+        }
         for kind, _ in THRESHOLD_KINDS:
-            merged = dict(getattr(settings, f"{kind}_approval_thresholds") or {})
-            for code, amount in self.threshold_changes(kind).items():
-                if amount is None:
-                    merged.pop(code, None)
-                else:
-                    merged[code] = amount
-            setattr(settings, f"{kind}_approval_thresholds", dict(sorted(merged.items())))
+            per_currency = self.threshold_changes(kind)
+            if per_currency:
+                changes[f"{kind}_approval_thresholds"] = per_currency
             if self.cleaned_data.get("clear_legacy_thresholds"):
-                setattr(settings, f"{kind}_approval_threshold", None)
-        if commit:
-            settings.save()
-        return settings
+                changes[f"{kind}_approval_threshold"] = None
+        return changes
 
 
 class MerchantSettingsInline(StackedInline):
@@ -281,7 +291,10 @@ class MerchantAdmin(ConfirmActionMixin, ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            merchant_update(merchant_id=obj.pk, changes=changes, actor=Actor.staff(request.user))
+            obj.refresh_from_db()
+            return None
         merchant = merchant_create(
             name=form.cleaned_data["name"],
             country=form.cleaned_data["country"],
@@ -291,6 +304,21 @@ class MerchantAdmin(ConfirmActionMixin, ModelAdmin):
         )
         obj.__dict__.update({k: v for k, v in merchant.__dict__.items() if not k.startswith("_")})
         obj._state.adding = False
+
+    def save_formset(self, request, form, formset, change):
+        """The settings inline goes through ``merchant_settings_update``: audited, versioned and
+        invalidating the API's cached settings like an API edit."""
+        if formset.model is not MerchantSettings:
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for settings_form in formset.forms:
+            changes = settings_form.service_changes() if settings_form.has_changed() else {}
+            if changes:
+                merchant_settings_update(
+                    merchant=form.instance, changes=changes, actor=Actor.staff(request.user)
+                )
+                formset.changed_objects.append((settings_form.instance, settings_form.changed_data))
+        return None
 
     @admin.display(description="History of settings changes")
     def settings_history(self, obj):

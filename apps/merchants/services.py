@@ -123,6 +123,30 @@ def merchant_create(
     return merchant
 
 
+MERCHANT_EDITABLE_FIELDS = ("name", "country", "default_currency", "settlement_currency", "support_email")
+
+
+def merchant_update(*, merchant_id: int, changes: dict, actor: Actor) -> Merchant:
+    """A staff edit of the merchant's own fields (the back office's merchant page), audited with
+    what it was and what it became. Status changes go through ``merchant_set_status``."""
+    unknown = sorted(set(changes) - set(MERCHANT_EDITABLE_FIELDS))
+    if unknown:
+        raise ParameterUnknown(name=unknown[0], param=unknown[0])
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
+        changes = {f: (v.upper() if f != "name" and f != "support_email" else v) for f, v in changes.items()}
+        changes = {f: v for f, v in changes.items() if getattr(merchant, f) != v}
+        if not changes:
+            return merchant
+        before = {f: getattr(merchant, f) for f in changes}
+        for field, value in changes.items():
+            setattr(merchant, field, value)
+        merchant.save(update_fields=[*changes, "updated_at"])
+        audit_record(actor=actor, action="merchant.updated", merchant=merchant, obj=merchant,
+                     before=before, after=changes)  # fmt: skip
+    return merchant
+
+
 def merchant_set_status(*, merchant_id: int, status: str, actor: Actor, reason: str) -> Merchant:
     if status not in Merchant.Status.values:
         raise InvalidRequestError(f"Unknown status {status!r}.", param="status")

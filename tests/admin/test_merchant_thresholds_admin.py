@@ -30,12 +30,14 @@ def _form(client, url, **changes):
         page.context["adminform"].form,
         *[f for fs in page.context["inline_admin_formsets"] for f in fs.formset.forms],
     ):
-        for name, field in form.fields.items():
+        for name in form.fields:
             value = form[name].value()
             key = form.add_prefix(name)
             if value is None or value is False:
                 continue
-            data[key] = field.prepare_value(value) if hasattr(field, "prepare_value") else value
+            data[key] = value  # BoundField.value() is already the field's prepared (rendered) value
+            if form.fields[name].show_hidden_initial:  # a callable default's hidden "initial-" input
+                data[form.add_initial_prefix(name)] = value
     for fs in page.context["inline_admin_formsets"]:
         mgmt = fs.formset.management_form
         for name in mgmt.fields:
