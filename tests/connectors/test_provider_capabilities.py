@@ -93,3 +93,21 @@ def test_a_settlement_run_reads_the_providers_report_and_a_provider_outage_answe
     )
     assert down.status_code == 502 and down.json()["error"]["code"] == "connector_provider_unavailable"
     assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_a_settlement_report_stripe_refuses_answers_502_naming_the_code(client_for, merchant):
+    import re
+
+    account = connector_create(merchant=merchant, livemode=True, type="stripe", label="Stripe", actor=ACTOR,
+                               credentials={"secret_key": KEY})  # fmt: skip
+    listing = re.compile(r"https://api\.stripe\.com/v1/balance_transactions\?.*")
+    responses.add(responses.GET, listing, status=401, json={"error": {
+        "type": "invalid_request_error", "code": "api_key_expired", "message": "Expired API Key provided."}})  # fmt: skip
+    live = client_for(merchant, livemode=True)
+    refused = live.post(
+        f"/v1/connectors/{account.public_id}/run_settlement", {"date": "2026-01-06"}, format="json"
+    )
+    assert refused.status_code == 502, refused.content
+    assert refused.json()["error"]["code"] == "connector_provider_unavailable"
+    assert len(responses.calls) == 1  # a refusal is not retried

@@ -29,6 +29,7 @@ from apps.connectors.base import (
     Pending,
     SettlementLine,
 )
+from apps.connectors.http import ProviderHTTPError
 
 from .statuses import DECLINE_TABLE, error_result, intent_result
 from .transport import StripeTransport
@@ -350,8 +351,9 @@ class StripeAdapter(ProviderAdapter):
             page, failed = self._call(
                 self.client.v1.balance_transactions.list, params=params, options=self._options()
             )
-            if failed:
-                raise _ReportFailed(failed.message)
+            if failed:  # Stripe refused the listing (a revoked key, a restricted one): not a 500
+                raise ProviderHTTPError(f"Stripe refused the balance transactions listing: {failed.message}",
+                                        code=getattr(failed, "code", "") or "report_refused", outcome_unknown=False)  # fmt: skip
             for txn in page["data"]:
                 kind = BALANCE_TYPES.get(txn["type"])
                 if kind is None:
