@@ -34,7 +34,7 @@ def serving(proc: subprocess.Popen, url: str, *, name: str, diagnostics):
     """Waits until `url`/health answers 200 (or the process dies: RuntimeError with the tail of
     `diagnostics()`), yields, then stops the process by its pid (SIGTERM, then SIGKILL)."""
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded 2-core machine can take a while to import Django
         while True:
             try:
                 if requests.get(f"{url}/health", timeout=5).status_code == 200:
