@@ -131,14 +131,15 @@ def payment_method_create_provider_token(
     card: ``apps.vault.provider_tokens``). The token is validated (400 naming
     ``param[provider][field]``), then encrypted into the card's VaultRecord as a card number would
     be; no column, metadata, event or log ever holds it. The card's display facts are unknown to
-    Clearhouse (the provider keeps them), so brand is ``unknown`` and last4 empty."""
+    Clearhouse (the provider keeps them), so brand and last4 are empty (routing then does not
+    filter on the network; the gateway sends the token to that provider's accounts only)."""
     token = provider_token_validate(provider, fields, param=f"{param}[{provider}]")
 
     def columns() -> dict:
         record = vault_record_store(
             merchant=merchant, livemode=livemode, kind=VaultRecord.Kind.CARD, secret={"provider_token": token}
         )
-        return {"card_brand": "unknown", "vault_record": record}
+        return {"vault_record": record}
 
     return _payment_method_create(
         PaymentMethod.Type.CARD, columns, merchant=merchant, livemode=livemode, actor=actor, **options
