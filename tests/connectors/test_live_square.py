@@ -150,3 +150,32 @@ def test_a_square_token_is_never_sent_to_another_provider(live, merchant):
     assert resp.status_code == 402, resp.content
     error = resp.json()["error"]
     assert error["decline_code"] == "operation_not_supported" and "square payment tokens" in error["message"]
+
+
+def test_the_browser_confirms_with_its_square_token_and_the_publishable_key(
+    client_for, live, merchant, square
+):
+    """Square's Web Payments SDK runs in the shopper's browser: the page confirms the intent the
+    server created, with the publishable key, the client secret and the token it just got."""
+    created = live.post("/v1/payment_intents", {"amount": 1000, "currency": "usd"}, format="json").json()
+    browser = client_for(merchant, kind="publishable", livemode=True)
+
+    def paid(request):
+        key = json.loads(request.body)["reference_id"]
+        assert (
+            json.loads(request.body)["source_id"] == NONCE
+            and json.loads(request.body)["autocomplete"] is True
+        )
+        return 200, {"Content-Type": "application/json"}, json.dumps(_payment("COMPLETED", "CAPTURED", key))
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback("POST", f"{LIVE}/v2/payments", callback=paid)
+        resp = browser.post(f"/v1/payment_intents/{created['id']}/confirm",
+                            {"client_secret": created["client_secret"], "payment_method_data": _token_data()},
+                            format="json")  # fmt: skip
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["status"] == "succeeded"
+    assert NONCE not in resp.content.decode()
+    charge = Charge.objects.get(payment_intent__public_id=created["id"])
+    assert (charge.status, charge.gateway_reference) == ("succeeded", PAY_ID)
+    assert_captured_in_ledger(charge, 1000)
