@@ -177,6 +177,15 @@ def not_supported(provider: str, operation: str) -> Declined:
     )
 
 
+class ConfigValueError(ValueError):
+    """A connector account setting that cannot work (``validate_config``), naming it:
+    ``param`` is ``config[<name>]``."""
+
+    def __init__(self, message: str, *, name: str):
+        super().__init__(message)
+        self.param = f"config[{name}]"
+
+
 class InboundWebhookError(Exception):
     """A payload we cannot trust or cannot understand (bad signature, stale, unknown type)."""
 
@@ -312,6 +321,14 @@ class ConnectorAdapter(ABC):
         """Raises ``ValueError`` (its text shown to the merchant, never a secret) when the
         credentials cannot belong to an account of this mode. Required fields are checked by
         the accounts service from ``credential_fields``."""
+        return None
+
+    @classmethod
+    def validate_config(cls, config: Mapping[str, Any], *, livemode: bool) -> None:
+        """Raises ``ValueError`` (its text shown to the merchant) when the account's settings
+        cannot work, e.g. a per-account endpoint prefix of the wrong shape: refused when the
+        account is created or updated, not on its first payment. The accounts service has
+        already checked that every value is a short scalar."""
         return None
 
     def __init__(

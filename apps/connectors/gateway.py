@@ -117,6 +117,11 @@ def _outside_transaction(operation: str) -> None:
 def authorize(*, connector: Connector, request: PaymentRequest) -> AuthorizeResult:
     """Authorize (``request.capture`` False) or sale (True), for card-like payment methods."""
     _outside_transaction("authorize")
+    token_provider = (getattr(request.card, "provider_token", None) or {}).get("provider")
+    if token_provider and token_provider != connector.code:
+        # A card one provider's browser SDK tokenized (apps.vault.provider_tokens) means nothing to
+        # another provider: answered here, never sent (failover may move it to one that takes it).
+        return not_supported(connector.code, f"{token_provider} payment tokens")
     adapter = _adapter(connector)
     return _observed(
         connector, "authorize", lambda: adapter.authorize(request), observe.request_summary(request)

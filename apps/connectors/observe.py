@@ -59,8 +59,11 @@ CIRCUIT_OPENED = Counter(
 
 # --- redaction ----------------------------------------------------------------------------------
 
+# source_id / encrypted_card: the card a provider's browser SDK tokenized (Square's cnon:…,
+# Verifone.js's encrypted card), as payment credentials as a number.
 _SENSITIVE_KEYS = re.compile(
-    r"number|cvc|cvv|pan|secret|password|credential|api_key|token|authorization", re.I
+    r"number|cvc|cvv|pan|secret|password|credential|api_key|token|authorization|source_id|encrypted_card",
+    re.I,
 )
 _DIGIT_RUN = re.compile(r"\d[\d \-]{11,22}\d")
 

@@ -317,3 +317,17 @@ def validate_card(
         funding=info.funding,
         country=info.country,
     )
+
+
+_PAN_LIKE = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
+
+
+def contains_card_number(value: str) -> bool:
+    """Whether ``value`` holds a card number (a Luhn-valid run of 13-19 digits of a known brand,
+    spaces or dashes allowed): such a value must go through card tokenization, never sit in a
+    token column or a provider token."""
+    for match in _PAN_LIKE.finditer(value):
+        digits = re.sub(r"[ -]", "", match.group())
+        if luhn_valid(digits) and detect_brand(digits):
+            return True
+    return False

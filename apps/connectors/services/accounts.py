@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
 
+from ..base import ConfigValueError
 from ..capabilities import CapabilityError, narrow
 from ..crypto import encrypt_credentials, mask_credentials
 from ..errors import (
@@ -72,15 +73,21 @@ def _clean_credentials(
     return clean
 
 
-def _clean_config(cls, config: Mapping[str, Any] | None) -> dict:
+def _clean_config(cls, config: Mapping[str, Any] | None, *, livemode: bool) -> dict:
     if config is None:
-        return {}
+        config = {}
     if not isinstance(config, Mapping) or len(config) > 20:
         raise ConnectorConfigInvalid(detail="config must be an object of at most 20 settings.")
     if cls.code != "sandbox":
         for name, value in config.items():
             if not isinstance(value, (str, int, bool)) or (isinstance(value, str) and len(value) > 200):
                 raise ConnectorConfigInvalid(detail=f"config[{str(name)[:40]}] must be a short scalar.")
+        try:
+            cls.validate_config(config, livemode=livemode)
+        except ConfigValueError as exc:
+            raise ConnectorConfigInvalid(detail=str(exc)[:200], param=exc.param) from None
+        except ValueError as exc:
+            raise ConnectorConfigInvalid(detail=str(exc)[:200]) from None
         return dict(config)
     clean: dict[str, Any] = {}
     for name, value in config.items():
@@ -149,7 +156,7 @@ def connector_create(
         code=cls.code,
         name=label[:100],
         capabilities=_clean_capabilities(cls, capabilities),
-        config=_clean_config(cls, config),
+        config=_clean_config(cls, config, livemode=livemode),
         credentials_ciphertext=encrypt_credentials(clean_credentials) if clean_credentials else "",
         credentials_mask=mask_credentials(clean_credentials),
     )
@@ -184,7 +191,7 @@ def connector_update(
         if capabilities is not None:
             connector.capabilities = _clean_capabilities(cls, capabilities)
         if config is not None:
-            connector.config = _clean_config(cls, config)
+            connector.config = _clean_config(cls, config, livemode=connector.livemode)
         if status is not None and status != connector.status:
             connector.status = status
             connector.disabled_at = timezone.now() if status == Connector.Status.DISABLED else None

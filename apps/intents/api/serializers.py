@@ -13,13 +13,36 @@ REDIRECT_TYPES = sorted(REDIRECT_PAYMENT_METHOD_TYPES)
 # --- input ----------------------------------------------------------------------------------
 
 
+class SquareCardTokenInput(StrictSerializer):
+    source_id = serializers.CharField(
+        max_length=500, help_text="The Web Payments SDK's payment token (cnon:…) or a card on file (ccof:…)."
+    )
+    verification_token = serializers.CharField(
+        required=False, max_length=500, help_text="payments.verifyBuyer()'s token (verf:…), for SCA."
+    )
+
+
+class VerifoneCardTokenInput(StrictSerializer):
+    encrypted_card = serializers.CharField(
+        required=False, max_length=4000, help_text="The card as Verifone.js encrypted it (base64)."
+    )
+    public_key_alias = serializers.CharField(
+        required=False, max_length=100, help_text="The alias of the public key that encrypted it."
+    )
+    reuse_token = serializers.CharField(required=False, max_length=64, help_text="A Verifone reuse token.")
+
+
 class CardTokenInput(StrictSerializer):
-    token = serializers.CharField(max_length=64)
+    token = serializers.CharField(required=False, max_length=64)
+    # A card a provider's browser SDK tokenized; it can only be paid on that provider's accounts.
+    square = SquareCardTokenInput(required=False)
+    verifone = VerifoneCardTokenInput(required=False)
 
 
 class PaymentMethodDataInput(StrictSerializer):
     type = serializers.ChoiceField(choices=[*REDIRECT_TYPES, "card"])
-    # type=card: a card token (`tok_…`), as Stripe's payment_method_data[card][token].
+    # type=card: a card token (`tok_…`), as Stripe's payment_method_data[card][token], or a
+    # provider's own token (payment_method_data[card][square][source_id], …[verifone][…]).
     card = CardTokenInput(required=False)
 
 

@@ -52,16 +52,19 @@ def payment_method_from_token_params(*, merchant, livemode: bool, params: dict, 
     """A card token given as Stripe's ``payment_method_data[type]=card`` with
     ``payment_method_data[card][token]``, or as the legacy ``source``, becomes a payment method
     (the single-use token is consumed: a second use answers ``token_already_used``); the params
-    come back naming it as ``payment_method``. Test ids (``tok_visa``) make a fresh card each time."""
+    come back naming it as ``payment_method``. Test ids (``tok_visa``) make a fresh card each time.
+
+    A provider's own token (``payment_method_data[card][square][source_id]=cnon:…``,
+    ``…[verifone][encrypted_card]`` + ``[public_key_alias]`` or ``…[verifone][reuse_token]``:
+    apps.vault.provider_tokens) becomes a card payment method whose vault record holds that token
+    instead of a number; the adapter gets it as ``card.provider_token``, and the gateway sends it
+    to that provider's accounts only."""
     params = dict(params)
     source = params.pop("source", None)
     data = params.get("payment_method_data") or {}
-    token, param = None, None
+    token, param, provider = None, None, None
     if data.get("type") == "card":
-        token = (data.get("card") or {}).get("token")
-        param = "payment_method_data[card][token]"
-        if not token:
-            raise ParameterMissing("Missing required param: payment_method_data[card][token].", param=param)
+        token, param, provider = _card_data_token(data.get("card") or {})
         params.pop("payment_method_data")
     if source:
         if token:
@@ -73,11 +76,38 @@ def payment_method_from_token_params(*, merchant, livemode: bool, params: dict, 
         return params
     if params.get("payment_method"):
         raise ParameterInvalid(f"Give either payment_method or {param}, not both.", param=param)
-    pm = vault_services.payment_method_create_from_token(
-        merchant=merchant, livemode=livemode, token=token, actor=actor, param=param
-    )
+    if provider is not None:
+        pm = vault_services.payment_method_create_provider_token(
+            merchant=merchant, livemode=livemode, provider=provider, fields=token, actor=actor,
+            param="payment_method_data[card]",
+        )  # fmt: skip
+    else:
+        pm = vault_services.payment_method_create_from_token(
+            merchant=merchant, livemode=livemode, token=token, actor=actor, param=param
+        )
     params["payment_method"] = pm.public_id
     return params
+
+
+# payment_method_data[card][<provider>]: a card that provider's browser SDK tokenized.
+PROVIDER_TOKEN_KEYS = ("square", "verifone")
+
+
+def _card_data_token(card: dict):
+    """(token, param, provider) of ``payment_method_data[card]``: our card token (``tok_…``,
+    provider None) or exactly one provider's token fields (a dict)."""
+    given = [name for name in ("token", *PROVIDER_TOKEN_KEYS) if name in card]
+    if not given:
+        param = "payment_method_data[card][token]"
+        raise ParameterMissing(f"Missing required param: {param}.", param=param)
+    if len(given) > 1:
+        raise ParameterInvalid(
+            f"Give one of payment_method_data[card][{given[0]}] and payment_method_data[card][{given[1]}].",
+            param=f"payment_method_data[card][{given[1]}]",
+        )
+    name = given[0]
+    param = f"payment_method_data[card][{name}]"
+    return card[name], param, (None if name == "token" else name)
 
 
 def customer_find(*, merchant, livemode: bool, id: str):

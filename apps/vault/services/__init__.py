@@ -1,7 +1,7 @@
 """Every write of the vault, one module per action family; callers import from here.
 
 - customers.py      customer_create / customer_update / customer_delete
-- create.py         payment_method_create_card / _from_token / _sepa_debit / _us_bank_account / _wallet
+- create.py         payment_method_create_card / _from_token / _provider_token / _sepa_debit / _us_bank_account / _wallet
 - lifecycle.py      payment_method_attach / _detach / _update / _delete
 - tokens.py         token_create, token_purge_expired
 - verification.py   payment_method_verify (micro-deposits, the card's zero-amount authorization)
@@ -15,6 +15,7 @@ change; provider calls happen with no transaction or row lock held.
 
 from .create import payment_method_create_card as payment_method_create_card
 from .create import payment_method_create_from_token as payment_method_create_from_token
+from .create import payment_method_create_provider_token as payment_method_create_provider_token
 from .create import payment_method_create_sepa_debit as payment_method_create_sepa_debit
 from .create import payment_method_create_test_card as payment_method_create_test_card
 from .create import payment_method_create_us_bank_account as payment_method_create_us_bank_account
@@ -44,6 +45,7 @@ __all__ = [
     "payment_method_attach",
     "payment_method_create_card",
     "payment_method_create_from_token",
+    "payment_method_create_provider_token",
     "payment_method_create_sepa_debit",
     "payment_method_create_test_card",
     "payment_method_create_us_bank_account",

@@ -10,7 +10,6 @@ create cards from inside their own transaction.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypedDict, Unpack
 
@@ -24,6 +23,7 @@ from apps.vault import banks, cards
 from apps.vault.errors import ParameterInvalid, ParameterMissing, TokenAlreadyUsed, TokenExpired
 from apps.vault.models import Customer, PaymentMethod, Token, VaultRecord
 from apps.vault.payloads import payment_method_to_dict
+from apps.vault.provider_tokens import provider_token_validate
 from apps.webhooks.services import event_record
 
 from .common import CARD_COLUMNS, CONSENTED, card_columns, consent_check, customer_check
@@ -111,6 +111,35 @@ def payment_method_create_card(
             merchant=merchant, livemode=livemode, kind=VaultRecord.Kind.CARD, secret={"number": card.number}
         )
         return {**card_columns(card, merchant=merchant), "vault_record": record}
+
+    return _payment_method_create(
+        PaymentMethod.Type.CARD, columns, merchant=merchant, livemode=livemode, actor=actor, **options
+    )
+
+
+def payment_method_create_provider_token(
+    *,
+    merchant,
+    livemode: bool,
+    provider: str,
+    fields: dict,
+    actor: Actor,
+    param: str = "card",
+    **options: Unpack[PaymentMethodOptions],
+) -> PaymentMethod:
+    """A card a provider's browser SDK tokenized (a Square ``cnon:`` token, a Verifone.js encrypted
+    card: ``apps.vault.provider_tokens``). The token is validated (400 naming
+    ``param[provider][field]``), then encrypted into the card's VaultRecord as a card number would
+    be; no column, metadata, event or log ever holds it. The card's display facts are unknown to
+    Clearhouse (the provider keeps them), so brand and last4 are empty (routing then does not
+    filter on the network; the gateway sends the token to that provider's accounts only)."""
+    token = provider_token_validate(provider, fields, param=f"{param}[{provider}]")
+
+    def columns() -> dict:
+        record = vault_record_store(
+            merchant=merchant, livemode=livemode, kind=VaultRecord.Kind.CARD, secret={"provider_token": token}
+        )
+        return {"vault_record": record}
 
     return _payment_method_create(
         PaymentMethod.Type.CARD, columns, merchant=merchant, livemode=livemode, actor=actor, **options
@@ -289,24 +318,13 @@ def payment_method_create_us_bank_account(
     )
 
 
-_PAN_LIKE = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
-
-
-def _contains_card_number(value: str) -> bool:
-    for match in _PAN_LIKE.finditer(value):
-        digits = re.sub(r"[ -]", "", match.group())
-        if cards.luhn_valid(digits) and cards.detect_brand(digits):
-            return True
-    return False
-
-
 def _wallet_token_check(type: str, token: str) -> str:
     if type not in PaymentMethod.WALLET_TYPES:
         raise ParameterInvalid(f"{type} is not a wallet type.", param="type")
     token = (token or "").strip()
     if not token:
         raise ParameterMissing("The wallet token is required.", param=f"{type}[token]")
-    if _contains_card_number(token):
+    if cards.contains_card_number(token):
         # A raw card number must go through card tokenization, never sit in a wallet token column.
         raise ParameterInvalid(
             "The wallet token looks like a card number; send cards as type=card.", param=f"{type}[token]"

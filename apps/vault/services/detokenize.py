@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from apps.audit.services import Actor, audit_record
@@ -22,6 +23,9 @@ class CardData:
     iban: str = field(default="", repr=False)
     routing_number: str = ""
     account_number: str = field(default="", repr=False)
+    # A card a provider's browser SDK tokenized ({"provider": "square", "source_id": "cnon:…"}:
+    # apps.vault.provider_tokens): there is no number, only what that provider takes instead.
+    provider_token: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def last4(self) -> str:
@@ -90,4 +94,5 @@ def vault_detokenize(
         iban=secret.get("iban", ""),
         routing_number=secret.get("routing_number", ""),
         account_number=secret.get("account_number", ""),
+        provider_token=dict(secret.get("provider_token") or {}),
     )

@@ -22,6 +22,7 @@ from apps.connectors.http import capture_exchanges
 from apps.connectors.money import AmountPrecisionError
 from tests.connectors.adapters.amazon_ps.conformance import Recordings as APSRecordings
 from tests.connectors.adapters.checkout.conformance import Recordings as CheckoutRecordings
+from tests.connectors.conformance.recordings import ConformanceCard
 
 
 def test_checkout_amount_scale_follows_its_own_table():
@@ -135,7 +136,7 @@ def test_verifone_refuses_card_numbers_and_picks_the_region_host():
     rec = VerifoneRecordings()
     adapter = VerifoneAdapter(credentials=dict(rec.credentials), livemode=False)
     with responses.RequestsMock(assert_all_requests_are_fired=False):
-        result = adapter.authorize(rec.request("x", metadata={}))
+        result = adapter.authorize(rec.request("x", card=ConformanceCard()))
     assert isinstance(result, Declined) and result.code == "operation_not_supported"
     assert VerifoneAdapter(credentials={}, livemode=True, config={"region": "us"}).base_url() == (
         "https://us.gsc.verifone.cloud/oidc/"

@@ -44,6 +44,7 @@ from checkout_sdk.payments.payments import (
 from apps.connectors.adapters.base import ProviderAdapter
 from apps.connectors.base import (
     Approved,
+    ConfigValueError,
     Declined,
     HealthStatus,
     InboundEvent,
@@ -86,6 +87,14 @@ def _as_dict(obj: Any) -> dict:
         else:
             out[key] = value
     return out
+
+
+def _misconfigured(exc: CheckoutArgumentException) -> Declined:
+    """The SDK refused to build a request (an account saved with a bad environment_subdomain
+    before validate_config checked it): nothing was sent, so this is a plain decline, not an
+    outcome to look up."""
+    return Declined(decline_code="processing_error", network_code="", code="processing_error",
+                    message=f"Checkout.com account misconfigured: {exc}"[:300])  # fmt: skip
 
 
 def _with_amount(body, amount: int, currency: str):
@@ -136,6 +145,31 @@ class CheckoutAdapter(ProviderAdapter):
     decline_table = statuses.DECLINE_TABLE
 
     @classmethod
+    def validate_config(cls, config: Mapping[str, Any], *, livemode: bool) -> None:
+        """``environment_subdomain`` is required: Checkout.com's base URLs are per account
+        (``https://{prefix}.api.checkout.com``, ``https://{prefix}.api.sandbox.checkout.com``; the
+        API reference's "Base URLs"), the prefix being the client id without ``cli_`` — the
+        checkout-sdk's own pattern, checked here so a bad one is refused when the account is saved."""
+        subdomain = config.get("environment_subdomain")
+        if not isinstance(subdomain, str) or not subdomain:
+            raise ConfigValueError(
+                "config[environment_subdomain] is required: your Checkout.com client id without cli_ "
+                "(Dashboard > Developers > Overview).",
+                name="environment_subdomain",
+            )
+        if subdomain.startswith("cli_"):
+            raise ConfigValueError(
+                "config[environment_subdomain] is the client id without its cli_ prefix.",
+                name="environment_subdomain",
+            )
+        if len(subdomain) > 63 or not _SUBDOMAIN.fullmatch(subdomain):
+            raise ConfigValueError(
+                "config[environment_subdomain] must be lower-case letters and digits (optionally after "
+                "pl-), as in the client id cli_<prefix>.",
+                name="environment_subdomain",
+            )
+
+    @classmethod
     def validate_credentials(cls, credentials: Mapping[str, str], *, livemode: bool) -> None:
         key = str(credentials.get("secret_key") or "")
         if key and not _SECRET_KEY.match(key):
@@ -152,7 +186,9 @@ class CheckoutAdapter(ProviderAdapter):
     def _api(self):
         if getattr(self, "_cko", None) is None:
             subdomain = str(self.config.get("environment_subdomain") or "")
-            if not _SUBDOMAIN.match(subdomain):
+            if len(subdomain) > 63 or not _SUBDOMAIN.fullmatch(subdomain):
+                # validate_config refuses such an account when it is saved; one saved before that
+                # check is refused here, before anything is sent
                 raise CheckoutArgumentException(
                     "config[environment_subdomain] (the client id without cli_) is required."
                 )
@@ -287,6 +323,8 @@ class CheckoutAdapter(ProviderAdapter):
             body.failure_url = request.return_url or "https://clearhouse.invalid/return"
         try:
             payment = self._api().payments.request_payment(body, idempotency_key=request.idempotency_key)
+        except CheckoutArgumentException as exc:
+            return _misconfigured(exc)
         except CheckoutApiException as exc:
             status = exc.http_metadata.status_code if exc.http_metadata else None
             codes = list(exc.error_details or [])
@@ -311,6 +349,8 @@ class CheckoutAdapter(ProviderAdapter):
     def _follow_up(self, call, *, gateway_reference, amount, currency, default_decline):
         try:
             answer = call()
+        except CheckoutArgumentException as exc:
+            return _misconfigured(exc)
         except AmountPrecisionError as exc:
             return Declined(
                 decline_code="invalid_amount", network_code="", message=str(exc), code="invalid_amount"

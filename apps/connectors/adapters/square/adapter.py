@@ -14,10 +14,12 @@ Built from:
   ``square.utils.webhooks_helper.verify_signature``).
 
 Square takes no card numbers: ``source_id`` is a Web Payments SDK token (``cnon:…``) or a card on
-file (``ccof:…``), read from the request's card (``provider_token``) or ``metadata["square_source_id"]``;
-a payment without one answers "not supported" and fails over. Buyer verification (SCA) runs in the
-browser (``verifyBuyer``): its token rides in ``metadata["square_verification_token"]``; without it
-an issuer's CARD_DECLINED_VERIFICATION_REQUIRED maps to ``authentication_required``.
+file (``ccof:…``), read from the request's card (``card.provider_token``: the vault's record of
+``payment_method_data[card][square][source_id]``, apps.vault.provider_tokens); a payment without
+one answers "not supported" and fails over. Buyer verification (SCA) runs in the browser
+(``verifyBuyer``): its token is ``payment_method_data[card][square][verification_token]``;
+without it an issuer's CARD_DECLINED_VERIFICATION_REQUIRED maps to ``authentication_required``.
+Neither ever rides in metadata (which is stored and shown back in plaintext).
 
 Credentials (from the connector account only): ``access_token``; optional
 ``webhook_signature_key``. Config: ``location_id`` (else the seller's main location),
@@ -190,12 +192,9 @@ class SquareAdapter(ProviderAdapter):
 
     # ------------------------------------------------------------------ operations
     def authorize(self, request: PaymentRequest):
-        source = str(
-            getattr(request.card, "provider_token", "")
-            or (request.metadata or {}).get("square_source_id")
-            or ""
-        )
-        if not source.startswith(("cnon:", "ccof:", "cnon_", "wnon:")):
+        token = getattr(request.card, "provider_token", None) or {}
+        source = str(token.get("source_id") or "") if token.get("provider") == self.code else ""
+        if not source.startswith(("cnon:", "ccof:", "wnon:")):
             return not_supported(self.code, "card numbers (Square takes its own payment tokens)")
         try:
             amount = to_provider_minor(request.amount, request.currency)
@@ -204,7 +203,7 @@ class SquareAdapter(ProviderAdapter):
                 decline_code="invalid_amount", network_code="", message=str(exc), code="invalid_amount"
             )
         extra = {}
-        verification = (request.metadata or {}).get("square_verification_token")
+        verification = token.get("verification_token")
         if verification:
             extra["verification_token"] = str(verification)
         if request.description:

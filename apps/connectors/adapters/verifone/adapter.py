@@ -13,9 +13,10 @@ Payment Modifications ``POST /api/v2/transactions/{id}/capture`` (``amount``; pa
 ``emea|us|nz.gsc.verifone.cloud``; HTTP Basic authentication (user id and API key).
 
 Verifone takes no plaintext card numbers from a server: a payment carries a Verifone
-``reuse_token`` (``card.provider_token`` or ``metadata["verifone_reuse_token"]``) or a card encrypted
-in the browser by Verifone.js (``metadata["verifone_encrypted_card"]`` and
-``metadata["verifone_public_key_alias"]``); without one the payment answers "not supported".
+``reuse_token`` or a card encrypted in the browser by Verifone.js (``encrypted_card`` and its
+``public_key_alias``), read from the request's card (``card.provider_token``: the vault's record of
+``payment_method_data[card][verifone][…]``, apps.vault.provider_tokens; never from metadata, which
+is stored and shown back in plaintext); without one the payment answers "not supported".
 Amounts are integers in the currency's minor units (ISO 4217), from the currency table.
 
 Credentials (from the connector account only): ``user_uid``, ``api_key``,
@@ -194,8 +195,11 @@ class VerifoneAdapter(ProviderAdapter):
     # ------------------------------------------------------------------ operations
     def authorize(self, request: PaymentRequest):
         metadata = dict(request.metadata or {})
-        token = str(getattr(request.card, "provider_token", "") or metadata.get("verifone_reuse_token") or "")
-        encrypted = str(metadata.get("verifone_encrypted_card") or "")
+        card_token = getattr(request.card, "provider_token", None) or {}
+        if card_token.get("provider") != self.code:
+            card_token = {}
+        token = str(card_token.get("reuse_token") or "")
+        encrypted = str(card_token.get("encrypted_card") or "")
         if not token and not encrypted:
             return not_supported(
                 self.code, "card numbers (Verifone takes reuse tokens or Verifone.js-encrypted cards)"
@@ -219,7 +223,7 @@ class VerifoneAdapter(ProviderAdapter):
             body["reuse_token"] = token
         else:
             body["encrypted_card"] = encrypted
-            body["public_key_alias"] = str(metadata.get("verifone_public_key_alias") or "")
+            body["public_key_alias"] = str(card_token.get("public_key_alias") or "")
         if metadata.get("ip_address"):
             body["customer_ip"] = str(metadata["ip_address"])[:15]
         if request.statement_descriptor:

@@ -17,6 +17,7 @@ import re
 
 import requests
 
+from apps.vault.services import CardData
 from tests.connectors.conformance.recordings import ConformanceRecordings, Exchange, Scenario, json_of
 
 HOST = "https://connect.squareupsandbox.com"
@@ -87,11 +88,20 @@ def _sent(expect: dict):
 
 
 def _request(**extra):
-    return {"metadata": {"order_id": "1001", "square_source_id": NONCE}, **extra}
+    return {"metadata": {"order_id": "1001"}, **extra}
+
+
+def token_card(source_id: str = NONCE, **fields) -> CardData:
+    """The card as the vault hands it to the adapter for payment_method_data[card][square][…]."""
+    return CardData(brand="unknown", provider_token={"provider": "square", "source_id": source_id, **fields})
 
 
 class Recordings(ConformanceRecordings):
     provider = "square"
+
+    def card(self):
+        return token_card()
+
     credentials = {"access_token": TOKEN, "webhook_signature_key": SIGNATURE_KEY}
     config = {"location_id": LOCATION, "webhook_notification_url": NOTIFICATION_URL}
     amount = 1000

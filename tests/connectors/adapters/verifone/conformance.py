@@ -15,6 +15,7 @@ import re
 import requests
 
 from apps.connectors.adapters.verifone.adapter import verifone_key
+from apps.vault.services import CardData
 from tests.connectors.conformance.recordings import ConformanceRecordings, Exchange, Scenario, json_of
 
 HOST = "https://cst.test-gsc.vfims.com/oidc/api/v2"
@@ -72,9 +73,8 @@ class Recordings(ConformanceRecordings):
     amount = 1000
     currency = "GBP"
 
-    def request(self, scenario, **overrides):
-        overrides.setdefault("metadata", {"order_id": "1001", "verifone_reuse_token": TOKEN})
-        return super().request(scenario, **overrides)
+    def card(self):
+        return CardData(brand="unknown", provider_token={"provider": "verifone", "reuse_token": TOKEN})
 
     def approve(self):
         check = _sent({"payment_provider_contract": CONTRACT, "amount": 1000, "currency_code": "GBP",
