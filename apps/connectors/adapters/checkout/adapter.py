@@ -109,10 +109,10 @@ class CheckoutAdapter(ProviderAdapter):
         "checkout-sdk 4.8.1 source (github:checkout/checkout-sdk-python)",
     )
     notes = (
-        "Cards only (Checkout.com's APMs — iDEAL, Klarna, … — are not wired). The settlement report "
-        "is the daily Financial Actions by Date Range report (Reports API, CSV), a day of the "
-        "entity's settlement time zone, amounts in the holding currency with fees rounded half-up "
-        "once per action; the Payouts and Financial Actions by Payout ID reports are not read. "
+        "Cards only (Checkout.com's APMs — iDEAL, Klarna, … — are not wired). A settlement day is a "
+        "day of the entity's settlement time zone (the report's), amounts are the holding "
+        "currency's with fees rounded half-up once per action; the Payouts and Financial Actions by "
+        "Payout ID reports are not read. "
         "Checkout.com versions its API by SDK release, not by a request header, so the pinned SDK "
         "is the pin."
     )
