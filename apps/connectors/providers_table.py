@@ -88,9 +88,10 @@ SETTLEMENT_SOURCES = {
     ),
     "tap": (
         "not read yet: Tap's Payouts API lists payouts (POST /v2/payouts/list) and Download Payouts "
-        "(POST /v2/payouts/download, live mode only) answers a zip of each payout's breakdown "
-        "(charges, refunds, disputes, summary); its file layout is published only as a sample "
-        "folder, not in the API reference, so no parser was written against guessed columns."
+        "(POST /v2/payouts/download, live mode only) answers a zip of CSV sheets per payout "
+        "(PAYOUT SUMMARY, CHARGES, and REFUNDS / DISPUTES / DISPUTE_RELEASE when any); their columns "
+        "are published only as a sample folder, not in the API reference, so no parser was written "
+        "against guessed columns."
     ),
     "zaincash": (
         "none: ZainCash's API (docs.zaincash.iq v1.0) creates and reads single transactions; the "

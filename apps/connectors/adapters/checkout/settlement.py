@@ -5,8 +5,8 @@ Built from Checkout.com's docs "Retrieve reports" (the Reports API: ``GET /repor
 ``to`` and ``files``; ``GET /reports/{id}/files/{file_id}`` answers the CSV), "Financial Actions by
 Date Range Report" and "Breakdown types", and the checkout-sdk 4.8.1 ``ReportsClient``.
 
-The daily report of type ``FinancialActions`` lists, for one day of the entity's settlement time
-zone, every financial action that moved the sub-account's available balance — one row per
+The daily report of type ``FinancialActions`` (``day_report_files`` picks the day's among weekly and
+monthly ones) lists, for one day of the entity's settlement time zone, every financial action that moved the sub-account's available balance — one row per
 *breakdown*: an action (``Action ID``, of ``Action Type`` Capture, Refund, Chargeback, …) has its
 gross row (``Breakdown Type`` = the action type, or ``Chargeback (ADJM)``, …) and a row per fee
 (``Interchange Variable Fee``, ``Scheme Fixed Fee``, ``Gateway Fixed Fee``, …). Amounts are decimal
@@ -123,16 +123,36 @@ def _plain(obj):
 
 
 def day_report_files(reports: Iterable[Mapping], date: dt.date) -> list[tuple[str, str]]:
-    """(report id, file id) of the CSV files of the ``FinancialActions`` reports covering ``date``
-    (their ``from`` falls on that day: the day of the entity's settlement time zone)."""
+    """(report id, file id) of the CSV files of the daily ``FinancialActions`` reports of ``date``.
+    A report covers one day of the entity's settlement time zone (``from``/``to`` in UTC): daily is
+    a span of about a day (23 to 25 hours over a DST change; weekly and monthly ones are left out),
+    and the day is the UTC date of its middle — the local noon, on the local date for any offset
+    from UTC-11 to UTC+12."""
     found = []
     for report in reports:
-        if report.get("type") != REPORT_TYPE or str(report.get("from") or "")[:10] != date.isoformat():
+        if report.get("type") != REPORT_TYPE:
+            continue
+        start, end = _moment(report.get("from")), _moment(report.get("to"))
+        if (
+            start is None
+            or end is None
+            or not dt.timedelta(hours=23) <= end - start <= dt.timedelta(hours=25)
+        ):
+            continue
+        if (start + (end - start) / 2).astimezone(dt.UTC).date() != date:
             continue
         for file in report.get("files") or []:
             if str(file.get("format") or "").upper() == "CSV":
                 found.append((str(report["id"]), str(file["id"])))
     return found
+
+
+def _moment(value) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(str(value or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def next_page_token(page: Mapping) -> str:

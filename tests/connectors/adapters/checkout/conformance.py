@@ -389,7 +389,16 @@ def financial_actions_csv() -> str:
     return SAMPLE.read_text()
 
 
-def _report(report_id, file_id, *, type, day, next_day, filename, tags=()):
+def _edge(day: str, tz_hours: int) -> str:
+    """Midnight of ``day`` in the settlement time zone, in UTC as the Reports API writes it."""
+    import datetime as dt
+
+    moment = dt.datetime.fromisoformat(day) - dt.timedelta(hours=tz_hours)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _report(report_id, file_id, *, type, day, next_day, filename, tags=(), tz_hours=4):
+    # The entity's settlement time zone is Asia/Dubai (UTC+4): its day starts at 20:00 UTC.
     return {
         "id": report_id,
         "created_on": f"{next_day}T01:12:40.357Z",
@@ -398,8 +407,8 @@ def _report(report_id, file_id, *, type, day, next_day, filename, tags=()):
         "description": "Financial Actions by Date Range" if type == "FinancialActions" else "Financial Actions by Payout ID",
         "account": {"client_id": "cli_a1b2c3d4", "entity_id": "ent_znj4ih5kn4fuxiaquoudv5mvwy"},
         "tags": list(tags),
-        "from": f"{day}T00:00:00Z",
-        "to": f"{next_day}T00:00:00Z",
+        "from": _edge(day, tz_hours),
+        "to": _edge(next_day, tz_hours),
         "files": [{
             "id": file_id, "filename": filename, "format": "CSV",
             "_links": {"self": {"href": f"https://api.sandbox.checkout.com/reports/{report_id}/files/{file_id}"}},
@@ -409,7 +418,7 @@ def _report(report_id, file_id, *, type, day, next_day, filename, tags=()):
 
 
 REPORTS_PAGE = {
-    "count": 3,
+    "count": 4,
     "limit": 100,
     "data": [
         _report(DAY_REPORT, DAY_FILE, type="FinancialActions", day="2026-12-01", next_day="2026-12-02",
@@ -417,6 +426,10 @@ REPORTS_PAGE = {
         _report("rpt_6spt2r7yaheutcaoo2pxplt5fq", "file_fmrafd4nnseuro3hnvjsmwkcqq", type="FinancialActions",
                 day="2026-11-30", next_day="2026-12-01",
                 filename="financial-actions_ent_znj4ih5kn4fuxiaquoudv5mvwy_20261130_20261201_1.csv"),
+        # A weekly report whose span includes the day: not the day's (its lines would repeat).
+        _report("rpt_b4xsdmkqk6eu3jvbuzyw2pgl3a", "file_7d5r3mvc2vxe3a3jhyqmgbqzvu", type="FinancialActions",
+                day="2026-11-26", next_day="2026-12-03",
+                filename="financial-actions_ent_znj4ih5kn4fuxiaquoudv5mvwy_20261126_20261203_1.csv"),
         _report("rpt_q2gtjbe3wbkehmhabq5bfxxrwe", "file_wv6a7cy3fmnufdsmkvsbfgoz6m", type="FinancialActionsByPayoutId",
                 day="2026-12-01", next_day="2026-12-02", tags=["payout_id:00000000CFJU"],
                 filename="financial-actions_ent_znj4ih5kn4fuxiaquoudv5mvwy_20261202_00000000CFJU_1.csv"),

@@ -11,13 +11,17 @@ import re
 import pytest
 import responses
 
-from apps.connectors.adapters.checkout.settlement import ReportFormatError, parse_financial_actions
+from apps.connectors.adapters.checkout.settlement import (
+    ReportFormatError,
+    day_report_files,
+    parse_financial_actions,
+)
 from apps.connectors.services import connector_create
 from apps.intents.models import Charge
 from apps.reconciliation.models import LedgerItem, ReconciliationRun
 from tests.intents.helpers import ACTOR, make_card
 
-from .conformance import DAY_FILE, DAY_REPORT, REPORTS_PAGE, _payment, financial_actions_csv
+from .conformance import DAY_FILE, DAY_REPORT, REPORTS_PAGE, _payment, _report, financial_actions_csv
 
 LIVE_KEY = "sk_q2gtjbe3wbkehmhabq5bfxxrwem"
 CHANNEL = "pc_q4dbxom5jbgudnjzjpz7j2z6uq"
@@ -84,6 +88,8 @@ def test_a_live_checkout_payment_is_matched_by_the_settlement_run_of_its_day(
     item = LedgerItem.objects.get(gateway_reference=PAYMENT, connector_code="checkout", livemode=True)
     assert (item.status, item.match_kind, item.amount, item.currency) == ("matched", "auto", 1000, "EUR")
     assert item.line.fee == 15 and item.line.merchant_reference == "ch_conf_approve"
+    # The authorization's gateway fee (a fee line) is in the file as an adjustment, not refused.
+    assert item.line.file.lines.filter(record_type="adjustment", gross=-5).exists()
     # Every Reports API call carried the live key, and only the day's file was downloaded.
     assert all(c.request.headers["Authorization"] == f"Bearer {LIVE_KEY}" for c in responses.calls[1:])
     downloads = {c.request.url for c in responses.calls if "/files/" in c.request.url}
@@ -142,3 +148,20 @@ def test_a_report_the_parser_cannot_read_exactly_is_refused_with_its_row():
         parse_financial_actions(text)
     with pytest.raises(ReportFormatError, match="no column Breakdown Type"):
         parse_financial_actions(financial_actions_csv().replace("Breakdown Type", "Kind", 1))
+
+
+def test_the_days_report_is_the_daily_one_whose_local_day_is_that_date():
+    def day(report_id, **kwargs):
+        return _report(
+            report_id, "file_" + report_id[4:], type="FinancialActions", filename="f.csv", **kwargs
+        )
+
+    reports = [
+        day("rpt_losangeles", day="2026-12-01", next_day="2026-12-02", tz_hours=-8),  # 08:00Z → 08:00Z
+        day("rpt_dubai", day="2026-12-01", next_day="2026-12-02", tz_hours=4),  # 11-30 20:00Z → 12-01 20:00Z
+        day("rpt_dubai_before", day="2026-11-30", next_day="2026-12-01", tz_hours=4),
+        day("rpt_weekly", day="2026-11-28", next_day="2026-12-05", tz_hours=0),
+        {**day("rpt_payout", day="2026-12-01", next_day="2026-12-02"), "type": "FinancialActionsByPayoutId"},
+    ]
+    assert [r for r, _ in day_report_files(reports, dt.date(2026, 12, 1))] == ["rpt_losangeles", "rpt_dubai"]
+    assert day_report_files(reports, dt.date(2026, 11, 30)) == [("rpt_dubai_before", "file_dubai_before")]
