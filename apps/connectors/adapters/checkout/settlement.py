@@ -29,7 +29,8 @@ One settlement line per action:
   bank side —, Top Up, security deposits, operational funding, invoice settlement) are left out;
 * ``reference``: our id from the ``Reference`` column (Clearhouse sends ``ch_…:authorize`` /
   ``ch_…:capture`` / ``re_…:refund``; the operation suffix is dropped);
-* ``settled_on``: the UTC date of ``Processed On``.
+* ``settled_on``: the report's day (a day of the settlement time zone, which ``Processed On``, in
+  UTC, can fall outside of); the parser alone, without the day, takes ``Processed On``'s UTC date.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def fetch_day(reports, date: dt.date, *, entity_id: str = "") -> list[Settlement
         lines = []
         for report_id, file_id in files:
             answer = reports.get_report_file(report_id, file_id)
-            lines += parse_financial_actions(str(getattr(answer, "contents", "") or ""))
+            lines += parse_financial_actions(str(getattr(answer, "contents", "") or ""), day=date)
         return lines
     except CheckoutApiException as exc:
         status = exc.http_metadata.status_code if exc.http_metadata else None
@@ -198,7 +199,7 @@ def _is_gross(action_type: str, breakdown: str) -> bool:
     return breakdown == action_type or (action_type == "Chargeback" and breakdown.startswith("Chargeback"))
 
 
-def parse_financial_actions(text: str) -> list[SettlementLine]:
+def parse_financial_actions(text: str, *, day: dt.date | None = None) -> list[SettlementLine]:
     """The settlement lines of one Financial Actions report (see the module docstring)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
@@ -235,6 +236,6 @@ def parse_financial_actions(text: str) -> list[SettlementLine]:
         lines.append(SettlementLine(
             gateway_reference=action_id if kind == "refund" else (entry["payment"] or action_id),
             type=kind, amount=amount, currency=currency, fee=fee,
-            settled_on=entry["settled_on"], reference=entry["reference"],
+            settled_on=day or entry["settled_on"], reference=entry["reference"],
         ))  # fmt: skip
     return lines

@@ -165,3 +165,29 @@ def test_the_days_report_is_the_daily_one_whose_local_day_is_that_date():
     ]
     assert [r for r, _ in day_report_files(reports, dt.date(2026, 12, 1))] == ["rpt_losangeles", "rpt_dubai"]
     assert day_report_files(reports, dt.date(2026, 11, 30)) == [("rpt_dubai_before", "file_dubai_before")]
+
+
+@responses.activate
+def test_the_report_listing_is_followed_page_by_page_and_lines_take_the_reports_day():
+    from apps.connectors.adapters.checkout.adapter import CheckoutAdapter
+
+    adapter = CheckoutAdapter(credentials={"secret_key": LIVE_KEY, "processing_channel_id": CHANNEL}, livemode=True,
+                              config={"environment_subdomain": "a1b2c3d4", "entity_id": "ent_znj4ih5kn4fuxiaquoudv5mvwy"})  # fmt: skip
+    token = "NaZMwq3KbreYcXg0dg752Dg8ps4orkwVK9pj9WFzkXk8rPoR32Wf74QWX0EkZ"
+    first = {"count": 1, "limit": 100, "data": REPORTS_PAGE["data"][1:2], "_links": {
+        "next": {"href": f"{HOST}/reports?pagination_token={token}&created_after=2026-12-01T00:00:00&limit=100"}}}  # fmt: skip
+    second = {"count": 1, "limit": 100, "data": REPORTS_PAGE["data"][:1], "_links": {}}
+    listing = re.compile(re.escape(f"{HOST}/reports?") + ".*")
+    responses.add(responses.GET, listing, json=first)
+    responses.add(responses.GET, listing, json=second)
+    responses.add(responses.GET, f"{HOST}/reports/{DAY_REPORT}/files/{DAY_FILE}",
+                  body=financial_actions_csv(), content_type="text/csv")  # fmt: skip
+    lines = adapter.fetch_settlement_report(date=dt.date(2026, 12, 1))
+    assert len(lines) == 6 and {line.settled_on for line in lines} == {dt.date(2026, 12, 1)}
+    queries = [c.request.url for c in responses.calls if "/reports?" in c.request.url]
+    assert (
+        len(queries) == 2
+        and "pagination_token" not in queries[0]
+        and f"pagination_token={token}" in queries[1]
+    )
+    assert all("entity_id=ent_znj4ih5kn4fuxiaquoudv5mvwy" in url for url in queries)
