@@ -274,8 +274,10 @@ def fetch_settlement_file(*, connector: Connector, date: dt.date) -> tuple[str, 
         return own(date=date)
     from .sandbox.settlement import FileLine, render_file
 
+    # The sandbox layout's record types: a dispute line is a chargeback, a fee line an adjustment.
+    kinds = {"dispute": "chargeback", "fee": "adjustment"}
     lines = [
-        FileLine(line.settled_on, "chargeback" if line.type == "dispute" else line.type, line.gateway_reference,
+        FileLine(line.settled_on, kinds.get(line.type, line.type), line.gateway_reference,
                  line.reference, line.currency, line.amount, line.fee)
         for line in adapter.fetch_settlement_report(date=date)
     ]  # fmt: skip

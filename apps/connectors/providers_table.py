@@ -52,6 +52,59 @@ NOT_BUILT = {
 }
 
 
+# What each provider offers for the settlement report, found in its published documentation: the
+# source an adapter reads, or — where it declares no settlement report — what exists instead.
+SETTLEMENT_SOURCES = {
+    "stripe": "the day's balance transactions (Balance Transactions API), payouts left out.",
+    "adyen": "the Settlement details report (CSV) of the day's batch (report download URL).",
+    "square": "the entries of the payouts that arrive that day (Payouts API).",
+    "checkout": (
+        "the daily Financial Actions by Date Range report (Reports API: GET /reports, then the CSV "
+        "file), one line per financial action."
+    ),
+    "amazon_ps": (
+        "none over the API: the APS API reference documents payment operations and a "
+        "per-transaction CHECK_STATUS query, no report or settlement endpoint; settlement "
+        "statements come from the APS back office (dashboard download)."
+    ),
+    "helcim": (
+        "none: the Card Batch API (GET /card-batches, GET /card-transactions?cardBatchId=) shows what "
+        "each closed batch settled, gross only — Helcim deposits a batch net of its processing fees "
+        "(or gross, fees withdrawn monthly), and neither the fees nor the deposits are in the API "
+        "(the dashboard's Bank Deposits tool and the monthly statement have them); lines without "
+        "fees would misstate every payout."
+    ),
+    "paytabs": (
+        "none: PayTabs' Reports API (GET /report/{profile}/list, /report/{profile}/get/{id}) serves "
+        "only transaction reports the merchant first configures in the dashboard (Excel, columns "
+        "chosen there, the 30 latest), no payouts or fees in a fixed layout; such an export saved "
+        "as CSV fits a generic CSV column mapping upload in reconciliation."
+    ),
+    "verifone": (
+        "none over the API: Verifone Central's Settlements report (batches per POI or processor) "
+        "and transaction report (CSV export with Acquirer Settlement ID, Batch Number, …) are "
+        "dashboard pages; Verifone's Reporting API serves only the in-store APM (PayPal, Venmo) "
+        "payout reports. The transaction CSV export fits a generic CSV column mapping upload."
+    ),
+    "tap": (
+        "not read yet: Tap's Payouts API lists payouts (POST /v2/payouts/list) and Download Payouts "
+        "(POST /v2/payouts/download, live mode only) answers a zip of CSV sheets per payout "
+        "(PAYOUT SUMMARY, CHARGES, and REFUNDS / DISPUTES / DISPUTE_RELEASE when any); their columns "
+        "are published only as a sample folder, not in the API reference, so no parser was written "
+        "against guessed columns."
+    ),
+    "zaincash": (
+        "none: ZainCash's API (docs.zaincash.iq v1.0) creates and reads single transactions; the "
+        "merchant wallet's statement is in ZainCash's app and merchant panel."
+    ),
+    "fib": (
+        "none: FIB's online-payments API creates, reads, cancels and refunds payments, which land in "
+        "the merchant's FIB business account; no acquirer settlement exists to report (the bank "
+        "side is that account's statement, in the FIB app)."
+    ),
+}
+
+
 def _redirects(cls) -> bool:
     """A redirect, QR or app-link flow: declared in ``flows``, or (an adapter that declares no
     flows) payment method types other than cards and device wallets."""
@@ -111,6 +164,8 @@ def providers_markdown() -> str:
         ]
         if cls.documentation:
             out.append("- built from: " + "; ".join(cls.documentation))
+        if cls.code in SETTLEMENT_SOURCES:
+            out.append(f"- settlement report: {SETTLEMENT_SOURCES[cls.code]}")
         if cls.notes:
             out.append(f"- not covered: {cls.notes}")
         out.append("")

@@ -21,6 +21,10 @@ name the order by it, so the gateway reference is ``<fort_id>:<merchant_referenc
 Credentials (from the connector account only): ``merchant_identifier``, ``access_code``,
 ``sha_request_phrase``, ``sha_response_phrase``. Config: ``sha_type`` (sha256 | sha512),
 ``customer_email`` (APS requires one; used when the payment carries none).
+
+No settlement report: the APS API reference documents the payment operations and a per-transaction
+``CHECK_STATUS`` query, no report or settlement endpoint; settlement statements are downloaded from
+the APS back office (see ``SETTLEMENT_SOURCES`` in apps/connectors/providers_table.py).
 """
 
 from __future__ import annotations
@@ -94,7 +98,7 @@ class AmazonPaymentServicesAdapter(ProviderAdapter):
         "Cards through the trusted server-to-server channel (the account must be enabled for card data; "
         "hosted/merchant-page tokenization and APMs — KNET, STC Pay, Apple Pay — are not wired); "
         "notifications carry no event id, so duplicates are recognised by fort_id and signature; "
-        "settlement reports (APS reporting API) are not fetched."
+        "no settlement report (APS publishes no report API; statements are back-office downloads)."
     )
     test_mode = True
     live_mode = True

@@ -9,13 +9,16 @@ Built from:
   ``Cko-Idempotency-Key``; the error body ``{"request_id", "error_type", "error_codes"}``;
 * "API response codes" and "Format the amount value" (statuses.py, amounts.py);
 * webhooks with ``Cko-Signature`` (webhooks.py);
+* "Retrieve reports" (Reports API), "Financial Actions by Date Range Report" and "Breakdown
+  types" for the settlement report (settlement.py);
 * the SDK itself, github:checkout/checkout-sdk-python 4.8.1 (``CheckoutSdk.builder()``,
   ``payments.request_payment / capture_payment / void_payment / refund_payment /
   get_payment_details / get_payments_list``; ``environment_subdomain`` is required since 4.x).
 
 Credentials (from the connector account only): ``secret_key`` (``sk_sbox_…`` in test mode,
 ``sk_…`` live), ``processing_channel_id`` (``pc_…``), optional ``webhook_secret`` (the workflow's
-signature key). Config: ``environment_subdomain`` (the client id without ``cli_``). Test mode
+signature key). Config: ``environment_subdomain`` (the client id without ``cli_``), optional
+``entity_id`` (``ent_…``: the entity whose reports are read, when the key sees several). Test mode
 talks to ``{subdomain}.api.sandbox.checkout.com``, live mode to ``{subdomain}.api.checkout.com``.
 """
 
@@ -56,7 +59,7 @@ from apps.connectors.base import (
 )
 from apps.connectors.money import AmountPrecisionError
 
-from . import statuses, webhooks
+from . import settlement, statuses, webhooks
 from .amounts import from_checkout, to_checkout
 from .transport import ProviderSessionBuilder
 
@@ -110,12 +113,17 @@ class CheckoutAdapter(ProviderAdapter):
     documentation = (
         "Checkout.com API reference, Payments (api-reference.checkout.com)",
         "Checkout.com docs: API response codes; Format the amount value; Webhooks (Cko-Signature)",
+        "Checkout.com docs: Retrieve reports (Reports API); Financial Actions by Date Range Report; "
+        "Breakdown types",
         "checkout-sdk 4.8.1 source (github:checkout/checkout-sdk-python)",
     )
     notes = (
-        "Cards only (Checkout.com's APMs — iDEAL, Klarna, … — are not wired); settlement reports "
-        "(Checkout.com's Reconciliation / Financial actions APIs) are not fetched; Checkout.com "
-        "versions its API by SDK release, not by a request header, so the pinned SDK is the pin."
+        "Cards only (Checkout.com's APMs — iDEAL, Klarna, … — are not wired). A settlement day is a "
+        "day of the entity's settlement time zone (the report's), amounts are the holding "
+        "currency's with fees rounded half-up once per action; the Payouts and Financial Actions by "
+        "Payout ID reports are not read. "
+        "Checkout.com versions its API by SDK release, not by a request header, so the pinned SDK "
+        "is the pin."
     )
     test_mode = True
     live_mode = True
@@ -139,7 +147,7 @@ class CheckoutAdapter(ProviderAdapter):
         "partial_refunds": True,
         "lookup": True,
         "webhooks": True,
-        "settlement_reports": False,
+        "settlement_reports": True,
         "payouts": False,
     }
     decline_table = statuses.DECLINE_TABLE
@@ -457,6 +465,11 @@ class CheckoutAdapter(ProviderAdapter):
         if not secret:
             raise InboundWebhookError("The account has no webhook_secret.", code="signature_invalid")
         return webhooks.parse(body, self.lower_headers(headers), secret=secret, livemode=self.livemode)
+
+    def fetch_settlement_report(self, *, date):
+        return settlement.fetch_day(
+            self._api().reports, date, entity_id=str(self.config.get("entity_id") or "")
+        )
 
     def health(self) -> HealthStatus:
         def probe():

@@ -22,7 +22,8 @@ The status callback is a bare ``{"id", "status"}`` POST with no signature of FIB
 therefore never believes its body: the callback only names a payment, and its status is read back
 from FIB with the account's OAuth credentials; a payment FIB does not know is refused as a forged
 callback. Not covered: lookup by *our* reference (FIB finds a payment by its own id only),
-partial refunds (FIB refunds the whole payment), holds, settlement reports (none in the API).
+partial refunds (FIB refunds the whole payment), holds, settlement reports (none in the API: a paid
+payment lands in the merchant's FIB business account, whose statement is in the FIB app).
 """
 
 from __future__ import annotations

@@ -22,6 +22,11 @@ the invoice number of the payment (``invoice.invoiceNumber``), which is what loo
 Credentials: ``api_token`` (from the connector account only). Helcim has one API host: a
 test-mode account holds a Helcim developer test account's token (Helcim's test environment is
 the test account, not another URL), a live one a live account's.
+
+No settlement report: the Card Batch API (``GET /card-batches``, ``GET
+/card-transactions?cardBatchId=``) shows what a closed batch settled, gross only, while Helcim
+deposits batches net of processing fees (or gross with fees withdrawn monthly) and puts neither the
+fees nor the deposits in the API (the dashboard's Bank Deposits tool and monthly statements do).
 """
 
 from __future__ import annotations
@@ -89,8 +94,9 @@ class HelcimAdapter(ProviderAdapter):
     notes = (
         "Cards by full number (an account enabled for full card numbers); no 3D Secure (HelcimPay.js, "
         "the hosted page, is not wired); Helcim's webhooks only report Smart Terminal (Payment Hardware "
-        "API) transactions, so there are no callbacks for these payments; card batches carry no fees, "
-        "so no settlement report; test mode is a Helcim developer test account on the same host."
+        "API) transactions, so there are no callbacks for these payments; card batches carry no fees "
+        "and no deposit, so no settlement report (fees and deposits are in the dashboard only); test "
+        "mode is a Helcim developer test account on the same host."
     )
     test_mode = True
     live_mode = True

@@ -28,7 +28,9 @@ Hosts by ``config["region"]`` (``REGIONS``; ``ARE`` by default). PayTabs has no 
 host: a profile is a test or a live one (test transactions' ``tran_ref`` begin with ``TST``), so
 a live-mode account refuses ``TST`` transactions and a test-mode one refuses live ones. Not
 covered: direct card or token charges (the hosted page only, so no lookup-free direct flow),
-PayTabs' settlement reports (none in PT2), disputes.
+settlement reports (PT2's Reports API, ``/report/{profile}/list`` and ``/get/{id}``, serves only
+transaction reports configured in the dashboard: Excel, merchant-chosen columns, no payouts or fees
+in a fixed layout), disputes.
 """
 
 from __future__ import annotations
@@ -85,7 +87,8 @@ class PayTabsAdapter(ProviderAdapter):
         "Hosted Payment Page only (the customer pays by card, mada, Apple Pay… on PayTabs' page; 3DS "
         "runs there). The IPN and the customer's return are HMAC-verified with the server key and the "
         "outcome is read back with payment/query. Region host from config['region']; a profile is "
-        "test or live (TST references). No settlement reports in PT2."
+        "test or live (TST references). No settlement report: PT2's Reports API serves only "
+        "dashboard-configured transaction reports (Excel), no payouts or fees in a fixed layout."
     )
     supported_payment_method_types = ("paytabs",)
     capabilities = {

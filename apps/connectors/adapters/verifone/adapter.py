@@ -21,6 +21,9 @@ Amounts are integers in the currency's minor units (ISO 4217), from the currency
 
 Credentials (from the connector account only): ``user_uid``, ``api_key``,
 ``payment_provider_contract``. Config: ``region`` (emea | us | nz; default emea).
+
+No settlement report: Verifone Central's Settlements and transaction reports are dashboard pages (the
+transaction report exports as CSV); Verifone's Reporting API serves only in-store APM payout reports.
 """
 
 from __future__ import annotations
@@ -80,7 +83,8 @@ class VerifoneAdapter(ProviderAdapter):
         "Takes Verifone reuse tokens or Verifone.js-encrypted cards, never card numbers; 3-D Secure runs "
         "through Verifone's separate 3DS API in the browser (its result rides in threed_authentication), "
         "so there is no server redirect round trip; Verifone's event notifications are not verified here "
-        "(their signing scheme was not in the stored reference), so no webhooks; no settlement report."
+        "(their signing scheme was not in the stored reference), so no webhooks; no settlement report "
+        "(Verifone Central's settlement and transaction reports are dashboard pages and CSV exports)."
     )
     test_mode = True
     live_mode = True

@@ -20,7 +20,8 @@ signed fields and the answers):
 
 Not covered, because the v1 API has no such call: refunds and reversals (done by ZainCash on the
 merchant's request, outside the API), authorization holds (a wallet payment is a sale), lookup by
-*our* reference (ZainCash finds a transaction by its own id only), settlement reports.
+*our* reference (ZainCash finds a transaction by its own id only), settlement reports (the merchant
+wallet's statement is in ZainCash's app and merchant panel only).
 """
 
 from __future__ import annotations

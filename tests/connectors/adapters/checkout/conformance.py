@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import re
+from pathlib import Path
 
 import requests
 
@@ -346,3 +347,101 @@ class Recordings(ConformanceRecordings):
         body = json.dumps(event).encode()
         signature = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
         return body, {"Content-Type": "application/json", "Cko-Signature": signature}
+
+    def settlement_report_parse(self):
+        """The Reports API lists the reports created from the day on (a "FinancialActions" report of
+        the day, the previous day's, and a payout's); the day's CSV is downloaded and parsed."""
+        return Scenario(
+            exchanges=[
+                Exchange(
+                    "GET",
+                    re.compile(re.escape(f"{HOST}/reports?") + ".*"),
+                    json=REPORTS_PAGE,
+                    check=_reports_query,
+                ),
+                Exchange(
+                    "GET",
+                    f"{HOST}/reports/{DAY_REPORT}/files/{DAY_FILE}",
+                    body=financial_actions_csv(),
+                    headers={"Content-Type": "text/csv"},
+                ),
+            ],
+            inputs={"date": self.date("2026-12-01")},
+            # EUR: captures 1000 (fee 15) + 2550 (fee 22, 0.2175001 rounded half-up), an
+            # authorization's fee -5, a refund -400 (fee 5), a chargeback -600; KWD: 12.340 (fee
+            # 0.12345678 → 0.123). The payout row is the bank side: left out.
+            expect={
+                "count": 6,
+                "totals": {"EUR": (2545, 42), "KWD": (12340, 123)},
+                "types": ["capture", "fee", "refund", "dispute"],
+            },
+        )
+
+
+SAMPLE = Path(__file__).parent / "financial-actions_ent_znj4ih5kn4fuxiaquoudv5mvwy_20261201_20261202_1.csv"
+DAY_REPORT = "rpt_lmmldzousk7etoqijqundqexa4"
+DAY_FILE = "file_7ysmgfkj4ipunduud22uf73iey"
+
+
+def financial_actions_csv() -> str:
+    """Checkout.com's Financial Actions by Date Range report of 2026-12-01 (the documented
+    columns; a row per breakdown of each financial action)."""
+    return SAMPLE.read_text()
+
+
+def _edge(day: str, tz_hours: int) -> str:
+    """Midnight of ``day`` in the settlement time zone, in UTC as the Reports API writes it."""
+    import datetime as dt
+
+    moment = dt.datetime.fromisoformat(day) - dt.timedelta(hours=tz_hours)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _report(report_id, file_id, *, type, day, next_day, filename, tags=(), tz_hours=4):
+    # The entity's settlement time zone is Asia/Dubai (UTC+4): its day starts at 20:00 UTC.
+    return {
+        "id": report_id,
+        "created_on": f"{next_day}T01:12:40.357Z",
+        "last_modified_on": f"{next_day}T01:16:12.357Z",
+        "type": type,
+        "description": "Financial Actions by Date Range" if type == "FinancialActions" else "Financial Actions by Payout ID",
+        "account": {"client_id": "cli_a1b2c3d4", "entity_id": "ent_znj4ih5kn4fuxiaquoudv5mvwy"},
+        "tags": list(tags),
+        "from": _edge(day, tz_hours),
+        "to": _edge(next_day, tz_hours),
+        "files": [{
+            "id": file_id, "filename": filename, "format": "CSV",
+            "_links": {"self": {"href": f"https://api.sandbox.checkout.com/reports/{report_id}/files/{file_id}"}},
+        }],
+        "_links": {"self": {"href": f"https://api.sandbox.checkout.com/reports/{report_id}"}},
+    }  # fmt: skip
+
+
+REPORTS_PAGE = {
+    "count": 4,
+    "limit": 100,
+    "data": [
+        _report(DAY_REPORT, DAY_FILE, type="FinancialActions", day="2026-12-01", next_day="2026-12-02",
+                filename="financial-actions_ent_znj4ih5kn4fuxiaquoudv5mvwy_20261201_20261202_1.csv"),
+        _report("rpt_6spt2r7yaheutcaoo2pxplt5fq", "file_fmrafd4nnseuro3hnvjsmwkcqq", type="FinancialActions",
+                day="2026-11-30", next_day="2026-12-01",
+                filename="financial-actions_ent_znj4ih5kn4fuxiaquoudv5mvwy_20261130_20261201_1.csv"),
+        # A weekly report whose span includes the day: not the day's (its lines would repeat).
+        _report("rpt_b4xsdmkqk6eu3jvbuzyw2pgl3a", "file_7d5r3mvc2vxe3a3jhyqmgbqzvu", type="FinancialActions",
+                day="2026-11-26", next_day="2026-12-03",
+                filename="financial-actions_ent_znj4ih5kn4fuxiaquoudv5mvwy_20261126_20261203_1.csv"),
+        _report("rpt_q2gtjbe3wbkehmhabq5bfxxrwe", "file_wv6a7cy3fmnufdsmkvsbfgoz6m", type="FinancialActionsByPayoutId",
+                day="2026-12-01", next_day="2026-12-02", tags=["payout_id:00000000CFJU"],
+                filename="financial-actions_ent_znj4ih5kn4fuxiaquoudv5mvwy_20261202_00000000CFJU_1.csv"),
+    ],
+    "_links": {"self": {"href": "https://api.sandbox.checkout.com/reports?created_after=2026-12-01T00:00:00&limit=100"}},
+}  # fmt: skip
+
+
+def _reports_query(request):
+    from urllib.parse import parse_qs, urlsplit
+
+    query = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+    assert query["created_after"] == "2026-12-01T00:00:00", query
+    assert query["created_before"] == "2026-12-05T00:00:00", query
+    assert request.headers["Authorization"] == f"Bearer {SECRET_KEY}"
