@@ -44,11 +44,6 @@ NOT_BUILT = {
         "the acquiring provider's adapter (e.g. a wallet token as `apple_pay`/`google_pay`); there is "
         "no separate TapToPay server API to adapt."
     ),
-    "Telr": (
-        "Not built yet: Telr's hosted payment page (order.json create/check) returns the customer "
-        "with no signed parameters, so completion needs a read-back keyed by our cart id, which the "
-        "gateway return path does not offer yet."
-    ),
 }
 
 
