@@ -5,6 +5,7 @@ stored for that cart and reads the order back with ``order.json`` ``check`` befo
 (recorded answers, replayed at the HTTP layer); Telr's signed transaction advice about the same
 transaction is a duplicate; a refund goes through the Remote API."""
 
+import json
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -209,3 +210,42 @@ def test_remote_follow_ups_without_the_remote_key_send_nothing():
             idempotency_key="re_1", gateway_reference=telr.SALE_TRAN, amount=100, currency="AED"
         )
     assert isinstance(result, Declined) and result.decline_code == "telr_remote_key_missing"
+
+
+def test_the_remote_answer_is_read_as_flat_text_with_no_entity_expansion():
+    from apps.connectors.adapters.telr import remote
+
+    answer = remote.parse_auth(telr.remote_auth("A", "927615", "Accepted", telr.REFUND_TRAN).encode())
+    assert answer["status"] == "A" and answer["tranref"] == telr.REFUND_TRAN and answer["trace"]
+    hostile = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "A">]><remote><auth><status>&a;</status></auth></remote>'
+    assert remote.parse_auth(hostile)["status"] != "A"
+    assert remote.parse_auth(b"<html><body>Bad gateway</body></html>") == {}
+
+
+def test_the_health_check_fails_when_telr_refuses_the_store():
+    from apps.connectors import registry
+
+    adapter = registry.adapter_class("telr")(
+        credentials=dict(telr.Recordings.credentials), livemode=False, config={}
+    )
+    refused = {"method": "check", "error": {"message": "E04:Invalid store ID", "note": "Store ID not valid"}}
+    unknown = {"method": "check", "error": {"message": "E01:Invalid request", "note": "Order not found"}}
+    with responses.RequestsMock() as mock:
+        replay(mock, [telr.check_exchange("0" * 64, refused), telr.check_exchange("0" * 64, unknown)])
+        assert adapter.health().ok is False
+        assert adapter.health().ok is True
+
+
+def test_a_remote_key_with_xml_special_characters_never_reaches_the_call_log():
+    from apps.connectors import registry
+    from apps.connectors.http import capture_exchanges
+
+    key = "R&m<te>Key#2026"
+    creds = {**telr.Recordings.credentials, "remote_key": key}
+    adapter = registry.adapter_class("telr")(credentials=creds, livemode=False, config={})
+    with responses.RequestsMock() as mock, capture_exchanges() as exchanges:
+        mock.add("POST", telr.REMOTE_URL, body=telr.remote_auth("A", "927615", "Accepted", telr.REFUND_TRAN))
+        adapter.refund(idempotency_key="re_1", gateway_reference=telr.SALE_TRAN, amount=100, currency="AED")
+        assert "R&amp;m&lt;te&gt;Key" in mock.calls[0].request.body.decode()  # it was sent, escaped
+    logged = json.dumps(exchanges)
+    assert exchanges and "R&amp;m" not in logged and key not in logged

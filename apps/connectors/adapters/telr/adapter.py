@@ -43,6 +43,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from apps.connectors.adapters.base import ProviderAdapter
 from apps.connectors.base import (
@@ -54,7 +55,7 @@ from apps.connectors.base import (
     Pending,
     RequiresAction,
 )
-from apps.connectors.http import ProviderHTTPError
+from apps.connectors.http import ProviderHTTP, ProviderHTTPError
 from apps.connectors.money import AmountPrecisionError
 
 from . import advice, remote, statuses
@@ -115,6 +116,12 @@ class TelrAdapter(ProviderAdapter):
         store = str(credentials.get("store_id", ""))
         if store and not store.isdigit():
             raise ValueError("credentials[store_id] is Telr's numeric store id.")
+
+    def build_http(self) -> ProviderHTTP:
+        # Follow-ups carry the remote key inside XML: its escaped form is scrubbed from logs too.
+        values = [str(v) for v in self.credentials.values()]
+        return ProviderHTTP(provider=self.code, base_url=self.base_url(), timeout=self.timeout(),
+                            secrets=sorted({*values, *(xml_escape(v) for v in values)}))  # fmt: skip
 
     # ------------------------------------------------------------------ the calls
     def _order(self, fields: dict[str, str], *, idempotent: bool) -> tuple[int, dict[str, Any]]:
