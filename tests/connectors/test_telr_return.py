@@ -249,3 +249,52 @@ def test_a_remote_key_with_xml_special_characters_never_reaches_the_call_log():
         assert "R&amp;m&lt;te&gt;Key" in mock.calls[0].request.body.decode()  # it was sent, escaped
     logged = json.dumps(exchanges)
     assert exchanges and "R&amp;m" not in logged and key not in logged
+
+
+def test_a_manual_capture_telr_payment_is_authorised_on_the_page_then_captured(live, telr_connector):
+    """capture_method=manual: the hosted page runs an auth; the read-back return leaves the payment
+    requires_capture; the capture goes to the Remote API by the auth's transaction (read from the
+    order). Refunding it afterwards is refused (not covered: Telr refunds the capture transaction)."""
+    sent = {}
+
+    def create(request):
+        sent.update(telr.form_of(request))
+        return 200, {"Content-Type": "application/json"}, telr.json_dumps(telr.created(telr.PAID_REF))
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback("POST", telr.ORDER_URL, callback=create)
+        body = live.post(
+            "/v1/payment_intents",
+            {"amount": 10_500, "currency": "aed", "payment_method_types": ["telr"], "capture_method": "manual",
+             "payment_method_data": {"type": "telr"}, "confirm": True, "return_url": RETURN_URL,
+             "routing": {"connector": telr_connector.public_id}},
+            format="json",
+        ).json()  # fmt: skip
+    assert sent["ivp_trantype"] == "auth" and body["status"] == "requires_action"
+    authorised = _live_order(
+        telr.PAID_REF, sent["ivp_cart"], 2, "Authorised", tran_ref=telr.AUTH_TRAN, kind="auth"
+    )
+    with responses.RequestsMock() as mock:
+        replay(
+            mock,
+            [telr.check_exchange(telr.PAID_REF, authorised), telr.check_exchange(telr.PAID_REF, authorised)],
+        )
+        back = _return(sent)
+    assert parse_qs(urlsplit(back["Location"]).query)["redirect_status"] == ["succeeded"]
+    intent = live.get(f"/v1/payment_intents/{body['id']}").json()
+    assert intent["status"] == "requires_capture" and intent["amount_capturable"] == 10_500
+
+    captured = telr.remote_auth("A", "926914", "Authorised", "017235426182", "4000/26913/577531b6")
+    with responses.RequestsMock() as mock:
+        replay(mock, [telr.check_exchange(telr.PAID_REF, authorised),
+                      telr.remote_exchange("capture", telr.AUTH_TRAN, "105.00", captured, test="0")])  # fmt: skip
+        resp = live.post(f"/v1/payment_intents/{body['id']}/capture", {}, format="json")
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["status"] == "succeeded" and resp.json()["amount_received"] == 10_500
+    # the charge keeps the order ref; a refund of the captured auth is refused, nothing sent
+    assert Charge.objects.get(public_id=body["latest_charge"]).gateway_reference == telr.PAID_REF
+    with responses.RequestsMock() as mock:
+        replay(mock, [telr.check_exchange(telr.PAID_REF, authorised)])
+        refund = live.post("/v1/refunds", {"payment_intent": body["id"], "amount": 4_250}, format="json")
+    assert refund.status_code == 200, refund.content
+    assert refund.json()["status"] == "failed" and "capture transaction" in refund.json()["failure_message"]

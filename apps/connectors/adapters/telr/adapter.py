@@ -82,8 +82,9 @@ class TelrAdapter(ProviderAdapter):
         "Hosted Payment Page only (3DS runs on Telr's page). The customer's return is unsigned, so it "
         "names only our cart and the order is read back with order.json check; transaction advices are "
         "verified by their SHA-1 tran_check (credentials[advice_secret]). Follow-ups need "
-        "credentials[remote_key] (the Remote API key). No lookup by our reference, no partial "
-        "capture, no settlement reports."
+        "credentials[remote_key] (the Remote API key). A manually captured payment is not refunded "
+        "here (Telr refunds the capture transaction, whose ref the charge does not keep). No lookup by "
+        "our reference, no partial capture, no settlement reports."
     )
     supported_payment_method_types = ("telr",)
     capabilities = {
@@ -237,14 +238,16 @@ class TelrAdapter(ProviderAdapter):
         return ""
 
     # ------------------------------------------------------------------ follow-ups (Remote API)
-    def _transaction_ref(self, gateway_reference: str) -> str:
-        """The 12-digit transaction a follow-up references: the charge's own (after a capture),
-        else the order's transaction read with ``check``."""
+    def _transaction(self, gateway_reference: str) -> tuple[str, str]:
+        """The 12-digit transaction a follow-up references and its type: a transaction ref as
+        such, else the order's transaction read with ``check`` ("" when Telr names none)."""
         if _TRAN_REF.match(gateway_reference or ""):
-            return gateway_reference
+            return gateway_reference, ""
         status, answer = self._check(gateway_reference)
         tran = (answer.get("order") or {}).get("transaction") if status == 200 else None
-        return str((tran or {}).get("ref") or "") if isinstance(tran, dict) else ""
+        if not isinstance(tran, dict):
+            return "", ""
+        return str(tran.get("ref") or ""), str(tran.get("type") or "").lower()
 
     def _remote(self, kind, *, gateway_reference, amount, currency, refused, idempotency_key):
         key = str(self.credentials.get("remote_key") or "")
@@ -256,9 +259,15 @@ class TelrAdapter(ProviderAdapter):
             major = self.money.major_str(amount, currency)
         except AmountPrecisionError as exc:
             return _declined("invalid_amount", str(exc))
-        tran_ref = self._transaction_ref(gateway_reference)
+        tran_ref, tran_type = self._transaction(gateway_reference)
         if not tran_ref:
             return _declined(refused, f"Telr names no transaction to {kind} for this order.",
+                             gateway_reference=gateway_reference)  # fmt: skip
+        if kind == "refund" and tran_type == "auth":
+            # Telr refunds a sale or a capture, by that transaction's ref; the capture's ref is not
+            # what the charge keeps (its order ref), so this refund cannot be addressed here.
+            return _declined(refused, "Telr refunds a captured authorisation by its capture transaction, which this "
+                             "charge does not hold: refund it in Telr's Merchant Administration.",
                              gateway_reference=gateway_reference)  # fmt: skip
         body = remote.request_xml(store=self.credential("store_id"), key=key, type=kind, currency=currency,
                                   amount=major, ref=tran_ref, test=not self.livemode, cartid=idempotency_key[:_MAX_CART])  # fmt: skip
@@ -322,7 +331,9 @@ class TelrAdapter(ProviderAdapter):
         tran = order.get("transaction") if isinstance(order.get("transaction"), dict) else {}
         tstatus = str(tran.get("status") or "").upper()
         if code in (statuses.ORDER_PAID, statuses.ORDER_AUTHORISED) and tstatus == "A":
-            event_type = "charge.succeeded" if code == statuses.ORDER_PAID else "charge.authorized"
+            # the customer's step succeeded (paid, or authorised for a manual capture): completed
+            # like the customer's answer, confirm_redirect's read-back decides what is recorded
+            event_type = "charge.succeeded"
         elif code in (statuses.ORDER_EXPIRED, statuses.ORDER_CANCELLED, statuses.ORDER_DECLINED) or (
             tstatus and tstatus in "DECX"
         ):
