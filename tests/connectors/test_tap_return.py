@@ -223,3 +223,30 @@ def test_the_hashstring_is_the_documented_hmac_with_the_currency_decimals():
     assert not webhooks.valid(payload, "other-secret", expected)
     two_decimals = payload | {"amount": 10, "currency": "SAR"}
     assert "x_amount10.00x_currencySAR" in webhooks.signed_string(two_decimals)
+
+
+def test_a_manual_capture_tap_payment_returning_authorized_awaits_capture(api, tap_connector):
+    def create(request):
+        body = tap.json_of(request)
+        answer = tap.charge(
+            tap.AUTH_ID, "INITIATED", "100", "Initiated", key=body["reference"]["transaction"]
+        )
+        return 200, {"Content-Type": "application/json"}, json.dumps(answer)
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback("POST", f"{tap.BASE}/authorize", callback=create)
+        body = api.post(
+            "/v1/payment_intents",
+            {"amount": 10_500, "currency": "kwd", "payment_method_types": ["tap"], "capture_method": "manual",
+             "payment_method_data": {"type": "tap"}, "confirm": True, "return_url": RETURN_URL,
+             "routing": {"connector": tap_connector.public_id}},
+            format="json",
+        ).json()  # fmt: skip
+    assert body["status"] == "requires_action"
+    authorized = tap.charge(tap.AUTH_ID, "AUTHORIZED", "000", "Authorized")
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.get_exchange(tap.AUTH_ID, authorized), tap.get_exchange(tap.AUTH_ID, authorized)])
+        back = Client().get(f"/v1/webhooks/gateway/{tap_connector.public_id}/return", {"tap_id": tap.AUTH_ID})
+    assert parse_qs(urlsplit(back["Location"]).query)["redirect_status"] == ["succeeded"]
+    intent = api.get(f"/v1/payment_intents/{body['id']}").json()
+    assert intent["status"] == "requires_capture" and intent["amount_capturable"] == 10_500

@@ -312,7 +312,10 @@ class TapAdapter(ProviderAdapter):
         if status in ("CAPTURED",):
             event_type = "charge.succeeded"
         elif status == "AUTHORIZED":
-            event_type = "charge.authorized"
+            # An authorize the customer approved on Tap's page: the customer's step succeeded, and
+            # the read-back of confirm_redirect records it as an authorization (requires_capture).
+            # ("charge.authorized" would be ignored for an attempt still waiting on the customer.)
+            event_type = "charge.succeeded"
         elif status in ("INITIATED", "IN_PROGRESS", "UNKNOWN"):
             event_type = "charge.pending"
         elif status == "VOID":
