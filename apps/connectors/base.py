@@ -44,6 +44,8 @@ class PaymentRequest:
     payment_method_type: str = "card"
     card: Any = field(default=None, repr=False)  # CardLike, never logged
     cvc: str | None = field(default=None, repr=False)
+    # A device wallet's token (apple_pay / google_pay payment methods), never logged.
+    wallet_token: str = field(default="", repr=False)
     capture: bool = True  # False = authorization only (capture_method=manual)
     off_session: bool = False
     three_ds: str = "automatic"  # automatic | always | never

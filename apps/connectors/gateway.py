@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db import transaction
 
-from . import capabilities, http, observe
+from . import capabilities, http, observe, returns
 from .base import (
     AuthorizeResult,
     HealthStatus,
@@ -244,12 +244,34 @@ def parse_inbound_webhook(*, connector: Connector, body: bytes, headers: Mapping
     A connector whose provider sends no callbacks refuses every one (``not_supported``)."""
     if not supported(connector, "parse_inbound_webhook"):
         raise InboundWebhookError(f"Connector {connector.code} sends no callbacks.", code="not_supported")
+    adapter = _adapter(connector)
+    ours = _return_reference(adapter, body=body, headers=headers)
+    if ours is not None:
+        return _parse_return(connector, adapter, reference=ours, body=body, headers=headers)
     try:
-        return _adapter(connector).parse_inbound_webhook(body=body, headers=headers)
+        return adapter.parse_inbound_webhook(body=body, headers=headers)
     except InboundWebhookError as exc:
         if exc.code != "signature_invalid" or not connector.previous_credentials_ciphertext:
             raise
         return _adapter(connector, previous=True).parse_inbound_webhook(body=body, headers=headers)
+
+
+def _return_reference(adapter: SafeAdapter, *, body: bytes, headers: Mapping[str, str]) -> str | None:
+    find = getattr(adapter.wrapped, "return_reference", None)
+    return find(body=body, headers=headers) if find is not None else None
+
+
+def _parse_return(
+    connector: Connector, adapter: SafeAdapter, *, reference: str, body: bytes, headers
+) -> InboundEvent:
+    """An unsigned return naming our ``reference``: the provider reference we stored for it is
+    read back from the provider. A reference we never sent there is refused, nothing asked."""
+    gateway_reference = returns.gateway_reference_for(connector.pk, reference)
+    if not gateway_reference:
+        raise InboundWebhookError("The return names no payment of this account.", code="signature_invalid")
+    return adapter.wrapped.parse_return(
+        body=body, headers=headers, reference=reference, gateway_reference=gateway_reference
+    )
 
 
 def fetch_settlement_report(*, connector: Connector, date: dt.date) -> list[SettlementLine]:

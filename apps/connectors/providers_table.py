@@ -38,17 +38,6 @@ NOT_BUILT = {
         "inside its merchant panel; with nothing public to build and record against, there is no "
         "adapter. Routing never offers it."
     ),
-    "TapToPay": (
-        "Tap-to-pay is a device-side SDK (the phone reads the contactless card); its server side is a "
-        "card or wallet-token charge through an acquirer's API. Clearhouse takes that charge through "
-        "the acquiring provider's adapter (e.g. a wallet token as `apple_pay`/`google_pay`); there is "
-        "no separate TapToPay server API to adapt."
-    ),
-    "Telr": (
-        "Not built yet: Telr's hosted payment page (order.json create/check) returns the customer "
-        "with no signed parameters, so completion needs a read-back keyed by our cart id, which the "
-        "gateway return path does not offer yet."
-    ),
 }
 
 

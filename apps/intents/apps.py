@@ -13,7 +13,11 @@ class IntentsConfig(AppConfig):
         from apps.connectors.sandbox import sessions
         from apps.routing import describe
 
-        from .selectors import charge_customer_return_url, charge_get_by_action_reference
+        from .selectors import (
+            charge_customer_return_url,
+            charge_gateway_reference_by_key,
+            charge_get_by_action_reference,
+        )
         from .services import charge_apply_inbound_event, payment_intent_complete_action
 
         # The charge events intents applies; charge.dispute.* belong to apps.disputes (the
@@ -24,6 +28,8 @@ class IntentsConfig(AppConfig):
         sessions.register(find=charge_get_by_action_reference, complete=payment_intent_complete_action)
         # A provider's hosted page sends the customer back through Clearhouse, then on to here.
         returns.register(charge_customer_return_url)
+        # An unsigned return that names only our key (Telr) is read back by the order we stored.
+        returns.register_reference(charge_gateway_reference_by_key)
         # Routing's dry run (POST /v1/routing/evaluate) describes saved payment methods through us.
         describe.register(_payment_method_facts)
         # A test clock's advance expires its authorizations with the beat task's code (apps.core.clock).

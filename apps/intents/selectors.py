@@ -90,6 +90,20 @@ def charge_customer_return_url(connector_id: int, gateway_reference: str) -> str
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
+def charge_gateway_reference_by_key(connector_id: int, key: str) -> str | None:
+    """The provider reference of the attempt sent to this connector with our key ``key``
+    (``Charge.provider_key``: ``ch_…:authorize``), None when there is none or it has none yet."""
+    public_id, _, operation = str(key).partition(":")
+    if operation != "authorize" or not public_id.startswith("ch_"):
+        return None
+    found = (
+        Charge.objects.filter(connector_id=connector_id, public_id=public_id)
+        .values_list("gateway_reference", flat=True)
+        .first()
+    )
+    return found or None
+
+
 # --- figures for the back-office dashboard (apps.reporting) ----------------------------------
 # `filters` scope the rows (created_at range, merchant_id, livemode); `group_by` lists columns to
 # group by (empty: one row of totals). One aggregate query each.

@@ -85,7 +85,7 @@ def test_a_tap_payment_completes_when_the_customer_returns(api, tap_connector):
     with responses.RequestsMock() as mock:
         replay(mock, [tap.get_exchange(tap.PAID_ID, paid)])
         resp = Client().post(f"/v1/webhooks/gateway/{tap_connector.public_id}", json.dumps(paid),
-                             content_type="application/json")  # fmt: skip
+                             content_type="application/json", HTTP_HASHSTRING=tap.hashstring(paid))  # fmt: skip
     assert resp.status_code == 200, resp.content
     assert resp.json()["duplicate"] is True
     assert Posting.objects.filter(entry__merchant=charge.merchant).count() == postings
@@ -185,3 +185,68 @@ def test_a_tap_refund_settles_when_its_webhook_is_read_back(api, tap_connector):
                              json.dumps(refund | {"status": "REFUNDED"}), content_type="application/json")  # fmt: skip
     assert resp.status_code == 200, resp.content
     assert api.get(f"/v1/refunds/{created.json()['id']}").json()["status"] == "succeeded"
+
+
+def test_a_tap_webhook_without_a_valid_hashstring_is_refused_before_anything_is_asked(api, tap_connector):
+    body, _ = _pay(api, tap_connector, tap.PAID_ID)
+    paid = tap.charge(tap.PAID_ID)
+    path = f"/v1/webhooks/gateway/{tap_connector.public_id}"
+    cases = [
+        ({}, "webhook_signature_missing"),
+        (
+            {"HTTP_HASHSTRING": tap.hashstring(paid, "sk_test_anotherAccountsKey000")},
+            "webhook_signature_invalid",
+        ),
+        ({"HTTP_HASHSTRING": tap.hashstring(paid | {"status": "DECLINED"})}, "webhook_signature_invalid"),
+    ]
+    with responses.RequestsMock(assert_all_requests_are_fired=False):  # nothing may reach Tap
+        for headers, code in cases:
+            resp = Client().post(path, json.dumps(paid), content_type="application/json", **headers)
+            assert resp.status_code == 400, resp.content
+            assert resp.json()["error"]["code"] == code
+    assert api.get(f"/v1/payment_intents/{body['id']}").json()["status"] == "requires_action"
+
+
+def test_the_hashstring_is_the_documented_hmac_with_the_currency_decimals():
+    import hashlib
+    import hmac
+    from decimal import Decimal
+
+    from apps.connectors.adapters.tap import webhooks
+
+    payload = {"id": "chg_1", "amount": Decimal("1.5"), "currency": "KWD", "status": "CAPTURED",
+               "reference": {"gateway": "gw", "payment": "py"}, "transaction": {"created": "1700"}}  # fmt: skip
+    text = "x_idchg_1x_amount1.500x_currencyKWDx_gateway_referencegwx_payment_referencepyx_statusCAPTUREDx_created1700"
+    expected = hmac.new(b"test-secret", text.encode(), hashlib.sha256).hexdigest()
+    assert webhooks.hashstring(payload, "test-secret") == expected
+    assert webhooks.valid(payload, "test-secret", expected.upper())
+    assert not webhooks.valid(payload, "other-secret", expected)
+    two_decimals = payload | {"amount": 10, "currency": "SAR"}
+    assert "x_amount10.00x_currencySAR" in webhooks.signed_string(two_decimals)
+
+
+def test_a_manual_capture_tap_payment_returning_authorized_awaits_capture(api, tap_connector):
+    def create(request):
+        body = tap.json_of(request)
+        answer = tap.charge(
+            tap.AUTH_ID, "INITIATED", "100", "Initiated", key=body["reference"]["transaction"]
+        )
+        return 200, {"Content-Type": "application/json"}, json.dumps(answer)
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback("POST", f"{tap.BASE}/authorize", callback=create)
+        body = api.post(
+            "/v1/payment_intents",
+            {"amount": 10_500, "currency": "kwd", "payment_method_types": ["tap"], "capture_method": "manual",
+             "payment_method_data": {"type": "tap"}, "confirm": True, "return_url": RETURN_URL,
+             "routing": {"connector": tap_connector.public_id}},
+            format="json",
+        ).json()  # fmt: skip
+    assert body["status"] == "requires_action"
+    authorized = tap.charge(tap.AUTH_ID, "AUTHORIZED", "000", "Authorized")
+    with responses.RequestsMock() as mock:
+        replay(mock, [tap.get_exchange(tap.AUTH_ID, authorized), tap.get_exchange(tap.AUTH_ID, authorized)])
+        back = Client().get(f"/v1/webhooks/gateway/{tap_connector.public_id}/return", {"tap_id": tap.AUTH_ID})
+    assert parse_qs(urlsplit(back["Location"]).query)["redirect_status"] == ["succeeded"]
+    intent = api.get(f"/v1/payment_intents/{body['id']}").json()
+    assert intent["status"] == "requires_capture" and intent["amount_capturable"] == 10_500

@@ -26,6 +26,11 @@ provider settles later) | Declined (with the provider's code mapped) | Retryable
 ``parse_inbound_webhook(body, headers)`` → InboundEvent, after verifying the provider's own
 signature or token; raises ``InboundWebhookError`` (code ``signature_missing`` /
 ``signature_invalid`` / ``signature_expired`` / ``invalid_payload`` / ``not_supported``).
+``return_reference(body, headers)`` / ``parse_return(body, headers, reference, gateway_reference)``:
+for a provider whose customer return is unsigned and names only *our* reference (Telr): the
+first says which of our references a return names (None: not such a return, parse it as a
+callback); the gateway finds the provider reference stored for it (``apps.connectors.returns``)
+and the second reads the outcome back from the provider → InboundEvent.
 ``fetch_settlement_report(date)`` → ``SettlementLine``s (signed minor units).
 ``health()`` → HealthStatus from a read-only call.
 """
@@ -169,6 +174,14 @@ class ProviderAdapter(ConnectorAdapter):
 
     def parse_inbound_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
         raise InboundWebhookError(f"Connector {self.code} sends no callbacks.", code="not_supported")
+
+    def return_reference(self, *, body: bytes, headers: Mapping[str, str]) -> str | None:
+        return None
+
+    def parse_return(
+        self, *, body: bytes, headers: Mapping[str, str], reference: str, gateway_reference: str
+    ) -> InboundEvent:
+        raise InboundWebhookError(f"Connector {self.code} reads no returns back.", code="not_supported")
 
     def fetch_settlement_report(self, *, date: dt.date) -> list[SettlementLine]:
         raise OperationNotSupported(self.code, "settlement reports")

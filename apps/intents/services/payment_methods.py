@@ -193,6 +193,7 @@ def payment_request(
         currency=charge.currency,
         payment_method_type=charge.payment_method_type,
         card=card,
+        wallet_token=_wallet_token(charge),
         capture=intent.capture_method == PaymentIntent.CaptureMethod.AUTOMATIC,
         off_session=intent.off_session,
         three_ds=_three_ds_policy(intent, merchant_settings),
@@ -204,6 +205,13 @@ def payment_request(
         reference=charge.public_id,
         merchant_reference=intent.merchant.public_id,
     )
+
+
+def _wallet_token(charge: Charge) -> str:
+    """The device wallet's token a wallet payment method holds (what its provider charges)."""
+    if charge.payment_method_type not in ("apple_pay", "google_pay") or charge.payment_method_id is None:
+        return ""
+    return getattr(charge.payment_method, "wallet_token", "") or ""
 
 
 def needs_card(charge: Charge) -> bool:

@@ -21,13 +21,14 @@ Built from Tap's API reference (developers.tap.company/reference: "Create a Char
   ``PENDING`` | ``IN_PROGRESS`` | ``REFUNDED`` | ``FAILED`` | ``DECLINED`` | ``CANCELLED``;
   ``GET /v2/refunds/{id}`` reads one back (a refund webhook is believed only after it).
 
-Callbacks: Tap's webhook carries a ``hashstring`` header, an HMAC-SHA256 of a concatenation of
-fields (``x_id…x_amount…x_currency…x_gateway_reference…x_payment_reference…x_status…x_created…``).
-Tap's own documentation page for it could not be read here and the integrations found differ on
-which reference fields enter it, so Clearhouse does not rely on it: like FIB, a webhook (or the
-customer's return, ``?tap_id=chg_…``, which carries no signature) only *names* a charge, whose
-state is read back from Tap with the account's secret key; a charge Tap does not know is refused
-as forged. Test and live are told apart by the key (``sk_test_…`` / ``sk_live_…``), both on
+Callbacks: a charge or authorize webhook must carry Tap's ``hashstring`` header, the HMAC-SHA256
+with the secret key of its documented field concatenation (``webhooks.py``); one without it or
+with another is refused before anything is asked. Even a well-signed webhook only *names* a
+charge: its state is then read back from Tap with the secret key (defence in depth, and the one
+check of the customer's return, ``?tap_id=chg_…``, which carries no signature); a charge Tap does
+not know is refused as forged. Refund webhooks are believed only from the refund read back
+(``GET /v2/refunds/{id}``): their hashstring is not checked, the documented string being the
+charge's. Test and live are told apart by the key (``sk_test_…`` / ``sk_live_…``), both on
 ``api.tap.company``. Not covered: lookup by our reference (no documented search by
 ``reference.transaction``), partial capture, settlement reports, card or token charges without
 the hosted page.
@@ -55,7 +56,7 @@ from apps.connectors.base import (
 from apps.connectors.http import ProviderHTTPError
 from apps.connectors.money import AmountPrecisionError
 
-from . import statuses
+from . import statuses, webhooks
 
 BASE = "https://api.tap.company/v2"
 CURRENCIES = ["KWD", "BHD", "OMR", "SAR", "AED", "QAR", "EGP", "JOD", "USD", "EUR", "GBP"]
@@ -70,11 +71,12 @@ class TapAdapter(ProviderAdapter):
     api_version = "API v2 (charges, authorize, refunds)"
     documentation = (
         "Tap API v2 reference (developers.tap.company/reference: charges, authorize, refunds)",
-        "developers.tap.company/docs/webhook (post.url webhooks)",
+        "developers.tap.company/docs/webhook (post.url webhooks, the hashstring header)",
     )
     notes = (
-        "Hosted payment page (src_all). Webhooks and the customer's return only name a charge: its "
-        "state is read back from Tap with the secret key (the hashstring header is not relied on). "
+        "Hosted payment page (src_all). Charge webhooks must carry a valid hashstring (HMAC-SHA256 "
+        "with the secret key), and their state, like the customer's unsigned return, is read back from "
+        "Tap; refund webhooks are believed from the refund read back only. "
         "Captures are of the whole authorization; no lookup by our reference; no settlement reports."
     )
     supported_payment_method_types = ("tap",)
@@ -286,10 +288,12 @@ class TapAdapter(ProviderAdapter):
         object_id = ""
         if raw.lstrip()[:1] == b"{":
             try:
-                claimed = json.loads(raw)
+                claimed = json.loads(raw, parse_float=Decimal)
             except ValueError:
                 raise InboundWebhookError("The Tap webhook is not JSON.", code="invalid_payload") from None
             object_id = str(claimed.get("id") or "") if isinstance(claimed, dict) else ""
+            if object_id.startswith(_ID_PREFIXES):
+                self._verify_hashstring(claimed, headers)
         else:
             object_id = dict(parse_qsl(raw.decode("utf-8", "replace"))).get("tap_id", "")
         if object_id.startswith("re_") and len(object_id) <= 64:
@@ -308,7 +312,10 @@ class TapAdapter(ProviderAdapter):
         if status in ("CAPTURED",):
             event_type = "charge.succeeded"
         elif status == "AUTHORIZED":
-            event_type = "charge.authorized"
+            # An authorize the customer approved on Tap's page: the customer's step succeeded, and
+            # the read-back of confirm_redirect records it as an authorization (requires_capture).
+            # ("charge.authorized" would be ignored for an attempt still waiting on the customer.)
+            event_type = "charge.succeeded"
         elif status in ("INITIATED", "IN_PROGRESS", "UNKNOWN"):
             event_type = "charge.pending"
         elif status == "VOID":
@@ -336,6 +343,16 @@ class TapAdapter(ProviderAdapter):
                 "message": f"Tap: {response.get('message') or status}"[:500],
             },
         )  # fmt: skip
+
+    def _verify_hashstring(self, claimed: Mapping[str, Any], headers: Mapping[str, str]) -> None:
+        """A charge or authorize webhook must carry Tap's ``hashstring`` of its own fields."""
+        given = self.lower_headers(headers).get(webhooks.HEADER, "")
+        if not given:
+            raise InboundWebhookError("The Tap webhook carries no hashstring.", code="signature_missing")
+        if not webhooks.valid(claimed, self.credential("secret_key"), given):
+            raise InboundWebhookError(
+                "The Tap webhook's hashstring does not match.", code="signature_invalid"
+            )
 
     def _refund_event(self, refund_id: str) -> InboundEvent:
         """A refund webhook, believed once Tap's own record of the refund is read back."""

@@ -10,6 +10,8 @@ test account (KWD, three decimals).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 
 from tests.connectors.conformance.recordings import ConformanceRecordings, Exchange, Scenario, json_of
@@ -80,6 +82,16 @@ def charge(
         },
         "post": {"status": "PENDING", "url": "https://api.clearhouse.test/v1/webhooks/gateway/conn_tap"},
     }
+
+
+def hashstring(payload: dict, secret: str = SECRET_KEY, *, amount: str = "10.500") -> str:
+    """Tap's hashstring, computed here from the documented string (not by the adapter's code)."""
+    text = (
+        f"x_id{payload['id']}x_amount{amount}x_currency{payload['currency']}"
+        f"x_gateway_reference{payload['reference']['gateway']}x_payment_reference{payload['reference']['payment']}"
+        f"x_status{payload['status']}x_created{payload['transaction']['created']}"
+    )
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
 def _bearer(request):
@@ -205,16 +217,17 @@ class Recordings(ConformanceRecordings):
         )
 
     def callback(self):
-        body = json.dumps(charge(CALLBACK_ID, key="ch_conf_callback") | {"method": "POST"}).encode()
-        return body, {"Content-Type": "application/json", "hashstring": "not-relied-on"}
+        payload = charge(CALLBACK_ID, key="ch_conf_callback") | {"method": "POST"}
+        body = json.dumps(payload).encode()
+        return body, {"Content-Type": "application/json", "hashstring": hashstring(payload)}
 
     def tamper(self, body, headers):
-        # a forged webhook naming a charge Tap never made: the read-back decides
-        forged = json.loads(body) | {"id": FORGED_ID}
-        return json.dumps(forged).encode(), headers
+        # the amount raised after Tap signed the webhook: refused before anything is asked
+        altered = json.loads(body) | {"amount": 105.0}
+        return json.dumps(altered).encode(), headers
 
     def callback_exchanges(self, scenario):
         if scenario == "callback_bad_signature":
-            not_found = {"errors": [{"code": "1140", "description": "Charge not found"}]}
-            return [get_exchange(FORGED_ID, not_found, status=404)]
+            return []
+        # a well-signed webhook is still read back (defence in depth)
         return [get_exchange(CALLBACK_ID, charge(CALLBACK_ID, key="ch_conf_callback"))]

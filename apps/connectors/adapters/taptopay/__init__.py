@@ -1,0 +1,3 @@
+from .adapter import TapToPayAdapter as ADAPTER
+
+__all__ = ["ADAPTER"]

@@ -1,0 +1,3 @@
+from .adapter import TelrAdapter as ADAPTER
+
+__all__ = ["ADAPTER"]
