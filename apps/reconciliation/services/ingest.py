@@ -121,11 +121,11 @@ def _stream_acquirer(file: SettlementFile, content: bytes, layout) -> tuple[int,
     count = 0
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            fast = stream_acquirer_copy(cursor, content, layout)
+            fast = stream_acquirer_copy(cursor, content, layout, file_id=file.pk,
+                                        batches=lambda keys, payouts: _new_batches(file, keys, payouts))  # fmt: skip
             if fast is not None:  # COPY of the bytes as they are, converted in SQL
-                count, payouts = fast
-                _batches_from_stream(cursor, file, payouts)
-                return count, []
+                _batch_sums(fast)
+                return fast.rows, []
             cursor.execute("DROP TABLE IF EXISTS recon_line_stream")  # a caller's open transaction keeps it
             cursor.execute(_STAGING)
             with cursor.copy(f"COPY recon_line_stream ({', '.join(_STREAM_COLUMNS)}) FROM STDIN") as copy:
@@ -163,14 +163,15 @@ def _batches_from_stream(cursor, file: SettlementFile, payouts: dict) -> None:
     batches = []
     for key in sorted(set(sums) | set(payouts)):
         gross, fees, lines, reference = sums.get(key, (0, 0, 0, ""))
-        payout = payouts.get(key)
-        batches.append(SettlementBatch(
-            public_id=_public_id(), file=file, merchant_id=file.merchant_id, connector_code=file.connector_code,
-            livemode=file.livemode, settled_on=key[0], currency=key[1],
-            payout_reference=payout.payout_reference if payout else (reference or ""), gross=int(gross or 0),
-            fees=int(fees or 0), net=int((gross or 0) - (fees or 0)), reported_payout=payout.gross if payout else None,
-            line_count=int(lines),
-        ))  # fmt: skip
+        batch = _new_batch(file, key, payouts.get(key))
+        batch.payout_reference = batch.payout_reference or reference or ""
+        batch.gross, batch.fees, batch.net, batch.line_count = (
+            int(gross or 0),
+            int(fees or 0),
+            int((gross or 0) - (fees or 0)),
+            int(lines),
+        )
+        batches.append(batch)
     SettlementBatch.objects.bulk_create(batches)
     table, batch_table = SettlementLine._meta.db_table, SettlementBatch._meta.db_table
     cursor.execute(
@@ -185,6 +186,31 @@ def _batches_from_stream(cursor, file: SettlementFile, payouts: dict) -> None:
         """,
         [file.pk, file.merchant_id, file.connector_code, file.livemode, file.pk],
     )
+
+
+def _new_batch(file: SettlementFile, key: tuple, payout) -> SettlementBatch:
+    """The batch of one (day, currency) of the file, its sums still zero; `payout`: its payout row."""
+    return SettlementBatch(
+        public_id=_public_id(), file=file, merchant_id=file.merchant_id, connector_code=file.connector_code,
+        livemode=file.livemode, settled_on=key[0], currency=key[1],
+        payout_reference=payout.payout_reference if payout else "", reported_payout=payout.gross if payout else None,
+    )  # fmt: skip
+
+
+def _new_batches(file: SettlementFile, keys: set, payouts: dict) -> dict:
+    batches = {key: _new_batch(file, key, payouts.get(key)) for key in sorted(keys)}
+    SettlementBatch.objects.bulk_create(batches.values())
+    return {key: batch.pk for key, batch in batches.items()}
+
+
+def _batch_sums(loaded) -> None:
+    """The fast path's batches: what their lines add up to (and their payout reference, if no payout row)."""
+    batches = list(SettlementBatch.objects.filter(pk__in=[*loaded.sums, *loaded.references]))
+    for batch in batches:
+        gross, fees, lines = loaded.sums.get(batch.pk, (0, 0, 0))
+        batch.gross, batch.fees, batch.net, batch.line_count = gross, fees, gross - fees, lines
+        batch.payout_reference = batch.payout_reference or loaded.references.get(batch.pk) or ""
+    SettlementBatch.objects.bulk_update(batches, ["gross", "fees", "net", "line_count", "payout_reference"])
 
 
 def _load_acquirer(file: SettlementFile, rows: list[AcquirerRow]) -> int:
