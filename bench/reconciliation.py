@@ -23,10 +23,10 @@ One line in 100 differs by 3 minor units, so the pass writes about N/100 discrep
 
 import argparse
 import datetime as dt
-import io
 import os
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -104,26 +104,28 @@ def reset() -> None:
         )
 
 
-def csv_of(n: int, salt: str) -> bytes:
-    out = io.BytesIO()
-    out.write(
-        b"settlement_date,record_type,psp_reference,merchant_reference,currency,gross,fee,net,payout_reference\n"
-    )
-    for i in range(n):
-        gross = 1000 + i % 9000
-        fee = 25
-        out.write(f"2026-11-02,capture,sbx{salt}{i:09d},ch_{salt}{i:09d},USD,{gross // 100}.{gross % 100:02d},"
-                  f"0.{fee:02d},{(gross - fee) // 100}.{(gross - fee) % 100:02d},SBXPO-20261102-USD\n".encode())  # fmt: skip
-    return out.getvalue()
+def write_csv(path: Path, n: int, salt: str) -> None:
+    """The sandbox CSV of N captures, written as it is generated (never whole in memory)."""
+    with path.open("wb") as out:
+        out.write(b"settlement_date,record_type,psp_reference,merchant_reference,currency,gross,fee,net,"
+                  b"payout_reference\n")  # fmt: skip
+        for start in range(0, n, 10_000):
+            rows = []
+            for i in range(start, min(n, start + 10_000)):
+                gross, fee = 1000 + i % 9000, 25
+                rows.append(f"2026-11-02,capture,sbx{salt}{i:09d},ch_{salt}{i:09d},USD,{gross // 100}.{gross % 100:02d},"
+                            f"0.{fee:02d},{(gross - fee) // 100}.{(gross - fee) % 100:02d},SBXPO-20261102-USD\n")  # fmt: skip
+            out.write("".join(rows).encode())
 
 
-def raw_copy(content: bytes) -> Timer:
-    with connection.cursor() as cur:
+def raw_copy(path: Path) -> Timer:
+    with connection.cursor() as cur, path.open("rb") as source:
         cur.execute("DROP TABLE IF EXISTS bench_raw")
         cur.execute("CREATE UNLOGGED TABLE bench_raw (d text, t text, r text, m text, c text, g text, f text, n text,"
                     " p text)")  # fmt: skip
         with Timer() as timer, cur.copy("COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
-            copy.write(content)
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
         cur.execute("DROP TABLE bench_raw")
     return timer
 
@@ -198,14 +200,13 @@ def match() -> tuple[Timer, int]:
 def measure(n: int, merchant: Merchant) -> None:
     reset()
     salt = f"n{n}t{int(time.time())}x"
-    content = csv_of(n, salt)
-    copy = raw_copy(content)
-    with Timer() as ingest:
-        file = settlement_file_ingest(
-            content=content, fmt="sandbox_csv", actor=ACTOR, filename=f"bench-{n}.csv"
-        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"bench-{n}.csv"
+        write_csv(path, n, salt)
+        copy = raw_copy(path)
+        with Timer() as ingest, path.open("rb") as upload:  # as an upload arrives: a file, not bytes
+            file = settlement_file_ingest(content=upload, fmt="sandbox_csv", actor=ACTOR, filename=path.name)
     assert file.status == "processed", file.errors[:3]
-    del content
     seed_items(n, salt, merchant)
     join = bare_join()
     run, found = match()

@@ -1,6 +1,7 @@
 """The COPY fast path of acquirer CSVs loads exactly what the row-by-row reader reads, and gives
 way to it (with its per-row report) for anything it cannot vouch for."""
 
+import io
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def _fast(content: bytes, layout):
     """The fast path alone, rolled back: None when it gives way to the reader."""
     with transaction.atomic(), connection.cursor() as cursor:
         file = SettlementFile.objects.create(format="sandbox_csv", source_kind="acquirer", sha256="0" * 64)
-        result = stream_acquirer_copy(cursor, content, layout, file_id=file.pk,
+        result = stream_acquirer_copy(cursor, io.BytesIO(content), layout, file_id=file.pk,
                                       batches=lambda keys, payouts: _new_batches(file, keys, payouts))  # fmt: skip
         transaction.set_rollback(True)
     return result

@@ -1,6 +1,7 @@
 """The fast ingest path of an acquirer CSV on PostgreSQL: the file's bytes go through `COPY` as
-they are (PostgreSQL's own CSV reader) into a staging table of text cells, and every value is
-converted and checked set-based in SQL — no Python per row.
+they are, in chunks (PostgreSQL's own CSV reader), into a staging table of text cells, and every
+value is converted and checked set-based in SQL — no Python per row — by the one INSERT … SELECT
+that writes the lines (and answers their batches' sums).
 
 It only ever *accepts* what the row-by-row reader (`parsers.csvfiles`) would read the same way:
 anything it cannot vouch for (a blank or ragged row, a cell the SQL checks refuse, a layout with
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import psycopg
 from django.db import DatabaseError, transaction
@@ -49,9 +51,12 @@ class _GiveUp(Exception):
     pass
 
 
-def _header(content: bytes, layout: Layout) -> list[str] | None:
-    end = content.find(b"\n")
-    first = content if end < 0 else content[:end]
+def _header(head: bytes, layout: Layout) -> list[str] | None:
+    """The header of the file's first chunk `head` (None: the reader decides)."""
+    end = head.find(b"\n")
+    if end < 0 and len(head) >= CHUNK:
+        return None
+    first = head if end < 0 else head[:end]
     if not first.strip() or b'"' in first:
         return None
     try:
@@ -84,25 +89,27 @@ class Loaded:
     references: dict  # batch id → the lines' payout reference, for batches without a payout row
 
 
-def stream_acquirer_copy(cursor, content: bytes, layout: Layout, *, file_id: int, batches) -> Loaded | None:
-    """Loads the file's lines straight into the lines table; `batches(keys, payouts)` creates
-    the batches of the (day, currency) keys and answers their ids. Returns None (having written
-    nothing: its own savepoint) to let the row-by-row reader decide."""
+def stream_acquirer_copy(cursor, stream: BinaryIO, layout: Layout, *, file_id: int, batches) -> Loaded | None:
+    """Loads the file's lines straight into the lines table, reading `stream` in chunks;
+    `batches(keys, payouts)` creates the batches of the (day, currency) keys and answers their
+    ids. Returns None (having written nothing: its own savepoint) to let the row-by-row reader decide."""
     if layout.derive is not None or layout.bank:
         return None
-    if content.startswith(b"\xef\xbb\xbf"):
-        content = content[3:]
-    header = _header(content, layout)
+    stream.seek(0)
+    head = stream.read(CHUNK)
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    header = _header(head, layout)
     if header is None:
         return None
     try:
         with transaction.atomic():
-            return _load(cursor, content, layout, header, file_id, batches)
+            return _load(cursor, head, stream, layout, header, file_id, batches)
     except (_GiveUp, DatabaseError, psycopg.Error):  # COPY's errors come unwrapped by Django
         return None
 
 
-def _copy_raw(cursor, content: bytes, layout: Layout, cells: list[str]) -> None:
+def _copy_raw(cursor, head: bytes, stream: BinaryIO, layout: Layout, cells: list[str]) -> None:
     cursor.execute("SET LOCAL jit = off")  # compiling the conversion costs more than it saves, once
     cursor.execute("DROP TABLE IF EXISTS recon_csv_raw")
     cursor.execute(
@@ -114,9 +121,9 @@ def _copy_raw(cursor, content: bytes, layout: Layout, cells: list[str]) -> None:
         f"COPY recon_csv_raw ({', '.join(cells)}) FROM STDIN WITH (FORMAT csv, HEADER true, "
         f"DELIMITER '{delimiter}', ENCODING 'UTF8', FORCE_NOT_NULL ({', '.join(cells)}))"
     ) as copy:
-        view = memoryview(content)
-        for start in range(0, len(content), CHUNK):
-            copy.write(view[start : start + CHUNK])
+        copy.write(head)
+        while chunk := stream.read(CHUNK):
+            copy.write(chunk)
 
 
 @dataclass
@@ -164,9 +171,11 @@ def _keys(cursor, layout: Layout, column: dict) -> _Keys:
     return keys
 
 
-def _load(cursor, content: bytes, layout: Layout, header: list[str], file_id: int, batches) -> Loaded:
+def _load(
+    cursor, head: bytes, stream: BinaryIO, layout: Layout, header: list[str], file_id: int, batches
+) -> Loaded:
     cells = [f"c{i}" for i in range(len(header))]
-    _copy_raw(cursor, content, layout, cells)
+    _copy_raw(cursor, head, stream, layout, cells)
     column = {field: f"c{header.index(name)}" for field, name in layout.columns.items() if name in header}
     keys = _keys(cursor, layout, column)
     convert = _Conversion(layout, column)
