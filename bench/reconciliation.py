@@ -100,7 +100,7 @@ def reset() -> None:
         cur.execute(
             "TRUNCATE reconciliation_discrepancy, reconciliation_ledgeritem, reconciliation_settlementline,"
             " reconciliation_bankline, reconciliation_settlementbatch, reconciliation_settlementfile,"
-            " reconciliation_reconciliationrun CASCADE"
+            " reconciliation_reconciliationrun, ledger_journalentry CASCADE"
         )
 
 
