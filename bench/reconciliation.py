@@ -8,6 +8,12 @@
    on the reference, measured in the same run;
 3. the process's peak RSS after each size (ru_maxrss), for sizes 100 k and N.
 
+Each figure is given twice: wall time, and the CPU time of the database backend (read from
+/proc/<backend pid>/stat, so the server must run on this machine). On a shared machine the wall
+times swing with the load; the CPU times do not, and the ratios are computed from both. Parallel
+query is off for the whole session (both the pass and the bare join), so the backend's CPU time
+is all of the work.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ch_recon_bench .venv/bin/python bench/reconciliation.py \\
         [--rows 1000000]
 
@@ -17,10 +23,10 @@ One line in 100 differs by 3 minor units, so the pass writes about N/100 discrep
 
 import argparse
 import datetime as dt
-import io
 import os
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -56,11 +62,33 @@ call_command("migrate", verbosity=0)
 from apps.audit.services import Actor  # noqa: E402
 from apps.merchants.models import Merchant  # noqa: E402
 from apps.reconciliation.models import LedgerItem  # noqa: E402
-from apps.reconciliation.services import matching  # noqa: E402
+from apps.reconciliation.services import findings, matching  # noqa: E402
 from apps.reconciliation.services.ingest import settlement_file_ingest  # noqa: E402
 
 DAY = dt.date(2026, 11, 2)
 ACTOR = Actor.system("bench")
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu() -> float:
+    """CPU seconds (user + system) the database backend of this connection has used so far."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+class Timer:
+    def __enter__(self):
+        self.cpu, self.wall = backend_cpu(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.wall, backend_cpu() - self.cpu
 
 
 def peak_mb() -> float:
@@ -72,34 +100,34 @@ def reset() -> None:
         cur.execute(
             "TRUNCATE reconciliation_discrepancy, reconciliation_ledgeritem, reconciliation_settlementline,"
             " reconciliation_bankline, reconciliation_settlementbatch, reconciliation_settlementfile,"
-            " reconciliation_reconciliationrun CASCADE"
+            " reconciliation_reconciliationrun, ledger_journalentry CASCADE"
         )
 
 
-def csv_of(n: int, salt: str) -> bytes:
-    out = io.StringIO()
-    out.write(
-        "settlement_date,record_type,psp_reference,merchant_reference,currency,gross,fee,net,payout_reference\n"
-    )
-    for i in range(n):
-        gross = 1000 + i % 9000
-        fee = 25
-        out.write(f"2026-11-02,capture,sbx{salt}{i:09d},ch_{salt}{i:09d},USD,{gross // 100}.{gross % 100:02d},"
-                  f"0.{fee:02d},{(gross - fee) // 100}.{(gross - fee) % 100:02d},SBXPO-20261102-USD\n")  # fmt: skip
-    return out.getvalue().encode()
+def write_csv(path: Path, n: int, salt: str) -> None:
+    """The sandbox CSV of N captures, written as it is generated (never whole in memory)."""
+    with path.open("wb") as out:
+        out.write(b"settlement_date,record_type,psp_reference,merchant_reference,currency,gross,fee,net,"
+                  b"payout_reference\n")  # fmt: skip
+        for start in range(0, n, 10_000):
+            rows = []
+            for i in range(start, min(n, start + 10_000)):
+                gross, fee = 1000 + i % 9000, 25
+                rows.append(f"2026-11-02,capture,sbx{salt}{i:09d},ch_{salt}{i:09d},USD,{gross // 100}.{gross % 100:02d},"
+                            f"0.{fee:02d},{(gross - fee) // 100}.{(gross - fee) % 100:02d},SBXPO-20261102-USD\n")  # fmt: skip
+            out.write("".join(rows).encode())
 
 
-def raw_copy_seconds(content: bytes) -> float:
-    with connection.cursor() as cur:
+def raw_copy(path: Path) -> Timer:
+    with connection.cursor() as cur, path.open("rb") as source:
         cur.execute("DROP TABLE IF EXISTS bench_raw")
         cur.execute("CREATE UNLOGGED TABLE bench_raw (d text, t text, r text, m text, c text, g text, f text, n text,"
                     " p text)")  # fmt: skip
-        started = time.perf_counter()
-        with cur.copy("COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
-            copy.write(content)
-        elapsed = time.perf_counter() - started
+        with Timer() as timer, cur.copy("COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
         cur.execute("DROP TABLE bench_raw")
-    return elapsed
+    return timer
 
 
 def seed_items(n: int, salt: str, merchant: Merchant) -> None:
@@ -134,59 +162,64 @@ def seed_items(n: int, salt: str, merchant: Merchant) -> None:
         cur.execute("ANALYZE reconciliation_settlementline")
 
 
-def bare_join_seconds() -> float:
+def bare_join() -> Timer:
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"SET LOCAL work_mem = '{matching.PASS_WORK_MEM}'")  # the pass's own settings
         cur.execute("SET LOCAL jit = off")
-        started = time.perf_counter()
-        cur.execute(
-            "SELECT count(*), sum(abs(l.gross - i.amount)) FROM reconciliation_ledgeritem i"
-            " JOIN reconciliation_settlementline l ON l.psp_reference = i.gateway_reference"
-        )
-        cur.fetchone()
-        return time.perf_counter() - started
+        with Timer() as timer:
+            cur.execute(
+                "SELECT count(*), sum(abs(l.gross - i.amount)) FROM reconciliation_ledgeritem i"
+                " JOIN reconciliation_settlementline l ON l.psp_reference = i.gateway_reference"
+            )
+            cur.fetchone()
+        return timer
 
 
-def match_seconds() -> tuple[float, int]:
+def match() -> tuple[Timer, int]:
     scope = matching.Scope(DAY, DAY + dt.timedelta(days=1), False, "sandbox", DAY + dt.timedelta(days=10))
-    started = time.perf_counter()
     steps = {}
-    with transaction.atomic(), connection.cursor() as cur:
+    with Timer() as timer, transaction.atomic(), connection.cursor() as cur:
         for name in ("build_item_scope", "prepare_lines", "prepare_all_lines", "match_items", "check_items",
                      "match_bank", "found_discrepancies"):  # fmt: skip
             step = time.perf_counter()
+            cpu = backend_cpu()
+            module = findings if name == "found_discrepancies" else matching
             result = (
-                getattr(matching, name)(cur)
+                getattr(module, name)(cur)
                 if name == "prepare_all_lines"
-                else getattr(matching, name)(cur, scope)
+                else getattr(module, name)(cur, scope)
             )
-            steps[name] = time.perf_counter() - step
+            steps[name] = (time.perf_counter() - step, backend_cpu() - cpu)
         found = result
-        step = time.perf_counter()
-    steps["commit"] = time.perf_counter() - step
     if args.steps:
-        print("  steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()), flush=True)
-    return time.perf_counter() - started, len(found)
+        print("  steps (wall / backend CPU): " + ", ".join(f"{k} {w:.2f}/{c:.2f} s" for k, (w, c) in steps.items()),
+              flush=True)  # fmt: skip
+    return timer, len(found)
 
 
 def measure(n: int, merchant: Merchant) -> None:
     reset()
     salt = f"n{n}t{int(time.time())}x"
-    content = csv_of(n, salt)
-    copy_s = raw_copy_seconds(content)
-    started = time.perf_counter()
-    file = settlement_file_ingest(content=content, fmt="sandbox_csv", actor=ACTOR, filename=f"bench-{n}.csv")
-    ingest_s = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"bench-{n}.csv"
+        write_csv(path, n, salt)
+        copy = raw_copy(path)
+        with Timer() as ingest, path.open("rb") as upload:  # as an upload arrives: a file, not bytes
+            file = settlement_file_ingest(content=upload, fmt="sandbox_csv", actor=ACTOR, filename=path.name)
     assert file.status == "processed", file.errors[:3]
     seed_items(n, salt, merchant)
-    join_s = bare_join_seconds()
-    match_s, found = match_seconds()
+    join = bare_join()
+    run, found = match()
     matched = LedgerItem.objects.filter(status="matched").count()
-    print(f"n={n:>9,}  ingest {n / ingest_s:>10,.0f} lines/s ({ingest_s:6.1f} s; raw COPY {n / copy_s:>10,.0f} rows/s)"
-          f"  |  pass {match_s:6.1f} s vs bare hash join {join_s:5.2f} s = {match_s / join_s:5.1f}x"
+    print(f"n={n:>9,}  ingest {n / ingest.wall:>9,.0f} lines/s ({ingest.wall:5.1f} s, backend CPU {ingest.cpu:5.1f} s)"
+          f" vs raw COPY {n / copy.wall:>9,.0f} rows/s ({copy.wall:4.1f} s, CPU {copy.cpu:4.1f} s)"
+          f"  |  pass {run.wall:5.1f} s (CPU {run.cpu:5.1f} s) vs bare hash join {join.wall:5.2f} s (CPU {join.cpu:4.2f} s)"
+          f" = {run.wall / join.wall:4.1f}x wall, {run.cpu / max(join.cpu, 0.01):4.1f}x CPU"
           f"  |  matched {matched:,}, discrepancies {found:,}  |  peak RSS {peak_mb():,.0f} MB", flush=True)  # fmt: skip
 
 
+with connection.cursor() as session:
+    session.execute("SET max_parallel_workers_per_gather = 0")
 merchant = Merchant.objects.order_by("pk").first() or Merchant.objects.create(name="Bench")
 for size in [int(s) for s in args.sizes.split(",") if s] + [args.rows]:
     measure(size, merchant)

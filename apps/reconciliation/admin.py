@@ -274,7 +274,7 @@ class SettlementFileAdmin(ReadOnlyAdminMixin, ModelAdmin):
             data = form.cleaned_data
             try:
                 file = settlement_file_ingest(
-                    content=io_bytes(data["file"]), fmt=data["format"], actor=Actor.staff(request.user),
+                    content=data["file"], fmt=data["format"], actor=Actor.staff(request.user),
                     filename=data["file"].name or "", livemode=data["livemode"], mapping=data["mapping"],
                     connector_code=data["connector_code"],
                 )  # fmt: skip

@@ -180,10 +180,14 @@ class SettlementLine(models.Model):
     """One operation line of an acquirer file, its raw row kept as read.
 
     Bulk-loaded (a million lines a file): `file`, `batch` and `merchant` carry no database
-    constraint, as a per-row foreign-key check at commit costs as much as the load itself; all
-    three come from the one INSERT … SELECT that joins the file's own batches (`services.ingest`),
-    so they exist by construction, and lines are never deleted (PROTECT holds in the ORM). `file`
-    needs no index of its own: the unique (file, row_number) constraint leads with it."""
+    constraint, as a per-row foreign-key check at commit costs as much as the load itself. What
+    guarantees them instead: all three come from the one INSERT … SELECT that joins the file's own
+    batches (`services.copyload`, `services.ingest`), so they exist when written, and the merchant
+    is the file's (whose constraint stays); files, batches and lines refuse DELETE in PostgreSQL
+    (a statement trigger, migration 0004: nothing per row), so nothing they name can go. `file`
+    needs no index of its own: the unique (file, row_number) constraint leads with it; nor does
+    `merchant` (a merchant is never deleted) or the reference (nothing searches lines by it alone:
+    the queue's search goes through its discrepancies; the index cost most of a load)."""
 
     class RecordType(models.TextChoices):
         CAPTURE = "capture"
@@ -199,7 +203,7 @@ class SettlementLine(models.Model):
     )
     merchant = models.ForeignKey(
         "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        db_constraint=False,
+        db_constraint=False, db_index=False,
     )  # fmt: skip
     connector_code = models.CharField(max_length=40)
     livemode = models.BooleanField(default=False)
@@ -218,10 +222,6 @@ class SettlementLine(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["file", "row_number"], name="recon_line_row")]
-        indexes = [
-            # The queue's search by reference; matching joins its own temp tables (no index used).
-            models.Index(fields=["psp_reference"], name="recon_line_psp"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.psp_reference} {self.gross} {self.currency}"
@@ -346,7 +346,8 @@ class LedgerItem(models.Model):
     # indexed and the table keeps free room on its pages (fillfactor 50, migration 0002), so the
     # UPDATE is HOT (no index touched), about ten times cheaper. `line` has no database
     # constraint for the same reason (a per-row check at commit); the matching SQL only ever
-    # assigns the id of an existing line, and lines are never deleted.
+    # assigns the id of a line it has just read, the resolve services one they hold, and lines
+    # refuse DELETE (migration 0004), so the line an item names always exists.
     line = models.ForeignKey(
         SettlementLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False,
         db_constraint=False,

@@ -1,16 +1,18 @@
 """The COPY fast path of acquirer CSVs loads exactly what the row-by-row reader reads, and gives
 way to it (with its per-row report) for anything it cannot vouch for."""
 
+import io
 from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
 
-from apps.reconciliation.models import ColumnMapping, SettlementBatch, SettlementLine
+from apps.reconciliation.models import ColumnMapping, SettlementBatch, SettlementFile, SettlementLine
 from apps.reconciliation.parsers import parse_file
 from apps.reconciliation.parsers.layouts import BUILT_IN, layout_from_mapping
 from apps.reconciliation.services import settlement_file_ingest
 from apps.reconciliation.services.copyload import stream_acquirer_copy
+from apps.reconciliation.services.ingest import _new_batches
 
 from .factories import ACTOR
 
@@ -48,8 +50,11 @@ def _loaded_rows(file) -> list[tuple]:
 
 
 def _fast(content: bytes, layout):
+    """The fast path alone, rolled back: None when it gives way to the reader."""
     with transaction.atomic(), connection.cursor() as cursor:
-        result = stream_acquirer_copy(cursor, content, layout)
+        file = SettlementFile.objects.create(format="sandbox_csv", source_kind="acquirer", sha256="0" * 64)
+        result = stream_acquirer_copy(cursor, io.BytesIO(content), layout, file_id=file.pk,
+                                      batches=lambda keys, payouts: _new_batches(file, keys, payouts))  # fmt: skip
         transaction.set_rollback(True)
     return result
 

@@ -2,12 +2,13 @@
 discrepancy — whatever mix of amounts (faults included) the day had."""
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.connectors.models import SandboxTransaction
 from apps.ledger.models import JournalEntry
-from apps.reconciliation.models import Discrepancy, LedgerItem, SettlementFile
+from apps.reconciliation.models import Discrepancy, LedgerItem
 
 from .factories import charge_paid, ingest_acquirer_file, ingest_bank_statement, run, sandbox_fee_rule, today
 
@@ -21,14 +22,13 @@ AMOUNTS = st.integers(min_value=1, max_value=40).map(lambda n: n * 100) | st.sam
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(amounts=st.lists(AMOUNTS, min_size=1, max_size=4))
 def test_every_ledger_movement_ends_matched_or_as_an_open_discrepancy(api, merchant, amounts):
-    Discrepancy.objects.all().delete()
-    LedgerItem.objects.all().delete()
-    from apps.reconciliation.models import BankLine, SettlementBatch, SettlementLine
-
-    SettlementLine.objects.all().delete()
-    SettlementBatch.objects.all().delete()
-    BankLine.objects.all().delete()
-    SettlementFile.objects.all().delete()
+    # Settlement files, batches and lines refuse DELETE (append-only): a fresh example truncates them.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # (TRUNCATE refuses pending deferred checks)
+        cursor.execute(
+            "TRUNCATE reconciliation_discrepancy, reconciliation_ledgeritem, reconciliation_settlementline,"
+            " reconciliation_settlementbatch, reconciliation_bankline, reconciliation_settlementfile"
+        )
     SandboxTransaction.objects.all().delete()
     sandbox_fee_rule()
     for amount in amounts:

@@ -43,7 +43,6 @@ from ..services import (
     settlement_file_ingest,
     settlement_sync_request,
 )
-from ..services.ingest import io_bytes
 from .serializers import STAFF_ACTIONS, IntervalInput, ResolveInput, UploadInput
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -132,7 +131,7 @@ class SettlementUploadView(MerchantAPIView):
             if mapping is None:
                 raise NotFoundError("mapping", data["mapping"], param="mapping")
         file = settlement_file_ingest(
-            content=io_bytes(upload), fmt=data["format"], actor=Actor.from_request(request), filename=upload.name or "",
+            content=upload, fmt=data["format"], actor=Actor.from_request(request), filename=upload.name or "",
             livemode=request.livemode, mapping=mapping, merchant=request.merchant,
         )  # fmt: skip
         return Response(settlement_file_to_dict(file))

@@ -1,6 +1,7 @@
 """The fast ingest path of an acquirer CSV on PostgreSQL: the file's bytes go through `COPY` as
-they are (PostgreSQL's own CSV reader) into a staging table of text cells, and every value is
-converted and checked set-based in SQL — no Python per row.
+they are, in chunks (PostgreSQL's own CSV reader), into a staging table of text cells, and every
+value is converted and checked set-based in SQL — no Python per row — by the one INSERT … SELECT
+that writes the lines (and answers their batches' sums).
 
 It only ever *accepts* what the row-by-row reader (`parsers.csvfiles`) would read the same way:
 anything it cannot vouch for (a blank or ragged row, a cell the SQL checks refuse, a layout with
@@ -16,12 +17,14 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import psycopg
 from django.db import DatabaseError, transaction
 
 from apps.core.currencies import CURRENCIES
 
+from ..models import SettlementFile, SettlementLine
 from ..parsers.base import FieldError, currency_code, parse_date
 from ..parsers.csvfiles import MAX_ROWS, Layout
 
@@ -31,7 +34,10 @@ CHUNK = 1 << 20
 # str.strip()'s ASCII whitespace. PostgreSQL's E-strings know \t \n \r \f but not \v (an unknown
 # escape is the letter itself, so "\v" trimmed the letter v): vertical tab is \x0b.
 _WS = "E' \\t\\n\\r\\f\\x0b'"
-_NUMBER = r"^[+-]?([0-9]{1,18}(\.[0-9]{0,18})?|\.[0-9]{1,18})$"
+# A plain decimal number, at most 36 digits (more is refused, and the reader decides). Its length
+# is checked apart: bounded repeats ({1,18}) made PostgreSQL's regex engine three times slower.
+_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$"
+_NUMBER_MAX_LENGTH = 37
 _LIMIT = 2**62
 
 
@@ -45,9 +51,12 @@ class _GiveUp(Exception):
     pass
 
 
-def _header(content: bytes, layout: Layout) -> list[str] | None:
-    end = content.find(b"\n")
-    first = content if end < 0 else content[:end]
+def _header(head: bytes, layout: Layout) -> list[str] | None:
+    """The header of the file's first chunk `head` (None: the reader decides)."""
+    end = head.find(b"\n")
+    if end < 0 and len(head) >= CHUNK:
+        return None
+    first = head if end < 0 else head[:end]
     if not first.strip() or b'"' in first:
         return None
     try:
@@ -73,26 +82,34 @@ def _record_type(raw: str, layout: Layout) -> str:
     return value.lower() or layout.default_record_type
 
 
-def stream_acquirer_copy(cursor, content: bytes, layout: Layout) -> tuple[int, dict] | None:
-    """Loads `recon_line_stream` (the staging table `ingest` builds batches and lines from);
-    returns (rows read, payouts by (day, currency)), or None to let the row-by-row reader decide.
-    Runs in its own savepoint: giving up leaves nothing behind."""
+@dataclass(frozen=True)
+class Loaded:
+    rows: int  # rows read, payouts included (blank rows excluded)
+    sums: dict  # batch id → (gross, fees, lines)
+    references: dict  # batch id → the lines' payout reference, for batches without a payout row
+
+
+def stream_acquirer_copy(cursor, stream: BinaryIO, layout: Layout, *, file_id: int, batches) -> Loaded | None:
+    """Loads the file's lines straight into the lines table, reading `stream` in chunks;
+    `batches(keys, payouts)` creates the batches of the (day, currency) keys and answers their
+    ids. Returns None (having written nothing: its own savepoint) to let the row-by-row reader decide."""
     if layout.derive is not None or layout.bank:
         return None
-    if content.startswith(b"\xef\xbb\xbf"):
-        content = content[3:]
-    header = _header(content, layout)
+    stream.seek(0)
+    head = stream.read(CHUNK)
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    header = _header(head, layout)
     if header is None:
         return None
     try:
         with transaction.atomic():
-            return _load(cursor, content, layout, header)
+            return _load(cursor, head, stream, layout, header, file_id, batches)
     except (_GiveUp, DatabaseError, psycopg.Error):  # COPY's errors come unwrapped by Django
         return None
 
 
-def _load(cursor, content: bytes, layout: Layout, header: list[str]) -> tuple[int, dict]:
-    cells = [f"c{i}" for i in range(len(header))]
+def _copy_raw(cursor, head: bytes, stream: BinaryIO, layout: Layout, cells: list[str]) -> None:
     cursor.execute("SET LOCAL jit = off")  # compiling the conversion costs more than it saves, once
     cursor.execute("DROP TABLE IF EXISTS recon_csv_raw")
     cursor.execute(
@@ -104,94 +121,200 @@ def _load(cursor, content: bytes, layout: Layout, header: list[str]) -> tuple[in
         f"COPY recon_csv_raw ({', '.join(cells)}) FROM STDIN WITH (FORMAT csv, HEADER true, "
         f"DELIMITER '{delimiter}', ENCODING 'UTF8', FORCE_NOT_NULL ({', '.join(cells)}))"
     ) as copy:
-        view = memoryview(content)
-        for start in range(0, len(content), CHUNK):
-            copy.write(view[start : start + CHUNK])
-    column = {field: f"c{header.index(name)}" for field, name in layout.columns.items() if name in header}
+        copy.write(head)
+        while chunk := stream.read(CHUNK):
+            copy.write(chunk)
 
-    def raw_cell(field: str) -> str:
-        return column.get(field, "''")
 
-    def value(field: str) -> str:
-        return f"btrim({column[field]}, {_WS})" if field in column else "''"
+@dataclass
+class _Keys:
+    """The file's distinct (date, currency, record type) cells, read by the reader's own functions."""
 
-    # A blank row has a blank date, which `parse_date` refuses: the reader then decides (and skips it).
-    maps = {}
-    for field, parse in (
-        ("settlement_date", lambda v: parse_date(v, layout.date_format)),
-        ("currency", currency_code),
-        ("record_type", lambda v: _record_type(v, layout)),
-    ):
-        cursor.execute(f"SELECT DISTINCT {raw_cell(field)} FROM recon_csv_raw LIMIT {MAX_DISTINCT + 1}")  # noqa: S608
-        texts = [row[0] for row in cursor.fetchall()]
-        if len(texts) > MAX_DISTINCT:
-            raise _GiveUp
-        try:
-            maps[field] = {text: parse(text) for text in texts}
-        except FieldError:
-            raise _GiveUp from None
-    cursor.execute("DROP TABLE IF EXISTS recon_csv_map")
-    cursor.execute("CREATE TEMP TABLE recon_csv_map (kind text, text text, value text) ON COMMIT DROP")
-    cursor.executemany(
-        "INSERT INTO recon_csv_map VALUES (%s, %s, %s)",
-        [(field, text, str(parsed)) for field, mapping in maps.items() for text, parsed in mapping.items()]
-        + [("scale", code, str(10 ** CURRENCIES[code].exponent)) for code in set(maps["currency"].values())],
+    types: dict  # record type cell → our type
+    days: dict  # (date cell, currency cell) → (day, currency)
+    line_keys: set
+    payout_keys: set
+    line_rows: int  # rows that are lines (not payouts, not skipped)
+    kept: int  # rows not skipped
+    rows: int  # rows read
+
+
+def _keys(cursor, layout: Layout, column: dict) -> _Keys:
+    date, currency, kind = (column.get(f, "''") for f in ("settlement_date", "currency", "record_type"))
+    cursor.execute(
+        f"SELECT {date}, {currency}, {kind}, COUNT(*) FROM recon_csv_raw GROUP BY 1, 2, 3 LIMIT {MAX_DISTINCT + 1}"  # noqa: S608
     )
+    groups = cursor.fetchall()
+    if len(groups) > MAX_DISTINCT:
+        raise _GiveUp
+    keys = _Keys({}, {}, set(), set(), 0, 0, 0)
+    # A blank row has a blank date, which `parse_date` refuses: the reader then decides (and skips it).
+    try:
+        for date_text, currency_text, type_text, count in groups:
+            kind = keys.types.setdefault(type_text, _record_type(type_text, layout))
+            keys.rows += count
+            if not kind:
+                continue
+            keys.kept += count
+            key = (date_text, currency_text)
+            if key not in keys.days:
+                keys.days[key] = (parse_date(date_text, layout.date_format), currency_code(currency_text))
+            if kind == "payout":
+                keys.payout_keys.add(keys.days[key])
+            else:
+                keys.line_keys.add(keys.days[key])
+                keys.line_rows += count
+    except FieldError:
+        raise _GiveUp from None
+    if keys.rows > MAX_ROWS:
+        raise _GiveUp
+    return keys
 
-    def cleaned(field: str) -> str:
+
+def _load(
+    cursor, head: bytes, stream: BinaryIO, layout: Layout, header: list[str], file_id: int, batches
+) -> Loaded:
+    cells = [f"c{i}" for i in range(len(header))]
+    _copy_raw(cursor, head, stream, layout, cells)
+    column = {field: f"c{header.index(name)}" for field, name in layout.columns.items() if name in header}
+    keys = _keys(cursor, layout, column)
+    convert = _Conversion(layout, column)
+    cursor.execute("DROP TABLE IF EXISTS recon_csv_key")
+    cursor.execute(
+        "CREATE TEMP TABLE recon_csv_key (date_text text, currency_text text, batch_id bigint, settled_on date,"
+        " currency text, scale numeric) ON COMMIT DROP"
+    )
+    cursor.executemany(
+        "INSERT INTO recon_csv_key VALUES (%s, %s, NULL, %s, %s, %s)",
+        [(d, c, key[0], key[1], 10 ** CURRENCIES[key[1]].exponent) for (d, c), key in keys.days.items()],
+    )
+    payouts = _payouts(cursor, convert, keys)
+    batch_ids = batches(keys.line_keys | keys.payout_keys, payouts)
+    cursor.executemany(
+        "UPDATE recon_csv_key SET batch_id = %s WHERE settled_on = %s AND currency = %s",
+        [(batch_id, day, currency) for (day, currency), batch_id in batch_ids.items()],
+    )
+    cursor.execute("DROP TABLE IF EXISTS recon_csv_type")
+    cursor.execute("CREATE TEMP TABLE recon_csv_type (text text, value text) ON COMMIT DROP")
+    cursor.executemany("INSERT INTO recon_csv_type VALUES (%s, %s)", list(keys.types.items()))
+    table = SettlementLine._meta.db_table
+    raw = f"jsonb_object(%s::text[], ARRAY[{', '.join(cells)}])"  # twice as fast as jsonb_build_object
+    # A cell the reader would refuse converts to NULL, which the lines' NOT NULL columns refuse:
+    # the statement fails, its savepoint rolls back, and the reader decides. (Checking the cells
+    # first cost a second pass over the file.) Only generated column names and fixed fragments
+    # are interpolated; the header is a parameter.
+    cursor.execute(
+        f"""
+        WITH inserted AS (
+            INSERT INTO {table} (file_id, batch_id, merchant_id, connector_code, livemode, row_number, record_type,
+                                 psp_reference, merchant_reference, currency, gross, fee, settled_on, raw, edited)
+            SELECT %s, k.batch_id, f.merchant_id, f.connector_code, f.livemode, r.n, t.value,
+                   NULLIF({convert.reference()}, ''), {convert.value("merchant_reference")}, k.currency,
+                   {convert.minor("gross")}, {convert.fee()}, k.settled_on, {raw}, '{{}}'::jsonb
+            FROM recon_csv_raw r
+            JOIN recon_csv_key k ON k.date_text = {convert.cell("settlement_date")}
+                 AND k.currency_text = {convert.cell("currency")}
+            JOIN recon_csv_type t ON t.text = {convert.cell("record_type")}
+            JOIN {SettlementFile._meta.db_table} f ON f.id = %s
+            {convert.lateral()}
+            WHERE t.value NOT IN ('payout', '')
+            RETURNING batch_id, gross, fee)
+        SELECT batch_id, SUM(gross), SUM(fee), COUNT(*) FROM inserted GROUP BY batch_id
+        """,  # noqa: S608
+        [file_id, header, file_id],
+    )
+    sums = {batch_id: (int(gross), int(fee), n) for batch_id, gross, fee, n in cursor.fetchall()}
+    if sum(n for _, _, n in sums.values()) != keys.line_rows:
+        raise _GiveUp
+    return Loaded(keys.kept, sums, _references(cursor, convert, keys, payouts, batch_ids))
+
+
+class _Conversion:
+    """SQL reading the cells of `recon_csv_raw r` as the row reader reads them."""
+
+    def __init__(self, layout: Layout, column: dict):
+        self.layout, self.column = layout, column
+
+    def cell(self, field: str) -> str:
+        return f"r.{self.column[field]}" if field in self.column else "''"
+
+    def value(self, field: str) -> str:
+        return f"btrim(r.{self.column[field]}, {_WS})" if field in self.column else "''"
+
+    def _cleaned(self, field: str) -> str:
         """`minor_units`' cleaning of the cell: no spaces, no thousands separators, a decimal point."""
-        text = f"replace({value(field)}, ' ', '')"
-        if layout.decimal == ",":
+        text = f"replace({self.value(field)}, ' ', '')"
+        if self.layout.decimal == ",":
             return f"replace(replace({text}, '.', ''), ',', '.')"
         return f"replace({text}, ',', '')"
 
-    def number(alias: str) -> str:
+    def lateral(self) -> str:
+        # Each cell cleaned and read once (OFFSET 0 keeps the planner from inlining it twice).
         # Nested in a CASE: PostgreSQL does not promise to test the pattern before casting otherwise.
-        scale = " * e.value::numeric" if layout.major_units else ""
-        return f"CASE WHEN x.{alias} ~ '{_NUMBER}' THEN CAST(x.{alias} AS numeric){scale} END"
+        scale = " * k.scale" if self.layout.major_units else ""
+        numbers = ", ".join(
+            f"CASE WHEN length(x.{f}) <= {_NUMBER_MAX_LENGTH} AND x.{f} ~ '{_NUMBER}'"
+            f" THEN CAST(x.{f} AS numeric){scale} END AS {f}"
+            for f in ("gross", "fee")
+        )
+        return (
+            f"CROSS JOIN LATERAL (SELECT {self._cleaned('gross')} AS gross, {self._cleaned('fee')} AS fee OFFSET 0) x"
+            f" CROSS JOIN LATERAL (SELECT {numbers} OFFSET 0) y"
+        )
 
+    @staticmethod
     def minor(alias: str) -> str:
         """NULL where `minor_units` would refuse the cell: not whole in minor units, out of range."""
-        return f"CASE WHEN y.{alias} = trunc(y.{alias}) AND abs(y.{alias}) < {_LIMIT} THEN CAST(y.{alias} AS bigint) END"
-
-    reference = value("psp_reference")
-    if layout.reference_by_type:
-        cases = " ".join(
-            f"WHEN '{kind}' THEN {value(field)}" for kind, field in layout.reference_by_type.items()
+        return (
+            f"CASE WHEN y.{alias} = trunc(y.{alias}) AND abs(y.{alias}) < {_LIMIT}"
+            f" THEN CAST(y.{alias} AS bigint) END"
         )
-        reference = f"COALESCE(NULLIF(CASE t.value {cases} ELSE '' END, ''), {value('psp_reference')})"
-    raw = f"jsonb_object(%s::text[], ARRAY[{', '.join(cells)}])"  # twice as fast as jsonb_build_object
-    cursor.execute("DROP TABLE IF EXISTS recon_line_stream")
-    # Only generated column names and fixed fragments are interpolated; the header is a parameter.
-    statement = f"""
-        CREATE TEMP TABLE recon_line_stream ON COMMIT DROP AS
-        SELECT r.n::integer AS row_number, t.value AS record_type, {reference} AS psp_reference,
-               {value("merchant_reference")} AS merchant_reference, c.value AS currency,
-               {minor("gross")} AS gross, CASE WHEN x.fee = '' THEN 0 ELSE abs({minor("fee")}) END AS fee,
-               CAST(d.value AS date) AS settled_on, {value("payout_reference")} AS payout_reference,
-               {raw} AS raw
-        FROM recon_csv_raw r
-        JOIN recon_csv_map d ON d.kind = 'settlement_date' AND d.text = {raw_cell("settlement_date")}
-        JOIN recon_csv_map c ON c.kind = 'currency' AND c.text = {raw_cell("currency")}
-        JOIN recon_csv_map t ON t.kind = 'record_type' AND t.text = {raw_cell("record_type")}
-        JOIN recon_csv_map e ON e.kind = 'scale' AND e.text = c.value
-        CROSS JOIN LATERAL (SELECT {cleaned("gross")} AS gross, {cleaned("fee")} AS fee OFFSET 0) x
-        CROSS JOIN LATERAL (SELECT {number("gross")} AS gross, {number("fee")} AS fee OFFSET 0) y
-        """  # noqa: S608
-    cursor.execute(statement, [header])
+
+    def fee(self) -> str:
+        return f"CASE WHEN x.fee = '' THEN 0 ELSE abs({self.minor('fee')}) END"
+
+    def reference(self) -> str:
+        if not self.layout.reference_by_type:
+            return self.value("psp_reference")
+        cases = " ".join(
+            f"WHEN '{kind}' THEN {self.value(field)}" for kind, field in self.layout.reference_by_type.items()
+        )
+        return f"COALESCE(NULLIF(CASE t.value {cases} ELSE '' END, ''), {self.value('psp_reference')})"
+
+
+def _payouts(cursor, convert: _Conversion, keys: _Keys) -> dict:
+    """The payout row of each (day, currency), the last one read (as the reader keeps it)."""
+    texts = [text for text, kind in keys.types.items() if kind == "payout"]
+    if not texts:
+        return {}
     cursor.execute(
-        "SELECT COUNT(*), COUNT(*) FILTER (WHERE (record_type <> '' AND (gross IS NULL OR fee IS NULL"
-        " OR (record_type <> 'payout' AND psp_reference = '')))), COUNT(*) FILTER (WHERE record_type <> ''),"
-        " (SELECT COUNT(*) FROM recon_csv_raw) FROM recon_line_stream"
+        f"""SELECT k.settled_on, k.currency, {convert.minor("gross")}, {convert.value("payout_reference")}
+            FROM recon_csv_raw r
+            JOIN recon_csv_key k ON k.date_text = {convert.cell("settlement_date")}
+                 AND k.currency_text = {convert.cell("currency")}
+            {convert.lateral()}
+            WHERE {convert.cell("record_type")} = ANY(%s) ORDER BY r.n""",  # noqa: S608
+        [texts],
     )
-    rows, bad, kept, read = cursor.fetchone()
-    if bad or rows != read or read > MAX_ROWS:
-        raise _GiveUp
+    payouts = {}
+    for day, currency, gross, reference in cursor.fetchall():
+        if gross is None:
+            raise _GiveUp
+        payouts[(day, currency)] = Payout(gross, reference)
+    return payouts
+
+
+def _references(cursor, convert: _Conversion, keys: _Keys, payouts: dict, batch_ids: dict) -> dict:
+    """Batches without a payout row take their lines' payout reference."""
+    wanted = [batch_ids[key] for key in keys.line_keys - set(payouts)]
+    if not wanted or "payout_reference" not in convert.column:
+        return {}
     cursor.execute(
-        "SELECT DISTINCT ON (settled_on, currency) settled_on, currency, gross, payout_reference"
-        " FROM recon_line_stream WHERE record_type = 'payout' ORDER BY settled_on, currency, row_number DESC"
+        f"""SELECT k.batch_id, MAX({convert.value("payout_reference")}) FROM recon_csv_raw r
+            JOIN recon_csv_key k ON k.date_text = {convert.cell("settlement_date")}
+                 AND k.currency_text = {convert.cell("currency")}
+            JOIN recon_csv_type t ON t.text = {convert.cell("record_type")}
+            WHERE t.value NOT IN ('payout', '') AND k.batch_id = ANY(%s) GROUP BY k.batch_id""",  # noqa: S608
+        [wanted],
     )
-    payouts = {
-        (day, currency): Payout(gross, reference) for day, currency, gross, reference in cursor.fetchall()
-    }
-    return kept, payouts
+    return dict(cursor.fetchall())

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 from collections import defaultdict
+from typing import BinaryIO
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ from ..models import BankLine, ColumnMapping, SettlementBatch, SettlementFile, S
 from ..parsers import AcquirerRow, BankRow, parse_file
 from ..parsers.csvfiles import iter_csv
 from ..parsers.registry import acquirer_layout
-from .copyload import stream_acquirer_copy
+from .copyload import CHUNK, stream_acquirer_copy
 
 F = SettlementFile.Format
 CONNECTOR_OF_FORMAT = {F.SANDBOX_CSV: "sandbox", F.STRIPE_PAYOUT_RECONCILIATION: "stripe",
@@ -37,7 +38,7 @@ def _source_kind(fmt: str, mapping: ColumnMapping | None) -> str:
 
 def settlement_file_ingest(
     *,
-    content: bytes,
+    content: bytes | BinaryIO,
     fmt: str,
     actor: Actor,
     filename: str = "",
@@ -48,12 +49,15 @@ def settlement_file_ingest(
     merchant=None,
 ) -> SettlementFile:
     """Parses and loads one file; returns it `processed` or `failed` (with `errors`). Raises
-    `SettlementFileDuplicate` for bytes ingested before."""
+    `SettlementFileDuplicate` for bytes ingested before. `content`: the bytes, or a binary file
+    (an upload): an acquirer CSV taking the COPY path is read from it in chunks, so the worker's
+    memory stays flat whatever the file's size; the other paths read it whole."""
     if fmt not in F.values:
         raise SettlementFormatInvalid(fmt=fmt)
     if fmt == F.GENERIC_CSV and mapping is None:
         raise SettlementMappingRequired()
-    digest = hashlib.sha256(content).hexdigest()
+    stream = io.BytesIO(content) if isinstance(content, bytes | bytearray) else content
+    digest, size = _digest(stream)
     first = SettlementFile.objects.filter(sha256=digest).only("public_id").first()
     if first is not None:
         raise SettlementFileDuplicate(first_file=first.public_id)
@@ -64,7 +68,7 @@ def settlement_file_ingest(
         with transaction.atomic():
             file = SettlementFile.objects.create(
                 merchant=merchant, format=fmt, source_kind=_source_kind(fmt, mapping), connector_code=connector_code,
-                livemode=livemode, filename=filename[:255], sha256=digest, size=len(content), mapping=mapping,
+                livemode=livemode, filename=filename[:255], sha256=digest, size=size, mapping=mapping,
                 source=source, uploaded_by=actor.label[:150],
             )  # fmt: skip
     except IntegrityError:  # the same bytes, ingested concurrently
@@ -73,9 +77,9 @@ def settlement_file_ingest(
     SettlementFile.objects.filter(pk=file.pk).update(status=SettlementFile.Status.PROCESSING)
     layout = acquirer_layout(fmt, mapping) if connection.vendor == "postgresql" else None
     if layout is not None and file.source_kind == ColumnMapping.SourceKind.ACQUIRER:
-        count, errors = _stream_acquirer(file, content, layout)
+        count, errors = _stream_acquirer(file, stream, layout)
     else:
-        parsed = parse_file(content, fmt, mapping=mapping)
+        parsed = parse_file(_whole(stream), fmt, mapping=mapping)
         errors, count = parsed.errors, len(parsed.acquirer) + len(parsed.bank) + len(parsed.errors)
         if not errors:
             with transaction.atomic():
@@ -113,7 +117,21 @@ _STREAM_COLUMNS = ("row_number", "record_type", "psp_reference", "merchant_refer
                    "settled_on", "payout_reference", "raw")  # fmt: skip
 
 
-def _stream_acquirer(file: SettlementFile, content: bytes, layout) -> tuple[int, list]:
+def _digest(stream: BinaryIO) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    stream.seek(0)
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _whole(stream: BinaryIO) -> bytes:
+    stream.seek(0)
+    return stream.read()
+
+
+def _stream_acquirer(file: SettlementFile, stream: BinaryIO, layout) -> tuple[int, list]:
     """Reads, validates and COPYs the rows as they come (memory flat in the file's size), then
     builds the batches and inserts the lines set-based; any malformed row rolls it all back."""
     errors: list = []
@@ -121,15 +139,15 @@ def _stream_acquirer(file: SettlementFile, content: bytes, layout) -> tuple[int,
     count = 0
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            fast = stream_acquirer_copy(cursor, content, layout)
+            fast = stream_acquirer_copy(cursor, stream, layout, file_id=file.pk,
+                                        batches=lambda keys, payouts: _new_batches(file, keys, payouts))  # fmt: skip
             if fast is not None:  # COPY of the bytes as they are, converted in SQL
-                count, payouts = fast
-                _batches_from_stream(cursor, file, payouts)
-                return count, []
+                _batch_sums(fast)
+                return fast.rows, []
             cursor.execute("DROP TABLE IF EXISTS recon_line_stream")  # a caller's open transaction keeps it
             cursor.execute(_STAGING)
             with cursor.copy(f"COPY recon_line_stream ({', '.join(_STREAM_COLUMNS)}) FROM STDIN") as copy:
-                for row, error in iter_csv(content, layout):
+                for row, error in iter_csv(_whole(stream), layout):
                     if error is not None:
                         errors.append(error)
                         continue
@@ -163,14 +181,15 @@ def _batches_from_stream(cursor, file: SettlementFile, payouts: dict) -> None:
     batches = []
     for key in sorted(set(sums) | set(payouts)):
         gross, fees, lines, reference = sums.get(key, (0, 0, 0, ""))
-        payout = payouts.get(key)
-        batches.append(SettlementBatch(
-            public_id=_public_id(), file=file, merchant_id=file.merchant_id, connector_code=file.connector_code,
-            livemode=file.livemode, settled_on=key[0], currency=key[1],
-            payout_reference=payout.payout_reference if payout else (reference or ""), gross=int(gross or 0),
-            fees=int(fees or 0), net=int((gross or 0) - (fees or 0)), reported_payout=payout.gross if payout else None,
-            line_count=int(lines),
-        ))  # fmt: skip
+        batch = _new_batch(file, key, payouts.get(key))
+        batch.payout_reference = batch.payout_reference or reference or ""
+        batch.gross, batch.fees, batch.net, batch.line_count = (
+            int(gross or 0),
+            int(fees or 0),
+            int((gross or 0) - (fees or 0)),
+            int(lines),
+        )
+        batches.append(batch)
     SettlementBatch.objects.bulk_create(batches)
     table, batch_table = SettlementLine._meta.db_table, SettlementBatch._meta.db_table
     cursor.execute(
@@ -185,6 +204,31 @@ def _batches_from_stream(cursor, file: SettlementFile, payouts: dict) -> None:
         """,
         [file.pk, file.merchant_id, file.connector_code, file.livemode, file.pk],
     )
+
+
+def _new_batch(file: SettlementFile, key: tuple, payout) -> SettlementBatch:
+    """The batch of one (day, currency) of the file, its sums still zero; `payout`: its payout row."""
+    return SettlementBatch(
+        public_id=_public_id(), file=file, merchant_id=file.merchant_id, connector_code=file.connector_code,
+        livemode=file.livemode, settled_on=key[0], currency=key[1],
+        payout_reference=payout.payout_reference if payout else "", reported_payout=payout.gross if payout else None,
+    )  # fmt: skip
+
+
+def _new_batches(file: SettlementFile, keys: set, payouts: dict) -> dict:
+    batches = {key: _new_batch(file, key, payouts.get(key)) for key in sorted(keys)}
+    SettlementBatch.objects.bulk_create(batches.values())
+    return {key: batch.pk for key, batch in batches.items()}
+
+
+def _batch_sums(loaded) -> None:
+    """The fast path's batches: what their lines add up to (and their payout reference, if no payout row)."""
+    batches = list(SettlementBatch.objects.filter(pk__in=[*loaded.sums, *loaded.references]))
+    for batch in batches:
+        gross, fees, lines = loaded.sums.get(batch.pk, (0, 0, 0))
+        batch.gross, batch.fees, batch.net, batch.line_count = gross, fees, gross - fees, lines
+        batch.payout_reference = batch.payout_reference or loaded.references.get(batch.pk) or ""
+    SettlementBatch.objects.bulk_update(batches, ["gross", "fees", "net", "line_count", "payout_reference"])
 
 
 def _load_acquirer(file: SettlementFile, rows: list[AcquirerRow]) -> int:

@@ -242,31 +242,35 @@ def prepare_lines(cursor, scope: Scope) -> None:
         cursor.execute("CREATE INDEX recon_lines_id ON recon_lines (id)")
 
 
-def _ranked(pairs: str) -> str:
-    """From the (item, line) pairs of the temp table `pairs`: each item takes its first line
-    (by settlement date, then id), a pair standing only if the item is also the line's first
-    (lowest) item. Pairs unique on both sides — nearly all of them — pass as they are, found by
-    two hash aggregates; only the rest are ranked (sorting every pair cost more than the join).
-    The same result as ranking every pair: an item or line with one pair ranks it first."""
-    return f"""
+_PAIR_COLUMNS = "i.id AS item_id, l.id AS line_id, l.settled_on, l.batch_id, l.gross, l.fee, l.currency"
+
+
+def _rank(cursor, pairs: str) -> None:
+    """Keeps, of the (item, line) pairs of the temp table `pairs`, the ones that stand: each item
+    takes its first line (by settlement date, then id), a pair standing only if the item is also
+    the line's first (lowest) item. Pairs unique on both sides — nearly all of them — are found by
+    two hash aggregates and stay where they are; only the rest are ranked, and the losers deleted
+    (sorting every pair, or copying the winners to a new table, cost more than the join). The same
+    result as ranking every pair: an item or line with one pair ranks it first."""
+    cursor.execute(
+        f"""
         WITH item_n AS (SELECT item_id FROM {pairs} GROUP BY item_id HAVING COUNT(*) > 1),
-             line_n AS (SELECT line_id FROM {pairs} GROUP BY line_id HAVING COUNT(*) > 1)
-        SELECT p.item_id, p.line_id FROM {pairs} p
-        WHERE NOT EXISTS (SELECT 1 FROM item_n d WHERE d.item_id = p.item_id)
-              AND NOT EXISTS (SELECT 1 FROM line_n d WHERE d.line_id = p.line_id)
-        UNION ALL
-        SELECT item_id, line_id FROM (
-            SELECT p.item_id, p.line_id,
-                   ROW_NUMBER() OVER (PARTITION BY p.item_id ORDER BY p.settled_on, p.line_id) AS rn_item,
-                   ROW_NUMBER() OVER (PARTITION BY p.line_id ORDER BY p.item_id) AS rn_line
-            FROM {pairs} p
-            WHERE EXISTS (SELECT 1 FROM item_n d WHERE d.item_id = p.item_id)
-                  OR EXISTS (SELECT 1 FROM line_n d WHERE d.line_id = p.line_id)
-        ) ranked WHERE rn_item = 1 AND rn_line = 1"""
+             line_n AS (SELECT line_id FROM {pairs} GROUP BY line_id HAVING COUNT(*) > 1),
+             ranked AS (
+                 SELECT p.item_id, p.line_id,
+                        ROW_NUMBER() OVER (PARTITION BY p.item_id ORDER BY p.settled_on, p.line_id) AS rn_item,
+                        ROW_NUMBER() OVER (PARTITION BY p.line_id ORDER BY p.item_id) AS rn_line
+                 FROM {pairs} p
+                 WHERE p.item_id IN (SELECT item_id FROM item_n) OR p.line_id IN (SELECT line_id FROM line_n))
+        DELETE FROM {pairs}
+        WHERE (item_id, line_id) IN (SELECT item_id, line_id FROM ranked WHERE NOT (rn_item = 1 AND rn_line = 1))
+        """
+    )
 
 
 def match_items(cursor, scope: Scope) -> int:
-    """Step 2: the line each unpinned item of the pass takes (a temp table; written in step 3)."""
+    """Step 2: the line each unpinned item of the pass takes (the temp table `recon_candidates`,
+    with the line's values; written in step 3)."""
     where, params = _item_scope(scope)
     for table in ("recon_candidates", "recon_pairs", "recon_left", "recon_pinned"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
@@ -282,15 +286,17 @@ def match_items(cursor, scope: Scope) -> int:
     )
     # Exact reference pairs first; the merchant-reference fallback only for items left without one.
     cursor.execute(
-        f"""CREATE TEMP TABLE recon_pairs AS
-            SELECT i.id AS item_id, l.id AS line_id, l.settled_on
+        f"""CREATE TEMP TABLE recon_candidates AS
+            SELECT {_PAIR_COLUMNS}
             FROM {ITEM} i JOIN recon_lines l ON l.ref = i.gateway_reference AND {join_common}
             WHERE NOT i.pinned AND i.gateway_reference <> '' AND {where}""",
         params,
     )
-    _analyze(cursor, "recon_pairs", "item_id")
-    cursor.execute("CREATE TEMP TABLE recon_candidates AS " + _ranked("recon_pairs"))
     _analyze(cursor, "recon_candidates", "item_id")
+    _rank(cursor, "recon_candidates")
+    cursor.execute("SELECT (SELECT COUNT(*) FROM recon_scope) - (SELECT COUNT(*) FROM recon_candidates)")
+    if not cursor.fetchone()[0]:  # every item of the pass has its line (one each): no fallback to look for
+        return _count(cursor, "recon_candidates")
     cursor.execute(
         f"""CREATE TEMP TABLE recon_left AS
             SELECT i.id, i.source_id, i.kind, i.connector_code, i.livemode, i.merchant_id FROM {ITEM} i
@@ -300,17 +306,21 @@ def match_items(cursor, scope: Scope) -> int:
     )
     cursor.execute("SELECT COUNT(*) FROM recon_left")
     if cursor.fetchone()[0]:  # (none left: no join over every line for nothing)
-        cursor.execute("DELETE FROM recon_pairs")
         cursor.execute(
-            f"""INSERT INTO recon_pairs
-                SELECT i.id, l.id, l.settled_on
+            f"""CREATE TEMP TABLE recon_pairs AS
+                SELECT {_PAIR_COLUMNS}
                 FROM recon_left i JOIN recon_lines l ON l.merchant_reference = i.source_id AND {join_common}
                 WHERE NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.line_id = l.id)"""
         )
-        _analyze(cursor, "recon_pairs")
-        cursor.execute("INSERT INTO recon_candidates " + _ranked("recon_pairs"))
+        _analyze(cursor, "recon_pairs", "item_id")
+        _rank(cursor, "recon_pairs")
+        cursor.execute("INSERT INTO recon_candidates SELECT * FROM recon_pairs")
         _analyze(cursor, "recon_candidates")
-    cursor.execute("SELECT COUNT(*) FROM recon_candidates")
+    return _count(cursor, "recon_candidates")
+
+
+def _count(cursor, table: str) -> int:
+    cursor.execute(f"SELECT COUNT(*) FROM {table}")
     return cursor.fetchone()[0]
 
 
@@ -330,29 +340,39 @@ def check_items(cursor, scope: Scope) -> None:
              OR (x.ours_fee IS NOT NULL AND ABS(x.theirs_fee - x.ours_fee) > x.tolerance) THEN 'discrepancy'
         ELSE 'matched' END"""
     cursor.execute("DROP TABLE IF EXISTS recon_checks")
+    # The lines of pinned items (kept wherever they settled): few, read by their ids.
+    cursor.execute("DROP TABLE IF EXISTS recon_pinned_lines")
+    cursor.execute(
+        f"""CREATE TEMP TABLE recon_pinned_lines AS SELECT l.* FROM recon_lines_all l
+            WHERE l.id IN (SELECT i.line_id FROM {ITEM} i WHERE i.pinned AND i.line_id IS NOT NULL AND {where})""",
+        params,
+    )
+    _analyze(cursor, "recon_pinned_lines", "id")
     cursor.execute(
         f"""
         CREATE TEMP TABLE recon_checks AS
         SELECT x.*, {status} AS status FROM (
-        SELECT s.item_id, s.line_id, s.match_kind, s.marked_received, s.effective_on,
-               s.ours_gross, s.ours_currency, l.gross AS theirs_gross, l.currency AS theirs_currency,
+        SELECT l.item_id, l.line_id, l.match_kind, l.marked_received, l.effective_on,
+               l.ours_gross, l.ours_currency, l.gross AS theirs_gross, l.currency AS theirs_currency,
                l.fee AS theirs_fee, l.batch_id,
-               CASE WHEN s.kind = 'capture' AND r.id IS NOT NULL
-                    THEN (s.ours_gross * r.percent_bp + 5000) / 10000 + r.fixed_amount END AS ours_fee,
+               CASE WHEN l.kind = 'capture' AND r.id IS NOT NULL
+                    THEN (l.ours_gross * r.percent_bp + 5000) / 10000 + r.fixed_amount END AS ours_fee,
                COALESCE(t.amount, 0) AS tolerance
         FROM (
             SELECT i.id AS item_id, i.kind, i.connector_code, i.amount AS ours_gross, i.currency AS ours_currency,
                    i.marked_received, i.effective_on,
                    CASE WHEN i.pinned THEN i.line_id ELSE c.line_id END AS line_id,
                    CASE WHEN i.pinned THEN i.match_kind WHEN c.line_id IS NOT NULL THEN 'auto'
-                        WHEN i.marked_received THEN 'manual' ELSE '' END AS match_kind
+                        WHEN i.marked_received THEN 'manual' ELSE '' END AS match_kind,
+                   COALESCE(c.gross, pl.gross) AS gross, COALESCE(c.currency, pl.currency) AS currency,
+                   COALESCE(c.fee, pl.fee) AS fee, COALESCE(c.batch_id, pl.batch_id) AS batch_id
             FROM {ITEM} i LEFT JOIN recon_candidates c ON c.item_id = i.id
+            LEFT JOIN recon_pinned_lines pl ON i.pinned AND pl.id = i.line_id
             WHERE {where}
-        ) s
-        LEFT JOIN recon_lines_all l ON l.id = s.line_id
-        LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = s.connector_code
-             AND r.currency = s.ours_currency
-        LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = s.ours_currency
+        ) l
+        LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = l.connector_code
+             AND r.currency = l.ours_currency
+        LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = l.ours_currency
         ) x
         """,
         [cutoff, *params],
