@@ -43,7 +43,7 @@ def test_authorize_then_capture_through_the_connector_row(connector):
     )
     assert isinstance(captured, Approved)
     # The sandbox remembers the attempt under our key: the janitor's lookup finds it.
-    assert gateway.lookup(connector=connector, idempotency_key="gw-auth-1") is not None
+    assert gateway.lookup(connector=connector, operation="authorize", idempotency_key="gw-auth-1") is not None
 
 
 def test_a_call_inside_a_transaction_is_refused(connector, transactional_db):

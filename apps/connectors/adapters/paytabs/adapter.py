@@ -264,7 +264,7 @@ class PayTabsAdapter(ProviderAdapter):
         response = self._post("/payment/request", body, idempotent=True)
         answer = _json(response)
         if response.status == 409 and str(answer.get("code")) == "4":
-            found = self.lookup(idempotency_key=idempotency_key)
+            found = self.lookup(operation=tran_type, idempotency_key=idempotency_key)
             if found is not None:
                 return found
         result = answer.get("payment_result") or {}
@@ -295,9 +295,12 @@ class PayTabsAdapter(ProviderAdapter):
         return self._follow_up("refund", idempotency_key=idempotency_key, gateway_reference=gateway_reference,
                                amount=amount, currency=currency, refused="refund_refused")  # fmt: skip
 
-    def lookup(self, *, idempotency_key: str):
+    def lookup(self, *, operation: str, idempotency_key: str, reference: str = ""):
         """The transaction PayTabs holds for our cart id (our idempotency key), None when it has
-        none. Only an explicit empty answer is "never received": any error stays unknown."""
+        none. Only an explicit empty answer is "never received": any error stays unknown. The
+        follow-ups carry our key as their cart id too, but are not declared (lookup_capture/void/
+        refund False) until their query answers are recorded; the 409 replay of ``_follow_up``
+        asks it directly."""
         status, answer = self._query(cart_id=idempotency_key[:64])
         transactions = answer if isinstance(answer, list) else (answer or {}).get("transactions")
         if status == 200 and isinstance(answer, dict) and answer.get("tran_ref"):
