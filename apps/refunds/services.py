@@ -437,7 +437,7 @@ def refunds_recheck(
     askable, unaskable = connectors_split_by_lookup(
         open_rows, operation="refund", connector_field="charge__connector_id"
     )
-    done = _refunds_escalate(open_rows, unaskable, now=now, escalate_after=escalate_after or ESCALATE_AFTER,
+    done = _refunds_escalate(open_rows, unaskable, now=now, escalate_after=ESCALATE_AFTER if escalate_after is None else escalate_after,
                              actor=actor)  # fmt: skip
     # Never sent (the provider said so): a re-send under the same key, whoever the provider is.
     rows = open_rows.filter(Q(charge__connector_id__in=askable) | Q(submission=Refund.Submission.NOT_SENT))
@@ -480,6 +480,12 @@ def refund_apply_inbound_event(*, connector, event) -> str:
         .order_by("-id")
         .first()
     )
+    if refund is None and str(event.reference or "").startswith(f"{Refund.ID_PREFIX}_"):
+        # our key echoed ("re_…:refund"): a refund whose call timed out before the provider's id was known
+        refund = Refund.objects.filter(
+            charge__connector=connector, public_id=event.reference.partition(":")[0],
+            gateway_reference__in=("", event.gateway_reference),
+        ).first()  # fmt: skip
     if refund is None:
         return "unknown_reference"
     if refund.status not in OPEN:

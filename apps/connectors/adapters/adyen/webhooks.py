@@ -87,9 +87,10 @@ def _event(payload: Mapping[str, Any], item: Mapping[str, Any], amount_of) -> In
     if code == "REPORT_AVAILABLE":
         data.update(file=item.get("pspReference", ""), url=item.get("reason", ""))
     return InboundEvent(
-        # our reference (the charge id we sent as ``reference``): how an AUTHORISATION finds an
-        # attempt whose /payments call timed out before Adyen's pspReference was known
-        reference=str(item.get("merchantReference") or "") if code == "AUTHORISATION" else "",
+        # our reference (the charge id, or the key of a capture/cancel/refund, we sent as
+        # ``reference``): how an AUTHORISATION or a REFUND finds what we sent when the call timed
+        # out before Adyen's pspReference was known
+        reference=str(item.get("merchantReference") or ""),
         provider_event_id=f"{item['pspReference']}:{code}:{str(item.get('success', '')).lower()}",
         type=ok_type if success else failed_type,
         gateway_reference=str(reference or item["pspReference"]),
