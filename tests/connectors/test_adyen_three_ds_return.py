@@ -212,3 +212,24 @@ def test_an_authorisation_naming_our_reference_for_another_psp_payment_changes_n
     Client().post(f"/v1/webhooks/gateway/{adyen.public_id}", body, content_type="application/json")
     assert InboundWebhook.objects.get(connector=adyen).result == "unknown_reference"
     assert live.get(f"/v1/payment_intents/{intent['id']}").json()["status"] == "requires_capture"
+
+
+def test_an_authorisation_notification_before_the_shoppers_return_completes_the_payment(
+    client_for, merchant, adyen
+):
+    sent: dict = {}
+    live, intent = _confirm(client_for, merchant, sent)
+    charge = Charge.objects.get(public_id=intent["latest_charge"])
+    body = _notification(psp="LB9T4S3LB2KGWZ65", merchant_reference=charge.public_id)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:  # Adyen is not asked
+        hook = Client().post(f"/v1/webhooks/gateway/{adyen.public_id}", body, content_type="application/json")
+        assert len(mock.calls) == 0
+    assert hook.status_code == 200, hook.content
+    charge.refresh_from_db()
+    assert (charge.status, charge.gateway_reference) == ("succeeded", "LB9T4S3LB2KGWZ65")
+    # the shopper's return after it changes nothing and still lands on the merchant's page
+    back = urlsplit(sent["returnUrl"])
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        shopper = Client().get(f"{back.path}?{back.query}&{urlencode({'redirectResult': REDIRECT_RESULT})}")
+        assert len(mock.calls) == 0
+    assert parse_qs(urlsplit(shopper["Location"]).query)["redirect_status"] == ["succeeded"]

@@ -1,5 +1,7 @@
 """Adyen: Checkout API payments with raw card data (``scheme``), 3DS2 by redirect
-(``RedirectShopper`` → ``/payments/details`` with the shopper's ``redirectResult``), captures
+(``RedirectShopper``: the shopper comes back through Clearhouse's gateway return, our signed
+reference in the ``returnUrl``, and ``/payments/details`` takes the ``redirectResult`` — or a
+3DS2 component's ``threeDSResult``), captures
 (partial), cancels and refunds by pspReference, HMAC-signed standard notifications, and the
 Settlement details report (CSV) as the settlement report — through the official SDK, whose HTTP
 calls go through ``ProviderHTTP`` (``AdyenTransport``).
@@ -255,6 +257,9 @@ class AdyenAdapter(ProviderAdapter):
         action) or the 3DS2 component's ``threeDSResult`` (a native threeDS2 action): Adyen's
         /payments/details answers the outcome."""
         details = {name: str(payload[name]) for name in RETURN_DETAILS if payload.get(name)}
+        if not details and payload.get("event_code") == "AUTHORISATION":
+            # Adyen's own (HMAC-verified) AUTHORISATION arrived before the shopper's return
+            return self._authorisation_outcome(payload, request)
         if not details:
             return Declined(
                 code="payment_intent_authentication_failure", decline_code="authentication_failed",
@@ -273,6 +278,16 @@ class AdyenAdapter(ProviderAdapter):
                 gateway_reference=result.gateway_reference, message="Adyen still waits for the shopper."
             )
         return result
+
+    @staticmethod
+    def _authorisation_outcome(payload: Mapping[str, Any], request: PaymentRequest):
+        psp = str(payload.get("psp_reference") or "")
+        if payload.get("success") is True:
+            return Approved(gateway_reference=psp, amount=request.amount, raw={"source": "notification"})
+        return Declined(
+            decline_code=str(payload.get("decline_code") or "generic_decline"), network_code="",
+            message=f"Adyen refused the payment: {payload.get('reason') or 'Refused'}.", gateway_reference=psp,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ modifications
     def _modification(self, fn, *, idempotency_key, gateway_reference, body):
