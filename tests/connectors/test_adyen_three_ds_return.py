@@ -218,7 +218,7 @@ def test_an_authorisation_notification_before_the_shoppers_return_completes_the_
     client_for, merchant, adyen
 ):
     sent: dict = {}
-    live, intent = _confirm(client_for, merchant, sent)
+    _live, intent = _confirm(client_for, merchant, sent)
     charge = Charge.objects.get(public_id=intent["latest_charge"])
     body = _notification(psp="LB9T4S3LB2KGWZ65", merchant_reference=charge.public_id)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:  # Adyen is not asked
