@@ -152,6 +152,25 @@ class InboundEvent:
     amount: int | None = None
     currency: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
+    # Our own reference (the charge's ``ch_…``) when the provider echoes it: how an event about
+    # an attempt whose call timed out finds the attempt before its ``gateway_reference`` is known.
+    reference: str = ""
+
+
+# What ``ConnectorAdapter.lookup`` can be asked about: the authorization itself, or one of the
+# follow-ups on it (each declared per operation in the capability matrix: ``lookup``,
+# ``lookup_capture``, ``lookup_void``, ``lookup_refund``).
+LOOKUP_OPERATIONS = ("authorize", "capture", "void", "refund")
+
+
+def lookup_not_supported(provider: str, operation: str) -> RetryableError:
+    """The answer of a lookup the provider cannot do: an error with the outcome unknown, never
+    None ("never received"), so no caller sends the operation again on a guess."""
+    return RetryableError(
+        code="lookup_not_supported",
+        message=f"Connector {provider} cannot look up a {operation} by our reference.",
+        outcome_unknown=True,
+    )
 
 
 class OperationNotSupported(Exception):
@@ -411,9 +430,19 @@ class ConnectorAdapter(ABC):
         )
 
     @abstractmethod
-    def lookup(self, *, idempotency_key: str) -> OperationResult | None:
-        """What the provider knows about the operation sent with this key (None: never
-        received). Used by the re-check janitor for attempts left submitting/unknown."""
+    def lookup(self, *, operation: str, idempotency_key: str, reference: str = "") -> OperationResult | None:
+        """What the provider knows about ``operation`` (one of ``LOOKUP_OPERATIONS``) sent with
+        our ``idempotency_key``; None only when the provider *confirms* it never received it.
+
+        * ``authorize``: the authorization (``reference`` unused);
+        * ``capture`` / ``void`` / ``refund``: the follow-up on the payment whose provider id is
+          ``reference`` (the charge's ``gateway_reference``; "" when not known) — Approved (the
+          capture/void/refund done, ``gateway_reference`` its own id), Declined, Pending, or None
+          when the payment shows no such follow-up.
+
+        An operation the provider cannot look up answers ``lookup_not_supported(...)`` (and is
+        declared False in the matrix, so the gateway never asks): the re-check janitor then waits
+        for the provider's notification and escalates for review, never guessing."""
 
     @abstractmethod
     def parse_inbound_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> InboundEvent:

@@ -16,8 +16,11 @@ The keys, and what an adapter declares with them (``ConnectorAdapter.capabilitie
 * amount bounds in minor units: ``min_amount``, ``max_amount``;
 * operation flags (True: the adapter really does it; False: it answers "not supported" and the
   gateway never calls it — see ``OPERATION_FLAGS``): ``three_d_secure``, ``manual_capture``,
-  ``partial_capture``, ``voids``, ``refunds``, ``partial_refunds``, ``lookup`` (find an operation
-  by our idempotency key / reference), ``webhooks`` (signed callbacks verified),
+  ``partial_capture``, ``voids``, ``refunds``, ``partial_refunds``, ``lookup`` (find an
+  authorization by our idempotency key / reference), ``lookup_capture``, ``lookup_void``,
+  ``lookup_refund`` (find that follow-up on a payment: see ``LOOKUP_FLAGS``; a provider without
+  one is left to its notifications, and the re-check janitor escalates what never answers),
+  ``webhooks`` (signed callbacks verified),
   ``settlement_reports``, ``payouts``.
 
 A key an adapter does not declare takes ``DEFAULTS`` (what every adapter of the first interface
@@ -39,6 +42,9 @@ FLAG_KEYS = (
     "refunds",
     "partial_refunds",
     "lookup",
+    "lookup_capture",
+    "lookup_void",
+    "lookup_refund",
     "webhooks",
     "settlement_reports",
     "payouts",
@@ -63,9 +69,21 @@ DEFAULTS: dict[str, Any] = {
     "refunds": True,
     "partial_refunds": True,
     "lookup": True,
+    # Follow-up lookups came after the first interface: none unless declared.
+    "lookup_capture": False,
+    "lookup_void": False,
+    "lookup_refund": False,
     "webhooks": True,
     "settlement_reports": True,
     "payouts": False,
+}
+
+# ``ConnectorAdapter.lookup``'s ``operation`` → the flag that must be True for the gateway to ask.
+LOOKUP_FLAGS = {
+    "authorize": "lookup",
+    "capture": "lookup_capture",
+    "void": "lookup_void",
+    "refund": "lookup_refund",
 }
 
 # Adapter operation → the flag that must be True for the gateway to call it (None: always).
@@ -83,6 +101,12 @@ OPERATION_FLAGS: dict[str, str | None] = {
     "fetch_settlement_report": "settlement_reports",
     "health": None,
 }
+
+
+def supports_lookup(matrix: Mapping[str, Any], operation: str) -> bool:
+    """Whether a matrix says the provider can look ``operation`` (``LOOKUP_FLAGS``) up."""
+    flag = LOOKUP_FLAGS.get(operation)
+    return flag is not None and bool(with_defaults(matrix).get(flag))
 
 
 def with_defaults(matrix: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from django.db import transaction
 
 from . import capabilities, http, observe, returns
 from .base import (
+    LOOKUP_OPERATIONS,
     AuthorizeResult,
     HealthStatus,
     InboundEvent,
@@ -36,9 +37,9 @@ from .base import (
     PayoutOutcome,
     PayoutRail,
     PayoutSubmitted,
-    RetryableError,
     SafeAdapter,
     SettlementLine,
+    lookup_not_supported,
     not_supported,
 )
 from .models import Connector
@@ -210,21 +211,31 @@ def submit_dispute_evidence(
     )
 
 
-def lookup(*, connector: Connector, idempotency_key: str) -> OperationResult | None:
-    """What the provider knows of the operation sent with our key (None: it never arrived)."""
+def lookup(
+    *, connector: Connector, operation: str, idempotency_key: str, reference: str = ""
+) -> OperationResult | None:
+    """What the provider knows of ``operation`` (``base.LOOKUP_OPERATIONS``) sent with our key:
+    the authorization, or a capture / void / refund on the payment whose provider id is
+    ``reference``. None only when the provider confirms it never arrived. An operation the
+    account's matrix cannot look up answers ``lookup_not_supported`` without asking: the attempt
+    stays unknown (failover never moves it; the janitor waits for a notification, then escalates)."""
     _outside_transaction("lookup")
-    if not supported(connector, "lookup"):
-        # Cannot ask: the attempt stays unknown (failover never moves it; the janitor keeps it).
-        return RetryableError(
-            code="lookup_not_supported",
-            message=f"Connector {connector.code} cannot look operations up.",
-            outcome_unknown=True,
-        )
+    if operation not in LOOKUP_OPERATIONS:
+        raise ValueError(f"Cannot look up {operation!r}: one of {', '.join(LOOKUP_OPERATIONS)}.")
+    if not capabilities.supports_lookup(connector_capabilities(connector), operation):
+        return lookup_not_supported(connector.code, operation)
     adapter = _adapter(connector)
     return _observed(
-        connector, "lookup", lambda: adapter.lookup(idempotency_key=idempotency_key),
-        {"idempotency_key": idempotency_key},
+        connector, "lookup",
+        lambda: adapter.lookup(operation=operation, idempotency_key=idempotency_key, reference=reference),
+        {"operation": operation, "idempotency_key": idempotency_key, "reference": reference},
     )  # fmt: skip
+
+
+def lookup_supported(connector: Connector, operation: str) -> bool:
+    """Whether the account's provider can be asked about ``operation`` (the janitor otherwise
+    waits for the provider's notification)."""
+    return capabilities.supports_lookup(connector_capabilities(connector), operation)
 
 
 def verify(*, request: PaymentRequest, connector: Connector | None = None) -> AuthorizeResult:

@@ -75,6 +75,13 @@ def charge_customer_return_url(connector_id: int, gateway_reference: str) -> str
         .order_by("-id")
         .first()
     )
+    if charge is None and gateway_reference.startswith(f"{Charge.ID_PREFIX}_"):
+        # a return that names our charge (Adyen's: its redirectResult is opaque)
+        charge = (
+            Charge.objects.select_related("payment_intent")
+            .filter(connector_id=connector_id, public_id=gateway_reference)
+            .first()
+        )
     if charge is None or not charge.payment_intent.return_url:
         return None
     intent = charge.payment_intent

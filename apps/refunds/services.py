@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
@@ -20,6 +20,12 @@ from apps.core.errors import NotFoundError
 from apps.intents.locks import charge_lock, payment_intent_lock
 from apps.intents.models import Charge, PaymentIntent
 from apps.intents.payloads import charge_to_dict
+from apps.intents.services.janitor import (
+    ESCALATE_AFTER,
+    connectors_split_by_lookup,
+    not_escalated,
+    recheck_escalate,
+)
 from apps.ledger.services import ledger_record_refund
 from apps.merchants.selectors import merchant_settings_get
 from apps.webhooks.services import event_record
@@ -417,19 +423,32 @@ def refund_update(*, refund_id, actor: Actor, metadata: dict) -> Refund:
 # ---------------------------------------------------------------------------------------------
 
 
-def refunds_recheck(*, older_than: timedelta = timedelta(minutes=1), limit: int = 200) -> int:
-    """Resolves pending refunds: sent but unanswered (ask the provider), never sent (send again
-    under the same idempotency key — safe), or accepted and waiting (the provider's late answer)."""
-    cutoff = timezone.now() - older_than
+def refunds_recheck(
+    *, older_than: timedelta = timedelta(minutes=1), limit: int = 200, escalate_after: timedelta | None = None
+) -> int:
+    """Resolves pending refunds: sent but unanswered or accepted and waiting (ask the provider:
+    the refund looked up on its payment), never sent (send again under the same idempotency key
+    — safe). A provider that cannot look refunds up is left to its notification (REFUND /
+    REFUND_FAILED), and a refund nothing answered by ``escalate_after`` is escalated for review,
+    never re-sent on a guess. Returns how many refunds were resolved, re-sent or escalated."""
+    now = timezone.now()
     actor = Actor.system("refund_recheck")
-    done = 0
-    rows = (
-        Refund.objects.filter(status=Refund.Status.PENDING, updated_at__lte=cutoff)
-        .select_related("charge__connector", "payment_intent")
-        .order_by("updated_at")[:limit]
+    open_rows = Refund.objects.filter(status=Refund.Status.PENDING, updated_at__lte=now - older_than)
+    askable, unaskable = connectors_split_by_lookup(
+        open_rows, operation="refund", connector_field="charge__connector_id"
     )
-    for refund in rows:
-        result = gateway.lookup(connector=refund.charge.connector, idempotency_key=refund.provider_key)
+    done = _refunds_escalate(open_rows, unaskable, now=now, escalate_after=ESCALATE_AFTER if escalate_after is None else escalate_after,
+                             actor=actor)  # fmt: skip
+    # Never sent (the provider said so): a re-send under the same key, whoever the provider is.
+    rows = open_rows.filter(Q(charge__connector_id__in=askable) | Q(submission=Refund.Submission.NOT_SENT))
+    for refund in rows.select_related("charge__connector", "payment_intent").order_by("updated_at")[:limit]:
+        if refund.submission == Refund.Submission.NOT_SENT:
+            result = None
+        else:
+            result = gateway.lookup(
+                connector=refund.charge.connector, operation="refund", idempotency_key=refund.provider_key,
+                reference=refund.charge.gateway_reference,
+            )  # fmt: skip
         if result is None:
             _submit(refund, refund.charge, actor=actor)
         elif isinstance(result, RetryableError):
@@ -440,6 +459,20 @@ def refunds_recheck(*, older_than: timedelta = timedelta(minutes=1), limit: int 
     return done
 
 
+def _refunds_escalate(open_rows, connectors, *, now, escalate_after: timedelta, actor: Actor) -> int:
+    done = 0
+    for connector in connectors:
+        wait = escalate_after if gateway.supported(connector, "parse_inbound_webhook") else timedelta(0)
+        due = open_rows.filter(charge__connector=connector, updated_at__lte=now - wait).exclude(
+            submission=Refund.Submission.NOT_SENT
+        )
+        for refund in not_escalated(due, object_type="refunds.refund").select_related("merchant"):
+            recheck_escalate(obj=refund, merchant=refund.merchant, operation="refund", connector=connector,
+                             since=refund.updated_at, actor=actor)  # fmt: skip
+            done += 1
+    return done
+
+
 def refund_apply_inbound_event(*, connector, event) -> str:
     """A verified provider event about a refund (refund.succeeded / refund.failed)."""
     refund = (
@@ -447,6 +480,12 @@ def refund_apply_inbound_event(*, connector, event) -> str:
         .order_by("-id")
         .first()
     )
+    if refund is None and str(event.reference or "").startswith(f"{Refund.ID_PREFIX}_"):
+        # our key echoed ("re_…:refund"): a refund whose call timed out before the provider's id was known
+        refund = Refund.objects.filter(
+            charge__connector=connector, public_id=event.reference.partition(":")[0],
+            gateway_reference__in=("", event.gateway_reference),
+        ).first()  # fmt: skip
     if refund is None:
         return "unknown_reference"
     if refund.status not in OPEN:

@@ -43,7 +43,7 @@ def test_authorize_then_capture_through_the_connector_row(connector):
     )
     assert isinstance(captured, Approved)
     # The sandbox remembers the attempt under our key: the janitor's lookup finds it.
-    assert gateway.lookup(connector=connector, idempotency_key="gw-auth-1") is not None
+    assert gateway.lookup(connector=connector, operation="authorize", idempotency_key="gw-auth-1") is not None
 
 
 def test_a_call_inside_a_transaction_is_refused(connector, transactional_db):
@@ -84,3 +84,26 @@ def test_payouts_go_through_the_rail():
     assert (failed.paid, failed.failure_code) == (False, "no_account")
     with pytest.raises(LookupError):
         gateway.payout_rail("wire_transfer_co")
+
+
+def test_lookup_names_the_operation_and_asks_only_what_the_account_can_answer(connector):
+    auth = gateway.authorize(connector=connector, request=_request("gw-look-1", capture=False))
+    captured = gateway.capture(connector=connector, idempotency_key="gw-look-1:capture",
+                               gateway_reference=auth.gateway_reference, amount=1500, currency="USD")  # fmt: skip
+    found = gateway.lookup(connector=connector, operation="capture", idempotency_key="gw-look-1:capture",
+                           reference=auth.gateway_reference)  # fmt: skip
+    assert isinstance(found, Approved) and found.gateway_reference == captured.gateway_reference
+    # the same key asked as another operation is not a match, and never "not received"
+    other = gateway.lookup(connector=connector, operation="refund", idempotency_key="gw-look-1:capture")
+    assert isinstance(other, RetryableError) and other.outcome_unknown
+    # an account narrowed to no capture lookup is answered without asking the provider
+    connector.capabilities = {"lookup_capture": False}
+    connector.save(update_fields=["capabilities"])
+    refused = gateway.lookup(connector=connector, operation="capture", idempotency_key="gw-look-1:capture")
+    assert (
+        isinstance(refused, RetryableError)
+        and refused.code == "lookup_not_supported"
+        and refused.outcome_unknown
+    )
+    with pytest.raises(ValueError):
+        gateway.lookup(connector=connector, operation="dispute", idempotency_key="gw-look-1")

@@ -189,5 +189,5 @@ def test_a_lookup_error_is_never_taken_for_never_received():
     }
     with responses.RequestsMock() as mock:
         replay(mock, [pt.Exchange("POST", f"{pt.BASE}/payment/query", status=401, json=refused)])
-        result = _adapter().lookup(idempotency_key="ch_unknown")
+        result = _adapter().lookup(operation="authorize", idempotency_key="ch_unknown")
     assert isinstance(result, RetryableError) and result.outcome_unknown

@@ -47,7 +47,7 @@ def test_routing_excludes_an_account_for_what_its_matrix_lacks(stripe_account, a
 
 @responses.activate
 def test_a_provider_without_lookup_leaves_a_timed_out_attempt_unknown(adyen_account):
-    found = gateway.lookup(connector=adyen_account, idempotency_key="ch_timed_out")
+    found = gateway.lookup(connector=adyen_account, operation="authorize", idempotency_key="ch_timed_out")
     assert (
         isinstance(found, RetryableError) and found.outcome_unknown and found.code == "lookup_not_supported"
     )

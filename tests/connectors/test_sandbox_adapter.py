@@ -86,7 +86,7 @@ def test_3ds_required_card_asks_for_a_challenge_then_approves(adapter):
     action = adapter.authorize(request)
     assert isinstance(action, RequiresAction)
     assert action.kind == "redirect_to_url" and action.url.startswith("http://testserver/sandbox/acs/")
-    assert isinstance(adapter.lookup(idempotency_key="k1"), Pending)
+    assert isinstance(adapter.lookup(operation="authorize", idempotency_key="k1"), Pending)
     done = adapter.complete_3ds(request, reference=action.reference, payload={"result": "authenticated"})
     assert isinstance(done, Approved) and done.three_ds["authenticated"] is True
     # replay of the callback changes nothing
@@ -130,7 +130,7 @@ def test_refund_of_5126_is_pending_then_fails(adapter):
         idempotency_key="r1", gateway_reference=auth.gateway_reference, amount=500, currency="USD"
     )
     assert isinstance(refund, Pending)
-    late = adapter.lookup(idempotency_key="r1")
+    late = adapter.lookup(operation="refund", idempotency_key="r1", reference=auth.gateway_reference)
     assert isinstance(late, Declined) and late.code == "refund_failed"
 
 
@@ -158,7 +158,7 @@ def test_injected_faults(adapter, fault, code, unknown):
     result = adapter.authorize(req("4242424242424242", metadata={"sandbox_fault": fault}))
     assert isinstance(result, RetryableError)
     assert (result.code, result.outcome_unknown) == (code, unknown)
-    assert adapter.lookup(idempotency_key="k1") is None
+    assert adapter.lookup(operation="authorize", idempotency_key="k1") is None
 
 
 def test_timeout_after_processing_is_resolved_by_lookup(adapter):
@@ -166,7 +166,7 @@ def test_timeout_after_processing_is_resolved_by_lookup(adapter):
         req("4242424242424242", metadata={"sandbox_fault": "timeout_after_processing"})
     )
     assert isinstance(result, RetryableError) and result.outcome_unknown
-    assert isinstance(adapter.lookup(idempotency_key="k1"), Approved)
+    assert isinstance(adapter.lookup(operation="authorize", idempotency_key="k1"), Approved)
 
 
 def test_inbound_webhook_signature(adapter):

@@ -132,7 +132,9 @@ def _processing(api, merchant) -> str:
     intent = pay(api, make_card(merchant), metadata={"sandbox_fault": "timeout_after_processing"}).json()
     assert intent["status"] == "processing", intent
     charge = Charge.objects.get(public_id=intent["latest_charge"])
-    found = gateway.lookup(connector=charge.connector, idempotency_key=charge.provider_key)
+    found = gateway.lookup(
+        connector=charge.connector, operation="authorize", idempotency_key=charge.provider_key
+    )
     Charge.objects.filter(pk=charge.pk).update(status="pending", gateway_reference=found.gateway_reference)
     return intent["id"]
 

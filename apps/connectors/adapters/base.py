@@ -21,8 +21,11 @@ is what ``complete_3ds``/``confirm_redirect`` get back) | Pending | RetryableErr
 ``capture/void/refund(idempotency_key, gateway_reference, amount, currency, metadata)`` →
 Approved (``gateway_reference`` of the capture/refund, ``amount`` done) | Pending (a refund the
 provider settles later) | Declined (with the provider's code mapped) | RetryableError.
-``lookup(idempotency_key)`` → what the provider knows of the *authorization* sent with that key
-(Approved / Declined / Pending), or None when it never received it.
+``lookup(operation, idempotency_key, reference)`` → what the provider knows of the operation
+(``authorize``, or a ``capture``/``void``/``refund`` on the payment ``reference``) sent with that
+key (Approved / Declined / Pending), or None when it confirms it never received it; an operation
+it cannot look up answers ``lookup_not_supported`` and is declared False in the matrix
+(``lookup``, ``lookup_capture``, ``lookup_void``, ``lookup_refund``).
 ``parse_inbound_webhook(body, headers)`` → InboundEvent, after verifying the provider's own
 signature or token; raises ``InboundWebhookError`` (code ``signature_missing`` /
 ``signature_invalid`` / ``signature_expired`` / ``invalid_payload`` / ``not_supported``).
@@ -53,6 +56,7 @@ from apps.connectors.base import (
     OperationNotSupported,
     PaymentRequest,
     SettlementLine,
+    lookup_not_supported,
     not_supported,
 )
 from apps.connectors.http import DEFAULT_TIMEOUT, ProviderHTTP, ProviderHTTPError
@@ -169,8 +173,8 @@ class ProviderAdapter(ConnectorAdapter):
     def refund(self, *, idempotency_key, gateway_reference, amount, currency, metadata=None):
         return not_supported(self.code, "refund")
 
-    def lookup(self, *, idempotency_key: str):
-        return not_supported(self.code, "lookup")
+    def lookup(self, *, operation: str, idempotency_key: str, reference: str = ""):
+        return lookup_not_supported(self.code, operation)
 
     def parse_inbound_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
         raise InboundWebhookError(f"Connector {self.code} sends no callbacks.", code="not_supported")

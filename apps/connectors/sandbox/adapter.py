@@ -97,6 +97,10 @@ class SandboxAdapter(SandboxNotifications, SandboxFollowUps, ConnectorAdapter):
         "manual_capture": True,
         "partial_capture": True,
         "refunds": True,
+        "lookup": True,
+        "lookup_capture": True,
+        "lookup_void": True,
+        "lookup_refund": True,
         "payouts": True,
     }
     credential_fields = ("webhook_secret",)

@@ -1,6 +1,6 @@
 """The sandbox acquirer's follow-ups on an authorization: capture, void, refund (and the void of
-a refund still pending), each idempotent on our key, and the lookup by that key that the
-re-check janitor and failover ask."""
+a refund still pending), each idempotent on our key, and the lookup of any of them (and of the
+authorization) by that key that the re-check janitor and failover ask."""
 
 from __future__ import annotations
 
@@ -111,10 +111,20 @@ class SandboxFollowUps:
     void = functools.partialmethod(_follow_up, "void")
     refund = functools.partialmethod(_follow_up, "refund")
 
-    def lookup(self, *, idempotency_key: str):
+    def lookup(self, *, operation: str, idempotency_key: str, reference: str = ""):
+        """Every operation can be looked up: the acquirer keeps each one under our key. A record
+        under the key that is another operation, or a follow-up on another payment than
+        ``reference``, is not the one asked for: an error (never "not received", never a guess)."""
         record = self.store.get(idempotency_key)
         if record is None:
             return None
+        if record.operation != operation or (
+            operation != "authorize" and reference and record.parent_reference != reference
+        ):
+            return RetryableError(
+                code="lookup_mismatch", outcome_unknown=True,
+                message=f"The key {idempotency_key} holds a {record.operation} of {record.parent_reference or 'no payment'}.",
+            )  # fmt: skip
         if record.status == "requires_action":
             return Pending(
                 gateway_reference=record.result.get("gateway_reference", ""), message="Awaiting the customer."

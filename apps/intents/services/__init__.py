@@ -23,6 +23,7 @@ from .create import payment_intent_update as payment_intent_update
 from .inbound import charge_apply_inbound_event as charge_apply_inbound_event
 from .janitor import payment_intents_expire_authorizations as payment_intents_expire_authorizations
 from .janitor import payment_intents_recheck as payment_intents_recheck
+from .janitor import recheck_escalate as recheck_escalate
 from .next_action import payment_intent_complete_action as payment_intent_complete_action
 from .outcomes import charge_record_authorization as charge_record_authorization
 from .payment_methods import payment_method_from_token_params as payment_method_from_token_params

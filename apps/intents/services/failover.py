@@ -48,7 +48,9 @@ def failover_step(charge: Charge, result, *, decision, attempt: int):
         )
         if target is None:
             return result, None
-        found = gateway.lookup(connector=charge.connector, idempotency_key=charge.provider_key)
+        found = gateway.lookup(
+            connector=charge.connector, operation="authorize", idempotency_key=charge.provider_key
+        )
         if found is None:
             return result, target  # confirmed: the connector never received it
         if isinstance(found, RetryableError):

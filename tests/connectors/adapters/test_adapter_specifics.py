@@ -56,7 +56,7 @@ def test_checkout_live_mode_talks_to_the_live_host_with_the_account_subdomain():
     )  # fmt: skip
     with responses.RequestsMock() as mock:
         mock.add("GET", "https://a1b2c3d4.api.checkout.com/payments", json={"data": [], "total_count": 0})
-        assert adapter.lookup(idempotency_key="ch_live:authorize") is None
+        assert adapter.lookup(operation="authorize", idempotency_key="ch_live:authorize") is None
 
 
 def test_helcim_writes_decimal_amounts_exactly_and_keys_stably():
@@ -73,8 +73,8 @@ def test_lookup_of_a_follow_up_never_answers_never_received(adapter_cls):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add("GET", "https://api.helcim.com/v2/card-transactions", json=[])
         mock.add("POST", "https://sbpaymentservices.payfort.com/FortAPI/paymentApi", json=_aps_not_found())
-        for key in ("ch_01ABC:capture", "re_01ABC:refund"):
-            result = adapter.lookup(idempotency_key=key)
+        for operation, key in (("capture", "ch_01ABC:capture"), ("refund", "re_01ABC:refund")):
+            result = adapter.lookup(operation=operation, idempotency_key=key, reference="ref_of_the_payment")
             assert isinstance(result, RetryableError) and result.outcome_unknown, (key, result)
 
 
@@ -165,11 +165,10 @@ def test_checkout_finds_a_capture_among_its_payments_actions():
             "GET", f"{host}/payments", json={"limit": 10, "skip": 0, "total_count": 1, "data": [payment]}
         )
         mock.add("GET", f"{host}/payments/{payment['id']}/actions", json=actions)
-        found = adapter.lookup(idempotency_key="ch_01ABC:capture")
+        found = adapter.lookup(operation="capture", idempotency_key="ch_01ABC:capture")
     assert found.outcome == "approved" and found.gateway_reference == "act_pnrlygtcbhauzgagmrf5gg36ni"
-    assert found.amount == 600
     with responses.RequestsMock(assert_all_requests_are_fired=False):
-        refund = adapter.lookup(idempotency_key="re_01ABC:refund")
+        refund = adapter.lookup(operation="refund", idempotency_key="re_01ABC:refund")
     assert isinstance(refund, RetryableError) and refund.outcome_unknown
 
 

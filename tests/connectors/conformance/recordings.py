@@ -31,6 +31,13 @@ timeout_then_lookup   lookup                 the first exchange raises a read ti
                                              → RetryableError(outcome_unknown=True); lookup(our
                                              key) → Approved (expect gateway_reference); lookup
                                              of inputs unknown_key → None.
+timeout_then_lookup_  lookup_capture /       the same for a follow-up: capture / void / refund
+capture / _void /     lookup_void /          of inputs gateway_reference (and amount) times out
+_refund               lookup_refund          → RetryableError(outcome_unknown=True); lookup(
+                                             operation, our key, reference=gateway_reference)
+                                             → Approved or Pending (expect gateway_reference);
+                                             lookup of inputs unknown_key (on inputs
+                                             unknown_reference, default the same payment) → None.
 callback_good_signature webhooks             ``callback()`` (signed with the recording's
                                              credentials) parses: expect type,
                                              gateway_reference, provider_event_id.
@@ -70,6 +77,9 @@ SCENARIOS = (
     "partial_refund",
     "refund_failure",
     "timeout_then_lookup",
+    "timeout_then_lookup_capture",
+    "timeout_then_lookup_void",
+    "timeout_then_lookup_refund",
     "callback_good_signature",
     "callback_bad_signature",
     "duplicate_callback",

@@ -64,6 +64,13 @@ REQUIRES = {
     "partial_refund": lambda cls: cls.matrix()["refunds"] and cls.matrix()["partial_refunds"],
     "refund_failure": lambda cls: cls.matrix()["refunds"],
     "timeout_then_lookup": lambda cls: cls.matrix()["lookup"],
+    "timeout_then_lookup_capture": lambda cls: (
+        cls.matrix()["manual_capture"] and cls.matrix()["lookup_capture"]
+    ),
+    "timeout_then_lookup_void": lambda cls: (
+        supports(cls.capabilities, "void") and cls.matrix()["lookup_void"]
+    ),
+    "timeout_then_lookup_refund": lambda cls: cls.matrix()["refunds"] and cls.matrix()["lookup_refund"],
     "callback_good_signature": lambda cls: cls.matrix()["webhooks"],
     "callback_bad_signature": lambda cls: cls.matrix()["webhooks"],
     "duplicate_callback": lambda cls: cls.matrix()["webhooks"],
@@ -81,7 +88,7 @@ def _cases():
 
 
 def test_the_suite_covers_every_scenario_once():
-    assert set(REQUIRES) == set(SCENARIOS) and len(SCENARIOS) == 12
+    assert set(REQUIRES) == set(SCENARIOS) and len(SCENARIOS) == 15
 
 
 @pytest.mark.parametrize("code", _providers())
@@ -233,10 +240,49 @@ def _check_timeout_then_lookup(recordings, adapter, rec, cls):
     request = recordings.request("timeout_then_lookup", **rec.inputs.get("request", {}))
     first = adapter.authorize(request) if _direct(cls) else adapter.start_redirect(request)
     assert isinstance(first, RetryableError) and first.outcome_unknown, first
-    found = adapter.lookup(idempotency_key=request.idempotency_key)
+    found = adapter.lookup(operation="authorize", idempotency_key=request.idempotency_key)
     assert isinstance(found, (Approved, Pending)), found
     assert found.gateway_reference == rec.expect["gateway_reference"]
-    assert adapter.lookup(idempotency_key=rec.inputs["unknown_key"]) is None
+    assert adapter.lookup(operation="authorize", idempotency_key=rec.inputs["unknown_key"]) is None
+
+
+# our keys of follow-ups, as the services make them (charge "<ch>:<operation>", refund "<re>:refund")
+FOLLOW_UP_KEYS = {
+    "capture": "ch_conf_follow_up:capture",
+    "void": "ch_conf_follow_up:void",
+    "refund": "re_conf_follow_up:refund",
+}
+
+
+def _check_follow_up_lookup(operation, recordings, adapter, rec, cls):
+    """A capture / void / refund times out; the lookup of that operation on its payment finds
+    what the provider did, and a key it never received is None."""
+    parent, key = rec.inputs["gateway_reference"], FOLLOW_UP_KEYS[operation]
+    first = getattr(adapter, operation)(
+        idempotency_key=key, gateway_reference=parent, amount=rec.inputs.get("amount", recordings.amount),
+        currency=recordings.currency,
+    )  # fmt: skip
+    assert isinstance(first, RetryableError) and first.outcome_unknown, first
+    found = adapter.lookup(operation=operation, idempotency_key=key, reference=parent)
+    assert isinstance(found, (Approved, Pending)), found
+    assert found.gateway_reference == rec.expect["gateway_reference"]
+    unknown = adapter.lookup(
+        operation=operation, idempotency_key=rec.inputs["unknown_key"],
+        reference=rec.inputs.get("unknown_reference", parent),
+    )  # fmt: skip
+    assert unknown is None, unknown
+
+
+def _check_timeout_then_lookup_capture(recordings, adapter, rec, cls):
+    _check_follow_up_lookup("capture", recordings, adapter, rec, cls)
+
+
+def _check_timeout_then_lookup_void(recordings, adapter, rec, cls):
+    _check_follow_up_lookup("void", recordings, adapter, rec, cls)
+
+
+def _check_timeout_then_lookup_refund(recordings, adapter, rec, cls):
+    _check_follow_up_lookup("refund", recordings, adapter, rec, cls)
 
 
 def _check_callback_good_signature(recordings, adapter, rec, cls):
@@ -324,6 +370,13 @@ def test_unsupported_operations_answer_not_supported_and_send_nothing(code, adap
             if not supports(cls.capabilities, operation):
                 result = getattr(adapter, operation)(**follow_up)
                 assert isinstance(result, Declined) and result.code == NOT_SUPPORTED
+        for operation in ("capture", "void", "refund"):
+            if not cls.matrix()[f"lookup_{operation}"]:
+                result = adapter.lookup(
+                    operation=operation, idempotency_key=f"k:{operation}", reference="ref"
+                )
+                assert isinstance(result, RetryableError) and result.outcome_unknown, (operation, result)
+                assert result.code == "lookup_not_supported"
         if not cls.matrix()["settlement_reports"]:
             with pytest.raises(OperationNotSupported):
                 adapter.fetch_settlement_report(date=__import__("datetime").date(2026, 1, 5))

@@ -18,10 +18,18 @@ def test_timeout_after_processing_is_resolved_by_the_janitor(api, card):
     body = resp.json()
     assert body["status"] == "processing"
     assert Charge.objects.get(public_id=body["latest_charge"]).status == "unknown"
-    assert services.payment_intents_recheck(older_than=timedelta(0)) == {"authorizations": 1, "operations": 0}
+    assert services.payment_intents_recheck(older_than=timedelta(0)) == {
+        "authorizations": 1,
+        "operations": 0,
+        "escalated": 0,
+    }
     after = api.get(f"/v1/payment_intents/{body['id']}").json()
     assert after["status"] == "succeeded"
-    assert services.payment_intents_recheck(older_than=timedelta(0)) == {"authorizations": 0, "operations": 0}
+    assert services.payment_intents_recheck(older_than=timedelta(0)) == {
+        "authorizations": 0,
+        "operations": 0,
+        "escalated": 0,
+    }
 
 
 def test_timeout_before_reaching_the_provider_fails_the_attempt(api, card):

@@ -1,5 +1,7 @@
 """Adyen: Checkout API payments with raw card data (``scheme``), 3DS2 by redirect
-(``RedirectShopper`` → ``/payments/details`` with the shopper's ``redirectResult``), captures
+(``RedirectShopper``: the shopper comes back through Clearhouse's gateway return, our signed
+reference in the ``returnUrl``, and ``/payments/details`` takes the ``redirectResult`` — or a
+3DS2 component's ``threeDSResult``), captures
 (partial), cancels and refunds by pspReference, HMAC-signed standard notifications, and the
 Settlement details report (CSV) as the settlement report — through the official SDK, whose HTTP
 calls go through ``ProviderHTTP`` (``AdyenTransport``).
@@ -17,10 +19,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import hmac
 import io
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 import Adyen
 from Adyen import settings as adyen_settings
@@ -39,7 +44,7 @@ from apps.connectors.base import (
 )
 
 from .statuses import DECLINE_TABLE, api_error_result, payment_result
-from .webhooks import parse_notification
+from .webhooks import RETURN_DETAILS, parse_notification, parse_return
 
 CHECKOUT_API_VERSION = 72  # the SDK's Checkout API version (Adyen 16.0.0: /v72)
 # Where Adyen's minor unit differs from ISO 4217's (docs.adyen.com/development-resources/currency-codes).
@@ -92,11 +97,16 @@ class AdyenAdapter(ProviderAdapter):
         "Adyen Python API library 16.0.0 source",
     )
     notes = (
-        "No lookup: the Checkout API cannot read a payment back by our reference, so an attempt "
-        "that timed out stays unknown until Adyen's AUTHORISATION notification; routing's failover "
-        "never moves it. Settlement details reports are per batch: the account's config "
-        'settlement_batch_anchor ("<batch>@<YYYY-MM-DD>") maps a day to its batch, assuming daily '
-        "batches. Cards only; the 3DS return must hand Adyen's redirectResult to complete_action."
+        "No lookup of any operation: the Checkout API cannot read a payment or a modification back "
+        "(no GET), so an attempt whose /payments call timed out stays unknown until Adyen's "
+        "AUTHORISATION notification, found by our merchantReference (routing's failover never moves "
+        "it), and a capture, cancel or refund without an answer waits for its CAPTURE / "
+        "CANCELLATION / REFUND notification; the re-check janitor escalates what none answers. "
+        "Settlement details reports are per batch: the account's config settlement_batch_anchor "
+        '("<batch>@<YYYY-MM-DD>") maps a day to its batch, assuming daily batches. Cards only; 3DS '
+        "by redirect (the shopper returns through Clearhouse's gateway return with Adyen's "
+        "redirectResult, completed by /payments/details); a native threeDS2 action needs Adyen's "
+        "3DS2 component on the merchant's page, which posts its threeDSResult to the same return."
     )
     capabilities = {
         "payment_method_types": ["card"],
@@ -187,6 +197,23 @@ class AdyenAdapter(ProviderAdapter):
             return None, api_error_result(int(status), body)
 
     # ------------------------------------------------------------------ payments
+    # ------------------------------------------------------------------ the shopper's return
+    def return_signature(self, reference: str) -> str:
+        """Our signature of the return URL Adyen sends the shopper back to: Adyen's redirectResult
+        is opaque, so the URL names the charge, and only a URL we made may complete one."""
+        key = self.credential("api_key").encode()
+        return hmac.new(key, f"adyen-return:{reference}".encode(), hashlib.sha256).hexdigest()
+
+    def return_url(self, request: PaymentRequest) -> str:
+        """Clearhouse's gateway return for this account (``gateway.adapter_config``) with our
+        signed reference; the payment's own ``return_url`` when the account has none (direct use)."""
+        base = str(self.config.get("return_url") or "")
+        reference = request.reference or request.idempotency_key
+        if not base:
+            return request.return_url or "https://clearhouse.invalid/return"
+        query = urlencode({"reference": reference, "signature": self.return_signature(reference)})
+        return f"{base}{'&' if '?' in base else '?'}{query}"
+
     def authorize(self, request: PaymentRequest):
         if request.payment_method_type != "card" or request.card is None:
             return not_supported(self.code, f"{request.payment_method_type} payments")
@@ -205,7 +232,7 @@ class AdyenAdapter(ProviderAdapter):
             "amount": self._amount(request.amount, request.currency),
             "reference": request.reference or request.idempotency_key,
             "paymentMethod": method,
-            "returnUrl": request.return_url or "https://clearhouse.invalid/return",
+            "returnUrl": self.return_url(request),
             "channel": "Web",
             "shopperInteraction": "ContAuth" if request.off_session else "Ecommerce",
             "metadata": {str(k)[:80]: str(v)[:80] for k, v in list(request.metadata.items())[:20]},
@@ -226,16 +253,21 @@ class AdyenAdapter(ProviderAdapter):
         )
 
     def complete_3ds(self, request: PaymentRequest, *, reference: str, payload: Mapping[str, Any]):
-        """The shopper is back from the issuer's page with Adyen's ``redirectResult``."""
-        redirect_result = str(payload.get("redirectResult") or "")
-        if not redirect_result:
+        """The shopper is back from the issuer's page with Adyen's ``redirectResult`` (a redirect
+        action) or the 3DS2 component's ``threeDSResult`` (a native threeDS2 action): Adyen's
+        /payments/details answers the outcome."""
+        details = {name: str(payload[name]) for name in RETURN_DETAILS if payload.get(name)}
+        if not details and payload.get("event_code") == "AUTHORISATION":
+            # Adyen's own (HMAC-verified) AUTHORISATION arrived before the shopper's return
+            return self._authorisation_outcome(payload, request)
+        if not details:
             return Declined(
                 code="payment_intent_authentication_failure", decline_code="authentication_failed",
-                network_code="", message="The return from 3D Secure carries no redirectResult.",
+                network_code="", message="The return from 3D Secure carries no redirectResult or threeDSResult.",
             )  # fmt: skip
         answer, failed = self._call(
             self.checkout.payments_api.payments_details,
-            {"details": {"redirectResult": redirect_result}},
+            {"details": details},
             idempotency_key=f"{request.idempotency_key}:details",
         )
         if failed:
@@ -246,6 +278,16 @@ class AdyenAdapter(ProviderAdapter):
                 gateway_reference=result.gateway_reference, message="Adyen still waits for the shopper."
             )
         return result
+
+    @staticmethod
+    def _authorisation_outcome(payload: Mapping[str, Any], request: PaymentRequest):
+        psp = str(payload.get("psp_reference") or "")
+        if payload.get("success") is True:
+            return Approved(gateway_reference=psp, amount=request.amount, raw={"source": "notification"})
+        return Declined(
+            decline_code=str(payload.get("decline_code") or "generic_decline"), network_code="",
+            message=f"Adyen refused the payment: {payload.get('reason') or 'Refused'}.", gateway_reference=psp,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ modifications
     def _modification(self, fn, *, idempotency_key, gateway_reference, body):
@@ -296,9 +338,13 @@ class AdyenAdapter(ProviderAdapter):
 
     # ------------------------------------------------------------------ notifications
     def parse_inbound_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
-        return parse_notification(
-            body, hmac_key=str(self.credentials.get("hmac_key") or ""), amount_of=self._ours
-        )
+        """A notification (JSON, HMAC-signed by Adyen), or the shopper's return from 3DS (the query
+        string or form of our signed return URL plus Adyen's redirectResult / threeDSResult)."""
+        if bytes(body or b"").lstrip()[:1] == b"{":
+            return parse_notification(
+                body, hmac_key=str(self.credentials.get("hmac_key") or ""), amount_of=self._ours
+            )
+        return parse_return(body, signature_of=self.return_signature, livemode=self.livemode)
 
     # ------------------------------------------------------------------ settlement report
     def batch_for(self, date: dt.date) -> int:

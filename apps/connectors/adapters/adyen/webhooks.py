@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import binascii
 import datetime as dt
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from Adyen import util as adyen_util
 
@@ -84,6 +87,10 @@ def _event(payload: Mapping[str, Any], item: Mapping[str, Any], amount_of) -> In
     if code == "REPORT_AVAILABLE":
         data.update(file=item.get("pspReference", ""), url=item.get("reason", ""))
     return InboundEvent(
+        # our reference (the charge id, or the key of a capture/cancel/refund, we sent as
+        # ``reference``): how an AUTHORISATION or a REFUND finds what we sent when the call timed
+        # out before Adyen's pspReference was known
+        reference=str(item.get("merchantReference") or ""),
         provider_event_id=f"{item['pspReference']}:{code}:{str(item.get('success', '')).lower()}",
         type=ok_type if success else failed_type,
         gateway_reference=str(reference or item["pspReference"]),
@@ -94,6 +101,43 @@ def _event(payload: Mapping[str, Any], item: Mapping[str, Any], amount_of) -> In
         else None,
         currency=currency.upper(),
         data=data,
+    )
+
+
+# What the shopper's return may carry for /payments/details (docs.adyen.com "3D Secure 2
+# redirect": redirectResult appended to the returnUrl; "native 3D Secure 2": the component's
+# threeDSResult, sent by the merchant's page).
+RETURN_DETAILS = ("redirectResult", "threeDSResult")
+
+
+def parse_return(body: bytes, *, signature_of, livemode: bool) -> InboundEvent:
+    """The shopper's browser back at our signed return URL. Adyen signs nothing here (its
+    redirectResult is opaque and only /payments/details can read it), so the return is trusted
+    only as far as our own signature of the reference goes: it names the attempt and hands the
+    result to ``complete_3ds``, which asks Adyen for the outcome."""
+    try:
+        fields = dict(parse_qsl(bytes(body or b"").decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError as exc:
+        raise InboundWebhookError("The return is not a query string.", code="invalid_payload") from exc
+    reference, given = fields.get("reference", ""), fields.get("signature", "")
+    if not reference or not given:
+        raise InboundWebhookError("The return names no signed reference.", code="signature_missing")
+    if not hmac.compare_digest(signature_of(reference), given):
+        raise InboundWebhookError("The return's signature does not match.", code="signature_invalid")
+    details = {name: fields[name] for name in RETURN_DETAILS if fields.get(name)}
+    if not details:
+        raise InboundWebhookError(
+            "The return carries no redirectResult or threeDSResult.", code="invalid_payload"
+        )
+    digest = hashlib.sha256(json.dumps(details, sort_keys=True).encode()).hexdigest()[:32]
+    return InboundEvent(
+        provider_event_id=f"return:{reference}:{digest}",
+        type="charge.action_returned",
+        gateway_reference=reference,
+        reference=reference,
+        occurred_at=dt.datetime.now(dt.UTC),
+        livemode=livemode,
+        data=details,
     )
 
 

@@ -46,7 +46,7 @@ from apps.connectors.base import (
     PaymentRequest,
     Pending,
     RequiresAction,
-    RetryableError,
+    lookup_not_supported,
 )
 from apps.connectors.money import AmountPrecisionError, from_provider_minor, to_provider_minor
 
@@ -55,8 +55,6 @@ from . import signature, statuses
 TEST_API = "https://sbpaymentservices.payfort.com/FortAPI/paymentApi"
 LIVE_API = "https://paymentservices.payfort.com/FortAPI/paymentApi"
 _REFERENCE = re.compile(r"[^A-Za-z0-9_.\-]")
-# Our keys of operations on an existing payment (charge ``…:capture``/``…:void``, refund ``…:refund``).
-FOLLOW_UP_SUFFIXES = (":capture", ":void", ":refund")
 
 EVENT_TYPES = {
     ("AUTHORIZATION", "02"): "charge.authorized",
@@ -225,7 +223,7 @@ class AmazonPaymentServicesAdapter(ProviderAdapter):
         params = {str(k): str(v) for k, v in dict(payload).items()}
         if signature.valid(params, self.credential("sha_response_phrase"), algorithm=self._algorithm()):
             return self._result(params, currency=request.currency, amount=request.amount)
-        found = self.lookup(idempotency_key=request.idempotency_key)
+        found = self.lookup(operation="authorize", idempotency_key=request.idempotency_key)
         if found is None:
             return Declined(decline_code="authentication_failed", network_code="", code="card_declined",
                             message="3-D Secure was not completed.")  # fmt: skip
@@ -263,17 +261,16 @@ class AmazonPaymentServicesAdapter(ProviderAdapter):
                             message=result.message, gateway_reference=result.gateway_reference, raw=result.raw)  # fmt: skip
         return result
 
-    def lookup(self, *, idempotency_key: str):
+    def lookup(self, *, operation: str, idempotency_key: str, reference: str = ""):
+        if operation != "authorize":
+            # CHECK_STATUS finds orders, not captures or refunds, and APS has no idempotency
+            # on those (declared: lookup_capture/void/refund are False).
+            return lookup_not_supported(self.code, operation)
         payload = self._call(
             {"query_command": "CHECK_STATUS", "merchant_reference": merchant_reference(idempotency_key)}
         )
         code = str(payload.get("response_code") or "")
         if code == "12036":  # Order not found
-            if idempotency_key.endswith(FOLLOW_UP_SUFFIXES):
-                # CHECK_STATUS finds orders, not captures or refunds, and APS has no idempotency
-                # on those: "not found" must not let a caller send the operation again.
-                return RetryableError(code="lookup_not_supported", outcome_unknown=True,
-                                      message="APS cannot look a capture or refund up by our key.")  # fmt: skip
             return None
         if str(payload.get("status")) != "12":
             return Pending(

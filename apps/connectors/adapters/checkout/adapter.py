@@ -55,7 +55,7 @@ from apps.connectors.base import (
     PaymentRequest,
     Pending,
     RequiresAction,
-    RetryableError,
+    lookup_not_supported,
 )
 from apps.connectors.money import AmountPrecisionError
 
@@ -68,7 +68,6 @@ LIVE_API = "https://api.checkout.com/"
 _SECRET_KEY = re.compile(r"^sk_(sbox_)?[a-z2-7]{26}[a-z2-7*#$=]$")
 _SUBDOMAIN = re.compile(r"^(?:pl-)?[a-z0-9]+$")
 # Our keys of operations on a payment whose own key is "<charge>:authorize".
-FOLLOW_UP_SUFFIXES = (":capture", ":void")
 
 
 def _get(obj: Any, name: str, default=None):
@@ -146,6 +145,9 @@ class CheckoutAdapter(ProviderAdapter):
         "refunds": True,
         "partial_refunds": True,
         "lookup": True,
+        "lookup_capture": True,
+        "lookup_void": True,
+        "lookup_refund": True,
         "webhooks": True,
         "settlement_reports": True,
         "payouts": False,
@@ -408,15 +410,23 @@ class CheckoutAdapter(ProviderAdapter):
             default_decline="refund_not_allowed",
         )  # fmt: skip
 
-    def lookup(self, *, idempotency_key: str):
-        if idempotency_key.endswith(FOLLOW_UP_SUFFIXES):
-            return self._lookup_action(idempotency_key)
-        if idempotency_key.endswith(":refund"):
-            # A refund's key names the refund, not its payment: it cannot be found from here, and
-            # "not found" must not let a caller send it again.
-            return RetryableError(code="lookup_not_supported", outcome_unknown=True,
-                                  message="A Checkout.com refund cannot be looked up by our key alone.")  # fmt: skip
-        return self._lookup_payment(idempotency_key)
+    def lookup(self, *, operation: str, idempotency_key: str, reference: str = ""):
+        """An authorization: the payment whose reference is our key ("Get payment lists"). A
+        capture, void or refund: the action of the payment ``reference`` (``pay_…``) that
+        carries our key as its reference ("Get payment actions"); a charge's capture/void key
+        also finds its payment by the authorization's key when ``reference`` is not known."""
+        if operation == "authorize":
+            return self._lookup_payment(idempotency_key)
+        payment_id = reference
+        if not payment_id and operation in ("capture", "void"):
+            # "<charge>:capture" → its payment was sent as "<charge>:authorize"
+            payment = self._find_payment(idempotency_key.rsplit(":", 1)[0] + ":authorize")
+            if payment is None:
+                return None
+            payment_id = str(_get(payment, "id"))
+        if not payment_id:
+            return lookup_not_supported(self.code, f"{operation} of an unknown payment")
+        return self._lookup_action(operation, idempotency_key, payment_id)
 
     def _find_payment(self, reference: str):
         query = PaymentsQueryFilter()
@@ -426,27 +436,23 @@ class CheckoutAdapter(ProviderAdapter):
         items = [p for p in (_get(found, "data") or []) if str(_get(p, "reference", "")) == reference]
         return items[0] if items else None
 
-    def _lookup_action(self, idempotency_key: str):
-        # Our capture/void key is "<charge>:capture"; its payment was sent as "<charge>:authorize"
-        # and the action carries our key as its reference ("Get payment actions").
-        payment = self._find_payment(idempotency_key.rsplit(":", 1)[0] + ":authorize")
-        if payment is None:
-            return None
-        actions = _get(self._api().payments.get_payment_actions(str(_get(payment, "id"))), "items") or []
+    def _lookup_action(self, operation: str, idempotency_key: str, payment_id: str):
+        actions = _get(self._api().payments.get_payment_actions(payment_id), "items") or []
         for action in actions:
             if str(_get(action, "reference", "")) != idempotency_key:
                 continue
-            amount, currency = _get(action, "amount"), str(_get(payment, "currency", "") or "")
+            if str(_get(action, "type", "")).lower() != operation:
+                # our key on an action of another kind: not the one asked for, and no guess
+                return lookup_not_supported(
+                    self.code, f"{operation} (the key names a {_get(action, 'type')})"
+                )
             if _get(action, "approved") is False:
                 decline_code, code = statuses.decline_for(str(_get(action, "response_code", "") or ""))
                 return Declined(decline_code=decline_code, network_code="", code=code,
                                 message=str(_get(action, "response_summary", "") or "Declined"),
                                 gateway_reference=str(_get(action, "id", "")))  # fmt: skip
-            return Approved(
-                gateway_reference=str(_get(action, "id", "")),
-                amount=from_checkout(amount, currency) if isinstance(amount, int) and currency else None,
-                raw=_as_dict(action),
-            )
+            # the amount is the one we asked for (an action carries no currency)
+            return Approved(gateway_reference=str(_get(action, "id", "")), raw=_as_dict(action))
         return None
 
     def _lookup_payment(self, idempotency_key: str):

@@ -39,7 +39,14 @@ from decimal import Decimal
 from typing import Any
 
 from apps.connectors.adapters.base import ProviderAdapter
-from apps.connectors.base import Approved, Declined, HealthStatus, PaymentRequest, Pending, RetryableError
+from apps.connectors.base import (
+    Approved,
+    Declined,
+    HealthStatus,
+    PaymentRequest,
+    Pending,
+    lookup_not_supported,
+)
 from apps.connectors.http import ProviderHTTPError
 from apps.connectors.money import AmountPrecisionError, from_major, major_str
 
@@ -49,8 +56,6 @@ API = "https://api.helcim.com/v2/"
 API_VERSION = "v2 (Helcim API 2.2)"
 _KEY_NAMESPACE = uuid.UUID("6f1c3a52-8d0e-4f57-9a61-1f3b0c2d4e5f")
 _DECIMAL_MARK = "__clearhouse_decimal__"
-# Our keys of operations on an existing payment (charge ``…:capture``/``…:void``, refund ``…:refund``).
-FOLLOW_UP_SUFFIXES = (":capture", ":void", ":refund")
 # Helcim requires the shopper's ipAddress (fraud checks); when we do not know it we say so.
 UNKNOWN_IP = "0.0.0.0"  # noqa: S104 (not a bind address)
 
@@ -270,12 +275,11 @@ class HelcimAdapter(ProviderAdapter):
                             code="refund_failed", raw=result.raw)  # fmt: skip
         return result
 
-    def lookup(self, *, idempotency_key: str):
-        if idempotency_key.endswith(FOLLOW_UP_SUFFIXES):
+    def lookup(self, *, operation: str, idempotency_key: str, reference: str = ""):
+        if operation != "authorize":
             # Card transactions carry the invoice number of the payment, not our key of a
-            # capture or refund: "not found" must not let a caller send the operation again.
-            return RetryableError(code="lookup_not_supported", outcome_unknown=True,
-                                  message="Helcim cannot look a capture or refund up by our key.")  # fmt: skip
+            # capture or refund (declared: lookup_capture/void/refund are False).
+            return lookup_not_supported(self.code, operation)
         status, payload = self._call("GET", "card-transactions", params={"invoiceNumber": idempotency_key})
         if status == 404 or not isinstance(payload, list):
             return None

@@ -51,6 +51,7 @@ from apps.connectors.base import (
     PaymentRequest,
     Pending,
     RequiresAction,
+    lookup_not_supported,
 )
 from apps.connectors.http import ProviderHTTPError
 from apps.connectors.money import AmountPrecisionError
@@ -267,7 +268,7 @@ class PayTabsAdapter(ProviderAdapter):
         response = self._post("/payment/request", body, idempotent=True)
         answer = _json(response)
         if response.status == 409 and str(answer.get("code")) == "4":
-            found = self.lookup(idempotency_key=idempotency_key)
+            found = self._by_cart_id(idempotency_key)
             if found is not None:
                 return found
         result = answer.get("payment_result") or {}
@@ -298,9 +299,18 @@ class PayTabsAdapter(ProviderAdapter):
         return self._follow_up("refund", idempotency_key=idempotency_key, gateway_reference=gateway_reference,
                                amount=amount, currency=currency, refused="refund_refused")  # fmt: skip
 
-    def lookup(self, *, idempotency_key: str):
-        """The transaction PayTabs holds for our cart id (our idempotency key), None when it has
-        none. Only an explicit empty answer is "never received": any error stays unknown."""
+    def lookup(self, *, operation: str, idempotency_key: str, reference: str = ""):
+        """The authorization PayTabs holds for our cart id (our idempotency key), None when it has
+        none. The follow-ups carry our key as their cart id too, but are not declared
+        (lookup_capture/void/refund False) until PayTabs' query answers for them are recorded;
+        the 409 replay of ``_follow_up`` reads its own by cart id."""
+        if operation != "authorize":
+            return lookup_not_supported(self.code, operation)
+        return self._by_cart_id(idempotency_key)
+
+    def _by_cart_id(self, idempotency_key: str):
+        """The transaction PayTabs holds for a cart id. Only an explicit empty answer is "never
+        received": any error stays unknown."""
         status, answer = self._query(cart_id=idempotency_key[:64])
         transactions = answer if isinstance(answer, list) else (answer or {}).get("transactions")
         if status == 200 and isinstance(answer, dict) and answer.get("tran_ref"):

@@ -49,6 +49,7 @@ from apps.connectors.base import (
     Pending,
     RetryableError,
     SettlementLine,
+    lookup_not_supported,
     not_supported,
 )
 from apps.connectors.money import AmountPrecisionError, from_provider_minor, to_provider_minor
@@ -110,6 +111,8 @@ class SquareAdapter(ProviderAdapter):
         "refunds": True,
         "partial_refunds": True,
         "lookup": True,
+        "lookup_capture": True,
+        "lookup_void": True,
         "webhooks": True,
         "settlement_reports": True,
         "payouts": False,
@@ -274,12 +277,15 @@ class SquareAdapter(ProviderAdapter):
             code="refund_failed", gateway_reference=refund_id, raw=data,
         )  # fmt: skip
 
-    def lookup(self, *, idempotency_key: str):
-        if idempotency_key.endswith((":capture", ":void", ":refund")):
-            # Square finds payments by reference_id, not completions or refunds by our key:
-            # "not found" must not let a caller send the operation again.
-            return RetryableError(code="lookup_not_supported", outcome_unknown=True,
-                                  message="Square cannot look a capture or refund up by our key.")  # fmt: skip
+    def lookup(self, *, operation: str, idempotency_key: str, reference: str = ""):
+        """An authorization: the payment whose ``reference_id`` is our key (ListPayments of the
+        last 72 hours). A capture (CompletePayment) or void (CancelPayment): the payment
+        ``reference`` as it now stands (GetPayment). Refunds are not looked up: a Square refund
+        carries no key of ours (declared: lookup_refund False)."""
+        if operation in ("capture", "void"):
+            return self._lookup_follow_up(operation, reference)
+        if operation != "authorize":
+            return lookup_not_supported(self.code, operation)
         begin = (dt.datetime.now(dt.UTC) - LOOKUP_WINDOW).strftime("%Y-%m-%dT%H:%M:%SZ")
         pager = self._api().payments.list(begin_time=begin, sort_order="DESC", limit=100, **self._location())
         wanted = idempotency_key[:40]
@@ -289,6 +295,33 @@ class SquareAdapter(ProviderAdapter):
             if getattr(payment, "reference_id", None) == wanted:
                 return self._payment_result(payment, currency="")
         return None
+
+    def _lookup_follow_up(self, operation: str, payment_id: str):
+        if not payment_id:
+            return lookup_not_supported(self.code, f"{operation} of an unknown payment")
+        try:
+            answer = self._api().payments.get(payment_id=payment_id)
+        except ApiError as exc:
+            return RetryableError(code="provider_error", outcome_unknown=True, http_status=exc.status_code,
+                                  message=f"Square could not be asked for payment {payment_id}.")  # fmt: skip
+        data = _dump(answer.payment)
+        status = data.get("status")
+        if status == "APPROVED":
+            return None  # neither completed nor canceled: the operation never happened
+        done = {"capture": "COMPLETED", "void": "CANCELED"}[operation]
+        if status == done:
+            if operation == "capture":
+                return self._payment_result(answer.payment, currency="")
+            return Approved(gateway_reference=str(data.get("id") or payment_id), raw=data)
+        if status in ("COMPLETED", "CANCELED", "FAILED"):
+            return Declined(
+                decline_code=f"payment_{str(status).lower()}", network_code="", code=f"{operation}_failed",
+                message=f"The Square payment is {status}: no {operation} was made.",
+                gateway_reference=str(data.get("id") or payment_id), raw=data,
+            )  # fmt: skip
+        return Pending(
+            gateway_reference=str(data.get("id") or payment_id), message=f"Square payment {status}."
+        )
 
     def fetch_settlement_report(self, *, date: dt.date) -> list[SettlementLine]:
         """The entries of the payouts that arrive on ``date`` (Square "Payouts API": ListPayouts,

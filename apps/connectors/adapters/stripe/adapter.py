@@ -28,6 +28,7 @@ from apps.connectors.base import (
     PaymentRequest,
     Pending,
     SettlementLine,
+    lookup_not_supported,
 )
 from apps.connectors.http import ProviderHTTPError
 
@@ -97,6 +98,9 @@ class StripeAdapter(ProviderAdapter):
         "refunds": True,
         "partial_refunds": True,
         "lookup": True,
+        "lookup_capture": True,
+        "lookup_void": True,
+        "lookup_refund": True,
         "webhooks": True,
         "settlement_reports": True,
         "payouts": False,
@@ -296,7 +300,38 @@ class StripeAdapter(ProviderAdapter):
             return failed
         return refund_result(refund, amount_of=self._ours)
 
-    def lookup(self, *, idempotency_key: str):
+    def lookup(self, *, operation: str, idempotency_key: str, reference: str = ""):
+        """An authorization: the PaymentIntent created with our key. A capture or void: the
+        PaymentIntent ``reference`` as it now stands (captured / canceled / still held). A refund:
+        the refund of PaymentIntent ``reference`` carrying our key in its metadata."""
+        if operation == "authorize":
+            return self._lookup_intent(idempotency_key)
+        if not reference:
+            return lookup_not_supported(self.code, f"{operation} of an unknown PaymentIntent")
+        if operation == "refund":
+            return self._lookup_refund(idempotency_key, reference)
+        intent, failed = self._call(
+            self.client.v1.payment_intents.retrieve, reference, params={"expand": ["latest_charge"]},
+            options=self._options(),
+        )  # fmt: skip
+        if failed:
+            return failed if failed.outcome == "error" else _lookup_failed(failed)
+        return _follow_up_state(operation, intent, amount_of=self._ours)
+
+    def _lookup_refund(self, idempotency_key: str, payment_intent: str):
+        refunds, failed = self._call(
+            self.client.v1.refunds.list, params={"payment_intent": payment_intent, "limit": 100},
+            options=self._options(),
+        )  # fmt: skip
+        if failed:
+            return failed if failed.outcome == "error" else _lookup_failed(failed)
+        mine = next(
+            (r for r in refunds["data"] if (r.get("metadata") or {}).get(METADATA_KEY) == idempotency_key),
+            None,
+        )
+        return None if mine is None else refund_result(mine, amount_of=self._ours)
+
+    def _lookup_intent(self, idempotency_key: str):
         """The PaymentIntent created with our key: PaymentIntent search on the metadata we set,
         then (search lags up to a minute) the last 100 PaymentIntents, which list consistently."""
         found, failed = self._call(
@@ -404,6 +439,26 @@ def _lookup_failed(declined) -> Any:
 
     # Stripe refused the search itself (e.g. a restricted key): we cannot tell, so unknown.
     return RetryableError(code="provider_error", message=declined.message[:300], outcome_unknown=True)
+
+
+def _follow_up_state(operation: str, intent, *, amount_of):
+    """What a PaymentIntent's status says of a capture or void sent on it: done (Approved), never
+    done and still possible (None: a re-send under our key is safe), or no longer possible."""
+    status, pi = intent["status"], intent["id"]
+    currency = str(intent.get("currency") or "")
+    if status == "requires_capture":
+        return None
+    if operation == "capture" and status == "succeeded":
+        return Approved(gateway_reference=pi, amount=amount_of(int(intent["amount_received"]), currency),
+                        raw={"status": status})  # fmt: skip
+    if operation == "void" and status == "canceled":
+        return Approved(gateway_reference=pi, raw={"status": status})
+    if status in ("succeeded", "canceled"):
+        return Declined(
+            code=f"{operation}_failed", decline_code=f"payment_intent_{status}", network_code="",
+            message=f"The PaymentIntent is {status}: no {operation} was made.", gateway_reference=pi,
+        )  # fmt: skip
+    return Pending(gateway_reference=pi, message=f"The PaymentIntent is {status}.")
 
 
 def refund_result(refund, *, amount_of):

@@ -44,6 +44,7 @@ from apps.connectors.base import (
     PaymentRequest,
     Pending,
     RetryableError,
+    lookup_not_supported,
     not_supported,
 )
 from apps.connectors.http import ProviderHTTP
@@ -62,7 +63,6 @@ TEST_HOSTS = {
     "nz": "https://cst.test-gsc.vfims.com/oidc/",
 }
 _KEY_NAMESPACE = uuid.UUID("0b6b2c9e-5d1f-4c0a-8d7e-2f4a9c1e3b57")
-FOLLOW_UP_SUFFIXES = (":capture", ":void", ":refund")
 
 
 def verifone_key(our_key: str) -> str:
@@ -277,12 +277,11 @@ class VerifoneAdapter(ProviderAdapter):
         return self._modify("refund", gateway_reference, key=idempotency_key, body=body, amount=amount,
                             currency=currency, refund=True)  # fmt: skip
 
-    def lookup(self, *, idempotency_key: str):
-        if idempotency_key.endswith(FOLLOW_UP_SUFFIXES):
-            # Captures and refunds carry no merchant reference of ours: "not found" must not let a
-            # caller send the operation again.
-            return RetryableError(code="lookup_not_supported", outcome_unknown=True,
-                                  message="Verifone cannot look a capture or refund up by our key.")  # fmt: skip
+    def lookup(self, *, operation: str, idempotency_key: str, reference: str = ""):
+        if operation != "authorize":
+            # Captures and refunds carry no merchant reference of ours (declared:
+            # lookup_capture/void/refund are False).
+            return lookup_not_supported(self.code, operation)
         status, payload = self._call(
             "GET", "api/v2/transactions", params={"merchant_reference": idempotency_key[:50], "_limit": 10}
         )

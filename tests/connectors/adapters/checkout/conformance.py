@@ -377,6 +377,42 @@ class Recordings(ConformanceRecordings):
             },
         )
 
+    # ------------------------------------------------------------------ follow-up lookups
+    def _follow_up_lookup(self, operation: str, path: str, action_type: str, *, amount: int | None):
+        pay_id = "pay_fq5oyxtj2r7ezahxm6pvqfsmxu"
+        key = {"capture": "ch_conf_follow_up:capture", "void": "ch_conf_follow_up:void",
+               "refund": "re_conf_follow_up:refund"}[operation]  # fmt: skip
+        done = {"id": "act_wq6omlzqv2i2hjdnvdt6b4t6ha", "type": action_type, "processed_on": "2026-12-01T10:20:40Z",
+                "approved": True, "response_code": "10000", "response_summary": "Approved", "reference": key}  # fmt: skip
+        if amount is not None:
+            done["amount"] = amount
+        actions = [
+            done,
+            {"id": "act_y3oqhf46pyzuxjbcn2giaqnb44", "type": "Authorization", "processed_on": "2026-12-01T10:11:12Z",
+             "amount": 1000, "approved": True, "auth_code": "643381", "response_code": "10000",
+             "response_summary": "Approved", "reference": "ch_conf_follow_up:authorize"},
+        ]  # fmt: skip
+        return Scenario(
+            exchanges=[
+                Exchange("POST", f"{HOST}/payments/{pay_id}/{path}", raises=requests.exceptions.ReadTimeout(),
+                         check=_sent({"reference": key}, idempotency_key=key)),
+                # "Get payment actions": ours carries our key as its reference (both lookups read it)
+                Exchange("GET", f"{HOST}/payments/{pay_id}/actions", json=actions),
+            ],
+            inputs={"gateway_reference": pay_id, "unknown_key": f"{key}-never-sent",
+                    **({"amount": amount} if amount is not None else {})},
+            expect={"gateway_reference": "act_wq6omlzqv2i2hjdnvdt6b4t6ha"},
+        )  # fmt: skip
+
+    def timeout_then_lookup_capture(self):
+        return self._follow_up_lookup("capture", "captures", "Capture", amount=1000)
+
+    def timeout_then_lookup_void(self):
+        return self._follow_up_lookup("void", "voids", "Void", amount=None)
+
+    def timeout_then_lookup_refund(self):
+        return self._follow_up_lookup("refund", "refunds", "Refund", amount=400)
+
 
 SAMPLE = Path(__file__).parent / "financial-actions_ent_znj4ih5kn4fuxiaquoudv5mvwy_20261201_20261202_1.csv"
 DAY_REPORT = "rpt_lmmldzousk7etoqijqundqexa4"

@@ -361,3 +361,28 @@ class Recordings(ConformanceRecordings):
             "Content-Type": "application/json",
             "X-Square-HmacSha256-Signature": base64.b64encode(digest).decode(),
         }
+
+    # ------------------------------------------------------------------ follow-up lookups
+    def _follow_up_lookup(self, path: str, *, done: str, card_status: str):
+        pay_id, other = "R2B3Z8WMVt3EAmzYWLZvz7Y69EbZY", "Ly1KRmMW7uFFTUdcajXcQ8anJ4PZY"
+        return Scenario(
+            exchanges=[
+                Exchange("POST", f"{HOST}/v2/payments/{pay_id}/{path}", raises=requests.exceptions.ReadTimeout()),
+                # GetPayment: the payment went through the operation …
+                Exchange("GET", f"{HOST}/v2/payments/{pay_id}", check=lambda r: None, json={
+                    "payment": _payment(pay_id, status=done, card_status=card_status,
+                                        reference="ch_conf_follow_up:authorize")}),
+                # … another is still only APPROVED: that one never happened
+                Exchange("GET", f"{HOST}/v2/payments/{other}", json={
+                    "payment": _payment(other, status="APPROVED", card_status="AUTHORIZED",
+                                        reference="ch_conf_other:authorize")}),
+            ],
+            inputs={"gateway_reference": pay_id, "unknown_key": "ch_conf_other:" + path, "unknown_reference": other},
+            expect={"gateway_reference": pay_id},
+        )  # fmt: skip
+
+    def timeout_then_lookup_capture(self):
+        return self._follow_up_lookup("complete", done="COMPLETED", card_status="CAPTURED")
+
+    def timeout_then_lookup_void(self):
+        return self._follow_up_lookup("cancel", done="CANCELED", card_status="VOIDED")

@@ -224,3 +224,62 @@ class Recordings(ConformanceRecordings):
             inputs={"date": self.date("2026-01-05")},
             expect={"count": 3, "totals": {"EUR": (3100, 101)}, "types": ["capture", "refund"]},
         )  # fmt: skip
+
+    # ------------------------------------------------------------------ follow-up lookups
+    def _retrieve(self, pi: str, body: dict) -> Exchange:
+        return Exchange("GET", re.compile(rf"{API}/v1/payment_intents/{pi}(\?.*)?$"), json=body,
+                        check=_sent({"expand[0]": "latest_charge"}))  # fmt: skip
+
+    def timeout_then_lookup_capture(self):
+        pi, other = "pi_3QCcaptureTimeout0001", "pi_3QCcaptureNever00001"
+        captured = p.intent(pi, status="succeeded", capture_method="manual", key="ch_conf_follow_up:authorize",
+                            received=1000, latest_charge=p.charge(pi))  # fmt: skip
+        held = p.intent(other, status="requires_capture", capture_method="manual", capturable=1000,
+                        key="ch_conf_other:authorize", latest_charge=p.charge(other, captured=False))  # fmt: skip
+        return Scenario(
+            exchanges=[
+                Exchange("POST", f"{API}/v1/payment_intents/{pi}/capture", raises=requests.exceptions.ReadTimeout(),
+                         check=_sent({"amount_to_capture": "1000"}, key="ch_conf_follow_up:capture")),
+                self._retrieve(pi, captured),  # the capture went through
+                self._retrieve(other, held),  # still held: that capture never happened
+            ],
+            inputs={"gateway_reference": pi, "unknown_key": "ch_conf_other:capture", "unknown_reference": other},
+            expect={"gateway_reference": pi},
+        )  # fmt: skip
+
+    def timeout_then_lookup_void(self):
+        pi, other = "pi_3QCvoidTimeout000001", "pi_3QCvoidNever00000001"
+        canceled = p.intent(pi, status="canceled", capture_method="manual", key="ch_conf_follow_up:authorize")
+        canceled.update(canceled_at=1767607300, cancellation_reason="requested_by_customer")
+        held = p.intent(other, status="requires_capture", capture_method="manual", capturable=1000,
+                        key="ch_conf_other:authorize")  # fmt: skip
+        return Scenario(
+            exchanges=[
+                Exchange("POST", f"{API}/v1/payment_intents/{pi}/cancel", raises=requests.exceptions.ReadTimeout(),
+                         check=_sent({"cancellation_reason": "requested_by_customer"}, key="ch_conf_follow_up:void")),
+                self._retrieve(pi, canceled),
+                self._retrieve(other, held),
+            ],
+            inputs={"gateway_reference": pi, "unknown_key": "ch_conf_other:void", "unknown_reference": other},
+            expect={"gateway_reference": pi},
+        )  # fmt: skip
+
+    def timeout_then_lookup_refund(self):
+        pi, re_id = "pi_3QCrefundTimeout00001", "re_3QCrefundTimeout00001"
+        ours = p.refund(re_id, pi, amount=400) | {
+            "metadata": {"clearhouse_idempotency_key": "re_conf_follow_up:refund"}
+        }
+        earlier = p.refund("re_3QCearlierRefund00001", pi, amount=100) | {
+            "metadata": {"clearhouse_idempotency_key": "re_conf_earlier:refund"}}  # fmt: skip
+        listing = {"object": "list", "data": [ours, earlier], "has_more": False, "url": "/v1/refunds"}
+        return Scenario(
+            exchanges=[
+                Exchange("POST", f"{API}/v1/refunds", raises=requests.exceptions.ReadTimeout(),
+                         check=_sent({"payment_intent": pi, "amount": "400"}, key="re_conf_follow_up:refund")),
+                # the refunds of the payment: ours carries our key in its metadata (both lookups)
+                Exchange("GET", re.compile(rf"{API}/v1/refunds\?.*"), json=listing,
+                         check=_sent({"payment_intent": pi, "limit": "100"})),
+            ],
+            inputs={"gateway_reference": pi, "amount": 400, "unknown_key": "re_conf_never_sent:refund"},
+            expect={"gateway_reference": re_id},
+        )  # fmt: skip
