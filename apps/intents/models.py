@@ -2,7 +2,6 @@ import secrets
 
 from django.db import models
 
-from apps.core.ids import generate_id
 from apps.core.models import TenantModel
 
 
@@ -105,12 +104,10 @@ class PaymentIntent(TenantModel):
             ),
         ]
 
-    def save(self, *args, **kwargs):
-        if not self.public_id:
-            self.public_id = generate_id(self.ID_PREFIX)
+    def fill_generated(self) -> None:
+        super().fill_generated()
         if not self.client_secret:
             self.client_secret = f"{self.public_id}_secret_{secrets.token_urlsafe(18)}"
-        super().save(*args, **kwargs)
 
 
 class Charge(TenantModel):
