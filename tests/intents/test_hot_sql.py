@@ -182,7 +182,7 @@ def test_hot_path_is_taken_on_postgresql():
     api = _api(merchant)
     visa = make_card(merchant)
     pay(api, visa, amount=100)  # warm caches
-    with CaptureQueriesContext(connection) as ctx:
+    with override_settings(INTENTS_HOT_SQL=True), CaptureQueriesContext(connection) as ctx:
         assert pay(api, visa, amount=1999).json()["status"] == "succeeded"
     sql = [q["sql"] for q in ctx.captured_queries]
     assert sum(s.startswith('WITH w0 AS (INSERT INTO "ledger_journalentry"') for s in sql) == 1
