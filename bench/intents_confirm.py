@@ -346,6 +346,27 @@ def in_process(n: int) -> tuple:
     return merged([h[0] for h in halves]), merged([h[1] for h in halves]), full_tenant, tables
 
 
+def hot_sql_compare(tenant, n: int) -> list[str]:
+    """Issue 21: the same create+confirm with INTENTS_HOT_SQL on (one statement per transaction)
+    and off (the ORM path), interleaved in blocks so a change of machine load falls on both."""
+    from django.test import override_settings
+
+    runs: dict[bool, list[dict]] = {True: [], False: []}
+    for _ in range(4):
+        for hot in (True, False):
+            with override_settings(INTENTS_HOT_SQL=hot):
+                runs[hot].append(path_cost(tenant, max(n // 4, 1)))
+    lines = []
+    for hot, label in ((True, "INTENTS_HOT_SQL on (CTE path):"), (False, "INTENTS_HOT_SQL off (ORM path):")):
+        rs = runs[hot]
+        lines.append(
+            f"{label:<40} round trips {statistics.mean(r['round_trips'] for r in rs):5.1f}  app CPU "
+            f"{statistics.median(r['cpu_ms'] for r in rs):6.2f} ms  PostgreSQL CPU "
+            f"{statistics.median(r['db_cpu_ms'] for r in rs):5.2f} ms  (medians of 4 interleaved blocks)"
+        )
+    return lines
+
+
 LAYERS = (  # (label, path fragment) — first match wins; own time (tottime) is summed per layer
     ("Django SQL compiler / query building", "django/db/models/sql"),
     ("Django ORM models, querysets, fields", "django/db/models"),
@@ -740,6 +761,7 @@ def main() -> None:
     parser.add_argument("--risk-confirms", type=int, default=200)
     parser.add_argument("--confirms", type=int, default=200, help="in-process confirms per merchant kind")
     parser.add_argument("--profile", type=int, default=0, help="cProfile this many confirms, by layer")
+    parser.add_argument("--hot-sql-compare", type=int, default=0, help="N confirms, CTE path vs ORM path")
     opts = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -767,6 +789,8 @@ def main() -> None:
     print("\n".join(risk_lines(risk)))
     if os.environ.get("BENCH_SHOW_QUERIES"):
         print("\n".join(full["last"]))
+    if opts.hot_sql_compare:
+        print("\n".join(hot_sql_compare(full_tenant, opts.hot_sql_compare)))
     if opts.profile:
         print("\n".join(profile_layers(full_tenant, opts.profile)))
     if opts.in_process_only:

@@ -279,6 +279,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
+# --- Payment intents ----------------------------------------------------------------------------
+# The money path's writes as one data-modifying statement per transaction (apps/core/sql.py,
+# issue 21). PostgreSQL only; SQLite always takes the ORM path. Off: the ORM path everywhere.
+INTENTS_HOT_SQL = env.bool("INTENTS_HOT_SQL", default=True)
+
 # --- Ledger and payouts -------------------------------------------------------------------------
 # A capture in another currency than the merchant's settlement currency uses the latest rate not
 # older than this; without one it settles in its own currency and is flagged for finance.

@@ -62,10 +62,32 @@ def audit_record(
     after: dict | None = None,
     reason: str = "",
 ) -> AuditEntry:
+    entry = audit_entry_build(
+        actor=actor, action=action, merchant=merchant, obj=obj, object_type=object_type,
+        object_id=object_id, before=before, after=after, reason=reason,
+    )  # fmt: skip
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry_build(
+    *,
+    actor: Actor,
+    action: str,
+    merchant=None,
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """The entry `audit_record` writes, unsaved: for a caller that inserts it together with the
+    other rows of its transaction (the intents' hot path, apps/core/sql.py)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or getattr(obj, "public_id", "") or str(obj.pk)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor_type=actor.type,
         actor_id=actor.id,
         actor_label=actor.label,

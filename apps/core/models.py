@@ -25,9 +25,13 @@ class PublicIdModel(models.Model):
         return self.public_id
 
     def save(self, *args, **kwargs):
+        self.fill_generated()
+        super().save(*args, **kwargs)
+
+    def fill_generated(self) -> None:
+        """The values `save` generates (the public id); also called by apps/core/sql.py's inserts."""
         if not self.public_id:
             self.public_id = generate_id(self.ID_PREFIX)
-        super().save(*args, **kwargs)
 
 
 class TenantModel(PublicIdModel, TimeStampedModel):

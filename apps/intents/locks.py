@@ -8,6 +8,7 @@ writers never wait on each other in opposite directions. Call inside ``transacti
 from __future__ import annotations
 
 from .models import Charge, PaymentIntent
+from .sql import attempt_lock
 
 INTENT_RELATED = ("merchant", "customer", "payment_method")
 
@@ -50,3 +51,18 @@ def _reuse_related(obj, known, names) -> None:
         field_id = getattr(obj, f"{name}_id")
         if related is not None and related.pk == field_id:
             setattr(obj, name, related)
+
+
+def attempt_lock_known(
+    intent_id: int, charge_id: int, known_intent: PaymentIntent, known_charge: Charge, *, debt_of=None
+) -> tuple[PaymentIntent, Charge, int]:
+    """`payment_intent_lock(known=…)` then `charge_lock(known=…)` as one statement (the intents'
+    hot path, ``sql.attempt_lock``: intent first, then its charge), with the ledger debt of
+    `debt_of` read in it. The related objects of step 1 are reused as those locks do."""
+    intent, charge, debt = attempt_lock(intent_id, charge_id, debt_of=debt_of)
+    _reuse_related(intent, known_intent, INTENT_RELATED)
+    _reuse_related(charge, known_charge, ("connector", "payment_method"))
+    charge.payment_intent = intent
+    if charge.merchant_id == intent.merchant_id:
+        charge.merchant = intent.merchant
+    return intent, charge, debt

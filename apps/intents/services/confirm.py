@@ -170,14 +170,22 @@ def begin_attempt(
 def new_charge(
     intent: PaymentIntent, *, pm, pmd_type: str, connector, actor: Actor, routing: dict | None = None
 ) -> Charge:
-    """The attempt, marked submitting (step 1, in the caller's transaction). When the provider
-    call will read the card number from the vault, the read's audit entry is written here too,
-    so it is durable before the number is read."""
+    """The attempt, marked submitting (step 1, in the caller's transaction), then `charge_opened`."""
+    charge = charge_build(intent, pm=pm, pmd_type=pmd_type, connector=connector, routing=routing)
+    charge.save()
+    charge_opened(intent, charge, actor=actor)
+    return charge
+
+
+def charge_build(
+    intent: PaymentIntent, *, pm, pmd_type: str, connector, routing: dict | None = None
+) -> Charge:
+    """The new attempt's row, marked submitting, unsaved."""
     if pm is not None:
         pm_type, details, last4 = payment_method_snapshot(pm)
     else:
         pm_type, details, last4 = pmd_type, {"type": pmd_type, pmd_type: {}}, ""
-    charge = Charge(
+    return Charge(
         merchant=intent.merchant,
         livemode=intent.livemode,
         payment_intent=intent,
@@ -191,13 +199,18 @@ def new_charge(
         last4=last4,
         routing=routing,
     )
-    charge.save()
+
+
+def charge_opened(intent: PaymentIntent, charge: Charge, *, actor: Actor) -> None:
+    """After the attempt's row is written (same transaction): risk's verdict and, when the
+    provider call will read the card number from the vault, the read's audit entry, so it is
+    durable before the number is read."""
     hooks.pre_authorization(intent, charge)  # risk: verdict + decision record, before any provider call
     if needs_card(charge) and not hooks.blocked(charge):  # risk: a blocked attempt reads no card
+        pm = charge.payment_method
         if pm.merchant_id == intent.merchant_id:
             pm.merchant = intent.merchant
         vault_detokenize_audit(payment_method=pm, purpose=authorize_purpose(charge), actor=actor)
-    return charge
 
 
 def run_authorization(

@@ -17,7 +17,7 @@ from ..models import PaymentIntent
 from ..payloads import payment_intent_to_dict
 from ..transitions import unexpected_state
 from .common import events_together, intent_event, merchant_settings_of
-from .confirm import new_charge, payment_description, run_authorization
+from .confirm import charge_build, charge_opened, payment_description, run_authorization
 from .payment_methods import (
     check_payment_method_fits,
     customer_find,
@@ -26,6 +26,7 @@ from .payment_methods import (
     validate_split,
     validate_types,
 )
+from .writes import writes_for_attempt
 
 UPDATABLE_BEFORE_CONFIRMATION = {
     PaymentIntent.Status.REQUIRES_PAYMENT_METHOD,
@@ -120,6 +121,7 @@ def payment_intent_create(
     else:
         status = PaymentIntent.Status.REQUIRES_PAYMENT_METHOD
     with transaction.atomic(durable=True):
+        writes = writes_for_attempt()  # PostgreSQL: the rows below go in one statement
         intent = PaymentIntent(
             public_id=public_id,
             merchant=merchant,
@@ -145,22 +147,28 @@ def payment_intent_create(
             request_three_d_secure=request_three_d_secure or "",
             split=clean_split,
         )
-        intent.save()
-        audit_record(
+        writes.insert(intent)
+        writes.audit(
             actor=actor,
             action="payment_intent.create",
             merchant=merchant,
             obj=intent,
             after={"amount": amount, "currency": currency, "status": intent.status, "confirm": confirm},
         )
-        intent_event(intent, "payment_intent.created")
+        writes.events(
+            merchant=merchant,
+            livemode=livemode,
+            events=[("payment_intent.created", payment_intent_to_dict(intent), None)],
+        )
         if not confirm:
+            writes.flush()
             return intent
         # The intent was created in this transaction: nobody else can see it, no lock needed; the
         # attempt's latest_charge link is saved with the result (step 3).
-        charge = new_charge(
-            intent, pm=pm, pmd_type=pmd_type, connector=connector, actor=actor, routing=decision.record
-        )
+        charge = charge_build(intent, pm=pm, pmd_type=pmd_type, connector=connector, routing=decision.record)
+        writes.insert(charge, refs={"payment_intent_id": intent})
+        writes.flush()
+        charge_opened(intent, charge, actor=actor)
     return run_authorization(
         intent, charge, actor=actor, merchant_settings=merchant_settings, decision=decision
     )

@@ -16,25 +16,19 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from apps.audit.services import Actor, audit_record
+from apps.audit.services import Actor
 from apps.connectors.base import Approved, Declined, Pending, RequiresAction, RetryableError
 from apps.core.errors import ApplicationError
-from apps.ledger.services import ledger_record_capture
-from apps.webhooks.services import events_record
+from apps.core.sql import hot_sql_enabled
+from apps.ledger.services import capture_settlement_currency
 
 from ..errors import PaymentConnectorUnavailable, PaymentDeclined
-from ..locks import charge_lock, payment_intent_lock
+from ..locks import attempt_lock_known, charge_lock, payment_intent_lock
 from ..models import Charge, PaymentIntent
 from ..payloads import charge_to_dict, payment_intent_to_dict
 from ..transitions import assert_charge_transition, assert_transition
-from .common import (
-    AUTHORIZATION_VALIDITY,
-    OPEN_ATTEMPT,
-    charge_event,
-    field_state,
-    intent_event,
-    save_changed,
-)
+from .common import AUTHORIZATION_VALIDITY, OPEN_ATTEMPT, field_state
+from .writes import BatchWrites, OrmWrites
 
 
 @dataclass
@@ -50,6 +44,20 @@ class Attempt:
     link_missing: bool
     intent_before: dict
     charge_before: dict
+    writes: OrmWrites  # where the outcome's rows go (``writes.py``): the ORM or one statement
+
+    def save(self) -> None:
+        """The charge's and the intent's changed columns (one UPDATE each)."""
+        self.writes.save(self.charge, self.charge_before)
+        self.writes.save(self.intent, self.intent_before)
+
+    def events(self, *events: tuple) -> None:
+        """Outbox events of this outcome: (type, payload) pairs, in order."""
+        self.writes.events(
+            merchant=self.intent.merchant,
+            livemode=self.intent.livemode,
+            events=[(type_, data, None) for type_, data in events],
+        )
 
 
 def charge_record_authorization(
@@ -70,21 +78,41 @@ def charge_record_authorization(
     known_intent, known_charge = known or (None, None)
     error: ApplicationError | None = None
     with transaction.atomic(durable=True):
-        intent = payment_intent_lock(intent_id, known_intent)
-        charge = charge_lock(charge_id, intent, known_charge)
+        intent, charge, writes = _lock(
+            intent_id, charge_id, known_intent, known_charge, posts=capture and isinstance(result, Approved)
+        )
         attempt = Attempt(
             intent=intent, charge=charge, actor=actor, capture=capture, merchant_settings=merchant_settings,
             now=now, link_missing=intent.latest_charge_id != charge.pk,
-            intent_before=field_state(intent), charge_before=field_state(charge),
+            intent_before=field_state(intent), charge_before=field_state(charge), writes=writes,
         )  # fmt: skip
         if charge.payment_method_id and charge.payment_method_id == intent.payment_method_id:
             charge.payment_method = intent.payment_method
         intent.latest_charge = charge
         if charge.status in OPEN_ATTEMPT:
             error = OUTCOMES[type(result)](attempt, result)
+        writes.flush()
     if error is not None and raise_errors:
         raise error
     return intent
+
+
+def _lock(intent_id: int, charge_id: int, known_intent, known_charge, *, posts: bool):
+    """The locked intent and charge and the sink of the outcome's writes. In a request (the
+    objects of step 1 known) on PostgreSQL: one locking statement that also reads the ledger
+    debt a capture needs, and one write statement (``sql.py``); otherwise the ORM's locks."""
+    if known_intent is not None and known_charge is not None and hot_sql_enabled():
+        debt_of = None
+        if posts:
+            merchant = known_intent.merchant
+            currency = capture_settlement_currency(merchant, known_charge.currency)
+            debt_of = (merchant.pk, known_intent.livemode, currency)
+        intent, charge, debt = attempt_lock_known(
+            intent_id, charge_id, known_intent, known_charge, debt_of=debt_of
+        )
+        return intent, charge, BatchWrites(debt)
+    intent = payment_intent_lock(intent_id, known_intent)
+    return intent, charge_lock(charge_id, intent, known_charge), OrmWrites()
 
 
 def charge_record_approved(attempt: Attempt, result: Approved) -> None:
@@ -120,17 +148,13 @@ def charge_record_approved(attempt: Attempt, result: Approved) -> None:
     intent.last_payment_error = None
     if attempt.capture:
         # The ledger fills the charge's fee fields (and the intent's split amounts) on the
-        # objects; the two saves below write them with the new state, one UPDATE each.
+        # objects; the saves below write them with the new state, one UPDATE each.
         settings = attempt.merchant_settings
-        ledger_record_capture(
-            charge=charge,
-            persist=False,
-            first_capture=True,
-            settlement_delay_days=settings.settlement_delay_days if settings is not None else None,
+        attempt.writes.capture(
+            charge, settlement_delay_days=settings.settlement_delay_days if settings is not None else None
         )
-    save_changed(charge, attempt.charge_before)
-    save_changed(intent, attempt.intent_before)
-    audit_record(
+    attempt.save()
+    attempt.writes.audit(
         actor=attempt.actor,
         action="payment_intent.succeeded" if attempt.capture else "payment_intent.authorized",
         merchant=intent.merchant,
@@ -141,18 +165,13 @@ def charge_record_approved(attempt: Attempt, result: Approved) -> None:
     intent_type = (
         "payment_intent.succeeded" if attempt.capture else "payment_intent.amount_capturable_updated"
     )
-    events_record(
-        merchant=intent.merchant,
-        livemode=intent.livemode,
-        events=[
-            ("charge.succeeded", charge_to_dict(charge), None),
-            (intent_type, payment_intent_to_dict(intent), None),
-        ],
+    attempt.events(
+        ("charge.succeeded", charge_to_dict(charge)), (intent_type, payment_intent_to_dict(intent))
     )
 
 
 def charge_record_declined(attempt: Attempt, result: Declined) -> PaymentDeclined:
-    return fail_attempt(attempt.intent, attempt.charge, result, actor=attempt.actor, now=attempt.now)
+    return fail_attempt(attempt, result)
 
 
 def charge_record_requires_action(attempt: Attempt, result: RequiresAction) -> None:
@@ -167,13 +186,12 @@ def charge_record_requires_action(attempt: Attempt, result: RequiresAction) -> N
     assert_transition(intent, PaymentIntent.Status.REQUIRES_ACTION, action="confirm")
     intent.status = PaymentIntent.Status.REQUIRES_ACTION
     intent.next_action = next_action_for(intent, result)
-    charge.save()
-    intent.save()
-    audit_record(
+    attempt.save()
+    attempt.writes.audit(
         actor=attempt.actor, action="payment_intent.requires_action", merchant=intent.merchant, obj=intent,
         after={"charge": charge.public_id, "kind": result.kind, "three_ds": result.three_ds},
     )  # fmt: skip
-    intent_event(intent, "payment_intent.requires_action")
+    attempt.events(("payment_intent.requires_action", payment_intent_to_dict(intent)))
 
 
 def charge_record_pending(attempt: Attempt, result: Pending) -> None:
@@ -182,10 +200,8 @@ def charge_record_pending(attempt: Attempt, result: Pending) -> None:
     assert_charge_transition(charge, Charge.Status.PENDING)
     charge.status = Charge.Status.PENDING
     charge.gateway_reference = result.gateway_reference or charge.gateway_reference
-    charge.save()
-    if attempt.link_missing:
-        attempt.intent.save(update_fields=["latest_charge", "updated_at"])
-    charge_event(charge, "charge.pending")
+    attempt.save()  # the intent's latest_charge when the link was missing
+    attempt.events(("charge.pending", charge_to_dict(charge)))
 
 
 def charge_record_retryable_error(attempt: Attempt, result: RetryableError) -> ApplicationError | None:
@@ -196,17 +212,15 @@ def charge_record_retryable_error(attempt: Attempt, result: RetryableError) -> A
         assert_charge_transition(charge, Charge.Status.UNKNOWN)
         charge.status = Charge.Status.UNKNOWN
         charge.failure_message = result.message[:500]
-        charge.save()
-        if attempt.link_missing:
-            intent.save(update_fields=["latest_charge", "updated_at"])
-        audit_record(
+        attempt.save()  # the intent's latest_charge when the link was missing
+        attempt.writes.audit(
             actor=attempt.actor, action="charge.outcome_unknown", merchant=intent.merchant, obj=charge,
             after={"code": result.code, "message": result.message},
         )  # fmt: skip
         return None
     message = PaymentConnectorUnavailable.message.format(reason=result.code)
     declined = Declined(code="processing_error", decline_code="", network_code="", message=message)
-    fail_attempt(intent, charge, declined, actor=attempt.actor, now=attempt.now, error_type="api_error")
+    fail_attempt(attempt, declined, error_type="api_error")
     return PaymentConnectorUnavailable(message, extra={"payment_intent": payment_intent_to_dict(intent)})
 
 
@@ -229,16 +243,9 @@ def _apply_checks(charge: Charge, result) -> None:
         charge.three_ds = dict(result.three_ds)
 
 
-def fail_attempt(
-    intent: PaymentIntent,
-    charge: Charge,
-    result: Declined,
-    *,
-    actor: Actor,
-    now,
-    error_type: str = "card_error",
-) -> PaymentDeclined:
+def fail_attempt(attempt: Attempt, result: Declined, *, error_type: str = "card_error") -> PaymentDeclined:
     """The attempt failed: the intent returns to requires_payment_method with last_payment_error."""
+    intent, charge, now = attempt.intent, attempt.charge, attempt.now
     _apply_checks(charge, result)
     assert_charge_transition(charge, Charge.Status.FAILED)
     charge.status = Charge.Status.FAILED
@@ -264,15 +271,16 @@ def fail_attempt(
             **(charge.payment_method_details or {}),
         },
     }
-    charge.save()
-    intent.save()
-    audit_record(
-        actor=actor, action="payment_intent.payment_failed", merchant=intent.merchant, obj=intent,
+    attempt.save()
+    attempt.writes.audit(
+        actor=attempt.actor, action="payment_intent.payment_failed", merchant=intent.merchant, obj=intent,
         after={"charge": charge.public_id, "code": result.code, "decline_code": result.decline_code,
                "network_code": result.network_code},
     )  # fmt: skip
-    charge_event(charge, "charge.failed")
-    intent_event(intent, "payment_intent.payment_failed")
+    attempt.events(
+        ("charge.failed", charge_to_dict(charge)),
+        ("payment_intent.payment_failed", payment_intent_to_dict(intent)),
+    )
     return PaymentDeclined(
         result.message,
         code=result.code,

@@ -6,6 +6,8 @@ source ids) so that intents, refunds, payouts, tests and benchmarks all drive th
 from .adjustments import ledger_adjustment_post as ledger_adjustment_post
 from .adjustments import ledger_adjustment_request as ledger_adjustment_request
 from .captures import CaptureResult as CaptureResult
+from .captures import CaptureRows as CaptureRows
+from .captures import capture_settlement_currency as capture_settlement_currency
 from .captures import ledger_post_capture as ledger_post_capture
 from .clearing import ledger_post_clearing_difference as ledger_post_clearing_difference
 from .disputes import ledger_post_dispute_debit as ledger_post_dispute_debit
@@ -15,6 +17,7 @@ from .fx import exchange_rate_record as exchange_rate_record
 from .fx import exchange_rate_save as exchange_rate_save
 from .fx import exchange_rates_import_csv as exchange_rates_import_csv
 from .fx import exchange_rates_refresh as exchange_rates_refresh
+from .payments import ledger_capture_prepare as ledger_capture_prepare
 from .payments import ledger_record_capture as ledger_record_capture
 from .payments import ledger_record_refund as ledger_record_refund
 from .payouts import ledger_payout_debit as ledger_payout_debit

@@ -61,6 +61,20 @@ def _post(
 ) -> JournalEntry:
     """Writes one entry and its postings. Legs on the same account are merged, zero legs dropped;
     the per-currency zero sum is checked here and again by the database at commit."""
+    live = _legs_live(kind, legs)
+    with transaction.atomic(savepoint=False):
+        entry = _entry_build(
+            public_id=public_id, kind=kind, merchant=merchant, livemode=livemode, source_type=source_type,
+            source_id=source_id, idempotency_key=idempotency_key, description=description,
+            effective_at=effective_at,
+        )  # fmt: skip
+        entry.save(force_insert=True)
+        _insert_postings(entry, live)
+    return entry
+
+
+def _legs_live(kind: str, legs: list[Leg]) -> list[Leg]:
+    """Legs on the same account merged, zero legs dropped; refuses an unbalanced entry."""
     merged: dict[str, list] = {}
     for ref, amount in legs:
         if ref.key in merged:
@@ -73,21 +87,24 @@ def _post(
     unbalanced = {currency: total for currency, total in totals.items() if total}
     if unbalanced:
         raise ValueError(f"unbalanced journal entry {kind}: {unbalanced}")
-    live = [(ref, amount) for ref, amount in merged.values() if amount]
-    with transaction.atomic(savepoint=False):
-        entry = JournalEntry.objects.create(
-            public_id=public_id,
-            kind=kind,
-            merchant=merchant,
-            livemode=livemode,
-            source_type=source_type,
-            source_id=source_id,
-            idempotency_key=idempotency_key,
-            description=description[:500],
-            effective_at=effective_at or timezone.now(),
-        )
-        _insert_postings(entry, live)
-    return entry
+    return [(ref, amount) for ref, amount in merged.values() if amount]
+
+
+def _entry_build(
+    *, public_id: str, kind: str, merchant, livemode: bool, source_type: str, source_id: str,
+    idempotency_key: str | None, description: str, effective_at: datetime | None,
+) -> JournalEntry:  # fmt: skip
+    return JournalEntry(
+        public_id=public_id,
+        kind=kind,
+        merchant=merchant,
+        livemode=livemode,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+        description=description[:500],
+        effective_at=effective_at or timezone.now(),
+    )
 
 
 _POSTINGS_BY_KEY_SQL = """
@@ -268,6 +285,54 @@ def _book(
         return Booking(entry=entry, balance_transaction=balance_transaction)
 
 
+@dataclass
+class BookingRows:
+    """What `_book` writes for new funds to a merchant without debt, unsaved (`_book_rows`)."""
+
+    entry: JournalEntry
+    live: list[Leg]
+    balance_transaction: BalanceTransaction | None
+
+
+def _book_rows(
+    *,
+    kind: str,
+    merchant,
+    livemode: bool,
+    currency: str,
+    merchant_amount: int,
+    legs: list[Leg],
+    line: BalanceLine | None,
+    source_type: str,
+    source_id: str = "",
+    idempotency_key: str | None = None,
+    description: str = "",
+    effective_at: datetime | None = None,
+    public_id: str = "",
+    new_funds: bool = False,
+) -> BookingRows:
+    """The rows `_book(new_funds=True)` writes when the merchant has no tracked debt (the caller
+    read it as 0 in its transaction): everything to pending, no balance-state lock, no debt
+    change. The caller inserts them (apps/ledger/sql.py); the zero sum is checked here and by
+    the database at commit, as for `_book`."""
+    if not new_funds:
+        raise ValueError("_book_rows is for new funds only")
+    pending_ref = merchant_ref(merchant, livemode, Account.Kind.PENDING, currency)
+    live = _legs_live(kind, [*legs, (pending_ref, merchant_amount)])
+    entry = _entry_build(
+        public_id=public_id, kind=kind, merchant=merchant, livemode=livemode, source_type=source_type,
+        source_id=source_id, idempotency_key=idempotency_key, description=description,
+        effective_at=effective_at,
+    )  # fmt: skip
+    balance_transaction = None
+    if line is not None:
+        balance_transaction = _balance_transaction_build(
+            merchant=merchant, livemode=livemode, entry=entry, currency=currency, line=line,
+            source_type=source_type, pending_amount=merchant_amount,
+        )  # fmt: skip
+    return BookingRows(entry=entry, live=live, balance_transaction=balance_transaction)
+
+
 def _balance_transaction_create(
     *,
     merchant,
@@ -278,7 +343,25 @@ def _balance_transaction_create(
     source_type: str,
     pending_amount: int = 0,
 ) -> BalanceTransaction:
-    return BalanceTransaction.objects.create(
+    row = _balance_transaction_build(
+        merchant=merchant, livemode=livemode, entry=entry, currency=currency, line=line,
+        source_type=source_type, pending_amount=pending_amount,
+    )  # fmt: skip
+    row.save(force_insert=True)
+    return row
+
+
+def _balance_transaction_build(
+    *,
+    merchant,
+    livemode: bool,
+    entry: JournalEntry,
+    currency: str,
+    line: BalanceLine,
+    source_type: str,
+    pending_amount: int = 0,
+) -> BalanceTransaction:
+    return BalanceTransaction(
         merchant=merchant,
         livemode=livemode,
         type=line.type,

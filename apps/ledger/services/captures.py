@@ -21,7 +21,7 @@ from ..models import Account, BalanceTransaction, CaptureRecord, JournalEntry
 from ..payloads import capture_fx_payload
 from ..selectors import exchange_rate_find, fee_compute
 from ..splits import split_amounts
-from .booking import BalanceLine, Booking, Leg, _book
+from .booking import BalanceLine, BookingRows, Leg, _book, _book_rows
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class _Conversion:
 def _capture_conversion(*, merchant, charge_id: str, amount: int, currency: str, at: datetime) -> _Conversion:
     """Converts at the latest usable rate; without one the capture settles in its own currency
     and is flagged for finance."""
-    settlement_currency = (merchant.settlement_currency or currency).upper()
+    settlement_currency = capture_settlement_currency(merchant, currency)
     if settlement_currency == currency:
         return _Conversion(CaptureRecord.FxStatus.NOT_NEEDED, currency, amount)
     found = exchange_rate_find(base=currency, quote=settlement_currency, at=at)
@@ -152,7 +152,83 @@ def _capture_allocation(
     return _Allocation(fee, shares, merchant_net, _capture_fee_details(fee, shares, currency))
 
 
-def _capture_book(
+def _capture_decide(
+    *, merchant, livemode: bool, charge_id: str, amount: int, currency: str, connector_code: str,
+    payment_method_type: str, split, payment_intent_id: str, captured_at: datetime,
+) -> tuple[_Conversion, _Allocation, CaptureRecord]:  # fmt: skip
+    """The conversion, the fee and split allocation, and the (unsaved) capture record."""
+    conversion = _capture_conversion(
+        merchant=merchant, charge_id=charge_id, amount=amount, currency=currency, at=captured_at
+    )
+    allocation = _capture_allocation(
+        merchant=merchant, conversion=conversion, payment_method_type=payment_method_type, split=split
+    )
+    record = CaptureRecord(
+        merchant=merchant,
+        livemode=livemode,
+        charge_id=charge_id,
+        payment_intent_id=payment_intent_id,
+        connector_code=connector_code,
+        payment_method_type=payment_method_type,
+        currency=currency,
+        amount=amount,
+        settlement_currency=conversion.settlement_currency,
+        settlement_amount=conversion.settlement_amount,
+        fx_status=conversion.status,
+        fx_rate=conversion.rate,
+        fx_rate_as_of=conversion.rate_as_of,
+        fee=allocation.fee,
+        shares=allocation.shares,
+        merchant_net=allocation.merchant_net,
+    )
+    return conversion, allocation, record
+
+
+@dataclass
+class CaptureRows:
+    """A capture's rows, unsaved (`ledger_capture_rows`), for a caller that inserts them with
+    the rest of its transaction (apps/ledger/sql.py)."""
+
+    record: CaptureRecord
+    booking: BookingRows
+    fee_details: list
+    split: list | None
+
+
+def ledger_capture_rows(
+    *, merchant, livemode: bool, charge_id: str, amount: int, currency: str, connector_code: str,
+    payment_method_type: str, split, payment_intent_id: str, captured_at: datetime,
+    settlement_delay_days: int,
+) -> CaptureRows:  # fmt: skip
+    """What `ledger_post_capture(check_existing=False)` writes, when the merchant has no tracked
+    debt in the settlement currency (the caller read it in its transaction). The unique
+    `CaptureRecord.charge_id` and `JournalEntry.idempotency_key` still refuse a double posting."""
+    if amount <= 0:
+        raise ParameterInvalidInteger("amount must be positive.", param="amount")
+    currency = currency.upper()
+    conversion, allocation, record = _capture_decide(
+        merchant=merchant, livemode=livemode, charge_id=charge_id, amount=amount, currency=currency,
+        connector_code=connector_code, payment_method_type=payment_method_type, split=split,
+        payment_intent_id=payment_intent_id, captured_at=captured_at,
+    )  # fmt: skip
+    booking_args = _capture_booking(
+        merchant=merchant, livemode=livemode, charge_id=charge_id, amount=amount, currency=currency,
+        connector_code=connector_code, payment_method_type=payment_method_type, conversion=conversion,
+        allocation=allocation, captured_at=captured_at, settlement_delay_days=settlement_delay_days,
+        description="",
+    )  # fmt: skip
+    booking = _book_rows(**booking_args)
+    return CaptureRows(
+        record=record, booking=booking, fee_details=allocation.fee_details, split=allocation.shares or None
+    )
+
+
+def capture_settlement_currency(merchant, currency: str) -> str:
+    """The currency a capture in `currency` books in (whose merchant debt it reads)."""
+    return (merchant.settlement_currency or currency).upper()
+
+
+def _capture_booking(
     *,
     merchant,
     livemode: bool,
@@ -166,7 +242,8 @@ def _capture_book(
     captured_at: datetime,
     settlement_delay_days: int,
     description: str,
-) -> Booking:
+) -> dict:
+    """The arguments of the capture's `_book` (or `_book_rows`)."""
     legs = _capture_legs(
         merchant=merchant,
         livemode=livemode,
@@ -178,7 +255,7 @@ def _capture_book(
         shares=allocation.shares,
     )
     card_like = payment_method_type in CARD_LIKE
-    return _book(
+    return dict(
         kind=JournalEntry.Kind.CAPTURE,
         merchant=merchant,
         livemode=livemode,
@@ -231,47 +308,22 @@ def ledger_post_capture(
             record=existing, entry=None, balance_transaction=None, split=existing.shares or None
         )
     captured_at = captured_at or timezone.now()
-    conversion = _capture_conversion(
-        merchant=merchant, charge_id=charge_id, amount=amount, currency=currency, at=captured_at
-    )
-    allocation = _capture_allocation(
-        merchant=merchant, conversion=conversion, payment_method_type=payment_method_type, split=split
-    )
+    conversion, allocation, record = _capture_decide(
+        merchant=merchant, livemode=livemode, charge_id=charge_id, amount=amount, currency=currency,
+        connector_code=connector_code, payment_method_type=payment_method_type, split=split,
+        payment_intent_id=payment_intent_id, captured_at=captured_at,
+    )  # fmt: skip
     if settlement_delay_days is None:
         settlement_delay_days = merchant_settings_get(merchant).settlement_delay_days
+    booking_args = _capture_booking(
+        merchant=merchant, livemode=livemode, charge_id=charge_id, amount=amount, currency=currency,
+        connector_code=connector_code, payment_method_type=payment_method_type, conversion=conversion,
+        allocation=allocation, captured_at=captured_at, settlement_delay_days=settlement_delay_days,
+        description=description,
+    )  # fmt: skip
     with transaction.atomic(savepoint=False):  # the entry and its record, also in autocommit
-        booking = _capture_book(
-            merchant=merchant,
-            livemode=livemode,
-            charge_id=charge_id,
-            amount=amount,
-            currency=currency,
-            connector_code=connector_code,
-            payment_method_type=payment_method_type,
-            conversion=conversion,
-            allocation=allocation,
-            captured_at=captured_at,
-            settlement_delay_days=settlement_delay_days,
-            description=description,
-        )
-        record = CaptureRecord.objects.create(
-            merchant=merchant,
-            livemode=livemode,
-            charge_id=charge_id,
-            payment_intent_id=payment_intent_id,
-            connector_code=connector_code,
-            payment_method_type=payment_method_type,
-            currency=currency,
-            amount=amount,
-            settlement_currency=conversion.settlement_currency,
-            settlement_amount=conversion.settlement_amount,
-            fx_status=conversion.status,
-            fx_rate=conversion.rate,
-            fx_rate_as_of=conversion.rate_as_of,
-            fee=allocation.fee,
-            shares=allocation.shares,
-            merchant_net=allocation.merchant_net,
-        )
+        booking = _book(**booking_args)
+        record.save(force_insert=True)
     return CaptureResult(
         record=record,
         entry=booking.entry,

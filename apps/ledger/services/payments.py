@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..models import CaptureRecord
 from ..payloads import capture_fx_payload
 from ..splits import canonical_account_type
-from .captures import ledger_post_capture
+from .captures import CaptureRows, ledger_capture_rows, ledger_post_capture
 from .refunds import ledger_post_refund
 
 
@@ -54,6 +54,36 @@ def ledger_record_capture(
         intent.split = result.split
         if persist:
             type(intent).objects.filter(pk=intent.pk).update(split=result.split)
+
+
+def ledger_capture_prepare(*, charge, settlement_delay_days: int, debt: int | None) -> CaptureRows | None:
+    """`ledger_record_capture(persist=False, first_capture=True)` for a caller that inserts the
+    rows itself with the rest of its transaction (apps/ledger/sql.py): the same charge and
+    intent fields are set, the rows come back unsaved. `debt`: the merchant's tracked debt in the
+    settlement currency, read by the caller in this transaction (`sql.merchant_debt_sql`); with
+    debt, None (the caller runs `ledger_record_capture`, which repays it under the lock)."""
+    if debt:
+        return None
+    intent = charge.payment_intent
+    rows = ledger_capture_rows(
+        merchant=charge.merchant,
+        livemode=charge.livemode,
+        charge_id=charge.public_id,
+        amount=charge.amount_captured or charge.amount,
+        currency=charge.currency,
+        connector_code=charge.connector.code,
+        payment_method_type=charge.payment_method_type or "card",
+        split=_split_clean(intent.split),
+        payment_intent_id=intent.public_id,
+        captured_at=charge.captured_at,
+        settlement_delay_days=settlement_delay_days,
+    )
+    charge.application_fee_amount = rows.record.fee
+    charge.fee_details = rows.fee_details
+    charge.fx = capture_fx_payload(rows.record)
+    if rows.split:
+        intent.split = rows.split
+    return rows
 
 
 def _split_clean(split) -> list[dict] | None:

@@ -27,6 +27,8 @@ from .endpoints import webhook_endpoint_update as webhook_endpoint_update
 from .inbound import InboundOutcome as InboundOutcome
 from .inbound import inbound_webhook_receive as inbound_webhook_receive
 from .outbox import event_record as event_record
+from .outbox import events_build as events_build
+from .outbox import events_enqueue_on_commit as events_enqueue_on_commit
 from .outbox import events_publish_deferred as events_publish_deferred
 from .outbox import events_purge as events_purge
 from .outbox import events_record as events_record

@@ -47,9 +47,19 @@ def event_record(
 def events_record(*, merchant, livemode: bool, events: list[tuple[str, dict, dict | None]]) -> list[Event]:
     """Several outbox rows of one state change as one INSERT: `events` is [(type, data,
     previous_attributes)], in order. Same contract as `event_record`."""
+    rows = events_build(merchant=merchant, livemode=livemode, events=events)
+    Event.objects.bulk_create(rows)
+    events_enqueue_on_commit(rows)
+    return rows
+
+
+def events_build(*, merchant, livemode: bool, events: list[tuple[str, dict, dict | None]]) -> list[Event]:
+    """The rows `events_record` writes, unsaved, for a caller that inserts them with the other
+    rows of its transaction (the intents' hot path, apps/core/sql.py); once inserted, it calls
+    `events_enqueue_on_commit` with them (same contract as `events_record`)."""
     now = timezone.now()
     request_id = get_request_id()
-    rows = [
+    return [
         Event(
             public_id=generate_id(Event.ID_PREFIX),
             created_at=now,
@@ -65,10 +75,12 @@ def events_record(*, merchant, livemode: bool, events: list[tuple[str, dict, dic
         )
         for type_, data, previous in events
     ]
-    Event.objects.bulk_create(rows)
+
+
+def events_enqueue_on_commit(rows: list[Event]) -> None:
+    """Publishes the fan-out of inserted rows when the caller's transaction commits."""
     for row in rows:
         _enqueue_on_commit(row.pk)
-    return rows
 
 
 @contextlib.contextmanager

@@ -1,0 +1,176 @@
+"""Several writes of one transaction sent to PostgreSQL as one data-modifying CTE (issue 21).
+
+The hot money path (create+confirm, recording a provider's answer) writes six to ten rows per
+transaction; one statement each costs a round trip and a pass through Django's SQL compiler.
+``WriteBatch`` takes the same unsaved or changed model instances the ORM would save and sends
+them as ``WITH p0 AS (INSERT … RETURNING id), p1 AS (UPDATE … RETURNING id), … SELECT``: one
+round trip, no compiler. Values go through each field's ``pre_save``/``get_db_prep_save``
+(auto_now, JSON adaptation) exactly as ``Model.save`` does, so the rows are the ORM's rows;
+tests/intents/test_hot_sql.py compares them. Constraints are untouched: unique keys and checks
+hold per row, deferred constraint triggers (the ledger's zero sum) still fire at commit.
+
+A part may take another part's new id (``ref``): a charge its new intent's, postings their
+journal entry's. Rows of a multi-row INSERT come back in VALUES order (PostgreSQL's executor
+inserts and returns them in order; Django's ``bulk_create`` relies on the same).
+PostgreSQL only: callers keep the ORM path on other databases (``hot_sql_enabled``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+
+
+def hot_sql_enabled() -> bool:
+    """``INTENTS_HOT_SQL`` (default: on for PostgreSQL). SQLite (the embedded demo) never."""
+    if connection.vendor != "postgresql":
+        return False
+    return bool(getattr(settings, "INTENTS_HOT_SQL", True))
+
+
+@dataclass
+class Ref:
+    """A column whose value is another part's new id: ``(SELECT id FROM <part>)``."""
+
+    part: str
+
+
+@dataclass
+class _Part:
+    name: str
+    sql: str
+    params: list
+    objs: list = field(default_factory=list)  # instances whose pk the RETURNING ids set
+    returning: bool = True
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+class WriteBatch:
+    """Collects INSERT/UPDATE parts; ``execute()`` runs them as one statement (inside the
+    caller's transaction) and sets the new primary keys on the inserted instances."""
+
+    def __init__(self) -> None:
+        self.parts: list[_Part] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
+    def _name(self) -> str:
+        return f"w{len(self.parts)}"
+
+    def insert(self, objs: list, *, refs: dict[str, Ref] | None = None) -> str:
+        """INSERT of unsaved instances of one model (one multi-row VALUES); returns the part's
+        name for ``Ref``. ``refs``: column attname → the part whose single new id it takes."""
+        objs = list(objs)
+        model = type(objs[0])
+        refs = refs or {}
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        rows, params = [], []
+        for obj in objs:
+            fill = getattr(obj, "fill_generated", None)
+            if fill is not None:
+                fill()
+            cells = []
+            for f in fields:
+                if f.attname in refs:
+                    cells.append(f"(SELECT id FROM {refs[f.attname].part})")  # noqa: S608 (a part name)
+                    continue
+                value = f.pre_save(obj, add=True)
+                cells.append("%s")
+                params.append(f.get_db_prep_save(value, connection))
+            rows.append(f"({', '.join(cells)})")
+        columns = ", ".join(_quote(f.column) for f in fields)
+        pk = _quote(model._meta.pk.column)
+        name = self._name()
+        table = _quote(model._meta.db_table)
+        # identifiers from the model's meta, values as parameters
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join(rows)} RETURNING {pk}"  # noqa: S608
+        self.parts.append(_Part(name, sql, params, objs))
+        return name
+
+    def update(self, obj, fields: list[str]) -> str:
+        """UPDATE of the named fields of a saved instance (``updated_at`` is added, as
+        ``save(update_fields=…)`` with an auto_now field does: its ``pre_save`` runs)."""
+        meta = obj._meta
+        names = list(dict.fromkeys(fields))
+        for f in meta.concrete_fields:
+            if getattr(f, "auto_now", False) and f.name not in names:
+                names.append(f.name)
+        sets, params = [], []
+        for name in names:
+            f = meta.get_field(name)
+            value = f.pre_save(obj, add=False)
+            sets.append(f"{_quote(f.column)} = %s")
+            params.append(f.get_db_prep_save(value, connection))
+        params.append(obj.pk)
+        pk = _quote(meta.pk.column)
+        name = self._name()
+        sql = f"UPDATE {_quote(meta.db_table)} SET {', '.join(sets)} WHERE {pk} = %s RETURNING {pk}"  # noqa: S608
+        self.parts.append(_Part(name, sql, params))
+        return name
+
+    def raw(self, sql: str, params: list, *, returning: bool = True) -> str:
+        """A part written by its owner (e.g. the ledger's postings joined to their accounts);
+        ``sql`` may use ``(SELECT id FROM <part>)`` of earlier parts. With ``returning``, it
+        must end in ``RETURNING`` one column; ``execute`` gives those values by part name."""
+        name = self._name()
+        self.parts.append(_Part(name, sql, list(params), returning=returning))
+        return name
+
+    def execute(self) -> dict[str, list]:
+        """Runs every part as one statement; returns each returning part's values by name."""
+        if not self.parts:
+            return {}
+        withs, params = [], []
+        for part in self.parts:
+            withs.append(f"{part.name} AS ({part.sql})")
+            params.extend(part.params)
+        returning = [p for p in self.parts if p.returning]
+        select = ", ".join(f"ARRAY(SELECT * FROM {p.name})" for p in returning) or "1"  # noqa: S608
+        sql = f"WITH {', '.join(withs)} SELECT {select}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        out: dict[str, list] = {}
+        for part, values in zip(returning, row or (), strict=False):
+            out[part.name] = list(values)
+            for obj, pk in zip(part.objs, values if part.objs else (), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
+        self.parts = []
+        return out
+
+
+_CONVERTERS: dict[type, list] = {}
+
+
+def select_columns(model, alias: str) -> str:
+    """The model's concrete columns, qualified by `alias`, in field order (for `instance_from`)."""
+    return ", ".join(f"{alias}.{_quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def instance_from(model, row, offset: int = 0):
+    """The instance of `model` whose `select_columns` start at `row[offset]`, with each field's
+    database converters applied (JSON, decimals) as the ORM's compiler does. Returns the
+    instance and the offset after its columns."""
+    fields = model._meta.concrete_fields
+    converters = _CONVERTERS.get(model)
+    if converters is None:
+        converters = []
+        for f in fields:
+            col = f.get_col(model._meta.db_table)
+            converters.append(connection.ops.get_db_converters(col) + f.get_db_converters(connection))
+        _CONVERTERS[model] = converters
+    values = []
+    for i, funcs in enumerate(converters):
+        value = row[offset + i]
+        for func in funcs:
+            value = func(value, fields[i], connection)
+        values.append(value)
+    return model.from_db(connection.alias, None, values), offset + len(fields)
