@@ -39,7 +39,10 @@ def test_the_cvc_given_to_the_payment_methods_api_is_held_sealed_for_an_hour(api
     before = timezone.now()
     response = api.post(
         "/v1/payment_methods",
-        {"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": CVC}},
+        {
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": CVC},
+        },
         format="json",
     )
     assert response.status_code == 200, response.content

@@ -139,7 +139,9 @@ def cvc_hold_purge_expired(*, now=None, scope: ClockScope | None = None, batch_s
             if scope is not None:
                 due = scope.filter(due, prefix="vault_record__")
             ids = list(
-                due.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:batch_size]
+                due.select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
             )
             if not ids:
                 return purged
