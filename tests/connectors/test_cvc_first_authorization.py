@@ -136,7 +136,7 @@ def test_the_cvc_scan_finds_a_planted_cvc(merchant):
 
 @responses.activate
 def test_checkout_gets_the_cvc_on_the_first_authorization_only_and_it_is_nowhere_afterwards(
-    client_for, merchant, caplog
+    client_for, merchant, caplog, client
 ):
     caplog.set_level(logging.DEBUG)
     live = client_for(merchant, livemode=True)
@@ -169,6 +169,27 @@ def test_checkout_gets_the_cvc_on_the_first_authorization_only_and_it_is_nowhere
     assert any(body["source"].get("cvv") == "[redacted]" for body in bodies)  # logged, redacted
     assert _cvc_hits() == []
     assert not [r.name for r in caplog.records if WHOLE.search(r.getMessage())]
+    _assert_admin_pages_clean(client)
+
+
+def _assert_admin_pages_clean(client):
+    from django.contrib import admin
+    from django.urls import reverse
+
+    from apps.intents.models import PaymentIntent
+    from apps.vault.models import PaymentMethod, VaultRecord
+    from tests.admin.staff import staff_user
+
+    client.force_login(staff_user("admin"))
+    for model in (PaymentMethod, VaultRecord, PaymentIntent, Charge):
+        assert model in admin.site._registry
+        opts = model._meta
+        pages = [client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))]
+        pages += [client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+                  for obj in model.objects.all()[:10]]  # fmt: skip
+        for page in pages:
+            assert page.status_code == 200, opts.label
+            assert not WHOLE.search(page.content.decode()), opts.label
 
 
 @responses.activate
@@ -261,3 +282,25 @@ def test_the_connector_log_redacts_every_providers_cvc_field():
     out = json.dumps(redact(body))
     assert not WHOLE.search(out.replace("73700", "")), out
     assert out.count("[redacted]") == 6
+
+
+def test_a_payment_request_carries_the_held_cvc_on_session_only():
+    from apps.connectors.base import PaymentRequest
+    from apps.vault.services import CardData
+
+    card = CardData(number="4242424242424242", exp_month=12, exp_year=2034, cvc=CVC)
+    assert PaymentRequest(idempotency_key="ch_1", amount=100, currency="EUR", card=card).cvc == CVC
+    # a merchant-initiated payment carries no CVC, even one still held
+    assert (
+        PaymentRequest(idempotency_key="ch_1", amount=100, currency="EUR", card=card, off_session=True).cvc
+        is None
+    )
+    assert (
+        PaymentRequest(idempotency_key="ch_1", amount=100, currency="EUR", card=CardData(number="4242")).cvc
+        is None
+    )
+    assert (
+        PaymentRequest(idempotency_key="ch_1", amount=100, currency="EUR", card=card, cvc="1234").cvc
+        == "1234"
+    )
+    assert CVC not in repr(PaymentRequest(idempotency_key="ch_1", amount=100, currency="EUR", card=card))
