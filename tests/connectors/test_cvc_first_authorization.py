@@ -304,3 +304,33 @@ def test_a_payment_request_carries_the_held_cvc_on_session_only():
         == "1234"
     )
     assert CVC not in repr(PaymentRequest(idempotency_key="ch_1", amount=100, currency="EUR", card=card))
+
+
+@responses.activate
+def test_a_card_token_made_with_its_cvc_pays_through_payment_method_data_with_the_cvc_once(
+    client_for, merchant
+):
+    """``POST /v1/tokens`` (publishable key) with card[cvc], then the intent confirmed with
+    ``payment_method_data[card][token]``: the token's hold moved with its vault record."""
+    live = client_for(merchant, livemode=True)
+    browser = client_for(merchant, kind="publishable", livemode=True)
+    _checkout(merchant)
+    sent: list[dict] = []
+    responses.add_callback(responses.POST, CKO_PAYMENTS, callback=_checkout_answers(sent, ["approved"]))
+    token = browser.post(
+        "/v1/tokens", {"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": CVC}},
+        format="json",
+    )  # fmt: skip
+    assert token.status_code == 200, token.content
+    assert not WHOLE.search(token.content.decode())
+    assert CvcHold.objects.count() == 1
+    paid = live.post(
+        "/v1/payment_intents",
+        {"amount": 2500, "currency": "eur", "confirm": True,
+         "payment_method_data": {"type": "card", "card": {"token": token.json()["id"]}}},
+        format="json",
+    )  # fmt: skip
+    assert paid.status_code == 200 and paid.json()["status"] == "succeeded", paid.content
+    assert sent[0]["source"]["cvv"] == CVC
+    assert not CvcHold.objects.exists()
+    assert _cvc_hits() == []
