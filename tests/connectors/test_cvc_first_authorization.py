@@ -334,3 +334,31 @@ def test_a_card_token_made_with_its_cvc_pays_through_payment_method_data_with_th
     assert sent[0]["source"]["cvv"] == CVC
     assert not CvcHold.objects.exists()
     assert _cvc_hits() == []
+
+
+def test_the_hold_costs_the_payment_path_one_delete_and_nothing_when_no_cvc_is_held(client_for, merchant):
+    """Statements of a create+confirm (sandbox, test mode): the hold is read in the payment
+    method's own query (a join) and released by one DELETE; with no CVC held, no statement
+    touches the hold table (the join showed none)."""
+    from django.test.utils import CaptureQueriesContext
+
+    api = client_for(merchant)
+
+    def statements(cvc):
+        pm = vault_services.payment_method_create_card(
+            merchant=merchant, livemode=False, number="4242424242424242", exp_month=12, exp_year=2034, cvc=cvc,
+            actor=ACTOR,
+        )  # fmt: skip
+        with CaptureQueriesContext(connection) as ctx:
+            paid = api.post("/v1/payment_intents", {"amount": 2000, "currency": "usd", "payment_method": pm.public_id,
+                                                    "confirm": True}, format="json")  # fmt: skip
+        assert paid.status_code == 200 and paid.json()["status"] == "succeeded", paid.content
+        return [q["sql"] for q in ctx.captured_queries]
+
+    statements(None)  # warm caches (API key, settings, routing)
+    without, held = statements(None), statements(CVC)
+    assert [sql for sql in without if "vault_cvchold" in sql and not sql.startswith("SELECT")] == []
+    assert all("vault_cvchold" not in sql.split(" WHERE ")[-1] for sql in without)  # only in the join
+    assert len(held) == len(without) + 1
+    assert [sql for sql in held if sql.startswith("DELETE") and "vault_cvchold" in sql]
+    assert not CvcHold.objects.exists()
