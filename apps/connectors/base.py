@@ -43,6 +43,9 @@ class PaymentRequest:
     currency: str
     payment_method_type: str = "card"
     card: Any = field(default=None, repr=False)  # CardLike, never logged
+    # The card's security code for this call, never logged. Unless given, the vault's held CVC
+    # (``card.cvc``: the first authorization after tokenization only) on an on-session payment; a
+    # merchant-initiated (off-session) payment carries none.
     cvc: str | None = field(default=None, repr=False)
     # A device wallet's token (apple_pay / google_pay payment methods), never logged.
     wallet_token: str = field(default="", repr=False)
@@ -56,6 +59,10 @@ class PaymentRequest:
     metadata: Mapping[str, str] = field(default_factory=dict)
     reference: str = ""  # our charge id (ch_…)
     merchant_reference: str = ""  # the merchant id (acct_…)
+
+    def __post_init__(self) -> None:
+        if self.cvc is None and not self.off_session:
+            object.__setattr__(self, "cvc", getattr(self.card, "cvc", "") or None)
 
 
 # ---------------------------------------------------------------------------

@@ -66,6 +66,9 @@ _SENSITIVE_KEYS = re.compile(
     re.I,
 )
 _DIGIT_RUN = re.compile(r"\d[\d \-]{11,22}\d")
+# The CVC under the providers' own names: APS card_security_code, Adyen encryptedSecurityCode,
+# CSC, card CID (cvc/cvv above cover Stripe card[cvc], Checkout source.cvv, Helcim cardCVV).
+_SECURITY_CODE_KEYS = re.compile(r"security_?code|\bcsc\b|card_?cid", re.I)
 
 
 def redact(value: Any, *, depth: int = 0) -> Any:
@@ -77,7 +80,8 @@ def redact(value: Any, *, depth: int = 0) -> Any:
         out = {}
         for key, item in list(value.items())[:50]:
             name = str(key)
-            out[name] = "[redacted]" if _SENSITIVE_KEYS.search(name) else redact(item, depth=depth + 1)
+            sensitive = _SENSITIVE_KEYS.search(name) or _SECURITY_CODE_KEYS.search(name)
+            out[name] = "[redacted]" if sensitive else redact(item, depth=depth + 1)
         return out
     if isinstance(value, (list, tuple)):
         return [redact(item, depth=depth + 1) for item in list(value)[:50]]

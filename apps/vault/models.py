@@ -2,7 +2,8 @@
 
 The card or bank number lives only in `VaultRecord`, encrypted (envelope encryption, see
 crypto.py). `PaymentMethod` and `Token` keep the display facts (brand, last4, expiry,
-funding, country) and a keyed fingerprint. The CVC is never stored anywhere.
+funding, country) and a keyed fingerprint. The CVC is never stored in the clear: `CvcHold`
+keeps it encrypted for the card's first authorization only, then it is deleted.
 """
 
 from __future__ import annotations
@@ -67,6 +68,37 @@ class VaultRecord(PublicIdModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.public_id} ({self.kind}, key {self.kek_version})"
+
+
+class CvcHold(models.Model):
+    """The card security code given at tokenization, sealed for the card's first authorization.
+
+    PCI DSS v4.0 req. 3.3.1 lets sensitive authentication data be retained until authorization
+    completes, protected, then rendered unrecoverable; Stripe likewise uses the CVC for the first
+    authorization only. The row is its own envelope (own data key) under associated data of a
+    different purpose than the record's (``clearhouse.vault.cvc.v1|…``), so it cannot be swapped
+    with a number's ciphertext. Deleted when the first authorization has an outcome
+    (``vault_cvc_release``) or, at the latest, by the sweeper after ``TTL_SECONDS``.
+    """
+
+    # The upper bound, not the rule (the rule is "until the first authorization has an outcome",
+    # PCI DSS v4.0 req. 3.3.1 and its applicability notes): one hour, our choice. A card token lives
+    # 15 minutes (Token.TTL_SECONDS) and a confirm follows tokenization within minutes; an hour
+    # covers a slow checkout (a 3DS-heavy or hesitant customer) and no more.
+    TTL_SECONDS = 60 * 60
+
+    vault_record = models.OneToOneField(
+        VaultRecord, primary_key=True, on_delete=models.CASCADE, related_name="cvc_hold"
+    )
+    kek_version = models.CharField(max_length=16)
+    wrapped_key = models.BinaryField()
+    nonce = models.BinaryField()
+    ciphertext = models.BinaryField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"CVC hold of vault record {self.vault_record_id} (expires {self.expires_at:%Y-%m-%d %H:%M})"
 
 
 class PaymentMethod(TenantModel):

@@ -78,9 +78,10 @@ def payment_method_for_payment(
     *, merchant, livemode: bool, id: str, param: str = "payment_method"
 ) -> PaymentMethod:
     """`payment_method_get` for the payment path: the vault record comes in the same query (the
-    connector call detokenizes right after) and the caller's merchant object is reused."""
+    connector call detokenizes right after), with its CVC hold if one is held (the first
+    authorization sends it, then releases it), and the caller's merchant object is reused."""
     pm = (
-        PaymentMethod.objects.select_related("customer", "vault_record")
+        PaymentMethod.objects.select_related("customer", "vault_record", "vault_record__cvc_hold")
         .filter(merchant=merchant, livemode=livemode, public_id=id, deleted_at__isnull=True)
         .first()
         if isinstance(id, str)

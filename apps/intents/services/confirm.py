@@ -19,7 +19,7 @@ from apps.audit.services import Actor, audit_record
 from apps.connectors import gateway
 from apps.routing.engine import PaymentDescription
 from apps.routing.services import route_payment
-from apps.vault.services import vault_detokenize_audit
+from apps.vault.services import vault_cvc_release, vault_detokenize_audit
 
 from .. import hooks  # risk's pre-authorization check (registered by apps.risk)
 from ..errors import PaymentMethodDataIncompatible, PaymentMethodRequired, ReturnUrlRequired
@@ -237,6 +237,7 @@ def run_authorization(
             break  # resolved meanwhile: step 3 below leaves it as recorded
         charge, attempt = moved, attempt + 1
         intent.latest_charge = charge
+    vault_cvc_release(payment_method=charge.payment_method)  # the CVC served this authorization only
     recorded = None  # risk
     try:
         recorded = charge_record_authorization(

@@ -6,6 +6,7 @@
 - tokens.py         token_create, token_purge_expired
 - verification.py   payment_method_verify (micro-deposits, the card's zero-amount authorization)
 - detokenize.py     vault_detokenize, vault_detokenize_audit, CardData
+- cvc.py            the CVC hold: kept sealed for the first authorization, vault_cvc_release, the sweeper
 - records.py        the encrypted VaultRecord: store, read, vault_record_rotate (key rotation)
 
 Rules kept throughout: validation happens before any transaction opens, so a refused input
@@ -23,6 +24,8 @@ from .create import payment_method_create_wallet as payment_method_create_wallet
 from .customers import customer_create as customer_create
 from .customers import customer_delete as customer_delete
 from .customers import customer_update as customer_update
+from .cvc import cvc_hold_purge_expired as cvc_hold_purge_expired
+from .cvc import vault_cvc_release as vault_cvc_release
 from .detokenize import CardData as CardData
 from .detokenize import vault_detokenize as vault_detokenize
 from .detokenize import vault_detokenize_audit as vault_detokenize_audit
@@ -42,6 +45,7 @@ __all__ = [
     "customer_create",
     "customer_delete",
     "customer_update",
+    "cvc_hold_purge_expired",
     "payment_method_attach",
     "payment_method_create_card",
     "payment_method_create_from_token",
@@ -58,6 +62,7 @@ __all__ = [
     "payment_method_verify_microdeposits",
     "token_create",
     "token_purge_expired",
+    "vault_cvc_release",
     "vault_detokenize",
     "vault_detokenize_audit",
     "vault_record_rotate",

@@ -4,7 +4,7 @@ Each type validates its own input before any transaction opens, so a refused inp
 nothing (cards answer 402 card_error, bank accounts 400). Then every type takes the one path
 `_payment_method_create`: ownership and consent checks, the type's columns (vaulting the
 number, or consuming the token), the row, its audit entry and event, all in one transaction.
-The CVC is checked and dropped. Transactions are plain `atomic()` (not durable): other apps
+The CVC is checked, then held encrypted for the card's first authorization only (services/cvc.py). Transactions are plain `atomic()` (not durable): other apps
 create cards from inside their own transaction.
 """
 
@@ -27,6 +27,7 @@ from apps.vault.provider_tokens import provider_token_validate
 from apps.webhooks.services import event_record
 
 from .common import CARD_COLUMNS, CONSENTED, card_columns, consent_check, customer_check
+from .cvc import cvc_hold_store
 from .records import vault_fingerprint, vault_record_store
 
 
@@ -102,7 +103,8 @@ def payment_method_create_card(
     **options: Unpack[PaymentMethodOptions],
 ) -> PaymentMethod:
     """Server-side tokenization. Validates (→ 402 CardError with Stripe's code and param), encrypts
-    the number into a VaultRecord, never stores the CVC. Saving to a `customer` needs consent
+    the number into a VaultRecord; the CVC is only held, sealed, for the first authorization
+    (``cvc_hold_store``). Saving to a `customer` needs consent
     (`allow_redisplay` always|limited)."""
     card = cards.validate_card(number, exp_month, exp_year, cvc)
 
@@ -110,6 +112,7 @@ def payment_method_create_card(
         record = vault_record_store(
             merchant=merchant, livemode=livemode, kind=VaultRecord.Kind.CARD, secret={"number": card.number}
         )
+        cvc_hold_store(record=record, cvc=cvc, livemode=livemode)
         return {**card_columns(card, merchant=merchant), "vault_record": record}
 
     return _payment_method_create(

@@ -9,6 +9,7 @@ from apps.audit.services import Actor, audit_record
 from apps.vault.errors import PaymentMethodDeleted, PaymentMethodNotVaulted
 from apps.vault.models import PaymentMethod, VaultRecord
 
+from .cvc import cvc_hold_read
 from .records import vault_record_read
 
 
@@ -17,6 +18,9 @@ class CardData:
     """Detokenized data, held in memory for one provider call. Its repr never shows the numbers."""
 
     number: str = field(default="", repr=False)
+    # The CVC given at tokenization, for the card's first authorization only (services/cvc.py):
+    # "" once that authorization has an outcome, on a saved card's later use, or when none was given.
+    cvc: str = field(default="", repr=False)
     exp_month: int | None = None
     exp_year: int | None = None
     brand: str = ""
@@ -65,12 +69,19 @@ def vault_detokenize_audit(*, payment_method: PaymentMethod, purpose: str, actor
 
 
 def vault_detokenize(
-    *, payment_method: PaymentMethod, purpose: str, actor: Actor, audited: bool = False
+    *,
+    payment_method: PaymentMethod,
+    purpose: str,
+    actor: Actor,
+    audited: bool = False,
+    with_cvc: bool = True,
 ) -> CardData:
     """The only way to read a number back. For connector adapters, right before a provider call.
 
     Writes an audit entry (who, which payment method, why) unless the caller already wrote it
-    with `vault_detokenize_audit`; a deleted payment method is refused.
+    with `vault_detokenize_audit`; a deleted payment method is refused. The card's held CVC comes
+    too while it is held (until its first authorization has an outcome: `vault_cvc_release`);
+    ``with_cvc=False`` leaves it (card verification: the sandbox acquirer, not the payment's).
     """
     _check_purpose(purpose)
     if payment_method.deleted_at is not None:
@@ -81,13 +92,17 @@ def vault_detokenize(
     if record is not None and record.merchant_id == payment_method.merchant_id:
         record.merchant = payment_method.merchant
     else:
-        record = VaultRecord.objects.select_related("merchant").get(pk=payment_method.vault_record_id)
+        record = VaultRecord.objects.select_related("merchant", "cvc_hold").get(
+            pk=payment_method.vault_record_id
+        )
+        payment_method.vault_record = record  # the release after the provider call knows the hold
     secret = vault_record_read(record)
     if not audited:
         # One INSERT: in autocommit it is its own transaction (no BEGIN/COMMIT round trips).
         _audit_detokenize(payment_method=payment_method, purpose=purpose, actor=actor, record=record)
     return CardData(
         number=secret.get("number", ""),
+        cvc=cvc_hold_read(record) if with_cvc and record.kind == VaultRecord.Kind.CARD else "",
         exp_month=payment_method.card_exp_month,
         exp_year=payment_method.card_exp_year,
         brand=payment_method.card_brand,

@@ -15,6 +15,7 @@ from apps.vault import cards
 from apps.vault.models import Token, VaultRecord
 
 from .common import card_columns
+from .cvc import cvc_hold_store
 from .records import vault_record_store
 
 
@@ -38,6 +39,8 @@ def token_create(
         record = vault_record_store(
             merchant=merchant, livemode=livemode, kind=VaultRecord.Kind.CARD, secret={"number": card.number}
         )
+        if not tokenization_method:  # a device wallet's token pays with its own cryptogram
+            cvc_hold_store(record=record, cvc=cvc, livemode=livemode)
         token = Token.objects.create(
             merchant=merchant,
             livemode=livemode,

@@ -169,7 +169,9 @@ def payment_method_verify_microdeposits(
 
 
 def _card_verification_request(pm: PaymentMethod, *, actor: Actor) -> PaymentRequest:
-    card = vault_detokenize(payment_method=pm, purpose="card_verification", actor=actor)
+    # Without the held CVC: the sandbox acquirer checks the card here, not the payment's acquirer
+    # the CVC is held for (services/cvc.py); the hold stays for the first authorization.
+    card = vault_detokenize(payment_method=pm, purpose="card_verification", actor=actor, with_cvc=False)
     return PaymentRequest(
         idempotency_key=generate_id("vfy"),
         amount=0,
