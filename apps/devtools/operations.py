@@ -21,7 +21,7 @@ from apps.intents.models import Charge, PaymentIntent
 from apps.payouts.models import Payout
 from apps.refunds.models import Refund
 from apps.vault.crypto import get_keyring
-from apps.vault.models import PaymentMethod, VaultRecord
+from apps.vault.models import CvcHold, PaymentMethod, VaultRecord
 from apps.webhooks.models import Delivery
 
 from .models import AccessReview
@@ -258,7 +258,14 @@ def pci_attestation(*, merchant, livemode: bool) -> dict:
                 "country",
                 "fingerprint",
             ],
+            # Not stored after authorization: held sealed (own data key and purpose) for the card's
+            # first authorization only, then deleted (apps.vault.models.CvcHold; PCI DSS v4.0 3.3.1).
             "cvc_stored": False,
+            "cvc_held_until_first_authorization": True,
+            "cvc_hold_max_seconds": CvcHold.TTL_SECONDS,
+            "cvc_holds_open": CvcHold.objects.filter(
+                vault_record__merchant=merchant, vault_record__livemode=livemode
+            ).count(),
             "payment_methods": PaymentMethod.objects.filter(merchant=merchant, livemode=livemode).count(),
         },
         "vault": {

@@ -183,7 +183,12 @@ class PciCardDataOutput(serializers.Serializer):
     stored = serializers.CharField()
     returned = serializers.BooleanField()
     kept_on_payment_methods = serializers.ListField(child=serializers.CharField())
-    cvc_stored = serializers.BooleanField()
+    cvc_stored = serializers.BooleanField(
+        help_text="Whether a CVC is kept after the authorization it was given for."
+    )
+    cvc_held_until_first_authorization = serializers.BooleanField()
+    cvc_hold_max_seconds = serializers.IntegerField()
+    cvc_holds_open = serializers.IntegerField()
     payment_methods = serializers.IntegerField()
 
 
