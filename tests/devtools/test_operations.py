@@ -90,10 +90,7 @@ def test_pci_attestation_states_the_facts_and_never_card_data(api, merchant, set
     assert body["card_data"]["returned"] is False and body["card_data"]["cvc_stored"] is False
     assert body["card_data"]["cvc_held_until_first_authorization"] is True
     assert (body["card_data"]["cvc_hold_max_seconds"], body["card_data"]["cvc_holds_open"]) == (3600, 2)
-    token = api.post("/v1/tokens", {"card": {"number": "4000056655665556", "exp_month": 12, "exp_year": 2031,
-                                             "cvc": "737"}}, format="json")  # fmt: skip
-    assert token.status_code == 200, token.content
-    assert api.get("/v1/pci/attestation").json()["card_data"]["cvc_holds_open"] == 3
+
     in_use = body["vault"]["key_versions_in_use"]
     assert sum(in_use.values()) == VaultRecord.objects.filter(merchant=merchant).count() == 2
     assert set(in_use) <= set(body["vault"]["configured_key_versions"])
@@ -109,3 +106,11 @@ def test_pci_attestation_states_the_facts_and_never_card_data(api, merchant, set
     body = api.get("/v1/pci/attestation").json()
     assert body["staff"]["mfa_enforced"] is True
     assert body["staff"]["last_access_review"]["reviewed_by"] == "compliance-1"
+
+
+def test_pci_attestation_counts_the_open_cvc_holds(api, merchant):
+    before = api.get("/v1/pci/attestation").json()["card_data"]["cvc_holds_open"]
+    token = api.post("/v1/tokens", {"card": {"number": "4000056655665556", "exp_month": 12, "exp_year": 2031,
+                                             "cvc": "737"}}, format="json")  # fmt: skip
+    assert token.status_code == 200, token.content
+    assert api.get("/v1/pci/attestation").json()["card_data"]["cvc_holds_open"] == before + 1
