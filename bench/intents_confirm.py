@@ -1,34 +1,39 @@
 """Payment confirm throughput against a bare-insert baseline, over HTTP, on PostgreSQL.
 
     .venv/bin/python bench/intents_confirm.py [--duration 30] [--clients 8] [--merchants 100]
+        [--serving config sync-4 ...] [--rounds N] [--in-process-only] [--profile N]
 
-Starts gunicorn (2 workers x 4 threads, as the Procfile) on DATABASE_URL (default: database
-clearhouse_intents_bench, created and migrated if missing), then measures, in the same run on the
-same database:
+On DATABASE_URL (default: database clearhouse_intents_bench, created and migrated if missing),
+in the same run on the same database:
 
-1. baseline: a bare DRF view inserting one row per POST in its own transaction;
-2. create+confirm (confirm=true, 4242 card, automatic capture) through the whole real path
-   (API key auth, Idempotency-Key, locks, charge, sandbox acquirer, audit, events, ledger hooks)
-   from N concurrent clients, spread over M merchants;
-3. the same with every request on one merchant (the hot-row case);
-4. risk (issue 17), in-process: the same create+confirm on a merchant with a 20-rule active
-   rule set and two value lists (1,000 items each), beside the plain confirm with the risk hooks
-   unregistered: CPU ms (process time) and queries per confirm, and inside the risk hooks alone
-   their CPU ms, queries and Redis round trips.
+In-process (Django's test client through the same handler and middleware; no gunicorn):
+1. per create+confirm (confirm=true, 4242 card, automatic capture, API key, Idempotency-Key):
+   statements (what Django sends, BEGIN/COMMIT included) and round trips (plus what the driver
+   sends outside Django's cursor, e.g. a health-check `SELECT 1`), application CPU (this
+   process's CPU time) and PostgreSQL CPU (this connection's backend process, from /proc), on a
+   plain merchant and on one with routing's 10-rule and risk's 20-rule sets (two 1,000-item
+   value lists) active; the hot tables' inserts/updates/HOT share (pg_stat_user_tables);
+2. risk's hooks alone: CPU, queries and Redis round trips per confirm;
+3. the lean /v1/ middleware stack against the whole MIDDLEWARE, interleaved (CPU per confirm
+   and per baseline POST), and the orjson renderer against DRF's on one intent response
+   (`--stack-confirms 0` skips this);
+4. `--profile N`: cProfile's own time per layer over N confirms.
 
-5. in-process, per create+confirm: statements (what Django sends, BEGIN/COMMIT included) and
-   round trips (statements plus what the driver sends outside Django's cursor: the
-   CONN_HEALTH_CHECKS `SELECT 1`), application CPU (this process's CPU time) and PostgreSQL CPU
-   (the CPU time of this connection's own backend process, read from /proc: no other client's
-   work is counted), on a plain merchant and on one with routing's and risk's rule sets active;
-6. max throughput (the closed-loop create+confirm rate of scenario 2) and then an open-loop run
-   at half of it (requests sent on a fixed schedule; latency counted from the scheduled send,
-   so queueing is not hidden): p50/p99 at half of max throughput.
+Over HTTP, for each serving configuration named by --serving (SERVING below: gunicorn arguments
+and DATABASE_POOL), interleaved over --rounds rounds, each on a fresh gunicorn:
+5. baseline: a bare DRF view under /v1/ (so through the same lean stack) inserting one row per
+   POST in its own transaction — the ceiling;
+6. create+confirm from N closed-loop clients spread over M merchants — its rate is the max
+   throughput — then all on one merchant (the hot-row case), then on the --rule-merchants
+   merchants with routing+risk rule sets;
+7. an open-loop run at half of the measured max (requests sent on a fixed schedule, latency
+   counted from the scheduled send, so queueing is not hidden): p50/p99 at half of max;
+   each with the gunicorn workers' and PostgreSQL's CPU per request;
+then the ratios against the issue's aims, and a summary per configuration over the rounds.
 
-The machine may be shared: wall-clock rates are noisy, the in-process counts and CPU are not.
-Prints requests/s, p50/p99 latency, queries per confirm and the ratios against the issue's aims.
-gunicorn is stopped by its pid at the end. ``--risk-only`` runs scenario 4 alone (no gunicorn),
-``--in-process-only`` scenarios 4 and 5 (no gunicorn).
+The machine may be shared: wall-clock rates are noisy, the in-process counts and CPU less so;
+compare configurations within one run (interleaved), not across runs. gunicorn is stopped by its
+pid. ``--risk-only`` runs scenario 2 alone, ``--in-process-only`` scenarios 1-4 (no gunicorn).
 """
 
 from __future__ import annotations
@@ -843,6 +848,12 @@ def main() -> None:
     parser.add_argument("--risk-confirms", type=int, default=200)
     parser.add_argument("--confirms", type=int, default=200, help="in-process confirms per merchant kind")
     parser.add_argument("--profile", type=int, default=0, help="cProfile this many confirms, by layer")
+    parser.add_argument(
+        "--stack-confirms",
+        type=int,
+        default=100,
+        help="in-process confirms per middleware stack (lean vs whole); 0 skips it",
+    )
     parser.add_argument("--rule-merchants", type=int, default=4, help="merchants with routing+risk rule sets")
     parser.add_argument(
         "--serving",
@@ -879,7 +890,8 @@ def main() -> None:
     print("\n".join(risk_lines(risk)))
     if os.environ.get("BENCH_SHOW_QUERIES"):
         print("\n".join(full["last"]))
-    print("\n".join(stack_lines(stack_cost(full_tenant, opts.confirms), renderer_cost())))
+    if opts.stack_confirms:
+        print("\n".join(stack_lines(stack_cost(full_tenant, opts.stack_confirms), renderer_cost())))
     if opts.profile:
         print("\n".join(profile_layers(full_tenant, opts.profile)))
     if opts.in_process_only:
@@ -930,6 +942,10 @@ def http_run(opts, tenants: dict, serving: str) -> dict:
         )
 
     try:
+        # the rule-set merchants several times: each worker process compiles their rule sets once
+        warm(
+            opts.port, [*tenants["spread"], *tenants["hot"] * 4, *tenants["rules"] * 8], clients=opts.clients
+        )
         run = {"base": closed(BASELINE_PATH, None), "spread": closed(path, tenants["spread"])}
         run["hot"] = closed(path, tenants["hot"])
         run["rules"] = closed(path, tenants["rules"])
@@ -941,6 +957,30 @@ def http_run(opts, tenants: dict, serving: str) -> dict:
     finally:
         stop_gunicorn(proc)
     return run
+
+
+def _warm_one(args) -> int:
+    port, tenant = args
+    secret, pm = tenant
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    body = json.dumps({"amount": 1999, "currency": "usd", "payment_method": pm, "confirm": True})
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {secret}",
+               "Idempotency-Key": uuid.uuid4().hex}  # fmt: skip
+    conn.request("POST", "/v1/payment_intents", body=body, headers=headers)
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def warm(port: int, tenants, *, clients: int) -> None:
+    """One create+confirm per merchant before measuring: each worker's first request of a
+    merchant fills the hot cache (key, merchant, settings, fees) and compiles its rule sets; in
+    steady state an active merchant is warm (a confirm every few seconds, a 60 s TTL), so a
+    short run that met most merchants once would measure only cold starts."""
+    with mp.get_context("fork").Pool(clients) as pool:
+        statuses = pool.map(_warm_one, [(port, t) for t in tenants])
+    if any(s != 200 for s in statuses):
+        raise SystemExit(f"warm-up failed: {sorted(set(statuses))}")
 
 
 def http_lines(opts, run: dict) -> list[str]:
