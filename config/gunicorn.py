@@ -6,6 +6,16 @@
   which is a whole `sk_…` key for `curl -u sk_…:`), no Authorization/Cookie header and no query
   string (it can carry a client secret). `SafeLogger` also blanks those atoms, so a custom
   `access_log_format` cannot bring them back.
+- Serving model (issue 21), chosen by `bench/intents_confirm.py --serving gthread-2x4 sync-4
+  sync-4-pool --rounds N` (interleaved; figures in the README's "Serving model, by measurement"):
+  behind nginx (Procfile.production) 4 sync workers (`WEB_CONCURRENCY=4 GUNICORN_THREADS=1`) —
+  one request per process, no GIL convoy between a worker's threads: the lower p99 at half of max
+  throughput in 2 of 3 runs (41 ms against 517 ms in the least loaded round); bare (the Procfile,
+  `make run`) gthread 2 x 4, the defaults below, since without a buffering proxy one slow client
+  holds a whole sync worker. Either way one persistent connection per thread (CONN_MAX_AGE, no
+  per-request `SELECT 1`: the socket-look check of apps/core/db); Django's psycopg pool
+  (`DATABASE_POOL=1:2`) is selectable but gave no consistent gain (better with gthread in run 1,
+  worse with sync workers in run 2).
 - Both of gunicorn's logs go through apps.core.logging's formatter (EscapingFormatter, or
   JsonFormatter with LOG_FORMAT=json): a path or header with CR/LF/NUL in it is escaped, it cannot
   forge a line.

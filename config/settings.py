@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /v1/ forks here into API_MIDDLEWARE below; everything else runs the rest of this list.
+    "apps.core.middleware.ApiStackMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.middleware.UnsafeTextMiddleware",
@@ -91,6 +93,22 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "apps.audit.middleware.HistoryContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# The merchant API's stack (apps.core.middleware.ApiStackMiddleware): what an API-key request
+# needs — metrics, request id (and log context), the unsafe-text guard, the security headers,
+# CommonMiddleware (the ALLOWED_HOSTS check, Content-Length), pghistory's context on the
+# configuration endpoints and X-Frame-Options — without sessions, CSRF, Django's auth, OTP,
+# messages or static files: an API request authenticates by key in DRF and carries no cookie.
+API_PATH_PREFIX = "/v1/"
+API_MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.UnsafeTextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "apps.audit.middleware.HistoryContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -138,6 +156,17 @@ else:
         # Django's backend, with a health check that sends no SELECT 1 on a connection used in the
         # last 30 s whose socket has nothing to read (apps/core/db/base.py).
         DATABASES["default"]["ENGINE"] = "apps.core.db"
+        # DATABASE_POOL="<min>:<max>" per process: Django's psycopg pool instead of one persistent
+        # connection (CONN_MAX_AGE must then be 0: the pool keeps the connections); its checkout
+        # check is the same socket look as above (apps/core/db/base.py), not an empty query.
+        if pool := env.str("DATABASE_POOL", default=""):
+            low, _, high = pool.partition(":")
+            DATABASES["default"]["CONN_MAX_AGE"] = 0
+            DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+                "min_size": int(low),
+                "max_size": int(high or low),
+                "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+            }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://clearhouse")}
@@ -173,7 +202,8 @@ SESSION_COOKIE_HTTPONLY = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.merchants.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["apps.merchants.permissions.ApiKeyPermission"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # orjson, byte for byte what DRF's JSONRenderer writes (apps/core/renderers.py)
+    "DEFAULT_RENDERER_CLASSES": ["apps.core.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "apps.core.parsers.JSONParser",
         "apps.core.parsers.FormParser",

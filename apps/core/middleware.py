@@ -3,9 +3,13 @@ import secrets
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import DisallowedHost, ImproperlyConfigured, MiddlewareNotUsed
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.log import log_response
+from django.utils.module_loading import import_string
 
 from .context import (
     api_key_prefix_var,
@@ -69,6 +73,12 @@ class RequestIdMiddleware:
         merchant_token, key_token = merchant_var.set(""), api_key_prefix_var.set("")
         try:
             response = self.get_response(request)
+            if response.status_code >= 400:
+                # Django's handler writes this line after the middlewares return, when the
+                # request's id is gone; written here it carries it (and is not written twice).
+                log_response(
+                    "%s: %s", response.reason_phrase, request.path, response=response, request=request
+                )
         finally:
             request_id_var.reset(token)
             client_ip_var.reset(ip_token)
@@ -115,3 +125,50 @@ class UnsafeTextMiddleware:
                 {"error": {**body, "param": param, "request_id": get_request_id()}}, status=400
             )
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class _StackHandler(BaseHandler):
+    """A request handler whose middleware chain is the given list, not settings.MIDDLEWARE:
+    what Django's `load_middleware` builds (view, template-response and exception hooks,
+    MiddlewareNotUsed), for synchronous middlewares only."""
+
+    def __init__(self, paths: list[str]):
+        super().__init__()
+        self._view_middleware, self._template_response_middleware, self._exception_middleware = [], [], []
+        handler = convert_exception_to_response(self._get_response)
+        for path in reversed(paths):
+            factory = import_string(path)
+            if not getattr(factory, "sync_capable", True):
+                raise ImproperlyConfigured(f"API_MIDDLEWARE: {path} is not sync-capable.")
+            try:
+                instance = factory(handler)
+            except MiddlewareNotUsed:
+                continue
+            if hasattr(instance, "process_view"):
+                self._view_middleware.insert(0, instance.process_view)
+            if hasattr(instance, "process_template_response"):
+                self._template_response_middleware.append(instance.process_template_response)
+            if hasattr(instance, "process_exception"):
+                self._exception_middleware.append(instance.process_exception)
+            handler = convert_exception_to_response(instance)
+        self._middleware_chain = handler
+
+
+class ApiStackMiddleware:
+    """First in MIDDLEWARE: a request under `API_PATH_PREFIX` (`/v1/`) runs through the lean
+    `API_MIDDLEWARE` chain instead of the rest of MIDDLEWARE (issue 21). The merchant API
+    authenticates by API key on every request and renders JSON: sessions, CSRF, Django's auth
+    and OTP, messages and static files have nothing to do there, while request ids, the unsafe
+    text guard, the security headers, the host check, pghistory's context and the metrics stay.
+    Everything else (the back office, /sandbox/, /health, /metrics, /graphql) keeps the whole
+    stack. Works under every handler (WSGI, the test client; ASGI adapts it as a sync one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefix = settings.API_PATH_PREFIX
+        self.api = _StackHandler(settings.API_MIDDLEWARE)._middleware_chain
+
+    def __call__(self, request):
+        if request.path_info.startswith(self.prefix):
+            return self.api(request)
+        return self.get_response(request)

@@ -49,3 +49,30 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.connection is not None and self.health_check_done:
             self._last_request_end = time.monotonic()
         super().close_if_unusable_or_obsolete()
+
+    @property
+    def pool(self):
+        pool = super().pool
+        if pool is not None and getattr(pool, "_check", None) is _pool_check_connection():
+            # Django gives the pool psycopg_pool's check (an empty query per checkout) with
+            # CONN_HEALTH_CHECKS; this one sends it only when the socket says the server spoke.
+            pool._check = _checked_if_readable
+        return pool
+
+
+def _pool_check_connection():
+    from psycopg_pool import ConnectionPool
+
+    return ConnectionPool.check_connection
+
+
+def _checked_if_readable(conn) -> None:
+    """A pooled connection's checkout check: nothing pending on its socket → usable without a
+    round trip (a connection the server dropped has its FATAL message and EOF waiting); anything
+    pending → psycopg_pool's own check, which raises for a broken one so the pool discards it."""
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except Exception:  # closed or broken: let the real check say so
+        readable = True
+    if readable:
+        _pool_check_connection()(conn)
