@@ -42,6 +42,9 @@ def serving(proc: subprocess.Popen, url: str, *, name: str, diagnostics):
             except requests.RequestException:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is None:  # stop it first: reading a live process's stderr blocks
+                    proc.kill()
+                    proc.wait()
                 raise RuntimeError(f"{name} did not start: {diagnostics()[-2000:]}")
             time.sleep(0.1)
         yield
