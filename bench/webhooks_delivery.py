@@ -48,6 +48,11 @@ LOCK = threading.Lock()
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # The stdlib server writes the status line/headers and the body in two sends: with Nagle on,
+    # the body waits for the client's delayed ACK (40 ms on Linux) — a stall of this receiver,
+    # not of the sender (it made every delivery take 43 ms before issue 21 item 3).
+    disable_nagle_algorithm = True
+    latency = 0.0  # --latency-ms: a receiver that takes this long to answer (a real one's round trip)
 
     def log_message(self, *args):
         pass
@@ -58,6 +63,8 @@ class Handler(BaseHTTPRequestHandler):
         event_id = json.loads(body)["id"]
         with LOCK:
             ARRIVALS.setdefault(event_id, now)
+        if self.latency:
+            time.sleep(self.latency)
         self.send_response(200)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -75,12 +82,12 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_worker(concurrency: int, log_path: Path) -> subprocess.Popen:
+def start_worker(pool: str, concurrency: int, log_path: Path) -> subprocess.Popen:
     log = open(log_path, "wb")  # noqa: SIM115 (kept open for the worker's lifetime)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config.celery", "worker", "-Q", QUEUE, "-P", "prefork",
-         "-c", str(concurrency), "-n", f"{QUEUE}@%h", "--without-heartbeat", "--without-gossip",
-         "--without-mingle", "-l", "INFO"],
+        [sys.executable, "-m", "celery", "-A", "config.celery", "worker", "-Q", QUEUE, "-P", pool,
+         "-c", str(concurrency), "-n", f"{QUEUE}-{log_path.stem[-1]}@%h", "--without-heartbeat",
+         "--without-gossip", "--without-mingle", "-l", "INFO"],
         cwd=ROOT, env={**os.environ, "LOG_LEVEL": "INFO"}, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -124,7 +131,9 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=600)
     parser.add_argument("--rate", type=float, default=5.0)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
+    parser.add_argument("--pool", default="solo", help="each worker's pool (solo: one process each)")
+    parser.add_argument("--concurrency", type=int, default=1, help="pool size per worker")
     args = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -169,14 +178,15 @@ def main() -> None:
         commits[event.public_id] = holder["t"]
         return event.public_id
 
-    log_path = Path(f"/tmp/{QUEUE}.log")
-    worker = None
+    workers: list[subprocess.Popen] = []
     try:
         # 1. throughput: drain a backlog
         started = time.monotonic()
         backlog = [emit() for _ in range(args.backlog)]
         produce_s = time.monotonic() - started
-        worker = start_worker(args.concurrency, log_path)
+        workers = [
+            start_worker(args.pool, args.concurrency, Path(f"/tmp/{QUEUE}-{n}.log")) for n in range(args.workers)
+        ]
         ready = time.time()
         last = wait_for(backlog, timeout=600)
         drain_s = last - ready
@@ -185,7 +195,7 @@ def main() -> None:
         )
         print(
             f"throughput: {args.backlog} deliveries in {drain_s:.2f}s = {args.backlog / drain_s:.0f} deliveries/s "
-            f"({args.concurrency} worker processes, fan-out + signed POST + attempt recorded)"
+            f"({args.workers} workers -P {args.pool} -c {args.concurrency}, fan-out + signed POST + attempt recorded)"
         )
 
         # 2. lag at a steady rate
@@ -206,7 +216,7 @@ def main() -> None:
         ok = Delivery.objects.filter(endpoint=endpoint, status="succeeded").count()
         print(f"deliveries recorded succeeded: {ok} of {len(backlog) + len(steady)}")
     finally:
-        if worker is not None:
+        for worker in workers:
             stop(worker)
         server.shutdown()
         import redis
