@@ -185,7 +185,8 @@ def main() -> None:
         backlog = [emit() for _ in range(args.backlog)]
         produce_s = time.monotonic() - started
         workers = [
-            start_worker(args.pool, args.concurrency, Path(f"/tmp/{QUEUE}-{n}.log")) for n in range(args.workers)
+            start_worker(args.pool, args.concurrency, Path(f"/tmp/{QUEUE}-{n}.log"))
+            for n in range(args.workers)
         ]
         ready = time.time()
         last = wait_for(backlog, timeout=600)

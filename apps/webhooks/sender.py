@@ -130,7 +130,9 @@ class Sender:
 
     # --- sending -------------------------------------------------------------------------------
 
-    def submit(self, request: OutboundRequest, done: Callable[[OutboundRequest, HttpResult], None] | None = None):
+    def submit(
+        self, request: OutboundRequest, done: Callable[[OutboundRequest, HttpResult], None] | None = None
+    ):
         """Sends `request` (its slot reserved by the caller, released here once the answer is in)
         and returns a concurrent Future of its HttpResult; `done` runs in the loop thread."""
         future: Future = asyncio.run_coroutine_threadsafe(self._send(request), self._loop)

@@ -96,7 +96,9 @@ def resolve_destination(url: str, *, livemode: bool) -> Destination:
         raise WebhookUrlUnresolvable(host=parts.hostname)
     if any(_forbidden(info[4][0]) for info in infos):
         raise WebhookUrlNotAllowed()
-    return Destination(scheme=parts.scheme, host=parts.hostname, port=port, ip=infos[0][4][0].split("%", 1)[0])
+    return Destination(
+        scheme=parts.scheme, host=parts.hostname, port=port, ip=infos[0][4][0].split("%", 1)[0]
+    )
 
 
 def check_url_destination(url: str, *, livemode: bool) -> None:

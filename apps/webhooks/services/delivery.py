@@ -24,7 +24,6 @@ from apps.core.ids import generate_id
 
 from ..errors import WebhookUrlRefused
 from ..models import Delivery, Event, WebhookEndpoint
-from ..payloads import event_payload
 from ..selectors import default_signing_endpoint, endpoint_get, endpoint_matches
 from ..ssrf import check_url_syntax
 from . import publishing

@@ -22,7 +22,7 @@ no outcome: once the lease expires the sweeper publishes them again (at-least-on
 id); a broker outage is covered the same way (rows stay due, the sweeper publishes them).
 
 Measured (bench/webhooks_delivery.py, 2 worker processes, local receiver; see the report of
-issue 21): one prefork process blocked per delivery gave 18–34 deliveries/s.
+issue 21): one prefork process blocked per delivery gave 18-34 deliveries/s.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ import logging
 import queue
 import threading
 import time
-from urllib.parse import urlsplit
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Count, Q
@@ -133,7 +133,9 @@ def _prepare(claimed: list[int], *, lease) -> tuple[list[_Job], list[tuple[Deliv
     jobs, finished = [], []
     for delivery in rows:
         endpoint = delivery.endpoint
-        if endpoint is not None and (endpoint.status != WebhookEndpoint.Status.ENABLED or endpoint.deleted_at):
+        if endpoint is not None and (
+            endpoint.status != WebhookEndpoint.Status.ENABLED or endpoint.deleted_at
+        ):
             finished.append((delivery, "endpoint_disabled"))
             continue
         signer = endpoint
@@ -153,7 +155,10 @@ def _prepare(claimed: list[int], *, lease) -> tuple[list[_Job], list[tuple[Deliv
             "Content-Type": "application/json",
             "User-Agent": "Clearhouse-Webhooks/1.0",
             **signature_headers(
-                secrets_=secrets_[signer.pk], msg_id=delivery.event.public_id, timestamp=int(time.time()), body=body
+                secrets_=secrets_[signer.pk],
+                msg_id=delivery.event.public_id,
+                timestamp=int(time.time()),
+                body=body,
             ),
         }
         url = endpoint.url if endpoint is not None else delivery.url
@@ -301,7 +306,9 @@ def _attempt_failed(delivery: Delivery, *, result: sender.HttpResult, attempted_
             )
             since = endpoint.failing_since or attempted_at
             if now - since >= FAILING_DISABLE_AFTER:
-                webhook_endpoint_auto_disable(endpoint_id=endpoint.pk, reason=WebhookEndpoint.DisabledReason.FAILING)
+                webhook_endpoint_auto_disable(
+                    endpoint_id=endpoint.pk, reason=WebhookEndpoint.DisabledReason.FAILING
+                )
     return "retrying" if next_at else "failed"
 
 
