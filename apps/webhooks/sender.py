@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -36,6 +37,10 @@ import httpx
 from django.conf import settings
 
 from .ssrf import Destination
+
+# httpx logs every request at INFO: a line per delivery in the worker's log, and CPU with it.
+# Every attempt is recorded as a DeliveryAttempt row; failures are logged by the recorder.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 RESPONSE_EXCERPT_BYTES = 1024
 MAX_CLIENTS = 256  # keep-alive clients, one per host name (least recently used closed first)
@@ -88,17 +93,21 @@ class Sender:
     def per_key(self) -> int:
         return int(_setting("WEBHOOKS_ENDPOINT_CONCURRENCY", 10))
 
-    def wait_for_room(self, keys: list[str], *, timeout: float) -> None:
-        """Blocks (at most `timeout`) until the process and every one of `keys` has a free slot:
-        a worker stops taking work it could not send now (backpressure on the broker)."""
-        deadline = time.monotonic() + timeout
+    def has_room(self, key: str) -> bool:
+        with self._lock:
+            return self._in_flight_total < self.total and self._in_flight.get(key, 0) < self.per_key
+
+    def wait_for_room(self, keys: set[str], *, until: float) -> bool:
+        """Blocks until the process has a free slot and one of `keys` too (False if not by the
+        monotonic time `until`): a sender stops taking work it could not send now."""
         total, per_key = self.total, self.per_key
         with self._lock:
-            while self._in_flight_total >= total or any(self._in_flight.get(k, 0) >= per_key for k in keys):
-                remaining = deadline - time.monotonic()
+            while self._in_flight_total >= total or all(self._in_flight.get(k, 0) >= per_key for k in keys):
+                remaining = until - time.monotonic()
                 if remaining <= 0:
-                    return
+                    return False
                 self._lock.wait(remaining)
+            return True
 
     def reserve(self, keys: list[str]) -> list[bool]:
         """Takes a slot for each key it can (in order); False where the process or that key's

@@ -9,18 +9,18 @@ from celery import shared_task
 
 @shared_task
 def event_fan_out_task(event_id: int) -> int:
-    from .services import event_fan_out
+    from .services import events_fan_out_dispatch
 
-    return len(event_fan_out(event_id=event_id))
+    return events_fan_out_dispatch([event_id])
 
 
 @shared_task
 def events_fan_out_task(event_ids: list[int]) -> int:
     """The events one transaction wrote, published as one message; each fans out on its own
     (idempotently), so a retry after a partial run repeats nothing."""
-    from .services import event_fan_out
+    from .services import events_fan_out_dispatch
 
-    return sum(len(event_fan_out(event_id=event_id)) for event_id in event_ids)
+    return events_fan_out_dispatch(list(event_ids))
 
 
 @shared_task(time_limit=120)

@@ -31,4 +31,5 @@ from .outbox import events_purge as events_purge
 from .outbox import events_record as events_record
 from .sending import deliveries_send as deliveries_send
 from .sending import delivery_send as delivery_send
+from .sending import events_fan_out_dispatch as events_fan_out_dispatch
 from .sending import senders_shutdown as senders_shutdown

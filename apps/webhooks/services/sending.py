@@ -27,6 +27,7 @@ issue 21): one prefork process blocked per delivery gave 18-34 deliveries/s.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -87,8 +88,11 @@ def _lease_seconds() -> float:
 # --- 1. claim -----------------------------------------------------------------------------------
 
 
-def _claim(delivery_ids: list[int], *, now, out: sender.Sender) -> tuple[dict[int, str], datetime]:
-    """The claimed ids, each with its slot key (its slot reserved), and their lease."""
+def _claim(
+    delivery_ids: list[int], *, now, out: sender.Sender
+) -> tuple[dict[int, str], datetime, dict[int, str]]:
+    """The claimed ids, each with its slot key (its slot reserved), their lease, and the due
+    ones left unclaimed for want of a slot (with their keys)."""
     lease = now + timedelta(seconds=_lease_seconds())
     with transaction.atomic():
         rows = list(
@@ -99,21 +103,19 @@ def _claim(delivery_ids: list[int], *, now, out: sender.Sender) -> tuple[dict[in
             .values_list("pk", "endpoint_id", "url")
         )
         if not rows:
-            return {}, lease
+            return {}, lease, {}
         keys = [slot_key(e, u) for _pk, e, u in rows]
         granted = out.reserve(keys)
         mine = {row[0]: key for row, key, ok in zip(rows, keys, granted, strict=True) if ok}
-        deferred = [row[0] for row, ok in zip(rows, granted, strict=True) if not ok]
+        deferred = {row[0]: key for row, key, ok in zip(rows, keys, granted, strict=True) if not ok}
         try:
             if mine:
                 Delivery.objects.filter(pk__in=list(mine)).update(lease_until=lease)
-            if deferred:  # no room in this process now: the next sweep publishes them again
-                Delivery.objects.filter(pk__in=deferred).update(enqueued_at=None)
         except Exception:
             for key in mine.values():
                 out.release(key)
             raise
-    return mine, lease
+    return mine, lease, deferred
 
 
 # --- 2. prepare and send ------------------------------------------------------------------------
@@ -215,29 +217,28 @@ def _finish(delivery: Delivery, *, status: str, error: str = "") -> None:
 
 def _record(jobs: list[_Job], *, now=None) -> dict[int, str]:
     """Records a group of finished sends in one transaction; returns each delivery's outcome
-    (`skipped` where the lease is no longer ours)."""
+    (`skipped` where the lease is no longer ours). Each row's UPDATE is guarded by its lease,
+    so it is also the ownership check; the attempts of the rows updated go in one INSERT."""
     now_ = now or timezone.now()
     outcomes: dict[int, str] = {}
     with transaction.atomic():
-        leases = dict(
-            Delivery.objects.select_for_update(of=("self",))
-            .filter(pk__in=[j.delivery.pk for j in jobs])
-            .values_list("pk", "lease_until")
-        )
-        attempts, changed = [], []
+        attempts = []
         for job in jobs:
             d = job.delivery
-            if leases.get(d.pk) != job.lease:
+            attempt = _attempt_row(job)
+            outcome = _apply(job, now=now_)
+            d.updated_at = timezone.now()
+            owned = Delivery.objects.filter(pk=d.pk, lease_until=job.lease).update(
+                **{field: getattr(d, field) for field in _RECORDED_FIELDS}
+            )
+            if not owned:
                 logger.info("delivery %s: lease lost while sending, outcome not recorded", d.public_id)
                 outcomes[d.pk] = "skipped"
                 continue
-            attempts.append(_attempt_row(job))
-            outcomes[d.pk] = _apply(job, now=now_)
-            changed.append(d)
+            _apply_side_effects(job, outcome=outcome, now=now_)
+            attempts.append(attempt)
+            outcomes[d.pk] = outcome
         DeliveryAttempt.objects.bulk_create(attempts)
-        for d in changed:
-            d.updated_at = timezone.now()
-        Delivery.objects.bulk_update(changed, fields=_RECORDED_FIELDS)
     return outcomes
 
 
@@ -279,15 +280,12 @@ def _apply(job: _Job, *, now) -> str:
         d.succeeded_at = now
         d.next_attempt_at = None
         d.last_error = ""
-        if d.endpoint is not None and d.endpoint.failing_since is not None:
-            WebhookEndpoint.objects.filter(pk=d.endpoint_id).update(failing_since=None)
         return "succeeded"
-    return _attempt_failed(d, result=result, attempted_at=job.attempted_at, now=now)
+    return _attempt_failed(d, result=result, now=now)
 
 
-def _attempt_failed(delivery: Delivery, *, result: sender.HttpResult, attempted_at, now) -> str:
-    """Schedules the next attempt (or gives up) and disables an endpoint that answered 410 Gone
-    or has been failing for longer than FAILING_DISABLE_AFTER."""
+def _attempt_failed(delivery: Delivery, *, result: sender.HttpResult, now) -> str:
+    """Schedules the next attempt, or gives up."""
     endpoint = delivery.endpoint
     delivery.last_error = (result.error or f"HTTP {result.status}")[:500]
     next_at = None
@@ -297,19 +295,28 @@ def _attempt_failed(delivery: Delivery, *, result: sender.HttpResult, attempted_
         )
     delivery.next_attempt_at = next_at
     delivery.status = Delivery.Status.PENDING if next_at else Delivery.Status.FAILED
-    if endpoint is not None:
-        if result.status == 410:
-            webhook_endpoint_auto_disable(endpoint_id=endpoint.pk, reason=WebhookEndpoint.DisabledReason.GONE)
-        else:
-            WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
-                failing_since=attempted_at
-            )
-            since = endpoint.failing_since or attempted_at
-            if now - since >= FAILING_DISABLE_AFTER:
-                webhook_endpoint_auto_disable(
-                    endpoint_id=endpoint.pk, reason=WebhookEndpoint.DisabledReason.FAILING
-                )
     return "retrying" if next_at else "failed"
+
+
+def _apply_side_effects(job: _Job, *, outcome: str, now) -> None:
+    """The endpoint's health after a recorded attempt: a success ends its failing streak; a 410
+    Gone disables it, and so do FAILING_DISABLE_AFTER of failures."""
+    endpoint, result, attempted_at = job.delivery.endpoint, job.result, job.attempted_at
+    if endpoint is None:
+        return
+    if outcome == "succeeded":
+        if endpoint.failing_since is not None:
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
+        return
+    if result.status == 410:
+        webhook_endpoint_auto_disable(endpoint_id=endpoint.pk, reason=WebhookEndpoint.DisabledReason.GONE)
+        return
+    WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
+        failing_since=attempted_at
+    )
+    since = endpoint.failing_since or attempted_at
+    if now - since >= FAILING_DISABLE_AFTER:
+        webhook_endpoint_auto_disable(endpoint_id=endpoint.pk, reason=WebhookEndpoint.DisabledReason.FAILING)
 
 
 # --- the background recorder (worker processes) -------------------------------------------------
@@ -385,20 +392,14 @@ def senders_shutdown(timeout: float = 10.0) -> None:
 # --- entry points -------------------------------------------------------------------------------
 
 
-def deliveries_send(*, delivery_ids: list[int], now=None, wait: bool | None = None) -> dict[int, str]:
-    """Claims, signs and sends the due deliveries among `delivery_ids` concurrently. With `wait`
-    (the default outside workers) returns each claimed one's outcome (succeeded | retrying |
-    failed | skipped); without, hands the recording to the process's recorder and returns the
-    claimed ids as "sending". ``now`` is a test clock's time (apps.core.clock): the claim and the
-    retry schedule run on it; the signature's timestamp stays the wall clock's."""
-    if wait is None:
-        wait = not sender.background()
-    out = sender.get()
+def _send_round(
+    delivery_ids: list[int], *, now, wait: bool, out: sender.Sender
+) -> tuple[dict[int, str], dict[int, str]]:
+    """One claim and its sends: the outcomes, and the due ids left for want of a slot."""
     now_ = now or timezone.now()
-    out.wait_for_room([], timeout=ROOM_WAIT_SECONDS)
-    claimed, lease = _claim(delivery_ids, now=now_, out=out)
+    claimed, lease, deferred = _claim(delivery_ids, now=now_, out=out)
     if not claimed:
-        return {}
+        return {}, deferred
     try:
         jobs, finished = _prepare(list(claimed), lease=lease)
     except Exception:
@@ -420,11 +421,35 @@ def deliveries_send(*, delivery_ids: list[int], now=None, wait: bool | None = No
             ready.append(job)
         if ready:
             outcomes.update(_record(ready, now=now))
-        return outcomes
+        return outcomes, deferred
     recorder = _recorder()
     for job, future in _start(jobs, out=out, done=recorder.put):
         future.add_done_callback(lambda f, job=job: (setattr(job, "result", f.result()), recorder.put(job)))
     outcomes.update({job.delivery.pk: "sending" for job in jobs})
+    return outcomes, deferred
+
+
+def deliveries_send(*, delivery_ids: list[int], now=None, wait: bool | None = None) -> dict[int, str]:
+    """Claims, signs and sends the due deliveries among `delivery_ids` concurrently, in rounds as
+    slots free up. With `wait` (the default outside workers) returns each claimed one's outcome
+    (succeeded | retrying | failed | skipped); without, hands the recording to the process's
+    recorder and returns the claimed ids as "sending". Ids still without a slot after
+    ROOM_WAIT_SECONDS are left to the next sweep. ``now`` is a test clock's time
+    (apps.core.clock): the claim and the retry schedule run on it; the signature's timestamp
+    stays the wall clock's."""
+    if wait is None:
+        wait = not sender.background()
+    out = sender.get()
+    deadline = time.monotonic() + ROOM_WAIT_SECONDS
+    outcomes: dict[int, str] = {}
+    remaining = list(delivery_ids)
+    while remaining:
+        done, deferred = _send_round(remaining, now=now, wait=wait, out=out)
+        outcomes.update(done)
+        remaining = list(deferred)
+        if remaining and not out.wait_for_room(set(deferred.values()), until=deadline):
+            Delivery.objects.filter(pk__in=remaining).update(enqueued_at=None)  # the next sweep's
+            break
     return outcomes
 
 
@@ -433,14 +458,135 @@ def delivery_send(*, delivery_id: int, now=None) -> str:
     return deliveries_send(delivery_ids=[delivery_id], now=now, wait=True).get(delivery_id, "skipped")
 
 
-def deliveries_dispatch(delivery_ids: list[int]) -> None:
-    """After a fan-out commits: in a worker, send at once from this process (no second broker
-    hop); elsewhere publish the send tasks."""
+class _Dispatcher:
+    """One thread per worker process, with its own database connection, that claims and sends
+    the deliveries the process's fan-outs wrote, gathered for up to WINDOW seconds: one claim,
+    one load and one recording group for many deliveries instead of one each (a claim of one
+    delivery costs ~10 ms of CPU on this machine kind, ~1.2 ms per delivery in groups of 50).
+    Ids whose destination has no free slot are parked here and claimed when one frees, without
+    holding up the others; parked longer than PARK_SECONDS they are left to the sweeper. Ids
+    handed over are committed and due: if the process dies before they are claimed, the sweeper
+    publishes them (their `enqueued_at` goes stale)."""
+
+    WINDOW = 0.02  # gathering adds at most this to the lag
+    GROUP = 200
+    PARK_SECONDS = 30.0
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[int] = queue.Queue()
+        self.events: queue.Queue[int] = queue.Queue()
+        self.parked: dict[int, tuple[str, float]] = {}
+        self.thread = threading.Thread(target=self._run, name="webhooks-dispatcher", daemon=True)
+        self.thread.start()
+
+    def put(self, ids: list[int]) -> None:
+        for pk in ids:
+            self.queue.put(pk)
+
+    def put_events(self, event_ids: list[int]) -> None:
+        for pk in event_ids:
+            self.events.put(pk)
+        self.queue.put(0)  # wakes the gathering; 0 is no delivery's id
+
+    def _fan_out_events(self) -> None:
+        """Fans out the events handed over (each in its own transaction, idempotently); their
+        deliveries come back through `put` (deliveries_dispatch after each commit)."""
+        from .delivery import event_fan_out
+
+        while True:
+            try:
+                pk = self.events.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                event_fan_out(event_id=pk)
+            except Exception:  # not fanned out: the outbox sweeper does it after the grace
+                logger.exception("fan-out of event %s failed", pk)
+                connection.close()
+
+    def _gather(self) -> list[int]:
+        group: list[int] = []
+        with contextlib.suppress(queue.Empty):
+            group.append(self.queue.get(timeout=0.01 if self.parked else None))
+        deadline = time.monotonic() + self.WINDOW
+        while group and len(group) < self.GROUP:
+            remaining = deadline - time.monotonic()
+            try:
+                group.append(self.queue.get(timeout=remaining) if remaining > 0 else self.queue.get_nowait())
+            except queue.Empty:
+                break
+        return group
+
+    def _unpark(self, out: sender.Sender) -> list[int]:
+        if not self.parked:
+            return []
+        now = time.monotonic()
+        expired = [pk for pk, (_key, since) in self.parked.items() if now - since > self.PARK_SECONDS]
+        if expired:
+            Delivery.objects.filter(pk__in=expired).update(enqueued_at=None)  # the next sweep's
+            for pk in expired:
+                del self.parked[pk]
+        ready = [pk for pk, (key, _since) in self.parked.items() if out.has_room(key)]
+        for pk in ready:
+            del self.parked[pk]
+        return ready
+
+    def _run(self) -> None:
+        while True:
+            group = self._gather()
+            try:
+                close_old_connections()
+                self._fan_out_events()
+                group = [pk for pk in group if pk]
+                while True:  # what the fan-outs just dispatched
+                    try:
+                        group.append(self.queue.get_nowait())
+                    except queue.Empty:
+                        break
+                group = [pk for pk in group if pk]
+                out = sender.get()
+                group += self._unpark(out)
+                if not group:
+                    continue
+                _done, deferred = _send_round(group, now=None, wait=False, out=out)
+                since = time.monotonic()
+                for pk, key in deferred.items():
+                    self.parked.setdefault(pk, (key, since))
+            except Exception:  # committed and due: the sweeper publishes them
+                logger.exception("sending %d deliveries in place failed", len(group))
+                connection.close()
+
+
+_dispatchers: dict[int, _Dispatcher] = {}
+
+
+def _dispatcher() -> _Dispatcher:
+    import os
+
+    with _recorders_lock:
+        dispatcher = _dispatchers.get(os.getpid())
+        if dispatcher is None:
+            dispatcher = _dispatchers[os.getpid()] = _Dispatcher()
+        return dispatcher
+
+
+def events_fan_out_dispatch(event_ids: list[int]) -> int:
+    """A fan-out task's work: in a worker, handed to the process's dispatcher, which fans out
+    the events gathered from many tasks and sends their deliveries in groups (the task returns
+    at once; an event not fanned out when the process dies is fanned out by the outbox sweeper,
+    its `fanned_out_at` being null); elsewhere fanned out here. Returns how many events."""
     if sender.background():
-        try:
-            deliveries_send(delivery_ids=delivery_ids, wait=False)
-        except Exception:  # the rows are committed and due: the sweeper publishes them
-            logger.exception("sending %d deliveries in place failed", len(delivery_ids))
-            Delivery.objects.filter(pk__in=delivery_ids).update(enqueued_at=None)
+        _dispatcher().put_events(event_ids)
+        return len(event_ids)
+    from .delivery import event_fan_out
+
+    return sum(len(event_fan_out(event_id=pk)) for pk in event_ids)
+
+
+def deliveries_dispatch(delivery_ids: list[int]) -> None:
+    """After a fan-out commits: in a worker, send from this process (no second broker hop),
+    gathered with the other fan-outs' deliveries; elsewhere publish the send tasks."""
+    if sender.background():
+        _dispatcher().put(delivery_ids)
         return
     publishing.deliveries_publish(delivery_ids)
