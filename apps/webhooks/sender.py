@@ -4,15 +4,22 @@ requests in flight per process, and at most `WEBHOOKS_ENDPOINT_CONCURRENCY` per 
 (endpoint, or per-payment URL), so one slow endpoint can hold only that many slots while the
 others keep flowing.
 
-Why an async client in a thread, and not Celery's threads or gevent pool (issue 21, item 3):
-measured with bench/webhooks_delivery.py on this 2-core machine, a delivery costs ~6 ms of
-Python CPU with the one-task-per-delivery path, most of it Celery and ORM work around a ~1 ms
-HTTP round trip. A threads pool only overlaps the round trips of that expensive path (and holds
-one PostgreSQL connection, and an open transaction with a row lock, per in-flight request);
-gevent is not installed and would need psycopg's green support. Here the task only claims (a
-lease committed in the database), signs and hands the requests over; the loop overlaps any
-number of round trips for a few hundred microseconds of CPU each; results are recorded in
-groups. The figures are in the module docstring of services/sending.py and in the report.
+Why an async client in a thread, and not Celery's threads or gevent pool (issue 21, item 3),
+measured with bench/webhooks_delivery.py on this 2-core machine kind (shared and loaded: wall
+figures vary several-fold between runs, CPU per delivery much less):
+
+- before, one prefork process blocked per delivery: 12-34 deliveries/s, ~19 ms of worker CPU
+  per delivery (prefork -c 2);
+- the same code under Celery's threads pool (-P threads -c 16): 24/s, ~12.5 ms per delivery —
+  it overlaps the round trips but keeps every per-delivery cost (a broker message, a
+  transaction holding a row lock and a PostgreSQL connection for each request in flight);
+- gevent is not installed and would need psycopg's green support;
+- this module plus the grouped claims and recordings of services/sending.py: 35/s with
+  prefork -c 2 (~9.4 ms), 68/s with two solo-pool processes (~4.6 ms per delivery: prefork's
+  parent and its pipes cost half of the CPU), in the same conditions.
+
+The cost left is per delivery CPU, not waiting: an async client overlaps any number of round
+trips for a few hundred microseconds each, and the database work is done in groups.
 
 Slots are taken when a delivery is claimed (`reserve`), before its request exists, so a task
 never claims what this process could not send now; they are given back when the response (or
@@ -219,7 +226,7 @@ async def _post(client: httpx.AsyncClient, request: OutboundRequest) -> HttpResu
         return HttpResult(r.status_code, excerpt, int((time.monotonic() - started) * 1000))
     except (httpx.TimeoutException, TimeoutError):
         return HttpResult(None, "", int((time.monotonic() - started) * 1000), error="timeout")
-    except (httpx.HTTPError, OSError) as exc:
+    except Exception as exc:  # any failure is an attempt's outcome, never a lost result
         return HttpResult(
             None, "", int((time.monotonic() - started) * 1000), error=f"{type(exc).__name__}: {exc}"[:500]
         )
