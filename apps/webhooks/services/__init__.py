@@ -5,6 +5,7 @@ gateway callbacks. Every write of the app goes through here; callers import from
 - endpoints.py   create, update, enable/disable, delete, rotate the secret, send a test
 - delivery.py    fan-out, sweepers, re-drives
 - sending.py     claim with a lease, sign, send concurrently (apps/webhooks/sender.py), record
+- dispatch.py    in a worker process: gather fan-outs and claims in groups (a thread per process)
 - inbound.py     provider callbacks: store, verify, deduplicate, apply through the owner
 - publishing.py  broker publishes after commit, failing fast (the sweepers re-drive)
 """
@@ -15,6 +16,8 @@ from .delivery import deliveries_sweep as deliveries_sweep
 from .delivery import deliveries_sweep_clock as deliveries_sweep_clock
 from .delivery import event_fan_out as event_fan_out
 from .delivery import events_outbox_sweep as events_outbox_sweep
+from .dispatch import events_fan_out_dispatch as events_fan_out_dispatch
+from .dispatch import senders_shutdown as senders_shutdown
 from .endpoints import endpoint_secrets as endpoint_secrets
 from .endpoints import webhook_endpoint_auto_disable as webhook_endpoint_auto_disable
 from .endpoints import webhook_endpoint_create as webhook_endpoint_create
@@ -31,5 +34,3 @@ from .outbox import events_purge as events_purge
 from .outbox import events_record as events_record
 from .sending import deliveries_send as deliveries_send
 from .sending import delivery_send as delivery_send
-from .sending import events_fan_out_dispatch as events_fan_out_dispatch
-from .sending import senders_shutdown as senders_shutdown

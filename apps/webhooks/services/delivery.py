@@ -27,7 +27,8 @@ from ..models import Delivery, Event, WebhookEndpoint
 from ..selectors import default_signing_endpoint, endpoint_get, endpoint_matches
 from ..ssrf import check_url_syntax
 from . import publishing
-from .sending import deliveries_dispatch, delivery_send
+from .dispatch import deliveries_dispatch
+from .sending import delivery_send
 
 logger = logging.getLogger("clearhouse.webhooks")
 
