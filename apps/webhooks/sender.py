@@ -14,9 +14,10 @@ figures vary several-fold between runs, CPU per delivery much less):
   it overlaps the round trips but keeps every per-delivery cost (a broker message, a
   transaction holding a row lock and a PostgreSQL connection for each request in flight);
 - gevent is not installed and would need psycopg's green support;
-- this module plus the grouped claims and recordings of services/sending.py: 35/s with
-  prefork -c 2 (~9.4 ms), 68/s with two solo-pool processes (~4.6 ms per delivery: prefork's
-  parent and its pipes cost half of the CPU), in the same conditions.
+- this module plus the grouped claims and recordings of services/sending.py and dispatch.py:
+  35/s with prefork -c 2 (~9.4 ms) and 68/s with two solo-pool processes (~4.6 ms) on the
+  loaded machine; 102-164/s with prefork -c 2 (~7.1-7.5 ms) when it was quieter, where the code
+  before measured 28/s (~15.6 ms).
 
 The cost left is per delivery CPU, not waiting: an async client overlaps any number of round
 trips for a few hundred microseconds each, and the database work is done in groups.
