@@ -1,19 +1,26 @@
 """Webhook delivery throughput and commit→delivery lag, with real Celery workers and Redis.
 
-    .venv/bin/python bench/webhooks_delivery.py [--backlog 600] [--rate 5] [--seconds 20] [--concurrency 2]
+    .venv/bin/python bench/webhooks_delivery.py [--backlog 3000] [--rate 100] [--seconds 20]
+        [--workers 1 --pool prefork --concurrency 2] [--latency-ms 0]
 
 Uses DATABASE_URL (default: database clearhouse_webhooks_bench, created and migrated if missing)
 and CELERY_BROKER_URL (default redis://127.0.0.1:6379/5) on a queue of its own. A local HTTP
-receiver (thread pool, keep-alive, answers 200 at once) records when each event arrives.
+receiver (thread per connection, keep-alive, Nagle off, answers 200 after `--latency-ms`)
+records when each event first arrives. Two worker processes: by default the Procfile's worker
+(one Celery worker, prefork, 2 pool processes, prefetch 1, acks_late); `--workers 2 --pool solo
+--concurrency 1` runs two solo-pool workers instead. A thread of this script runs the delivery
+sweeper every 5 s, as beat does.
 
 1. Throughput: with no worker running, `--backlog` events are committed (each one's fan-out is
-   published on commit); then one Celery worker with `--concurrency` pool processes (prefork,
-   prefetch 1, acks_late) starts and drains them: fan-out + signed POST + attempt recorded.
-   Prints deliveries per second, from worker ready to the last delivery.
-2. Lag: with the worker running, events are committed at `--rate` per second for `--seconds`;
-   prints the commit→delivery lag p50 / p99 / max (commit = right after COMMIT returns).
+   published on commit); then the worker starts and drains them: fan-out + signed POST +
+   attempt recorded. Prints deliveries per second from worker ready to the last arrival and to
+   the last outcome recorded, and the worker processes' CPU per delivery (utime+stime from
+   /proc, less noisy than wall time on a shared machine).
+2. Lag: with the worker running, events are committed at a fixed offered `--rate` per second
+   for `--seconds`; prints the commit→delivery lag p50 / p99 / max (commit = right after COMMIT
+   returns; delivery = the receiver has the request).
 
-The worker is stopped by its pid at the end and the queue is deleted.
+Every process started here is stopped by its pid at the end and the queue is deleted.
 """
 
 from __future__ import annotations
@@ -48,6 +55,11 @@ LOCK = threading.Lock()
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # The stdlib server writes the status line/headers and the body in two sends: with Nagle on,
+    # the body waits for the client's delayed ACK (40 ms on Linux) — a stall of this receiver,
+    # not of the sender (it made every delivery take 43 ms before issue 21 item 3).
+    disable_nagle_algorithm = True
+    latency = 0.0  # --latency-ms: a receiver that takes this long to answer (a real one's round trip)
 
     def log_message(self, *args):
         pass
@@ -58,6 +70,8 @@ class Handler(BaseHTTPRequestHandler):
         event_id = json.loads(body)["id"]
         with LOCK:
             ARRIVALS.setdefault(event_id, now)
+        if self.latency:
+            time.sleep(self.latency)
         self.send_response(200)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -75,12 +89,12 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_worker(concurrency: int, log_path: Path) -> subprocess.Popen:
+def start_worker(pool: str, concurrency: int, log_path: Path) -> subprocess.Popen:
     log = open(log_path, "wb")  # noqa: SIM115 (kept open for the worker's lifetime)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config.celery", "worker", "-Q", QUEUE, "-P", "prefork",
-         "-c", str(concurrency), "-n", f"{QUEUE}@%h", "--without-heartbeat", "--without-gossip",
-         "--without-mingle", "-l", "INFO"],
+        [sys.executable, "-m", "celery", "-A", "config.celery", "worker", "-Q", QUEUE, "-P", pool,
+         "-c", str(concurrency), "-n", f"{QUEUE}-{log_path.stem[-1]}@%h", "--without-heartbeat",
+         "--without-gossip", "--without-mingle", "-l", "INFO"],
         cwd=ROOT, env={**os.environ, "LOG_LEVEL": "INFO"}, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -119,13 +133,36 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes and their children (the prefork pool), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    family = set(pids)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid in family or ppid in family:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--backlog", type=int, default=600)
-    parser.add_argument("--rate", type=float, default=5.0)
+    parser.add_argument("--backlog", type=int, default=3000)
+    parser.add_argument("--rate", type=float, default=100.0, help="offered events per second (lag phase)")
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--concurrency", type=int, default=2)
+    # Two worker processes: by default the Procfile's worker (prefork, 2 pool processes);
+    # `--workers 2 --pool solo --concurrency 1` spends less CPU per delivery (no prefork parent
+    # and pipes) but showed a worse lag.
+    parser.add_argument("--workers", type=int, default=1, help="Celery worker instances")
+    parser.add_argument("--pool", default="prefork")
+    parser.add_argument("--concurrency", type=int, default=2, help="pool size per worker (processes)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="the receiver's answer delay")
     args = parser.parse_args()
+    Handler.latency = args.latency_ms / 1000
 
     ensure_database(os.environ["DATABASE_URL"])
     import django
@@ -169,26 +206,50 @@ def main() -> None:
         commits[event.public_id] = holder["t"]
         return event.public_id
 
-    log_path = Path(f"/tmp/{QUEUE}.log")
-    worker = None
+    swept = {"n": 0}
+    stopping = threading.Event()
+
+    def beat():  # the beat's deliveries_sweep every 5 s (leases expired, deferred rows)
+        from django.db import connection
+
+        while not stopping.wait(5.0):
+            swept["n"] += services.deliveries_sweep()
+        connection.close()
+
+    def recorded(count: int) -> bool:
+        return Delivery.objects.filter(endpoint=endpoint, status="succeeded").count() >= count
+
+    workers: list[subprocess.Popen] = []
     try:
         # 1. throughput: drain a backlog
         started = time.monotonic()
         backlog = [emit() for _ in range(args.backlog)]
         produce_s = time.monotonic() - started
-        worker = start_worker(args.concurrency, log_path)
+        threading.Thread(target=beat, daemon=True).start()
+        workers = [
+            start_worker(args.pool, args.concurrency, Path(f"/tmp/{QUEUE}-{n}.log"))
+            for n in range(args.workers)
+        ]
+        pids = [w.pid for w in workers]
+        cpu0 = cpu_seconds(pids)
         ready = time.time()
         last = wait_for(backlog, timeout=600)
-        drain_s = last - ready
+        while not recorded(len(backlog)):
+            time.sleep(0.02)
+        done = time.time()
+        cpu1 = cpu_seconds(pids)
         print(
             f"backlog: {args.backlog} events committed in {produce_s:.1f}s ({args.backlog / produce_s:.0f}/s)"
         )
         print(
-            f"throughput: {args.backlog} deliveries in {drain_s:.2f}s = {args.backlog / drain_s:.0f} deliveries/s "
-            f"({args.concurrency} worker processes, fan-out + signed POST + attempt recorded)"
+            f"throughput ({args.workers} worker(s) -P {args.pool} -c {args.concurrency}, receiver "
+            f"{args.latency_ms:.0f} ms): {args.backlog} deliveries arrived in {last - ready:.2f}s = "
+            f"{args.backlog / (last - ready):.0f}/s; all recorded in {done - ready:.2f}s = "
+            f"{args.backlog / (done - ready):.0f} deliveries/s; worker CPU "
+            f"{(cpu1 - cpu0) / args.backlog * 1000:.2f} ms per delivery (fan-out + send + record)"
         )
 
-        # 2. lag at a steady rate
+        # 2. lag at a fixed offered rate
         interval = 1.0 / args.rate
         steady = []
         next_at = time.monotonic()
@@ -197,16 +258,27 @@ def main() -> None:
             steady.append(emit())
             next_at += interval
             time.sleep(max(0.0, next_at - time.monotonic()))
+        achieved = len(steady) / args.seconds
         wait_for(steady, timeout=120)
         lags = [(ARRIVALS[i] - commits[i]) * 1000 for i in steady]
         print(
-            f"lag commit→delivery at {args.rate:.0f} events/s for {args.seconds:.0f}s ({len(steady)} events): "
-            f"p50 {statistics.median(lags):.1f} ms, p99 {pct(lags, 0.99):.1f} ms, max {max(lags):.1f} ms"
+            f"lag commit→delivery at {args.rate:.0f} events/s offered ({achieved:.0f}/s committed) for "
+            f"{args.seconds:.0f}s ({len(steady)} events): p50 {statistics.median(lags):.1f} ms, "
+            f"p99 {pct(lags, 0.99):.1f} ms, max {max(lags):.1f} ms"
         )
+        deadline = time.monotonic() + 60
+        while not recorded(len(backlog) + len(steady)) and time.monotonic() < deadline:
+            time.sleep(0.1)
         ok = Delivery.objects.filter(endpoint=endpoint, status="succeeded").count()
-        print(f"deliveries recorded succeeded: {ok} of {len(backlog) + len(steady)}")
+        with LOCK:
+            arrivals = len(ARRIVALS)
+        print(
+            f"deliveries recorded succeeded: {ok} of {len(backlog) + len(steady)}; events received "
+            f"{arrivals}; requests re-published by the sweeper: {swept['n']}"
+        )
     finally:
-        if worker is not None:
+        stopping.set()
+        for worker in workers:
             stop(worker)
         server.shutdown()
         import redis

@@ -366,6 +366,11 @@ WEBHOOKS_DELIVERY_TIMEOUT_SECONDS = env.float("WEBHOOKS_DELIVERY_TIMEOUT_SECONDS
 WEBHOOKS_REENQUEUE_AFTER_SECONDS = env.int("WEBHOOKS_REENQUEUE_AFTER_SECONDS", default=60)
 WEBHOOKS_OUTBOX_GRACE_SECONDS = env.int("WEBHOOKS_OUTBOX_GRACE_SECONDS", default=10)
 WEBHOOKS_EVENT_RETENTION_DAYS = env.int("WEBHOOKS_EVENT_RETENTION_DAYS", default=30)
+# Concurrent sending (apps/webhooks/sender.py): requests in flight per worker process and per
+# endpoint; a claim's lease lasts the timeout plus this margin before another worker may take it.
+WEBHOOKS_SENDER_CONCURRENCY = env.int("WEBHOOKS_SENDER_CONCURRENCY", default=100)
+WEBHOOKS_ENDPOINT_CONCURRENCY = env.int("WEBHOOKS_ENDPOINT_CONCURRENCY", default=10)
+WEBHOOKS_LEASE_MARGIN_SECONDS = env.float("WEBHOOKS_LEASE_MARGIN_SECONDS", default=15.0)
 
 UNFOLD = {
     "SITE_TITLE": "Clearhouse back office",

@@ -118,6 +118,9 @@ class Delivery(PublicIdModel, TimeStampedModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # When a send task was last published for it; the sweeper re-publishes stale ones.
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    # The claim of the worker sending it (services/sending.py): nobody else claims it before this
+    # time; a claim whose worker died expires and the sweeper publishes the row again.
+    lease_until = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True, default="")

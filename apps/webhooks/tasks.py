@@ -9,26 +9,35 @@ from celery import shared_task
 
 @shared_task
 def event_fan_out_task(event_id: int) -> int:
-    from .services import event_fan_out
+    from .services import events_fan_out_dispatch
 
-    return len(event_fan_out(event_id=event_id))
+    return events_fan_out_dispatch([event_id])
 
 
 @shared_task
 def events_fan_out_task(event_ids: list[int]) -> int:
     """The events one transaction wrote, published as one message; each fans out on its own
     (idempotently), so a retry after a partial run repeats nothing."""
-    from .services import event_fan_out
+    from .services import events_fan_out_dispatch
 
-    return sum(len(event_fan_out(event_id=event_id)) for event_id in event_ids)
+    return events_fan_out_dispatch(list(event_ids))
 
 
-# A send holds its row lock for at most the HTTP timeout (15 s); the hard limit is a backstop.
 @shared_task(time_limit=120)
-def delivery_send_task(delivery_id: int) -> str:
-    from .services import delivery_send
+def deliveries_send_task(delivery_ids: list[int]) -> int:
+    """Claims and sends the due ones among `delivery_ids` (services/sending.py). In a worker it
+    returns once the requests are handed to the process's async sender."""
+    from .services import deliveries_send
 
-    return delivery_send(delivery_id=delivery_id)
+    return len(deliveries_send(delivery_ids=delivery_ids))
+
+
+# Messages published before issue 21's batch task (one delivery each) still drain.
+@shared_task(time_limit=120)
+def delivery_send_task(delivery_id: int) -> int:
+    from .services import deliveries_send
+
+    return len(deliveries_send(delivery_ids=[delivery_id]))
 
 
 @shared_task

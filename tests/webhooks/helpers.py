@@ -65,7 +65,9 @@ class Received:
 @dataclass
 class Receiver:
     """Answers each POST with the next scripted response ("hang" blocks until released), or
-    with `default` once the script is used up."""
+    with `default` once the script is used up. With `gate` set, each request is held until that
+    many are in flight at once (or 10 s pass): `max_in_flight` then shows whether the sender
+    overlapped its requests, and by how much, without measuring any time."""
 
     url: str = ""
     requests: list[Received] = field(default_factory=list)
@@ -74,6 +76,9 @@ class Receiver:
     body: bytes = b'{"ok":true}'
     released: threading.Event = field(default_factory=threading.Event)
     cond: threading.Condition = field(default_factory=threading.Condition)
+    gate: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
 
     def wait_for(self, count: int, timeout: float = 60.0) -> list[Received]:
         with self.cond:
@@ -98,10 +103,18 @@ def _handler(receiver: Receiver):
             with receiver.cond:
                 receiver.requests.append(Received(self.path, dict(self.headers.items()), body, time.time()))
                 action = receiver.script.popleft() if receiver.script else receiver.default
+                receiver.in_flight += 1
+                receiver.max_in_flight = max(receiver.max_in_flight, receiver.in_flight)
                 receiver.cond.notify_all()
-            if action == "hang":
-                receiver.released.wait(timeout=120)
-                action = 200
+                if receiver.gate:
+                    receiver.cond.wait_for(lambda: receiver.max_in_flight >= receiver.gate, timeout=10)
+            try:
+                if action == "hang":
+                    receiver.released.wait(timeout=120)
+                    action = 200
+            finally:
+                with receiver.cond:
+                    receiver.in_flight -= 1
             self.send_response(int(action))
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(receiver.body)))

@@ -7,8 +7,10 @@ the beat would; nothing here asserts how long anything took."""
 import json
 import os
 import signal
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.signals import request_started
 from django.db import close_old_connections, transaction
 from django.test import override_settings
@@ -124,12 +126,30 @@ def test_410_disables_the_endpoint(merchant, receiver, tmp_path):
     assert len(receiver.requests) == 1
 
 
+# A claim is a lease of the delivery timeout plus a margin: short ones here, so that waiting for a
+# killed worker's claims to expire stays short.
+SHORT_LEASE = {"WEBHOOKS_DELIVERY_TIMEOUT_SECONDS": "2", "WEBHOOKS_LEASE_MARGIN_SECONDS": "3"}
+
+
+def sweep_after_the_leases_expire(deliveries) -> int:
+    """What the beat does once a dead worker's claims have expired: publish them again. Before
+    the expiry the sweeper leaves them alone (checked on the test's clock, a second before)."""
+    leases = [d.lease_until for d in deliveries]
+    assert all(leases), "the killed worker's claims hold a lease"
+    with time_machine.travel(min(leases) - timedelta(seconds=1), tick=False):
+        assert services.deliveries_sweep() == 0
+    wait_until(lambda: timezone.now() > max(leases), message="the leases to expire")
+    with override_settings(WEBHOOKS_REENQUEUE_AFTER_SECONDS=0):
+        return services.deliveries_sweep()
+
+
 def test_killing_the_worker_mid_delivery_loses_nothing(merchant, receiver, tmp_path):
-    """SIGKILL the whole worker while the receiver holds the request: the transaction that
-    claimed the row dies with it, and after a restart the event is delivered, same event id."""
+    """SIGKILL the whole worker while the receiver holds the request: the claim (a lease) stays
+    with no outcome; once it expires the sweeper publishes it and a new worker delivers the
+    event again, same event id."""
     receiver.script.append("hang")
     with real_broker() as queue:
-        worker = start_worker(queue=queue, tmp_path=tmp_path)
+        worker = start_worker(queue=queue, tmp_path=tmp_path, extra_env=SHORT_LEASE)
         try:
             make_endpoint(merchant, receiver.url)
             event = record(merchant)
@@ -142,33 +162,43 @@ def test_killing_the_worker_mid_delivery_loses_nothing(merchant, receiver, tmp_p
         assert (delivery.status, delivery.attempt_count) == ("pending", 0)
 
         with worker_running(queue=queue, tmp_path=tmp_path):
-            with override_settings(WEBHOOKS_REENQUEUE_AFTER_SECONDS=0):
-                assert services.deliveries_sweep() == 1  # the beat's job
+            assert sweep_after_the_leases_expire([delivery]) == 1
             receiver.wait_for(2)
             delivered = wait_until(lambda: delivery_state(event, status="succeeded"), message="redelivery")
-    assert delivered.attempt_count == 1
+    assert delivered.attempt_count == 1 and delivered.lease_until is None
     assert [json.loads(r.body)["id"] for r in receiver.requests] == [event.public_id] * 2
     assert [r.headers["webhook-id"] for r in receiver.requests] == [event.public_id] * 2
 
 
-def test_killing_the_pool_process_mid_delivery_redelivers_the_task(merchant, receiver, tmp_path):
-    """acks_late + reject_on_worker_lost: the message goes back to the broker when the process
-    running it dies, and the next process sends the event again, without any sweeper."""
-    receiver.script.append("hang")
-    with real_broker() as queue, worker_running(queue=queue, tmp_path=tmp_path, pool="prefork") as worker:
+def test_killing_the_pool_process_mid_batch_loses_nothing(merchant, receiver, tmp_path):
+    """Several deliveries in flight in one prefork pool process (its async sender) when it is
+    SIGKILLed: none is recorded, none is lost — after their leases expire each is sent again."""
+    receiver.default = "hang"
+    with (
+        real_broker() as queue,
+        worker_running(queue=queue, tmp_path=tmp_path, pool="prefork", extra_env=SHORT_LEASE) as worker,
+    ):
         make_endpoint(merchant, receiver.url)
-        event = record(merchant)
-        receiver.wait_for(1)
+        events = [record(merchant) for _ in range(3)]
+        receiver.wait_for(3)
+        assert receiver.max_in_flight == 3  # in flight together, from one pool process
         children = worker.child_pids()
         assert len(children) == 1
         os.kill(children[0], signal.SIGKILL)
+        receiver.default = 200
         receiver.release()
-        receiver.wait_for(2, timeout=90)
-        delivered = wait_until(lambda: delivery_state(event, status="succeeded"), message="redelivery")
-        log = worker.log()
-    assert delivered.attempt_count == 1
-    assert "WorkerLostError" in log
-    assert [json.loads(r.body)["id"] for r in receiver.requests] == [event.public_id] * 2
+        deliveries = list(Delivery.objects.filter(event__in=events))
+        assert [(d.status, d.attempt_count) for d in deliveries] == [("pending", 0)] * 3
+        assert sweep_after_the_leases_expire(deliveries) == 3
+        receiver.wait_for(6, timeout=90)
+        wait_until(
+            lambda: Delivery.objects.filter(event__in=events, status="succeeded").count() == 3,
+            message="redelivery",
+        )
+    assert sorted(json.loads(r.body)["id"] for r in receiver.requests) == sorted(
+        [e.public_id for e in events] * 2
+    )
+    assert set(Delivery.objects.filter(event__in=events).values_list("attempt_count", flat=True)) == {1}
 
 
 def test_a_broker_outage_loses_no_event(api, merchant, receiver, tmp_path):

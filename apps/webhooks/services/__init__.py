@@ -3,7 +3,9 @@ gateway callbacks. Every write of the app goes through here; callers import from
 
 - outbox.py      event_record / events_record (every app), deferred publishing, retention
 - endpoints.py   create, update, enable/disable, delete, rotate the secret, send a test
-- delivery.py    fan-out, one signed attempt, retry schedule, sweepers, re-drives
+- delivery.py    fan-out, sweepers, re-drives
+- sending.py     claim with a lease, sign, send concurrently (apps/webhooks/sender.py), record
+- dispatch.py    in a worker process: gather fan-outs and claims in groups (a thread per process)
 - inbound.py     provider callbacks: store, verify, deduplicate, apply through the owner
 - publishing.py  broker publishes after commit, failing fast (the sweepers re-drive)
 """
@@ -12,10 +14,10 @@ from .delivery import deliveries_redrive as deliveries_redrive
 from .delivery import deliveries_retry_failed as deliveries_retry_failed
 from .delivery import deliveries_sweep as deliveries_sweep
 from .delivery import deliveries_sweep_clock as deliveries_sweep_clock
-from .delivery import delivery_body as delivery_body
-from .delivery import delivery_send as delivery_send
 from .delivery import event_fan_out as event_fan_out
 from .delivery import events_outbox_sweep as events_outbox_sweep
+from .dispatch import events_fan_out_dispatch as events_fan_out_dispatch
+from .dispatch import senders_shutdown as senders_shutdown
 from .endpoints import endpoint_secrets as endpoint_secrets
 from .endpoints import webhook_endpoint_auto_disable as webhook_endpoint_auto_disable
 from .endpoints import webhook_endpoint_create as webhook_endpoint_create
@@ -32,3 +34,5 @@ from .outbox import events_enqueue_on_commit as events_enqueue_on_commit
 from .outbox import events_publish_deferred as events_publish_deferred
 from .outbox import events_purge as events_purge
 from .outbox import events_record as events_record
+from .sending import deliveries_send as deliveries_send
+from .sending import delivery_send as delivery_send

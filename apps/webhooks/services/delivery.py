@@ -1,30 +1,19 @@
-"""Delivery: fan-out of events to endpoints, signed sends with retries, the sweepers, and the
-re-drives support asks for.
+"""Delivery: fan-out of events to endpoints, the sweepers, and the re-drives support asks for.
 
 1. `event_fan_out` writes one Delivery row per matching endpoint (plus the per-payment URL from
-   the object's metadata), idempotently, and publishes one send task per delivery on commit.
-2. `delivery_send` claims the row with SELECT … FOR UPDATE SKIP LOCKED, signs, POSTs (15 s
-   timeout), records the attempt and schedules the next one in `next_attempt_at`.
-   `deliveries_sweep` (beat, every few seconds) publishes send tasks for due rows: retries are
-   driven by that column, never by long broker countdowns.
-
-Why the row lock is held during the HTTP call (unlike calls to payment providers): a webhook
-send has no outcome we must reconcile — it is at-least-once by contract — and holding the lock
-is what makes the claim safe across crashes: if the worker dies mid-send, PostgreSQL drops the
-connection, rolls back and releases the row, and the redelivered task (acks_late,
-reject_on_worker_lost) or the sweeper sends it again, with the same event id. The lock is held
-at most the HTTP timeout, on one row, and no other transaction waits on delivery rows.
+   the object's metadata), idempotently, and on commit hands them to `deliveries_dispatch`
+   (services/sending.py: sent at once from the worker that fanned out, or published).
+2. Sending — claim with a lease, sign, send concurrently, record the attempt and schedule the
+   next one in `next_attempt_at` — is services/sending.py.
+3. `deliveries_sweep` (beat, every few seconds) publishes send tasks for due rows whose lease is
+   free or expired: retries are driven by that column, never by long broker countdowns.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import time
-from dataclasses import dataclass
 from datetime import timedelta
 
-import requests
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,22 +22,17 @@ from apps.audit.services import Actor, audit_record
 from apps.core.clock import ClockScope, clock_filter
 from apps.core.ids import generate_id
 
-from .. import retry
 from ..errors import WebhookUrlRefused
-from ..models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
-from ..payloads import event_payload
+from ..models import Delivery, Event, WebhookEndpoint
 from ..selectors import default_signing_endpoint, endpoint_get, endpoint_matches
-from ..signing import signature_headers
-from ..ssrf import check_url_destination, check_url_syntax
+from ..ssrf import check_url_syntax
 from . import publishing
-from .endpoints import endpoint_secrets, webhook_endpoint_auto_disable
+from .dispatch import deliveries_dispatch
+from .sending import delivery_send
 
 logger = logging.getLogger("clearhouse.webhooks")
 
-RESPONSE_EXCERPT_BYTES = 1024
-REQUEST_EXCERPT_CHARS = 4096
 METADATA_URL_KEYS = ("webhook_url", "webhookUrl", "callback_url", "callbackUrl")
-FAILING_DISABLE_AFTER = timedelta(days=3)
 
 
 # --- fan-out ------------------------------------------------------------------------------------
@@ -127,7 +111,7 @@ def event_fan_out(*, event_id: int) -> list[int]:
         event.save(update_fields=["fanned_out_at", "enqueued_at", "updated_at"])
         ids = [d.pk for d in created]
         if ids:
-            publishing.after_commit(publishing.deliveries_publish, ids)
+            publishing.after_commit(deliveries_dispatch, ids)
     return ids
 
 
@@ -154,201 +138,14 @@ def events_outbox_sweep(*, older_than_seconds: float | None = None, limit: int =
     return len(ids)
 
 
-# --- one attempt --------------------------------------------------------------------------------
-
-
-@dataclass
-class _HttpResult:
-    status: int | None
-    body_excerpt: str
-    latency_ms: int
-    error: str = ""
-    permanent: bool = False  # no point retrying (the URL is refused by the SSRF guard in live mode)
-
-
-_session_holder: dict[str, requests.Session] = {}
-
-
-def _session() -> requests.Session:
-    # One keep-alive session per worker process (prefork children each get their own).
-    session = _session_holder.get("session")
-    if session is None:
-        session = requests.Session()
-        session.trust_env = False
-        _session_holder["session"] = session
-    return session
-
-
-def _http_post(url: str, *, body: bytes, headers: dict[str, str], livemode: bool) -> _HttpResult:
-    try:
-        check_url_destination(url, livemode=livemode)
-    except WebhookUrlRefused as exc:
-        return _HttpResult(None, "", 0, error=f"{exc.code}: {exc}", permanent=livemode)
-    timeout = publishing.setting("WEBHOOKS_DELIVERY_TIMEOUT_SECONDS", 15)
-    started = time.monotonic()
-    try:
-        response = _session().post(
-            url,
-            data=body,
-            headers=headers,
-            timeout=(min(timeout, 5), timeout),
-            allow_redirects=False,
-            stream=True,
-        )
-        try:
-            raw = response.raw.read(RESPONSE_EXCERPT_BYTES + 1, decode_content=True) or b""
-        finally:
-            response.close()
-        excerpt = raw[:RESPONSE_EXCERPT_BYTES].decode("utf-8", "replace")
-        return _HttpResult(response.status_code, excerpt, int((time.monotonic() - started) * 1000))
-    except requests.Timeout:
-        return _HttpResult(None, "", int((time.monotonic() - started) * 1000), error="timeout")
-    except requests.RequestException as exc:
-        return _HttpResult(
-            None, "", int((time.monotonic() - started) * 1000), error=f"{type(exc).__name__}: {exc}"[:500]
-        )
-
-
-def delivery_body(delivery: Delivery) -> bytes:
-    pending = Delivery.objects.filter(event_id=delivery.event_id, status=Delivery.Status.PENDING).count()
-    payload = event_payload(delivery.event, pending_webhooks=pending)
-    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-
-
-def delivery_send(*, delivery_id: int, now=None) -> str:
-    """One attempt. Returns what happened: skipped | succeeded | retrying | failed. ``now`` is a
-    test clock's time (apps.core.clock): the retry schedule runs on it; the signature's timestamp
-    stays the wall clock's, as the receiver checks it against its own."""
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("event", "endpoint")
-            .filter(
-                pk=delivery_id, status=Delivery.Status.PENDING, next_attempt_at__lte=now or timezone.now()
-            )
-            .first()
-        )
-        if delivery is None:
-            return "skipped"
-        endpoint = delivery.endpoint
-        if endpoint is not None and (
-            endpoint.status != WebhookEndpoint.Status.ENABLED or endpoint.deleted_at
-        ):
-            _finish(delivery, status=Delivery.Status.FAILED, error="endpoint_disabled")
-            return "failed"
-        signer = endpoint or default_signing_endpoint(
-            merchant_id=delivery.merchant_id, livemode=delivery.livemode
-        )
-        if signer is None:
-            _finish(delivery, status=Delivery.Status.FAILED, error="no_signing_secret")
-            return "failed"
-        url = endpoint.url if endpoint is not None else delivery.url
-        body = delivery_body(delivery)
-        timestamp = int(time.time())
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "Clearhouse-Webhooks/1.0",
-            **signature_headers(
-                secrets_=endpoint_secrets(signer),
-                msg_id=delivery.event.public_id,
-                timestamp=timestamp,
-                body=body,
-            ),
-        }
-        attempted_at = timezone.now()
-        result = _http_post(url, body=body, headers=headers, livemode=delivery.livemode)
-        return _attempt_record(
-            delivery, url=url, body=body, headers=headers, attempted_at=attempted_at, result=result, now=now
-        )
-
-
-def _finish(delivery: Delivery, *, status: str, error: str = "") -> None:
-    delivery.status = status
-    delivery.last_error = error[:500]
-    delivery.next_attempt_at = None
-    delivery.enqueued_at = None
-    delivery.save(update_fields=["status", "last_error", "next_attempt_at", "enqueued_at", "updated_at"])
-
-
-def _attempt_record(
-    delivery: Delivery, *, url: str, body: bytes, headers: dict, attempted_at, result: _HttpResult, now=None
-) -> str:
-    """Logs the attempt and moves the delivery on: succeeded, retried later, or failed."""
-    now = now or timezone.now()
-    ok = result.status is not None and 200 <= result.status < 300
-    delivery.attempt_count += 1
-    delivery.schedule_attempt += 1
-    DeliveryAttempt.objects.create(
-        delivery=delivery,
-        number=delivery.attempt_count,
-        attempted_at=attempted_at,
-        url=url,
-        outcome=DeliveryAttempt.Outcome.SUCCEEDED if ok else DeliveryAttempt.Outcome.FAILED,
-        response_status=result.status,
-        latency_ms=result.latency_ms,
-        error=result.error[:500],
-        request_headers={k: v for k, v in headers.items() if k.lower() != "content-type"},
-        request_body_excerpt=body[:REQUEST_EXCERPT_CHARS].decode("utf-8", "replace"),
-        response_body_excerpt=result.body_excerpt,
-    )
-    delivery.last_attempt_at = attempted_at
-    delivery.last_response_status = result.status
-    delivery.enqueued_at = None
-    if ok:
-        outcome = _attempt_succeeded(delivery, now=now)
-    else:
-        outcome = _attempt_failed(delivery, result=result, attempted_at=attempted_at, now=now)
-    delivery.save()
-    return outcome
-
-
-def _attempt_succeeded(delivery: Delivery, *, now) -> str:
-    delivery.status = Delivery.Status.SUCCEEDED
-    delivery.succeeded_at = now
-    delivery.next_attempt_at = None
-    delivery.last_error = ""
-    endpoint = delivery.endpoint
-    if endpoint is not None and endpoint.failing_since is not None:
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
-    return "succeeded"
-
-
-def _attempt_failed(delivery: Delivery, *, result: _HttpResult, attempted_at, now) -> str:
-    """Schedules the next attempt (or gives up) and disables an endpoint that answered 410 Gone
-    or has been failing for longer than FAILING_DISABLE_AFTER."""
-    endpoint = delivery.endpoint
-    delivery.last_error = (result.error or f"HTTP {result.status}")[:500]
-    next_at = None
-    if not result.permanent and not (result.status == 410 and endpoint is not None):
-        next_at = retry.next_attempt_at(
-            attempts_made=delivery.schedule_attempt,
-            now=now,
-            schedule_started_at=delivery.schedule_started_at,
-        )
-    delivery.next_attempt_at = next_at
-    delivery.status = Delivery.Status.PENDING if next_at else Delivery.Status.FAILED
-    if endpoint is not None:
-        if result.status == 410:
-            webhook_endpoint_auto_disable(endpoint_id=endpoint.pk, reason=WebhookEndpoint.DisabledReason.GONE)
-        else:
-            WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
-                failing_since=attempted_at
-            )
-            since = endpoint.failing_since or attempted_at
-            if now - since >= FAILING_DISABLE_AFTER:
-                webhook_endpoint_auto_disable(
-                    endpoint_id=endpoint.pk, reason=WebhookEndpoint.DisabledReason.FAILING
-                )
-    return "retrying" if next_at else "failed"
-
-
 # --- sweeper and re-drives ----------------------------------------------------------------------
 
 
 def deliveries_sweep(*, limit: int = 500) -> int:
-    """Publishes send tasks for due deliveries (retries, and first attempts whose publish was
-    lost). A row already published recently is left alone so a backlog is not amplified.
-    Deliveries that run on a test clock are left to it (``deliveries_sweep_clock``)."""
+    """Publishes send tasks for due deliveries (retries, first attempts whose publish was lost,
+    claims whose worker died and whose lease expired). A row already published recently is left
+    alone so a backlog is not amplified. Deliveries that run on a test clock are left to it
+    (``deliveries_sweep_clock``)."""
     now = timezone.now()
     stale = now - timedelta(seconds=publishing.setting("WEBHOOKS_REENQUEUE_AFTER_SECONDS", 60))
     with transaction.atomic():
@@ -356,6 +153,7 @@ def deliveries_sweep(*, limit: int = 500) -> int:
             clock_filter(Delivery.objects.select_for_update(skip_locked=True))
             .filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
             .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )
@@ -441,6 +239,7 @@ def _redrive(ids: list[int], *, now) -> None:
         schedule_attempt=0,
         schedule_started_at=now,
         enqueued_at=now,
+        lease_until=None,  # a send in flight no longer owns it: its outcome is not recorded
         last_error="",
         updated_at=now,
     )

@@ -14,7 +14,7 @@ from django.db import transaction
 from kombu.exceptions import KombuError, OperationalError
 
 from ..models import Delivery
-from ..tasks import delivery_send_task
+from ..tasks import deliveries_send_task
 
 logger = logging.getLogger("clearhouse.webhooks")
 
@@ -51,10 +51,14 @@ def after_commit(fn, *args) -> None:
     transaction.on_commit(callback, robust=True)
 
 
+PUBLISH_CHUNK = 50  # deliveries per send task: one claim and one recording group for them
+
+
 def deliveries_publish(ids: list[int]) -> None:
-    """One send task per delivery; on the first failed publish the rest are handed to the sweeper."""
-    for index, pk in enumerate(ids):
-        if not task_publish(delivery_send_task, pk):
+    """One send task per chunk of deliveries; on the first failed publish the rest are handed to
+    the sweeper."""
+    for index in range(0, len(ids), PUBLISH_CHUNK):
+        if not task_publish(deliveries_send_task, list(ids[index : index + PUBLISH_CHUNK])):
             # Let the sweeper pick the rest up at once rather than after the re-enqueue delay.
             Delivery.objects.filter(pk__in=ids[index:]).update(enqueued_at=None)
             return
