@@ -424,8 +424,11 @@ LOGGING = {
         # log (apps.connectors.observe) keeps the redacted exchanges.
         **{
             name: {"level": "INFO"}
-            for name in ("stripe", "Adyen", "checkout_sdk", "square", "httpx", "httpcore", "urllib3")
+            for name in ("stripe", "Adyen", "checkout_sdk", "square", "httpcore", "urllib3")
         },
+        # httpx logs every request at INFO: a line per webhook delivery (apps.webhooks.sender);
+        # each attempt is a DeliveryAttempt row and failures are logged by the recorder.
+        "httpx": {"level": "WARNING"},
     },
 }
 

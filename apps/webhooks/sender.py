@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import threading
 import time
@@ -45,10 +44,6 @@ import httpx
 from django.conf import settings
 
 from .ssrf import Destination
-
-# httpx logs every request at INFO: a line per delivery in the worker's log, and CPU with it.
-# Every attempt is recorded as a DeliveryAttempt row; failures are logged by the recorder.
-logging.getLogger("httpx").setLevel(logging.WARNING)
 
 RESPONSE_EXCERPT_BYTES = 1024
 MAX_CLIENTS = 256  # keep-alive clients, one per host name (least recently used closed first)
