@@ -67,6 +67,7 @@ def test_a_live_3ds_payment_completes_and_is_refunded_in_part(live, merchant, ch
         "number": "4111111111111111",
         "expiry_month": 3,
         "expiry_year": 2030,
+        "cvv": "123",  # held for the card's first authorization (apps.vault CvcHold), then gone
     }
     assert body["3ds"]["enabled"] is True and body["success_url"] == body["failure_url"] == RETURN_URL
     assert sent.headers["Cko-Idempotency-Key"] == charge.provider_key

@@ -49,6 +49,7 @@ def test_the_backend_gives_django_s_pool_the_socket_check():
     settings_dict = {
         **connection.settings_dict,
         "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": True,  # as config/settings.py sets it (another test may have changed it)
         "OPTIONS": {**connection.settings_dict.get("OPTIONS", {}), "pool": {"min_size": 1, "max_size": 1}},
     }
     pooled = DatabaseWrapper(settings_dict, alias="pool_check_test")
