@@ -312,10 +312,9 @@ class TapAdapter(ProviderAdapter):
         if status in ("CAPTURED",):
             event_type = "charge.succeeded"
         elif status == "AUTHORIZED":
-            # An authorize the customer approved on Tap's page: the customer's step succeeded, and
-            # the read-back of confirm_redirect records it as an authorization (requires_capture).
-            # ("charge.authorized" would be ignored for an attempt still waiting on the customer.)
-            event_type = "charge.succeeded"
+            # An authorize the customer approved on Tap's page: completes an attempt waiting on
+            # the customer to requires_capture (confirm_redirect's read-back decides).
+            event_type = "charge.authorized"
         elif status in ("INITIATED", "IN_PROGRESS", "UNKNOWN"):
             event_type = "charge.pending"
         elif status == "VOID":
