@@ -125,6 +125,7 @@ def payment_description(
         payment_method_type=(pm.type if pm is not None else pmd_type) or "card",
         card_brand=(getattr(pm, "card_brand", "") or "") if pm is not None else "",
         card_country=(getattr(pm, "card_country", "") or "") if pm is not None else "",
+        card_token_provider=(getattr(pm, "card_token_provider", "") or "") if pm is not None else "",
         billing_country=str((address or {}).get("country") or ""),
         capture_method=capture_method or "automatic",
         metadata=metadata or {},

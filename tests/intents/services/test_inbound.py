@@ -25,7 +25,9 @@ def test_inbound_charge_event_resolves_an_unknown_attempt(api, card, merchant):
 
 def _waiting_on_3ds(api, card, merchant):
     """A manual-capture card payment waiting on the customer's 3DS step, and its sandbox record."""
-    body = pay(api, card("4000002760003184"), capture_method="manual", return_url="https://shop.example/r").json()
+    body = pay(
+        api, card("4000002760003184"), capture_method="manual", return_url="https://shop.example/r"
+    ).json()
     assert body["status"] == "requires_action"
     charge = Charge.objects.get(public_id=body["latest_charge"])
     adapter = SandboxAdapter()
