@@ -33,6 +33,7 @@ from .payment_methods import (
     authorize_purpose,
     card_for,
     check_payment_method_fits,
+    check_payment_method_usable,
     needs_card,
     payment_method_find,
     payment_method_snapshot,
@@ -136,6 +137,8 @@ def payment_description(
 
 def route_attempt(intent: PaymentIntent, *, pm, pmd_type: str, pinned: str = ""):
     """The routing decision of a new attempt (raises no_connector_available when none fits)."""
+    if pm is not None:
+        check_payment_method_usable(pm)  # the intent's own payment method too (a second confirm)
     description = payment_description(
         amount=intent.amount, currency=intent.currency, capture_method=intent.capture_method,
         metadata=intent.metadata, payment_id=intent.public_id, pm=pm, pmd_type=pmd_type, pinned=pinned,
