@@ -196,6 +196,7 @@ class PaymentShape:
     country: str = ""  # card issuing country, else billing country
     capture_method: str = "automatic"
     three_d_secure_required: bool = False
+    card_token_provider: str = ""  # the provider whose browser SDK tokenized the card, if one did
 
 
 def exclusion_reason(matrix: Mapping[str, Any], payment: PaymentShape) -> str | None:

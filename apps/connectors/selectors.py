@@ -43,7 +43,19 @@ def connector_exclusion(
         adapter_class(connector.code)
     except LookupError:
         return "provider_unavailable"
-    return exclusion_reason(connector_capabilities(connector), payment)
+    return provider_token_exclusion(connector, payment) or exclusion_reason(
+        connector_capabilities(connector), payment
+    )
+
+
+def provider_token_exclusion(connector: Connector, payment: PaymentShape) -> str | None:
+    """A card one provider's browser SDK tokenized (a Square ``cnon:``/``ccof:`` id, a Verifone.js
+    encrypted card: apps.vault.provider_tokens) holds no number: no other provider can take it, so
+    routing never orders (nor fails over to) another provider's account."""
+    wanted = payment.card_token_provider
+    if wanted and connector.code != wanted:
+        return "provider_token_not_usable"
+    return None
 
 
 def connector_discover(*, merchant, livemode: bool, payment: PaymentShape) -> list[Connector]:

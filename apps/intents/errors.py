@@ -108,6 +108,15 @@ class PaymentMethodDeleted(InvalidRequestError):
     param = "payment_method"
 
 
+class PaymentMethodTokenConsumed(InvalidRequestError):
+    code = "payment_method_token_consumed"
+    message = (
+        "PaymentMethod '{id}' holds a single-use {provider} payment token an earlier authorization"
+        " already spent; tokenize the card again."
+    )
+    param = "payment_method"
+
+
 class CustomerMissing(InvalidRequestError):
     code = "resource_missing"
     message = "No such customer: '{id}'"

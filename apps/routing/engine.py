@@ -48,6 +48,7 @@ class PaymentDescription:
     payment_id: str = ""  # pi_…: the split bucket's seed
     connector: str = ""  # a pinned connector (routing[connector])
     three_d_secure_required: bool = False
+    card_token_provider: str = ""  # a provider-tokenized card: only that provider's accounts
 
     def shape(self) -> PaymentShape:
         return PaymentShape(
@@ -58,6 +59,7 @@ class PaymentDescription:
             country=(self.card_country or self.billing_country or "").upper(),
             capture_method=self.capture_method,
             three_d_secure_required=self.three_d_secure_required,
+            card_token_provider=self.card_token_provider,
         )
 
 

@@ -143,6 +143,11 @@ class PaymentMethod(TenantModel):
     card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
     card_funding = models.CharField(max_length=10, blank=True, default="")
     card_country = models.CharField(max_length=2, blank=True, default="")
+    # A card a provider's browser SDK tokenized (apps.vault.provider_tokens): which provider (only
+    # its accounts can take it; routing excludes the others), and when its single-use token was
+    # spent by a first authorization (vault_cvc_release; the secret no longer holds it).
+    card_token_provider = models.CharField(max_length=20, blank=True, default="")
+    card_token_consumed_at = models.DateTimeField(null=True, blank=True)
 
     # Bank display facts (sepa_debit, us_bank_account).
     bank_last4 = models.CharField(max_length=4, blank=True, default="")

@@ -103,3 +103,23 @@ def provider_token_validate(provider: str, fields: Mapping[str, object], *, para
         )
         raise ParameterMissing(f"Missing required param: {param}[{missing}].", param=f"{param}[{missing}]")
     return {"provider": provider, **clean}
+
+
+# What one authorization spends: Square's payment tokens (``cnon:`` card, ``wnon:`` digital wallet
+# nonces) and the buyer verification bound to them are single-use, a card on file (``ccof:``) is
+# not (Square "Take Payments": a payment token can be charged once, a card on file id reused);
+# a card encrypted by Verifone.js is good for one transaction, a reuse token for many.
+_SINGLE_USE = {
+    "square": lambda token: str(token.get("source_id", "")).startswith(("cnon:", "wnon:")),
+    "verifone": lambda token: "encrypted_card" in token,
+}
+
+
+def provider_token_after_use(token: dict) -> dict | None:
+    """What is left of a provider token once an authorization used it: ``{"provider": …}`` alone
+    for a single-use token (nothing left to send), None for a reusable one (kept as it is)."""
+    provider = str(token.get("provider", ""))
+    spent = _SINGLE_USE.get(provider)
+    if spent is None or not spent(token):
+        return None
+    return {"provider": provider}

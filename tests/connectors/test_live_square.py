@@ -138,7 +138,7 @@ def test_a_square_token_and_a_card_token_together_are_refused(live, merchant, sq
 
 
 def test_a_square_token_is_never_sent_to_another_provider(live, merchant):
-    """Only a Stripe account: the gateway answers "not supported" without calling Stripe."""
+    """Only a Stripe account: routing excludes it for the Square token, Stripe is never called."""
     from apps.connectors.services import connector_create
 
     connector_create(merchant=merchant, livemode=True, type="stripe", label="Stripe", actor=ACTOR,
@@ -147,9 +147,39 @@ def test_a_square_token_is_never_sent_to_another_provider(live, merchant):
         resp = live.post("/v1/payment_intents", {"amount": 1000, "currency": "usd", "confirm": True,
                                                  "payment_method_data": _token_data()}, format="json")  # fmt: skip
         assert len(mock.calls) == 0
-    assert resp.status_code == 402, resp.content
+    assert resp.status_code == 400, resp.content
     error = resp.json()["error"]
-    assert error["decline_code"] == "operation_not_supported" and "square payment tokens" in error["message"]
+    assert error["code"] == "no_connector_available" and "provider_token_not_usable" in error["message"]
+
+
+def test_routing_orders_only_the_token_providers_accounts_and_records_why(live, merchant, square):
+    """A Stripe account the merchant prefers (default, older) is excluded for a Square token —
+    recorded in the decision like any exclusion — so no failover can ever reach it."""
+    from apps.connectors.models import Connector
+    from apps.connectors.services import connector_create
+
+    stripe = connector_create(merchant=merchant, livemode=True, type="stripe", label="Stripe", actor=ACTOR,
+                              credentials={"secret_key": "sk_live_51QSquareTokenElsewhere000000000000zz"})  # fmt: skip
+    Connector.objects.filter(merchant=merchant, livemode=True).update(is_default=False)
+    Connector.objects.filter(pk=stripe.pk).update(is_default=True)
+
+    def created(request):
+        key = json.loads(request.body)["reference_id"]
+        return 200, {"Content-Type": "application/json"}, json.dumps(_payment("APPROVED", "AUTHORIZED", key))
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback("POST", f"{LIVE}/v2/payments", callback=created)
+        resp = live.post("/v1/payment_intents", {"amount": 1000, "currency": "usd", "capture_method": "manual",
+                                                 "payment_method_data": _token_data(), "confirm": True},
+                         format="json")  # fmt: skip
+        assert [c.request.url for c in mock.calls] == [f"{LIVE}/v2/payments"]
+    assert resp.status_code == 200, resp.content
+    charge = Charge.objects.get(public_id=resp.json()["latest_charge"])
+    assert charge.connector_id == square.pk
+    record = charge.routing
+    assert record["order"] == [square.public_id]
+    reasons = {c["connector"]: c["reason"] for c in record["candidates"]}
+    assert reasons[stripe.public_id] == "provider_token_not_usable" and reasons[square.public_id] is None
 
 
 def test_the_browser_confirms_with_its_square_token_and_the_publishable_key(
@@ -179,3 +209,46 @@ def test_the_browser_confirms_with_its_square_token_and_the_publishable_key(
     charge = Charge.objects.get(payment_intent__public_id=created["id"])
     assert (charge.status, charge.gateway_reference) == ("succeeded", PAY_ID)
     assert_captured_in_ledger(charge, 1000)
+
+
+def _authorize_with(live, payment_method_fields):
+    def created(request):
+        key = json.loads(request.body)["reference_id"]
+        return 200, {"Content-Type": "application/json"}, json.dumps(_payment("APPROVED", "AUTHORIZED", key))
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback("POST", f"{LIVE}/v2/payments", callback=created)
+        resp = live.post("/v1/payment_intents", {"amount": 1000, "currency": "usd", "capture_method": "manual",
+                                                 "confirm": True, **payment_method_fields}, format="json")  # fmt: skip
+        sent = [json.loads(c.request.body) for c in mock.calls]
+    assert resp.status_code == 200, resp.content
+    return resp.json(), sent
+
+
+def test_a_single_use_square_nonce_is_spent_by_its_first_authorization(live, merchant, square):
+    from apps.vault.services.records import vault_record_read
+
+    first, _ = _authorize_with(live, {"payment_method_data": _token_data()})
+    pm = PaymentMethod.objects.get(pk=Charge.objects.get(public_id=first["latest_charge"]).payment_method_id)
+    assert pm.card_token_consumed_at is not None
+    # the record no longer holds the nonce nor its verification: re-encrypted without them
+    assert vault_record_read(pm.vault_record) == {"provider_token": {"provider": "square"}}
+    assert_stored_nowhere(NONCE, VERIFICATION)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        again = live.post("/v1/payment_intents", {"amount": 1000, "currency": "usd", "confirm": True,
+                                                  "payment_method": pm.public_id}, format="json")  # fmt: skip
+        assert len(mock.calls) == 0  # refused before any attempt, never declined by Square
+    assert again.status_code == 400, again.content
+    error = again.json()["error"]
+    assert error["code"] == "payment_method_token_consumed" and error["param"] == "payment_method"
+
+
+def test_a_square_card_on_file_stays_usable_after_an_authorization(live, merchant, square):
+    on_file = "ccof:uIbfJXhXETSP197M3GB"
+    first, _ = _authorize_with(
+        live, {"payment_method_data": {"type": "card", "card": {"square": {"source_id": on_file}}}}
+    )
+    pm = PaymentMethod.objects.get(pk=Charge.objects.get(public_id=first["latest_charge"]).payment_method_id)
+    assert pm.card_token_consumed_at is None
+    second, sent = _authorize_with(live, {"payment_method": pm.public_id})
+    assert second["status"] == "requires_capture" and sent[0]["source_id"] == on_file

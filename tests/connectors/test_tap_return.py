@@ -179,10 +179,26 @@ def test_a_tap_refund_settles_when_its_webhook_is_read_back(api, tap_connector):
 
     # Tap's webhook names the refund; its state is read back before the refund settles
     settled = refund | {"status": "REFUNDED", "response": {"code": "000", "message": "Refunded"}}
+    posted = refund | {"status": "REFUNDED", "reference": {"gateway": "gw_51234", "payment": "5127230745"}}
+    path = f"/v1/webhooks/gateway/{tap_connector.public_id}"
+    # unsigned, signed by another key, or altered after signing: refused before Tap is asked
+    cases = [
+        ({}, "webhook_signature_missing"),
+        ({"HTTP_HASHSTRING": tap.refund_hashstring(posted, "sk_test_anotherAccountsKey000", amount="4.250")},
+         "webhook_signature_invalid"),
+        ({"HTTP_HASHSTRING": tap.refund_hashstring(posted | {"status": "FAILED"}, amount="4.250")},
+         "webhook_signature_invalid"),
+    ]  # fmt: skip
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        for headers, code in cases:
+            resp = Client().post(path, json.dumps(posted), content_type="application/json", **headers)
+            assert resp.status_code == 400 and resp.json()["error"]["code"] == code, resp.content
+        assert len(mock.calls) == 0
+    assert api.get(f"/v1/refunds/{created.json()['id']}").json()["status"] == "pending"
+    signed = {"HTTP_HASHSTRING": tap.refund_hashstring(posted, amount="4.250")}
     with responses.RequestsMock() as mock:
-        replay(mock, [tap.get_exchange_refund(tap.REFUND_ID, settled)])
-        resp = Client().post(f"/v1/webhooks/gateway/{tap_connector.public_id}",
-                             json.dumps(refund | {"status": "REFUNDED"}), content_type="application/json")  # fmt: skip
+        replay(mock, [tap.get_exchange_refund(tap.REFUND_ID, settled)])  # still read back
+        resp = Client().post(path, json.dumps(posted), content_type="application/json", **signed)
     assert resp.status_code == 200, resp.content
     assert api.get(f"/v1/refunds/{created.json()['id']}").json()["status"] == "succeeded"
 

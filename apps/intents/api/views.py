@@ -42,6 +42,7 @@ from apps.intents.errors import (
     PaymentMethodIncompatible,
     PaymentMethodMissing,
     PaymentMethodRequired,
+    PaymentMethodTokenConsumed,
     PaymentMethodTypeInvalid,
     ReturnUrlRequired,
     StatusFilterInvalid,
@@ -83,6 +84,7 @@ CLIENT_SECRET_ERRORS = (ClientSecretRequired, ClientSecretMismatch)
 PAYMENT_METHOD_ERRORS = (
     PaymentMethodMissing,
     PaymentMethodDeleted,
+    PaymentMethodTokenConsumed,
     PaymentMethodIncompatible,
     PaymentMethodDataIncompatible,
     PaymentMethodCustomerMismatch,

@@ -33,6 +33,7 @@ from .payment_methods import (
     authorize_purpose,
     card_for,
     check_payment_method_fits,
+    check_payment_method_usable,
     needs_card,
     payment_method_find,
     payment_method_snapshot,
@@ -125,6 +126,7 @@ def payment_description(
         payment_method_type=(pm.type if pm is not None else pmd_type) or "card",
         card_brand=(getattr(pm, "card_brand", "") or "") if pm is not None else "",
         card_country=(getattr(pm, "card_country", "") or "") if pm is not None else "",
+        card_token_provider=(getattr(pm, "card_token_provider", "") or "") if pm is not None else "",
         billing_country=str((address or {}).get("country") or ""),
         capture_method=capture_method or "automatic",
         metadata=metadata or {},
@@ -135,6 +137,8 @@ def payment_description(
 
 def route_attempt(intent: PaymentIntent, *, pm, pmd_type: str, pinned: str = ""):
     """The routing decision of a new attempt (raises no_connector_available when none fits)."""
+    if pm is not None:
+        check_payment_method_usable(pm)  # the intent's own payment method too (a second confirm)
     description = payment_description(
         amount=intent.amount, currency=intent.currency, capture_method=intent.capture_method,
         metadata=intent.metadata, payment_id=intent.public_id, pm=pm, pmd_type=pmd_type, pinned=pinned,

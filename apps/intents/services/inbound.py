@@ -71,18 +71,8 @@ def charge_apply_inbound_event(*, connector, event) -> str:
         )
     else:
         return "ignored"
-    if charge.status == Charge.Status.REQUIRES_ACTION and event.type in ("charge.succeeded", "charge.failed"):
-        # A redirect or QR provider's signed return / status callback: the customer's step is
-        # over. Completed like the customer's answer on the next-action path, so the adapter
-        # verifies the provider's answer once more (confirm_redirect) before anything is recorded.
-        from .next_action import payment_intent_complete_action
-
-        payment_intent_complete_action(
-            intent_id=intent.pk, actor=actor, reference=charge.action_reference,
-            result="approved" if event.type == "charge.succeeded" else "failed",
-            payload=dict(event.data or {}), raise_errors=False,
-        )  # fmt: skip
-        return "applied"
+    if charge.status == Charge.Status.REQUIRES_ACTION:
+        return _apply_step_outcome(intent, charge, event, actor)
     if charge.status not in OPEN_ATTEMPT:
         return "ignored"
     charge_record_authorization(
@@ -93,6 +83,32 @@ def charge_apply_inbound_event(*, connector, event) -> str:
         capture=capture,
         raise_errors=False,
     )
+    return "applied"
+
+
+def _money_mismatch(charge: Charge, event) -> bool:
+    """The event names another amount or currency than the attempt's: not this attempt's outcome."""
+    if event.amount is not None and event.amount != charge.amount:
+        return True
+    return bool(event.currency) and event.currency.lower() != charge.currency.lower()
+
+
+def _apply_step_outcome(intent: PaymentIntent, charge: Charge, event, actor: Actor) -> str:
+    """A redirect or QR provider's signed return / status callback for an attempt waiting on the
+    customer: the customer's step is over — paid (``charge.succeeded``), authorized for a manual
+    capture (``charge.authorized``, recorded as requires_capture) or failed. Completed like the
+    customer's answer on the next-action path, so the adapter verifies the provider's answer once
+    more (confirm_redirect / complete_3ds) before anything is recorded; an approval for another
+    amount or currency than the attempt's is not completed at all."""
+    approved = event.type in ("charge.succeeded", "charge.authorized")
+    if approved and _money_mismatch(charge, event):
+        return "ignored:amount_mismatch"
+    from .next_action import payment_intent_complete_action
+
+    payment_intent_complete_action(
+        intent_id=intent.pk, actor=actor, reference=charge.action_reference,
+        result="approved" if approved else "failed", payload=dict(event.data or {}), raise_errors=False,
+    )  # fmt: skip
     return "applied"
 
 

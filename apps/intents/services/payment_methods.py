@@ -23,6 +23,7 @@ from ..errors import (
     PaymentMethodDeleted,
     PaymentMethodIncompatible,
     PaymentMethodMissing,
+    PaymentMethodTokenConsumed,
     PaymentMethodTypeInvalid,
 )
 from ..models import Charge, PaymentIntent
@@ -45,7 +46,15 @@ def payment_method_find(*, merchant, livemode: bool, id: str, param: str = "paym
         raise PaymentMethodMissing(id=id, param=param) from exc
     if getattr(pm, "deleted_at", None) is not None:
         raise PaymentMethodDeleted(id=id, param=param)
+    check_payment_method_usable(pm, param=param)
     return pm
+
+
+def check_payment_method_usable(pm, *, param: str = "payment_method") -> None:
+    """A card whose single-use provider token an authorization spent (``vault_cvc_release``)
+    cannot pay again: refused here, before any attempt, rather than declined by the provider."""
+    if getattr(pm, "card_token_consumed_at", None) is not None:
+        raise PaymentMethodTokenConsumed(id=pm.public_id, provider=pm.card_token_provider, param=param)
 
 
 def payment_method_from_token_params(*, merchant, livemode: bool, params: dict, actor: Actor) -> dict:

@@ -142,7 +142,7 @@ def payment_method_create_provider_token(
         record = vault_record_store(
             merchant=merchant, livemode=livemode, kind=VaultRecord.Kind.CARD, secret={"provider_token": token}
         )
-        return {"vault_record": record}
+        return {"vault_record": record, "card_token_provider": provider}
 
     return _payment_method_create(
         PaymentMethod.Type.CARD, columns, merchant=merchant, livemode=livemode, actor=actor, **options

@@ -36,10 +36,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from apps.audit.services import Actor, audit_record
 from apps.core.clock import ClockScope
 from apps.vault import crypto
 from apps.vault.errors import VaultDecryptionError, VaultKeyError
-from apps.vault.models import CvcHold, VaultRecord
+from apps.vault.models import CvcHold, PaymentMethod, VaultRecord
+from apps.vault.provider_tokens import provider_token_after_use
+
+from .records import vault_record_read, vault_record_reseal
 
 logger = logging.getLogger("clearhouse.vault")
 
@@ -111,10 +115,15 @@ def cvc_hold_read(record: VaultRecord) -> str:
 def vault_cvc_release(*, payment_method) -> bool:
     """Destroys the CVC held for ``payment_method``'s card, once its first authorization has an
     outcome. One DELETE, in its own autocommit statement; nothing when the payment path's join
-    already showed no hold (or it has no vault record). True when a hold was deleted."""
+    already showed no hold (or it has no vault record). True when a hold was deleted.
+
+    A single-use provider token (a Square ``cnon:`` nonce, a Verifone.js encrypted card) is spent
+    by that same authorization: it goes too (``_provider_token_spend``)."""
     record_id = getattr(payment_method, "vault_record_id", None)
     if record_id is None:
         return False
+    if getattr(payment_method, "card_token_provider", "") and payment_method.card_token_consumed_at is None:
+        _provider_token_spend(payment_method)
     record = payment_method._state.fields_cache.get("vault_record")
     if record is not None and record._state.fields_cache.get("cvc_hold", _UNKNOWN) is None:
         return False
@@ -122,6 +131,34 @@ def vault_cvc_release(*, payment_method) -> bool:
     if record is not None:
         record._state.fields_cache["cvc_hold"] = None
     return bool(deleted)
+
+
+def _provider_token_spend(payment_method) -> None:
+    """The record re-encrypted without the single-use token and the payment method marked
+    consumed (a later confirm with it is refused naming ``payment_method``, never sent to the
+    provider to be declined); a reusable token (``ccof:``, a Verifone reuse token) is kept."""
+    with transaction.atomic(durable=True):
+        record = (
+            VaultRecord.objects.select_for_update()
+            .select_related("merchant")
+            .get(pk=payment_method.vault_record_id)
+        )
+        secret = vault_record_read(record)
+        left = provider_token_after_use(dict(secret.get("provider_token") or {}))
+        if left is None:
+            return
+        vault_record_reseal(record=record, secret={**secret, "provider_token": left})
+        now = timezone.now()
+        PaymentMethod.objects.filter(pk=payment_method.pk).update(card_token_consumed_at=now, updated_at=now)
+        payment_method.card_token_consumed_at = now
+        audit_record(
+            actor=Actor.system("vault"), action="payment_method.token_consumed", merchant=record.merchant,
+            obj=payment_method, after={"provider": left["provider"]},
+        )  # fmt: skip
+    cached = payment_method._state.fields_cache.get("vault_record")
+    if cached is not None:
+        for name in ("kek_version", "wrapped_key", "nonce", "ciphertext"):
+            setattr(cached, name, getattr(record, name))
 
 
 def cvc_hold_purge_expired(*, now=None, scope: ClockScope | None = None, batch_size: int = 1000) -> int:

@@ -44,6 +44,19 @@ def vault_record_store(*, merchant, livemode: bool, kind: str, secret: dict) -> 
     return record
 
 
+def vault_record_reseal(*, record: VaultRecord, secret: dict) -> None:
+    """Replace ``record``'s secret by ``secret`` under a fresh data key (same id, kind and binding;
+    the caller holds the row lock): the old ciphertext, and what only it held, is gone."""
+    envelope = crypto.encrypt(
+        json.dumps(secret, separators=(",", ":")).encode(), aad=_record_aad(record), livemode=record.livemode
+    )
+    record.kek_version = envelope.kek_version
+    record.wrapped_key = envelope.wrapped_key
+    record.nonce = envelope.nonce
+    record.ciphertext = envelope.ciphertext
+    record.save(update_fields=["kek_version", "wrapped_key", "nonce", "ciphertext"])
+
+
 def _envelope(record: VaultRecord) -> crypto.Envelope:
     return crypto.Envelope(
         kek_version=record.kek_version,

@@ -292,7 +292,7 @@ class TapAdapter(ProviderAdapter):
             except ValueError:
                 raise InboundWebhookError("The Tap webhook is not JSON.", code="invalid_payload") from None
             object_id = str(claimed.get("id") or "") if isinstance(claimed, dict) else ""
-            if object_id.startswith(_ID_PREFIXES):
+            if object_id.startswith((*_ID_PREFIXES, "re_")):
                 self._verify_hashstring(claimed, headers)
         else:
             object_id = dict(parse_qsl(raw.decode("utf-8", "replace"))).get("tap_id", "")
@@ -312,10 +312,9 @@ class TapAdapter(ProviderAdapter):
         if status in ("CAPTURED",):
             event_type = "charge.succeeded"
         elif status == "AUTHORIZED":
-            # An authorize the customer approved on Tap's page: the customer's step succeeded, and
-            # the read-back of confirm_redirect records it as an authorization (requires_capture).
-            # ("charge.authorized" would be ignored for an attempt still waiting on the customer.)
-            event_type = "charge.succeeded"
+            # An authorize the customer approved on Tap's page: completes an attempt waiting on
+            # the customer to requires_capture (confirm_redirect's read-back decides).
+            event_type = "charge.authorized"
         elif status in ("INITIATED", "IN_PROGRESS", "UNKNOWN"):
             event_type = "charge.pending"
         elif status == "VOID":
@@ -345,7 +344,8 @@ class TapAdapter(ProviderAdapter):
         )  # fmt: skip
 
     def _verify_hashstring(self, claimed: Mapping[str, Any], headers: Mapping[str, str]) -> None:
-        """A charge or authorize webhook must carry Tap's ``hashstring`` of its own fields."""
+        """A charge, authorize or refund webhook must carry Tap's ``hashstring`` of its own fields
+        (a form-encoded ``tap_id`` return is not signed: it is only read back)."""
         given = self.lower_headers(headers).get(webhooks.HEADER, "")
         if not given:
             raise InboundWebhookError("The Tap webhook carries no hashstring.", code="signature_missing")

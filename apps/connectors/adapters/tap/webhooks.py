@@ -7,6 +7,11 @@ the concatenation (no separators)::
     x_id{id}x_amount{amount}x_currency{currency}x_gateway_reference{reference.gateway}
     x_payment_reference{reference.payment}x_status{status}x_created{transaction.created}
 
+A refund webhook is signed with the same string over the refund object's own fields — its
+``id``, ``amount``, ``currency``, ``reference.gateway``, ``reference.payment``, ``status`` — except
+that ``x_created`` is the refund's top-level ``created`` (a refund has no ``transaction``), per the
+same page's PHP example ("refund.created").
+
 ``amount`` is written with the currency's decimals (``10.500`` KWD, ``10.00`` SAR), whatever
 the JSON number looked like; a missing reference counts as empty. The digest is hex and is
 compared case-insensitively. The same string is what independent integrations compute (the
@@ -35,10 +40,15 @@ def amount_text(amount: Any, currency: str) -> str:
     return format(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), "f")
 
 
+def is_refund(payload: Mapping[str, Any]) -> bool:
+    return payload.get("object") == "refund" or str(payload.get("id") or "").startswith("re_")
+
+
 def signed_string(payload: Mapping[str, Any]) -> str:
     reference = payload.get("reference") if isinstance(payload.get("reference"), dict) else {}
     transaction = payload.get("transaction") if isinstance(payload.get("transaction"), dict) else {}
     currency = str(payload.get("currency") or "")
+    created = payload.get("created") if is_refund(payload) else transaction.get("created")
     return (
         f"x_id{payload.get('id') or ''}"
         f"x_amount{amount_text(payload.get('amount'), currency)}"
@@ -46,7 +56,7 @@ def signed_string(payload: Mapping[str, Any]) -> str:
         f"x_gateway_reference{reference.get('gateway') or ''}"
         f"x_payment_reference{reference.get('payment') or ''}"
         f"x_status{payload.get('status') or ''}"
-        f"x_created{transaction.get('created') or ''}"
+        f"x_created{created or ''}"
     )
 
 

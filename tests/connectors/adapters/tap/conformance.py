@@ -94,6 +94,18 @@ def hashstring(payload: dict, secret: str = SECRET_KEY, *, amount: str = "10.500
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
+def refund_hashstring(refund: dict, secret: str = SECRET_KEY, *, amount: str) -> str:
+    """A refund webhook's hashstring from the documented string: the refund's own fields, its
+    top-level ``created``."""
+    reference = refund.get("reference") or {}
+    text = (
+        f"x_id{refund['id']}x_amount{amount}x_currency{refund['currency']}"
+        f"x_gateway_reference{reference.get('gateway', '')}x_payment_reference{reference.get('payment', '')}"
+        f"x_status{refund['status']}x_created{refund['created']}"
+    )
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
 def _bearer(request):
     assert request.headers["Authorization"] == f"Bearer {SECRET_KEY}"
 
