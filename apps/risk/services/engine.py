@@ -17,7 +17,9 @@ from datetime import timedelta
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from apps.core.sql import insert_now_or_later
 from apps.intents.hooks import PaymentContext, Verdict
+from apps.intents.models import Charge, PaymentIntent
 
 from .. import store
 from ..models import RiskDecision, RiskSettings, Rule, RuleSet, ValueListItem
@@ -421,7 +423,14 @@ def decision_record(evaluation: Evaluation, context: PaymentContext, *, started:
         currency=context.currency.upper(),
         evaluation_us=int((time.perf_counter() - started) * 1_000_000),
     )  # fmt: skip
-    decision.save()
+    # The attempt's rows may be in the statement being collected (create+confirm, PostgreSQL):
+    # then this row joins it, pointing at them; the ORM path has their ids and writes now.
+    refs = {}
+    if context.charge_pk is None:
+        refs["charge_id"] = Charge
+    if context.payment_intent_pk is None:
+        refs["payment_intent_id"] = PaymentIntent
+    insert_now_or_later(decision, refs=refs, then=lambda: remember(decision.charge_id, decision))
     return decision
 
 
@@ -445,7 +454,6 @@ def risk_pre_authorization(context: PaymentContext) -> Verdict:
     started = time.perf_counter()
     evaluation = evaluate(context)
     decision = decision_record(evaluation, context, started=started)
-    remember(context.charge_pk, decision)
     return Verdict(
         action=evaluation.action,
         hold=evaluation.hold or context.capture_method == "manual",
