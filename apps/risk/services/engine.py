@@ -22,6 +22,7 @@ from apps.intents.hooks import PaymentContext, Verdict
 from apps.intents.models import Charge, PaymentIntent
 
 from .. import store
+from ..cache import list_items_cached
 from ..models import RiskDecision, RiskSettings, Rule, RuleSet, ValueListItem
 from ..rules import compile_predicate, list_probes, parse
 
@@ -287,6 +288,14 @@ def members_for(merchant_id: int, livemode: bool, compiled: CompiledRuleSet, val
                 wanted.setdefault(alias, set()).add(str(value))
     if not wanted:
         return frozenset()
+    cached = list_items_cached(merchant_id, livemode, compiled.aliases)
+    if cached is not None:
+        return frozenset(
+            (alias, value)
+            for alias, values in wanted.items()
+            for value in values
+            if value in cached.get(alias, ())
+        )
     all_values = set().union(*wanted.values())
     rows = ValueListItem.objects.filter(
         merchant_id=merchant_id,
