@@ -17,10 +17,13 @@ PostgreSQL only: callers keep the ORM path on other databases (``hot_sql_enabled
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 
 def hot_sql_enabled() -> bool:
@@ -28,6 +31,53 @@ def hot_sql_enabled() -> bool:
     if connection.vendor != "postgresql":
         return False
     return bool(getattr(settings, "INTENTS_HOT_SQL", True))
+
+
+@contextlib.contextmanager
+def one_statement_transaction() -> Iterator[None]:
+    """The transaction of a hot-path step whose writes are one ``WriteBatch`` statement.
+
+    In autocommit that statement is its own transaction (atomic, every constraint and deferred
+    trigger checked at its end), so PostgreSQL needs no BEGIN and COMMIT around it: two round
+    trips saved. Inside an open transaction (a test's) it is ``atomic(durable=True)``, which
+    also refuses to run nested in a caller's transaction, as the ORM path does. Only for blocks
+    whose reads need no snapshot shared with the write and whose only write is that statement."""
+    if connection.in_atomic_block or not hot_sql_enabled():
+        with transaction.atomic(durable=True):
+            yield
+        return
+    yield
+
+
+# The statement being collected in this context (``collecting``): writers further down the call
+# (a hook's record, the vault's audit entry) add their rows to it instead of writing at once.
+_COLLECTOR: ContextVar = ContextVar("apps.core.sql.collector", default=None)
+
+
+@contextlib.contextmanager
+def collecting(sink) -> Iterator[None]:
+    """While the block runs, ``insert_now_or_later`` hands rows to ``sink`` (its
+    ``insert_later(obj, refs=…, then=…)``), which writes them in its own statement."""
+    token = _COLLECTOR.set(sink)
+    try:
+        yield
+    finally:
+        _COLLECTOR.reset(token)
+
+
+def insert_now_or_later(obj, *, refs: dict | None = None, then: Callable[[], None] | None = None) -> None:
+    """INSERTs ``obj`` now (``save(force_insert=True)``), or, while a caller collects its
+    transaction's writes (``collecting``), as part of that caller's one statement — in the same
+    transaction either way. ``refs``: column attname → the model whose row, new in that
+    statement, the column points at (its id is not known yet). ``then`` runs once ``obj`` has
+    its primary key (at once, or after the statement)."""
+    sink = _COLLECTOR.get()
+    if sink is None:
+        obj.save(force_insert=True)
+        if then is not None:
+            then()
+        return
+    sink.insert_later(obj, refs=refs or {}, then=then)
 
 
 @dataclass

@@ -4,7 +4,9 @@ Registered in the higher app's ``AppConfig.ready()``:
 
 - ``register_pre_authorization(check)``: ``check(PaymentContext) -> Verdict | None``, called in
   confirm's step 1 (intent locked, attempt just created, before any provider call). The check
-  stores its own decision record in that transaction. The verdict's action: ``allow``,
+  stores its own decision record in that transaction, through
+  ``apps.core.sql.insert_now_or_later``: on create+confirm's one-statement path the attempt is
+  not written yet (``charge_pk`` is None) and the record joins that statement. The verdict's action: ``allow``,
   ``block`` (no provider call; declined ``card_declined``/``fraudulent``), ``request_3ds``
   (the attempt asks for 3D Secure) or ``review`` (``hold``: authorize only, capture later).
 - ``register_after_authorization(fn)``: ``fn(context, verdict, intent_or_None)`` once step 3
@@ -153,6 +155,15 @@ def pre_authorization(intent, charge) -> Verdict | None:
             charge.pre_authorization_verdict = replace(verdict, context=context)
             return verdict
     return None
+
+
+def attempt_saved(charge) -> None:
+    """After the attempt's rows were written in one statement with the checks' records (the
+    check ran on the unsaved charge): the verdict's context gets the new primary keys."""
+    verdict = verdict_of(charge)
+    if verdict is not None and verdict.context is not None and verdict.context.charge_pk is None:
+        context = replace(verdict.context, charge_pk=charge.pk, payment_intent_pk=charge.payment_intent_id)
+        charge.pre_authorization_verdict = replace(verdict, context=context)
 
 
 def verdict_of(charge) -> Verdict | None:

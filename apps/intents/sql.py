@@ -6,7 +6,9 @@ of ``locks.py`` (the charge is read through the locked intent), with the merchan
 when a capture will post — and one ``WriteBatch`` (apps/core/sql.py) holding every write of the
 outcome: charge and intent UPDATEs, journal entry, postings, balance transaction, capture record,
 audit entry, outbox events. Step 1 of create+confirm is likewise one batch (intent, its audit
-entry and ``created`` event, the attempt marked ``submitting``) before the risk hook.
+entry and ``created`` event, the attempt marked ``submitting``, risk's decision and the vault's
+detokenize audit entry, which join it through ``apps.core.sql.collecting``), sent in autocommit as
+its own transaction (``one_statement_transaction``: no BEGIN/COMMIT).
 
 Only the intent's and charge's own columns are read (no joins of merchant, customer, payment
 method: the request already holds those objects), with no ORDER BY. The ORM path stays the

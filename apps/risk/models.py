@@ -6,6 +6,8 @@ from django.db import models
 
 from apps.core.models import TenantModel, TimeStampedModel
 
+from .cache import InvalidatingQuerySet
+
 
 class RiskSettings(TimeStampedModel):
     """Per merchant: score thresholds, what an automatic-capture payment under review does, the
@@ -98,6 +100,7 @@ class ValueList(TenantModel):
     """Stripe's ``radar.value_list`` (``rsl_``)."""
 
     ID_PREFIX = "rsl"
+    objects = InvalidatingQuerySet.as_manager()  # bulk writes invalidate the members cache
 
     class ItemType(models.TextChoices):
         CARD_FINGERPRINT = "card_fingerprint"
@@ -129,6 +132,7 @@ class ValueListItem(TenantModel):
     compare case-insensitively)."""
 
     ID_PREFIX = "rsli"
+    objects = InvalidatingQuerySet.as_manager()  # bulk writes invalidate the members cache
 
     value_list = models.ForeignKey(ValueList, on_delete=models.CASCADE, related_name="items")
     value = models.CharField(max_length=800)

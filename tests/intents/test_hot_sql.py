@@ -190,3 +190,42 @@ def test_hot_path_is_taken_on_postgresql():
     with override_settings(INTENTS_HOT_SQL=False), CaptureQueriesContext(connection) as ctx:
         assert pay(api, visa, amount=1999).json()["status"] == "succeeded"
     assert not any(q["sql"].startswith("WITH w0") for q in ctx.captured_queries)
+
+
+class _Crash(Exception):
+    """The process dies during the provider call."""
+
+
+@pytest.mark.parametrize("hot", [True, False])
+def test_step_one_is_durable_before_the_provider_call(hot):
+    """Risk's decision and the card read's audit entry are committed with the attempt before any
+    provider call, on both paths: a crash in the call leaves them (and the submitting charge)."""
+    from unittest import mock
+
+    from apps.audit.services import Actor
+    from apps.connectors import gateway
+    from apps.intents.services import payment_intent_create
+
+    merchant = MerchantFactory(name=f"Crash {hot}")
+    visa = make_card(merchant)
+    with (
+        override_settings(INTENTS_HOT_SQL=hot),
+        mock.patch.object(gateway, "authorize", side_effect=_Crash),
+        CaptureQueriesContext(connection) as ctx,
+        pytest.raises(_Crash),
+    ):
+        payment_intent_create(merchant=merchant, livemode=False, actor=Actor.system("tests"), amount=1999,
+                              currency="usd", payment_method=visa.public_id, confirm=True)  # fmt: skip
+    charge = Charge.objects.get(merchant=merchant)
+    assert charge.status == Charge.Status.SUBMITTING
+    decision = RiskDecision.objects.get(merchant=merchant)
+    assert (decision.charge_id, decision.payment_intent_id) == (charge.pk, charge.payment_intent_id)
+    assert (
+        AuditEntry.objects.filter(
+            merchant=merchant, action="vault.detokenize", object_id=visa.public_id
+        ).count()
+        == 1
+    )
+    separate = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith(('INSERT INTO "risk_riskdecision"',
+                                                                              'INSERT INTO "audit_auditentry"'))]  # fmt: skip
+    assert bool(separate) is not hot  # the hot path carries both in the attempt's one statement

@@ -8,10 +8,12 @@ from django.db import transaction
 
 from apps.audit.services import Actor, audit_record
 from apps.core.ids import generate_id
+from apps.core.sql import one_statement_transaction
 from apps.merchants.selectors import merchant_settings_get
 from apps.routing.services import route_payment
 
 from ..errors import PaymentMethodDataIncompatible, PaymentMethodRequired, ReturnUrlRequired
+from ..hooks import attempt_saved
 from ..locks import payment_intent_lock
 from ..models import PaymentIntent
 from ..payloads import payment_intent_to_dict
@@ -120,8 +122,10 @@ def payment_intent_create(
         status = PaymentIntent.Status.REQUIRES_CONFIRMATION
     else:
         status = PaymentIntent.Status.REQUIRES_PAYMENT_METHOD
-    with transaction.atomic(durable=True):
-        writes = writes_for_attempt()  # PostgreSQL: the rows below go in one statement
+    # PostgreSQL: every row below, the risk decision and the vault's audit entry included, goes in
+    # one statement, which in autocommit is its own transaction (no BEGIN/COMMIT round trips).
+    with one_statement_transaction():
+        writes = writes_for_attempt()
         intent = PaymentIntent(
             public_id=public_id,
             merchant=merchant,
@@ -167,8 +171,10 @@ def payment_intent_create(
         # attempt's latest_charge link is saved with the result (step 3).
         charge = charge_build(intent, pm=pm, pmd_type=pmd_type, connector=connector, routing=decision.record)
         writes.insert(charge, refs={"payment_intent_id": intent})
+        with writes.collecting():  # risk's decision and the card read's audit entry: same statement
+            charge_opened(intent, charge, actor=actor)
         writes.flush()
-        charge_opened(intent, charge, actor=actor)
+        attempt_saved(charge)
     return run_authorization(
         intent, charge, actor=actor, merchant_settings=merchant_settings, decision=decision
     )

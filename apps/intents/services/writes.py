@@ -10,8 +10,10 @@ same transaction. Both build rows with the same functions (``audit_entry_build``
 
 from __future__ import annotations
 
+import contextlib
+
 from apps.audit.services import audit_entry_build, audit_record
-from apps.core.sql import Ref, WriteBatch, hot_sql_enabled
+from apps.core.sql import Ref, WriteBatch, collecting, hot_sql_enabled
 from apps.ledger import sql as ledger_sql
 from apps.ledger.services import ledger_capture_prepare, ledger_record_capture
 from apps.webhooks.services import events_build, events_enqueue_on_commit, events_record
@@ -48,6 +50,10 @@ class OrmWrites:
             charge=charge, persist=False, first_capture=True, settlement_delay_days=settlement_delay_days
         )
 
+    def collecting(self):
+        """The block whose other writers (``apps.core.sql.insert_now_or_later``) write now."""
+        return contextlib.nullcontext()
+
     def flush(self) -> None:
         pass
 
@@ -64,13 +70,28 @@ class BatchWrites(OrmWrites):
         self._events: list = []
         self._captures: list = []
         self._links: list = []  # (obj, attname, inserted target): the new id, set after flush
+        self._by_model: dict[type, object] = {}  # the instance of each model inserted last
+        self._then: list = []  # callbacks once the statement ran (``insert_now_or_later``)
 
     def insert(self, obj, *, refs: dict | None = None) -> None:
         """`refs`: column attname → an instance inserted earlier in this batch whose new id it takes."""
         refs = refs or {}
         part = self.batch.insert([obj], refs={k: Ref(self._inserted_refs[id(v)]) for k, v in refs.items()})
         self._inserted_refs[id(obj)] = part
+        self._by_model[type(obj)] = obj
         self._links.extend((obj, attname, target) for attname, target in refs.items())
+
+    def collecting(self):
+        """Other writers of this transaction (a hook's decision record, the vault's audit entry)
+        join this statement instead of sending their own (``apps.core.sql.collecting``)."""
+        return collecting(self)
+
+    def insert_later(self, obj, *, refs: dict, then=None) -> None:
+        """``apps.core.sql.insert_now_or_later``'s sink: `refs` name models by class, each
+        resolved to its row inserted in this batch."""
+        self.insert(obj, refs={attname: self._by_model[model] for attname, model in refs.items()})
+        if then is not None:
+            self._then.append(then)
 
     def save(self, obj, before: dict | None = None) -> None:
         fields = [
@@ -118,8 +139,12 @@ class BatchWrites(OrmWrites):
             setattr(obj, attname, target.pk)
         for parts in self._captures:
             ledger_sql.capture_done(parts, results)
+        then, self._then = self._then, []
+        for fn in then:
+            fn()
         events_enqueue_on_commit(self._events)
         self._events, self._captures, self._inserted_refs, self._links = [], [], {}, []
+        self._by_model = {}
 
 
 def writes_for_attempt(debt: int | None = None) -> OrmWrites:

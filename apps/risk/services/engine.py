@@ -17,9 +17,12 @@ from datetime import timedelta
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from apps.core.sql import insert_now_or_later
 from apps.intents.hooks import PaymentContext, Verdict
+from apps.intents.models import Charge, PaymentIntent
 
 from .. import store
+from ..cache import list_items_cached
 from ..models import RiskDecision, RiskSettings, Rule, RuleSet, ValueListItem
 from ..rules import compile_predicate, list_probes, parse
 
@@ -285,6 +288,14 @@ def members_for(merchant_id: int, livemode: bool, compiled: CompiledRuleSet, val
                 wanted.setdefault(alias, set()).add(str(value))
     if not wanted:
         return frozenset()
+    cached = list_items_cached(merchant_id, livemode, compiled.aliases)
+    if cached is not None:
+        return frozenset(
+            (alias, value)
+            for alias, values in wanted.items()
+            for value in values
+            if value in cached.get(alias, ())
+        )
     all_values = set().union(*wanted.values())
     rows = ValueListItem.objects.filter(
         merchant_id=merchant_id,
@@ -421,7 +432,14 @@ def decision_record(evaluation: Evaluation, context: PaymentContext, *, started:
         currency=context.currency.upper(),
         evaluation_us=int((time.perf_counter() - started) * 1_000_000),
     )  # fmt: skip
-    decision.save()
+    # The attempt's rows may be in the statement being collected (create+confirm, PostgreSQL):
+    # then this row joins it, pointing at them; the ORM path has their ids and writes now.
+    refs = {}
+    if context.charge_pk is None:
+        refs["charge_id"] = Charge
+    if context.payment_intent_pk is None:
+        refs["payment_intent_id"] = PaymentIntent
+    insert_now_or_later(decision, refs=refs, then=lambda: remember(decision.charge_id, decision))
     return decision
 
 
@@ -445,7 +463,6 @@ def risk_pre_authorization(context: PaymentContext) -> Verdict:
     started = time.perf_counter()
     evaluation = evaluate(context)
     decision = decision_record(evaluation, context, started=started)
-    remember(context.charge_pk, decision)
     return Verdict(
         action=evaluation.action,
         hold=evaluation.hold or context.capture_method == "manual",

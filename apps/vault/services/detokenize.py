@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from apps.audit.services import Actor, audit_record
+from apps.audit.services import Actor, audit_entry_build
+from apps.core.sql import insert_now_or_later
 from apps.vault.errors import PaymentMethodDeleted, PaymentMethodNotVaulted
 from apps.vault.models import PaymentMethod, VaultRecord
 
@@ -44,7 +45,9 @@ def _check_purpose(purpose: str) -> None:
 def _audit_detokenize(
     *, payment_method: PaymentMethod, purpose: str, actor: Actor, record: VaultRecord | None
 ) -> None:
-    audit_record(
+    # On create+confirm's one-statement path (apps.core.sql.collecting) the entry joins the
+    # attempt's statement, committed with it before the number is read; elsewhere it is written now.
+    entry = audit_entry_build(
         actor=actor,
         action="vault.detokenize",
         merchant=payment_method.merchant,
@@ -55,6 +58,7 @@ def _audit_detokenize(
             "kind": record.kind if record is not None else None,
         },
     )
+    insert_now_or_later(entry)
 
 
 def vault_detokenize_audit(*, payment_method: PaymentMethod, purpose: str, actor: Actor) -> None:
