@@ -102,7 +102,16 @@ class _Dispatcher:
             Delivery.objects.filter(pk__in=expired).update(enqueued_at=None)  # the next sweep's
             for pk in expired:
                 del self.parked[pk]
-        ready = [pk for pk, (key, _since) in self.parked.items() if out.has_room(key)]
+        # Only as many per destination as it has free slots: a claim of the others would find
+        # no slot for them and park them again (a claim round costs per row it locks).
+        room: dict[str, int] = {}
+        ready = []
+        for pk, (key, _since) in self.parked.items():
+            if key not in room:
+                room[key] = out.room(key)
+            if room[key] > 0:
+                room[key] -= 1
+                ready.append(pk)
         for pk in ready:
             del self.parked[pk]
         return ready
