@@ -149,6 +149,44 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def cpu_by_thread(pids: list[int]) -> dict[tuple[int, int], tuple[str, float]]:
+    """utime + stime of each thread of these processes and their children, labelled by part:
+    the webhooks threads name themselves (apps.webhooks.sender.name_native_thread); a pool
+    process's other threads run the Celery tasks; the worker's parent process is the prefork
+    parent (or a solo worker's consumer)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    family = set(pids)
+    found: dict[tuple[int, int], tuple[str, float]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid, ppid = int(stat.parent.name), int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+        if pid not in family and ppid not in family:
+            continue
+        for task in (stat.parent / "task").glob("[0-9]*"):
+            try:
+                comm = (task / "comm").read_text().strip()
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if comm.startswith("webhooks-"):
+                label = comm
+            elif pid in family:
+                label = "worker parent (consumer, prefork pipes)"
+            else:
+                label = "pool process: Celery task thread and others"
+            found[(pid, int(task.name))] = (label, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def cpu_split(before: dict, after: dict, count: int) -> str:
+    parts: dict[str, float] = {}
+    for key, (label, seconds) in after.items():
+        parts[label] = parts.get(label, 0.0) + seconds - before.get(key, (label, 0.0))[1]
+    return ", ".join(f"{label} {sec / count * 1000:.2f}" for label, sec in sorted(parts.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backlog", type=int, default=3000)
@@ -232,12 +270,14 @@ def main() -> None:
         ]
         pids = [w.pid for w in workers]
         cpu0 = cpu_seconds(pids)
+        threads0 = cpu_by_thread(pids)
         ready = time.time()
         last = wait_for(backlog, timeout=600)
         while not recorded(len(backlog)):
             time.sleep(0.02)
         done = time.time()
         cpu1 = cpu_seconds(pids)
+        threads1 = cpu_by_thread(pids)
         print(
             f"backlog: {args.backlog} events committed in {produce_s:.1f}s ({args.backlog / produce_s:.0f}/s)"
         )
@@ -248,6 +288,7 @@ def main() -> None:
             f"{args.backlog / (done - ready):.0f} deliveries/s; worker CPU "
             f"{(cpu1 - cpu0) / args.backlog * 1000:.2f} ms per delivery (fan-out + send + record)"
         )
+        print(f"worker CPU by part, ms per delivery: {cpu_split(threads0, threads1, args.backlog)}")
 
         # 2. lag at a fixed offered rate
         interval = 1.0 / args.rate

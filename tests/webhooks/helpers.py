@@ -93,6 +93,9 @@ class Receiver:
 def _handler(receiver: Receiver):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two sends: with Nagle on, the body waits for the client's
+        # delayed ACK (~40 ms a request on Linux), a stall of this receiver, not of the sender.
+        disable_nagle_algorithm = True
 
         def log_message(self, *args):
             pass

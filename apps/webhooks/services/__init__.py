@@ -15,6 +15,7 @@ from .delivery import deliveries_retry_failed as deliveries_retry_failed
 from .delivery import deliveries_sweep as deliveries_sweep
 from .delivery import deliveries_sweep_clock as deliveries_sweep_clock
 from .delivery import event_fan_out as event_fan_out
+from .delivery import events_fan_out as events_fan_out
 from .delivery import events_outbox_sweep as events_outbox_sweep
 from .dispatch import events_fan_out_dispatch as events_fan_out_dispatch
 from .dispatch import senders_shutdown as senders_shutdown

@@ -1,7 +1,8 @@
 """Delivery: fan-out of events to endpoints, the sweepers, and the re-drives support asks for.
 
-1. `event_fan_out` writes one Delivery row per matching endpoint (plus the per-payment URL from
-   the object's metadata), idempotently, and on commit hands them to `deliveries_dispatch`
+1. `events_fan_out` writes one Delivery row per matching endpoint (plus the per-payment URL from
+   the object's metadata) for a batch of events in one transaction of four statements,
+   idempotently, and on commit hands them to `deliveries_dispatch`
    (services/sending.py: sent at once from the worker that fanned out, or published).
 2. Sending — claim with a lease, sign, send concurrently, record the attempt and schedule the
    next one in `next_attempt_at` — is services/sending.py.
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
@@ -24,7 +27,7 @@ from apps.core.ids import generate_id
 
 from ..errors import WebhookUrlRefused
 from ..models import Delivery, Event, WebhookEndpoint
-from ..selectors import default_signing_endpoint, endpoint_get, endpoint_matches
+from ..selectors import endpoint_get, event_type_matches
 from ..ssrf import check_url_syntax
 from . import publishing
 from .dispatch import deliveries_dispatch
@@ -38,7 +41,10 @@ METADATA_URL_KEYS = ("webhook_url", "webhookUrl", "callback_url", "callbackUrl")
 # --- fan-out ------------------------------------------------------------------------------------
 
 
-def _metadata_url(event: Event) -> str:
+FAN_OUT_CHUNK = 200  # events per fan-out transaction (the sweeper's, the dispatcher's)
+
+
+def _metadata_url(event) -> str:
     obj = (event.data or {}).get("object") or {}
     metadata = obj.get("metadata") if isinstance(obj, dict) else None
     if not isinstance(metadata, dict):
@@ -50,11 +56,13 @@ def _metadata_url(event: Event) -> str:
     return ""
 
 
-def _new_delivery(event: Event, *, endpoint: WebhookEndpoint | None, url: str, now) -> Delivery:
+def _new_delivery(event: _Fanned, *, endpoint_id: int | None, url: str, now) -> Delivery:
     return Delivery(
         public_id=generate_id(Delivery.ID_PREFIX),
-        event=event,
-        endpoint=endpoint,
+        created_at=now,
+        updated_at=now,
+        event_id=event.pk,
+        endpoint_id=endpoint_id,
         merchant_id=event.merchant_id,
         livemode=event.livemode,
         url=url,
@@ -64,7 +72,18 @@ def _new_delivery(event: Event, *, endpoint: WebhookEndpoint | None, url: str, n
     )
 
 
-def _metadata_delivery(event: Event, endpoints: list[WebhookEndpoint], *, now) -> Delivery | None:
+class _Fanned(NamedTuple):
+    """The columns of an event the fan-out reads (no model instance: issue 21, item 3)."""
+
+    pk: int
+    public_id: str
+    merchant_id: int
+    livemode: bool
+    type: str
+    data: dict
+
+
+def _metadata_delivery(event: _Fanned, endpoints: list[_Endpoint], *, can_sign: bool, now) -> Delivery | None:
     """The delivery to the per-payment URL named in the object's metadata, signed with the
     secret of the merchant's default endpoint; None when there is no such URL or it is refused."""
     url = _metadata_url(event)
@@ -75,44 +94,82 @@ def _metadata_delivery(event: Event, endpoints: list[WebhookEndpoint], *, now) -
     except WebhookUrlRefused as exc:
         logger.info("event %s: metadata webhook url refused: %s", event.public_id, exc)
         return None
-    if not default_signing_endpoint(merchant_id=event.merchant_id, livemode=event.livemode):
+    if not can_sign:
         logger.info(
             "event %s: metadata webhook url ignored, the merchant has no endpoint whose secret could sign it",
             event.public_id,
         )
         return None
-    return _new_delivery(event, endpoint=None, url=url[:2048], now=now)
+    return _new_delivery(event, endpoint_id=None, url=url[:2048], now=now)
 
 
-def event_fan_out(*, event_id: int) -> list[int]:
-    """Writes the Delivery rows of an event (once) and publishes their send tasks on commit."""
+class _Endpoint(NamedTuple):
+    pk: int
+    url: str
+    enabled_events: list
+
+
+def _endpoints_by_tenant(events: list[_Fanned]) -> dict[tuple[int, bool], list[_Endpoint]]:
+    """The enabled endpoints of every (merchant, mode) among `events`, oldest first: one query.
+    The first of each list is the merchant's default (signing) endpoint, as
+    `default_signing_endpoint` chooses it."""
+    tenants = {(e.merchant_id, e.livemode) for e in events}
+    match = Q()
+    for merchant_id, livemode in tenants:
+        match |= Q(merchant_id=merchant_id, livemode=livemode)
+    found: dict[tuple[int, bool], list[_Endpoint]] = {t: [] for t in tenants}
+    rows = (
+        WebhookEndpoint.objects.filter(match, status=WebhookEndpoint.Status.ENABLED, deleted_at__isnull=True)
+        .order_by("id")
+        .values_list("merchant_id", "livemode", "pk", "url", "enabled_events")
+    )
+    for merchant_id, livemode, pk, url, enabled in rows:
+        found[(merchant_id, livemode)].append(_Endpoint(pk, url, enabled or []))
+    return found
+
+
+def events_fan_out(*, event_ids: list[int]) -> list[int]:
+    """Writes the Delivery rows of many events (each once) in one transaction of four
+    statements whatever their number — lock the events not yet fanned out, read their tenants'
+    endpoints, one INSERT of the deliveries, one UPDATE marking the events — and hands the new
+    deliveries to `deliveries_dispatch` on commit. Events are locked in id order (two fan-outs
+    of overlapping batches queue, never deadlock); an event another fan-out marked while this
+    one waited for its lock is left out by the re-checked `fanned_out_at IS NULL`."""
+    if not event_ids:
+        return []
     now = timezone.now()
     with transaction.atomic():
-        event = Event.objects.select_for_update().filter(pk=event_id).first()
-        if event is None or event.fanned_out_at is not None:
-            return []
-        endpoints = [
-            e
-            for e in WebhookEndpoint.objects.filter(
-                merchant_id=event.merchant_id,
-                livemode=event.livemode,
-                status=WebhookEndpoint.Status.ENABLED,
-                deleted_at__isnull=True,
-            ).order_by("id")
-            if endpoint_matches(e, event.type)
+        events = [
+            _Fanned(*row)
+            for row in Event.objects.select_for_update()
+            .filter(pk__in=event_ids, fanned_out_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "public_id", "merchant_id", "livemode", "type", "data")
         ]
-        rows = [_new_delivery(event, endpoint=e, url=e.url, now=now) for e in endpoints]
-        extra = _metadata_delivery(event, endpoints, now=now)
-        if extra is not None:
-            rows.append(extra)
+        if not events:
+            return []
+        by_tenant = _endpoints_by_tenant(events)
+        rows: list[Delivery] = []
+        for event in events:
+            tenant = by_tenant[(event.merchant_id, event.livemode)]
+            matching = [e for e in tenant if any(event_type_matches(p, event.type) for p in e.enabled_events)]
+            rows += [_new_delivery(event, endpoint_id=e.pk, url=e.url, now=now) for e in matching]
+            extra = _metadata_delivery(event, matching, can_sign=bool(tenant), now=now)
+            if extra is not None:
+                rows.append(extra)
         created = Delivery.objects.bulk_create(rows)
-        event.fanned_out_at = now
-        event.enqueued_at = event.enqueued_at or now
-        event.save(update_fields=["fanned_out_at", "enqueued_at", "updated_at"])
+        Event.objects.filter(pk__in=[e.pk for e in events]).update(
+            fanned_out_at=now, enqueued_at=Coalesce("enqueued_at", Value(now)), updated_at=now
+        )
         ids = [d.pk for d in created]
         if ids:
             publishing.after_commit(deliveries_dispatch, ids)
     return ids
+
+
+def event_fan_out(*, event_id: int) -> list[int]:
+    """Writes the Delivery rows of an event (once) and dispatches them on commit."""
+    return events_fan_out(event_ids=[event_id])
 
 
 def events_outbox_sweep(*, older_than_seconds: float | None = None, limit: int = 500) -> int:
@@ -133,8 +190,8 @@ def events_outbox_sweep(*, older_than_seconds: float | None = None, limit: int =
         .order_by("id")
         .values_list("pk", flat=True)[: max(0, limit - len(ids))]
     )
-    for pk in ids:
-        event_fan_out(event_id=pk)
+    for index in range(0, len(ids), FAN_OUT_CHUNK):
+        events_fan_out(event_ids=ids[index : index + FAN_OUT_CHUNK])
     return len(ids)
 
 

@@ -54,20 +54,31 @@ class _Dispatcher:
         self.queue.put(0)  # wakes the gathering; 0 is no delivery's id
 
     def _fan_out_events(self) -> None:
-        """Fans out the events handed over (each in its own transaction, idempotently); their
-        deliveries come back through `put` (deliveries_dispatch after each commit)."""
-        from .delivery import event_fan_out
+        """Fans out the events handed over, in batches of one transaction each (set-based:
+        services/delivery.py); their deliveries come back through `put` (deliveries_dispatch
+        after each commit). A batch that fails is retried event by event, so one bad event
+        does not hold back the others; what still fails is the outbox sweeper's."""
+        from .delivery import FAN_OUT_CHUNK, events_fan_out
 
         while True:
-            try:
-                pk = self.events.get_nowait()
-            except queue.Empty:
+            batch: list[int] = []
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < FAN_OUT_CHUNK:
+                    batch.append(self.events.get_nowait())
+            if not batch:
                 return
             try:
-                event_fan_out(event_id=pk)
-            except Exception:  # not fanned out: the outbox sweeper does it after the grace
-                logger.exception("fan-out of event %s failed", pk)
+                events_fan_out(event_ids=batch)
+                continue
+            except Exception:
+                logger.exception("fan-out of %d events failed; retrying them one by one", len(batch))
                 connection.close()
+            for pk in batch:
+                try:
+                    events_fan_out(event_ids=[pk])
+                except Exception:  # not fanned out: the outbox sweeper does it after the grace
+                    logger.exception("fan-out of event %s failed", pk)
+                    connection.close()
 
     def _gather(self) -> list[int]:
         group: list[int] = []
@@ -91,12 +102,22 @@ class _Dispatcher:
             Delivery.objects.filter(pk__in=expired).update(enqueued_at=None)  # the next sweep's
             for pk in expired:
                 del self.parked[pk]
-        ready = [pk for pk, (key, _since) in self.parked.items() if out.has_room(key)]
+        # Only as many per destination as it has free slots: a claim of the others would find
+        # no slot for them and park them again (a claim round costs per row it locks).
+        room: dict[str, int] = {}
+        ready = []
+        for pk, (key, _since) in self.parked.items():
+            if key not in room:
+                room[key] = out.room(key)
+            if room[key] > 0:
+                room[key] -= 1
+                ready.append(pk)
         for pk in ready:
             del self.parked[pk]
         return ready
 
     def _run(self) -> None:
+        sender.name_native_thread("webhooks-dispatch")
         while True:
             group = self._gather()
             try:
@@ -141,9 +162,9 @@ def events_fan_out_dispatch(event_ids: list[int]) -> int:
     if sender.background():
         _dispatcher().put_events(event_ids)
         return len(event_ids)
-    from .delivery import event_fan_out
+    from .delivery import events_fan_out
 
-    return sum(len(event_fan_out(event_id=pk)) for pk in event_ids)
+    return len(events_fan_out(event_ids=list(event_ids)))
 
 
 def deliveries_dispatch(delivery_ids: list[int]) -> None:

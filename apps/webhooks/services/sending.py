@@ -39,7 +39,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from .. import retry, sender
+from .. import retry, sender, sql
 from ..errors import WebhookUrlRefused
 from ..models import Delivery, DeliveryAttempt, WebhookEndpoint
 from ..payloads import event_payload
@@ -215,21 +215,24 @@ def _finish(delivery: Delivery, *, status: str, error: str = "") -> None:
 
 def _record(jobs: list[_Job], *, now=None) -> dict[int, str]:
     """Records a group of finished sends in one transaction; returns each delivery's outcome
-    (`skipped` where the lease is no longer ours). Each row's UPDATE is guarded by its lease,
-    so it is also the ownership check; the attempts of the rows updated go in one INSERT."""
+    (`skipped` where the lease is no longer ours). The delivery rows go in one UPDATE guarded by
+    each row's lease, so it is also the ownership check (apps/webhooks/sql.py; one UPDATE per
+    row on other databases); the attempts of the rows updated go in one INSERT."""
     now_ = now or timezone.now()
     outcomes: dict[int, str] = {}
     with transaction.atomic():
-        attempts = []
+        staged = []
         for job in jobs:
             d = job.delivery
             attempt = _attempt_row(job)
             outcome = _apply(job, now=now_)
             d.updated_at = timezone.now()
-            owned = Delivery.objects.filter(pk=d.pk, lease_until=job.lease).update(
-                **{field: getattr(d, field) for field in _RECORDED_FIELDS}
-            )
-            if not owned:
+            staged.append((job, attempt, outcome))
+        owned = _update_owned([job for job, _a, _o in staged])
+        attempts = []
+        for index, (job, attempt, outcome) in enumerate(staged):
+            d = job.delivery
+            if index not in owned:
                 logger.info("delivery %s: lease lost while sending, outcome not recorded", d.public_id)
                 outcomes[d.pk] = "skipped"
                 continue
@@ -238,6 +241,27 @@ def _record(jobs: list[_Job], *, now=None) -> dict[int, str]:
             outcomes[d.pk] = outcome
         DeliveryAttempt.objects.bulk_create(attempts)
     return outcomes
+
+
+def _update_owned(jobs: list[_Job]) -> set[int]:
+    """Writes the recorded fields of each job's delivery where its lease is still ours; returns
+    the indexes in `jobs` of those written."""
+    if sql.set_based_enabled():
+        return sql.deliveries_update_owned(
+            [
+                (job.delivery.pk, job.lease, {f: getattr(job.delivery, f) for f in _RECORDED_FIELDS})
+                for job in jobs
+            ],
+            fields=_RECORDED_FIELDS,
+        )
+    owned = set()
+    for index, job in enumerate(jobs):
+        d = job.delivery
+        if Delivery.objects.filter(pk=d.pk, lease_until=job.lease).update(
+            **{field: getattr(d, field) for field in _RECORDED_FIELDS}
+        ):
+            owned.add(index)
+    return owned
 
 
 _RECORDED_FIELDS = [
@@ -336,6 +360,7 @@ class _Recorder:
         self.queue.put(job)
 
     def _run(self) -> None:
+        sender.name_native_thread("webhooks-record")
         while True:
             job = self.queue.get()
             if job is None:
