@@ -73,7 +73,9 @@ def test_a_kwd_purchase_through_3ds_is_refunded_in_part(live, merchant, amazon_p
     assert (sent["amount"], sent["currency"]) == ("10500", "KWD")  # 10.500 KWD in fils
     assert sent["card_number"] == "4111111111111111" and sent["expiry_date"] == "3003"
     assert sent["customer_email"] == "jenny@example.com" and sent["return_url"] == "https://shop.example/back"
-    assert sent["card_security_code"] == "123"  # the CVC held for the first authorization (apps.vault CvcHold)
+    assert (
+        sent["card_security_code"] == "123"
+    )  # the CVC held for the first authorization (apps.vault CvcHold)
 
     # The shopper comes back from the ACS; the merchant completes: Clearhouse asks APS (CHECK_STATUS).
     with responses.RequestsMock() as mock:
