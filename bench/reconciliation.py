@@ -37,6 +37,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--rows", type=int, default=1_000_000)
 parser.add_argument("--sizes", default="100000", help="smaller sizes measured first (comma separated)")
 parser.add_argument("--steps", action="store_true", help="print the time of each step of the pass")
+parser.add_argument("--ingest-only", action="store_true", help="measure step 1 (ingest, raw COPY) only")
 args = parser.parse_args()
 
 url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ch_recon_bench")
@@ -84,11 +85,12 @@ def backend_cpu() -> float:
 
 class Timer:
     def __enter__(self):
-        self.cpu, self.wall = backend_cpu(), time.perf_counter()
+        self.cpu, self.wall, self.own = backend_cpu(), time.perf_counter(), time.process_time()
         return self
 
     def __exit__(self, *exc):
         self.wall, self.cpu = time.perf_counter() - self.wall, backend_cpu() - self.cpu
+        self.own = time.process_time() - self.own  # this process's CPU (parse, validate, send)
 
 
 def peak_mb() -> float:
@@ -207,6 +209,11 @@ def measure(n: int, merchant: Merchant) -> None:
         with Timer() as ingest, path.open("rb") as upload:  # as an upload arrives: a file, not bytes
             file = settlement_file_ingest(content=upload, fmt="sandbox_csv", actor=ACTOR, filename=path.name)
     assert file.status == "processed", file.errors[:3]
+    if args.ingest_only:
+        print(f"n={n:>9,}  ingest {n / ingest.wall:>9,.0f} lines/s ({ingest.wall:5.1f} s, backend CPU {ingest.cpu:5.1f} s,"
+              f" Python CPU {ingest.own:5.1f} s) vs raw COPY {n / copy.wall:>9,.0f} rows/s ({copy.wall:4.1f} s,"
+              f" CPU {copy.cpu:4.1f} s)  |  peak RSS {peak_mb():,.0f} MB", flush=True)  # fmt: skip
+        return
     seed_items(n, salt, merchant)
     join = bare_join()
     run, found = match()

@@ -17,6 +17,8 @@ from apps.audit.history import track_config
 from apps.core.models import PublicIdModel, TimeStampedModel
 from apps.ledger.models import Account
 
+from .fields import TextCellsField
+
 _ACCOUNT_KINDS = Account.Kind.choices
 
 
@@ -131,6 +133,8 @@ class SettlementFile(PublicIdModel, TimeStampedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     row_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)  # [{"row": n, "column": "...", "message": "..."}]
+    # An acquirer file's header as read (stripped), once: its lines keep their cells in this order.
+    header = models.JSONField(default=list, blank=True)
     source = models.CharField(max_length=16, default="upload")  # upload | sync
     uploaded_by = models.CharField(max_length=150, blank=True, default="")
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -215,7 +219,8 @@ class SettlementLine(models.Model):
     gross = models.BigIntegerField()
     fee = models.BigIntegerField(default=0)
     settled_on = models.DateField()
-    raw = models.JSONField(default=dict)
+    # The raw row: its cells as read, in the order of the file's `header` (see `raw`).
+    cells = TextCellsField(default=list)
     # A finance edit of a field (e.g. a mistyped reference): the value matching uses, the raw row
     # unchanged; listed with who and why in the audit log.
     edited = models.JSONField(default=dict, blank=True)
@@ -225,6 +230,11 @@ class SettlementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.psp_reference} {self.gross} {self.currency}"
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """The raw row, header → cell as read (reads the file: `select_related("file")` for many)."""
+        return dict(zip(self.file.header, self.cells, strict=False))
 
 
 class BankLine(models.Model):

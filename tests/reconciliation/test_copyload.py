@@ -42,10 +42,9 @@ def _reference_rows(content: bytes, fmt: str, mapping=None) -> list[tuple]:
 
 def _loaded_rows(file) -> list[tuple]:
     return sorted(
-        SettlementLine.objects.filter(file=file).values_list(
-            "row_number", "record_type", "psp_reference", "merchant_reference", "currency", "gross", "fee",
-            "settled_on", "raw",
-        )
+        (line.row_number, line.record_type, line.psp_reference, line.merchant_reference, line.currency, line.gross,
+         line.fee, line.settled_on, line.raw)
+        for line in SettlementLine.objects.filter(file=file).select_related("file")
     )  # fmt: skip
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from collections import defaultdict
 from typing import BinaryIO
 
@@ -111,10 +110,10 @@ class _Invalid(Exception):
 _STAGING = (
     "CREATE TEMP TABLE recon_line_stream (row_number integer, record_type text, psp_reference text,"
     " merchant_reference text, currency text, gross bigint, fee bigint, settled_on date, payout_reference text,"
-    " raw jsonb) ON COMMIT DROP"
+    " cells text[]) ON COMMIT DROP"
 )
 _STREAM_COLUMNS = ("row_number", "record_type", "psp_reference", "merchant_reference", "currency", "gross", "fee",
-                   "settled_on", "payout_reference", "raw")  # fmt: skip
+                   "settled_on", "payout_reference", "cells")  # fmt: skip
 
 
 def _digest(stream: BinaryIO) -> tuple[str, int]:
@@ -137,12 +136,14 @@ def _stream_acquirer(file: SettlementFile, stream: BinaryIO, layout) -> tuple[in
     errors: list = []
     payouts: dict[tuple, AcquirerRow] = {}
     count = 0
+    header = None
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             fast = stream_acquirer_copy(cursor, stream, layout, file_id=file.pk,
                                         batches=lambda keys, payouts: _new_batches(file, keys, payouts))  # fmt: skip
             if fast is not None:  # COPY of the bytes as they are, converted in SQL
                 _batch_sums(fast)
+                _keep_header(file, fast.header)
                 return fast.rows, []
             cursor.execute("DROP TABLE IF EXISTS recon_line_stream")  # a caller's open transaction keeps it
             cursor.execute(_STAGING)
@@ -157,12 +158,14 @@ def _stream_acquirer(file: SettlementFile, stream: BinaryIO, layout) -> tuple[in
                     if row.record_type == "payout":
                         payouts[(row.settled_on, row.currency)] = row
                     elif not errors:
+                        header = header or list(row.raw)
                         copy.write_row((row.row_number, row.record_type, row.psp_reference, row.merchant_reference,
                                         row.currency, row.gross, row.fee, row.settled_on, row.payout_reference,
-                                        json.dumps(row.raw)))  # fmt: skip
+                                        list(row.raw.values())))  # fmt: skip
             if errors:
                 raise _Invalid
             _batches_from_stream(cursor, file, payouts)
+            _keep_header(file, header or [])
     except _Invalid:
         return count + len(errors), errors
     return count, []
@@ -195,15 +198,21 @@ def _batches_from_stream(cursor, file: SettlementFile, payouts: dict) -> None:
     cursor.execute(
         f"""
         INSERT INTO {table} (file_id, batch_id, merchant_id, connector_code, livemode, row_number, record_type,
-                             psp_reference, merchant_reference, currency, gross, fee, settled_on, raw, edited)
+                             psp_reference, merchant_reference, currency, gross, fee, settled_on, cells, edited)
         SELECT %s, b.id, %s, %s, %s, s.row_number, s.record_type, s.psp_reference, s.merchant_reference, s.currency,
-               s.gross, s.fee, s.settled_on, s.raw, '{{}}'::jsonb
+               s.gross, s.fee, s.settled_on, s.cells, '{{}}'::jsonb
         FROM recon_line_stream s JOIN {batch_table} b
              ON b.file_id = %s AND b.settled_on = s.settled_on AND b.currency = s.currency
         WHERE s.{_LINE_ROWS}
         """,
         [file.pk, file.merchant_id, file.connector_code, file.livemode, file.pk],
     )
+
+
+def _keep_header(file: SettlementFile, header: list[str]) -> None:
+    """The file's header, once: each line keeps its cells in this order (`SettlementLine.raw`)."""
+    file.header = header
+    SettlementFile.objects.filter(pk=file.pk).update(header=header)
 
 
 def _new_batch(file: SettlementFile, key: tuple, payout) -> SettlementBatch:
@@ -260,9 +269,11 @@ def _load_acquirer(file: SettlementFile, rows: list[AcquirerRow]) -> int:
     batch_ids = {key: b.pk for key, b in batches.items()}
     records = [
         (file.pk, batch_ids[(r.settled_on, r.currency)], file.merchant_id, file.connector_code, file.livemode, r.row_number,
-         r.record_type, r.psp_reference, r.merchant_reference, r.currency, r.gross, r.fee, r.settled_on, r.raw)
+         r.record_type, r.psp_reference, r.merchant_reference, r.currency, r.gross, r.fee, r.settled_on,
+         list(r.raw.values()))
         for r in rows if r.record_type != "payout"
     ]  # fmt: skip
+    _keep_header(file, next((list(r.raw) for r in rows if r.record_type != "payout"), []))
     _copy_lines(records)
     return len(rows)
 
@@ -274,7 +285,7 @@ def _public_id() -> str:
 
 
 _LINE_COLUMNS = ("file_id", "batch_id", "merchant_id", "connector_code", "livemode", "row_number", "record_type", "psp_reference",
-                 "merchant_reference", "currency", "gross", "fee", "settled_on", "raw")  # fmt: skip
+                 "merchant_reference", "currency", "gross", "fee", "settled_on", "cells")  # fmt: skip
 
 
 def _copy_lines(records: list[tuple]) -> None:
@@ -295,11 +306,11 @@ def _copy_lines(records: list[tuple]) -> None:
             "CREATE TEMP TABLE IF NOT EXISTS recon_line_staging (file_id bigint, batch_id bigint, merchant_id bigint,"
             " connector_code text,"
             " livemode boolean, row_number integer, record_type text, psp_reference text, merchant_reference text,"
-            " currency text, gross bigint, fee bigint, settled_on date, raw jsonb) ON COMMIT DELETE ROWS"
+            " currency text, gross bigint, fee bigint, settled_on date, cells text[]) ON COMMIT DELETE ROWS"
         )
         with cursor.copy(f"COPY recon_line_staging ({columns}) FROM STDIN") as copy:
             for r in records:
-                copy.write_row((*r[:-1], json.dumps(r[-1])))
+                copy.write_row(r)
         cursor.execute(
             f"INSERT INTO {table} ({columns}, edited) SELECT {columns}, '{{}}'::jsonb FROM recon_line_staging"
         )
