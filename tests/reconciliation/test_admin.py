@@ -44,6 +44,11 @@ def test_finance_sees_the_run_summary_and_the_discrepancy_side_by_side_in_major_
         reverse("admin:reconciliation_discrepancy_change", args=[discrepancy.pk])
     ).content.decode()
     assert "Settlement line" in detail and 'background:#fde68a;font-weight:600">gross: 20.89 USD' in detail
+    # the raw row as read, from the line's cells and its file's header
+    assert (
+        "&#x27;gross&#x27;: &#x27;20.89&#x27;" in detail
+        and "&#x27;record_type&#x27;: &#x27;capture&#x27;" in detail
+    )
 
 
 def test_ignore_from_the_queue_asks_a_reason_and_audits(day, finance):

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from apps.reconciliation.models import ColumnMapping, SettlementBatch, SettlementFile, SettlementLine
 from apps.reconciliation.parsers import parse_file
 from apps.reconciliation.parsers.layouts import BUILT_IN, layout_from_mapping
-from apps.reconciliation.services import settlement_file_ingest
+from apps.reconciliation.services import ingest, settlement_file_ingest
 from apps.reconciliation.services.copyload import stream_acquirer_copy
 from apps.reconciliation.services.ingest import _new_batches
 
@@ -139,3 +139,46 @@ def test_the_fast_path_gives_way_and_the_reader_reports_the_same_as_before(broke
         assert not SettlementLine.objects.exists()
     else:  # the reader accepts it (a blank line): loaded by the reader, rows numbered as it reads them
         assert file.status == "processed" and _loaded_rows(file) == _reference_rows(broken, "sandbox_csv")
+
+
+# Cells that text[] must quote or escape (braces, quotes, backslashes, commas, NULL, blanks).
+AWKWARD = SANDBOX.replace(b'"ch,2"', b'"c{h},\\2 ""q"" NULL"').replace(b",ch_4,", b", ,")
+
+
+def _raw_rows(file) -> list[tuple]:
+    lines = SettlementLine.objects.filter(file=file).select_related("file").order_by("row_number")
+    return [(line.row_number, line.cells, line.raw) for line in lines]
+
+
+def test_a_line_keeps_its_raw_row_as_its_cells_in_the_order_of_the_files_header():
+    file = settlement_file_ingest(content=AWKWARD, fmt="sandbox_csv", actor=ACTOR)
+    assert file.status == "processed"
+    header = AWKWARD.split(b"\n", 1)[0].decode().split(",")
+    assert SettlementFile.objects.get(pk=file.pk).header == header
+    rows = _raw_rows(file)
+    assert rows[1] == (
+        2,
+        ["2026-11-30", "capture", " sbxch_2 ", 'c{h},\\2 "q" NULL', "USD", "1,234.50", "", "1234.50",
+         "SBXPO-20261130-USD"],
+        dict(zip(header, rows[1][1], strict=True)),
+    )  # fmt: skip
+    assert rows[3][1][3] == " "  # a blank cell is kept as read
+    assert [raw for _, _, raw in rows] == [r[-1] for r in _reference_rows(AWKWARD, "sandbox_csv")]
+
+
+def test_the_reader_path_keeps_the_same_cells_and_header_as_the_fast_path(monkeypatch):
+    fast = settlement_file_ingest(content=AWKWARD, fmt="sandbox_csv", actor=ACTOR)
+    monkeypatch.setattr(ingest, "stream_acquirer_copy", lambda *args, **kwargs: None)
+    read = settlement_file_ingest(content=AWKWARD + b"\n", fmt="sandbox_csv", actor=ACTOR)  # other bytes
+    assert read.status == fast.status == "processed"
+    assert read.header == fast.header
+    assert _raw_rows(read) == _raw_rows(fast)
+
+
+def test_adyen_lines_keep_the_rows_cells_before_the_derived_fields():
+    content = (SAMPLES / "adyen_settlement_details.csv").read_bytes()
+    file = settlement_file_ingest(content=content, fmt="adyen_settlement_details", actor=ACTOR)
+    assert file.status == "processed"
+    line = SettlementLine.objects.filter(file=file).select_related("file").order_by("row_number").first()
+    assert "_gross" not in line.raw and line.raw["Type"] and len(line.cells) == len(file.header)
+    assert line.raw == next(r[-1] for r in _reference_rows(content, "adyen_settlement_details"))
