@@ -15,7 +15,9 @@ query is off for the whole session (both the pass and the bare join), so the bac
 is all of the work.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ch_recon_bench .venv/bin/python bench/reconciliation.py \\
-        [--rows 1000000]
+        [--rows 1000000] [--sizes 100000] [--steps] [--ingest-only]
+
+`--ingest-only` measures step 1 alone (and the Python process's own CPU time beside the backend's).
 
 The database is created and migrated if missing; its reconciliation and ledger tables are emptied.
 One line in 100 differs by 3 minor units, so the pass writes about N/100 discrepancies.
