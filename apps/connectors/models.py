@@ -1,6 +1,21 @@
 from django.db import models
+from django.dispatch import Signal
 
 from apps.core.models import TenantModel
+
+# Sent after ``Connector.objects….update()`` (which sends no post_save) with ``tenants``, the set
+# of (merchant id, livemode) whose rows it changed: readers that cache a tenant's connector
+# accounts (routing's context) listen to it beside post_save/post_delete.
+connectors_updated = Signal()
+
+
+class ConnectorQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        tenants = set(self.values_list("merchant_id", "livemode"))  # before: the update may move rows
+        count = super().update(**kwargs)
+        if tenants:
+            connectors_updated.send(sender=Connector, tenants=tenants)
+        return count
 
 
 class Connector(TenantModel):
@@ -31,6 +46,8 @@ class Connector(TenantModel):
     config = models.JSONField(default=dict, blank=True)
     last_test = models.JSONField(null=True, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConnectorQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -284,22 +284,81 @@ def record_call(
         failed = outcome == "error" or latency_ms >= SLOW_CALL_MS
         CALLS.labels(cid, connector.code, operation, outcome).inc()
         LATENCY.labels(cid, connector.code, operation).observe(latency_ms / 1000)
+        entry = {
+            "operation": operation,
+            "outcome": outcome,
+            "duration_ms": latency_ms,
+            "provider_request_id": provider_request_id(result) if operation != "health" else "",
+            "request": redact(request or {}),
+            "response": redact(response),
+            "exchanges": [redact(entry) for entry in (exchanges or [])[:20]],
+            "created": int(time.time()),
+        }
+        redis = _redis_client()
+        if redis is not None:
+            _record_pipelined(redis, cid, operation=operation, outcome=outcome, latency_ms=latency_ms,
+                              failed=failed, entry=entry)  # fmt: skip
+            return
         if operation in ("authorize", "start_redirect"):
             _count_authorization(cid, outcome, latency_ms)
         if operation in BREAKER_OPERATIONS:
             circuit_record(cid, ok=not failed, probe=operation == "health")
-        _log_append(
-            cid,
-            {
-                "operation": operation,
-                "outcome": outcome,
-                "duration_ms": latency_ms,
-                "provider_request_id": provider_request_id(result) if operation != "health" else "",
-                "request": redact(request or {}),
-                "response": redact(response),
-                "exchanges": [redact(entry) for entry in (exchanges or [])[:20]],
-                "created": int(time.time()),
-            },
-        )
+        _log_append(cid, entry)
     except Exception:
         logger.exception("could not record the call of connector %s", getattr(connector, "public_id", "?"))
+
+
+# --- one call, on Redis: two round trips -------------------------------------------------------
+
+
+def _redis_client():
+    """django-redis' client of the cache, or None (another backend: the per-key helpers above)."""
+    client = getattr(cache, "client", None)
+    if client is None or not hasattr(client, "get_client") or not hasattr(client, "encode"):
+        return None
+    return client
+
+
+def _record_pipelined(redis, cid: str, *, operation: str, outcome: str, latency_ms: int, failed: bool,
+                      entry: dict) -> None:  # fmt: skip
+    """What ``record_call`` writes through the per-key helpers (counters, circuit, call log),
+    in two pipelined round trips instead of seven (issue 21): the counters, the log sequence and
+    the circuit state, then the log entry and the circuit's call count. A counter is created
+    with its TTL (``EXPIRE … NX``) as ``_incr``'s ``add`` does, and keeps it afterwards; the
+    values are stored as django-redis stores them (integers raw, the rest encoded), so every
+    reader above reads them unchanged. A failure or an open circuit takes ``circuit_record``'s
+    own path (it needs the window's counts)."""
+    client = redis.get_client(write=True)
+    make = cache.make_key
+    counters: list[tuple[str, int, int]] = []
+    if operation in ("authorize", "start_redirect"):
+        counters += [(_key(cid, "stats", "auth_total"), 1, STATS_TTL),
+                     (_key(cid, "stats", "auth_latency_ms"), latency_ms, STATS_TTL)]  # fmt: skip
+        field = {"approved": "auth_approved", "declined": "auth_declined", "error": "auth_errors"}.get(
+            outcome
+        )
+        if field:
+            counters.append((_key(cid, "stats", field), 1, STATS_TTL))
+    counters.append((_key(cid, "log", "seq"), 1, STATS_TTL))
+    pipe = client.pipeline(transaction=False)
+    for key, by, ttl in counters:
+        pipe.incrby(make(key), by)
+        pipe.expire(make(key), ttl, nx=True)
+    breaker = operation in BREAKER_OPERATIONS
+    if breaker:
+        pipe.get(make(_key(cid, "cb", "open_until")))
+    replies = pipe.execute()
+    seq = int(replies[2 * (len(counters) - 1)])
+    now = time.time()
+    closed = not breaker or replies[-1] is None
+    pipe = client.pipeline(transaction=False)
+    if breaker and closed and not failed:
+        # circuit_record's closed, successful call: count it in the window's bucket
+        calls = make(_key(cid, "cb", int(now // BUCKET_SECONDS), "calls"))
+        pipe.incrby(calls, 1)
+        pipe.expire(calls, WINDOW_SECONDS * 2, nx=True)
+    entry["seq"] = seq
+    pipe.set(make(_key(cid, "log", seq % LOG_SIZE)), redis.encode(json.dumps(entry)), ex=STATS_TTL)
+    pipe.execute()
+    if breaker and (failed or not closed):
+        circuit_record(cid, ok=not failed, probe=operation == "health", now=now)

@@ -1,14 +1,21 @@
 """Reads of routing: rule sets for the API and admin, and the routing context of a payment —
 the merchant's connector accounts and the active rule-set version in ONE query (the version's
-rules come from the cache, keyed by the immutable version row)."""
+rules come from the cache, keyed by the immutable version row).
+
+With a shared cache (Redis) the whole context — accounts, active version and its rules — is one
+versioned entry per tenant (``apps.core.hotcache``), so a payment reads it in the one round trip
+that also checks its version; saves and deletes of Connector, RuleSet and RuleSetVersion and
+``Connector.objects….update()`` (``connectors_updated``) invalidate it (apps.py)."""
 
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import F, QuerySet, Subquery
 
 from apps.connectors.models import Connector
 from apps.connectors.services import connector_ensure_sandbox
+from apps.core import hotcache
 from apps.core.cachekeys import db_namespace
 from apps.core.selectors import tenant_get
 
@@ -64,8 +71,38 @@ def _mode_allows(connector: Connector, livemode: bool) -> bool:
     return cls.live_mode if livemode else cls.test_mode
 
 
+def _context_scope(merchant_id: int, livemode: bool) -> str:
+    return f"routing_context:{merchant_id}:{int(bool(livemode))}"
+
+
+def invalidate_routing_context(tenants) -> None:
+    """``tenants``: (merchant id, livemode) pairs whose cached context is outdated."""
+    hotcache.invalidate({_context_scope(m, live) for m, live in tenants if m is not None})
+
+
+_CONNECTOR_ATTNAMES: list[str] = []
+
+
 def routing_context(*, merchant, livemode: bool) -> tuple[list[Connector], dict | None]:
     """(connector accounts in fallback order, active rule-set snapshot or None)."""
+    if not hotcache.enabled():
+        return _routing_context_load(merchant=merchant, livemode=livemode)
+    if not _CONNECTOR_ATTNAMES:
+        _CONNECTOR_ATTNAMES.extend(f.attname for f in Connector._meta.concrete_fields)
+
+    def load():
+        # Plain values, not instances: what is stored cannot carry anything a caller later sets
+        # on the objects it was given (the entry may be written after this transaction's commit).
+        connectors, snapshot = _routing_context_load(merchant=merchant, livemode=livemode)
+        return [tuple(getattr(c, a) for a in _CONNECTOR_ATTNAMES) for c in connectors], snapshot
+
+    scope = _context_scope(merchant.pk, livemode)
+    (rows, snapshot), _ = hotcache.read_through(scope, scope, load)
+    alias = connection.alias
+    return [Connector.from_db(alias, _CONNECTOR_ATTNAMES, list(values)) for values in rows], snapshot
+
+
+def _routing_context_load(*, merchant, livemode: bool) -> tuple[list[Connector], dict | None]:
     active = RuleSetVersion.objects.filter(
         rule_set__merchant=merchant,
         rule_set__livemode=livemode,

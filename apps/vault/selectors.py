@@ -8,7 +8,9 @@ from __future__ import annotations
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from apps.core.errors import NotFoundError
+from apps.core.sql import hot_sql_enabled
 from apps.vault.models import Customer, PaymentMethod, Token
+from apps.vault.sql import payment_method_for_payment_row
 
 
 def _default_pm_subquery():
@@ -79,14 +81,18 @@ def payment_method_for_payment(
 ) -> PaymentMethod:
     """`payment_method_get` for the payment path: the vault record comes in the same query (the
     connector call detokenizes right after), with its CVC hold if one is held (the first
-    authorization sends it, then releases it), and the caller's merchant object is reused."""
-    pm = (
-        PaymentMethod.objects.select_related("customer", "vault_record", "vault_record__cvc_hold")
-        .filter(merchant=merchant, livemode=livemode, public_id=id, deleted_at__isnull=True)
-        .first()
-        if isinstance(id, str)
-        else None
-    )
+    authorization sends it, then releases it), and the caller's merchant object is reused.
+    PostgreSQL: one statement without the ORM's compiler (``apps.vault.sql``)."""
+    if not isinstance(id, str):
+        pm = None
+    elif hot_sql_enabled():
+        pm = payment_method_for_payment_row(merchant_id=merchant.pk, livemode=livemode, public_id=id)
+    else:
+        pm = (
+            PaymentMethod.objects.select_related("customer", "vault_record", "vault_record__cvc_hold")
+            .filter(merchant=merchant, livemode=livemode, public_id=id, deleted_at__isnull=True)
+            .first()
+        )
     if pm is None:
         raise NotFoundError("payment_method", str(id), param=param)
     pm.merchant = merchant

@@ -23,11 +23,20 @@ import time
 
 from django.db.backends.postgresql import base
 
+from .queries import with_cached_queries
+
 IDLE_RECHECK_SECONDS = 30.0
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _last_request_end = 0.0
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        factory = params.get("cursor_factory")
+        if factory is not None:  # long hot-path statements parsed once per process (queries.py)
+            params["cursor_factory"] = with_cached_queries(factory)
+        return params
 
     def is_usable(self):
         conn = self.connection

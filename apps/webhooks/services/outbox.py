@@ -153,7 +153,11 @@ class _OutboxBatch:
 def _enqueue_on_commit(event_pk: int) -> None:
     conn = transaction.get_connection()
     if not conn.in_atomic_block:  # autocommit: the row is committed already
-        _events_enqueue([event_pk])
+        deferred = getattr(conn, "_clearhouse_outbox_deferred", None)
+        if deferred is not None:  # inside events_publish_deferred: one message when it exits
+            deferred.append(event_pk)
+        else:
+            _events_enqueue([event_pk])
         return
     batch = getattr(conn, "_clearhouse_outbox_batch", None)
     if batch is None or batch.flushed or batch.owner is not conn.run_on_commit:

@@ -98,3 +98,17 @@ def test_deferred_publishing_covers_several_transactions(publishes):
     assert len(publishes) == 1
     assert sorted(publishes[0][1][0]) == sorted([first.pk, second.pk])
     assert Event.objects.filter(enqueued_at__isnull=True).count() == 0
+
+
+def test_deferred_publishing_covers_an_autocommit_write_too(publishes):
+    """create+confirm's first write is one statement in autocommit (no transaction block): its
+    event waits for the block's one message like the events of the later transaction."""
+    merchant = MerchantFactory()
+    with services.events_publish_deferred():
+        first = _record(merchant, "test.autocommit")
+        with transaction.atomic():
+            second = _record(merchant, "test.transaction")
+        assert not publishes
+    assert len(publishes) == 1
+    assert sorted(publishes[0][1][0]) == sorted([first.pk, second.pk])
+    assert Event.objects.filter(enqueued_at__isnull=True).count() == 0
