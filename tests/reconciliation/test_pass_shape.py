@@ -56,3 +56,23 @@ def test_pinned_items_are_read_through_their_partial_index(api, merchant):
         [(definition,)] = cursor.fetchall()
     assert "WHERE pinned" in definition and "(id)" in definition
     assert run().matched == 1  # a re-run keeps the match
+
+
+def test_a_rerun_over_an_unchanged_day_rewrites_no_item(api, merchant):
+    sandbox_fee_rule()
+    for amount in (2000, 2092, 2091):  # matched, amount under, missing line
+        charge_paid(api, merchant, amount)
+    ingest_acquirer_file(merchant)
+    first = run(as_of=today() + dt.timedelta(days=5))
+
+    def versions():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, xmin::text, status FROM {LedgerItem._meta.db_table} ORDER BY id")
+            return cursor.fetchall()
+
+    before = versions()
+    again = run(as_of=today() + dt.timedelta(days=5))
+
+    assert versions() == before  # the same row versions: nothing written
+    assert {status for _, _, status in before} == {"matched", "discrepancy", "missing"}
+    assert (again.matched, again.open_discrepancies) == (first.matched, first.open_discrepancies)

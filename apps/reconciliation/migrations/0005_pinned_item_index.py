@@ -6,8 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0003_feescheduleevent_feeschedule_insert_insert_and_more'),
-        ('merchants', '0004_settings_approval_thresholds_per_currency'),
         ('reconciliation', '0004_lines_append_only'),
     ]
 

@@ -144,7 +144,7 @@ def collect_items(cursor, scope: Scope) -> int:
 LOOKBACK_DAYS = 30
 # The item columns the later steps read: the wide, half-empty items table is scanned once, here.
 SCOPE_COLUMNS = ("i.id, i.merchant_id, i.livemode, i.connector_code, i.kind, i.source_id, i.gateway_reference,"
-                 " i.amount, i.currency, i.effective_on, i.line_id, i.match_kind, i.pinned, i.marked_received")  # fmt: skip
+                 " i.amount, i.currency, i.effective_on, i.line_id, i.match_kind, i.status, i.pinned, i.marked_received")  # fmt: skip
 
 
 def build_item_scope(cursor, scope: Scope) -> int:
@@ -352,6 +352,7 @@ def check_items(cursor, scope: Scope) -> None:
              OR ABS(x.theirs_gross - x.ours_gross) > x.tolerance
              OR (x.ours_fee IS NOT NULL AND ABS(x.theirs_fee - x.ours_fee) > x.tolerance) THEN 'discrepancy'
         ELSE 'matched' END"""
+    distinct = "IS DISTINCT FROM" if _pg() else "IS NOT"
     cursor.execute("DROP TABLE IF EXISTS recon_checks")
     # The lines of pinned items (kept wherever they settled): few, read by their ids.
     cursor.execute("DROP TABLE IF EXISTS recon_pinned_lines")
@@ -363,8 +364,11 @@ def check_items(cursor, scope: Scope) -> None:
     cursor.execute(
         f"""
         CREATE TEMP TABLE recon_checks AS
+        SELECT y.*, (y.line_id {distinct} y.was_line_id OR y.match_kind <> y.was_match_kind
+                     OR y.status <> y.was_status) AS changed FROM (
         SELECT x.*, {status} AS status FROM (
         SELECT l.item_id, l.line_id, l.match_kind, l.marked_received, l.effective_on,
+               l.was_line_id, l.was_match_kind, l.was_status,
                l.ours_gross, l.ours_currency, l.gross AS theirs_gross, l.currency AS theirs_currency,
                l.fee AS theirs_fee, l.batch_id,
                CASE WHEN l.kind = 'capture' AND r.id IS NOT NULL
@@ -373,6 +377,7 @@ def check_items(cursor, scope: Scope) -> None:
         FROM (
             SELECT i.id AS item_id, i.kind, i.connector_code, i.amount AS ours_gross, i.currency AS ours_currency,
                    i.marked_received, i.effective_on,
+                   i.line_id AS was_line_id, i.match_kind AS was_match_kind, i.status AS was_status,
                    CASE WHEN i.pinned THEN i.line_id ELSE c.line_id END AS line_id,
                    CASE WHEN i.pinned THEN i.match_kind WHEN c.line_id IS NOT NULL THEN 'auto'
                         WHEN i.marked_received THEN 'manual' ELSE '' END AS match_kind,
@@ -385,16 +390,18 @@ def check_items(cursor, scope: Scope) -> None:
              AND r.currency = l.ours_currency
         LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = l.ours_currency
         ) x
+        ) y
         """,
         [cutoff],
     )
     _analyze(cursor, "recon_checks", "item_id")
-    distinct = "IS DISTINCT FROM" if _pg() else "IS NOT"
+    # `changed` (against the values read into the scope) keeps a re-run's UPDATE to the rows that
+    # change: with its statistics the planner reads those few by key instead of joining every item.
     cursor.execute(
         f"""
         UPDATE {ITEM} SET line_id = c.line_id, match_kind = c.match_kind, status = c.status
         FROM recon_checks c
-        WHERE {ITEM}.id = c.item_id AND ({ITEM}.line_id {distinct} c.line_id OR {ITEM}.match_kind <> c.match_kind
+        WHERE c.changed AND {ITEM}.id = c.item_id AND ({ITEM}.line_id {distinct} c.line_id OR {ITEM}.match_kind <> c.match_kind
               OR {ITEM}.status <> c.status)
         """
     )
