@@ -142,11 +142,15 @@ def collect_items(cursor, scope: Scope) -> int:
 
 
 LOOKBACK_DAYS = 30
+# The item columns the later steps read: the wide, half-empty items table is scanned once, here.
+SCOPE_COLUMNS = ("i.id, i.merchant_id, i.livemode, i.connector_code, i.kind, i.source_id, i.gateway_reference,"
+                 " i.amount, i.currency, i.effective_on, i.line_id, i.match_kind, i.status, i.pinned, i.marked_received")  # fmt: skip
 
 
 def build_item_scope(cursor, scope: Scope) -> int:
     """The items a pass decides: the interval's, plus earlier ones still waiting for their line
-    (so a late line in a later file clears them)."""
+    (so a late line in a later file clears them), with the columns the later steps read (temp
+    table `recon_scope`)."""
     tune_session(cursor)
     extra, params = scope.connector_sql("i")
     own, own_params = scope.merchant_sql("i", own_only=True)
@@ -155,7 +159,7 @@ def build_item_scope(cursor, scope: Scope) -> int:
     cursor.execute(
         f"""
         CREATE TEMP TABLE recon_scope AS
-        SELECT i.id FROM {ITEM} i
+        SELECT {SCOPE_COLUMNS} FROM {ITEM} i
         WHERE i.livemode = %s{extra} AND (
             (i.effective_on >= %s AND i.effective_on < %s)
             OR (i.effective_on >= %s AND i.effective_on < %s AND i.line_id IS NULL AND NOT i.pinned
@@ -200,10 +204,6 @@ def _analyze(cursor, table: str, column: str = "") -> None:
         cursor.execute(f"CREATE INDEX {table}_{column}_idx ON {table} ({column})")
 
 
-def _item_scope(scope: Scope, alias: str = "i") -> tuple[str, list]:
-    return f"{alias}.id IN (SELECT id FROM recon_scope)", []
-
-
 def _line_window(scope: Scope, alias: str = "l") -> tuple[str, list]:
     """Lines that may settle the interval's items: from its start to the SLA after its end."""
     extra, params = scope.connector_sql(alias)
@@ -216,30 +216,47 @@ def _line_window(scope: Scope, alias: str = "l") -> tuple[str, list]:
     )
 
 
+_DUPLICATE_KEY = ("connector_code", "livemode", "ref", "record_type", "gross", "currency")
+
+
 def prepare_lines(cursor, scope: Scope) -> None:
-    """The window's lines with the values matching uses and their duplicate flag (temp table)."""
+    """The window's lines with the values matching uses and their copy number (temp table
+    `recon_lines`): lines with the same reference, type, amount and currency are copies, the first
+    by settlement date then id copy 1, and only copy 1 may match."""
     window, params = _line_window(scope)
     cursor.execute("DROP TABLE IF EXISTS recon_lines")
-    cursor.execute(
-        f"""
-        CREATE TEMP TABLE recon_lines AS
-        SELECT l.id, l.batch_id, l.merchant_id, l.connector_code, l.livemode, l.record_type, l.merchant_reference, l.settled_on,
-               {_eff("l", "psp_reference")} AS ref, {_eff("l", "currency")} AS currency,
-               {_eff("l", "gross", "bigint")} AS gross, {_eff("l", "fee", "bigint")} AS fee,
-               ROW_NUMBER() OVER (
+    values = f"""l.id, l.batch_id, l.merchant_id, l.connector_code, l.livemode, l.record_type, l.merchant_reference,
+               l.settled_on, {_eff("l", "psp_reference")} AS ref, {_eff("l", "currency")} AS currency,
+               {_eff("l", "gross", "bigint")} AS gross, {_eff("l", "fee", "bigint")} AS fee"""
+    if not _pg():
+        cursor.execute(
+            f"""CREATE TEMP TABLE recon_lines AS SELECT {values}, ROW_NUMBER() OVER (
                    PARTITION BY l.connector_code, l.livemode, {_eff("l", "psp_reference")}, l.record_type,
                                 {_eff("l", "gross", "bigint")}, {_eff("l", "currency")}
                    ORDER BY l.settled_on, l.id) AS copy_no
-        FROM {LINE} l WHERE {window}
-        """,
-        params,
-    )
-    if _pg():
-        cursor.execute("ANALYZE recon_lines")
-    else:
+                FROM {LINE} l WHERE {window}""",
+            params,
+        )
         cursor.execute("CREATE INDEX recon_lines_ref ON recon_lines (ref)")
         cursor.execute("CREATE INDEX recon_lines_mref ON recon_lines (merchant_reference)")
         cursor.execute("CREATE INDEX recon_lines_id ON recon_lines (id)")
+        return
+    # Copies are rare: a hash aggregate finds the references several lines share (one column: cheaper
+    # to hash than the whole key), and only their lines are numbered (a window over every line
+    # sorted the whole window, most of the step's cost).
+    cursor.execute(f"CREATE TEMP TABLE recon_lines AS SELECT {values}, 1 AS copy_no FROM {LINE} l WHERE {window}",
+                   params)  # fmt: skip
+    key = ", ".join(f"l.{c}" for c in _DUPLICATE_KEY)
+    cursor.execute(
+        f"""
+        WITH shared AS (SELECT ref FROM recon_lines GROUP BY ref HAVING COUNT(*) > 1),
+             numbered AS (
+                 SELECT l.id, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY l.settled_on, l.id) AS copy_no
+                 FROM recon_lines l WHERE l.ref IN (SELECT ref FROM shared))
+        UPDATE recon_lines SET copy_no = n.copy_no FROM numbered n WHERE recon_lines.id = n.id AND n.copy_no > 1
+        """
+    )
+    cursor.execute("ANALYZE recon_lines")
 
 
 _PAIR_COLUMNS = "i.id AS item_id, l.id AS line_id, l.settled_on, l.batch_id, l.gross, l.fee, l.currency"
@@ -271,13 +288,12 @@ def _rank(cursor, pairs: str) -> None:
 def match_items(cursor, scope: Scope) -> int:
     """Step 2: the line each unpinned item of the pass takes (the temp table `recon_candidates`,
     with the line's values; written in step 3)."""
-    where, params = _item_scope(scope)
     for table in ("recon_candidates", "recon_pairs", "recon_left", "recon_pinned"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
     # Lines held by a manual or forced link (anywhere) are never taken automatically.
     cursor.execute(
         f"CREATE TEMP TABLE recon_pinned AS SELECT line_id FROM {ITEM} WHERE pinned AND line_id IS NOT NULL"
-    )
+    )  # (by the partial index recon_item_pinned: no scan of the items)
     line_type = _kind_to_line_type("i")
     join_common = (
         f"l.record_type = {line_type} AND l.connector_code = i.connector_code AND l.livemode = i.livemode"
@@ -288,9 +304,8 @@ def match_items(cursor, scope: Scope) -> int:
     cursor.execute(
         f"""CREATE TEMP TABLE recon_candidates AS
             SELECT {_PAIR_COLUMNS}
-            FROM {ITEM} i JOIN recon_lines l ON l.ref = i.gateway_reference AND {join_common}
-            WHERE NOT i.pinned AND i.gateway_reference <> '' AND {where}""",
-        params,
+            FROM recon_scope i JOIN recon_lines l ON l.ref = i.gateway_reference AND {join_common}
+            WHERE NOT i.pinned AND i.gateway_reference <> ''"""
     )
     _analyze(cursor, "recon_candidates", "item_id")
     _rank(cursor, "recon_candidates")
@@ -298,11 +313,10 @@ def match_items(cursor, scope: Scope) -> int:
     if not cursor.fetchone()[0]:  # every item of the pass has its line (one each): no fallback to look for
         return _count(cursor, "recon_candidates")
     cursor.execute(
-        f"""CREATE TEMP TABLE recon_left AS
-            SELECT i.id, i.source_id, i.kind, i.connector_code, i.livemode, i.merchant_id FROM {ITEM} i
-            WHERE NOT i.pinned AND i.source_id <> '' AND {where}
-                  AND NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.item_id = i.id)""",
-        params,
+        """CREATE TEMP TABLE recon_left AS
+            SELECT i.id, i.source_id, i.kind, i.connector_code, i.livemode, i.merchant_id FROM recon_scope i
+            WHERE NOT i.pinned AND i.source_id <> ''
+                  AND NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.item_id = i.id)"""
     )
     cursor.execute("SELECT COUNT(*) FROM recon_left")
     if cursor.fetchone()[0]:  # (none left: no join over every line for nothing)
@@ -328,7 +342,6 @@ def check_items(cursor, scope: Scope) -> None:
     """Step 3: each item's line, match kind and status (matched, discrepancy, expected or missing),
     decided once in one temp table (step 5 reads the discrepancies from it) and written in one
     UPDATE of the rows that change (a re-run over an unchanged day writes nothing)."""
-    where, params = _item_scope(scope)
     cutoff = scope.as_of - dt.timedelta(days=settlement_sla_days())
     status = """CASE
         WHEN x.line_id IS NULL AND x.marked_received THEN 'matched'
@@ -339,20 +352,23 @@ def check_items(cursor, scope: Scope) -> None:
              OR ABS(x.theirs_gross - x.ours_gross) > x.tolerance
              OR (x.ours_fee IS NOT NULL AND ABS(x.theirs_fee - x.ours_fee) > x.tolerance) THEN 'discrepancy'
         ELSE 'matched' END"""
+    distinct = "IS DISTINCT FROM" if _pg() else "IS NOT"
     cursor.execute("DROP TABLE IF EXISTS recon_checks")
     # The lines of pinned items (kept wherever they settled): few, read by their ids.
     cursor.execute("DROP TABLE IF EXISTS recon_pinned_lines")
     cursor.execute(
-        f"""CREATE TEMP TABLE recon_pinned_lines AS SELECT l.* FROM recon_lines_all l
-            WHERE l.id IN (SELECT i.line_id FROM {ITEM} i WHERE i.pinned AND i.line_id IS NOT NULL AND {where})""",
-        params,
+        """CREATE TEMP TABLE recon_pinned_lines AS SELECT l.* FROM recon_lines_all l
+            WHERE l.id IN (SELECT i.line_id FROM recon_scope i WHERE i.pinned AND i.line_id IS NOT NULL)"""
     )
     _analyze(cursor, "recon_pinned_lines", "id")
     cursor.execute(
         f"""
         CREATE TEMP TABLE recon_checks AS
+        SELECT y.*, (y.line_id {distinct} y.was_line_id OR y.match_kind <> y.was_match_kind
+                     OR y.status <> y.was_status) AS changed FROM (
         SELECT x.*, {status} AS status FROM (
         SELECT l.item_id, l.line_id, l.match_kind, l.marked_received, l.effective_on,
+               l.was_line_id, l.was_match_kind, l.was_status,
                l.ours_gross, l.ours_currency, l.gross AS theirs_gross, l.currency AS theirs_currency,
                l.fee AS theirs_fee, l.batch_id,
                CASE WHEN l.kind = 'capture' AND r.id IS NOT NULL
@@ -361,29 +377,31 @@ def check_items(cursor, scope: Scope) -> None:
         FROM (
             SELECT i.id AS item_id, i.kind, i.connector_code, i.amount AS ours_gross, i.currency AS ours_currency,
                    i.marked_received, i.effective_on,
+                   i.line_id AS was_line_id, i.match_kind AS was_match_kind, i.status AS was_status,
                    CASE WHEN i.pinned THEN i.line_id ELSE c.line_id END AS line_id,
                    CASE WHEN i.pinned THEN i.match_kind WHEN c.line_id IS NOT NULL THEN 'auto'
                         WHEN i.marked_received THEN 'manual' ELSE '' END AS match_kind,
                    COALESCE(c.gross, pl.gross) AS gross, COALESCE(c.currency, pl.currency) AS currency,
                    COALESCE(c.fee, pl.fee) AS fee, COALESCE(c.batch_id, pl.batch_id) AS batch_id
-            FROM {ITEM} i LEFT JOIN recon_candidates c ON c.item_id = i.id
+            FROM recon_scope i LEFT JOIN recon_candidates c ON c.item_id = i.id
             LEFT JOIN recon_pinned_lines pl ON i.pinned AND pl.id = i.line_id
-            WHERE {where}
         ) l
         LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = l.connector_code
              AND r.currency = l.ours_currency
         LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = l.ours_currency
         ) x
+        ) y
         """,
-        [cutoff, *params],
+        [cutoff],
     )
     _analyze(cursor, "recon_checks", "item_id")
-    distinct = "IS DISTINCT FROM" if _pg() else "IS NOT"
+    # `changed` (against the values read into the scope) keeps a re-run's UPDATE to the rows that
+    # change: with its statistics the planner reads those few by key instead of joining every item.
     cursor.execute(
         f"""
         UPDATE {ITEM} SET line_id = c.line_id, match_kind = c.match_kind, status = c.status
         FROM recon_checks c
-        WHERE {ITEM}.id = c.item_id AND ({ITEM}.line_id {distinct} c.line_id OR {ITEM}.match_kind <> c.match_kind
+        WHERE c.changed AND {ITEM}.id = c.item_id AND ({ITEM}.line_id {distinct} c.line_id OR {ITEM}.match_kind <> c.match_kind
               OR {ITEM}.status <> c.status)
         """
     )
