@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reconciliation', '0004_lines_append_only'),
+        ('reconciliation', '0005_line_cells'),
     ]
 
     operations = [
