@@ -156,6 +156,12 @@ else:
         # Django's backend, with a health check that sends no SELECT 1 on a connection used in the
         # last 30 s whose socket has nothing to read (apps/core/db/base.py).
         DATABASES["default"]["ENGINE"] = "apps.core.db"
+        # The hot path's statements prepared on the server once per connection (psycopg's
+        # prepare_threshold; apps.core.sql.hot_cursor). Django's own client-binding cursors never
+        # prepare, so only those are. Off behind a pooler that shares server sessions between
+        # clients (pgbouncer transaction mode before 1.21): a prepared statement lives in one.
+        if env.bool("DATABASE_PREPARE", default=True):
+            DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
         # DATABASE_POOL="<min>:<max>" per process: Django's psycopg pool instead of one persistent
         # connection (CONN_MAX_AGE must then be 0: the pool keeps the connections); its checkout
         # check is the same socket look as above (apps/core/db/base.py), not an empty query.

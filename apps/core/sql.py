@@ -13,17 +13,69 @@ A part may take another part's new id (``ref``): a charge its new intent's, post
 journal entry's. Rows of a multi-row INSERT come back in VALUES order (PostgreSQL's executor
 inserts and returns them in order; Django's ``bulk_create`` relies on the same).
 PostgreSQL only: callers keep the ORM path on other databases (``hot_sql_enabled``).
+
+The hot statements run prepared (``hot_cursor``): Django's psycopg backend binds parameters on
+the client and prepares nothing, so PostgreSQL parses, analyses and plans each big CTE on every
+execution. ``hot_cursor`` binds on the server and prepares the statement on its first run on a
+connection (psycopg keeps the prepared statements per connection, pooled or persistent), so
+later runs skip parse, analysis and, once PostgreSQL settles on a generic plan, planning.
+Django's other statements stay client-bound (its ``Cursor`` never prepares), so the
+connection's ``prepare_threshold`` (settings: ``DATABASE_PREPARE``) only governs these;
+``DATABASE_PREPARE=false`` turns it off for a pooler that does not keep one server session per
+client (pgbouncer in transaction mode before 1.21).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+
+
+@functools.cache
+def _prepared_cursor_class():
+    # imported here: the module loads on SQLite too (the embedded demo), where it is never used
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        """Server-side binding, each statement prepared on its first execution on the connection
+        (psycopg caches up to ``prepared_max`` per connection, keyed by text and parameter types)."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+        def _send_query_prepared(self, name, pgq, *, binary=None):
+            # psycopg leaves `_query` unset on this path; Django's query log reads it
+            # (`last_executed_query`), so debug logging and CaptureQueriesContext keep working.
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, binary=binary)
+
+    return PreparedCursor
+
+
+@contextlib.contextmanager
+def hot_cursor() -> Iterator:
+    """A cursor for the hot path's fixed statements: Django's wrapper (query logging, error
+    translation, the broken-transaction check) around a prepared, server-binding psycopg
+    cursor. Django's own client-binding cursor when the connection prepares nothing (its
+    ``prepare_threshold`` is None: Django's default, kept with ``DATABASE_PREPARE=false``).
+    Only for SQL whose parameters PostgreSQL can type from their place (no bare ``SELECT %s``)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if getattr(raw, "prepare_threshold", None) is None:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    cursor = connection._prepare_cursor(_prepared_cursor_class()(raw))
+    try:
+        yield cursor
+    finally:
+        cursor.close()
 
 
 def hot_sql_enabled() -> bool:
@@ -191,7 +243,7 @@ class WriteBatch:
         returning = [p for p in self.parts if p.returning]
         select = ", ".join(f"ARRAY(SELECT * FROM {p.name})" for p in returning) or "1"  # noqa: S608
         sql = f"WITH {', '.join(withs)} SELECT {select}"
-        with connection.cursor() as cursor:
+        with hot_cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         out: dict[str, list] = {}

@@ -18,9 +18,7 @@ reference and the default elsewhere; ``hot_sql_enabled()`` picks this one (Postg
 
 from __future__ import annotations
 
-from django.db import connection
-
-from apps.core.sql import instance_from, select_columns
+from apps.core.sql import hot_cursor, instance_from, select_columns
 from apps.ledger.sql import MERCHANT_DEBT_SQL
 
 from .models import Charge, PaymentIntent
@@ -52,7 +50,7 @@ def attempt_lock(
     if sql is None:
         sql = _SQL[with_debt] = _lock_sql(with_debt)
     params = [intent_id, *(debt_of or ()), charge_id] if with_debt else [intent_id, charge_id]
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
