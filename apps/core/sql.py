@@ -67,7 +67,10 @@ def hot_cursor() -> Iterator:
     Only for SQL whose parameters PostgreSQL can type from their place (no bare ``SELECT %s``)."""
     connection.ensure_connection()
     raw = connection.connection
-    if getattr(raw, "prepare_threshold", None) is None:
+    # An execute wrapper may rewrite the SQL: pghistory's context (the back office and the
+    # configuration API, apps/audit/middleware.py) prepends a `SELECT set_config(…);`, two
+    # commands that server-side binding refuses. Such statements go client-bound, unprepared.
+    if getattr(raw, "prepare_threshold", None) is None or connection.execute_wrappers:
         with connection.cursor() as cursor:
             yield cursor
         return
