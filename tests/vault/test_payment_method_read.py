@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps.audit.services import Actor
+from apps.connectors.sandbox.cards import STRIPE_TEST_IDS
 from apps.vault import services as vault_services
 from apps.vault.models import Customer, CvcHold, PaymentMethod
 from apps.vault.selectors import payment_method_for_payment
@@ -18,7 +19,7 @@ ACTOR = Actor.system("tests")
 
 def _card(merchant, *, cvc="737", customer=None):
     pm = vault_services.payment_method_create_card(
-        merchant=merchant, livemode=False, number="4242424242424242", exp_month=12, exp_year=2034, cvc=cvc,
+        merchant=merchant, livemode=False, number=STRIPE_TEST_IDS["visa"], exp_month=12, exp_year=2034, cvc=cvc,
         actor=ACTOR,
     )  # fmt: skip
     if customer is not None:
