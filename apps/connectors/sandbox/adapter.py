@@ -31,8 +31,6 @@ import datetime as dt
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping
-from typing import Any
 
 from apps.connectors.base import (
     Approved,
@@ -40,13 +38,13 @@ from apps.connectors.base import (
     Declined,
     HealthStatus,
     PaymentRequest,
-    RequiresAction,
     RetryableError,
     SettlementLine,
     result_from_dict,
     result_to_dict,
 )
 from apps.connectors.sandbox import settlement
+from apps.connectors.sandbox.actions import QR_PAYMENT_METHOD_TYPES, SandboxActions
 from apps.connectors.sandbox.cards import card_for_number
 from apps.connectors.sandbox.followups import AUTHORIZATION_VALIDITY, SandboxFollowUps
 from apps.connectors.sandbox.notifications import (
@@ -60,7 +58,6 @@ from apps.connectors.sandbox.store import DatabaseStore, SandboxRecord, SandboxS
 from apps.connectors.sandbox.tokens import _digest, _fault, _latency, _token
 from apps.core.context import public_base_url
 
-QR_PAYMENT_METHOD_TYPES = ("wechat_pay", "promptpay", "paynow", "sandbox_qr")
 REDIRECT_PAYMENT_METHOD_TYPES = ("paypal", "ideal", "klarna", "sandbox_redirect")
 WALLET_TOKEN_TYPES = ("apple_pay", "google_pay")
 # What the simulated acquirer charges us (interchange + scheme), in its settlement file.
@@ -76,7 +73,7 @@ __all__ = [
 ]
 
 
-class SandboxAdapter(SandboxNotifications, SandboxFollowUps, ConnectorAdapter):
+class SandboxAdapter(SandboxActions, SandboxNotifications, SandboxFollowUps, ConnectorAdapter):
     code = "sandbox"
     display_name = "Sandbox acquirer"
     supported_payment_method_types = (
@@ -335,124 +332,6 @@ class SandboxAdapter(SandboxNotifications, SandboxFollowUps, ConnectorAdapter):
         if card.three_ds == "required_on_session":
             return not request.off_session
         return bool(request.three_ds == "always" and card.three_ds == "supported")
-
-    def start_3ds(self, request: PaymentRequest):
-        reference = _token("sbxch", request.idempotency_key)
-        session = self._secret_token("acs", request.idempotency_key)
-        card = card_for_number(request.card.number)
-        action = RequiresAction(
-            kind="redirect_to_url",
-            reference=session,
-            url=f"{self.base_url}/sandbox/acs/{session}",
-            expires_at=int(time.time()) + 3600,
-            three_ds=True,
-            gateway_reference=reference,
-            raw={"three_ds_version": "2.2.0", "behaviour": card.behaviour},
-        )
-        return self._record(request, "authorize", reference, action, card.behaviour)
-
-    def complete_3ds(self, request: PaymentRequest, *, reference: str, payload: Mapping[str, Any]):
-        record = self.store.get(request.idempotency_key)
-        if record is None or not hmac.compare_digest(
-            reference, self._secret_token("acs", request.idempotency_key)
-        ):
-            return Declined(
-                code="payment_intent_authentication_failure",
-                decline_code="",
-                network_code="",
-                message="Unknown or expired 3D Secure session.",
-            )
-        if record.status != "requires_action":
-            return result_from_dict(record.result)  # replay: the first answer stands
-        outcome = str(payload.get("result", "")).lower()
-        if outcome in ("authenticated", "approved", "succeeded", "success"):
-            three_ds = {"authenticated": True, "result": "authenticated", "version": "2.2.0", "eci": "05"}
-            card = card_for_number(request.card.number)
-            if card.decline_after_authentication:
-                result = Declined(
-                    code=card.code,
-                    decline_code=card.decline_code,
-                    network_code=card.network_code,
-                    message="Your card was declined.",
-                    gateway_reference=record.reference,
-                    three_ds=three_ds,
-                    **self._checks(card, request),
-                )
-            else:
-                result = self._card_outcome(request, record.reference, three_ds=three_ds)
-        else:
-            result = Declined(
-                code="payment_intent_authentication_failure",
-                decline_code="authentication_failed",
-                network_code="",
-                message="The customer failed the 3D Secure challenge."
-                if outcome != "abandoned"
-                else "The customer abandoned the 3D Secure challenge.",
-                gateway_reference=record.reference,
-                three_ds={"authenticated": False, "result": outcome or "failed", "version": "2.2.0"},
-            )
-        self.store.update(request.idempotency_key, status=result.outcome, result=result_to_dict(result))
-        return result
-
-    def start_redirect(self, request: PaymentRequest):
-        reference = _token("sbxwal", request.idempotency_key)
-        session = self._secret_token("wal", request.idempotency_key)
-        url = f"{self.base_url}/sandbox/wallet/{session}"
-        if request.payment_method_type in QR_PAYMENT_METHOD_TYPES:
-            action = RequiresAction(
-                kind="display_qr_code",
-                reference=session,
-                url=url,
-                qr_data=url,
-                qr_image_url=f"{url}/qr.svg",
-                expires_at=int(time.time()) + 900,
-                gateway_reference=reference,
-            )
-        else:
-            action = RequiresAction(
-                kind="redirect_to_url",
-                reference=session,
-                url=url,
-                expires_at=int(time.time()) + 3600,
-                gateway_reference=reference,
-            )
-        return self._record(request, "authorize", reference, action, request.payment_method_type)
-
-    def confirm_redirect(self, request: PaymentRequest, *, reference: str, payload: Mapping[str, Any]):
-        record = self.store.get(request.idempotency_key)
-        if record is None or not hmac.compare_digest(
-            reference, self._secret_token("wal", request.idempotency_key)
-        ):
-            return Declined(
-                code="payment_intent_authentication_failure",
-                decline_code="",
-                network_code="",
-                message="Unknown or expired wallet session.",
-            )
-        if record.status != "requires_action":
-            return result_from_dict(record.result)
-        outcome = str(payload.get("result", "")).lower()
-        if outcome in ("approved", "succeeded", "authorized"):
-            result = Approved(
-                gateway_reference=record.reference,
-                amount=request.amount,
-                authorization_code=f"{int.from_bytes(_digest('wal', request.idempotency_key)[:4], 'big') % 1_000_000:06d}",
-                risk_score=_digest("risk", request.idempotency_key)[0] % 30,
-                risk_level="normal",
-                raw={"payment_method_type": request.payment_method_type, "captured": request.capture},
-            )
-        else:
-            result = Declined(
-                code="payment_intent_authentication_failure",
-                decline_code="",
-                network_code="",
-                message="The customer abandoned the payment."
-                if outcome in ("abandoned", "canceled", "cancelled")
-                else "The customer declined the payment.",
-                gateway_reference=record.reference,
-            )
-        self.store.update(request.idempotency_key, status=result.outcome, result=result_to_dict(result))
-        return result
 
     # ------------------------------------------------------------------ reports / health
     def fetch_settlement_report(self, *, date: dt.date) -> list[SettlementLine]:
