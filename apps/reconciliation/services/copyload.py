@@ -1,7 +1,7 @@
 """The fast ingest path of an acquirer CSV on PostgreSQL: the file's bytes go through `COPY` as
 they are, in chunks (PostgreSQL's own CSV reader), into a staging table of text cells, and every
 value is converted and checked set-based in SQL — no Python per row — by the one INSERT … SELECT
-that writes the lines (and answers their batches' sums).
+that writes the lines (their batches' sums read back by the file's index).
 
 It only ever *accepts* what the row-by-row reader (`parsers.csvfiles`) would read the same way:
 anything it cannot vouch for (a blank or ragged row, a cell the SQL checks refuse, a layout with
@@ -220,22 +220,25 @@ def _load(
     # are interpolated.
     cursor.execute(
         f"""
-        WITH inserted AS (
-            INSERT INTO {table} (file_id, batch_id, merchant_id, connector_code, livemode, row_number, record_type,
-                                 psp_reference, merchant_reference, currency, gross, fee, settled_on, cells, edited)
-            SELECT %s, r.k_batch, f.merchant_id, f.connector_code, f.livemode, r.n, r.t_value,
-                   NULLIF({convert.reference()}, ''), {convert.value("merchant_reference")}, r.k_currency,
-                   {convert.minor("gross")}, {convert.fee()}, r.k_day, {raw}, '{{}}'::jsonb
-            FROM {convert.rows("t.value NOT IN ('payout', '')")}
-            JOIN {SettlementFile._meta.db_table} f ON f.id = %s
-            RETURNING batch_id, gross, fee)
-        SELECT batch_id, SUM(gross), SUM(fee), COUNT(*) FROM inserted GROUP BY batch_id
+        INSERT INTO {table} (file_id, batch_id, merchant_id, connector_code, livemode, row_number, record_type,
+                             psp_reference, merchant_reference, currency, gross, fee, settled_on, cells, edited)
+        SELECT %s, r.k_batch, f.merchant_id, f.connector_code, f.livemode, r.n, r.t_value,
+               NULLIF({convert.reference()}, ''), {convert.value("merchant_reference")}, r.k_currency,
+               {convert.minor("gross")}, {convert.fee()}, r.k_day, {raw}, '{{}}'::jsonb
+        FROM {convert.rows("t.value NOT IN ('payout', '')")}
+        JOIN {SettlementFile._meta.db_table} f ON f.id = %s
         """,  # noqa: S608
         [file_id, file_id],
     )
-    sums = {batch_id: (int(gross), int(fee), n) for batch_id, gross, fee, n in cursor.fetchall()}
-    if sum(n for _, _, n in sums.values()) != keys.line_rows:
+    if cursor.rowcount != keys.line_rows:
         raise _GiveUp
+    # The batches' sums read back through the (file, row_number) index: cheaper than RETURNING
+    # every row into a CTE to add them up (its tuplestore cost a tenth of the load).
+    cursor.execute(
+        f"SELECT batch_id, SUM(gross), SUM(fee), COUNT(*) FROM {table} WHERE file_id = %s GROUP BY batch_id",  # noqa: S608
+        [file_id],
+    )
+    sums = {batch_id: (int(gross), int(fee), n) for batch_id, gross, fee, n in cursor.fetchall()}
     return Loaded(keys.kept, sums, _references(cursor, convert, keys, payouts, batch_ids), header)
 
 
