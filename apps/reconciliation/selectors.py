@@ -42,11 +42,21 @@ def describe_diffs(discrepancy: Discrepancy) -> str:
     return "; ".join(parts) or discrepancy.get_type_display()
 
 
+def batch_lines(batch: SettlementBatch, lines=None):
+    """The batch's lines (of `lines`, default all), read with their file: the lines' unique
+    (file, row_number) index serves it (lines have no index on their batch, which cost the load)."""
+    from .models import SettlementLine
+
+    rows = SettlementLine.objects.all() if lines is None else lines
+    return rows.filter(file_id=batch.file_id, batch=batch)
+
+
 def batch_bridge(batch: SettlementBatch) -> list[tuple[str, int | str]]:
     """captures - refunds - chargebacks - fees ± adjustments = net; the bank credit; the residual
     and the open discrepancies that explain it."""
-    sums = dict(batch.lines.values_list("record_type").annotate(total=Sum("gross")).order_by())
-    fees = batch.lines.aggregate(total=Sum("fee"))["total"] or 0
+    lines = batch_lines(batch)
+    sums = dict(lines.values_list("record_type").annotate(total=Sum("gross")).order_by())
+    fees = lines.aggregate(total=Sum("fee"))["total"] or 0
     rows: list[tuple[str, int | str]] = [
         ("captures", sums.get("capture", 0)),
         ("refunds", sums.get("refund", 0)),
@@ -100,7 +110,9 @@ def settlement_with_own_lines(
     rows: list[SettlementBatch], *, merchant, livemode: bool
 ) -> list[SettlementBatch]:
     lines = list(
-        _merchant_lines(merchant, livemode).filter(batch__in=rows).order_by("batch_id", "row_number")
+        _merchant_lines(merchant, livemode)
+        .filter(file_id__in={batch.file_id for batch in rows}, batch__in=rows)  # the (file, row) index
+        .order_by("batch_id", "row_number")
     )
     for batch in rows:
         batch.own_lines = [line for line in lines if line.batch_id == batch.pk]
@@ -113,7 +125,7 @@ def settlement_get(*, merchant, livemode: bool, id: str) -> tuple[SettlementBatc
     batch = settlement_list(merchant=merchant, livemode=livemode).filter(public_id=id).first()
     if batch is None:
         raise NotFoundError("settlement", id)
-    return batch, list(_merchant_lines(merchant, livemode).filter(batch=batch).order_by("row_number"))
+    return batch, list(batch_lines(batch, _merchant_lines(merchant, livemode)).order_by("row_number"))
 
 
 def reconciliation_get(*, merchant, livemode: bool, id: str):

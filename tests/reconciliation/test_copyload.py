@@ -65,6 +65,14 @@ def _fast(content: bytes, layout):
         # references that start or end with "v" (PostgreSQL reads an E-string's `\v` as a plain
         # "v", so a whitespace trim written with it ate them: sbxch_…v lost its last character)
         (SANDBOX.replace(b",sbxch_1,ch_1,", b",vsbxch_1v,ch_1v,"), "sandbox_csv"),
+        # amounts read as integers from the cell as it is (no point, a bare point, a minus sign,
+        # leading zeros) and one read as a number (more decimals than USD has, all zeros)
+        (
+            SANDBOX.replace(b"USD,20.00,0.40", b"USD,1.230,0.4")
+            .replace(b"usd,-5.00,0", b"usd,-0.50,007")
+            .replace(b"1249.10,0,", b"20.,0.000,"),
+            "sandbox_csv",
+        ),
         (
             (SAMPLES / "stripe_itemized_payout_reconciliation.csv").read_bytes(),
             "stripe_payout_reconciliation",
@@ -122,6 +130,9 @@ def test_a_generic_mapping_with_a_decimal_comma_and_minor_units_takes_the_fast_p
     [
         SANDBOX.replace(b"20.00,0.40", b"20.001,0.40"),  # more decimals than USD has
         SANDBOX.replace(b"USD,20.00", b"USD,2O.00"),  # not an amount
+        SANDBOX.replace(b"JPY,1091,", b"JPY,4611686018427387904,"),  # 2**62: out of range
+        SANDBOX.replace(b"JPY,1091,", b"JPY,9999999999999999999,"),  # not even a bigint
+        SANDBOX.replace(b"1249.10,0,1249.10", b"1249.10,0.0x,1249.10"),  # a payout row's fee
         SANDBOX.replace(b",sbxch_1,", b",,"),  # empty reference
         SANDBOX.replace(b"2026-11-30,refund", b"2026-11-31,refund"),  # no such date
         SANDBOX.replace(b"usd", b"xxx"),  # unknown currency

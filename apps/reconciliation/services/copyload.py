@@ -1,7 +1,7 @@
 """The fast ingest path of an acquirer CSV on PostgreSQL: the file's bytes go through `COPY` as
 they are, in chunks (PostgreSQL's own CSV reader), into a staging table of text cells, and every
 value is converted and checked set-based in SQL — no Python per row — by the one INSERT … SELECT
-that writes the lines (and answers their batches' sums).
+that writes the lines (their batches' sums read back by the file's index).
 
 It only ever *accepts* what the row-by-row reader (`parsers.csvfiles`) would read the same way:
 anything it cannot vouch for (a blank or ragged row, a cell the SQL checks refuse, a layout with
@@ -16,6 +16,7 @@ so their semantics cannot drift; only amounts and references are read in SQL.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -38,6 +39,12 @@ _WS = "E' \\t\\n\\r\\f\\x0b'"
 # is checked apart: bounded repeats ({1,18}) made PostgreSQL's regex engine three times slower.
 _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$"
 _NUMBER_MAX_LENGTH = 37
+# The cells most amounts are: digits, at most one decimal separator (`{sep}`), a minus sign, no
+# blanks or thousands separators, few enough digits for a bigint. They are read with integer
+# operations from the cell as it is, without cleaning it or going through `numeric` (which cost
+# most of the conversion); any other cell takes the general reading (`_NUMBER`, `numeric`).
+_PLAIN = "^-?[0-9]+({sep}[0-9]*)?$"
+_PLAIN_MAX_LENGTH = 19
 _LIMIT = 2**62
 
 
@@ -189,11 +196,12 @@ def _load(
     cursor.execute("DROP TABLE IF EXISTS recon_csv_key")
     cursor.execute(
         "CREATE TEMP TABLE recon_csv_key (date_text text, currency_text text, batch_id bigint, settled_on date,"
-        " currency text, scale numeric) ON COMMIT DROP"
+        " currency text, exponent integer, scale numeric) ON COMMIT DROP"
     )
+    exponents = {key: CURRENCIES[key[1]].exponent if layout.major_units else 0 for key in keys.days.values()}
     cursor.executemany(
-        "INSERT INTO recon_csv_key VALUES (%s, %s, NULL, %s, %s, %s)",
-        [(d, c, key[0], key[1], 10 ** CURRENCIES[key[1]].exponent) for (d, c), key in keys.days.items()],
+        "INSERT INTO recon_csv_key VALUES (%s, %s, NULL, %s, %s, %s, %s)",
+        [(d, c, *key, exponents[key], 10 ** exponents[key]) for (d, c), key in keys.days.items()],
     )
     cursor.execute("DROP TABLE IF EXISTS recon_csv_type")
     cursor.execute("CREATE TEMP TABLE recon_csv_type (text text, value text) ON COMMIT DROP")
@@ -212,22 +220,25 @@ def _load(
     # are interpolated.
     cursor.execute(
         f"""
-        WITH inserted AS (
-            INSERT INTO {table} (file_id, batch_id, merchant_id, connector_code, livemode, row_number, record_type,
-                                 psp_reference, merchant_reference, currency, gross, fee, settled_on, cells, edited)
-            SELECT %s, r.k_batch, f.merchant_id, f.connector_code, f.livemode, r.n, r.t_value,
-                   NULLIF({convert.reference()}, ''), {convert.value("merchant_reference")}, r.k_currency,
-                   {convert.minor("gross")}, {convert.fee()}, r.k_day, {raw}, '{{}}'::jsonb
-            FROM {convert.rows("t.value NOT IN ('payout', '')")}
-            JOIN {SettlementFile._meta.db_table} f ON f.id = %s
-            RETURNING batch_id, gross, fee)
-        SELECT batch_id, SUM(gross), SUM(fee), COUNT(*) FROM inserted GROUP BY batch_id
+        INSERT INTO {table} (file_id, batch_id, merchant_id, connector_code, livemode, row_number, record_type,
+                             psp_reference, merchant_reference, currency, gross, fee, settled_on, cells, edited)
+        SELECT %s, r.k_batch, f.merchant_id, f.connector_code, f.livemode, r.n, r.t_value,
+               NULLIF({convert.reference()}, ''), {convert.value("merchant_reference")}, r.k_currency,
+               {convert.minor("gross")}, {convert.fee()}, r.k_day, {raw}, '{{}}'::jsonb
+        FROM {convert.rows("t.value NOT IN ('payout', '')")}
+        JOIN {SettlementFile._meta.db_table} f ON f.id = %s
         """,  # noqa: S608
         [file_id, file_id],
     )
-    sums = {batch_id: (int(gross), int(fee), n) for batch_id, gross, fee, n in cursor.fetchall()}
-    if sum(n for _, _, n in sums.values()) != keys.line_rows:
+    if cursor.rowcount != keys.line_rows:
         raise _GiveUp
+    # The batches' sums read back through the (file, row_number) index: cheaper than RETURNING
+    # every row into a CTE to add them up (its tuplestore cost a tenth of the load).
+    cursor.execute(
+        f"SELECT batch_id, SUM(gross), SUM(fee), COUNT(*) FROM {table} WHERE file_id = %s GROUP BY batch_id",  # noqa: S608
+        [file_id],
+    )
+    sums = {batch_id: (int(gross), int(fee), n) for batch_id, gross, fee, n in cursor.fetchall()}
     return Loaded(keys.kept, sums, _references(cursor, convert, keys, payouts, batch_ids), header)
 
 
@@ -237,36 +248,54 @@ class _Conversion:
     def __init__(self, layout: Layout, column: dict):
         self.layout, self.column = layout, column
 
-    def cell(self, field: str) -> str:
-        return f"r.{self.column[field]}" if field in self.column else "''"
+    def cell(self, field: str, alias: str = "r") -> str:
+        return f"{alias}.{self.column[field]}" if field in self.column else "''"
 
-    def value(self, field: str) -> str:
-        return f"btrim(r.{self.column[field]}, {_WS})" if field in self.column else "''"
+    def value(self, field: str, alias: str = "r") -> str:
+        return f"btrim({alias}.{self.column[field]}, {_WS})" if field in self.column else "''"
 
     def _cleaned(self, field: str) -> str:
         """`minor_units`' cleaning of the cell: no spaces, no thousands separators, a decimal point."""
-        text = f"replace({self.value(field)}, ' ', '')"
+        text = f"replace({self.value(field, 'x')}, ' ', '')"
         if self.layout.decimal == ",":
             return f"replace(replace({text}, '.', ''), ',', '.')"
         return f"replace({text}, ',', '')"
 
+    def _number(self, field: str) -> str:
+        """The general reading of the cell (of `x`), scaled to minor units, as `numeric` (NULL: refused). The
+        number is nested in a CASE: PostgreSQL does not promise to test the pattern before casting
+        otherwise."""
+        cleaned = self._cleaned(field)
+        return (
+            f"CASE WHEN length({cleaned}) <= {_NUMBER_MAX_LENGTH} AND {cleaned} ~ '{_NUMBER}'"
+            f" THEN CAST({cleaned} AS numeric) * x.k_scale END"
+        )
+
     def rows(self, where: str) -> str:
         """`FROM` the rows (`where`, on `t` the record type and `k` the key of the row) as `r`: the
-        cells, the key's `k_batch`, `k_day`, `k_currency`, the type's `t_value`, and each amount cell
-        cleaned (`x_gross`, `x_fee`) and read as a number (`y_gross`, `y_fee`) once. Nested
-        subqueries (OFFSET 0 keeps the planner from inlining them, which would compute a cell
-        twice), not a LATERAL per row: re-scanning that for each of a million rows cost a tenth of
-        the load. The number is nested in a CASE: PostgreSQL does not promise to test the pattern
-        before casting otherwise."""
-        scale = " * x.k_scale" if self.layout.major_units else ""
+        cells, the key's `k_batch`, `k_day`, `k_currency`, the type's `t_value`, and each amount read
+        once: a plain cell's decimals (`d_gross`, `d_fee`; NULL: not plain), then its minor units
+        as an integer (`i_…`) when it has no more decimals than the currency, or else the general
+        reading (`y_…`, numeric). Nested subqueries (OFFSET 0 keeps the planner from inlining
+        them, which would compute a cell twice), not a LATERAL per row: re-scanning that for each
+        of a million rows cost a tenth of the load."""
+        sep = self.layout.decimal
+        plain = _PLAIN.format(sep=re.escape(sep))
+        decimals = ", ".join(
+            f"CASE WHEN length({self.cell(f)}) <= {_PLAIN_MAX_LENGTH} AND {self.cell(f)} ~ '{plain}'"
+            f" THEN CASE strpos({self.cell(f)}, '{sep}') WHEN 0 THEN 0"
+            f" ELSE length({self.cell(f)}) - strpos({self.cell(f)}, '{sep}') END END AS d_{f}"
+            for f in ("gross", "fee")
+        )
         numbers = ", ".join(
-            f"CASE WHEN length(x.x_{f}) <= {_NUMBER_MAX_LENGTH} AND x.x_{f} ~ '{_NUMBER}'"
-            f" THEN CAST(x.x_{f} AS numeric){scale} END AS y_{f}"
+            f"CASE WHEN x.d_{f} <= x.k_exponent THEN CAST(replace({self.cell(f, 'x')}, '{sep}', '')"
+            f" || repeat('0', x.k_exponent - x.d_{f}) AS bigint) END AS i_{f}, "
+            f"CASE WHEN x.d_{f} IS NULL OR x.d_{f} > x.k_exponent THEN {self._number(f)} END AS y_{f}"
             for f in ("gross", "fee")
         )
         return f"""(SELECT x.*, {numbers} FROM (
-            SELECT r.*, k.batch_id AS k_batch, k.settled_on AS k_day, k.currency AS k_currency, k.scale AS k_scale,
-                   t.value AS t_value, {self._cleaned("gross")} AS x_gross, {self._cleaned("fee")} AS x_fee
+            SELECT r.*, k.batch_id AS k_batch, k.settled_on AS k_day, k.currency AS k_currency,
+                   k.exponent AS k_exponent, k.scale AS k_scale, t.value AS t_value, {decimals}
             FROM recon_csv_raw r
             JOIN recon_csv_key k ON k.date_text = {self.cell("settlement_date")}
                  AND k.currency_text = {self.cell("currency")}
@@ -276,11 +305,17 @@ class _Conversion:
     @staticmethod
     def minor(field: str) -> str:
         """NULL where `minor_units` would refuse the cell: not whole in minor units, out of range."""
-        number = f"r.y_{field}"
-        return f"CASE WHEN {number} = trunc({number}) AND abs({number}) < {_LIMIT} THEN CAST({number} AS bigint) END"
+        whole, number = f"r.i_{field}", f"r.y_{field}"
+        return (
+            f"CASE WHEN {whole} IS NOT NULL THEN CASE WHEN abs({whole}) < {_LIMIT} THEN {whole} END"
+            f" WHEN {number} = trunc({number}) AND abs({number}) < {_LIMIT} THEN CAST({number} AS bigint) END"
+        )
 
     def fee(self) -> str:
-        return f"CASE WHEN r.x_fee = '' THEN 0 ELSE abs({self.minor('fee')}) END"
+        """An empty (blank) fee cell reads 0."""
+        return (
+            f"CASE WHEN r.i_fee IS NULL AND {self.value('fee')} = '' THEN 0 ELSE abs({self.minor('fee')}) END"
+        )
 
     def reference(self) -> str:
         if not self.layout.reference_by_type:
@@ -296,12 +331,12 @@ def _payouts(cursor, convert: _Conversion, keys: _Keys) -> dict:
     if "payout" not in keys.types.values():
         return {}
     cursor.execute(
-        f"""SELECT r.k_day, r.k_currency, {convert.minor("gross")}, {convert.value("payout_reference")}
+        f"""SELECT r.k_day, r.k_currency, {convert.minor("gross")}, {convert.fee()}, {convert.value("payout_reference")}
             FROM {convert.rows("t.value = 'payout'")} ORDER BY r.n"""  # noqa: S608
     )
     payouts = {}
-    for day, currency, gross, reference in cursor.fetchall():
-        if gross is None:
+    for day, currency, gross, fee, reference in cursor.fetchall():
+        if gross is None or fee is None:  # the reader refuses a payout row's bad fee as any row's
             raise _GiveUp
         payouts[(day, currency)] = Payout(gross, reference)
     return payouts
