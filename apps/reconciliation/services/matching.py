@@ -247,12 +247,16 @@ def prepare_lines(cursor, scope: Scope) -> None:
     cursor.execute(f"CREATE TEMP TABLE recon_lines AS SELECT {values}, 1 AS copy_no FROM {LINE} l WHERE {window}",
                    params)  # fmt: skip
     key = ", ".join(f"l.{c}" for c in _DUPLICATE_KEY)
+    # (kept: `match_items` ranks only the pairs of a shared reference)
+    cursor.execute("DROP TABLE IF EXISTS recon_shared")
+    cursor.execute(
+        "CREATE TEMP TABLE recon_shared AS SELECT ref FROM recon_lines GROUP BY ref HAVING COUNT(*) > 1"
+    )
     cursor.execute(
         f"""
-        WITH shared AS (SELECT ref FROM recon_lines GROUP BY ref HAVING COUNT(*) > 1),
-             numbered AS (
+        WITH numbered AS (
                  SELECT l.id, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY l.settled_on, l.id) AS copy_no
-                 FROM recon_lines l WHERE l.ref IN (SELECT ref FROM shared))
+                 FROM recon_lines l WHERE l.ref IN (SELECT ref FROM recon_shared))
         UPDATE recon_lines SET copy_no = n.copy_no FROM numbered n WHERE recon_lines.id = n.id AND n.copy_no > 1
         """
     )
@@ -285,52 +289,84 @@ def _rank(cursor, pairs: str) -> None:
     )
 
 
+def _join_common(l: str = "l") -> str:  # noqa: E741
+    """The conditions a line (alias `l`) meets to settle item `i`, besides the reference."""
+    return (
+        f"{l}.record_type = {_kind_to_line_type('i')} AND {l}.connector_code = i.connector_code"
+        f" AND {l}.livemode = i.livemode AND {l}.copy_no = 1 AND {l}.id NOT IN (SELECT line_id FROM recon_pinned)"
+        f" AND ({l}.merchant_id IS NULL OR {l}.merchant_id = i.merchant_id)"
+    )
+
+
 def match_items(cursor, scope: Scope) -> int:
-    """Step 2: the line each unpinned item of the pass takes (the temp table `recon_candidates`,
-    with the line's values; written in step 3)."""
-    for table in ("recon_candidates", "recon_pairs", "recon_left", "recon_pinned"):
+    """Step 2: the pairs (item, line) that need ranking, ranked (the temp table `recon_candidates`,
+    with the line's values; read in step 3).
+
+    On PostgreSQL only the pairs of an ambiguous reference — one several lines of the window or
+    several unpinned items share — are paired and ranked here (few); every other item has at most
+    one line with its reference and that line at most one item, so step 3 pairs them in its own
+    join (no table of a million pairs, no ranking). The merchant-reference fallback is step 3's
+    too. The embedded demo (SQLite) pairs and ranks every item here, fallback included."""
+    for table in ("recon_candidates", "recon_pairs", "recon_left", "recon_pinned", "recon_amb"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
     # Lines held by a manual or forced link (anywhere) are never taken automatically.
     cursor.execute(
         f"CREATE TEMP TABLE recon_pinned AS SELECT line_id FROM {ITEM} WHERE pinned AND line_id IS NOT NULL"
     )  # (by the partial index recon_item_pinned: no scan of the items)
-    line_type = _kind_to_line_type("i")
-    join_common = (
-        f"l.record_type = {line_type} AND l.connector_code = i.connector_code AND l.livemode = i.livemode"
-        " AND l.copy_no = 1 AND l.id NOT IN (SELECT line_id FROM recon_pinned)"
-        " AND (l.merchant_id IS NULL OR l.merchant_id = i.merchant_id)"
-    )
+    only = ""
+    if _pg():
+        cursor.execute(
+            """CREATE TEMP TABLE recon_amb AS SELECT ref FROM recon_shared UNION
+               SELECT gateway_reference FROM recon_scope WHERE NOT pinned AND gateway_reference <> ''
+               GROUP BY gateway_reference HAVING COUNT(*) > 1"""
+        )
+        _analyze(cursor, "recon_amb")
+        only = (
+            " AND i.gateway_reference IN (SELECT ref FROM recon_amb) AND l.ref IN (SELECT ref FROM recon_amb)"
+        )
     # Exact reference pairs first; the merchant-reference fallback only for items left without one.
     cursor.execute(
         f"""CREATE TEMP TABLE recon_candidates AS
             SELECT {_PAIR_COLUMNS}
-            FROM recon_scope i JOIN recon_lines l ON l.ref = i.gateway_reference AND {join_common}
-            WHERE NOT i.pinned AND i.gateway_reference <> ''"""
+            FROM recon_scope i JOIN recon_lines l ON l.ref = i.gateway_reference AND {_join_common()}
+            WHERE NOT i.pinned AND i.gateway_reference <> ''{only}"""
     )
     _analyze(cursor, "recon_candidates", "item_id")
     _rank(cursor, "recon_candidates")
-    cursor.execute("SELECT (SELECT COUNT(*) FROM recon_scope) - (SELECT COUNT(*) FROM recon_candidates)")
-    if not cursor.fetchone()[0]:  # every item of the pass has its line (one each): no fallback to look for
+    if _pg():
         return _count(cursor, "recon_candidates")
+    cursor.execute("SELECT (SELECT COUNT(*) FROM recon_scope) - (SELECT COUNT(*) FROM recon_candidates)")
+    if cursor.fetchone()[0]:  # every item of the pass has its line (one each): no fallback to look for
+        _fallback(
+            cursor, "NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.item_id = i.id)", "recon_candidates"
+        )
+    return _count(cursor, "recon_candidates")
+
+
+def _fallback(cursor, left: str, taken: str) -> int:
+    """The merchant-reference pairs of the items `left` (a condition on `i`), of the lines no pair of
+    `taken` holds, ranked and added to `recon_candidates`."""
+    cursor.execute("DROP TABLE IF EXISTS recon_left")
+    cursor.execute("DROP TABLE IF EXISTS recon_pairs")
     cursor.execute(
-        """CREATE TEMP TABLE recon_left AS
+        f"""CREATE TEMP TABLE recon_left AS
             SELECT i.id, i.source_id, i.kind, i.connector_code, i.livemode, i.merchant_id FROM recon_scope i
-            WHERE NOT i.pinned AND i.source_id <> ''
-                  AND NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.item_id = i.id)"""
+            WHERE NOT i.pinned AND i.source_id <> '' AND {left}"""
     )
     cursor.execute("SELECT COUNT(*) FROM recon_left")
-    if cursor.fetchone()[0]:  # (none left: no join over every line for nothing)
-        cursor.execute(
-            f"""CREATE TEMP TABLE recon_pairs AS
-                SELECT {_PAIR_COLUMNS}
-                FROM recon_left i JOIN recon_lines l ON l.merchant_reference = i.source_id AND {join_common}
-                WHERE NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.line_id = l.id)"""
-        )
-        _analyze(cursor, "recon_pairs", "item_id")
-        _rank(cursor, "recon_pairs")
-        cursor.execute("INSERT INTO recon_candidates SELECT * FROM recon_pairs")
-        _analyze(cursor, "recon_candidates")
-    return _count(cursor, "recon_candidates")
+    if not cursor.fetchone()[0]:  # (none left: no join over every line for nothing)
+        return 0
+    cursor.execute(
+        f"""CREATE TEMP TABLE recon_pairs AS
+            SELECT {_PAIR_COLUMNS}
+            FROM recon_left i JOIN recon_lines l ON l.merchant_reference = i.source_id AND {_join_common()}
+            WHERE NOT EXISTS (SELECT 1 FROM {taken} c WHERE c.line_id = l.id)"""
+    )
+    _analyze(cursor, "recon_pairs", "item_id")
+    _rank(cursor, "recon_pairs")
+    added = _execute(cursor, "INSERT INTO recon_candidates SELECT * FROM recon_pairs")
+    _analyze(cursor, "recon_candidates")
+    return added
 
 
 def _count(cursor, table: str) -> int:
@@ -361,8 +397,18 @@ def check_items(cursor, scope: Scope) -> None:
             WHERE l.id IN (SELECT i.line_id FROM recon_scope i WHERE i.pinned AND i.line_id IS NOT NULL)"""
     )
     _analyze(cursor, "recon_pinned_lines", "id")
-    cursor.execute(
-        f"""
+    # PostgreSQL: the line of an unambiguous reference (see `match_items`), joined here.
+    exact = (
+        f" LEFT JOIN recon_lines e ON NOT i.pinned AND i.gateway_reference <> '' AND e.ref = i.gateway_reference"
+        f" AND {_join_common('e')} AND i.gateway_reference NOT IN (SELECT ref FROM recon_amb)"
+        if _pg()
+        else ""
+    )
+
+    def e(column: str) -> str:
+        return f"e.{column}, " if _pg() else ""
+
+    build = f"""
         CREATE TEMP TABLE recon_checks AS
         SELECT y.*, (y.line_id {distinct} y.was_line_id OR y.match_kind <> y.was_match_kind
                      OR y.status <> y.was_status) AS changed FROM (
@@ -378,22 +424,27 @@ def check_items(cursor, scope: Scope) -> None:
             SELECT i.id AS item_id, i.kind, i.connector_code, i.amount AS ours_gross, i.currency AS ours_currency,
                    i.marked_received, i.effective_on,
                    i.line_id AS was_line_id, i.match_kind AS was_match_kind, i.status AS was_status,
-                   CASE WHEN i.pinned THEN i.line_id ELSE c.line_id END AS line_id,
-                   CASE WHEN i.pinned THEN i.match_kind WHEN c.line_id IS NOT NULL THEN 'auto'
+                   CASE WHEN i.pinned THEN i.line_id ELSE COALESCE({e("id")}c.line_id) END AS line_id,
+                   CASE WHEN i.pinned THEN i.match_kind WHEN COALESCE({e("id")}c.line_id) IS NOT NULL THEN 'auto'
                         WHEN i.marked_received THEN 'manual' ELSE '' END AS match_kind,
-                   COALESCE(c.gross, pl.gross) AS gross, COALESCE(c.currency, pl.currency) AS currency,
-                   COALESCE(c.fee, pl.fee) AS fee, COALESCE(c.batch_id, pl.batch_id) AS batch_id
+                   COALESCE({e("gross")}c.gross, pl.gross) AS gross,
+                   COALESCE({e("currency")}c.currency, pl.currency) AS currency,
+                   COALESCE({e("fee")}c.fee, pl.fee) AS fee, COALESCE({e("batch_id")}c.batch_id, pl.batch_id) AS batch_id
             FROM recon_scope i LEFT JOIN recon_candidates c ON c.item_id = i.id
-            LEFT JOIN recon_pinned_lines pl ON i.pinned AND pl.id = i.line_id
+            LEFT JOIN recon_pinned_lines pl ON i.pinned AND pl.id = i.line_id{exact}
         ) l
         LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = l.connector_code
              AND r.currency = l.ours_currency
         LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = l.ours_currency
         ) x
         ) y
-        """,
-        [cutoff],
-    )
+        """
+    cursor.execute(build, [cutoff])
+    if _pg():  # the merchant-reference fallback of the items left without a line (then decided again)
+        left = "i.id IN (SELECT item_id FROM recon_checks WHERE line_id IS NULL)"
+        if _fallback(cursor, left, "recon_checks"):
+            cursor.execute("DROP TABLE recon_checks")
+            cursor.execute(build, [cutoff])
     _analyze(cursor, "recon_checks", "item_id")
     # `changed` (against the values read into the scope) keeps a re-run's UPDATE to the rows that
     # change: with its statistics the planner reads those few by key instead of joining every item.
