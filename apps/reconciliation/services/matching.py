@@ -248,15 +248,24 @@ def prepare_lines(cursor, scope: Scope) -> None:
                    params)  # fmt: skip
     key = ", ".join(f"l.{c}" for c in _DUPLICATE_KEY)
     # (kept: `match_items` ranks only the pairs of a shared reference)
+    # The references' 4-byte hashes are aggregated, not the text (a third of the hash table; a
+    # collision only numbers or ranks a few more lines, exactly).
+    # One aggregate over the lines' and the unpinned items' references finds both sides' shared
+    # ones (`lines`: several lines; otherwise several items).
     cursor.execute("DROP TABLE IF EXISTS recon_shared")
     cursor.execute(
-        "CREATE TEMP TABLE recon_shared AS SELECT ref FROM recon_lines GROUP BY ref HAVING COUNT(*) > 1"
+        """CREATE TEMP TABLE recon_shared AS
+           SELECT h, COUNT(*) FILTER (WHERE line) > 1 AS lines FROM (
+               SELECT hashtext(ref) AS h, true AS line FROM recon_lines
+               UNION ALL SELECT hashtext(gateway_reference), false FROM recon_scope
+                         WHERE NOT pinned AND gateway_reference <> '') r
+           GROUP BY h HAVING COUNT(*) FILTER (WHERE line) > 1 OR COUNT(*) FILTER (WHERE NOT line) > 1"""
     )
     cursor.execute(
         f"""
         WITH numbered AS (
                  SELECT l.id, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY l.settled_on, l.id) AS copy_no
-                 FROM recon_lines l WHERE l.ref IN (SELECT ref FROM recon_shared))
+                 FROM recon_lines l WHERE hashtext(l.ref) IN (SELECT h FROM recon_shared WHERE lines))
         UPDATE recon_lines SET copy_no = n.copy_no FROM numbered n WHERE recon_lines.id = n.id AND n.copy_no > 1
         """
     )
@@ -307,7 +316,7 @@ def match_items(cursor, scope: Scope) -> int:
     one line with its reference and that line at most one item, so step 3 pairs them in its own
     join (no table of a million pairs, no ranking). The merchant-reference fallback is step 3's
     too. The embedded demo (SQLite) pairs and ranks every item here, fallback included."""
-    for table in ("recon_candidates", "recon_pairs", "recon_left", "recon_pinned", "recon_amb"):
+    for table in ("recon_candidates", "recon_pairs", "recon_left", "recon_pinned"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
     # Lines held by a manual or forced link (anywhere) are never taken automatically.
     cursor.execute(
@@ -315,15 +324,7 @@ def match_items(cursor, scope: Scope) -> int:
     )  # (by the partial index recon_item_pinned: no scan of the items)
     only = ""
     if _pg():
-        cursor.execute(
-            """CREATE TEMP TABLE recon_amb AS SELECT ref FROM recon_shared UNION
-               SELECT gateway_reference FROM recon_scope WHERE NOT pinned AND gateway_reference <> ''
-               GROUP BY gateway_reference HAVING COUNT(*) > 1"""
-        )
-        _analyze(cursor, "recon_amb")
-        only = (
-            " AND i.gateway_reference IN (SELECT ref FROM recon_amb) AND l.ref IN (SELECT ref FROM recon_amb)"
-        )
+        only = " AND hashtext(i.gateway_reference) IN (SELECT h FROM recon_shared) AND hashtext(l.ref) IN (SELECT h FROM recon_shared)"
     # Exact reference pairs first; the merchant-reference fallback only for items left without one.
     cursor.execute(
         f"""CREATE TEMP TABLE recon_candidates AS
@@ -374,6 +375,12 @@ def _count(cursor, table: str) -> int:
     return cursor.fetchone()[0]
 
 
+# What step 5 reads of a discrepancy; kept for those rows only (a narrow row for the million others).
+# (`OFFSET 0` below: the status is computed once per row, not inlined into every column naming it.)
+_DETAILS = ("ours_gross", "theirs_gross", "ours_currency", "theirs_currency", "ours_fee", "theirs_fee", "tolerance",
+            "batch_id")  # fmt: skip
+
+
 def check_items(cursor, scope: Scope) -> None:
     """Step 3: each item's line, match kind and status (matched, discrepancy, expected or missing),
     decided once in one temp table (step 5 reads the discrepancies from it) and written in one
@@ -400,18 +407,21 @@ def check_items(cursor, scope: Scope) -> None:
     # PostgreSQL: the line of an unambiguous reference (see `match_items`), joined here.
     exact = (
         f" LEFT JOIN recon_lines e ON NOT i.pinned AND i.gateway_reference <> '' AND e.ref = i.gateway_reference"
-        f" AND {_join_common('e')} AND i.gateway_reference NOT IN (SELECT ref FROM recon_amb)"
+        f" AND {_join_common('e')} AND hashtext(i.gateway_reference) NOT IN (SELECT h FROM recon_shared)"
         if _pg()
         else ""
     )
 
-    def e(column: str) -> str:
-        return f"e.{column}, " if _pg() else ""
+    def pick(column: str, *others: str) -> str:
+        """The exact line's value (PostgreSQL), else the first of `others` not null."""
+        values = [f"e.{column}", *others] if _pg() else list(others)
+        return f"COALESCE({', '.join(values)})" if len(values) > 1 else values[0]
 
     build = f"""
         CREATE TEMP TABLE recon_checks AS
-        SELECT y.*, (y.line_id {distinct} y.was_line_id OR y.match_kind <> y.was_match_kind
-                     OR y.status <> y.was_status) AS changed FROM (
+        SELECT y.item_id, y.line_id, y.match_kind, y.status, (y.line_id {distinct} y.was_line_id
+                     OR y.match_kind <> y.was_match_kind OR y.status <> y.was_status) AS changed,
+               {", ".join(f"CASE WHEN y.status = 'discrepancy' THEN y.{c} END AS {c}" for c in _DETAILS)} FROM (
         SELECT x.*, {status} AS status FROM (
         SELECT l.item_id, l.line_id, l.match_kind, l.marked_received, l.effective_on,
                l.was_line_id, l.was_match_kind, l.was_status,
@@ -424,19 +434,19 @@ def check_items(cursor, scope: Scope) -> None:
             SELECT i.id AS item_id, i.kind, i.connector_code, i.amount AS ours_gross, i.currency AS ours_currency,
                    i.marked_received, i.effective_on,
                    i.line_id AS was_line_id, i.match_kind AS was_match_kind, i.status AS was_status,
-                   CASE WHEN i.pinned THEN i.line_id ELSE COALESCE({e("id")}c.line_id) END AS line_id,
-                   CASE WHEN i.pinned THEN i.match_kind WHEN COALESCE({e("id")}c.line_id) IS NOT NULL THEN 'auto'
+                   CASE WHEN i.pinned THEN i.line_id ELSE {pick("id", "c.line_id")} END AS line_id,
+                   CASE WHEN i.pinned THEN i.match_kind WHEN {pick("id", "c.line_id")} IS NOT NULL THEN 'auto'
                         WHEN i.marked_received THEN 'manual' ELSE '' END AS match_kind,
-                   COALESCE({e("gross")}c.gross, pl.gross) AS gross,
-                   COALESCE({e("currency")}c.currency, pl.currency) AS currency,
-                   COALESCE({e("fee")}c.fee, pl.fee) AS fee, COALESCE({e("batch_id")}c.batch_id, pl.batch_id) AS batch_id
+                   {pick("gross", "c.gross", "pl.gross")} AS gross,
+                   {pick("currency", "c.currency", "pl.currency")} AS currency,
+                   {pick("fee", "c.fee", "pl.fee")} AS fee, {pick("batch_id", "c.batch_id", "pl.batch_id")} AS batch_id
             FROM recon_scope i LEFT JOIN recon_candidates c ON c.item_id = i.id
             LEFT JOIN recon_pinned_lines pl ON i.pinned AND pl.id = i.line_id{exact}
         ) l
         LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = l.connector_code
              AND r.currency = l.ours_currency
         LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = l.ours_currency
-        ) x
+        ) x {"OFFSET 0" if _pg() else ""}
         ) y
         """
     cursor.execute(build, [cutoff])
@@ -452,8 +462,8 @@ def check_items(cursor, scope: Scope) -> None:
         f"""
         UPDATE {ITEM} SET line_id = c.line_id, match_kind = c.match_kind, status = c.status
         FROM recon_checks c
-        WHERE c.changed AND {ITEM}.id = c.item_id AND ({ITEM}.line_id {distinct} c.line_id OR {ITEM}.match_kind <> c.match_kind
-              OR {ITEM}.status <> c.status)
+        WHERE c.changed AND {ITEM}.id = c.item_id AND ({ITEM}.line_id {distinct} c.line_id
+              OR {ITEM}.match_kind <> c.match_kind OR {ITEM}.status <> c.status)
         """
     )
 
