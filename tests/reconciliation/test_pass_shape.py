@@ -29,6 +29,9 @@ def test_copy_numbers_agree_with_a_window_over_every_line(api, merchant):
         edited={"psp_reference": line.psp_reference, "gross": line.gross, "currency": line.currency}
     )
     with transaction.atomic(), connection.cursor() as cursor:
+        matching.build_item_scope(
+            cursor, _scope()
+        )  # (the pass's order: the items' references are counted too)
         matching.prepare_lines(cursor, _scope())
         cursor.execute("SELECT id, copy_no FROM recon_lines ORDER BY id")
         fast = cursor.fetchall()
@@ -76,3 +79,44 @@ def test_a_rerun_over_an_unchanged_day_rewrites_no_item(api, merchant):
     assert versions() == before  # the same row versions: nothing written
     assert {status for _, _, status in before} == {"matched", "discrepancy", "missing"}
     assert (again.matched, again.open_discrepancies) == (first.matched, first.open_discrepancies)
+
+
+def test_shared_references_are_ranked_as_when_every_pair_is(api, merchant):
+    """Only the pairs of a reference several items or lines share are ranked; the rest are paired in
+    the check's own join. Two items sharing a reference, and a reference two lines share: each item
+    still takes its first line (the first item wins it), and the losers fall back to the line
+    carrying their own charge as merchant reference."""
+    sandbox_fee_rule()
+    for amount in (2000, 1500, 4000):
+        charge_paid(api, merchant, amount)
+    ingest_acquirer_file(merchant)
+    run()
+    items = {i.amount: i for i in LedgerItem.objects.filter(kind="capture")}
+    lines = {line.gross: line for line in SettlementLine.objects.filter(record_type="capture")}
+    shared = items[2000].gateway_reference
+    LedgerItem.objects.filter(pk=items[1500].pk).update(gateway_reference=shared)
+    SettlementLine.objects.filter(pk=lines[4000].pk).update(edited={"psp_reference": shared})
+    with transaction.atomic(), connection.cursor() as cursor:
+        scope = _scope()
+        matching.build_item_scope(cursor, scope)
+        matching.prepare_lines(cursor, scope)
+        matching.prepare_all_lines(cursor)
+        matching.match_items(cursor, scope)
+        matching.check_items(cursor, scope)
+        cursor.execute("SELECT item_id, line_id, match_kind FROM recon_checks")
+        outcome = {item: (line, kind) for item, line, kind in cursor.fetchall()}
+        # the reference: every exact pair ranked on both sides
+        cursor.execute(
+            """SELECT item_id, line_id FROM (
+                    SELECT i.id AS item_id, l.id AS line_id,
+                           ROW_NUMBER() OVER (PARTITION BY i.id ORDER BY l.settled_on, l.id) AS rn_item,
+                           ROW_NUMBER() OVER (PARTITION BY l.id ORDER BY i.id) AS rn_line
+                    FROM recon_scope i JOIN recon_lines l ON l.ref = i.gateway_reference
+                         AND l.record_type = 'capture' AND i.kind = 'capture' AND l.copy_no = 1
+                    WHERE NOT i.pinned AND i.gateway_reference <> '') p
+                WHERE rn_item = 1 AND rn_line = 1"""
+        )
+        winners = dict(cursor.fetchall())
+    assert winners[items[2000].pk] == lines[2000].pk and items[1500].pk not in winners
+    assert {item: line for item, (line, _) in outcome.items() if item in winners} == winners
+    assert outcome == {items[a].pk: (lines[a].pk, "auto") for a in (2000, 1500, 4000)}

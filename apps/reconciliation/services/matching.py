@@ -247,12 +247,25 @@ def prepare_lines(cursor, scope: Scope) -> None:
     cursor.execute(f"CREATE TEMP TABLE recon_lines AS SELECT {values}, 1 AS copy_no FROM {LINE} l WHERE {window}",
                    params)  # fmt: skip
     key = ", ".join(f"l.{c}" for c in _DUPLICATE_KEY)
+    # (kept: `match_items` ranks only the pairs of a shared reference)
+    # The references' 4-byte hashes are aggregated, not the text (a third of the hash table; a
+    # collision only numbers or ranks a few more lines, exactly).
+    # One aggregate over the lines' and the unpinned items' references finds both sides' shared
+    # ones (`lines`: several lines; otherwise several items).
+    cursor.execute("DROP TABLE IF EXISTS recon_shared")
+    cursor.execute(
+        """CREATE TEMP TABLE recon_shared AS
+           SELECT h, COUNT(*) FILTER (WHERE line) > 1 AS lines FROM (
+               SELECT hashtext(ref) AS h, true AS line FROM recon_lines
+               UNION ALL SELECT hashtext(gateway_reference), false FROM recon_scope
+                         WHERE NOT pinned AND gateway_reference <> '') r
+           GROUP BY h HAVING COUNT(*) FILTER (WHERE line) > 1 OR COUNT(*) FILTER (WHERE NOT line) > 1"""
+    )
     cursor.execute(
         f"""
-        WITH shared AS (SELECT ref FROM recon_lines GROUP BY ref HAVING COUNT(*) > 1),
-             numbered AS (
+        WITH numbered AS (
                  SELECT l.id, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY l.settled_on, l.id) AS copy_no
-                 FROM recon_lines l WHERE l.ref IN (SELECT ref FROM shared))
+                 FROM recon_lines l WHERE hashtext(l.ref) IN (SELECT h FROM recon_shared WHERE lines))
         UPDATE recon_lines SET copy_no = n.copy_no FROM numbered n WHERE recon_lines.id = n.id AND n.copy_no > 1
         """
     )
@@ -285,57 +298,87 @@ def _rank(cursor, pairs: str) -> None:
     )
 
 
+def _join_common(l: str = "l") -> str:  # noqa: E741
+    """The conditions a line (alias `l`) meets to settle item `i`, besides the reference."""
+    return (
+        f"{l}.record_type = {_kind_to_line_type('i')} AND {l}.connector_code = i.connector_code"
+        f" AND {l}.livemode = i.livemode AND {l}.copy_no = 1 AND {l}.id NOT IN (SELECT line_id FROM recon_pinned)"
+        f" AND ({l}.merchant_id IS NULL OR {l}.merchant_id = i.merchant_id)"
+    )
+
+
 def match_items(cursor, scope: Scope) -> int:
-    """Step 2: the line each unpinned item of the pass takes (the temp table `recon_candidates`,
-    with the line's values; written in step 3)."""
+    """Step 2: the pairs (item, line) that need ranking, ranked (the temp table `recon_candidates`,
+    with the line's values; read in step 3).
+
+    On PostgreSQL only the pairs of an ambiguous reference — one several lines of the window or
+    several unpinned items share — are paired and ranked here (few); every other item has at most
+    one line with its reference and that line at most one item, so step 3 pairs them in its own
+    join (no table of a million pairs, no ranking). The merchant-reference fallback is step 3's
+    too. The embedded demo (SQLite) pairs and ranks every item here, fallback included."""
     for table in ("recon_candidates", "recon_pairs", "recon_left", "recon_pinned"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
     # Lines held by a manual or forced link (anywhere) are never taken automatically.
     cursor.execute(
         f"CREATE TEMP TABLE recon_pinned AS SELECT line_id FROM {ITEM} WHERE pinned AND line_id IS NOT NULL"
     )  # (by the partial index recon_item_pinned: no scan of the items)
-    line_type = _kind_to_line_type("i")
-    join_common = (
-        f"l.record_type = {line_type} AND l.connector_code = i.connector_code AND l.livemode = i.livemode"
-        " AND l.copy_no = 1 AND l.id NOT IN (SELECT line_id FROM recon_pinned)"
-        " AND (l.merchant_id IS NULL OR l.merchant_id = i.merchant_id)"
-    )
+    only = ""
+    if _pg():
+        only = " AND hashtext(i.gateway_reference) IN (SELECT h FROM recon_shared) AND hashtext(l.ref) IN (SELECT h FROM recon_shared)"
     # Exact reference pairs first; the merchant-reference fallback only for items left without one.
     cursor.execute(
         f"""CREATE TEMP TABLE recon_candidates AS
             SELECT {_PAIR_COLUMNS}
-            FROM recon_scope i JOIN recon_lines l ON l.ref = i.gateway_reference AND {join_common}
-            WHERE NOT i.pinned AND i.gateway_reference <> ''"""
+            FROM recon_scope i JOIN recon_lines l ON l.ref = i.gateway_reference AND {_join_common()}
+            WHERE NOT i.pinned AND i.gateway_reference <> ''{only}"""
     )
     _analyze(cursor, "recon_candidates", "item_id")
     _rank(cursor, "recon_candidates")
-    cursor.execute("SELECT (SELECT COUNT(*) FROM recon_scope) - (SELECT COUNT(*) FROM recon_candidates)")
-    if not cursor.fetchone()[0]:  # every item of the pass has its line (one each): no fallback to look for
+    if _pg():
         return _count(cursor, "recon_candidates")
+    cursor.execute("SELECT (SELECT COUNT(*) FROM recon_scope) - (SELECT COUNT(*) FROM recon_candidates)")
+    if cursor.fetchone()[0]:  # every item of the pass has its line (one each): no fallback to look for
+        _fallback(
+            cursor, "NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.item_id = i.id)", "recon_candidates"
+        )
+    return _count(cursor, "recon_candidates")
+
+
+def _fallback(cursor, left: str, taken: str) -> int:
+    """The merchant-reference pairs of the items `left` (a condition on `i`), of the lines no pair of
+    `taken` holds, ranked and added to `recon_candidates`."""
+    cursor.execute("DROP TABLE IF EXISTS recon_left")
+    cursor.execute("DROP TABLE IF EXISTS recon_pairs")
     cursor.execute(
-        """CREATE TEMP TABLE recon_left AS
+        f"""CREATE TEMP TABLE recon_left AS
             SELECT i.id, i.source_id, i.kind, i.connector_code, i.livemode, i.merchant_id FROM recon_scope i
-            WHERE NOT i.pinned AND i.source_id <> ''
-                  AND NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.item_id = i.id)"""
+            WHERE NOT i.pinned AND i.source_id <> '' AND {left}"""
     )
     cursor.execute("SELECT COUNT(*) FROM recon_left")
-    if cursor.fetchone()[0]:  # (none left: no join over every line for nothing)
-        cursor.execute(
-            f"""CREATE TEMP TABLE recon_pairs AS
-                SELECT {_PAIR_COLUMNS}
-                FROM recon_left i JOIN recon_lines l ON l.merchant_reference = i.source_id AND {join_common}
-                WHERE NOT EXISTS (SELECT 1 FROM recon_candidates c WHERE c.line_id = l.id)"""
-        )
-        _analyze(cursor, "recon_pairs", "item_id")
-        _rank(cursor, "recon_pairs")
-        cursor.execute("INSERT INTO recon_candidates SELECT * FROM recon_pairs")
-        _analyze(cursor, "recon_candidates")
-    return _count(cursor, "recon_candidates")
+    if not cursor.fetchone()[0]:  # (none left: no join over every line for nothing)
+        return 0
+    cursor.execute(
+        f"""CREATE TEMP TABLE recon_pairs AS
+            SELECT {_PAIR_COLUMNS}
+            FROM recon_left i JOIN recon_lines l ON l.merchant_reference = i.source_id AND {_join_common()}
+            WHERE NOT EXISTS (SELECT 1 FROM {taken} c WHERE c.line_id = l.id)"""
+    )
+    _analyze(cursor, "recon_pairs", "item_id")
+    _rank(cursor, "recon_pairs")
+    added = _execute(cursor, "INSERT INTO recon_candidates SELECT * FROM recon_pairs")
+    _analyze(cursor, "recon_candidates")
+    return added
 
 
 def _count(cursor, table: str) -> int:
     cursor.execute(f"SELECT COUNT(*) FROM {table}")
     return cursor.fetchone()[0]
+
+
+# What step 5 reads of a discrepancy; kept for those rows only (a narrow row for the million others).
+# (`OFFSET 0` below: the status is computed once per row, not inlined into every column naming it.)
+_DETAILS = ("ours_gross", "theirs_gross", "ours_currency", "theirs_currency", "ours_fee", "theirs_fee", "tolerance",
+            "batch_id")  # fmt: skip
 
 
 def check_items(cursor, scope: Scope) -> None:
@@ -361,11 +404,24 @@ def check_items(cursor, scope: Scope) -> None:
             WHERE l.id IN (SELECT i.line_id FROM recon_scope i WHERE i.pinned AND i.line_id IS NOT NULL)"""
     )
     _analyze(cursor, "recon_pinned_lines", "id")
-    cursor.execute(
-        f"""
+    # PostgreSQL: the line of an unambiguous reference (see `match_items`), joined here.
+    exact = (
+        f" LEFT JOIN recon_lines e ON NOT i.pinned AND i.gateway_reference <> '' AND e.ref = i.gateway_reference"
+        f" AND {_join_common('e')} AND hashtext(i.gateway_reference) NOT IN (SELECT h FROM recon_shared)"
+        if _pg()
+        else ""
+    )
+
+    def pick(column: str, *others: str) -> str:
+        """The exact line's value (PostgreSQL), else the first of `others` not null."""
+        values = [f"e.{column}", *others] if _pg() else list(others)
+        return f"COALESCE({', '.join(values)})" if len(values) > 1 else values[0]
+
+    build = f"""
         CREATE TEMP TABLE recon_checks AS
-        SELECT y.*, (y.line_id {distinct} y.was_line_id OR y.match_kind <> y.was_match_kind
-                     OR y.status <> y.was_status) AS changed FROM (
+        SELECT y.item_id, y.line_id, y.match_kind, y.status, (y.line_id {distinct} y.was_line_id
+                     OR y.match_kind <> y.was_match_kind OR y.status <> y.was_status) AS changed,
+               {", ".join(f"CASE WHEN y.status = 'discrepancy' THEN y.{c} END AS {c}" for c in _DETAILS)} FROM (
         SELECT x.*, {status} AS status FROM (
         SELECT l.item_id, l.line_id, l.match_kind, l.marked_received, l.effective_on,
                l.was_line_id, l.was_match_kind, l.was_status,
@@ -378,22 +434,27 @@ def check_items(cursor, scope: Scope) -> None:
             SELECT i.id AS item_id, i.kind, i.connector_code, i.amount AS ours_gross, i.currency AS ours_currency,
                    i.marked_received, i.effective_on,
                    i.line_id AS was_line_id, i.match_kind AS was_match_kind, i.status AS was_status,
-                   CASE WHEN i.pinned THEN i.line_id ELSE c.line_id END AS line_id,
-                   CASE WHEN i.pinned THEN i.match_kind WHEN c.line_id IS NOT NULL THEN 'auto'
+                   CASE WHEN i.pinned THEN i.line_id ELSE {pick("id", "c.line_id")} END AS line_id,
+                   CASE WHEN i.pinned THEN i.match_kind WHEN {pick("id", "c.line_id")} IS NOT NULL THEN 'auto'
                         WHEN i.marked_received THEN 'manual' ELSE '' END AS match_kind,
-                   COALESCE(c.gross, pl.gross) AS gross, COALESCE(c.currency, pl.currency) AS currency,
-                   COALESCE(c.fee, pl.fee) AS fee, COALESCE(c.batch_id, pl.batch_id) AS batch_id
+                   {pick("gross", "c.gross", "pl.gross")} AS gross,
+                   {pick("currency", "c.currency", "pl.currency")} AS currency,
+                   {pick("fee", "c.fee", "pl.fee")} AS fee, {pick("batch_id", "c.batch_id", "pl.batch_id")} AS batch_id
             FROM recon_scope i LEFT JOIN recon_candidates c ON c.item_id = i.id
-            LEFT JOIN recon_pinned_lines pl ON i.pinned AND pl.id = i.line_id
+            LEFT JOIN recon_pinned_lines pl ON i.pinned AND pl.id = i.line_id{exact}
         ) l
         LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = l.connector_code
              AND r.currency = l.ours_currency
         LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = l.ours_currency
-        ) x
+        ) x {"OFFSET 0" if _pg() else ""}
         ) y
-        """,
-        [cutoff],
-    )
+        """
+    cursor.execute(build, [cutoff])
+    if _pg():  # the merchant-reference fallback of the items left without a line (then decided again)
+        left = "i.id IN (SELECT item_id FROM recon_checks WHERE line_id IS NULL)"
+        if _fallback(cursor, left, "recon_checks"):
+            cursor.execute("DROP TABLE recon_checks")
+            cursor.execute(build, [cutoff])
     _analyze(cursor, "recon_checks", "item_id")
     # `changed` (against the values read into the scope) keeps a re-run's UPDATE to the rows that
     # change: with its statistics the planner reads those few by key instead of joining every item.
@@ -401,8 +462,8 @@ def check_items(cursor, scope: Scope) -> None:
         f"""
         UPDATE {ITEM} SET line_id = c.line_id, match_kind = c.match_kind, status = c.status
         FROM recon_checks c
-        WHERE c.changed AND {ITEM}.id = c.item_id AND ({ITEM}.line_id {distinct} c.line_id OR {ITEM}.match_kind <> c.match_kind
-              OR {ITEM}.status <> c.status)
+        WHERE c.changed AND {ITEM}.id = c.item_id AND ({ITEM}.line_id {distinct} c.line_id
+              OR {ITEM}.match_kind <> c.match_kind OR {ITEM}.status <> c.status)
         """
     )
 
