@@ -141,3 +141,86 @@ def test_garbage_and_header_injection_are_errors():
         server.close()
 
     run(scenario())
+
+
+def _tls_pair(tmp_path, name):
+    """A throwaway CA and a server certificate for `name` it signed: (server context, client
+    context trusting only that CA)."""
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def cert(subject, key, issuer, issuer_key, *, ca):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if ca:
+            builder = builder.add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+            ).add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+            ).add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
+            )
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = cert("Clearhouse test CA", ca_key, "Clearhouse test CA", ca_key, ca=True)
+    leaf = cert(name, leaf_key, "Clearhouse test CA", ca_key, ca=False)
+    pem = serialization.Encoding.PEM
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem))
+    (tmp_path / "leaf.key").write_bytes(
+        leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
+    client = ssl.create_default_context(cadata=ca.public_bytes(pem).decode())
+    return server, client
+
+
+def test_tls_goes_to_the_pinned_address_and_checks_the_certificate_against_the_name(tmp_path):
+    import ssl
+
+    server_ctx, client_ctx = _tls_pair(tmp_path, "hooks.example")
+    seen_names: list[str] = []
+    server_ctx.sni_callback = lambda sock, name, ctx: seen_names.append(name)
+
+    async def scenario():
+        async def handle(reader, writer):
+            await reader.readuntil(b"\r\n\r\n")
+            await reader.readexactly(1)
+            writer.write(OK)
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
+        port = server.sockets[0].getsockname()[1]
+        pool = http11.Pool(ssl_context=client_ctx)
+        url = f"https://hooks.example:{port}/in"
+        # The name resolves nowhere: the connection goes to the pinned address, the certificate
+        # and SNI carry the URL's name.
+        good = await pool.post(url, body=b"x", headers={}, connect_to="127.0.0.1")
+        # The same address reached under another name: the certificate does not match it.
+        with pytest.raises(ssl.SSLCertVerificationError):
+            await pool.post(f"https://other.example:{port}/in", body=b"x", headers={}, connect_to="127.0.0.1")
+        await pool.aclose()
+        server.close()
+        return good
+
+    assert run(scenario()) == (200, b"ok")
+    assert seen_names[0] == "hooks.example"
