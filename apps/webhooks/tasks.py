@@ -23,6 +23,16 @@ def events_fan_out_task(event_ids: list[int]) -> int:
     return events_fan_out_dispatch(list(event_ids))
 
 
+@shared_task
+def events_wake_task(event_ids: list[int], wake_key: str = "") -> int:
+    """A coalesced wake-up (services/publishing.py `events_wake`): clears its flag, fans out the
+    events it names, then every event committed and not yet fanned out (pulled from the
+    database in batches, SKIP LOCKED, so two workers share them)."""
+    from .services import events_wake_dispatch
+
+    return events_wake_dispatch(list(event_ids), wake_key=wake_key)
+
+
 @shared_task(time_limit=120)
 def deliveries_send_task(delivery_ids: list[int]) -> int:
     """Claims and sends the due ones among `delivery_ids` (services/sending.py). In a worker it

@@ -16,8 +16,10 @@ from .delivery import deliveries_sweep as deliveries_sweep
 from .delivery import deliveries_sweep_clock as deliveries_sweep_clock
 from .delivery import event_fan_out as event_fan_out
 from .delivery import events_fan_out as events_fan_out
+from .delivery import events_fan_out_pending as events_fan_out_pending
 from .delivery import events_outbox_sweep as events_outbox_sweep
 from .dispatch import events_fan_out_dispatch as events_fan_out_dispatch
+from .dispatch import events_wake_dispatch as events_wake_dispatch
 from .dispatch import senders_shutdown as senders_shutdown
 from .endpoints import endpoint_secrets as endpoint_secrets
 from .endpoints import webhook_endpoint_auto_disable as webhook_endpoint_auto_disable

@@ -31,7 +31,7 @@ from ..selectors import endpoint_get, event_type_matches
 from ..ssrf import check_url_syntax
 from . import publishing
 from .dispatch import deliveries_dispatch
-from .sending import delivery_send
+from .sending import delivery_send, slot_key
 
 logger = logging.getLogger("clearhouse.webhooks")
 
@@ -137,34 +137,52 @@ def events_fan_out(*, event_ids: list[int]) -> list[int]:
     one waited for its lock is left out by the re-checked `fanned_out_at IS NULL`."""
     if not event_ids:
         return []
-    now = timezone.now()
     with transaction.atomic():
-        events = [
-            _Fanned(*row)
-            for row in Event.objects.select_for_update()
-            .filter(pk__in=event_ids, fanned_out_at__isnull=True)
-            .order_by("pk")
-            .values_list("pk", "public_id", "merchant_id", "livemode", "type", "data")
-        ]
-        if not events:
-            return []
-        by_tenant = _endpoints_by_tenant(events)
-        rows: list[Delivery] = []
-        for event in events:
-            tenant = by_tenant[(event.merchant_id, event.livemode)]
-            matching = [e for e in tenant if any(event_type_matches(p, event.type) for p in e.enabled_events)]
-            rows += [_new_delivery(event, endpoint_id=e.pk, url=e.url, now=now) for e in matching]
-            extra = _metadata_delivery(event, matching, can_sign=bool(tenant), now=now)
-            if extra is not None:
-                rows.append(extra)
-        created = Delivery.objects.bulk_create(rows)
-        Event.objects.filter(pk__in=[e.pk for e in events]).update(
-            fanned_out_at=now, enqueued_at=Coalesce("enqueued_at", Value(now)), updated_at=now
+        locked = Event.objects.select_for_update().filter(pk__in=event_ids, fanned_out_at__isnull=True)
+        return _fan_out(locked.order_by("pk"))[1]
+
+
+def events_fan_out_pending(*, limit: int = FAN_OUT_CHUNK) -> tuple[int, list[int]]:
+    """A coalesced wake-up's pull: fans out the oldest `limit` events not yet fanned out that no
+    other fan-out holds (`FOR UPDATE SKIP LOCKED` on the outbox sweeper's partial index, so two
+    workers draining at once take disjoint batches and never wait for each other). Returns how
+    many events it took (fewer than `limit`: nothing more is waiting) and the new deliveries."""
+    with transaction.atomic():
+        locked = (
+            Event.objects.select_for_update(skip_locked=True)
+            .filter(fanned_out_at__isnull=True)
+            .order_by("created_at")[:limit]
         )
-        ids = [d.pk for d in created]
-        if ids:
-            publishing.after_commit(deliveries_dispatch, ids)
-    return ids
+        return _fan_out(locked)
+
+
+def _fan_out(locked) -> tuple[int, list[int]]:
+    """The fan-out of the events `locked` selects (in the caller's transaction)."""
+    now = timezone.now()
+    events = [
+        _Fanned(*row)
+        for row in locked.values_list("pk", "public_id", "merchant_id", "livemode", "type", "data")
+    ]
+    if not events:
+        return 0, []
+    by_tenant = _endpoints_by_tenant(events)
+    rows: list[Delivery] = []
+    for event in events:
+        tenant = by_tenant[(event.merchant_id, event.livemode)]
+        matching = [e for e in tenant if any(event_type_matches(p, event.type) for p in e.enabled_events)]
+        rows += [_new_delivery(event, endpoint_id=e.pk, url=e.url, now=now) for e in matching]
+        extra = _metadata_delivery(event, matching, can_sign=bool(tenant), now=now)
+        if extra is not None:
+            rows.append(extra)
+    created = Delivery.objects.bulk_create(rows)
+    Event.objects.filter(pk__in=[e.pk for e in events]).update(
+        fanned_out_at=now, enqueued_at=Coalesce("enqueued_at", Value(now)), updated_at=now
+    )
+    ids = [d.pk for d in created]
+    if ids:
+        keys = [slot_key(d.endpoint_id, d.url) for d in created]
+        publishing.after_commit(deliveries_dispatch, ids, keys)
+    return len(events), ids
 
 
 def event_fan_out(*, event_id: int) -> list[int]:

@@ -1,7 +1,11 @@
-"""The worker process's dispatcher (issue 21, item 3): fan-out tasks hand their events over and
-return; one thread per process fans them out and claims their deliveries in groups, parking those
-whose destination has no free slot. Outside a worker nothing here runs in the background: the
-fan-out runs in place and the send tasks are published (services/sending.py waits and records).
+"""The worker process's dispatcher (issue 21, item 3): wake-up tasks hand their events over and
+return; one thread per process fans them out — the events a wake-up names, then, for a coalesced
+wake-up, every event committed and not yet fanned out, pulled from the database a batch at a
+time (`events_fan_out_pending`) while the process has room for more — and claims their
+deliveries in groups, parking those whose destination has no free slot (without a claim: the
+fan-out tells which destination each goes to). Outside a worker nothing here runs in the
+background: the fan-out runs in place and the send tasks are published (services/sending.py
+waits and records).
 """
 
 from __future__ import annotations
@@ -36,29 +40,38 @@ class _Dispatcher:
     WINDOW = 0.02  # gathering adds at most this to the lag
     GROUP = 200
     PARK_SECONDS = 30.0
+    # A drain pulls another batch of events only while fewer deliveries than this wait for a
+    # slot here, and at most this many events at a time; the rest stay in the database for the
+    # other worker processes to pull (a deeper local backlog only ages here: parked past
+    # PARK_SECONDS, a delivery goes back to the sweeper).
+    DRAIN_BACKLOG = 100
 
     def __init__(self) -> None:
-        self.queue: queue.Queue[int] = queue.Queue()
+        self.queue: queue.Queue[tuple[int, str | None]] = queue.Queue()
         self.events: queue.Queue[int] = queue.Queue()
-        self.parked: dict[int, tuple[str, float]] = {}
+        self.parked: dict[int, tuple[str | None, float]] = {}
+        self.draining = threading.Event()
         self.thread = threading.Thread(target=self._run, name="webhooks-dispatcher", daemon=True)
         self.thread.start()
 
-    def put(self, ids: list[int]) -> None:
-        for pk in ids:
-            self.queue.put(pk)
+    def put(self, ids: list[int], keys: list[str] | None = None) -> None:
+        """Deliveries to send, with their destinations' slot keys when known."""
+        for pk, key in zip(ids, keys or [None] * len(ids), strict=True):
+            self.queue.put((pk, key))
 
-    def put_events(self, event_ids: list[int]) -> None:
+    def put_events(self, event_ids: list[int], *, drain: bool = False) -> None:
         for pk in event_ids:
             self.events.put(pk)
-        self.queue.put(0)  # wakes the gathering; 0 is no delivery's id
+        if drain:
+            self.draining.set()
+        self.queue.put((0, None))  # wakes the gathering; 0 is no delivery's id
 
     def _fan_out_events(self) -> None:
         """Fans out the events handed over, in batches of one transaction each (set-based:
         services/delivery.py); their deliveries come back through `put` (deliveries_dispatch
         after each commit). A batch that fails is retried event by event, so one bad event
         does not hold back the others; what still fails is the outbox sweeper's."""
-        from .delivery import FAN_OUT_CHUNK, events_fan_out
+        from .delivery import FAN_OUT_CHUNK, events_fan_out, events_fan_out_pending
 
         while True:
             batch: list[int] = []
@@ -66,7 +79,7 @@ class _Dispatcher:
                 while len(batch) < FAN_OUT_CHUNK:
                     batch.append(self.events.get_nowait())
             if not batch:
-                return
+                break
             try:
                 events_fan_out(event_ids=batch)
                 continue
@@ -79,11 +92,24 @@ class _Dispatcher:
                 except Exception:  # not fanned out: the outbox sweeper does it after the grace
                     logger.exception("fan-out of event %s failed", pk)
                     connection.close()
+        if self.draining.is_set() and len(self.parked) < self.DRAIN_BACKLOG:
+            self.draining.clear()  # before the pull: a wake-up arriving during it sets it again
+            try:
+                taken, _ids = events_fan_out_pending(limit=self.DRAIN_BACKLOG)
+            except Exception:  # not fanned out: the next wake-up's or the outbox sweeper's
+                logger.exception("pulling events to fan out failed")
+                connection.close()
+                return
+            if taken >= self.DRAIN_BACKLOG:
+                self.draining.set()  # more may be waiting
 
-    def _gather(self) -> list[int]:
-        group: list[int] = []
+    def _gather(self) -> list[tuple[int, str | None]]:
+        group: list[tuple[int, str | None]] = []
         with contextlib.suppress(queue.Empty):
-            group.append(self.queue.get(timeout=0.01 if self.parked else None))
+            if self.draining.is_set():
+                group.append(self.queue.get_nowait())
+            else:
+                group.append(self.queue.get(timeout=0.01 if self.parked else None))
         deadline = time.monotonic() + self.WINDOW
         while group and len(group) < self.GROUP:
             remaining = deadline - time.monotonic()
@@ -107,6 +133,9 @@ class _Dispatcher:
         room: dict[str, int] = {}
         ready = []
         for pk, (key, _since) in self.parked.items():
+            if key is None:  # destination unknown: the claim finds out
+                ready.append(pk)
+                continue
             if key not in room:
                 room[key] = out.room(key)
             if room[key] > 0:
@@ -123,15 +152,19 @@ class _Dispatcher:
             try:
                 close_old_connections()
                 self._fan_out_events()
-                group = [pk for pk in group if pk]
                 while True:  # what the fan-outs just dispatched
                     try:
                         group.append(self.queue.get_nowait())
                     except queue.Empty:
                         break
-                group = [pk for pk in group if pk]
+                # Everything waits here first and leaves as its destination has room: no claim
+                # (a lock per row) for what could not be sent now.
+                since = time.monotonic()
+                for pk, key in group:
+                    if pk:
+                        self.parked.setdefault(pk, (key, since))
                 out = sender.get()
-                group += self._unpark(out)
+                group = self._unpark(out)
                 if not group:
                     continue
                 _done, deferred = _send_round(group, now=None, wait=False, out=out)
@@ -154,6 +187,24 @@ def _dispatcher() -> _Dispatcher:
         return dispatcher
 
 
+def events_wake_dispatch(event_ids: list[int], *, wake_key: str = "") -> int:
+    """A wake-up task's work. Its flag is cleared first (so a commit from now on publishes a new
+    wake-up, and every commit that found the flag set is visible to the pull that follows). In
+    a worker the dispatcher fans out: the events named when the wake-up is not coalesced, else
+    every event waiting (`events_fan_out_pending`, as the process has room); elsewhere in
+    place. Returns how many events were named."""
+    publishing.wake_clear(wake_key)
+    if sender.background():
+        _dispatcher().put_events([] if wake_key else event_ids, drain=bool(wake_key))
+        return len(event_ids)
+    from .delivery import FAN_OUT_CHUNK, events_fan_out, events_fan_out_pending
+
+    events_fan_out(event_ids=list(event_ids))
+    while wake_key and events_fan_out_pending(limit=FAN_OUT_CHUNK)[0] >= FAN_OUT_CHUNK:
+        pass
+    return len(event_ids)
+
+
 def events_fan_out_dispatch(event_ids: list[int]) -> int:
     """A fan-out task's work: in a worker, handed to the process's dispatcher, which fans out
     the events gathered from many tasks and sends their deliveries in groups (the task returns
@@ -167,11 +218,12 @@ def events_fan_out_dispatch(event_ids: list[int]) -> int:
     return len(events_fan_out(event_ids=list(event_ids)))
 
 
-def deliveries_dispatch(delivery_ids: list[int]) -> None:
+def deliveries_dispatch(delivery_ids: list[int], keys: list[str] | None = None) -> None:
     """After a fan-out commits: in a worker, send from this process (no second broker hop),
-    gathered with the other fan-outs' deliveries; elsewhere publish the send tasks."""
+    gathered with the other fan-outs' deliveries; elsewhere publish the send tasks. `keys` are
+    their destinations' slot keys (services/sending.py `slot_key`)."""
     if sender.background():
-        _dispatcher().put(delivery_ids)
+        _dispatcher().put(delivery_ids, keys)
         return
     publishing.deliveries_publish(delivery_ids)
 

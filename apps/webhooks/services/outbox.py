@@ -19,7 +19,6 @@ from apps.core.context import get_request_id
 from apps.core.ids import generate_id
 
 from ..models import Delivery, DeliveryAttempt, Event
-from ..tasks import event_fan_out_task, events_fan_out_task
 from . import publishing
 
 logger = logging.getLogger("clearhouse.webhooks")
@@ -106,17 +105,15 @@ def events_publish_deferred():
 
 
 def _events_enqueue(event_pks: list[int]) -> None:
-    """One broker message for the events of one committed transaction. No UPDATE here (issue 21:
+    """At most one broker message for the events of one committed transaction, none when a
+    wake-up of the fan-out is already on its way (`publishing.events_wake`). No UPDATE here (issue 21:
     it was a round trip and a non-HOT row update inside every request): the fan-out marks
     `enqueued_at` and `fanned_out_at` together, and an event still unmarked after
     WEBHOOKS_OUTBOX_GRACE_SECONDS (publish lost, or still queued) is fanned out by the sweeper;
     a second fan-out of the same event is a no-op (it locks the row and checks `fanned_out_at`)."""
     if not event_pks:
         return
-    if len(event_pks) == 1:
-        publishing.task_publish(event_fan_out_task, event_pks[0])
-    else:
-        publishing.task_publish(events_fan_out_task, list(event_pks))
+    publishing.events_wake(list(event_pks))
 
 
 class _OutboxBatch:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from kombu.exceptions import KombuError, OperationalError
 
 from ..models import Delivery
-from ..tasks import deliveries_send_task
+from ..tasks import deliveries_send_task, events_wake_task
 
 logger = logging.getLogger("clearhouse.webhooks")
 
@@ -62,3 +63,51 @@ def deliveries_publish(ids: list[int]) -> None:
             # Let the sweeper pick the rest up at once rather than after the re-enqueue delay.
             Delivery.objects.filter(pk__in=ids[index:]).update(enqueued_at=None)
             return
+
+
+# --- coalesced wake-ups of the fan-out (issue 21, item 3) -------------------------------------
+
+WAKE_TTL_SECONDS = 2  # a flag whose wake-up was lost stops coalescing after this
+
+
+def _wake_key() -> str:
+    """The flag that says "a wake-up of the fan-out is published and not yet taken", or "" when
+    wake-ups are not coalesced: eager tasks (tests, the embedded demo) and a cache that is not
+    shared between processes (the flag must be seen by the worker that clears it)."""
+    conf = events_wake_task.app.conf
+    backend = settings.CACHES["default"]["BACKEND"].lower()
+    if conf.task_always_eager or "redis" not in backend:
+        return ""
+    queue = setting("WEBHOOKS_TASK_QUEUE", "") or conf.task_default_queue
+    return f"webhooks:wake:{queue}"
+
+
+def events_wake(event_ids: list[int]) -> bool:
+    """After a commit of events: one wake-up message for the fan-out, unless one is already on
+    its way (the flag is set). Sound because the worker clears the flag *before* it reads the
+    events not fanned out: a commit that found the flag set happened before that clearing, so
+    that read sees its events. The message still names its own events (fanned out first); a
+    lost message leaves its events to the outbox sweeper, and its flag expires after
+    WAKE_TTL_SECONDS. False (logged) when the broker is unavailable."""
+    key = _wake_key()
+    if key:
+        try:
+            if not cache.add(key, 1, WAKE_TTL_SECONDS):
+                return True
+        except Exception:  # the cache is down: publish without coalescing
+            logger.warning("webhooks: wake-up flag unavailable, publishing uncoalesced", exc_info=True)
+            key = ""
+    published = task_publish(events_wake_task, list(event_ids), key)
+    if not published and key:
+        wake_clear(key)  # the next commit tries again
+    return published
+
+
+def wake_clear(key: str) -> None:
+    """A worker took the wake-up flagged by `key`: commits from now on publish again."""
+    if not key:
+        return
+    try:
+        cache.delete(key)
+    except Exception:  # the flag expires on its own
+        logger.warning("webhooks: wake-up flag %s not cleared", key, exc_info=True)

@@ -83,7 +83,7 @@ def test_rolled_back_work_is_never_enqueued(publishes):
     assert not publishes
     with transaction.atomic():
         last = _record(merchant, "test.next_transaction")
-    assert [args for _, args in publishes] == [(last.pk,)]
+    assert [args for _, args in publishes] == [([last.pk], "")]  # eager: not coalesced, no flag
 
 
 def test_deferred_publishing_covers_several_transactions(publishes):
