@@ -39,8 +39,14 @@ class PaymentIntent(TenantModel):
     amount_capturable = models.BigIntegerField(default=0)
     amount_received = models.BigIntegerField(default=0)
     amount_refunded = models.BigIntegerField(default=0)
+    # Indexed by pi_customer (partial: most payments name no customer).
     customer = models.ForeignKey(
-        "vault.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="payment_intents"
+        "vault.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payment_intents",
+        db_index=False,
     )
     payment_method = models.ForeignKey(
         "vault.PaymentMethod", null=True, blank=True, on_delete=models.PROTECT, related_name="payment_intents"
@@ -89,12 +95,26 @@ class PaymentIntent(TenantModel):
         indexes = [
             # the API's retrieve/list by id within a tenant (selectors.payment_intent_get/list)
             models.Index(fields=["merchant", "livemode", "public_id"], name="pi_tenant_id"),
+            # The reference indexes are partial (issue 21, migration 0007): a payment without an
+            # order id or a customer writes no entry in them; their queries compare with a
+            # non-empty literal, which implies the predicate.
             # list ?order_id= (Stripe-style metadata order lookup) within a tenant
-            models.Index(fields=["merchant", "livemode", "order_id"], name="pi_tenant_order_id"),
+            models.Index(
+                fields=["merchant", "livemode", "order_id"],
+                name="pi_tenant_order_id",
+                condition=~models.Q(order_id=""),
+            ),
             # list ?customer= within a tenant
-            models.Index(fields=["merchant", "livemode", "customer"], name="pi_tenant_customer"),
+            models.Index(
+                fields=["merchant", "livemode", "customer"],
+                name="pi_tenant_customer",
+                condition=models.Q(customer__isnull=False),
+            ),
+            # a customer's payments across modes (the vault's customer page, the PROTECT check
+            # when a customer is deleted)
+            models.Index(fields=["customer"], name="pi_customer", condition=models.Q(customer__isnull=False)),
             # back office: order-id search across merchants (backoffice/search.py)
-            models.Index(fields=["order_id"], name="pi_order_id"),
+            models.Index(fields=["order_id"], name="pi_order_id", condition=~models.Q(order_id="")),
         ]
         permissions = [
             ("capture_paymentintent", "Can capture payments from the back office"),
@@ -200,8 +220,19 @@ class Charge(TenantModel):
             # settlement line names the charge by gateway_reference, a 3DS / redirect return by
             # action_reference.
             models.Index(fields=["last4"], name="ch_last4"),
-            models.Index(fields=["gateway_reference"], name="ch_gateway_reference"),
-            models.Index(fields=["action_reference"], name="ch_action_reference"),
+            # The two references are partial (migration 0007): a charge has no gateway reference
+            # until the provider answers and an action reference only for 3DS / redirects, and
+            # their lookups compare with a non-empty literal.
+            models.Index(
+                fields=["gateway_reference"],
+                name="ch_gateway_reference",
+                condition=~models.Q(gateway_reference=""),
+            ),
+            models.Index(
+                fields=["action_reference"],
+                name="ch_action_reference",
+                condition=~models.Q(action_reference=""),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="ch_amount_positive"),

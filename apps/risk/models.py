@@ -173,7 +173,10 @@ class RiskDecision(TenantModel):
     payment_intent = models.ForeignKey(
         "intents.PaymentIntent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    rule_set = models.ForeignKey(RuleSet, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Indexed by risk_dec_rule_set (partial: a merchant without rules writes no entry).
+    rule_set = models.ForeignKey(
+        RuleSet, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     rule_set_version = models.PositiveIntegerField(null=True, blank=True)
     action = models.CharField(max_length=16, choices=Action.choices)
     source = models.CharField(max_length=24, choices=Source.choices, default=Source.DEFAULT)
@@ -188,9 +191,21 @@ class RiskDecision(TenantModel):
     evaluation_us = models.PositiveIntegerField(default=0)
 
     class Meta:
+        # Issue 21: one decision per confirm, so each index is named with the query it serves
+        # (risk migration 0003 dropped the rest). Also kept: the pkey, public_id's unique key
+        # (ids are unique across tenants; reviews.py's lookup by id), charge_id's unique key
+        # (one decision per attempt; decision_for_charge, warnings, labels) and the
+        # payment_intent FK index (overrides.py's latest decision of an intent, the back
+        # office's timeline and workbench).
         indexes = [
+            # decision_get: retrieve by id within a tenant
             models.Index(fields=["merchant", "livemode", "public_id"], name="risk_dec_tenant_id"),
+            # backtests: a tenant's decisions since a date (services/backtest.py)
             models.Index(fields=["merchant", "livemode", "created_at"], name="risk_dec_tenant_created"),
+            # the PROTECT check when a rule set is deleted; only decisions a rule set made
+            models.Index(
+                fields=["rule_set"], name="risk_dec_rule_set", condition=models.Q(rule_set__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
