@@ -28,6 +28,8 @@ from typing import Any
 from django.core.cache import cache
 from prometheus_client import Counter, Histogram
 
+from apps.core import hotcache
+
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
@@ -111,7 +113,16 @@ def request_summary(request) -> dict:
 # --- cache helpers ------------------------------------------------------------------------------
 
 
-def _incr(key: str, by: int = 1, timeout: int = STATS_TTL) -> int:
+def _incr(key: str, by: int = 1, timeout: int = STATS_TTL, *, pipe=None) -> int | None:
+    """The counter's new value, created with ``timeout`` (kept afterwards). With ``pipe`` (a
+    pipeline of django-redis' client, ``_record_pipelined``) the same is queued as INCRBY +
+    EXPIRE … NX and the value is the INCRBY's reply (django-redis stores integers raw, so every
+    reader reads it unchanged)."""
+    if pipe is not None:
+        raw = cache.make_key(key)
+        pipe.incrby(raw, by)
+        pipe.expire(raw, timeout, nx=True)
+        return None
     try:
         return cache.incr(key, by)
     except ValueError:
@@ -127,10 +138,17 @@ def _key(connector_id: str, *parts: object) -> str:
 # --- the call log -------------------------------------------------------------------------------
 
 
-def _log_append(connector_id: str, entry: dict) -> None:
-    seq = _incr(_key(connector_id, "log", "seq"))
+def _log_append(connector_id: str, entry: dict, *, seq: int | None = None, pipe=None) -> None:
+    """``seq``: the log sequence's next value when the caller already counted it (``pipe``: the
+    entry is queued on that pipeline)."""
+    if seq is None:
+        seq = _incr(_key(connector_id, "log", "seq"))
     entry["seq"] = seq
-    cache.set(_key(connector_id, "log", seq % LOG_SIZE), json.dumps(entry), timeout=STATS_TTL)
+    key, value = _key(connector_id, "log", seq % LOG_SIZE), json.dumps(entry)
+    if pipe is not None:
+        pipe.set(cache.make_key(key), cache.client.encode(value), ex=STATS_TTL)
+    else:
+        cache.set(key, value, timeout=STATS_TTL)
 
 
 def call_log(connector_id: str, *, limit: int = 50) -> list[dict]:
@@ -162,12 +180,12 @@ def stats(connector_id: str) -> dict:
     }
 
 
-def _count_authorization(connector_id: str, outcome: str, latency_ms: int) -> None:
-    _incr(_key(connector_id, "stats", "auth_total"))
-    _incr(_key(connector_id, "stats", "auth_latency_ms"), latency_ms)
+def _count_authorization(connector_id: str, outcome: str, latency_ms: int, *, pipe=None) -> None:
+    _incr(_key(connector_id, "stats", "auth_total"), pipe=pipe)
+    _incr(_key(connector_id, "stats", "auth_latency_ms"), latency_ms, pipe=pipe)
     field = {"approved": "auth_approved", "declined": "auth_declined", "error": "auth_errors"}.get(outcome)
     if field:
-        _incr(_key(connector_id, "stats", field))
+        _incr(_key(connector_id, "stats", field), pipe=pipe)
 
 
 # --- the circuit breaker ------------------------------------------------------------------------
@@ -176,10 +194,11 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 
 
 def circuit_states(connector_ids: Iterable[str], *, now: float | None = None) -> dict[str, str]:
-    """closed / open / half_open for each connector, in one cache round trip."""
+    """closed / open / half_open for each connector, in one cache round trip (none in a request
+    whose prefetch read them: ``hotcache.get_many``)."""
     now = time.time() if now is None else now
     ids = list(connector_ids)
-    raw = cache.get_many([_key(cid, "cb", "open_until") for cid in ids])
+    raw = hotcache.get_many([_key(cid, "cb", "open_until") for cid in ids])
     states = {}
     for cid in ids:
         until = raw.get(_key(cid, "cb", "open_until"))
@@ -193,6 +212,7 @@ def circuit_state(connector_id: str, *, now: float | None = None) -> str:
 
 def circuit_open(connector_id: str, *, now: float | None = None, reason: str = "") -> None:
     now = time.time() if now is None else now
+    hotcache.forget([_key(connector_id, "cb", "open_until")])
     cache.set(_key(connector_id, "cb", "open_until"), now + OPEN_SECONDS, timeout=STATS_TTL)
     CIRCUIT_OPENED.labels(connector_id).inc()
     logger.warning("connector %s circuit opened (%s)", connector_id, reason or "failure rate")
@@ -200,6 +220,7 @@ def circuit_open(connector_id: str, *, now: float | None = None, reason: str = "
 
 def circuit_close(connector_id: str, *, now: float | None = None) -> None:
     now = time.time() if now is None else now
+    hotcache.forget([_key(connector_id, "cb", "open_until")])
     cache.delete(_key(connector_id, "cb", "open_until"))
     # Failures counted before the close no longer weigh on the window.
     cache.set(_key(connector_id, "cb", "since"), now, timeout=STATS_TTL)
@@ -224,6 +245,13 @@ def _window(connector_id: str, now: float) -> tuple[int, int]:
     return calls, fails
 
 
+def _count_call(connector_id: str, now: float, *, pipe=None) -> None:
+    """A call of a closed circuit, in its window's bucket."""
+    _incr(
+        _key(connector_id, "cb", int(now // BUCKET_SECONDS), "calls"), timeout=WINDOW_SECONDS * 2, pipe=pipe
+    )
+
+
 def circuit_record(connector_id: str, *, ok: bool, probe: bool = False, now: float | None = None) -> str:
     """Feeds one call's health into the breaker; answers the state after it. A successful
     ``probe`` (a health check) closes an open circuit at once."""
@@ -237,11 +265,10 @@ def circuit_record(connector_id: str, *, ok: bool, probe: bool = False, now: flo
             return CLOSED
         circuit_open(connector_id, now=now, reason="probe failed")
         return OPEN
-    bucket = int(now // BUCKET_SECONDS)
-    _incr(_key(connector_id, "cb", bucket, "calls"), timeout=WINDOW_SECONDS * 2)
+    _count_call(connector_id, now)
     if ok:
         return CLOSED
-    _incr(_key(connector_id, "cb", bucket, "fails"), timeout=WINDOW_SECONDS * 2)
+    _incr(_key(connector_id, "cb", int(now // BUCKET_SECONDS), "fails"), timeout=WINDOW_SECONDS * 2)
     calls, fails = _window(connector_id, now)
     if calls >= MIN_CALLS and fails / calls >= FAILURE_RATE:
         circuit_open(connector_id, now=now, reason=f"{fails}/{calls} failed")
@@ -313,52 +340,33 @@ def record_call(
 
 def _redis_client():
     """django-redis' client of the cache, or None (another backend: the per-key helpers above)."""
-    client = getattr(cache, "client", None)
-    if client is None or not hasattr(client, "get_client") or not hasattr(client, "encode"):
-        return None
-    return client
+    client = hotcache.redis_client()
+    return client if client is not None and hasattr(client, "encode") else None
 
 
 def _record_pipelined(redis, cid: str, *, operation: str, outcome: str, latency_ms: int, failed: bool,
                       entry: dict) -> None:  # fmt: skip
     """What ``record_call`` writes through the per-key helpers (counters, circuit, call log),
-    in two pipelined round trips instead of seven (issue 21): the counters, the log sequence and
-    the circuit state, then the log entry and the circuit's call count. A counter is created
-    with its TTL (``EXPIRE … NX``) as ``_incr``'s ``add`` does, and keeps it afterwards; the
-    values are stored as django-redis stores them (integers raw, the rest encoded), so every
-    reader above reads them unchanged. A failure or an open circuit takes ``circuit_record``'s
-    own path (it needs the window's counts)."""
+    the same helpers queued on two pipelines instead of seven round trips (issue 21): the
+    counters, the log sequence and the circuit state, then the log entry and the circuit's call
+    count. A failure or an open circuit takes ``circuit_record``'s own path (it needs the
+    window's counts)."""
     client = redis.get_client(write=True)
-    make = cache.make_key
-    counters: list[tuple[str, int, int]] = []
-    if operation in ("authorize", "start_redirect"):
-        counters += [(_key(cid, "stats", "auth_total"), 1, STATS_TTL),
-                     (_key(cid, "stats", "auth_latency_ms"), latency_ms, STATS_TTL)]  # fmt: skip
-        field = {"approved": "auth_approved", "declined": "auth_declined", "error": "auth_errors"}.get(
-            outcome
-        )
-        if field:
-            counters.append((_key(cid, "stats", field), 1, STATS_TTL))
-    counters.append((_key(cid, "log", "seq"), 1, STATS_TTL))
     pipe = client.pipeline(transaction=False)
-    for key, by, ttl in counters:
-        pipe.incrby(make(key), by)
-        pipe.expire(make(key), ttl, nx=True)
+    if operation in ("authorize", "start_redirect"):
+        _count_authorization(cid, outcome, latency_ms, pipe=pipe)
+    seq_at = len(pipe)
+    _incr(_key(cid, "log", "seq"), pipe=pipe)
     breaker = operation in BREAKER_OPERATIONS
     if breaker:
-        pipe.get(make(_key(cid, "cb", "open_until")))
+        pipe.get(cache.make_key(_key(cid, "cb", "open_until")))
     replies = pipe.execute()
-    seq = int(replies[2 * (len(counters) - 1)])
     now = time.time()
     closed = not breaker or replies[-1] is None
     pipe = client.pipeline(transaction=False)
     if breaker and closed and not failed:
-        # circuit_record's closed, successful call: count it in the window's bucket
-        calls = make(_key(cid, "cb", int(now // BUCKET_SECONDS), "calls"))
-        pipe.incrby(calls, 1)
-        pipe.expire(calls, WINDOW_SECONDS * 2, nx=True)
-    entry["seq"] = seq
-    pipe.set(make(_key(cid, "log", seq % LOG_SIZE)), redis.encode(json.dumps(entry)), ex=STATS_TTL)
+        _count_call(cid, now, pipe=pipe)  # circuit_record's closed, successful call
+    _log_append(cid, entry, seq=int(replies[seq_at]), pipe=pipe)
     pipe.execute()
     if breaker and (failed or not closed):
         circuit_record(cid, ok=not failed, probe=operation == "health", now=now)

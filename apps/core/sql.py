@@ -34,7 +34,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 
 @functools.cache
@@ -58,6 +58,13 @@ def _prepared_cursor_class():
     return PreparedCursor
 
 
+def _default():
+    """The default connection itself: ``django.db.connection`` is a proxy whose every attribute
+    goes through a thread-local lookup (asgiref's Local), per field and per value on this path
+    (issue 21); fetched once per statement or row instead."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 @contextlib.contextmanager
 def hot_cursor() -> Iterator:
     """A cursor for the hot path's fixed statements: Django's wrapper (query logging, error
@@ -65,16 +72,17 @@ def hot_cursor() -> Iterator:
     cursor. Django's own client-binding cursor when the connection prepares nothing (its
     ``prepare_threshold`` is None: Django's default, kept with ``DATABASE_PREPARE=false``).
     Only for SQL whose parameters PostgreSQL can type from their place (no bare ``SELECT %s``)."""
-    connection.ensure_connection()
-    raw = connection.connection
+    conn = _default()
+    conn.ensure_connection()
+    raw = conn.connection
     # An execute wrapper may rewrite the SQL: pghistory's context (the back office and the
     # configuration API, apps/audit/middleware.py) prepends a `SELECT set_config(…);`, two
     # commands that server-side binding refuses. Such statements go client-bound, unprepared.
-    if getattr(raw, "prepare_threshold", None) is None or connection.execute_wrappers:
-        with connection.cursor() as cursor:
+    if getattr(raw, "prepare_threshold", None) is None or conn.execute_wrappers:
+        with conn.cursor() as cursor:
             yield cursor
         return
-    cursor = connection._prepare_cursor(_prepared_cursor_class()(raw))
+    cursor = conn._prepare_cursor(_prepared_cursor_class()(raw))
     try:
         yield cursor
     finally:
@@ -183,6 +191,7 @@ class WriteBatch:
         model = type(objs[0])
         refs = refs or {}
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        conn = _default()
         rows, params = [], []
         for obj in objs:
             fill = getattr(obj, "fill_generated", None)
@@ -195,7 +204,7 @@ class WriteBatch:
                     continue
                 value = f.pre_save(obj, add=True)
                 cells.append("%s")
-                params.append(f.get_db_prep_save(value, connection))
+                params.append(f.get_db_prep_save(value, conn))
             rows.append(f"({', '.join(cells)})")
         columns = ", ".join(_quote(f.column) for f in fields)
         pk = _quote(model._meta.pk.column)
@@ -214,12 +223,13 @@ class WriteBatch:
         for f in meta.concrete_fields:
             if getattr(f, "auto_now", False) and f.name not in names:
                 names.append(f.name)
+        conn = _default()
         sets, params = [], []
         for name in names:
             f = meta.get_field(name)
             value = f.pre_save(obj, add=False)
             sets.append(f"{_quote(f.column)} = %s")
-            params.append(f.get_db_prep_save(value, connection))
+            params.append(f.get_db_prep_save(value, conn))
         params.append(obj.pk)
         pk = _quote(meta.pk.column)
         name = self._name()
@@ -250,12 +260,13 @@ class WriteBatch:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         out: dict[str, list] = {}
+        alias = _default().alias
         for part, values in zip(returning, row or (), strict=False):
             out[part.name] = list(values)
             for obj, pk in zip(part.objs, values if part.objs else (), strict=True):
                 obj.pk = pk
                 obj._state.adding = False
-                obj._state.db = connection.alias
+                obj._state.db = alias
         self.parts = []
         return out
 
@@ -273,17 +284,18 @@ def instance_from(model, row, offset: int = 0):
     database converters applied (JSON, decimals) as the ORM's compiler does. Returns the
     instance and the offset after its columns."""
     fields = model._meta.concrete_fields
+    conn = _default()
     converters = _CONVERTERS.get(model)
     if converters is None:
         converters = []
         for f in fields:
             col = f.get_col(model._meta.db_table)
-            converters.append(connection.ops.get_db_converters(col) + f.get_db_converters(connection))
+            converters.append(conn.ops.get_db_converters(col) + f.get_db_converters(conn))
         _CONVERTERS[model] = converters
     values = []
     for i, funcs in enumerate(converters):
         value = row[offset + i]
         for func in funcs:
-            value = func(value, fields[i], connection)
+            value = func(value, fields[i], conn)
         values.append(value)
-    return model.from_db(connection.alias, None, values), offset + len(fields)
+    return model.from_db(conn.alias, None, values), offset + len(fields)
