@@ -19,23 +19,18 @@ def pg_indexes(*, drop: dict[str, str] | None = None, create: dict[str, str] | N
     (dropped on reverse)."""
     drop, create = drop or {}, create or {}
 
-    def forward(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for name in drop:
-            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
-        for sql in create.values():
-            schema_editor.execute(sql)
+    def swap(remove: dict[str, str], add: dict[str, str]):
+        def run(apps, schema_editor):
+            if schema_editor.connection.vendor != "postgresql":
+                return
+            for name in remove:
+                schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+            for sql in add.values():
+                schema_editor.execute(sql)
 
-    def backward(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for name in create:
-            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
-        for sql in drop.values():
-            schema_editor.execute(sql)
+        return run
 
-    return migrations.RunPython(forward, backward, elidable=False)
+    return migrations.RunPython(swap(drop, create), swap(create, drop), elidable=False)
 
 
 def brin(table: str, column: str = "created_at") -> str:

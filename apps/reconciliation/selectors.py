@@ -42,13 +42,18 @@ def describe_diffs(discrepancy: Discrepancy) -> str:
     return "; ".join(parts) or discrepancy.get_type_display()
 
 
-def batch_lines(batch: SettlementBatch, lines=None):
-    """The batch's lines (of `lines`, default all), read with their file: the lines' unique
+def batches_lines(batches, lines=None):
+    """The lines of `batches` (of `lines`, default all), read with their files: the lines' unique
     (file, row_number) index serves it (lines have no index on their batch, which cost the load)."""
     from .models import SettlementLine
 
     rows = SettlementLine.objects.all() if lines is None else lines
-    return rows.filter(file_id=batch.file_id, batch=batch)
+    return rows.filter(file_id__in={batch.file_id for batch in batches}, batch__in=batches)
+
+
+def batch_lines(batch: SettlementBatch, lines=None):
+    """One batch's lines (``batches_lines``)."""
+    return batches_lines([batch], lines)
 
 
 def batch_bridge(batch: SettlementBatch) -> list[tuple[str, int | str]]:
@@ -109,13 +114,11 @@ def settlement_list(*, merchant, livemode: bool):
 def settlement_with_own_lines(
     rows: list[SettlementBatch], *, merchant, livemode: bool
 ) -> list[SettlementBatch]:
-    lines = list(
-        _merchant_lines(merchant, livemode)
-        .filter(file_id__in={batch.file_id for batch in rows}, batch__in=rows)  # the (file, row) index
-        .order_by("batch_id", "row_number")
-    )
+    by_batch: dict[int, list] = {batch.pk: [] for batch in rows}
+    for line in batches_lines(rows, _merchant_lines(merchant, livemode)).order_by("batch_id", "row_number"):
+        by_batch[line.batch_id].append(line)
     for batch in rows:
-        batch.own_lines = [line for line in lines if line.batch_id == batch.pk]
+        batch.own_lines = by_batch[batch.pk]
     return rows
 
 

@@ -43,19 +43,28 @@ class SandboxActions:
         )
         return self._record(request, "authorize", reference, action, card.behaviour)
 
-    def complete_3ds(self, request: PaymentRequest, *, reference: str, payload: Mapping[str, Any]):
+    def _session(self, request: PaymentRequest, *, prefix: str, reference: str, what: str):
+        """(the pending authorization's record, None) for a customer's answer to the session
+        ``reference`` (``prefix``: acs | wal), or (None, the result to answer): unknown or expired
+        session, or a replay, where the first answer stands."""
         record = self.store.get(request.idempotency_key)
         if record is None or not hmac.compare_digest(
-            reference, self._secret_token("acs", request.idempotency_key)
+            reference, self._secret_token(prefix, request.idempotency_key)
         ):
-            return Declined(
+            return None, Declined(
                 code="payment_intent_authentication_failure",
                 decline_code="",
                 network_code="",
-                message="Unknown or expired 3D Secure session.",
+                message=f"Unknown or expired {what} session.",
             )
         if record.status != "requires_action":
-            return result_from_dict(record.result)  # replay: the first answer stands
+            return None, result_from_dict(record.result)
+        return record, None
+
+    def complete_3ds(self, request: PaymentRequest, *, reference: str, payload: Mapping[str, Any]):
+        record, answered = self._session(request, prefix="acs", reference=reference, what="3D Secure")
+        if answered is not None:
+            return answered
         outcome = str(payload.get("result", "")).lower()
         if outcome in ("authenticated", "approved", "succeeded", "success"):
             three_ds = {"authenticated": True, "result": "authenticated", "version": "2.2.0", "eci": "05"}
@@ -111,18 +120,9 @@ class SandboxActions:
         return self._record(request, "authorize", reference, action, request.payment_method_type)
 
     def confirm_redirect(self, request: PaymentRequest, *, reference: str, payload: Mapping[str, Any]):
-        record = self.store.get(request.idempotency_key)
-        if record is None or not hmac.compare_digest(
-            reference, self._secret_token("wal", request.idempotency_key)
-        ):
-            return Declined(
-                code="payment_intent_authentication_failure",
-                decline_code="",
-                network_code="",
-                message="Unknown or expired wallet session.",
-            )
-        if record.status != "requires_action":
-            return result_from_dict(record.result)
+        record, answered = self._session(request, prefix="wal", reference=reference, what="wallet")
+        if answered is not None:
+            return answered
         outcome = str(payload.get("result", "")).lower()
         if outcome in ("approved", "succeeded", "authorized"):
             result = Approved(
