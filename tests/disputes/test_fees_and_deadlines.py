@@ -70,6 +70,27 @@ def test_a_policy_that_refunds_the_fee_returns_it_on_a_win_and_takes_it_again_on
     assert _total(merchant) == before and ledger_check_invariants() == []
 
 
+def test_a_fee_kept_by_an_earlier_win_is_refunded_by_a_later_win_under_a_refunding_policy(api, merchant):
+    """lost → won (policy keeps the fee) → policy now refunds → lost (no second fee: one is still
+    charged) → won: that win returns the fee the first round charged, exactly once."""
+    charge = _paid_charge(api, merchant)
+    before = _total(merchant)
+    network_event(merchant, charge, "charge.dispute.created", dispute="sbxdp_late")
+    network_event(merchant, charge, "charge.dispute.closed", dispute="sbxdp_late", status="lost")
+    network_event(merchant, charge, "charge.dispute.closed", dispute="sbxdp_late", status="won")
+    assert _total(merchant) == before - 1500  # the fee kept
+    DisputeSettings.objects.create(merchant=merchant, fee_refunded_on_win=True)
+    network_event(merchant, charge, "charge.dispute.closed", dispute="sbxdp_late", status="lost")
+    dispute = Dispute.objects.get(connector_dispute_id="sbxdp_late")
+    assert dispute.ledger_round == 1 and _total(merchant) == before - 3500  # amount again, not the fee
+    network_event(merchant, charge, "charge.dispute.closed", dispute="sbxdp_late", status="won")
+    dispute.refresh_from_db()
+    assert _total(merchant) == before and dispute.fee_refunded
+    network_event(merchant, charge, "charge.dispute.closed", dispute="sbxdp_late", status="lost")
+    assert _total(merchant) == before - 3500  # refunded, so the next round charges it again
+    assert ledger_check_invariants() == []
+
+
 @pytest.mark.parametrize(("number", "network", "days"), [
     ("4242424242424242", "visa", 23), ("5555555555554444", "mastercard", 38), ("378282246310005", "amex", 20),
     ("6011111111111117", "discover", 23), ("3566002020360505", "jcb", 14),

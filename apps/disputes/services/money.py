@@ -45,14 +45,18 @@ def _withdraw(dispute: Dispute) -> None:
 def _reinstate(dispute: Dispute) -> None:
     if not dispute.funds_withdrawn:
         return
-    refund_fee = fee_refunded_on_win(dispute.merchant)
+    # The fee still charged is the latest round's that charged one, unless a win refunded it
+    # since (then the round after it charged a new one): at most one fee is outstanding.
+    fee_round = None if dispute.fee_refunded else _fee_round(dispute)
+    refund_fee = fee_round is not None and fee_refunded_on_win(dispute.merchant)
     ledger_post_dispute_reversal(
         dispute_id=dispute.ledger_key(),
         description=f"Dispute {dispute.public_id} won",
         include_fee=refund_fee,
+        fee_of=dispute.ledger_key(fee_round) if refund_fee else "",
     )
     dispute.funds_withdrawn = False
-    dispute.fee_refunded = refund_fee and _round_charged_fee(dispute)
+    dispute.fee_refunded = refund_fee
     dispute.save(update_fields=["funds_withdrawn", "fee_refunded", "updated_at"])
     _event(dispute, "charge.dispute.funds_reinstated")
 
@@ -69,13 +73,16 @@ def _settle_money(dispute: Dispute) -> None:
         _withdraw(dispute)
 
 
-def _round_charged_fee(dispute: Dispute) -> bool:
-    from apps.ledger.models import JournalEntry
+def _fee_round(dispute: Dispute) -> int | None:
+    """The latest withdrawal round (up to the current one) whose debit charged the dispute fee."""
+    from apps.ledger.models import Posting
 
-    entry = JournalEntry.objects.filter(idempotency_key=f"dispute_debit:{dispute.ledger_key()}").first()
-    return entry is not None and any(
-        p.account.kind == "fees" for p in entry.postings.select_related("account")
+    keys = {f"dispute_debit:{dispute.ledger_key(n)}": n for n in range(dispute.ledger_round + 1)}
+    charged = Posting.objects.filter(entry__idempotency_key__in=list(keys), account__kind="fees").values_list(
+        "entry__idempotency_key", flat=True
     )
+    rounds = [keys[key] for key in charged]
+    return max(rounds) if rounds else None
 
 
 def _round_used(dispute: Dispute) -> bool:

@@ -82,19 +82,28 @@ def ledger_post_dispute_debit(
     ).entry
 
 
-def _reversal_legs(debit: JournalEntry, *, include_fee: bool = False) -> tuple[list[Leg], str, int, int]:
-    """The debit's non-merchant legs reversed (the fee kept unless `include_fee`), the one
+def _reversal_legs(
+    debit: JournalEntry, *, include_fee: bool = False, fee_debit: JournalEntry | None = None
+) -> tuple[list[Leg], str, int, int]:
+    """The debit's non-merchant legs reversed (the fee kept unless `include_fee`; the fee legs
+    are those of `fee_debit` when given: an earlier round's debit that charged it), the one
     currency and amount they return to the merchant, and the fee returned within it."""
     legs: list[Leg] = []
     credit_by_currency: dict[str, int] = {}
     fee = 0
-    for posting in debit.postings.select_related("account"):
+    own_fee = include_fee and fee_debit is None
+    postings = [
+        p for p in debit.postings.select_related("account") if own_fee or p.account.kind != Account.Kind.FEES
+    ]
+    if include_fee and fee_debit is not None:
+        postings += [
+            p for p in fee_debit.postings.select_related("account") if p.account.kind == Account.Kind.FEES
+        ]
+    for posting in postings:
         account = posting.account
         if account.owner == Account.Owner.MERCHANT:
             continue
         if account.kind == Account.Kind.FEES:
-            if not include_fee:
-                continue
             fee += posting.amount
         ref = AccountRef(
             account.owner,
@@ -116,11 +125,13 @@ def _reversal_legs(debit: JournalEntry, *, include_fee: bool = False) -> tuple[l
 
 
 def ledger_post_dispute_reversal(
-    *, dispute_id: str, description: str = "", include_fee: bool = False
+    *, dispute_id: str, description: str = "", include_fee: bool = False, fee_of: str = ""
 ) -> JournalEntry:
     """A won dispute: the debit is reversed (the fee is kept, unless `include_fee`: the merchant's
     policy refunds it) and the funds return to available (repaying tracked debt first, since debt
-    is what available lacks). Idempotent."""
+    is what available lacks). `fee_of`: the dispute id of the earlier withdrawal round whose fee
+    is still charged, when this round's debit carried none (a win without the refund policy kept
+    it, the policy changed, the dispute flipped back to lost and is won again). Idempotent."""
     key = f"dispute_reversal:{dispute_id}"
     existing = _entry_existing(key)
     if existing is not None:
@@ -132,7 +143,12 @@ def ledger_post_dispute_reversal(
     )
     if debit is None:
         raise DisputeNotDebited(dispute_id=dispute_id)
-    legs, currency, amount, fee = _reversal_legs(debit, include_fee=include_fee)
+    fee_debit = None
+    if include_fee and fee_of and fee_of != dispute_id:
+        fee_debit = JournalEntry.objects.filter(idempotency_key=f"dispute_debit:{fee_of}").first()
+        if fee_debit is None:
+            raise DisputeNotDebited(dispute_id=fee_of)
+    legs, currency, amount, fee = _reversal_legs(debit, include_fee=include_fee, fee_debit=fee_debit)
     return _book(
         kind=JournalEntry.Kind.DISPUTE_REVERSAL,
         merchant=debit.merchant,
