@@ -120,3 +120,44 @@ def test_shared_references_are_ranked_as_when_every_pair_is(api, merchant):
     assert winners[items[2000].pk] == lines[2000].pk and items[1500].pk not in winners
     assert {item: line for item, (line, _) in outcome.items() if item in winners} == winners
     assert outcome == {items[a].pk: (lines[a].pk, "auto") for a in (2000, 1500, 4000)}
+
+
+def test_inlined_fee_rules_and_tolerances_decide_as_the_joins_do(api, merchant, monkeypatch):
+    """Up to `INLINE_RULES` fee rules and tolerances are written into the check as CASE expressions;
+    past that the check joins the two tables. Both decide every item the same."""
+    from apps.reconciliation.models import Tolerance
+
+    sandbox_fee_rule()
+    sandbox_fee_rule("EUR")
+    Tolerance.objects.create(currency="USD", amount=2)
+    Tolerance.objects.create(currency="EUR", amount=0)
+    for amount in (2000, 2092, 2093, 2098, 1500):  # matched, amount under, wrong fee, currency mismatch
+        charge_paid(api, merchant, amount)
+    ingest_acquirer_file(merchant)
+    with transaction.atomic(), connection.cursor() as cursor:
+        matching.collect_items(cursor, _scope())
+
+    def checks():
+        with transaction.atomic(), connection.cursor() as cursor:
+            scope = _scope()
+            matching.build_item_scope(cursor, scope)
+            matching.prepare_lines(cursor, scope)
+            matching.prepare_all_lines(cursor)
+            matching.match_items(cursor, scope)
+            matching.check_items(cursor, scope)
+            cursor.execute(
+                f"SELECT item_id, line_id, match_kind, status, {', '.join(matching._DETAILS)} FROM recon_checks"
+                " ORDER BY item_id"
+            )
+            rows = cursor.fetchall()
+            transaction.set_rollback(True)
+        return rows
+
+    inline = checks()
+    monkeypatch.setattr(matching, "INLINE_RULES", 0)
+    joined = checks()
+    assert inline == joined
+    assert {row[3] for row in inline} == {"matched", "discrepancy"}
+    discrepancies = [row for row in inline if row[3] == "discrepancy"]
+    assert any(row[8] is not None for row in discrepancies)  # an expected fee was computed
+    assert any(row[10] == 2 for row in discrepancies)  # the USD tolerance

@@ -174,9 +174,11 @@ def build_item_scope(cursor, scope: Scope) -> int:
             scope.start,
         ],
     )
+    items = cursor.rowcount  # (CREATE TABLE AS reports its rows: no second scan to count them)
     _analyze(cursor, "recon_scope", "id")
-    cursor.execute("SELECT COUNT(*) FROM recon_scope")
-    return cursor.fetchone()[0]
+    if items < 0:
+        return _count(cursor, "recon_scope")
+    return items
 
 
 # The pass's joins are hash joins over whole temp tables (no index would be used at scale): they
@@ -381,6 +383,45 @@ _DETAILS = ("ours_gross", "theirs_gross", "ours_currency", "theirs_currency", "o
             "batch_id")  # fmt: skip
 
 
+# Fee rules and tolerances are configuration (a few rows a connector and currency): up to this many
+# each, their values are written into the check as CASE expressions instead of two hash joins over
+# every item of the pass (most of a second at a million items).
+INLINE_RULES = 64
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _rules_sql() -> tuple[str, str, str]:
+    """The expressions of an item's (alias `l`) expected fee and tolerance, and the joins they need."""
+    fee_rules = list(AcquirerFeeRule.objects.values_list("connector_code", "currency", "percent_bp",
+                                                         "fixed_amount")[: INLINE_RULES + 1])  # fmt: skip
+    tolerances = list(Tolerance.objects.values_list("currency", "amount")[: INLINE_RULES + 1])
+    if len(fee_rules) > INLINE_RULES or len(tolerances) > INLINE_RULES:
+        return (
+            "CASE WHEN l.kind = 'capture' AND r.id IS NOT NULL"
+            " THEN (l.ours_gross * r.percent_bp + 5000) / 10000 + r.fixed_amount END",
+            "COALESCE(t.amount, 0)",
+            f""" LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = l.connector_code
+                 AND r.currency = l.ours_currency
+            LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = l.ours_currency""",
+        )
+    fee = "CAST(NULL AS bigint)"
+    if fee_rules:
+        cases = " ".join(
+            f"WHEN l.connector_code = {_literal(code)} AND l.ours_currency = {_literal(currency)}"
+            f" THEN (l.ours_gross * {int(percent_bp)} + 5000) / 10000 + {int(fixed)}"
+            for code, currency, percent_bp, fixed in fee_rules
+        )
+        fee = f"CASE WHEN l.kind = 'capture' THEN CASE {cases} END END"
+    tolerance = "CAST(0 AS bigint)"
+    if tolerances:
+        cases = " ".join(f"WHEN {_literal(currency)} THEN {int(amount)}" for currency, amount in tolerances)
+        tolerance = f"CASE l.ours_currency {cases} ELSE 0 END"
+    return fee, tolerance, ""
+
+
 def check_items(cursor, scope: Scope) -> None:
     """Step 3: each item's line, match kind and status (matched, discrepancy, expected or missing),
     decided once in one temp table (step 5 reads the discrepancies from it) and written in one
@@ -397,11 +438,12 @@ def check_items(cursor, scope: Scope) -> None:
         ELSE 'matched' END"""
     distinct = "IS DISTINCT FROM" if _pg() else "IS NOT"
     cursor.execute("DROP TABLE IF EXISTS recon_checks")
-    # The lines of pinned items (kept wherever they settled): few, read by their ids.
+    # The lines of pinned items (kept wherever they settled): few, read by their ids (those of every
+    # pinned item, `recon_pinned`: a few more than the pass's own, and no scan of the scope).
     cursor.execute("DROP TABLE IF EXISTS recon_pinned_lines")
     cursor.execute(
         """CREATE TEMP TABLE recon_pinned_lines AS SELECT l.* FROM recon_lines_all l
-            WHERE l.id IN (SELECT i.line_id FROM recon_scope i WHERE i.pinned AND i.line_id IS NOT NULL)"""
+            WHERE l.id IN (SELECT line_id FROM recon_pinned)"""
     )
     _analyze(cursor, "recon_pinned_lines", "id")
     # PostgreSQL: the line of an unambiguous reference (see `match_items`), joined here.
@@ -411,6 +453,8 @@ def check_items(cursor, scope: Scope) -> None:
         if _pg()
         else ""
     )
+
+    fee, tolerance, rule_joins = _rules_sql()
 
     def pick(column: str, *others: str) -> str:
         """The exact line's value (PostgreSQL), else the first of `others` not null."""
@@ -427,9 +471,7 @@ def check_items(cursor, scope: Scope) -> None:
                l.was_line_id, l.was_match_kind, l.was_status,
                l.ours_gross, l.ours_currency, l.gross AS theirs_gross, l.currency AS theirs_currency,
                l.fee AS theirs_fee, l.batch_id,
-               CASE WHEN l.kind = 'capture' AND r.id IS NOT NULL
-                    THEN (l.ours_gross * r.percent_bp + 5000) / 10000 + r.fixed_amount END AS ours_fee,
-               COALESCE(t.amount, 0) AS tolerance
+               {fee} AS ours_fee, {tolerance} AS tolerance
         FROM (
             SELECT i.id AS item_id, i.kind, i.connector_code, i.amount AS ours_gross, i.currency AS ours_currency,
                    i.marked_received, i.effective_on,
@@ -442,10 +484,7 @@ def check_items(cursor, scope: Scope) -> None:
                    {pick("fee", "c.fee", "pl.fee")} AS fee, {pick("batch_id", "c.batch_id", "pl.batch_id")} AS batch_id
             FROM recon_scope i LEFT JOIN recon_candidates c ON c.item_id = i.id
             LEFT JOIN recon_pinned_lines pl ON i.pinned AND pl.id = i.line_id{exact}
-        ) l
-        LEFT JOIN {AcquirerFeeRule._meta.db_table} r ON r.connector_code = l.connector_code
-             AND r.currency = l.ours_currency
-        LEFT JOIN {Tolerance._meta.db_table} t ON t.currency = l.ours_currency
+        ) l{rule_joins}
         ) x {"OFFSET 0" if _pg() else ""}
         ) y
         """
