@@ -175,3 +175,46 @@ def test_create_entry_of_a_settled_decline_waits_for_a_second_finance_member(
     mismatch.refresh_from_db()
     assert mismatch.resolution == "entry_created" and mismatch.item.line_id == mismatch.line_id
     assert run().open_discrepancies == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_resolve_action_waits_while_a_pass_decides_and_goes_through_after(api, merchant):
+    """A pass's decisions are made from what it read at its start: an action committed in between
+    would be overwritten, so the two take turns (services/turns.py)."""
+    import threading
+
+    from django.db import OperationalError, connection, transaction
+
+    from apps.reconciliation.services.turns import pass_turn
+
+    _day_with(api, merchant, 2092)
+    discrepancy = Discrepancy.objects.get(type="amount_under")
+    held, release = threading.Event(), threading.Event()
+
+    def a_pass_in_flight():
+        try:
+            with transaction.atomic():
+                pass_turn()
+                held.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=a_pass_in_flight)
+    thread.start()
+    try:
+        assert held.wait(20)
+        with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            discrepancy_resolve(
+                discrepancy_id=discrepancy.pk, action="ignore", note="known", actor=Actor.system("t")
+            )
+    finally:
+        release.set()
+        thread.join(20)
+    discrepancy.refresh_from_db()
+    assert discrepancy.status == "open"
+    resolved = discrepancy_resolve(discrepancy_id=discrepancy.pk, action="ignore", note="known",
+                                   actor=Actor.system("t"))  # fmt: skip
+    assert resolved.status == "resolved" and resolved.resolution == "ignored"

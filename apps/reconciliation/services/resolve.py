@@ -17,6 +17,7 @@ from apps.ledger.services import ledger_post_clearing_difference
 
 from ..errors import DiscrepancyActionInvalid, DiscrepancyAlreadyResolved, ResolutionNoteMissing
 from ..models import Discrepancy, LedgerItem, SettlementLine
+from .turns import action_turn
 
 D = Discrepancy.Type
 ITEM_TYPES = (D.AMOUNT_OVER, D.AMOUNT_UNDER, D.FEE_MISMATCH, D.CURRENCY_MISMATCH)
@@ -80,6 +81,7 @@ def discrepancy_resolve(
     if action not in ACTIONS:
         raise DiscrepancyActionInvalid(action=action, kind="reconciliation")
     with transaction.atomic():
+        action_turn()  # not while a pass is deciding these rows
         discrepancy = _lock_open(discrepancy_id, action, note)
         handler = _HANDLERS[action]
         return handler(discrepancy, note=note, actor=actor, line_id=line_id, item_id=item_id, edits=edits or {},
@@ -217,6 +219,7 @@ def _edit_line(discrepancy, *, note, actor, edits, **_):
 def discrepancy_approved(*, discrepancy_public_id: str, operation: str, actor: Actor, reason: str) -> None:
     """The approvals executor: the second finance member agreed."""
     with transaction.atomic():
+        action_turn()
         discrepancy = Discrepancy.objects.select_for_update().get(public_id=discrepancy_public_id)
         if discrepancy.status != Discrepancy.Status.OPEN:
             return

@@ -19,6 +19,7 @@ from ..models import Discrepancy, LedgerItem, ReconciliationRun
 from ..tasks import reconciliation_run_task
 from ..transitions import assert_transition
 from . import findings, matching
+from .turns import pass_turn
 
 logger = logging.getLogger(__name__)
 MAX_INTERVAL_DAYS = 93
@@ -90,6 +91,7 @@ def _pass(run: ReconciliationRun) -> dict:
     scope = matching.Scope(run.interval_start, run.interval_end, run.livemode, run.connector_code, run.as_of,
                            run.merchant_id)  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
+        pass_turn()  # no resolve action commits between what the pass reads and what it writes
         matching.collect_items(cursor, scope)
         items = matching.build_item_scope(cursor, scope)
         matching.prepare_lines(cursor, scope)
