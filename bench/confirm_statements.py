@@ -58,6 +58,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--confirms", type=int, default=100)
     parser.add_argument("--rules", action="store_true")
+    parser.add_argument(
+        "--without-triggers",
+        action="store_true",
+        help="session_replication_role = replica: no trigger fires, foreign-key checks included — "
+        "what they cost, by difference (a measurement only: the side tables and checks are skipped)",
+    )
     opts = parser.parse_args()
 
     from intents_confirm import ensure_database, rule_set_tenant, setup
@@ -83,6 +89,8 @@ def main() -> None:
     pid = connection.connection.info.backend_pid
     with connection.cursor() as cursor:
         cursor.execute("SET track_functions = 'pl'")
+        if opts.without_triggers:
+            cursor.execute("SET session_replication_role = replica")
         cursor.execute("SELECT pg_stat_force_next_flush()")
     time.sleep(1.1)
 
