@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from unfold.dataclasses import SearchResult
 
+from apps.intents.selectors import charge_gateway_reference_q
+
 from .money import money
 
 _TABLES: set[str] = set()
@@ -122,7 +124,7 @@ def _queries(term: str) -> list[tuple[str, Q]]:
         out.append(("intents.PaymentIntent", Q(latest_charge__last4=term)))
         out.append(("intents.Charge", Q(last4=term)))
     out.append(("intents.PaymentIntent", Q(order_id=term)))
-    out.append(("intents.Charge", Q(gateway_reference=term)))
+    out.append(("intents.Charge", charge_gateway_reference_q(term)))
     out.append(("refunds.Refund", Q(gateway_reference=term)))
     out.append(("payouts.Payout", Q(gateway_reference=term)))
     return out

@@ -18,6 +18,7 @@ from apps.connectors import gateway
 from apps.connectors.models import Connector
 from apps.core.models import SchedulerHeartbeat
 from apps.intents.models import Charge, PaymentIntent
+from apps.intents.selectors import charges_unresolved
 from apps.payouts.models import Payout
 from apps.refunds.models import Refund
 from apps.vault.crypto import get_keyring
@@ -170,7 +171,7 @@ def diagnostics(*, merchant=None, livemode: bool | None = None) -> dict:
         .annotate(n=Count("id"), oldest=Min("created_at"))
         .order_by("status")
     ]
-    stuck = Charge.objects.filter(**scope, status__in=[Charge.Status.SUBMITTING, Charge.Status.UNKNOWN])
+    stuck = charges_unresolved().filter(**scope, status__in=[Charge.Status.SUBMITTING, Charge.Status.UNKNOWN])
     stuck_rows = stuck.aggregate(n=Count("id"), oldest=Min("updated_at"))
     day = Charge.objects.filter(**scope, created_at__gte=now - dt.timedelta(days=1))
     failed = {

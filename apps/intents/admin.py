@@ -34,6 +34,7 @@ from .admin_workbench import (  # noqa: F401 (re-exported: tests and other pages
     routing_summary,
 )
 from .models import Charge, PaymentIntent
+from .selectors import charges_by_gateway_reference
 
 CurrencyFilter = fixed_choices_filter("currency", "currency", sorted(CURRENCIES))
 PaymentMethodTypeFilter = fixed_choices_filter(
@@ -119,7 +120,8 @@ class PaymentIntentAdmin(
     def related_search(self, term):
         from apps.vault.models import Customer
 
-        charges = Q(public_id=term) | Q(gateway_reference=term)
+        # the gateway reference through its side table (selectors.charges_by_gateway_reference)
+        charges = Q(public_id=term) | Q(pk__in=related_pks(charges_by_gateway_reference(term), "pk"))
         if is_last4(term):
             charges |= Q(last4=term)
         condition = Q(pk__in=related_pks(Charge.objects.filter(charges), "payment_intent_id"))

@@ -178,7 +178,8 @@ class Charge(TenantModel):
     # Snapshot shown on the charge: brand, last4, exp, funding, country, fingerprint, wallet.
     payment_method_details = models.JSONField(default=dict, blank=True)
     last4 = models.CharField(max_length=4, blank=True, default="")  # indexed: ch_last4
-    gateway_reference = models.CharField(max_length=100, blank=True, default="")  # ch_gateway_reference
+    # Looked up through ChargeReference (selectors.charges_by_gateway_reference), not an index.
+    gateway_reference = models.CharField(max_length=100, blank=True, default="")
     authorization_code = models.CharField(max_length=16, blank=True, default="")
     network_transaction_id = models.CharField(max_length=64, blank=True, default="")
     network_code = models.CharField(max_length=8, blank=True, default="")
@@ -207,27 +208,18 @@ class Charge(TenantModel):
     class Meta:
         indexes = [
             models.Index(fields=["merchant", "livemode", "public_id"], name="ch_tenant_id"),
-            models.Index(
-                fields=["status", "updated_at"],
-                name="ch_unresolved",
-                condition=models.Q(status__in=["submitting", "unknown", "pending"]),
-            ),
+            # Not indexed (issue 21): status and gateway_reference, which step 3 of every attempt
+            # changes; their lookups go through the side tables below (UnresolvedAttempt,
+            # ChargeReference), kept by triggers, so that UPDATE is HOT.
             models.Index(
                 fields=["pending_since"], name="ch_pending_op", condition=~models.Q(pending_operation="")
             ),
             # Equality lookups only, so plain b-trees without Django's `_like` twins (issue 21):
-            # back-office search by last4 (backoffice/search.py), a provider's webhook or
-            # settlement line names the charge by gateway_reference, a 3DS / redirect return by
+            # back-office search by last4 (backoffice/search.py), a 3DS / redirect return by
             # action_reference.
             models.Index(fields=["last4"], name="ch_last4"),
-            # The two references are partial (migration 0007): a charge has no gateway reference
-            # until the provider answers and an action reference only for 3DS / redirects, and
-            # their lookups compare with a non-empty literal.
-            models.Index(
-                fields=["gateway_reference"],
-                name="ch_gateway_reference",
-                condition=~models.Q(gateway_reference=""),
-            ),
+            # Partial (migration 0007): an action reference exists only for 3DS / redirects, and
+            # its lookup compares with a non-empty literal.
             models.Index(
                 fields=["action_reference"],
                 name="ch_action_reference",
@@ -249,3 +241,45 @@ class Charge(TenantModel):
     def provider_key(self) -> str:
         """Our idempotency key for the authorization at the provider."""
         return f"{self.public_id}:authorize"
+
+
+# The two lookups of a charge by a column that step 3 of every attempt changes live in side
+# tables (issue 21), so that the step-3 charge UPDATE changes no indexed column and is HOT.
+# PostgreSQL (and SQLite, the embedded demo) triggers on intents_charge keep them (migration
+# 0008_charge_side_tables): every writer — the ORM, the hot path's CTE statements, a queryset
+# ``update()``, a data fix in psql — inside the statement that changes the charge, so they cannot
+# drift from it. Neither has a foreign-key constraint (no RI check per write; charges are never
+# deleted on the money path — every reference to them PROTECTs): their lookups join the charge.
+
+
+class ChargeReference(models.Model):
+    """Insert-only: each provider reference a charge has carried (``Charge.gateway_reference``),
+    written when the charge is inserted or its reference changes to a non-empty value. Read by
+    ``selectors.charges_by_gateway_reference`` (the primary key's B-tree, one entry per charge),
+    which also compares the charge's current column, so a reference the charge no longer carries
+    finds nothing."""
+
+    pk = models.CompositePrimaryKey("gateway_reference", "charge")
+    gateway_reference = models.CharField(max_length=100)
+    charge = models.ForeignKey(
+        Charge, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.gateway_reference} → charge {self.charge_id}"
+
+
+class UnresolvedAttempt(models.Model):
+    """One row per charge whose status is ``submitting``, ``unknown`` or ``pending`` (an attempt
+    without a final answer): inserted when a charge enters those statuses, deleted when it leaves
+    them. The re-check janitor and the diagnostics read their candidates here (a few rows, however
+    large intents_charge grows) and check the charge's own status and age."""
+
+    STATUSES = ("submitting", "unknown", "pending")
+
+    charge = models.OneToOneField(
+        Charge, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"unresolved charge {self.charge_id}"

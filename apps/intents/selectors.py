@@ -1,8 +1,8 @@
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.core.errors import NotFoundError
 
-from .models import Charge, PaymentIntent
+from .models import Charge, ChargeReference, PaymentIntent, UnresolvedAttempt
 
 INTENT_RELATED = ("customer", "payment_method", "latest_charge")
 
@@ -63,6 +63,33 @@ def charge_get_by_action_reference(reference: str) -> Charge | None:
     )
 
 
+def charge_gateway_reference_q(reference: str) -> Q:
+    """The condition "the charge's provider reference is ``reference``", for a Charge queryset:
+    the charge ids come from intents_chargereference's primary key (the column itself carries no
+    index, issue 21) and the charge must still carry that reference. Never matches an empty
+    reference (a charge whose provider has not answered yet carries none)."""
+    if not reference:
+        return Q(pk__in=[])
+    ids = ChargeReference.objects.filter(gateway_reference=reference).values("charge_id")
+    return Q(gateway_reference=reference, pk__in=ids)
+
+
+def charges_by_gateway_reference(reference: str) -> QuerySet[Charge]:
+    """The charges whose provider reference is ``reference`` (a webhook, a notification, a
+    dispute, a customer's return, back-office search). Every lookup of a charge by its
+    gateway_reference goes through here; callers narrow it (connector, ``order_by("-id")``)."""
+    return Charge.objects.filter(charge_gateway_reference_q(reference))
+
+
+def charges_unresolved() -> QuerySet[Charge]:
+    """The attempts without a final answer (``submitting`` / ``unknown`` / ``pending``), found
+    through intents_unresolvedattempt (a row per such charge; status carries no index, issue 21).
+    Callers narrow it (age, merchant)."""
+    return Charge.objects.filter(
+        pk__in=UnresolvedAttempt.objects.values("charge_id"), status__in=UnresolvedAttempt.STATUSES
+    )
+
+
 def charge_customer_return_url(connector_id: int, gateway_reference: str) -> str | None:
     """Where the customer continues after a provider's hosted page: the payment's ``return_url``
     with Stripe's query parameters (``payment_intent``, ``payment_intent_client_secret``,
@@ -70,8 +97,9 @@ def charge_customer_return_url(connector_id: int, gateway_reference: str) -> str
     from urllib.parse import urlencode, urlsplit, urlunsplit
 
     charge = (
-        Charge.objects.select_related("payment_intent")
-        .filter(connector_id=connector_id, gateway_reference=gateway_reference)
+        charges_by_gateway_reference(gateway_reference)
+        .select_related("payment_intent")
+        .filter(connector_id=connector_id)
         .order_by("-id")
         .first()
     )

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.audit.models import AuditEntry
 from apps.core.models import IdempotencyKey
-from apps.intents.models import Charge, PaymentIntent
+from apps.intents.models import Charge, ChargeReference, PaymentIntent
 from apps.ledger.models import BalanceTransaction, CaptureRecord, JournalEntry, Posting
 from apps.risk.models import RiskDecision
 from apps.webhooks.models import Event
@@ -91,8 +91,13 @@ def _dump(merchant) -> dict[str, list[str]]:
         "events": Event.objects.filter(merchant=merchant),
         "idempotency": IdempotencyKey.objects.filter(merchant=merchant),
         "risk_decisions": RiskDecision.objects.filter(merchant=merchant),
+        # the side table the triggers write (its key leads with the random reference)
+        "charge_references": ChargeReference.objects.filter(charge__merchant=merchant).order_by("charge_id"),
     }
-    return {name: [norm.row(r) for r in qs.order_by("pk").values()] for name, qs in tables.items()}
+    return {
+        name: [norm.row(r) for r in (qs if qs.ordered else qs.order_by("pk")).values()]
+        for name, qs in tables.items()
+    }
 
 
 def _api(merchant):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
 from apps.intents.locks import charge_lock, payment_intent_lock
-from apps.intents.models import Charge
+from apps.intents.selectors import charges_by_gateway_reference
 
 from ..deadlines import response_window
 from ..models import Dispute
@@ -56,7 +56,8 @@ def dispute_apply_inbound_event(*, connector, event) -> str:
     if not dispute_ref:
         return "ignored:no_dispute_id"
     charge_row = (
-        Charge.objects.filter(connector=connector, gateway_reference=event.gateway_reference)
+        charges_by_gateway_reference(event.gateway_reference)
+        .filter(connector=connector)
         .values("pk", "payment_intent_id")
         .order_by("-id")
         .first()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.connectors.models import Connector, SandboxTransaction
 from apps.connectors.sandbox import SandboxAdapter
 from apps.connectors.services import connector_credentials
-from apps.intents.models import Charge
+from apps.intents.selectors import charges_by_gateway_reference
 from apps.webhooks.models import InboundWebhook
 from apps.webhooks.services.inbound import inbound_webhook_receive
 
@@ -50,9 +50,7 @@ def disputes_deliver_sandbox_notifications(*, now: dt.datetime | None = None, li
     sent = 0
     for ref in sorted(charge_refs):
         charge = (
-            Charge.objects.filter(gateway_reference=ref, connector__code="sandbox")
-            .values("connector_id")
-            .first()
+            charges_by_gateway_reference(ref).filter(connector__code="sandbox").values("connector_id").first()
         )
         if charge is None:
             continue

@@ -6,6 +6,7 @@ from apps.audit.services import Actor
 from apps.connectors.base import Approved, Declined
 
 from ..models import Charge, PaymentIntent
+from ..selectors import charges_by_gateway_reference
 from .capture import charge_record_operation
 from .common import OPEN_ATTEMPT
 from .outcomes import charge_record_authorization
@@ -27,7 +28,8 @@ def _charge_of(connector, event) -> Charge | None:
     when the provider echoes it — an attempt whose call timed out before the provider's reference
     was known (it has none yet, or the same), or a return from the customer's step."""
     found = (
-        Charge.objects.filter(connector=connector, gateway_reference=event.gateway_reference)
+        charges_by_gateway_reference(event.gateway_reference)
+        .filter(connector=connector)
         .select_related("payment_intent")
         .order_by("-id")
         .first()

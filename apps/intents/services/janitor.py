@@ -27,6 +27,7 @@ from apps.core.clock import ClockScope, clock_filter
 
 from ..locks import charge_lock, payment_intent_lock
 from ..models import Charge, PaymentIntent
+from ..selectors import charges_unresolved
 from .capture import charge_record_operation, payment_intent_mark_canceled
 from .common import OPEN_ATTEMPT
 from .next_action import payment_intent_revert_to_action
@@ -85,7 +86,7 @@ def payment_intents_recheck(
     now = timezone.now()
     cutoff = now - older_than
     actor = Actor.system("recheck_janitor")
-    attempts = Charge.objects.filter(status__in=OPEN_ATTEMPT, updated_at__lte=cutoff)
+    attempts = charges_unresolved().filter(status__in=OPEN_ATTEMPT, updated_at__lte=cutoff)
     operations = Charge.objects.exclude(pending_operation="").filter(pending_since__lte=cutoff)
     escalated = _escalate_attempts(attempts, now=now, escalate_after=escalate_after, actor=actor)
     for operation in (Charge.Operation.CAPTURE, Charge.Operation.VOID):

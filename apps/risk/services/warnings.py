@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from apps.audit.services import Actor, audit_record
 from apps.intents.models import Charge
+from apps.intents.selectors import charges_by_gateway_reference
 from apps.webhooks.services import event_record
 
 from ..models import EarlyFraudWarning, FraudLabel, RiskDecision
@@ -32,7 +33,8 @@ def early_fraud_warning_apply_inbound_event(*, connector, event) -> str:
     if not warning_ref:
         return "ignored:no_warning_id"
     charge = (
-        Charge.objects.filter(connector=connector, gateway_reference=event.gateway_reference)
+        charges_by_gateway_reference(event.gateway_reference)
+        .filter(connector=connector)
         .select_related("payment_intent", "merchant")
         .order_by("-id")
         .first()
