@@ -46,6 +46,7 @@ _NUMBER_MAX_LENGTH = 37
 _PLAIN = "^-?[0-9]+({sep}[0-9]*)?$"
 _PLAIN_MAX_LENGTH = 19
 _LIMIT = 2**62
+_ROW_NUMBER_CACHE = 100_000
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,11 @@ def stream_acquirer_copy(cursor, stream: BinaryIO, layout: Layout, *, file_id: i
 def _copy_raw(cursor, head: bytes, stream: BinaryIO, layout: Layout, cells: list[str]) -> None:
     cursor.execute("SET LOCAL jit = off")  # compiling the conversion costs more than it saves, once
     cursor.execute("DROP TABLE IF EXISTS recon_csv_raw")
+    # The row numbers: the staging table's own identity, its sequence private to this session (a
+    # temporary table), so caching values changes no numbering (still 1, 2, 3 … in the order COPY
+    # reads the rows) and spares a sequence update per row: a quarter of the COPY's CPU.
     cursor.execute(
-        f"CREATE TEMP TABLE recon_csv_raw (n bigint GENERATED ALWAYS AS IDENTITY, "
+        f"CREATE TEMP TABLE recon_csv_raw (n bigint GENERATED ALWAYS AS IDENTITY (CACHE {_ROW_NUMBER_CACHE}), "
         f"{', '.join(f'{c} text' for c in cells)}) ON COMMIT DROP"
     )
     delimiter = layout.delimiter.replace("'", "''")
