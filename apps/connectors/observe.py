@@ -154,7 +154,12 @@ def _log_append(connector_id: str, entry: dict, *, seq: int | None = None, pipe=
 def call_log(connector_id: str, *, limit: int = 50) -> list[dict]:
     """The connector's latest provider calls, newest first."""
     keys = [_key(connector_id, "log", slot) for slot in range(LOG_SIZE)]
-    rows = [json.loads(raw) for raw in cache.get_many(keys).values()]
+    redis = _redis_client()
+    if redis is None:
+        rows = [json.loads(raw) for raw in cache.get_many(keys).values()]
+    else:  # JSON as ``_record_pipelined`` stores it, or django-redis' encoding (``_log_append``)
+        raws = redis.get_client().mget([cache.make_key(key) for key in keys])
+        rows = [json.loads(raw if raw[:1] == b"{" else redis.decode(raw)) for raw in raws if raw is not None]
     rows.sort(key=lambda row: row["seq"], reverse=True)
     return rows[:limit]
 
@@ -335,7 +340,37 @@ def record_call(
         logger.exception("could not record the call of connector %s", getattr(connector, "public_id", "?"))
 
 
-# --- one call, on Redis: two round trips -------------------------------------------------------
+# --- one call, on Redis: one round trip ----------------------------------------------------------
+
+# What ``record_call`` writes through the per-key helpers, in one script (issue 21): the
+# authorization counters, the log sequence, the circuit's state and — for a closed circuit and a
+# call that did not fail — the call's count in its window bucket, then the log entry in the slot
+# the sequence names. The entry is stored as JSON (UTF-8 bytes, not django-redis' pickle) with
+# its sequence number written first: ``call_log`` reads both forms.
+#   KEYS: log sequence, circuit's open_until, the call bucket, the counters to add to
+#   ARGV: stats TTL, bucket TTL, failed (1/0), breaker operation (1/0), the log slots' key
+#         prefix, LOG_SIZE, the entry's JSON after its opening brace, then one increment per counter
+_RECORD_LUA = """
+local ttl = tonumber(ARGV[1])
+for i = 4, #KEYS do
+  redis.call('INCRBY', KEYS[i], ARGV[i + 4])
+  redis.call('EXPIRE', KEYS[i], ttl, 'NX')
+end
+local seq = redis.call('INCRBY', KEYS[1], 1)
+redis.call('EXPIRE', KEYS[1], ttl, 'NX')
+local open_until = false
+if ARGV[4] == '1' then
+  open_until = redis.call('GET', KEYS[2])
+  if not open_until and ARGV[3] == '0' then
+    redis.call('INCRBY', KEYS[3], 1)
+    redis.call('EXPIRE', KEYS[3], ARGV[2], 'NX')
+  end
+end
+local n = string.format('%d', seq)
+redis.call('SET', ARGV[5] .. string.format('%d', seq % tonumber(ARGV[6])), '{"seq":' .. n .. ',' .. ARGV[7], 'EX', ttl)
+return {seq, open_until}
+"""
+_RECORD_SCRIPT: list = []
 
 
 def _redis_client():
@@ -346,27 +381,33 @@ def _redis_client():
 
 def _record_pipelined(redis, cid: str, *, operation: str, outcome: str, latency_ms: int, failed: bool,
                       entry: dict) -> None:  # fmt: skip
-    """What ``record_call`` writes through the per-key helpers (counters, circuit, call log),
-    the same helpers queued on two pipelines instead of seven round trips (issue 21): the
-    counters, the log sequence and the circuit state, then the log entry and the circuit's call
-    count. A failure or an open circuit takes ``circuit_record``'s own path (it needs the
-    window's counts)."""
+    """``record_call``'s writes in one round trip (``_RECORD_LUA``). A failure or an open
+    circuit then takes ``circuit_record``'s own path (it needs the window's counts)."""
     client = redis.get_client(write=True)
-    pipe = client.pipeline(transaction=False)
-    if operation in ("authorize", "start_redirect"):
-        _count_authorization(cid, outcome, latency_ms, pipe=pipe)
-    seq_at = len(pipe)
-    _incr(_key(cid, "log", "seq"), pipe=pipe)
-    breaker = operation in BREAKER_OPERATIONS
-    if breaker:
-        pipe.get(cache.make_key(_key(cid, "cb", "open_until")))
-    replies = pipe.execute()
+    if not _RECORD_SCRIPT:
+        _RECORD_SCRIPT.append(client.register_script(_RECORD_LUA))
     now = time.time()
-    closed = not breaker or replies[-1] is None
-    pipe = client.pipeline(transaction=False)
-    if breaker and closed and not failed:
-        _count_call(cid, now, pipe=pipe)  # circuit_record's closed, successful call
-    _log_append(cid, entry, seq=int(replies[seq_at]), pipe=pipe)
-    pipe.execute()
-    if breaker and (failed or not closed):
+    counters: list[tuple[str, int]] = []
+    if operation in ("authorize", "start_redirect"):
+        counters.append((_key(cid, "stats", "auth_total"), 1))
+        counters.append((_key(cid, "stats", "auth_latency_ms"), latency_ms))
+        field = {"approved": "auth_approved", "declined": "auth_declined", "error": "auth_errors"}.get(
+            outcome
+        )
+        if field:
+            counters.append((_key(cid, "stats", field), 1))
+    breaker = operation in BREAKER_OPERATIONS
+    make_key = cache.make_key
+    keys = [
+        make_key(_key(cid, "log", "seq")),
+        make_key(_key(cid, "cb", "open_until")),
+        make_key(_key(cid, "cb", int(now // BUCKET_SECONDS), "calls")),
+        *(make_key(key) for key, _ in counters),
+    ]
+    prefix = make_key(_key(cid, "log", ""))
+    args = [STATS_TTL, WINDOW_SECONDS * 2, int(failed), int(breaker), prefix, LOG_SIZE, json.dumps(entry)[1:]]
+    args.extend(by for _, by in counters)
+    seq, open_until = _RECORD_SCRIPT[0](keys=keys, args=args, client=client)
+    entry["seq"] = int(seq)
+    if breaker and (failed or open_until is not None):
         circuit_record(cid, ok=not failed, probe=operation == "health", now=now)

@@ -3,6 +3,7 @@ probe succeeds), per-connector metrics at /metrics, live mode routing to configu
 credentials and card numbers never in logs, and routing's one query on the confirm path."""
 
 import json
+import time
 
 import pytest
 from django.db import connection
@@ -175,3 +176,51 @@ def test_the_probe_task_closes_a_cooled_down_circuit(merchant, monkeypatch):
     assert result == {"probed": 1, "closed": 1}
     assert observe.circuit_state(cooled.public_id) == "closed"
     assert observe.circuit_state(hot.public_id) == "open"
+
+
+def test_one_recorded_call_on_redis_writes_what_the_per_key_helpers_write(merchant, monkeypatch):
+    """record_call's one-script path (Redis) against the per-key helpers (another cache): the
+    same counters, the same bucket count and the same log, read back newest first — including
+    a log slot the helpers wrote (django-redis' own encoding) next to the script's JSON."""
+    if observe._redis_client() is None:
+        pytest.skip("Redis cache only")
+    scripted, helpers = sandbox(merchant, "scripted"), sandbox(merchant, "helpers")
+    calls = [("authorize", Approved(gateway_reference="g1", amount=100), 12),
+             ("capture", None, 7), ("authorize", Approved(gateway_reference="g2", amount=5), 30),
+             ("health", HealthStatus(ok=True, latency_ms=3, detail="ok"), 3)]  # fmt: skip
+    for operation, result, latency in calls:
+        observe.record_call(
+            scripted, operation=operation, result=result, latency_ms=latency, request={"n": 1}
+        )
+    with monkeypatch.context() as m:
+        m.setattr(observe, "_redis_client", lambda: None)
+        for operation, result, latency in calls:
+            observe.record_call(
+                helpers, operation=operation, result=result, latency_ms=latency, request={"n": 1}
+            )
+    assert observe.stats(scripted.public_id) == observe.stats(helpers.public_id)
+    assert observe.stats(scripted.public_id)["authorizations"] == 2
+    assert observe._window(scripted.public_id, time.time()) == observe._window(helpers.public_id, time.time())
+    assert observe._window(scripted.public_id, time.time())[0] >= 3  # authorize, capture, authorize
+    ours, theirs = observe.call_log(scripted.public_id), observe.call_log(helpers.public_id)
+    assert [r["operation"] for r in ours] == ["health", "authorize", "capture", "authorize"]
+    assert [r["seq"] for r in ours] == [4, 3, 2, 1]
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "created"} for r in rows]  # noqa: E731
+    assert strip(ours) == strip(theirs)
+    assert observe.circuit_state(scripted.public_id) == "closed"
+    with monkeypatch.context() as m:  # a helper-written slot among the script's
+        m.setattr(observe, "_redis_client", lambda: None)
+        observe.record_call(scripted, operation="void", result=None, latency_ms=1)
+    assert [r["seq"] for r in observe.call_log(scripted.public_id)] == [5, 4, 3, 2, 1]
+    observe.record_call(scripted, operation="capture", result=None, latency_ms=1)
+    assert [r["operation"] for r in observe.call_log(scripted.public_id, limit=2)] == ["capture", "void"]
+
+
+def test_a_failed_call_through_the_script_opens_the_circuit(merchant):
+    if observe._redis_client() is None:
+        pytest.skip("Redis cache only")
+    con = sandbox(merchant, "failing")
+    for _ in range(observe.MIN_CALLS):
+        observe.record_call(con, operation="capture", result=None, latency_ms=observe.SLOW_CALL_MS)
+    assert observe.circuit_state(con.public_id) == "open"
+    assert observe._window(con.public_id, time.time()) == (observe.MIN_CALLS, observe.MIN_CALLS)
