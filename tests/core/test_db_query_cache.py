@@ -35,3 +35,24 @@ def test_short_statements_keep_psycopgs_own_cache():
         cursor.execute("SELECT %s::int + %s::int", [1, 2])
         assert cursor.fetchone()[0] == 3
     assert queries._client_long.cache_info() == before
+
+
+def test_the_hot_paths_prepared_cursor_converts_a_long_statement_once():
+    """apps.core.sql.hot_cursor's server-binding cursor (the one-statement CTEs) uses the same
+    cache: before, it was built on Django's class directly and parsed them on every run."""
+    if connection.vendor != "postgresql":
+        pytest.skip("psycopg only")
+    from apps.core.sql import hot_cursor
+
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None or connection.execute_wrappers:
+        pytest.skip("hot_cursor falls back to Django's client-binding cursor here")
+    sql = "SELECT " + ", ".join(["%s::int"] * 60) + " -- " + "y" * 4200
+    before = queries._server_long.cache_info()
+    for base in (0, 100):
+        values = list(range(base, base + 60))
+        with hot_cursor() as cursor:
+            cursor.execute(sql, values)
+            assert list(cursor.fetchone()) == values
+    after = queries._server_long.cache_info()
+    assert after.misses - before.misses <= 1 and after.hits - before.hits >= 1
