@@ -2,6 +2,7 @@
 unknown parameters refused by name, amounts, integers, timestamps, booleans, currencies and
 metadata validated the way Stripe does."""
 
+import copy
 from datetime import UTC, datetime
 
 from drf_spectacular.types import OpenApiTypes
@@ -15,8 +16,38 @@ from apps.core.parsers import as_list
 # --- input ------------------------------------------------------------------------------------
 
 
+_MUTABLE = (dict, list, set)
+
+
+def _field_copy(field: serializers.Field) -> serializers.Field:
+    """A fresh, unbound copy of a declared field. DRF deep-copies (``Field.__deepcopy__``:
+    built again from its arguments, ~30 µs a field, ~0.8 ms of a create+confirm's CPU, issue
+    21); a plain field gets its own attribute dict, validator list and messages instead, which
+    is the state that construction would give it (the declared field is never bound). Nested
+    serializers, list/dict fields, relations and mutable defaults keep DRF's deep copy."""
+    state = field.__dict__
+    if (
+        isinstance(field, serializers.BaseSerializer)
+        or "child" in state
+        or "child_relation" in state
+        or isinstance(state.get("default"), _MUTABLE)
+        or isinstance(state.get("initial"), _MUTABLE)
+        or any(isinstance(arg, _MUTABLE) for arg in field._args)
+    ):
+        return copy.deepcopy(field)
+    clone = object.__new__(type(field))
+    clone.__dict__.update(state)
+    if "_validators" in state:
+        clone._validators = list(state["_validators"])
+    clone.error_messages = dict(field.error_messages)
+    return clone
+
+
 class StrictSerializer(serializers.Serializer):
     """Rejects parameters it does not know, naming the first one (Stripe: parameter_unknown)."""
+
+    def get_fields(self):
+        return {name: _field_copy(field) for name, field in self._declared_fields.items()}
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
