@@ -3,6 +3,7 @@ whose answers each test scripts: the request as it goes out, the three kinds of 
 keep-alive reuse, a server that closed an idle connection, and a body longer than the excerpt."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -10,7 +11,10 @@ from apps.webhooks import http11
 
 
 def run(coro):
-    return asyncio.run(coro)
+    """In a thread of its own, as the sender runs its loop: a session-scoped Playwright (the
+    browser tests, on the same xdist worker) keeps an event loop running on the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 async def _serve(answers):
