@@ -65,7 +65,7 @@ call_command("migrate", verbosity=0)
 from apps.audit.services import Actor  # noqa: E402
 from apps.merchants.models import Merchant  # noqa: E402
 from apps.reconciliation.models import LedgerItem  # noqa: E402
-from apps.reconciliation.services import findings, matching  # noqa: E402
+from apps.reconciliation.services import checking, findings, matching  # noqa: E402
 from apps.reconciliation.services.ingest import settlement_file_ingest  # noqa: E402
 
 DAY = dt.date(2026, 11, 2)
@@ -187,7 +187,7 @@ def match() -> tuple[Timer, int]:
                      "match_bank", "found_discrepancies"):  # fmt: skip
             step = time.perf_counter()
             cpu = backend_cpu()
-            module = findings if name == "found_discrepancies" else matching
+            module = {"found_discrepancies": findings, "check_items": checking}.get(name, matching)
             result = (
                 getattr(module, name)(cur)
                 if name == "prepare_all_lines"

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 
 from apps.reconciliation.models import LedgerItem, SettlementLine
-from apps.reconciliation.services import matching
+from apps.reconciliation.services import checking, matching
 
 from .factories import charge_paid, ingest_acquirer_file, run, sandbox_fee_rule, today
 
@@ -102,7 +102,7 @@ def test_shared_references_are_ranked_as_when_every_pair_is(api, merchant):
         matching.prepare_lines(cursor, scope)
         matching.prepare_all_lines(cursor)
         matching.match_items(cursor, scope)
-        matching.check_items(cursor, scope)
+        checking.check_items(cursor, scope)
         cursor.execute("SELECT item_id, line_id, match_kind FROM recon_checks")
         outcome = {item: (line, kind) for item, line, kind in cursor.fetchall()}
         # the reference: every exact pair ranked on both sides
@@ -144,9 +144,9 @@ def test_inlined_fee_rules_and_tolerances_decide_as_the_joins_do(api, merchant, 
             matching.prepare_lines(cursor, scope)
             matching.prepare_all_lines(cursor)
             matching.match_items(cursor, scope)
-            matching.check_items(cursor, scope)
+            checking.check_items(cursor, scope)
             cursor.execute(
-                f"SELECT item_id, line_id, match_kind, status, {', '.join(matching._DETAILS)} FROM recon_checks"
+                f"SELECT item_id, line_id, match_kind, status, {', '.join(checking._DETAILS)} FROM recon_checks"
                 " ORDER BY item_id"
             )
             rows = cursor.fetchall()
@@ -154,7 +154,7 @@ def test_inlined_fee_rules_and_tolerances_decide_as_the_joins_do(api, merchant, 
         return rows
 
     inline = checks()
-    monkeypatch.setattr(matching, "INLINE_RULES", 0)
+    monkeypatch.setattr(checking, "INLINE_RULES", 0)
     joined = checks()
     assert inline == joined
     assert {row[3] for row in inline} == {"matched", "discrepancy"}

@@ -18,7 +18,7 @@ from ..errors import IntervalInvalid
 from ..models import Discrepancy, LedgerItem, ReconciliationRun
 from ..tasks import reconciliation_run_task
 from ..transitions import assert_transition
-from . import findings, matching
+from . import checking, findings, matching
 from .turns import pass_turn
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def _pass(run: ReconciliationRun) -> dict:
         matching.prepare_lines(cursor, scope)
         matching.prepare_all_lines(cursor)
         matching.match_items(cursor, scope)
-        matching.check_items(cursor, scope)
+        checking.check_items(cursor, scope)
         matching.match_bank(cursor, scope)
         found = findings.found_discrepancies(cursor, scope)
         cursor.execute("SELECT COUNT(*) FROM recon_lines WHERE settled_on >= %s AND settled_on < %s",
