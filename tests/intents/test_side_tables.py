@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
+from apps.connectors.sandbox.cards import STRIPE_TEST_IDS
 from apps.intents import services
 from apps.intents.models import Charge, ChargeReference, UnresolvedAttempt
 from apps.intents.selectors import (
@@ -40,7 +41,9 @@ def _agree() -> None:
 def test_both_write_paths_keep_the_side_tables(api, card, hot):
     with override_settings(INTENTS_HOT_SQL=hot):
         done = pay(api, card()).json()
-        assert pay(api, card("4000000000000002")).status_code == 402
+        assert (
+            pay(api, card(STRIPE_TEST_IDS["chargeDeclined"])).status_code == 402
+        )  # the sandbox's decline card
         unknown = pay(api, card(), metadata={"sandbox_fault": "timeout_after_processing"}).json()
     charge = Charge.objects.get(public_id=done["latest_charge"])
     assert charge.status == "succeeded" and charge.gateway_reference
