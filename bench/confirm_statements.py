@@ -19,21 +19,12 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(os.environ.get("BENCH_ROOT") or Path(__file__).resolve().parent.parent)
-sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(Path(__file__).resolve().parent))
-os.chdir(ROOT)
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clearhouse_intents_bench")
-os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-os.environ.setdefault("CACHE_URL", "locmemcache://bench")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.intents_settings")
-os.environ.setdefault("ADMIN_2FA_REQUIRED", "false")
+from inprocess_env import ROOT  # sets the environment before Django
 
 _TABLE = re.compile(r'(INSERT INTO|UPDATE|DELETE FROM|FROM|JOIN)\s+"?([a-z_]+)"?')
 
