@@ -17,6 +17,15 @@ def _scope() -> matching.Scope:
     return matching.Scope(today(), today() + dt.timedelta(days=1), False, "", today())
 
 
+def _through_checks(cursor, scope) -> None:
+    """A pass's scope, lines, match and check, in runs._pass's order, up to `recon_checks`."""
+    matching.build_item_scope(cursor, scope)
+    matching.prepare_lines(cursor, scope)
+    matching.prepare_all_lines(cursor)
+    matching.match_items(cursor, scope)
+    checking.check_items(cursor, scope)
+
+
 def test_copy_numbers_agree_with_a_window_over_every_line(api, merchant):
     sandbox_fee_rule()
     for amount in (2000, 2094, 1500):  # 2094: the sandbox settles the line twice
@@ -98,11 +107,7 @@ def test_shared_references_are_ranked_as_when_every_pair_is(api, merchant):
     SettlementLine.objects.filter(pk=lines[4000].pk).update(edited={"psp_reference": shared})
     with transaction.atomic(), connection.cursor() as cursor:
         scope = _scope()
-        matching.build_item_scope(cursor, scope)
-        matching.prepare_lines(cursor, scope)
-        matching.prepare_all_lines(cursor)
-        matching.match_items(cursor, scope)
-        checking.check_items(cursor, scope)
+        _through_checks(cursor, scope)
         cursor.execute("SELECT item_id, line_id, match_kind FROM recon_checks")
         outcome = {item: (line, kind) for item, line, kind in cursor.fetchall()}
         # the reference: every exact pair ranked on both sides
@@ -140,11 +145,7 @@ def test_inlined_fee_rules_and_tolerances_decide_as_the_joins_do(api, merchant, 
     def checks():
         with transaction.atomic(), connection.cursor() as cursor:
             scope = _scope()
-            matching.build_item_scope(cursor, scope)
-            matching.prepare_lines(cursor, scope)
-            matching.prepare_all_lines(cursor)
-            matching.match_items(cursor, scope)
-            checking.check_items(cursor, scope)
+            _through_checks(cursor, scope)
             cursor.execute(
                 f"SELECT item_id, line_id, match_kind, status, {', '.join(checking._DETAILS)} FROM recon_checks"
                 " ORDER BY item_id"
